@@ -1,0 +1,78 @@
+"""The command line: a thin click layer over the library.
+
+Each command lives in ``paperkit/commands/`` and is a few lines that call the library.
+This module owns the root group and the one place where errors become messages and
+exit codes: 0 ok, 1 needs attention, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+from .errors import EXIT_USAGE, PaperkitError
+from .kit import Kit, open_kit
+
+
+class Context:
+    """What every command gets: the --kit option, opened lazily."""
+
+    def __init__(self, kit_path: str | None):
+        self.kit_path = kit_path
+        self._kit: Kit | None = None
+
+    @property
+    def kit(self) -> Kit:
+        if self._kit is None:
+            self._kit = open_kit(self.kit_path)
+        return self._kit
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--kit", "kit_path", metavar="PATH", envvar="PAPERKIT_KIT",
+              help="The kit folder (default: this folder or a parent; or $PAPERKIT_KIT).")
+@click.version_option(__version__, prog_name="paperkit")
+@click.pass_context
+def cli(ctx: click.Context, kit_path: str | None) -> None:
+    """paperkit keeps one local record for an organising group, prints its paper tools
+    from it, and reads photos of completed slips back into it. Everything runs offline.
+
+    \b
+    Example:
+      paperkit init mykit && cd mykit && paperkit status
+    """
+    ctx.obj = Context(kit_path)
+
+
+def _register() -> None:
+    from .commands import register_all
+
+    register_all(cli)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; turn paperkit errors into one-line messages and exit codes."""
+    try:
+        code = cli.main(args=argv, prog_name="paperkit", standalone_mode=False)
+    except PaperkitError as exc:
+        click.echo(f"paperkit: {exc.user_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("paperkit: aborted", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("paperkit: interrupted; the record is unchanged by the unfinished step",
+                   err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,114 @@
+"""Every error paperkit raises on purpose, each with a message that says what to do next.
+
+``cli.py`` turns these into one-line messages and exit codes in one place.
+Anything else that escapes is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Exit codes: 0 ok, 1 something needs attention, 2 bad input or usage.
+EXIT_OK = 0
+EXIT_ATTENTION = 1
+EXIT_USAGE = 2
+
+
+class PaperkitError(Exception):
+    """Base class. ``str(err)`` is the user message; ``hint`` says what to do next."""
+
+    exit_code = EXIT_USAGE
+    hint = ""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+    def user_message(self) -> str:
+        msg = str(self)
+        return f"{msg} ({self.hint})" if self.hint else msg
+
+
+class KitNotFound(PaperkitError):
+    hint = "run 'paperkit init PATH', or pass --kit PATH, or set PAPERKIT_KIT"
+
+
+class KitExists(PaperkitError):
+    hint = "choose an empty folder; an existing key or record is never overwritten"
+
+
+class ConfigError(PaperkitError):
+    """kit.toml is malformed or has an unknown key or a bad value."""
+
+    hint = "fix kit.toml; every setting is described in the comments 'paperkit init' wrote"
+
+
+class RecordError(PaperkitError):
+    """The record file is unusable (newer schema, corrupt, locked)."""
+
+
+class NotFound(PaperkitError):
+    """A row the user named does not exist."""
+
+
+class InvalidValue(PaperkitError):
+    """A value given on the command line or in a file is not allowed."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad cell in an import file: 1-based line number, column name, what is wrong."""
+
+    file: str
+    line: int
+    column: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: column '{self.column}': {self.problem}"
+
+
+class ImportFailed(PaperkitError):
+    """An import file had bad rows. Nothing was imported."""
+
+    hint = "fix these rows and run the import again; nothing was imported"
+
+    def __init__(self, problems: list[RowProblem]):
+        self.problems = list(problems)
+        head = f"{len(self.problems)} bad row(s), nothing imported:\n" + "\n".join(
+            f"  {p}" for p in self.problems
+        )
+        super().__init__(head)
+
+    def user_message(self) -> str:
+        return f"{self}\n{self.hint}"
+
+
+class LedgerAssertionFailed(PaperkitError):
+    """A balance assertion does not hold after a change; the change was rolled back."""
+
+    exit_code = EXIT_ATTENTION
+    hint = "check the entries before that date, or correct the assertion; nothing was changed"
+
+
+class BadCode(PaperkitError):
+    """A slip code is malformed or its tag does not verify."""
+
+
+class OtherKit(PaperkitError):
+    """A slip code belongs to another kit."""
+
+
+class PhotoError(PaperkitError):
+    """A photo cannot be read (unknown format, too large, truncated)."""
+
+    exit_code = EXIT_ATTENTION
+
+
+class DependencyMissing(PaperkitError):
+    """An optional system library (libzbar, chromium) is not installed."""
+
+
+class LayoutError(PaperkitError):
+    """A stock layout file is malformed, or content cannot fit its box."""

@@ -1,0 +1,237 @@
+"""Find, create and open a kit folder, and read its settings from ``kit.toml``.
+
+A kit folder holds ``kit.toml``, ``record.sqlite``, ``kit.key`` (mode 0600) and ``photos/``.
+It is found like git: ``--kit PATH``, else ``$PAPERKIT_KIT``, else the current directory
+or one of its parents.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, KitExists, KitNotFound
+
+TOML_NAME = "kit.toml"
+RECORD_NAME = "record.sqlite"
+KEY_NAME = "kit.key"
+PHOTOS_NAME = "photos"
+PAPER_SIZES = ("letter", "a4")
+LANGUAGES = ("en", "es", "fr", "ar")
+
+
+@dataclass(frozen=True)
+class Hotline:
+    """A number printed large on pocket cards."""
+
+    label: str
+    number: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The group's settings from kit.toml. Durations are in days or months as named."""
+
+    name: str = "Our group"
+    languages: tuple[str, ...] = ("en",)
+    paper: str = "letter"
+    hotlines: tuple[Hotline, ...] = ()
+    charter: str = ""
+    rotation_days: int = 14
+    reprint_months: int = 3
+    #: card_text[lang][key] overrides the shipped card texts.
+    card_text: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+TEMPLATE = '''# paperkit kit settings. Every key is optional; unknown keys are an error.
+
+# The group's name, printed on every product.
+name = "{name}"
+
+# Card languages, in print order: en, es, fr, ar (Arabic prints right to left).
+languages = ["en"]
+
+# Page size for every product: "letter" or "a4". `--paper` overrides it.
+paper = "letter"
+
+# Mandates expire after this many days (the rotation length).
+rotation_days = 14
+
+# Contact sheets must be reprinted after this many months.
+reprint_months = 3
+
+# Hotline numbers, printed large on the front of pocket cards.
+# [[hotlines]]
+# label = "Legal hotline"
+# number = "+1 555 0100"
+
+# The charter, printed by `paperkit print charter`.
+charter = """
+We look after each other. We share the work and rotate the roles.
+"""
+
+# Override any pocket-card text for one language, by key (see paperkit/data/cards/en.toml).
+# [card_text.en]
+# front_title = "If you are arrested"
+'''
+
+
+def _kit_id(key: bytes) -> str:
+    digest = hmac.new(key, b"paperkit kit id", hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii")[:4]
+
+
+@dataclass(frozen=True)
+class Kit:
+    """An opened kit folder. ``key`` is the raw 32-byte signing key; never print it."""
+
+    path: Path
+    settings: Settings
+    key: bytes = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        """The short kit id used in slip codes (4 base32 letters, derived from the key)."""
+        return _kit_id(self.key)
+
+    @property
+    def record_path(self) -> Path:
+        return self.path / RECORD_NAME
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.path / PHOTOS_NAME
+
+    def open_record(self):
+        from .record import Record
+
+        return Record.open(self.record_path)
+
+
+def is_kit(path: Path) -> bool:
+    return (path / TOML_NAME).is_file() and (path / KEY_NAME).is_file()
+
+
+def find_kit_path(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
+    """Return the kit folder: explicit path, $PAPERKIT_KIT, or cwd and its parents."""
+    if explicit is None:
+        explicit = os.environ.get("PAPERKIT_KIT") or None
+    if explicit is not None:
+        path = Path(explicit).expanduser().resolve()
+        if not is_kit(path):
+            raise KitNotFound(f"{path} is not a paperkit kit (no kit.toml and kit.key)")
+        return path
+    here = (cwd or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if is_kit(candidate):
+            return candidate
+    raise KitNotFound(f"no kit found in {here} or its parents")
+
+
+def open_kit(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Kit:
+    path = find_kit_path(explicit, cwd)
+    settings = load_settings(path / TOML_NAME)
+    key = (path / KEY_NAME).read_bytes()
+    if len(key) != 32:
+        raise ConfigError(f"{path / KEY_NAME} is not a 32-byte key", "restore it from your backup")
+    return Kit(path=path, settings=settings, key=key)
+
+
+def init_kit(path: str | os.PathLike, name: str | None = None) -> Kit:
+    """Create a kit folder. Refuses if a key, record or kit.toml is already there."""
+    path = Path(path).expanduser().resolve()
+    for existing in (TOML_NAME, KEY_NAME, RECORD_NAME):
+        if (path / existing).exists():
+            raise KitExists(f"{path / existing} already exists")
+    path.mkdir(parents=True, exist_ok=True)
+    (path / PHOTOS_NAME).mkdir(exist_ok=True)
+    toml_text = TEMPLATE.format(name=(name or path.name).replace('"', "'"))
+    (path / TOML_NAME).write_text(toml_text, encoding="utf-8")
+    fd = os.open(path / KEY_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secrets.token_bytes(32))
+    os.chmod(path / KEY_NAME, 0o600)
+    kit = open_kit(path)
+    kit.open_record().close()
+    return kit
+
+
+def load_settings(toml_path: Path) -> Settings:
+    try:
+        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{toml_path}: not valid TOML: {exc}") from None
+    return parse_settings(data, str(toml_path))
+
+
+def _expect(where: str, key: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ConfigError(f"{where}: '{key}' must be {what}, not {value!r}")
+    return value
+
+
+def parse_settings(data: dict[str, Any], where: str = "kit.toml") -> Settings:
+    """Validate a kit.toml mapping. Unknown keys and bad values name the key."""
+    known = {f for f in Settings.__dataclass_fields__}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(known))})")
+    kw: dict[str, Any] = {}
+    if "name" in data:
+        kw["name"] = _expect(where, "name", data["name"], str, "text").strip()
+        if not kw["name"]:
+            raise ConfigError(f"{where}: 'name' must not be empty")
+    if "languages" in data:
+        langs = _expect(where, "languages", data["languages"], list, "a list like [\"en\", \"es\"]")
+        if not langs:
+            raise ConfigError(f"{where}: 'languages' must name at least one language")
+        for lang in langs:
+            if lang not in LANGUAGES:
+                raise ConfigError(
+                    f"{where}: 'languages' has {lang!r}; choose from {', '.join(LANGUAGES)}"
+                )
+        kw["languages"] = tuple(langs)
+    if "paper" in data:
+        paper = _expect(where, "paper", data["paper"], str, "text")
+        if paper not in PAPER_SIZES:
+            raise ConfigError(f"{where}: 'paper' must be \"letter\" or \"a4\", not {paper!r}")
+        kw["paper"] = paper
+    for key, low, high in (("rotation_days", 1, 366), ("reprint_months", 1, 24)):
+        if key in data:
+            value = _expect(where, key, data[key], int, "a whole number")
+            if not low <= value <= high:
+                raise ConfigError(f"{where}: '{key}' must be between {low} and {high}")
+            kw[key] = value
+    if "charter" in data:
+        kw["charter"] = _expect(where, "charter", data["charter"], str, "text").strip()
+    if "hotlines" in data:
+        lines = _expect(where, "hotlines", data["hotlines"], list, "a list of [[hotlines]] tables")
+        hotlines = []
+        for i, item in enumerate(lines, 1):
+            item = _expect(where, f"hotlines[{i}]", item, dict, "a table with label and number")
+            extra = set(item) - {"label", "number"}
+            if extra:
+                raise ConfigError(f"{where}: unknown key 'hotlines[{i}].{sorted(extra)[0]}'")
+            number = _expect(where, f"hotlines[{i}].number", item.get("number"), str, "text")
+            label = _expect(where, f"hotlines[{i}].label", item.get("label", ""), str, "text")
+            hotlines.append(Hotline(label=label, number=number))
+        kw["hotlines"] = tuple(hotlines)
+    if "card_text" in data:
+        table = _expect(where, "card_text", data["card_text"], dict, "a table per language")
+        out: dict[str, dict[str, str]] = {}
+        for lang, texts in table.items():
+            if lang not in LANGUAGES:
+                raise ConfigError(f"{where}: 'card_text.{lang}' is not a known language")
+            texts = _expect(where, f"card_text.{lang}", texts, dict, "a table of texts")
+            for k, v in texts.items():
+                _expect(where, f"card_text.{lang}.{k}", v, str, "text")
+            out[lang] = dict(texts)
+        kw["card_text"] = out
+    return Settings(**kw)

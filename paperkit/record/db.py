@@ -1,0 +1,248 @@
+"""The SQLite record: open, migrate, and write changes with their events.
+
+Every change goes through :class:`Writer`, which writes the row and its event in the same
+``BEGIN IMMEDIATE`` transaction. A task's ``rev`` goes up by one on every update.
+Nothing here imports reportlab or Pillow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import NotFound, RecordError
+
+#: Each table's key column.
+KEYS = {
+    "contacts": "id",
+    "tasks": "id",
+    "task_crops": "id",
+    "ledger": "id",
+    "ledger_assertions": "id",
+    "roles": "id",
+    "prints": "id",
+    "print_codes": "rowid",
+    "scans": "sha256",
+    "slip_reads": "id",
+    "reviews": "id",
+}
+SOURCE_KINDS = ("import", "scan", "kiosk", "cli", "review", "demo")
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a change came from: ``kind`` is one of SOURCE_KINDS; ``ref`` names it
+    (an import file, a photo's sha256, a command line)."""
+
+    kind: str
+    ref: str
+
+    def __post_init__(self):
+        if self.kind not in SOURCE_KINDS:
+            raise ValueError(f"unknown source kind {self.kind!r}")
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("paperkit.record") / "migrations"
+    out = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            out.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (triggers hold ';' inside BEGIN ... END)."""
+    statements, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
+
+
+class Record:
+    """An open record. Use :meth:`write` for every change; read with :meth:`query`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Record:
+        """Open (creating if needed) and migrate the record at ``path`` (':memory:' works)."""
+        path = str(path)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            if path != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as exc:
+            raise RecordError(f"cannot open the record {path}: {exc}") from None
+        rec = cls(conn, path)
+        rec.migrate()
+        return rec
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Record:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema -----------------------------------------------------------------------
+    def schema_version(self) -> int:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        row = self.conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        return row[0] or 0
+
+    def migrate(self) -> list[int]:
+        """Apply each pending numbered migration in its own transaction."""
+        try:
+            current = self.schema_version()
+        except sqlite3.DatabaseError as exc:
+            raise RecordError(f"{self.path} is not a paperkit record: {exc}") from None
+        known = _migrations()
+        if known and current > known[-1][0]:
+            raise RecordError(
+                f"{self.path} has schema version {current}, newer than this paperkit knows",
+                "upgrade paperkit",
+            )
+        applied = []
+        for number, name, script in known:
+            if number <= current:
+                continue
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(script):
+                    self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                    (number, name, now_iso()),
+                )
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            applied.append(number)
+        return applied
+
+    # -- reading ----------------------------------------------------------------------
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    # -- writing ----------------------------------------------------------------------
+    @contextmanager
+    def write(self, source: Source) -> Iterator[Writer]:
+        """One transaction: every change made through the Writer commits together, or none.
+
+        Ledger balance assertions are checked before commit when the ledger changed.
+        """
+        self.conn.execute("BEGIN IMMEDIATE")
+        writer = Writer(self, source)
+        try:
+            yield writer
+            if writer.touched & {"ledger", "ledger_assertions"}:
+                from .ledger import check_assertions
+
+                check_assertions(self)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+
+def _jsonable(row: dict[str, Any] | None) -> str | None:
+    return None if row is None else json.dumps(row, ensure_ascii=False, sort_keys=True)
+
+
+class Writer:
+    """Makes changes inside one transaction, logging one event per changed row."""
+
+    def __init__(self, record: Record, source: Source):
+        self.record = record
+        self.conn = record.conn
+        self.source = source
+        self.at = now_iso()
+        self.touched: set[str] = set()
+
+    def _row(self, table: str, key: Any) -> dict[str, Any] | None:
+        keycol = KEYS[table]
+        row = self.conn.execute(f"SELECT * FROM {table} WHERE {keycol} = ?", (key,)).fetchone()
+        return None if row is None else dict(row)
+
+    def _event(self, table: str, key: Any, action: str, before, after) -> None:
+        self.conn.execute(
+            "INSERT INTO events (at, source_kind, source, tbl, row_id, action, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.at, self.source.kind, self.source.ref, table, str(key), action,
+             _jsonable(before), _jsonable(after)),
+        )
+        self.touched.add(table)
+
+    def insert(self, table: str, values: dict[str, Any]) -> Any:
+        """Insert a row and its event; returns the row's key."""
+        cols = list(values)
+        cur = self.conn.execute(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [values[c] for c in cols],
+        )
+        keycol = KEYS[table]
+        key = values.get(keycol, cur.lastrowid) if keycol != "rowid" else cur.lastrowid
+        self._event(table, key, "insert", None, self._row(table, key))
+        return key
+
+    def update(self, table: str, key: Any, changes: dict[str, Any]) -> tuple[dict, dict]:
+        """Change some columns of one row. Returns (before, after). No-op changes write
+        nothing and return before == after. Tasks get ``rev + 1`` on every real change."""
+        before = self._row(table, key)
+        if before is None:
+            raise NotFound(f"no {table} row {key!r}")
+        real = {c: v for c, v in changes.items() if before.get(c) != v}
+        if not real:
+            return before, before
+        if table == "tasks":
+            real["rev"] = before["rev"] + 1
+        sets = ", ".join(f"{c} = ?" for c in real)
+        self.conn.execute(
+            f"UPDATE {table} SET {sets} WHERE {KEYS[table]} = ?", [*real.values(), key]
+        )
+        after = self._row(table, key)
+        self._event(table, key, "update", before, after)
+        return before, after
+
+    def delete(self, table: str, key: Any) -> dict:
+        before = self._row(table, key)
+        if before is None:
+            raise NotFound(f"no {table} row {key!r}")
+        self.conn.execute(f"DELETE FROM {table} WHERE {KEYS[table]} = ?", (key,))
+        self._event(table, key, "delete", before, None)
+        return before

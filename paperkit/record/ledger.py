@@ -1,0 +1,110 @@
+"""The bail-fund ledger: entries in integer minor units, running balances, assertions.
+
+Amounts are entered as positive numbers; the kind gives the direction. Money in:
+``donation``, ``bail-returned``. Money out: ``bail-paid``, ``expense``. A ``transfer`` is
+signed as written (negative moves money out). A float never touches an amount.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..errors import InvalidValue, LedgerAssertionFailed
+from .db import Record
+from .models import BalanceAssertion, LedgerEntry
+
+#: Digits after the decimal point, per currency; everything else has 2.
+EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD": 3, "TND": 3}
+_MONEY = re.compile(r"^([+-]?)(\d{1,15})(?:[.,](\d+))?$")
+INFLOW = ("donation", "bail-returned")
+OUTFLOW = ("bail-paid", "expense")
+
+
+def exponent(currency: str) -> int:
+    return EXPONENTS.get(currency.upper(), 2)
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """'1,234.50' style text → minor units (123450). Thousands separators: spaces, '_', or
+    the other of ',' '.' when both appear. Raises InvalidValue for anything else."""
+    raw = text.strip().replace(" ", "").replace("_", "").replace("\u00a0", "")
+    if "," in raw and "." in raw:
+        dec = "." if raw.rfind(".") > raw.rfind(",") else ","
+        raw = raw.replace("," if dec == "." else ".", "")
+    m = _MONEY.match(raw)
+    digits = exponent(currency)
+    if not m:
+        raise InvalidValue(f"{text!r} is not an amount", "write it like 1234.50")
+    sign, whole, frac = m.groups()
+    frac = frac or ""
+    if len(frac) > digits:
+        raise InvalidValue(
+            f"{text!r} has {len(frac)} decimals; {currency} has {digits}",
+            f"write at most {digits} digits after the point",
+        )
+    value = int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if digits else 0)
+    return -value if sign == "-" else value
+
+
+def format_amount(minor: int, currency: str) -> str:
+    """Minor units → '1234.50' (no thousands separator, so it parses back exactly)."""
+    digits = exponent(currency)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**digits)
+    return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
+
+
+def signed_amount(entry: LedgerEntry) -> int:
+    """The entry's effect on the fund's balance, in minor units."""
+    if entry.kind in OUTFLOW:
+        return -entry.amount
+    return entry.amount
+
+
+def list_entries(rec: Record) -> list[LedgerEntry]:
+    return [LedgerEntry(**dict(r)) for r in rec.query(
+        "SELECT id, date, kind, amount, currency, counterparty, person, note"
+        " FROM ledger ORDER BY date, id")]
+
+
+def list_assertions(rec: Record) -> list[BalanceAssertion]:
+    return [BalanceAssertion(**dict(r)) for r in rec.query(
+        "SELECT id, date, amount, currency FROM ledger_assertions ORDER BY date, id")]
+
+
+def balances(rec: Record, until: str | None = None) -> dict[str, int]:
+    """Balance per currency (minor units) at the end of ``until`` (ISO date), or now."""
+    out: dict[str, int] = defaultdict(int)
+    for e in list_entries(rec):
+        if until is None or e.date <= until:
+            out[e.currency] += signed_amount(e)
+    return dict(sorted(out.items()))
+
+
+def running(rec: Record) -> list[tuple[LedgerEntry, int]]:
+    """Each entry with the balance of its currency just after it."""
+    totals: dict[str, int] = defaultdict(int)
+    out = []
+    for e in list_entries(rec):
+        totals[e.currency] += signed_amount(e)
+        out.append((e, totals[e.currency]))
+    return out
+
+
+def check_assertions(rec: Record) -> None:
+    """Raise LedgerAssertionFailed for the first assertion that does not hold, naming the
+    last entry counted before it and the difference."""
+    entries = list_entries(rec)
+    for a in list_assertions(rec):
+        counted = [e for e in entries if e.currency == a.currency and e.date <= a.date]
+        actual = sum(signed_amount(e) for e in counted)
+        if actual != a.amount:
+            diff = actual - a.amount
+            last = f"; the last entry counted is #{counted[-1].id} on {counted[-1].date}" \
+                if counted else "; no entries are counted"
+            raise LedgerAssertionFailed(
+                f"balance assertion {a.date} {format_amount(a.amount, a.currency)} {a.currency}"
+                f" fails: the ledger gives {format_amount(actual, a.currency)}"
+                f" (off by {format_amount(diff, a.currency)}){last}"
+            )
