@@ -100,11 +100,12 @@ class Line:
 class QRCode:
     """A QR code whose symbol (finder pattern edges, without the quiet zone) fills ``rect``.
     The layout keeps a clear quiet zone of 4 modules around it. ``text`` is encoded in
-    alphanumeric mode at error level ``error``."""
+    alphanumeric mode where it can be, at error level ``error``."""
 
     rect: Rect
     text: str
     error: str = "M"
+    version: int | None = None  # None: the smallest that holds the text
 
 
 Item = Text | Box | Line | QRCode

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ..errors import InvalidValue, LedgerAssertionFailed
 from .db import Record
@@ -92,19 +93,42 @@ def running(rec: Record) -> list[tuple[LedgerEntry, int]]:
     return out
 
 
-def check_assertions(rec: Record) -> None:
-    """Raise LedgerAssertionFailed for the first assertion that does not hold, naming the
-    last entry counted before it and the difference."""
+@dataclass(frozen=True)
+class AssertionFailure:
+    """An assertion that does not hold: ``actual`` is what the ledger gives (minor units);
+    ``last`` is the last entry counted before the assertion's date, if any."""
+
+    assertion: BalanceAssertion
+    actual: int
+    last: LedgerEntry | None
+
+    def message(self) -> str:
+        a = self.assertion
+        diff = self.actual - a.amount
+        last = f"; the last entry counted is #{self.last.id} on {self.last.date}" \
+            if self.last else "; no entries are counted"
+        return (
+            f"balance assertion {a.date} {format_amount(a.amount, a.currency)} {a.currency}"
+            f" fails: the ledger gives {format_amount(self.actual, a.currency)}"
+            f" (off by {format_amount(diff, a.currency)}){last}"
+        )
+
+
+def assertion_failures(rec: Record) -> list[AssertionFailure]:
+    """Every balance assertion that does not hold, in date order."""
     entries = list_entries(rec)
+    out = []
     for a in list_assertions(rec):
         counted = [e for e in entries if e.currency == a.currency and e.date <= a.date]
         actual = sum(signed_amount(e) for e in counted)
         if actual != a.amount:
-            diff = actual - a.amount
-            last = f"; the last entry counted is #{counted[-1].id} on {counted[-1].date}" \
-                if counted else "; no entries are counted"
-            raise LedgerAssertionFailed(
-                f"balance assertion {a.date} {format_amount(a.amount, a.currency)} {a.currency}"
-                f" fails: the ledger gives {format_amount(actual, a.currency)}"
-                f" (off by {format_amount(diff, a.currency)}){last}"
-            )
+            out.append(AssertionFailure(a, actual, counted[-1] if counted else None))
+    return out
+
+
+def check_assertions(rec: Record) -> None:
+    """Raise LedgerAssertionFailed for the first assertion that does not hold, naming the
+    last entry counted before it and the difference."""
+    failures = assertion_failures(rec)
+    if failures:
+        raise LedgerAssertionFailed(failures[0].message())

@@ -1,0 +1,90 @@
+"""Fitting text into a box: shrink down to a minimum size, then wrap. Never clip, never
+run past the box. Measured in the real font metrics (render/fonts)."""
+
+from __future__ import annotations
+
+from ..errors import LayoutError
+from ..render import fonts
+from .model import BLACK, Color, Rect, Text
+
+LEADING = 1.18
+
+
+def wrap(text: str, family: str, size: float, max_width: float, direction: str = "ltr"
+         ) -> list[str]:
+    """Greedy word wrap; a word longer than the line is broken by characters."""
+    lines: list[str] = []
+    for para in text.split("\n"):
+        current = ""
+        for word in para.split():
+            trial = f"{current} {word}" if current else word
+            if fonts.width(trial, family, size, direction) <= max_width:
+                current = trial
+                continue
+            if current:
+                lines.append(current)
+            while fonts.width(word, family, size, direction) > max_width and len(word) > 1:
+                cut = len(word) - 1
+                while cut > 1 and fonts.width(word[:cut], family, size, direction) > max_width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            current = word
+        lines.append(current)
+    return lines
+
+
+def fit(text: str, rect: Rect, family: str = "sans", size: float = 10.0,
+        min_size: float = 6.0, align: str = "left", color: Color = BLACK,
+        direction: str | None = None, max_lines: int | None = None,
+        shrink_floor: float | None = None) -> Text:
+    """Fit ``text`` into ``rect``. First keep each paragraph on one line, shrinking in
+    0.25 pt steps from ``size`` down to ``shrink_floor`` (default ``min_size``); then wrap,
+    from ``size`` down to ``min_size``. Raises LayoutError when even ``min_size`` cannot
+    hold it, so nothing is ever clipped or run past its box."""
+    if direction is None:
+        direction = "rtl" if fonts.is_rtl(text) else "ltr"
+    if direction == "rtl" and family in ("sans", "sans-bold"):
+        family = "arabic-bold" if family.endswith("bold") else "arabic"
+        if align == "left":
+            align = "right"
+    floor = min_size if shrink_floor is None else max(shrink_floor, min_size)
+    paragraphs = text.split("\n")
+
+    def fits(lines: list[str], s: float) -> bool:
+        return len(lines) * s * LEADING <= rect.height + 1e-6 and len(lines) <= (
+            max_lines or len(lines)) and all(
+            fonts.width(ln, family, s, direction) <= rect.width + 1e-6 for ln in lines)
+
+    def text_at(lines: list[str], s: float) -> Text:
+        return Text(rect, tuple(lines), family, s, s * LEADING, align, direction, color)
+
+    s = size
+    while s >= floor - 1e-9:
+        if fits(paragraphs, s):
+            return text_at(paragraphs, s)
+        s -= 0.25
+    s = size
+    while s >= min_size - 1e-9:
+        lines = wrap(text, family, s, rect.width, direction)
+        if fits(lines, s):
+            return text_at(lines, s)
+        s -= 0.25
+    raise LayoutError(
+        f"text does not fit a {rect.width:.0f}x{rect.height:.0f} pt box even at {min_size} pt:"
+        f" {text[:40]!r}",
+        "shorten the text in the record or kit.toml",
+    )
+
+
+def line(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
+         min_size: float = 5.0, align: str = "left", color: Color = BLACK) -> Text:
+    """One line only: shrink to fit; if still too long at ``min_size``, cut with an ellipsis."""
+    try:
+        return fit(text, rect, family, size, min_size, align, color, max_lines=1)
+    except LayoutError:
+        cut = text
+        while cut and fonts.width(cut + "…", family, min_size) > rect.width:
+            cut = cut[:-1]
+        return Text(rect, (cut + "…",), family, min_size, min_size * LEADING, align, "ltr",
+                    color)

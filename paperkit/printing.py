@@ -1,0 +1,51 @@
+"""Print a product: layout → PDF file, plus the manifest, PNG previews, and a row in
+``prints`` with every slip code in the batch."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .kit import Kit
+from .layout.model import Document
+from .products import PrintOptions, ProductContext, build
+from .record import Record, Source
+from .record.prints import record_print
+from .render.pdf import render_pdf
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """What one print produced: the PDF, its page count, slip count, manifest and previews."""
+
+    product: str
+    pdf: Path
+    pages: int
+    slips: int
+    manifest: Path | None
+    previews: tuple[Path, ...]
+    document: Document
+
+
+def print_product(kit: Kit, record: Record, product: str, out: Path,
+                  options: PrintOptions = PrintOptions(), manifest: Path | None = None,
+                  preview: bool = False, source: Source | None = None,
+                  preview_dpi: float = 100.0) -> PrintResult:
+    doc = build(product, ProductContext(kit, record, options))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pdf = render_pdf(doc, out)
+    if manifest is not None:
+        manifest = Path(manifest)
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        manifest.write_text(json.dumps(doc.manifest(), indent=1), encoding="utf-8")
+    previews: tuple[Path, ...] = ()
+    if preview:
+        from .render.preview import write_previews
+
+        previews = tuple(write_previews(pdf, out.with_suffix(""), preview_dpi))
+    slips = [(s.code, s.task, s.rev) for page in doc.pages for s in page.slips]
+    with record.write(source or Source("cli", f"paperkit print {product}")) as w:
+        record_print(w, product, str(out), slips)
+    return PrintResult(product, out, len(doc.pages), len(slips), manifest, previews, doc)

@@ -1,0 +1,19 @@
+"""The prints table: each printed batch, with every slip code in it."""
+
+from __future__ import annotations
+
+from .db import Record, Writer
+
+
+def record_print(w: Writer, product: str, file: str, slips: list[tuple[str, str, int]]) -> int:
+    """Log a printed batch; ``slips`` holds (code, task, rev). Returns the print id."""
+    print_id = w.insert("prints", {"product": product, "at": w.at, "file": file})
+    for code, task, rev in slips:
+        w.insert("print_codes", {"print_id": print_id, "code": code, "task": task, "rev": rev})
+    return print_id
+
+
+def last_print(rec: Record, product: str) -> str | None:
+    """The time (ISO) of the latest print of ``product``, or None."""
+    row = rec.query_one("SELECT max(at) FROM prints WHERE product = ?", (product,))
+    return row[0] if row else None

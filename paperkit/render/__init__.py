@@ -1,0 +1,1 @@
+"""Layout → PDF (reportlab) and PNG previews (pypdfium2); fonts."""

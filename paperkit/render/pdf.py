@@ -1,0 +1,105 @@
+"""Render a layout Document to PDF bytes with reportlab.
+
+Layouts use top-left coordinates with y down; reportlab uses bottom-left with y up, so every
+y is flipped here and nowhere else. ``invariant=1`` makes the bytes reproducible.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from reportlab.pdfgen import canvas as rl_canvas
+
+from ..layout.model import Box, Document, Line, QRCode, Text
+from . import fonts, qr
+
+#: Where the first baseline sits below a text box's top, in ems (see layout/text.LEADING).
+BASELINE = 0.93
+
+
+def render_pdf(doc: Document, path: str | Path | None = None) -> bytes:
+    """Draw every page of ``doc``; write to ``path`` if given; return the PDF bytes."""
+    buf = io.BytesIO()
+    first = doc.pages[0].size if doc.pages else (612, 792)
+    c = rl_canvas.Canvas(buf, pagesize=first, invariant=1, pageCompression=1)
+    c.setTitle(doc.title)
+    c.setCreator("paperkit")
+    c.setAuthor("")
+    c.setSubject("")
+    for page in doc.pages:
+        c.setPageSize(page.size)
+        height = page.size[1]
+        for item in page.items:
+            _DRAW[type(item)](c, item, height)
+        c.showPage()
+    c.save()
+    data = buf.getvalue()
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+def _color(c, rgb, fill=True, stroke=True):
+    if fill:
+        c.setFillColorRGB(*rgb)
+    if stroke:
+        c.setStrokeColorRGB(*rgb)
+
+
+def _text(c, t: Text, height: float) -> None:
+    name = fonts.font_name(t.font)
+    c.setFont(name, t.size)
+    _color(c, t.color, stroke=False)
+    rtl = t.direction == "rtl"
+    shaping = rtl or t.font.startswith("arabic")
+    kw = {"direction": "RTL" if rtl else None, "shaping": shaping}
+    for i, line in enumerate(t.lines):
+        y = height - (t.rect.y0 + BASELINE * t.size + i * t.leading)
+        if t.align == "right":
+            c.drawRightString(t.rect.x1, y, line, **kw)
+        elif t.align == "center":
+            c.drawCentredString((t.rect.x0 + t.rect.x1) / 2, y, line, **kw)
+        else:
+            c.drawString(t.rect.x0, y, line, **kw)
+
+
+def _box(c, b: Box, height: float) -> None:
+    r = b.rect
+    fill = b.fill is not None
+    if fill:
+        c.setFillColorRGB(*b.fill)
+    if b.stroke:
+        c.setStrokeColorRGB(*b.color)
+        c.setLineWidth(b.stroke)
+    c.setDash(list(b.dash) or [], 0)
+    args = (r.x0, height - r.y1, r.width, r.height)
+    if b.radius:
+        c.roundRect(*args, b.radius, stroke=1 if b.stroke else 0, fill=1 if fill else 0)
+    else:
+        c.rect(*args, stroke=1 if b.stroke else 0, fill=1 if fill else 0)
+    if b.dash:
+        c.setDash([], 0)
+
+
+def _line(c, ln: Line, height: float) -> None:
+    c.setStrokeColorRGB(*ln.color)
+    c.setLineWidth(ln.width)
+    c.setDash(list(ln.dash) or [], 0)
+    c.line(ln.x0, height - ln.y0, ln.x1, height - ln.y1)
+    if ln.dash:
+        c.setDash([], 0)
+
+
+def _qr(c, code: QRCode, height: float) -> None:
+    size, rects = qr.cached_rects(code.text, code.error, code.version)
+    unit = code.rect.width / size
+    x0, top = code.rect.x0, height - code.rect.y0
+    c.setFillColorRGB(0, 0, 0)
+    path = c.beginPath()
+    for x, y, w, h in rects:
+        path.rect(x0 + x * unit, top - (y + h) * unit, w * unit, h * unit)
+    c.drawPath(path, stroke=0, fill=1)
+
+
+_DRAW = {Text: _text, Box: _box, Line: _line, QRCode: _qr}
