@@ -63,7 +63,7 @@ def date(value: str) -> str:
             raise ValueError
         dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidValue(f"{value!r} is not a date", "write it as YYYY-MM-DD, like 2026-11-25")
+        raise InvalidValue(f"{value!r} is not a date", "write it as YYYY-MM-DD, like 2026-11-25") from None
     return value
 
 

@@ -1,0 +1,331 @@
+"""CSV import and export for contacts, tasks, ledger and roles; JSON export.
+
+The file format, which export writes and import reads back to the same rows:
+
+- A header row naming the columns (``rows.COLUMNS``; import takes them in any order, and a
+  missing optional column takes its default). UTF-8; import also takes a byte-order mark.
+  Export writes CRLF line endings (RFC 4180) and ``,``; import takes CRLF or LF and sniffs
+  ``,``, ``;`` or a tab from the header row, as Excel and LibreOffice write them.
+- The ledger file holds balance assertions as rows whose ``kind`` is ``assert``
+  (see ``rows``). Export orders the ledger by date, entries before assertions, then id;
+  the other tables by id.
+- **Formula injection.** A spreadsheet runs a cell that starts with ``= + - @`` (or a tab
+  or carriage return). Export puts one apostrophe before such a cell, and also before a
+  cell that is apostrophes followed by one of those, so the rule can be undone exactly:
+  import removes one leading apostrophe from a cell that is one or more apostrophes
+  followed by one of those characters, and from no other cell. A plain negative number
+  (``-12.50``, as ``format_amount`` writes a transfer out) is not a formula and is written
+  as it is; import reads ``'-12.50`` as ``-12.50`` too.
+- **Import is all or nothing**: every row is checked first and all problems are raised
+  together as ``ImportFailed`` (file, line, column, what to do); then all rows are written
+  in one transaction with one event per changed row, source ``import <file>``. Balance
+  assertions are checked before that transaction commits.
+- **Existing ids**: a row whose id is already in the record updates that row (with an
+  event per changed row; an identical row changes nothing). A task's ``rev`` column is kept
+  for a new task and ignored for an existing one, whose rev goes up on every real change.
+  A row with an empty id is a new row: tasks get the next ``T0000`` number, contacts the
+  next ``C0000`` number, ledger entries, assertions and roles the next integer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import ImportFailed, InvalidValue, RowProblem
+from . import ledger as ledger_mod
+from .db import Record, Source, Writer
+from .rows import COLUMNS, REQUIRED, TABLES, Parsed, format_row, parse_row
+
+FORMATS = ("csv", "json")
+_TRIGGER = re.compile(r"^'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"^-[0-9]+(\.[0-9]+)?$")
+_DELIMITERS = (",", ";", "\t")
+_ID_PREFIX = {"contacts": "C", "tasks": "T"}
+
+
+def neutralise(cell: str) -> str:
+    """The cell as export writes it: a leading apostrophe where a spreadsheet would run it."""
+    if _TRIGGER.match(cell) and not _PLAIN_NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def unneutralise(cell: str) -> str:
+    """Undo :func:`neutralise` exactly (import)."""
+    return cell[1:] if _NEUTRALISED.match(cell) else cell
+
+
+def check_table(table: str) -> str:
+    if table not in TABLES:
+        raise InvalidValue(f"there is no table {table!r}", f"choose one of: {', '.join(TABLES)}")
+    return table
+
+
+# -- export -----------------------------------------------------------------------------------
+def export_rows(rec: Record, table: str) -> list[dict[str, str]]:
+    """The table as text cells (not neutralised), in export order."""
+    return [format_row(table, values, is_assertion=is_a) for values, is_a in _stored(rec, table)]
+
+
+def _stored(rec: Record, table: str) -> list[tuple[dict[str, Any], bool]]:
+    check_table(table)
+    if table != "ledger":
+        cols = ", ".join(COLUMNS[table])
+        return [(dict(r), False) for r in rec.query(f"SELECT {cols} FROM {table} ORDER BY id")]
+    rows = rec.query(
+        "SELECT id, date, kind, amount, currency, counterparty, person, note, 0 AS a"
+        " FROM ledger UNION ALL"
+        " SELECT id, date, NULL, amount, currency, '', '', '', 1 FROM ledger_assertions"
+        " ORDER BY date, a, id")
+    return [({k: r[k] for k in COLUMNS["ledger"]}, bool(r["a"])) for r in rows]
+
+
+def write_csv(rows: Iterable[dict[str, str]], table: str, out: TextIO, *, bom: bool = False) -> None:
+    """Write rows as export does: header, neutralised cells, ',' and CRLF. ``out`` must be
+    opened with ``newline=''``. ``bom`` adds a byte-order mark for Excel."""
+    if bom:
+        out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS[table])
+    for row in rows:
+        writer.writerow([neutralise(row[c]) for c in COLUMNS[table]])
+
+
+def export_csv_text(rec: Record, table: str, *, bom: bool = False) -> str:
+    buf = io.StringIO(newline="")
+    write_csv(export_rows(rec, table), table, buf, bom=bom)
+    return buf.getvalue()
+
+
+def export_json(rec: Record, table: str) -> list[dict[str, Any]]:
+    """The table for scripts: the same columns and text as CSV (not neutralised), with ids
+    and revs as numbers, and for the ledger also ``amount_minor`` in integer minor units."""
+    out = []
+    for values, is_a in _stored(rec, table):
+        row: dict[str, Any] = format_row(table, values, is_assertion=is_a)
+        for col in ("rev",) + (("id",) if table in ("ledger", "roles") else ()):
+            if col in row:
+                row[col] = values[col]
+        if table == "ledger":
+            row["amount_minor"] = values["amount"]
+        out.append(row)
+    return out
+
+
+def export_json_text(rec: Record, table: str) -> str:
+    return json.dumps(export_json(rec, table), ensure_ascii=False, indent=1) + "\n"
+
+
+# -- reading a file ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FileRow:
+    """One data row of an import file: its first physical line (1-based) and its cells by
+    column, with the formula neutralisation removed."""
+
+    line: int
+    cells: dict[str, str]
+
+
+def _sniff(header_line: str, table: str) -> str:
+    known = set(COLUMNS[table])
+
+    def score(delim: str) -> int:
+        fields = next(csv.reader([header_line], delimiter=delim), [])
+        return sum(1 for f in fields if f.strip().lower() in known)
+
+    return max(_DELIMITERS, key=lambda d: (score(d), -_DELIMITERS.index(d)))
+
+
+def read_file(path: str | Path, table: str) -> list[FileRow]:
+    """Read and check the shape of an import file. Raises ImportFailed with every problem
+    of shape (encoding, header, cell counts, quoting), each with its line and column."""
+    check_table(table)
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {name}: {exc.strerror}", "check the file's path") from None
+    text = raw.decode("utf-8", errors="surrogateescape")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    problems: list[RowProblem] = []
+    if not text.strip():
+        raise ImportFailed([RowProblem(name, 1, "", "the file is empty; export a table to see "
+                                                    "the columns it needs")])
+    delim = _sniff(text.splitlines()[0], table)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    header: list[str] = []
+    rows: list[FileRow] = []
+    last_line = 0
+    try:
+        for cells in reader:
+            line, last_line = last_line + 1, reader.line_num
+            if not header:
+                header = [c.strip().lower() for c in cells]
+                problems += _header_problems(name, table, header)
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            row, row_problems = _cells(name, line, header, cells)
+            problems += row_problems
+            rows.append(row)
+    except csv.Error as exc:
+        problems.append(RowProblem(name, last_line + 1, "", f"the quoting is broken ({exc}); "
+                                   "close every quoted value with a quote"))
+    if problems:
+        raise ImportFailed(problems)
+    return rows
+
+
+def _header_problems(name: str, table: str, header: list[str]) -> list[RowProblem]:
+    out = []
+    known = COLUMNS[table]
+    for i, col in enumerate(header):
+        if col not in known:
+            out.append(RowProblem(name, 1, col or f"#{i + 1}",
+                                  f"unknown column; the {table} columns are {', '.join(known)}"))
+        elif header.index(col) != i:
+            out.append(RowProblem(name, 1, col, "this column appears twice; keep one"))
+    for col in REQUIRED[table]:
+        if col not in header:
+            out.append(RowProblem(name, 1, col, f"the header has no '{col}' column; add it"))
+    return out
+
+
+def _cells(name: str, line: int, header: list[str], cells: list[str]):
+    problems = []
+    if len(cells) > len(header):
+        problems.append(RowProblem(
+            name, line, f"#{len(header) + 1}",
+            f"the row has {len(cells)} cells but the header has {len(header)}; "
+            "put quotes around a value that holds the delimiter"))
+    elif len(cells) < len(header):
+        problems.append(RowProblem(
+            name, line, header[len(cells)],
+            f"the row has {len(cells)} cells but the header has {len(header)}; "
+            "fill in the missing cells (they may be empty)"))
+    values = {}
+    for col, cell in zip(header, cells, strict=False):
+        if any("\udc80" <= ch <= "\udcff" for ch in cell):
+            problems.append(RowProblem(name, line, col, "this cell is not UTF-8 text; save the "
+                                                        "file as 'CSV UTF-8'"))
+            cell = cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        values[col] = unneutralise(cell)
+    return FileRow(line, values), problems
+
+
+# -- import -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: rows inserted, updated and already identical."""
+
+    table: str
+    file: str
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int = 14,
+                source: Source | None = None) -> ImportResult:
+    """Import a CSV file into ``table``, all or nothing (see the module docstring)."""
+    name = str(path)
+    rows = read_file(path, table)
+    problems: list[RowProblem] = []
+    planned: list[tuple[int, Parsed]] = []
+    for row in rows:
+        parsed = parse_row(table, row.cells, rotation_days=rotation_days)
+        problems += [RowProblem(name, row.line, col, msg) for col, msg in parsed.problems.items()]
+        planned.append((row.line, parsed))
+    problems += _duplicate_ids(name, planned)
+    if problems:
+        raise ImportFailed(problems)
+    _number_new_rows(rec, table, planned)
+    with rec.write(source or Source("import", name)) as w:
+        counts = [0, 0, 0]
+        assertion_lines: dict[int, int] = {}
+        for line, parsed in planned:
+            db_table = _db_table(table, parsed)
+            key, outcome = _upsert(w, table, db_table, parsed.values)
+            counts[outcome] += 1
+            if db_table == "ledger_assertions":
+                assertion_lines[key] = line
+        if table == "ledger":
+            _check_ledger(rec, name, planned, assertion_lines)
+    return ImportResult(table, name, *counts)
+
+
+def _db_table(table: str, parsed: Parsed) -> str:
+    return "ledger_assertions" if parsed.is_assertion else table
+
+
+def _duplicate_ids(name: str, planned: list[tuple[int, Parsed]]) -> list[RowProblem]:
+    seen: dict[tuple[bool, Any], int] = {}
+    out = []
+    for line, parsed in planned:
+        key = parsed.values.get("id")
+        if key is None:
+            continue
+        first = seen.setdefault((parsed.is_assertion, key), line)
+        if first != line:
+            out.append(RowProblem(name, line, "id", f"id {key} is also on line {first}; "
+                                                    "give each row its own id"))
+    return out
+
+
+def _number_new_rows(rec: Record, table: str, planned: list[tuple[int, Parsed]]) -> None:
+    """Give rows with an empty id the next free ``T0000``/``C0000`` id (integer ids are
+    left to SQLite)."""
+    prefix = _ID_PREFIX.get(table)
+    if prefix is None:
+        for _, parsed in planned:
+            if parsed.values.get("id") is None:
+                parsed.values.pop("id", None)
+        return
+    pattern = re.compile(rf"^{prefix}([0-9]+)$")
+    taken = [r[0] for r in rec.query(f"SELECT id FROM {table}")]
+    taken += [p.values["id"] for _, p in planned if p.values.get("id")]
+    numbers = [int(m.group(1)) for t in taken if (m := pattern.match(t))]
+    next_number = max(numbers, default=0) + 1
+    for _, parsed in planned:
+        if not parsed.values.get("id"):
+            parsed.values["id"] = f"{prefix}{next_number:04d}"
+            next_number += 1
+
+
+def _upsert(w: Writer, table: str, db_table: str, values: dict[str, Any]) -> tuple[Any, int]:
+    """Insert or update one row; returns (key, 0 inserted | 1 updated | 2 unchanged)."""
+    key = values.get("id")
+    if key is not None and w.record.query_one(f"SELECT 1 FROM {db_table} WHERE id = ?", (key,)):
+        changes = {c: v for c, v in values.items() if c not in ("id", "rev")}
+        before, after = w.update(db_table, key, changes)
+        return key, 1 if before != after else 2
+    return w.insert(db_table, values), 0
+
+
+def _check_ledger(rec: Record, name: str, planned: list[tuple[int, Parsed]],
+                  assertion_lines: dict[int, int]) -> None:
+    failures = ledger_mod.assertion_failures(rec)
+    problems = []
+    for failure in failures:
+        a = failure.assertion
+        line = assertion_lines.get(a.id)
+        if line is None:  # an assertion already in the record, broken by this file's entries
+            line = min((ln for ln, p in planned if not p.is_assertion
+                        and p.values["currency"] == a.currency and p.values["date"] <= a.date),
+                       default=1)
+            problems.append(RowProblem(name, line, "amount", f"{failure.message()}; this "
+                                       "file's entries break an assertion already recorded"))
+        else:
+            problems.append(RowProblem(name, line, "amount", f"{failure.message()}; check the "
+                                       "entries before that date or correct this assertion"))
+    if problems:
+        raise ImportFailed(problems)

@@ -1,0 +1,163 @@
+"""What ``paperkit status`` reports: the state of the record and what needs attention.
+
+- Task counts per status.
+- Mandates: for each role, its latest mandate (the one that ends last) is *expired* when
+  it ended before today and *expiring* when it ends within ``within`` days (default: half
+  the kit's rotation length, so 7 days for the default fortnightly rotation). Older
+  mandates of a role that has been handed on are history, not a problem.
+- Contacts not verified in the last 90 days (or never).
+- Contact sheets due for their reprint: ``reprint_months`` after the last print of the
+  ``contacts`` product (or of the whole ``kit``), or never printed while there are contacts.
+- The ledger balance per currency, and any balance assertion that does not hold.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from ..kit import Settings
+from .contacts import list_contacts
+from .db import Record
+from .ledger import AssertionFailure, assertion_failures, balances
+from .models import TASK_STATUSES, Contact, Role
+from .roles import list_roles
+
+VERIFY_DAYS = 90
+#: Products in ``prints`` whose printing counts as printing the contact sheets.
+CONTACT_PRODUCTS = ("contacts", "kit")
+
+
+@dataclass(frozen=True)
+class Mandate:
+    """A role's latest mandate that has ended or ends soon. ``days_left`` is days from
+    today to its last day (negative once expired, 0 on its last day)."""
+
+    role: Role
+    state: str  # "expired" or "expiring"
+    days_left: int
+
+
+@dataclass(frozen=True)
+class StaleContact:
+    """A contact not verified in VERIFY_DAYS. ``days`` is days since; None if never."""
+
+    contact: Contact
+    days: int | None
+
+
+@dataclass(frozen=True)
+class Reprint:
+    """The contact sheets' reprint state. Dates are ISO; ``last_printed`` None if never."""
+
+    last_printed: str | None
+    due_on: str | None
+    due: bool
+
+
+@dataclass(frozen=True)
+class Status:
+    """The record's state on ``today``. Money is in integer minor units per currency."""
+
+    today: str
+    tasks: dict[str, int]
+    mandates: tuple[Mandate, ...]
+    stale_contacts: tuple[StaleContact, ...]
+    contacts: int
+    reprint: Reprint
+    balances: dict[str, int]
+    failing_assertions: tuple[AssertionFailure, ...]
+
+    @property
+    def attention(self) -> bool:
+        """True when anything here needs a person: a mandate expired or expiring, a contact
+        to re-verify, contact sheets to reprint, or a balance assertion that fails."""
+        return bool(self.mandates or self.stale_contacts or self.reprint.due
+                    or self.failing_assertions)
+
+    def as_dict(self) -> dict:
+        return {
+            "today": self.today,
+            "attention": self.attention,
+            "tasks": self.tasks,
+            "mandates": [{"id": m.role.id, "role": m.role.role, "holder": m.role.holder,
+                          "starts": m.role.starts, "ends": m.role.ends, "state": m.state,
+                          "days_left": m.days_left} for m in self.mandates],
+            "stale_contacts": [{"id": s.contact.id, "name": s.contact.name,
+                                "verified_on": s.contact.verified_on, "days": s.days}
+                               for s in self.stale_contacts],
+            "contacts": self.contacts,
+            "reprint": {"last_printed": self.reprint.last_printed,
+                        "due_on": self.reprint.due_on, "due": self.reprint.due},
+            "balances": self.balances,
+            "failing_assertions": [f.message() for f in self.failing_assertions],
+        }
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, clamped to the month's end (Jan 31 + 1 → Feb 28/29)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def mandates_needing_attention(rec: Record, today: dt.date, within: int) -> list[Mandate]:
+    latest: dict[str, Role] = {}
+    for role in list_roles(rec):
+        if role.role not in latest or role.ends >= latest[role.role].ends:
+            latest[role.role] = role
+    out = []
+    for role in latest.values():
+        days = (dt.date.fromisoformat(role.ends) - today).days
+        if days < 0:
+            out.append(Mandate(role, "expired", days))
+        elif days < within:
+            out.append(Mandate(role, "expiring", days))
+    return sorted(out, key=lambda m: (m.days_left, m.role.role))
+
+
+def stale_contacts(contacts: list[Contact], today: dt.date) -> list[StaleContact]:
+    out = []
+    for c in contacts:
+        if not c.verified_on:
+            out.append(StaleContact(c, None))
+            continue
+        days = (today - dt.date.fromisoformat(c.verified_on)).days
+        if days > VERIFY_DAYS:
+            out.append(StaleContact(c, days))
+    return sorted(out, key=lambda s: (-(s.days if s.days is not None else 10**6), s.contact.id))
+
+
+def reprint_state(rec: Record, today: dt.date, months: int, any_contacts: bool) -> Reprint:
+    marks = ", ".join("?" for _ in CONTACT_PRODUCTS)
+    row = rec.query_one(
+        f"SELECT max(at) FROM prints WHERE product IN ({marks}) OR product LIKE 'contacts%'",
+        CONTACT_PRODUCTS)
+    if row[0] is None:
+        return Reprint(None, None, any_contacts)
+    last = dt.date.fromisoformat(row[0][:10])
+    due_on = add_months(last, months)
+    return Reprint(last.isoformat(), due_on.isoformat(), any_contacts and due_on <= today)
+
+
+def status(rec: Record, settings: Settings, today: dt.date | None = None,
+           within: int | None = None) -> Status:
+    """The record's status on ``today`` (default: the local date)."""
+    today = today or dt.date.today()
+    within = max(1, settings.rotation_days // 2) if within is None else within
+    counts = dict.fromkeys(TASK_STATUSES, 0)
+    for r in rec.query("SELECT status, count(*) AS n FROM tasks GROUP BY status"):
+        counts[r["status"]] = r["n"]
+    contacts = list_contacts(rec)
+    return Status(
+        today=today.isoformat(),
+        tasks=counts,
+        mandates=tuple(mandates_needing_attention(rec, today, within)),
+        stale_contacts=tuple(stale_contacts(contacts, today)),
+        contacts=len(contacts),
+        reprint=reprint_state(rec, today, settings.reprint_months, bool(contacts)),
+        balances=balances(rec),
+        failing_assertions=tuple(assertion_failures(rec)),
+    )
