@@ -43,15 +43,118 @@ def is_rtl(text: str) -> bool:
     return False
 
 
+def needs_shaping(text: str, family: str, direction: str = "ltr") -> bool:
+    """True when ``text`` must go through bidi reordering and HarfBuzz shaping: an Arabic
+    family, a right-to-left line, or any right-to-left character in it."""
+    return direction == "rtl" or family.startswith("arabic") or _has_rtl(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL", "RLE", "RLO", "RLI") for ch in text)
+
+
 def width(text: str, family: str, size: float, direction: str = "ltr") -> float:
     """The drawn width of ``text`` in points, shaped where the font needs it."""
-    name = font_name(family)
-    if direction == "rtl" or family.startswith("arabic"):
-        from reportlab.pdfgen.textobject import bidiShapedText
+    if needs_shaping(text, family, direction):
+        return shaped_line(text, family, direction)[1] * size / 1000.0
+    return pdfmetrics.stringWidth(text, font_name(family), size)
 
-        return bidiShapedText(text, "RTL" if direction == "rtl" else "LTR", fontName=name,
-                              fontSize=size, shaping=True)[1]
-    return pdfmetrics.stringWidth(text, name, size)
+
+def visual_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
+    """Split one line (logical order) into runs in visual order, left to right, by the
+    Unicode bidi algorithm (python-bidi's reference implementation, rules X1-I2 and L1-L2).
+    Each run is (text in logical order, is right-to-left)."""
+    from bidi import algorithm as uba
+
+    storage = uba.get_empty_storage()
+    base = 1 if rtl else 0
+    storage["base_level"] = base
+    storage["base_dir"] = ("L", "R")[base]
+    uba.get_embedding_levels(text, storage, False, False)
+    uba.explicit_embed_and_overrides(storage, False)
+    uba.resolve_weak_types(storage, False)
+    uba.resolve_neutral_types(storage, False)
+    uba.resolve_implicit_levels(storage, False)
+    chars = storage["chars"]
+    # L1: trailing whitespace goes back to the paragraph level.
+    for ch in reversed(chars):
+        if ch["orig"] not in ("WS", "B", "S") and not ch["ch"].isspace():
+            break
+        ch["level"] = base
+    runs: list[list] = []  # [text, level]
+    for ch in chars:
+        if runs and runs[-1][1] == ch["level"]:
+            runs[-1][0] += ch["ch"]
+        else:
+            runs.append([ch["ch"], ch["level"]])
+    if not runs:
+        return []
+    # L2: from the highest level down to the lowest odd level, reverse every maximal
+    # sequence of runs at that level or higher.
+    levels = [level for _, level in runs]
+    lowest_odd = min(level for level in levels if level % 2) if any(
+        level % 2 for level in levels) else max(levels) + 1
+    for level in range(max(levels), lowest_odd - 1, -1):
+        i = 0
+        while i < len(runs):
+            if runs[i][1] >= level:
+                j = i
+                while j < len(runs) and runs[j][1] >= level:
+                    j += 1
+                runs[i:j] = runs[i:j][::-1]
+                i = j
+            else:
+                i += 1
+    return [(t, level % 2 == 1) for t, level in runs]
+
+
+@functools.lru_cache(maxsize=8192)
+def shaped_line(text: str, family: str, direction: str = "ltr"):
+    """``text`` (one line, logical order) reordered by the bidi algorithm and shaped by
+    HarfBuzz, as a reportlab ShapedStr in visual order ready for ``canvas.drawString``,
+    and its width in thousandths of the font size (multiply by size / 1000 for points)."""
+    from reportlab.pdfbase.ttfonts import ShapedStr
+
+    pieces = [_shape_run(run, family, rtl) for run, rtl in visual_runs(text, direction == "rtl")]
+    if not pieces:
+        return ShapedStr("", shapeData=[]), 0.0
+    out = pieces[0][0]
+    for piece, _ in pieces[1:]:
+        out = out + piece
+    return out, sum(w for _, w in pieces)
+
+
+def _shape_run(text: str, family: str, rtl: bool):
+    """One directional run shaped by HarfBuzz: (ShapedStr with glyphs left to right, width
+    in 1/1000 em). Glyphs without a character of their own (contextual Arabic forms) get a
+    private code point from reportlab, as its own shaping does."""
+    import uharfbuzz as hb
+    from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
+
+    ttf = pdfmetrics.getFont(font_name(family))
+    hbf = ttf.hbFont(10)
+    buf = hb.Buffer()
+    buf.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    buf.direction = "rtl" if rtl else "ltr"
+    hb.shape(hbf, buf, {"kern": True, "liga": True})
+    chars, data, total = [], [], 0.0
+    glyph_to_char, char_widths = ttf.face.glyphToChar, ttf.face.charWidths
+    for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
+        gid = info.codepoint
+        try:
+            uchar = glyph_to_char[gid][0]
+        except KeyError:
+            uchar = ttf.hbAddPrivate(hbf.glyph_to_string(gid), gid, pos.x_advance)
+        advance = ttf.pdfScale(pos.x_advance)
+        data.append(ShapeData(info.cluster, advance, ttf.pdfScale(pos.y_advance),
+                              ttf.pdfScale(pos.x_offset), ttf.pdfScale(pos.y_offset),
+                              char_widths[uchar]))
+        chars.append(chr(uchar))
+        total += advance
+    return ShapedStr("".join(chars), shapeData=data), total
 
 
 def ascent(family: str, size: float) -> float:

@@ -51,17 +51,26 @@ def _text(c, t: Text, height: float) -> None:
     name = fonts.font_name(t.font)
     c.setFont(name, t.size)
     _color(c, t.color, stroke=False)
-    rtl = t.direction == "rtl"
-    shaping = rtl or t.font.startswith("arabic")
-    kw = {"direction": "RTL" if rtl else None, "shaping": shaping}
     for i, line in enumerate(t.lines):
         y = height - (t.rect.y0 + BASELINE * t.size + i * t.leading)
-        if t.align == "right":
-            c.drawRightString(t.rect.x1, y, line, **kw)
+        if fonts.needs_shaping(line, t.font, t.direction):
+            # reportlab's own direction='RTL' needs rlbidi and silently draws logical order
+            # without it; we reorder (bidi) and shape (HarfBuzz) ourselves.
+            shaped, units = fonts.shaped_line(line, t.font, t.direction)
+            width = units * t.size / 1000.0
+            if t.align == "right":
+                x = t.rect.x1 - width
+            elif t.align == "center":
+                x = (t.rect.x0 + t.rect.x1 - width) / 2
+            else:
+                x = t.rect.x0
+            c.drawString(x, y, shaped)
+        elif t.align == "right":
+            c.drawRightString(t.rect.x1, y, line)
         elif t.align == "center":
-            c.drawCentredString((t.rect.x0 + t.rect.x1) / 2, y, line, **kw)
+            c.drawCentredString((t.rect.x0 + t.rect.x1) / 2, y, line)
         else:
-            c.drawString(t.rect.x0, y, line, **kw)
+            c.drawString(t.rect.x0, y, line)
 
 
 def _box(c, b: Box, height: float) -> None:
