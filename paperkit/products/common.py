@@ -1,0 +1,309 @@
+"""Pieces the sheet products share: a page flow that stacks blocks down plain pages and
+adds each page's header (group name, title, printed-on date) and footer (page x of y),
+section headings, and table rows whose cells hold fitted text.
+
+Every length is in points, top-left origin, y down (layout/model.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..layout.model import BLACK, GREY, LIGHT, Box, Color, Item, Line, Page, Rect, Text
+from ..layout.stock import Stock
+from ..layout.text import fit
+from ..render import fonts
+
+HEADER_H = 50.0  # from the cell's top to the body
+FOOTER_H = 20.0  # from the body to the cell's bottom
+PAD = 3.5  # inside a table cell, each side
+SHADE: Color = (0.93, 0.93, 0.93)
+WARN: Color = (0.82, 0.82, 0.82)
+
+
+def fitted(text: str, x0: float, y0: float, width: float, family: str = "sans",
+           size: float = 9.0, min_size: float | None = None, align: str = "left",
+           color: Color = BLACK, max_height: float = 10_000.0) -> Text:
+    """``text`` fitted to ``width`` at ``size`` (shrinking up to 15 % to stay on one line,
+    then wrapping), in a rect exactly as tall as its lines. Raises LayoutError when it
+    cannot fit ``max_height`` even at ``min_size`` (default 75 % of ``size``)."""
+    t = fit(text, Rect(x0, y0, x0 + width, y0 + max_height), family, size,
+            min_size or size * 0.75, align, color, shrink_floor=size * 0.85)
+    return dataclasses.replace(t, rect=Rect(x0, y0, x0 + width,
+                                            y0 + len(t.lines) * t.size * 1.18 + 0.01))
+
+
+def fitted_in(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
+              min_size: float | None = None, align: str = "left", color: Color = BLACK) -> Text:
+    """``text`` fitted into a fixed ``rect`` (shrink, then wrap; LayoutError if impossible)."""
+    return fit(text, rect, family, size, min_size or min(size, 6.0), align, color)
+
+
+def height_of(t: Text) -> float:
+    return t.rect.height
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: a header ``label``, its ``width`` in points, the text ``align``,
+    and the font family and size (points) of its cells."""
+
+    label: str
+    width: float
+    align: str = "left"
+    font: str = "sans"
+    size: float = 9.0
+
+
+def scale_columns(columns: Sequence[Column], width: float) -> list[Column]:
+    """The columns with widths scaled so that together they fill ``width`` points."""
+    total = sum(c.width for c in columns)
+    return [dataclasses.replace(c, width=c.width * width / total) for c in columns]
+
+
+@dataclass
+class _Draft:
+    items: list[Item]
+    section: str
+    slips: tuple = ()
+
+
+class Sheets:
+    """Stacks blocks down the body of plain pages and, at :meth:`pages`, adds each page's
+    header and footer. A builder used inside one ``build``; what it returns is frozen.
+
+    ``header_right`` lines go top right (e.g. printed-on and reprint-by dates); ``banner``
+    is a dark label top right (e.g. "CREW ONLY"). Sections restart the page numbering, so a
+    per-ring contact sheet reads "page 1 of 2" on its own.
+    """
+
+    def __init__(self, stock: Stock, group: str, title: str, printed_on: str,
+                 header_right: Sequence[str] = (), banner: str = "", product: str = ""):
+        self.stock = stock
+        self.cell = stock.cell_rect(0)
+        self.body = Rect(self.cell.x0, self.cell.y0 + HEADER_H, self.cell.x1,
+                         self.cell.y1 - FOOTER_H)
+        self.group = group
+        self.title = title
+        self.product = product or title
+        self.printed_on = printed_on
+        self.header_right = list(header_right) or [f"printed {printed_on}"]
+        self.banner = banner
+        self.drafts: list[_Draft] = []
+        self.y = self.body.y0
+        self.section = ""
+        self.subtitle: dict[int, str] = {}
+        #: Called right after an automatic page break (e.g. to repeat a table's header).
+        self.on_break: Callable[[], None] | None = None
+        self.new_page()
+
+    # -- flow ---------------------------------------------------------------------
+    @property
+    def x0(self) -> float:
+        return self.body.x0
+
+    @property
+    def width(self) -> float:
+        return self.body.width
+
+    @property
+    def room(self) -> float:
+        return self.body.y1 - self.y
+
+    def new_page(self, section: str | None = None) -> None:
+        if section is not None:
+            self.section = section
+        self.drafts.append(_Draft([], self.section))
+        self.y = self.body.y0
+
+    def new_section(self, section: str) -> None:
+        """Start ``section`` on a fresh page (unless this page is still empty)."""
+        if self.drafts[-1].items:
+            self.new_page(section)
+        else:
+            self.section = section
+            self.drafts[-1].section = section
+
+    def need(self, height: float) -> float:
+        """Make room for a block ``height`` points tall; break the page if needed.
+        Returns the y where the block starts."""
+        if height > self.room and self.drafts[-1].items:
+            self.new_page()
+            if self.on_break is not None:
+                hook, self.on_break = self.on_break, None  # no recursion
+                try:
+                    hook()
+                finally:
+                    self.on_break = hook
+        return self.y
+
+    def add(self, *items: Item) -> None:
+        self.drafts[-1].items.extend(items)
+
+    def advance(self, height: float) -> None:
+        self.y += height
+
+    def block(self, items: Sequence[Item], height: float, gap: float = 0.0) -> None:
+        """Place ``items`` already laid out from y = 0 (relative), ``height`` tall."""
+        y = self.need(height)
+        self.add(*[_shift(it, 0.0, y) for it in items])
+        self.advance(height + gap)
+
+    # -- common blocks --------------------------------------------------------------
+    def heading(self, text: str, size: float = 14.0, keep: float = 40.0,
+                note: str = "") -> None:
+        """A section heading with a rule under it, kept with ``keep`` points of what follows."""
+        t = fitted(text, self.x0, 0, self.width * (0.6 if note else 1.0), "sans-bold", size)
+        h = t.rect.height + 6
+        y = self.need(h + keep) + 4
+        self.add(dataclasses.replace(t, rect=t.rect.translate(0, y)))
+        if note:
+            used = max(fonts.width(ln, "sans-bold", t.size) for ln in t.lines) + 16
+            n = fitted(note, self.x0 + used, y, self.width - used, "sans", 8,
+                       align="right", color=GREY)
+            self.add(dataclasses.replace(n, rect=n.rect.translate(0, t.rect.height - n.rect.height)))
+        self.add(Line(self.x0, y + t.rect.height + 2, self.body.x1, y + t.rect.height + 2, 1.2))
+        self.advance(h + 4)
+
+    def paragraph(self, text: str, size: float = 9.0, color: Color = BLACK,
+                  family: str = "sans", gap: float = 4.0, indent: float = 0.0) -> None:
+        t = fitted(text, self.x0 + indent, 0, self.width - indent, family, size, color=color)
+        y = self.need(t.rect.height)
+        self.add(dataclasses.replace(t, rect=t.rect.translate(0, y)))
+        self.advance(t.rect.height + gap)
+
+    def table_header(self, columns: Sequence[Column]) -> None:
+        cells, h = _row_items(columns, [c.label for c in columns], self.x0, 0, "sans-bold",
+                              7.5, GREY)
+        y = self.need(h + 18)
+        self.add(*[_shift(it, 0, y) for it in cells])
+        self.add(Line(self.x0, y + h, self.body.x1, y + h, 0.9))
+        self.advance(h)
+
+    def table_row(self, columns: Sequence[Column], values: Sequence[str],
+                  fill: Color | None = None, bold: Sequence[bool] = (),
+                  min_height: float = 0.0, rule: Color = LIGHT, grid: bool = False) -> None:
+        """One row; each value is fitted into its column (wrapping, never clipped).
+        ``grid`` draws light lines between the columns (rows to write in by hand)."""
+        cells, h = _row_items(columns, values, self.x0, 0, None, None, BLACK, bold)
+        h = max(h, min_height)
+        y = self.need(h)
+        if fill is not None:
+            self.add(Box(Rect(self.x0, y, self.body.x1, y + h), stroke=0, fill=fill))
+        if grid:
+            x = self.x0
+            for col in columns[:-1]:
+                x += col.width
+                self.add(Line(x, y, x, y + h, 0.3, LIGHT))
+        self.add(*[_shift(it, 0, y) for it in cells])
+        self.add(Line(self.x0, y + h, self.body.x1, y + h, 0.4, rule))
+        self.advance(h)
+
+    # -- finish ---------------------------------------------------------------------
+    def pages(self, label: str = "") -> tuple[Page, ...]:
+        """Every page with its header and footer; page numbers count within a section."""
+        drafts = [d for d in self.drafts if d.items] or self.drafts[:1]
+        totals: dict[str, int] = {}
+        for d in drafts:
+            totals[d.section] = totals.get(d.section, 0) + 1
+        seen: dict[str, int] = {}
+        out = []
+        for d in drafts:
+            seen[d.section] = seen.get(d.section, 0) + 1
+            number = f"page {seen[d.section]} of {totals[d.section]}"
+            items = self._header(d.section) + d.items + self._footer(d.section, number)
+            name = label or self.product
+            out.append(Page(size=self.stock.page, items=tuple(items), slips=d.slips,
+                            label=f"{name}:{d.section}" if d.section else name))
+        return tuple(out)
+
+    def _header(self, section: str) -> list[Item]:
+        c = self.cell
+        right_w = 170.0
+        items: list[Item] = []
+        left_w = c.width - right_w - 8
+        items.append(fitted_in(self.group.upper(), Rect(c.x0, c.y0, c.x0 + left_w, c.y0 + 11),
+                               "sans-bold", 8.5, color=GREY))
+        title = f"{self.title} · {section}" if section else self.title
+        items.append(fitted_in(title, Rect(c.x0, c.y0 + 12, c.x0 + left_w, c.y0 + 38),
+                               "sans-bold", 20, 10))
+        y = c.y0
+        if self.banner:
+            bw = min(right_w, 12 + len(self.banner) * 6.5)
+            r = Rect(c.x1 - bw, y, c.x1, y + 14)
+            items.append(Box(r, stroke=0, fill=(0.1, 0.1, 0.1)))
+            items.append(fitted_in(self.banner, r.inset(4, 2), "sans-bold", 8.5,
+                                   align="center", color=(1, 1, 1)))
+            y += 16
+        for text in self.header_right:
+            items.append(fitted_in(text, Rect(c.x1 - right_w, y, c.x1, y + 11), "sans", 8.5,
+                                   align="right"))
+            y += 11
+        rule_y = c.y0 + HEADER_H - 8
+        items.append(Line(c.x0, rule_y, c.x1, rule_y, 1.6))
+        return items
+
+    def _footer(self, section: str, number: str) -> list[Item]:
+        c = self.cell
+        y = c.y1 - FOOTER_H + 6
+        left = f"{self.group} · {self.product}" + (f" · {section}" if section else "")
+        left += f" · printed {self.printed_on}"
+        return [
+            Line(c.x0, y, c.x1, y, 0.5, GREY),
+            fitted_in(left, Rect(c.x0, y + 3, c.x1 - 90, y + 13), "sans", 7, color=GREY),
+            fitted_in(number, Rect(c.x1 - 85, y + 3, c.x1, y + 13), "sans", 7,
+                      align="right", color=GREY),
+        ]
+
+
+def _row_items(columns: Sequence[Column], values: Sequence[str], x0: float, y0: float,
+               family: str | None, size: float | None, color: Color,
+               bold: Sequence[bool] = ()) -> tuple[list[Item], float]:
+    items: list[Item] = []
+    height = 0.0
+    x = x0
+    for i, (col, value) in enumerate(zip(columns, values, strict=True)):
+        if value:
+            fam = family or ("sans-bold" if i < len(bold) and bold[i] else col.font)
+            t = fitted(value, x + PAD, y0 + PAD, col.width - 2 * PAD, fam, size or col.size,
+                       align=col.align, color=color)
+            items.append(t)
+            height = max(height, t.rect.height)
+        x += col.width
+    return items, height + 2 * PAD
+
+
+def _shift(item: Item, dx: float, dy: float) -> Item:
+    """``item`` moved by (dx, dy) points."""
+    if isinstance(item, Line):
+        return dataclasses.replace(item, x0=item.x0 + dx, y0=item.y0 + dy, x1=item.x1 + dx,
+                                   y1=item.y1 + dy)
+    return dataclasses.replace(item, rect=item.rect.translate(dx, dy))
+
+
+shift = _shift
+
+
+def check_mark(r: Rect, ok: bool, width: float = 1.4) -> list[Line]:
+    """A drawn tick (``ok``) or cross inside ``r``: no font glyph needed."""
+    if ok:
+        return [Line(r.x0 + r.width * 0.15, r.y0 + r.height * 0.55, r.x0 + r.width * 0.4,
+                     r.y0 + r.height * 0.85, width),
+                Line(r.x0 + r.width * 0.4, r.y0 + r.height * 0.85, r.x0 + r.width * 0.88,
+                     r.y0 + r.height * 0.15, width)]
+    return [Line(r.x0 + r.width * 0.2, r.y0 + r.height * 0.2, r.x1 - r.width * 0.2,
+                 r.y1 - r.height * 0.2, width),
+            Line(r.x0 + r.width * 0.2, r.y1 - r.height * 0.2, r.x1 - r.width * 0.2,
+                 r.y0 + r.height * 0.2, width)]
+
+
+def iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def human_date(day: dt.date) -> str:
+    """'Wed 25 Nov 2026'."""
+    return f"{day:%a} {day.day} {day:%b %Y}"

@@ -1,0 +1,156 @@
+"""Contact sheets: one section per ring (``--ring`` picks one), for one audience.
+
+Who is on the sheet (``--audience``):
+
+- ``public``: only contacts whose audience is ``public``;
+- ``crew``: ``public`` and ``crew`` contacts;
+- ``private``: every contact.
+
+Which fields are printed, per audience. A field left out is absent from the layout and so
+from the PDF; nothing is merely hidden:
+
+==============  ======  ====  =======
+field           public  crew  private
+==============  ======  ====  =======
+name, phone     yes     yes   yes
+role (heading)  yes     yes   yes
+micro-role      yes     yes   yes
+languages       yes     yes   yes
+verified on     yes     yes   yes
+audience, id    --      yes   yes
+notes           --      --    yes
+==============  ======  ====  =======
+
+Each sheet shows its printed-on date, a "reprint by" date (``reprint_months`` after
+printing), and each contact's last-verified date, marked *stale* when older than
+VERIFY_DAYS (or never verified).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..errors import InvalidValue
+from ..layout.model import Document
+from ..record.contacts import list_contacts
+from ..record.models import AUDIENCES, CONTACT_ROLES, MICRO_ROLES, RINGS, Contact
+from ..record.status import VERIFY_DAYS, add_months
+from . import ProductContext
+from .common import SHADE, WARN, Column, Sheets, scale_columns
+
+#: Which contact audiences each print audience may see.
+VISIBLE = {"public": ("public",), "crew": ("public", "crew"),
+           "private": ("public", "crew", "private")}
+ROLE_HEADINGS = {"lawyer": "Lawyers", "bondsperson": "Bondspeople", "family": "Families",
+                 "press": "Press", "medic": "Medics", "other": "Other contacts"}
+BANNERS = {"public": "PUBLIC", "crew": "CREW ONLY", "private": "PRIVATE · CARE CREW"}
+HANDLING = {
+    "public": "Public sheet: these contacts may be shared and posted.",
+    "crew": "Crew only: do not post, photograph or leave this sheet lying around. "
+            "Destroy old copies when you reprint.",
+    "private": "Private: for the care crew only. Keep it on you, never on a table; "
+               "shred old copies.",
+}
+
+
+def visible_contacts(ctx: ProductContext, audience: str, ring: str | None) -> list[Contact]:
+    """The contacts ``audience`` may see, of ``ring`` (None: all rings)."""
+    if audience not in AUDIENCES:
+        raise InvalidValue(f"no audience {audience!r}", f"choose one of: {', '.join(AUDIENCES)}")
+    return list_contacts(ctx.record, ring=ring, audiences=VISIBLE[audience])
+
+
+def columns(audience: str, width: float) -> list[Column]:
+    cols = [Column("name", 26, font="sans-bold", size=9.5), Column("phone", 19, font="mono",
+                                                                      size=9.5),
+            Column("languages", 11), Column("verified", 16)]
+    if audience != "public":
+        cols.append(Column("who may see", 12, size=8))
+    if audience == "private":
+        cols.append(Column("notes", 30, size=8))
+    return scale_columns(cols, width)
+
+
+def _verified(c: Contact, today: dt.date) -> tuple[str, bool]:
+    if not c.verified_on:
+        return "never verified", True
+    days = (today - dt.date.fromisoformat(c.verified_on)).days
+    stale = days > VERIFY_DAYS
+    return (f"{c.verified_on} STALE" if stale else c.verified_on), stale
+
+
+def _row(c: Contact, audience: str, today: dt.date) -> tuple[list[str], bool]:
+    verified, stale = _verified(c, today)
+    values = [c.name, c.phone, c.languages, verified]
+    if audience != "public":
+        values.append(f"{c.audience} · {c.id}")
+    if audience == "private":
+        values.append(c.notes)
+    return values, stale
+
+
+def sheet_sections(sheets: Sheets, ctx: ProductContext, audience: str,
+                   rings: tuple[str, ...]) -> None:
+    """Lay out one section per ring into ``sheets``."""
+    today = ctx.today
+    for ring in rings:
+        sheets.new_section(f"{ring} ring")
+        contacts = visible_contacts(ctx, audience, ring)
+        sheets.paragraph(HANDLING[audience], 8.5, gap=6)
+        if not contacts:
+            sheets.paragraph(f"No contacts in the {ring} ring that a {audience} sheet may show.",
+                             11)
+            continue
+        cols = columns(audience, sheets.width)
+        for role in CONTACT_ROLES:
+            group = [c for c in contacts if c.role == role]
+            if not group:
+                continue
+            heading = ROLE_HEADINGS[role]
+            sheets.heading(heading, 13, keep=44)
+
+            def again(heading=heading, cols=cols):
+                sheets.heading(f"{heading} (continued)", 13, keep=30)
+                sheets.table_header(cols)
+
+            sheets.on_break = again
+            sheets.table_header(cols)
+            for micro in (*MICRO_ROLES[1:], ""):
+                members = sorted((c for c in group if c.micro_role == micro),
+                                 key=lambda c: c.name.casefold())
+                if not members:
+                    continue
+                label = micro.replace("-", " ") if micro else "other"
+                sheets.table_row([cols[0]], [label], fill=SHADE, bold=[True], min_height=14)
+                for c in members:
+                    values, stale = _row(c, audience, today)
+                    sheets.table_row(cols, values, fill=WARN if stale else None,
+                                     bold=[False, False, False, stale])
+            sheets.on_break = None
+            sheets.advance(8)
+        sheets.paragraph(
+            f"STALE: not confirmed in the last {VERIFY_DAYS} days. Call them, then update "
+            "the record and reprint.", 7.5, gap=2)
+
+
+def build(ctx: ProductContext) -> Document:
+    audience = ctx.options.audience
+    if audience not in AUDIENCES:
+        raise InvalidValue(f"no audience {audience!r}", f"choose one of: {', '.join(AUDIENCES)}")
+    ring = ctx.options.ring
+    if ring is not None and ring not in RINGS:
+        raise InvalidValue(f"no ring {ring!r}", f"choose one of: {', '.join(RINGS)}")
+    rings = (ring,) if ring else RINGS
+    today = ctx.today
+    reprint = add_months(today, ctx.kit.settings.reprint_months)
+    sheets = Sheets(ctx.stock("contacts"), ctx.kit.settings.name, "Contacts",
+                    today.isoformat(),
+                    header_right=[f"printed {today.isoformat()}",
+                                  f"reprint by {reprint.isoformat()}"],
+                    banner=BANNERS[audience], product="contacts")
+    sheet_sections(sheets, ctx, audience, rings)
+    return Document(product="contacts",
+                    title=f"{ctx.kit.settings.name}: contacts ({audience})",
+                    pages=sheets.pages(), kit=ctx.kit.id,
+                    meta={"audience": audience, "rings": list(rings),
+                          "reprint_by": reprint.isoformat()})

@@ -1,0 +1,181 @@
+"""Bail-fund ledger sheets: a totals box (in / out / balance per currency), every entry
+with the running balance of its currency, the balance assertions with a pass/fail mark,
+and blank numbered rows for writing entries by hand at the support table.
+
+Money stays in integer minor units until ``format_amount`` writes it; no float touches it.
+
+``--public`` (``options.public``): counterparties and persons are replaced with stable
+pseudonyms numbered by first appearance in date order ("Donor 1" for a counterparty first
+seen giving a donation, "Party 2" for any other, "Person 1" for persons), and the notes
+column is left out (notes may name people). The real names are absent from the PDF.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..layout.model import GREY, Document, Rect
+from ..record.ledger import (
+    assertion_failures,
+    format_amount,
+    list_assertions,
+    running,
+    signed_amount,
+)
+from ..record.models import LedgerEntry
+from . import ProductContext
+from .common import SHADE, WARN, Column, Sheets, check_mark, fitted, scale_columns
+
+#: Blank rows for hand entries: at least this many, then to the foot of the page.
+MIN_BLANK_ROWS = 12
+BLANK_ROW_H = 21.0
+
+
+class Pseudonyms:
+    """Stable stand-ins for real names, numbered by first appearance per kind."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[str, str], str] = {}
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def get(self, space: str, real: str, label: str) -> str:
+        if not real:
+            return ""
+        key = (space, real.strip().casefold())
+        if key not in self.names:
+            self.counts[label] += 1
+            self.names[key] = f"{label} {self.counts[label]}"
+        return self.names[key]
+
+
+def pseudonymise(entries: list[LedgerEntry]) -> dict[int, tuple[str, str]]:
+    """Entry id → (counterparty, person) pseudonyms, numbered in the given order."""
+    names = Pseudonyms()
+    out = {}
+    for e in entries:
+        cp = names.get("cp", e.counterparty, "Donor" if e.kind == "donation" else "Party")
+        out[e.id] = (cp, names.get("person", e.person, "Person"))
+    return out
+
+
+def entry_columns(public: bool, width: float) -> list[Column]:
+    cols = [Column("#", 4, "right", size=8), Column("date", 10, size=8.5),
+            Column("kind", 11, size=8.5), Column("counterparty", 18 if not public else 26),
+            Column("person", 10 if not public else 14)]
+    if not public:
+        cols.append(Column("note", 16, size=8))
+    cols += [Column("in", 10, "right", "mono", 8.5), Column("out", 10, "right", "mono", 8.5),
+             Column("balance", 11, "right", "mono", 8.5), Column("cur", 5, size=8.5)]
+    return scale_columns(cols, width)
+
+
+def build(ctx: ProductContext) -> Document:
+    public = ctx.options.public
+    settings = ctx.kit.settings
+    today = ctx.today.isoformat()
+    sheets = Sheets(ctx.stock("ledger"), settings.name, "Bail-fund ledger", today,
+                    banner="PUBLIC COPY" if public else "CARE CREW", product="ledger")
+    rows = running(ctx.record)
+    names = pseudonymise([e for e, _ in rows]) if public else {}
+    cols = entry_columns(public, sheets.width)
+
+    _totals_box(sheets, rows)
+
+    sheets.heading("Entries", 13, note="in = into the fund · out = paid out · "
+                                       "balance = after the entry, per currency")
+    sheets.on_break = lambda: (sheets.heading("Entries (continued)", 13, keep=30),
+                               sheets.table_header(cols))
+    sheets.table_header(cols)
+    for number, (e, balance) in enumerate(rows, 1):
+        cp, person = names.get(e.id, (e.counterparty, e.person))
+        amount = signed_amount(e)
+        money_in = format_amount(amount, e.currency) if amount >= 0 else ""
+        money_out = format_amount(-amount, e.currency) if amount < 0 else ""
+        values = [str(number), e.date, e.kind, cp, person]
+        if not public:
+            values.append(e.note)
+        values += [money_in, money_out, format_amount(balance, e.currency), e.currency]
+        sheets.table_row(cols, values, bold=[False] * (len(values) - 2) + [True])
+    if not rows:
+        sheets.paragraph("No entries yet.", 10)
+    sheets.on_break = None
+    sheets.advance(10)
+
+    _assertions(sheets, ctx)
+    _blank_rows(sheets, cols, len(rows) + 1)
+    return Document(product="ledger", title=f"{settings.name}: bail-fund ledger",
+                    pages=sheets.pages(), kit=ctx.kit.id, meta={"public": public})
+
+
+def _totals_box(sheets: Sheets, rows) -> None:
+    money_in: dict[str, int] = defaultdict(int)
+    money_out: dict[str, int] = defaultdict(int)
+    for e, _ in rows:
+        amount = signed_amount(e)
+        (money_in if amount >= 0 else money_out)[e.currency] += abs(amount)
+    currencies = sorted(set(money_in) | set(money_out))
+    sheets.heading("Totals", 13, keep=20 + 22 * max(1, len(currencies)))
+    cols = scale_columns([Column("currency", 12, font="sans-bold", size=11),
+                          Column("in", 20, "right", "mono", 11),
+                          Column("out", 20, "right", "mono", 11),
+                          Column("balance", 22, "right", "mono", 11)], sheets.width * 0.7)
+    sheets.table_header(cols)
+    for cur in currencies:
+        balance = money_in[cur] - money_out[cur]
+        sheets.table_row(cols, [cur, format_amount(money_in[cur], cur),
+                                format_amount(money_out[cur], cur),
+                                format_amount(balance, cur)],
+                         fill=SHADE, bold=[True, False, False, True], min_height=20)
+    if not currencies:
+        sheets.paragraph("Nothing in or out yet.", 10)
+    sheets.advance(10)
+
+
+def _assertions(sheets: Sheets, ctx: ProductContext) -> None:
+    assertions = list_assertions(ctx.record)
+    failing = {f.assertion.id: f for f in assertion_failures(ctx.record)}
+    sheets.heading("Balance assertions", 13, keep=40,
+                   note="the balance at the end of the day, as counted")
+    if not assertions:
+        sheets.paragraph("No balance assertions recorded.", 9, color=GREY)
+        sheets.advance(8)
+        return
+    cols = scale_columns([Column("check", 7), Column("date", 14), Column("currency", 10),
+                          Column("counted", 18, "right", "mono"),
+                          Column("the ledger gives", 18, "right", "mono"),
+                          Column("result", 33)], sheets.width)
+    sheets.table_header(cols)
+    for a in assertions:
+        fail = failing.get(a.id)
+        actual = fail.actual if fail else a.amount
+        result = ("holds" if fail is None else
+                  f"FAILS: off by {format_amount(actual - a.amount, a.currency)} {a.currency}")
+        y = sheets.need(22)
+        sheets.table_row(cols, ["", a.date, a.currency, format_amount(a.amount, a.currency),
+                                format_amount(actual, a.currency), result],
+                         fill=WARN if fail else None,
+                         bold=[False] * 5 + [fail is not None], min_height=22)
+        mark = Rect(sheets.x0 + 8, y + 4, sheets.x0 + 22, y + 18)
+        sheets.add(*check_mark(mark, fail is None))
+    sheets.advance(10)
+
+
+def _blank_rows(sheets: Sheets, cols: list[Column], first: int) -> None:
+    sheets.heading("Hand entries", 13, keep=18 + BLANK_ROW_H * 4,
+                   note="write each entry as it happens; two people count the cash at close")
+    sheets.on_break = lambda: (sheets.heading("Hand entries (continued)", 13, keep=30),
+                               sheets.table_header(cols))
+    sheets.table_header(cols)
+    count = 0
+    number = first
+    while count < MIN_BLANK_ROWS or sheets.room >= BLANK_ROW_H + 40:
+        sheets.table_row(cols, [str(number)] + [""] * (len(cols) - 1),
+                         min_height=BLANK_ROW_H, rule=GREY, grid=True)
+        number += 1
+        count += 1
+    sheets.on_break = None
+    y = sheets.need(34) + 10
+    sign = fitted("Cash counted at close: ____________   by ________________   and "
+                  "________________   on ____________", sheets.x0, y, sheets.width, "sans", 9.5)
+    sheets.add(sign)
+    sheets.advance(sign.rect.height + 10)
