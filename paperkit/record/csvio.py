@@ -8,7 +8,7 @@ The file format, which export writes and import reads back to the same rows:
   ``,``, ``;`` or a tab from the header row, as Excel and LibreOffice write them.
 - The ledger file holds balance assertions as rows whose ``kind`` is ``assert``
   (see ``rows``). Export orders the ledger by date, entries before assertions, then id;
-  the other tables by id.
+  roles by id; contacts and tasks by id length, then id (so T0999 comes before T10000).
 - **Formula injection.** A spreadsheet runs a cell that starts with ``= + - @`` (or a tab
   or carriage return). Export puts one apostrophe before such a cell, and also before a
   cell that is apostrophes followed by one of those, so the rule can be undone exactly:
@@ -79,7 +79,8 @@ def _stored(rec: Record, table: str) -> list[tuple[dict[str, Any], bool]]:
     check_table(table)
     if table != "ledger":
         cols = ", ".join(COLUMNS[table])
-        return [(dict(r), False) for r in rec.query(f"SELECT {cols} FROM {table} ORDER BY id")]
+        order = "id" if table == "roles" else "length(id), id"  # T0999 before T10000
+        return [(dict(r), False) for r in rec.query(f"SELECT {cols} FROM {table} ORDER BY {order}")]
     rows = rec.query(
         "SELECT id, date, kind, amount, currency, counterparty, person, note, 0 AS a"
         " FROM ledger UNION ALL"
@@ -132,6 +133,8 @@ class FileRow:
 
     line: int
     cells: dict[str, str]
+    #: False when the row's shape is wrong (cell count, encoding); its values are not checked.
+    ok: bool = True
 
 
 def _sniff(header_line: str, table: str) -> str:
@@ -147,6 +150,13 @@ def _sniff(header_line: str, table: str) -> str:
 def read_file(path: str | Path, table: str) -> list[FileRow]:
     """Read and check the shape of an import file. Raises ImportFailed with every problem
     of shape (encoding, header, cell counts, quoting), each with its line and column."""
+    rows, problems = _read(path, table)
+    if problems:
+        raise ImportFailed(problems)
+    return rows
+
+
+def _read(path: str | Path, table: str) -> tuple[list[FileRow], list[RowProblem]]:
     check_table(table)
     name = str(path)
     try:
@@ -158,8 +168,8 @@ def read_file(path: str | Path, table: str) -> list[FileRow]:
         text = text[1:]
     problems: list[RowProblem] = []
     if not text.strip():
-        raise ImportFailed([RowProblem(name, 1, "", "the file is empty; export a table to see "
-                                                    "the columns it needs")])
+        return [], [RowProblem(name, 1, "", "the file is empty; export a table to see the "
+                                            "columns it needs")]
     delim = _sniff(text.splitlines()[0], table)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     header: list[str] = []
@@ -180,9 +190,7 @@ def read_file(path: str | Path, table: str) -> list[FileRow]:
     except csv.Error as exc:
         problems.append(RowProblem(name, last_line + 1, "", f"the quoting is broken ({exc}); "
                                    "close every quoted value with a quote"))
-    if problems:
-        raise ImportFailed(problems)
-    return rows
+    return rows, problems
 
 
 def _header_problems(name: str, table: str, header: list[str]) -> list[RowProblem]:
@@ -219,7 +227,7 @@ def _cells(name: str, line: int, header: list[str], cells: list[str]):
                                                         "file as 'CSV UTF-8'"))
             cell = cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         values[col] = unneutralise(cell)
-    return FileRow(line, values), problems
+    return FileRow(line, values, ok=not problems), problems
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -238,16 +246,19 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
                 source: Source | None = None) -> ImportResult:
     """Import a CSV file into ``table``, all or nothing (see the module docstring)."""
     name = str(path)
-    rows = read_file(path, table)
-    problems: list[RowProblem] = []
+    rows, problems = _read(path, table)
+    header_cols = {p.column for p in problems if p.line == 1}
     planned: list[tuple[int, Parsed]] = []
     for row in rows:
+        if not row.ok:
+            continue
         parsed = parse_row(table, row.cells, rotation_days=rotation_days)
-        problems += [RowProblem(name, row.line, col, msg) for col, msg in parsed.problems.items()]
+        problems += [RowProblem(name, row.line, col, msg) for col, msg in parsed.problems.items()
+                     if col not in header_cols]
         planned.append((row.line, parsed))
     problems += _duplicate_ids(name, planned)
     if problems:
-        raise ImportFailed(problems)
+        raise ImportFailed(sorted(problems, key=lambda p: p.line))
     _number_new_rows(rec, table, planned)
     with rec.write(source or Source("import", name)) as w:
         counts = [0, 0, 0]
