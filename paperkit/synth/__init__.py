@@ -1,0 +1,27 @@
+"""The synthetic photo harness: the project's own slip PDF, marked by pen, photographed by a
+simulated phone, with the ground truth of every slip (issue 4, DESIGN §5, §6, §9).
+
+Typical use (see ``bench/make_photos.py`` and ``paperkit demo``)::
+
+    pages = render_pages(pdf_bytes, dpi=300)                      # sheets.py
+    crops = [mark_slip(pages[p], entry, 300, spec, rng) ...]      # marks.py
+    jpeg, truth = compose_photo(crops, rng, megapixels=12)        # photo.py
+    jpeg, truth = scan_sheet(pages[0], manifest_page, 300, specs, rng, dpi=200)  # flatbed.py
+
+Modules: ``ink`` (pen strokes and handwriting-like scribble), ``marks`` (MarkSpec, SlipTruth,
+mark_slip), ``textures`` (table, wood, cork), ``layout`` (where slips lie), ``camera``
+(pinhole camera, blur, noise), ``photo`` (compose_photo), ``flatbed`` (scan_sheet),
+``encode`` (JPEG with EXIF orientation, HEIC), ``sets`` (whole photo sets from a seed).
+Everything is deterministic given the ``numpy.random.Generator`` passed in.
+"""
+
+from .encode import encode_heic, encode_jpeg
+from .marks import MarkSpec, SlipCrop, SlipTruth, mark_page, mark_slip, random_spec
+from .photo import PhotoTruth, PlacedSlip, compose_photo, render_photo
+from .sheets import render_pages, sample_tasks, slip_sheet
+
+__all__ = [
+    "MarkSpec", "PhotoTruth", "PlacedSlip", "SlipCrop", "SlipTruth", "compose_photo",
+    "encode_heic", "encode_jpeg", "mark_page", "mark_slip", "random_spec", "render_pages",
+    "render_photo", "sample_tasks", "slip_sheet",
+]

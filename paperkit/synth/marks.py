@@ -1,0 +1,253 @@
+"""Marks on a slip: what a person ticked, crossed or filled in, and what that means.
+
+A :class:`MarkSpec` says which status boxes get marked and how; :func:`mark_slip` draws it
+onto a rendered page and cuts the slip out; :class:`SlipTruth` carries the answer a scanner
+must give. Positions come from the print manifest (DESIGN §5): page points, top-left origin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from . import ink as inkmod
+
+STATUSES = ("taken", "done", "stuck", "dropped")
+KINDS = ("tick", "cross", "fill", "redo")
+
+
+@dataclass(frozen=True)
+class MarkSpec:
+    """How one slip is marked.
+
+    - ``boxes``: the status boxes that carry a final mark (none: a blank slip; two or more:
+      a double mark, which a scanner must send to review).
+    - ``kind``: ``tick``, ``cross`` or ``fill`` for every box in ``boxes``; ``redo`` means
+      ``struck`` was ticked, then scribbled out, and ``boxes[0]`` ticked instead.
+    - ``ink``: a key of :data:`paperkit.synth.ink.INKS` (pencil-grey, blue, black-marker).
+    - ``pressure``: 0.5 (light) .. 1.5 (hard); scales stroke width and darkness.
+    - ``stray_dot`` / ``faint_shadow``: a dab of ink beside a box, or a faint smudge over an
+      empty box. Neither is a mark.
+    - ``note`` / ``steward``: handwriting-like scribble in the after-action note box and on
+      the steward line.
+    """
+
+    boxes: tuple[str, ...] = ()
+    kind: str = "tick"
+    struck: str | None = None
+    ink: str = "blue"
+    pressure: float = 1.0
+    stray_dot: bool = False
+    faint_shadow: bool = False
+    note: bool = False
+    steward: bool = False
+
+    def __post_init__(self):
+        bad = [b for b in (*self.boxes, self.struck) if b is not None and b not in STATUSES]
+        if bad or self.kind not in KINDS or self.ink not in inkmod.INKS:
+            raise ValueError(f"bad MarkSpec: {self}")
+        if self.kind == "redo" and (self.struck is None or len(self.boxes) != 1
+                                    or self.struck in self.boxes):
+            raise ValueError("a redo marks one box after striking out another")
+
+    @property
+    def status(self) -> str | None:
+        """What the marks mean: a status, None for a blank slip, 'review' for a double mark."""
+        if not self.boxes:
+            return None
+        return self.boxes[0] if len(self.boxes) == 1 else "review"
+
+    @property
+    def accept(self) -> tuple[str | None, ...]:
+        """Every read that is not wrong. A struck-out box may be read as the final mark, or
+        sent to review (DESIGN §6); 'review' is never a wrong status, only a cost."""
+        if self.kind == "redo":
+            return (self.boxes[0], "review")
+        return (self.status,) if self.status == "review" else (self.status, "review")
+
+
+@dataclass(frozen=True)
+class SlipTruth:
+    """The ground truth for one printed slip: its code and what its marks mean."""
+
+    task: str
+    rev: int
+    code: str
+    status: str | None
+    accept: tuple[str | None, ...]
+    spec: MarkSpec
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["accept"] = list(self.accept)
+        d["spec"]["boxes"] = list(self.spec.boxes)
+        return d
+
+
+@dataclass(frozen=True)
+class SlipCrop:
+    """A slip cut out of a rendered page along its manifest ``rect``: RGB uint8 ``image``
+    at ``dpi``; ``entry`` is the manifest entry (page points) and ``truth`` what it means."""
+
+    image: np.ndarray
+    dpi: float
+    entry: dict
+    truth: SlipTruth
+
+    @property
+    def size_pt(self) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.entry["rect"]
+        return x1 - x0, y1 - y0
+
+    def to_slip_px(self, rect: list[float]) -> list[float]:
+        """A manifest rect (page points) → pixels in this crop."""
+        s = self.dpi / 72.0
+        ox, oy = self.entry["rect"][:2]
+        return [(rect[0] - ox) * s, (rect[1] - oy) * s, (rect[2] - ox) * s, (rect[3] - oy) * s]
+
+
+def truth_for(entry: dict, spec: MarkSpec) -> SlipTruth:
+    return SlipTruth(task=entry["task"], rev=int(entry["rev"]), code=entry["code"],
+                     status=spec.status, accept=spec.accept, spec=spec)
+
+
+def _px(rect: list[float], scale: float, origin: tuple[float, float]) -> tuple[float, ...]:
+    ox, oy = origin
+    return tuple((v - o) * scale for v, o in zip(rect, (ox, oy, ox, oy), strict=True))
+
+
+def draw_marks(img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
+               rng: np.random.Generator, origin: tuple[float, float] = (0.0, 0.0)) -> None:
+    """Draw ``spec`` onto RGB uint8 ``img`` in place. ``img``'s pixel (0, 0) is page point
+    ``origin``; ``entry`` is the slip's manifest entry."""
+    pt = dpi / 72.0
+    ink = inkmod.INKS[spec.ink]
+    boxes = {k: _px(v, pt, origin) for k, v in entry["boxes"].items()}
+    strokes: list[inkmod.Stroke] = []
+    tremor = 0.25 * pt
+
+    def add(paths: list, n_per: int = 36, taper: float = 0.35) -> None:
+        for p in paths:
+            p = np.asarray(p, float)
+            n = max(n_per, len(p) * 3)
+            path = inkmod.smooth_path(p, n) if len(p) < n else p
+            path = inkmod.tremor(path, tremor, rng)
+            strokes.append(inkmod.make_stroke(path, ink, pt, spec.pressure, rng, taper))
+
+    def mark(box: tuple[float, ...], kind: str) -> None:
+        if kind == "tick":
+            add(inkmod.tick_paths(box, rng))
+        elif kind == "cross":
+            add(inkmod.cross_paths(box, rng))
+        else:  # fill
+            pitch = ink.width_pt * pt * np.sqrt(spec.pressure) * rng.uniform(0.6, 1.1)
+            add(inkmod.zigzag_paths(box, rng, pitch, rng.uniform(-0.05, 0.08), 0.15),
+                n_per=200, taper=0.05)
+
+    if spec.kind == "redo":
+        mark(boxes[spec.struck], "tick")
+        pitch = ink.width_pt * pt * rng.uniform(1.0, 2.2)
+        add(inkmod.zigzag_paths(boxes[spec.struck], rng, pitch, rng.uniform(0.05, 0.25), 0.5),
+            n_per=200, taper=0.05)
+        mark(boxes[spec.boxes[0]], "tick")
+    else:
+        for name in spec.boxes:
+            mark(boxes[name], spec.kind)
+    if spec.note:
+        x0, y0, x1, y1 = _px(entry["note"], pt, origin)
+        xh = rng.uniform(4.0, 6.5) * pt
+        lines = int(rng.integers(1, 3)) if (y1 - y0) > 3.2 * xh else 1
+        for i in range(lines):
+            base = y0 + (y1 - y0) * (i + 1) / (lines + 0.6) + rng.normal(0, 0.06 * xh)
+            width = (x1 - x0) * (rng.uniform(0.4, 0.92) if i == lines - 1 else 0.9)
+            add(inkmod.cursive_paths(x0 + rng.uniform(2, 8) * pt, base, width, xh, rng),
+                taper=0.1)
+    if spec.steward and "steward" in entry:
+        x0, y0, x1, y1 = _px(entry["steward"], pt, origin)
+        xh = min(rng.uniform(4.0, 6.0) * pt, (y1 - y0) * 0.45)
+        start = x0 + (x1 - x0) * rng.uniform(0.32, 0.42)
+        add(inkmod.cursive_paths(start, y1 - 0.22 * (y1 - y0), (x1 - start) * rng.uniform(0.4, 0.9),
+                                 xh, rng), taper=0.1)
+    cov = inkmod.rasterize(strokes, img.shape[:2])
+    if spec.stray_dot:
+        bx = boxes[STATUSES[int(rng.integers(0, 4))]]
+        b = bx[2] - bx[0]
+        cx = rng.choice([bx[0] - rng.uniform(0.2, 0.8) * b, bx[2] + rng.uniform(0.2, 1.2) * b])
+        cy = (bx[1] + bx[3]) / 2 + rng.normal(0, 0.4 * b)
+        dot = inkmod.make_stroke(inkmod.smooth_path(inkmod.dot_path((cx, cy), 0.6 * pt)[0], 6),
+                                 ink, pt, spec.pressure, rng, taper=0.0)
+        np.maximum(cov, inkmod.rasterize([dot], img.shape[:2]), out=cov)
+    inkmod.lay_ink(img, cov, ink, rng)
+    if spec.faint_shadow:
+        empty = [k for k in STATUSES if k not in spec.boxes and k != spec.struck]
+        if empty:
+            _smudge(img, boxes[empty[int(rng.integers(0, len(empty)))]], rng)
+
+
+def _smudge(img: np.ndarray, box: tuple[float, ...], rng: np.random.Generator) -> None:
+    """A faint grey smudge (graphite rubbed off a hand, or an eraser's ghost) over a box."""
+    x0, y0, x1, y1 = box
+    b = x1 - x0
+    cx, cy = (x0 + x1) / 2 + rng.normal(0, 0.15 * b), (y0 + y1) / 2 + rng.normal(0, 0.15 * b)
+    r = b * rng.uniform(0.6, 1.1)
+    h, w = img.shape[:2]
+    ya, yb = max(int(cy - 2 * r), 0), min(int(cy + 2 * r) + 1, h)
+    xa, xb = max(int(cx - 2 * r), 0), min(int(cx + 2 * r) + 1, w)
+    yy, xx = np.mgrid[ya:yb, xa:xb]
+    g = np.exp(-(((xx - cx) / r) ** 2 + ((yy - cy) / (r * rng.uniform(0.5, 1.0))) ** 2))
+    dark = rng.uniform(0.06, 0.12) * g
+    region = img[ya:yb, xa:xb].astype(np.float32)
+    img[ya:yb, xa:xb] = np.clip(region * (1 - dark[..., None]), 0, 255).astype(np.uint8)
+
+
+def mark_slip(page_img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
+              rng: np.random.Generator) -> SlipCrop:
+    """Cut the slip ``entry`` out of ``page_img`` (RGB uint8 rendered at ``dpi``) along its
+    manifest rect, draw ``spec``'s marks on it, and return it with its truth. ``page_img``
+    is not changed."""
+    s = dpi / 72.0
+    x0, y0, x1, y1 = entry["rect"]
+    px0, py0 = int(round(x0 * s)), int(round(y0 * s))
+    px1, py1 = int(round(x1 * s)), int(round(y1 * s))
+    crop = np.ascontiguousarray(page_img[py0:py1, px0:px1]).copy()
+    draw_marks(crop, entry, dpi, spec, rng, origin=(px0 / s, py0 / s))
+    moved = dict(entry)
+    moved["rect"] = [px0 / s, py0 / s, px1 / s, py1 / s]
+    return SlipCrop(image=crop, dpi=dpi, entry=moved, truth=truth_for(entry, spec))
+
+
+def mark_page(page_img: np.ndarray, slips: list[dict], dpi: float, specs: list[MarkSpec],
+              rng: np.random.Generator) -> tuple[np.ndarray, list[SlipTruth]]:
+    """Draw each slip's marks on a copy of the whole page (for flatbed scans of a sheet)."""
+    out = page_img.copy()
+    truths = []
+    for entry, spec in zip(slips, specs, strict=True):
+        draw_marks(out, entry, dpi, spec, rng)
+        truths.append(truth_for(entry, spec))
+    return out, truths
+
+
+def random_spec(rng: np.random.Generator, blank: float = 0.12, double: float = 0.03,
+                redo: float = 0.03) -> MarkSpec:
+    """A plausible way a person marks a slip after a meeting: mostly one tick, cross or fill;
+    sometimes blank, double-marked or corrected; often a note, sometimes a steward name."""
+    ink = str(rng.choice(list(inkmod.INKS), p=[0.3, 0.5, 0.2]))
+    pressure = float(np.clip(rng.normal(1.0, 0.25), 0.5, 1.5))
+    extras = dict(ink=ink, pressure=round(pressure, 3), stray_dot=bool(rng.random() < 0.12),
+                  faint_shadow=bool(rng.random() < 0.1), note=bool(rng.random() < 0.55),
+                  steward=bool(rng.random() < 0.3))
+    u = rng.random()
+    statuses = list(STATUSES)
+    if u < blank:
+        return MarkSpec(**extras)
+    if u < blank + double:
+        pair = rng.choice(statuses, size=2, replace=False)
+        return MarkSpec(boxes=tuple(str(p) for p in pair),
+                        kind=str(rng.choice(["tick", "cross"])), **extras)
+    if u < blank + double + redo:
+        pair = rng.choice(statuses, size=2, replace=False)
+        return MarkSpec(boxes=(str(pair[0]),), kind="redo", struck=str(pair[1]), **extras)
+    kind = str(rng.choice(["tick", "cross", "fill"], p=[0.55, 0.3, 0.15]))
+    box = str(rng.choice(statuses, p=[0.3, 0.4, 0.2, 0.1]))
+    return MarkSpec(boxes=(box,), kind=kind, **extras)
