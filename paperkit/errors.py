@@ -112,3 +112,9 @@ class DependencyMissing(PaperkitError):
 
 class LayoutError(PaperkitError):
     """A stock layout file is malformed, or content cannot fit its box."""
+
+
+class PhotoTooLarge(PhotoError):
+    """A photo has more pixels than paperkit will decode (a decompression bomb guard)."""
+
+    hint = "scale the photo down below the limit, or photograph fewer slips at a time"

@@ -1,0 +1,110 @@
+"""The scan tables: scans (one row per photo, by sha256), slip_reads, reviews, task_crops.
+
+Reads and writes only; the scan pipeline (paperkit/scan) decides what to write.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .db import Record, Writer, now_iso
+
+
+@dataclass(frozen=True)
+class ScanRow:
+    """A photo already scanned: its sha256, stored file (kit-relative), and when (ISO UTC)."""
+
+    sha256: str
+    photo: str
+    at: str
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One slip waiting for a person. ``suggested`` is the status the scan read ('' if none),
+    ``read`` the box scores (0..1) by box, ``confidence`` 0..1, ``crop`` the kit-relative path
+    of the rectified slip image, ``reason`` why it needs a person."""
+
+    id: int
+    task: str
+    rev: int
+    scan_sha256: str
+    reason: str
+    suggested: str
+    read: dict
+    confidence: float
+    crop: str
+    state: str
+    created_at: str
+
+
+def get_scan(rec: Record, sha256: str) -> ScanRow | None:
+    row = rec.query_one("SELECT sha256, photo, at FROM scans WHERE sha256 = ?", (sha256,))
+    return None if row is None else ScanRow(**dict(row))
+
+
+def earlier_reads(rec: Record, task: str, rev: int) -> list[str]:
+    """Statuses earlier scans read from the slip (task, rev); '' where none was clear."""
+    rows = rec.query("SELECT status FROM slip_reads WHERE task = ? AND rev = ? ORDER BY id",
+                     (task, rev))
+    return [r["status"] for r in rows]
+
+
+def add_scan(w: Writer, sha256: str, photo: str, result: dict) -> None:
+    w.insert("scans", {"sha256": sha256, "photo": photo, "at": w.at,
+                       "result": json.dumps(result, ensure_ascii=False, sort_keys=True)})
+
+
+def add_slip_read(w: Writer, sha256: str, task: str, rev: int, status: str | None,
+                  outcome: str, confidence: float) -> int:
+    return w.insert("slip_reads", {"scan_sha256": sha256, "task": task, "rev": rev,
+                                   "status": status or "", "outcome": outcome,
+                                   "confidence": confidence})
+
+
+def add_review(w: Writer, sha256: str, task: str, rev: int, reason: str, suggested: str | None,
+               read: dict, confidence: float, crop: str) -> int:
+    return w.insert("reviews", {
+        "task": task, "rev": rev, "scan_sha256": sha256, "reason": reason,
+        "suggested": suggested or "", "read": json.dumps(read, sort_keys=True),
+        "confidence": confidence, "crop": crop, "state": "pending", "created_at": w.at,
+    })
+
+
+def add_crop(w: Writer, task: str, kind: str, path: str, sha256: str) -> int:
+    return w.insert("task_crops", {"task": task, "kind": kind, "path": path,
+                                   "scan_sha256": sha256, "created_at": w.at})
+
+
+def crops_for(rec: Record, task: str) -> list[tuple[str, str]]:
+    """(kind, kit-relative path) of every crop attached to ``task``, oldest first."""
+    rows = rec.query("SELECT kind, path FROM task_crops WHERE task = ? ORDER BY id", (task,))
+    return [(r["kind"], r["path"]) for r in rows]
+
+
+def _item(row) -> ReviewItem:
+    d = dict(row)
+    d["read"] = json.loads(d.get("read") or "{}")
+    d.pop("resolved_at", None)
+    return ReviewItem(**d)
+
+
+def pending_reviews(rec: Record, task: str | None = None) -> list[ReviewItem]:
+    """Pending review items, lowest confidence first (then oldest)."""
+    sql = "SELECT * FROM reviews WHERE state = 'pending'"
+    params: tuple = ()
+    if task:
+        sql += " AND task = ?"
+        params = (task,)
+    return [_item(r) for r in rec.query(sql + " ORDER BY confidence, id", params)]
+
+
+def close_reviews(w: Writer, task: str, state: str) -> list[int]:
+    """Mark every pending review of ``task`` resolved or skipped; returns their ids."""
+    ids = [r["id"] for r in w.conn.execute(
+        "SELECT id FROM reviews WHERE task = ? AND state = 'pending' ORDER BY id", (task,))]
+    at = now_iso()
+    for rid in ids:
+        w.update("reviews", rid, {"state": state, "resolved_at": at})
+    return ids

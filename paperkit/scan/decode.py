@@ -1,0 +1,326 @@
+"""Find every QR code in a frame, with cheap retries only where a code is expected but missing.
+
+Steps (each is timed and counted in :class:`DecodeStep`):
+
+1. ``first``: one pass over the frame, downscaled so its long side is at most
+   :data:`WORK_SIDE` pixels (a 12 MP photo becomes 3 MP; slip codes stay ≥ 3 px a module).
+2. ``regions``: places where a code is expected but none was read: symbols the decoder
+   located but could not decode, and square patches whose edge density looks like a QR code
+   of the size already seen. Each region is retried at full resolution with a ladder of cheap
+   variants (another binarizer, CLAHE contrast, 2× upscale, sharpening), stopping at the first
+   that reads it.
+3. ``full``: only when nothing at all was read: the whole frame at full resolution with every
+   decoder option on, then overlapping tiles.
+
+Codes read twice (same text, same place) are kept once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ..errors import DependencyMissing, InvalidValue
+
+DECODERS = ("zxing", "zbar")
+#: Long side, in pixels, of the image the first pass reads.
+WORK_SIDE = 2200
+#: At most this many expected-but-missing regions are retried per frame.
+MAX_REGIONS = 40
+
+
+@dataclass(frozen=True)
+class Found:
+    """One code read in a frame. ``corners`` are the QR symbol's outer corners in frame pixels,
+    float (4, 2), in the symbol's own order: top-left, top-right, bottom-right, bottom-left.
+    ``step`` names the decode step that read it."""
+
+    text: str
+    corners: np.ndarray = field(repr=False)
+    step: str
+
+    @property
+    def center(self) -> np.ndarray:
+        return self.corners.mean(axis=0)
+
+    @property
+    def side(self) -> float:
+        """The symbol's mean side length in pixels."""
+        c = self.corners
+        return float(np.mean([np.linalg.norm(c[i] - c[(i + 1) % 4]) for i in range(4)]))
+
+
+@dataclass(frozen=True)
+class DecodeStep:
+    """What one step cost (seconds) and bought (codes it read that earlier steps missed)."""
+
+    name: str
+    seconds: float
+    tried: int
+    new: int
+
+
+@dataclass(frozen=True)
+class Decoded:
+    found: tuple[Found, ...]
+    steps: tuple[DecodeStep, ...]
+
+
+# A raw read: text (None when the symbol was located but not decoded) and 4 corners.
+Raw = tuple[str | None, np.ndarray]
+Backend = Callable[..., list[Raw]]
+
+
+# -- backends ----------------------------------------------------------------------------
+
+def _zxing(gray: np.ndarray, binarizer: str = "local", thorough: bool = False) -> list[Raw]:
+    import zxingcpp
+
+    kw = {} if thorough else {"try_rotate": False, "try_downscale": False, "try_invert": False}
+    b = zxingcpp.Binarizer.GlobalHistogram if binarizer == "global" else \
+        zxingcpp.Binarizer.LocalAverage
+    out = []
+    for r in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode, binarizer=b,
+                                    return_errors=True, **kw):
+        p = r.position
+        pts = np.array([[q.x, q.y] for q in (p.top_left, p.top_right, p.bottom_right,
+                                               p.bottom_left)], np.float32)
+        out.append((r.text if r.valid else None, pts))
+    return out
+
+
+def _zbar_module():
+    try:
+        from pyzbar import pyzbar
+    except (ImportError, OSError) as exc:  # pyzbar raises ImportError when libzbar is absent
+        raise DependencyMissing(
+            f"the zbar decoder needs the libzbar0 system library ({exc})",
+            "install it (Debian/Ubuntu: apt-get install libzbar0), or use --decoder zxing",
+        ) from None
+    return pyzbar
+
+
+def zbar_available() -> bool:
+    try:
+        _zbar_module()
+    except DependencyMissing:
+        return False
+    return True
+
+
+def _zbar(gray: np.ndarray, binarizer: str = "local", thorough: bool = False) -> list[Raw]:
+    pyzbar = _zbar_module()
+    if binarizer == "global":
+        _, gray = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    from pyzbar.pyzbar import ZBarSymbol
+
+    out = []
+    for r in pyzbar.decode(np.ascontiguousarray(gray), symbols=[ZBarSymbol.QRCODE]):
+        if len(r.polygon) != 4:
+            continue
+        pts = np.array([[p.x, p.y] for p in r.polygon], np.float32)
+        pts = orient_quad(gray, pts)
+        if pts is not None:
+            out.append((r.data.decode("ascii", "replace"), pts))
+    return out
+
+
+def backend(name: str) -> Backend:
+    if name == "zxing":
+        return _zxing
+    if name == "zbar":
+        _zbar_module()
+        return _zbar
+    raise InvalidValue(f"unknown decoder {name!r}; choose from {', '.join(DECODERS)}")
+
+
+# -- orientation of an unordered quad (zbar) ---------------------------------------------
+
+_FINDERS = ((3.5, 3.5), (25.5, 3.5), (3.5, 25.5))
+_RINGS = ((1.5, 3.5), (27.5, 3.5), (1.5, 25.5))
+
+
+def orient_quad(gray: np.ndarray, quad: np.ndarray, modules: int = 29) -> np.ndarray | None:
+    """Order a QR symbol's 4 corners as top-left, top-right, bottom-right, bottom-left by
+    finding its three finder patterns (dark centre, light ring). None if no order fits."""
+    q = quad.astype(np.float32)
+    c = q.mean(axis=0)
+    ang = np.arctan2(q[:, 1] - c[1], q[:, 0] - c[0])
+    q = q[np.argsort(ang)]  # clockwise on screen (y down)
+    src = np.float32([[0, 0], [modules, 0], [modules, modules], [0, modules]])
+    best, best_score = None, 0.0
+    h, w = gray.shape
+    for k in range(4):
+        cand = np.roll(q, -k, axis=0)
+        m = cv2.getPerspectiveTransform(src, cand)
+        pts = cv2.perspectiveTransform(np.float32(_FINDERS + _RINGS)[None], m)[0]
+        xs = np.clip(pts[:, 0].round().astype(int), 0, w - 1)
+        ys = np.clip(pts[:, 1].round().astype(int), 0, h - 1)
+        v = gray[ys, xs].astype(np.float32)
+        score = float(np.min(v[3:]) - np.max(v[:3]))  # every ring lighter than every centre
+        if score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+# -- the search ----------------------------------------------------------------------------
+
+def _same(a: Found, center: np.ndarray, text: str | None) -> bool:
+    close = np.linalg.norm(a.center - center) < 0.5 * a.side
+    return close and (text is None or a.text == text)
+
+
+class _Search:
+    def __init__(self, gray: np.ndarray, read: Backend):
+        self.gray = gray
+        self.read = read
+        self.found: list[Found] = []
+        self.missed: list[np.ndarray] = []  # located, not decoded: corners in frame px
+        self.steps: list[DecodeStep] = []
+
+    def add(self, raws: list[Raw], step: str, scale: float = 1.0,
+            offset: tuple[float, float] = (0.0, 0.0)) -> int:
+        new = 0
+        for text, pts in raws:
+            corners = pts * scale + np.float32(offset)
+            center = corners.mean(axis=0)
+            if text is None:
+                self.missed.append(corners)
+                continue
+            if any(_same(f, center, text) for f in self.found):
+                continue
+            self.found.append(Found(text, corners, step))
+            new += 1
+        return new
+
+    def step(self, name: str, t0: float, tried: int, new: int) -> None:
+        self.steps.append(DecodeStep(name, time.perf_counter() - t0, tried, new))
+
+
+def find_codes(gray: np.ndarray, decoder: str = "zxing") -> Decoded:
+    """Every QR code in ``gray`` (uint8), with corners in its pixels."""
+    read = backend(decoder)
+    s = _Search(gray, read)
+    h, w = gray.shape
+    t0 = time.perf_counter()
+    factor = 1
+    work = gray
+    while max(work.shape) > WORK_SIDE:
+        work = cv2.pyrDown(work)
+        factor *= 2
+    new = s.add(read(work), "first", scale=float(factor))
+    s.step("first", t0, 1, new)
+
+    t0 = time.perf_counter()
+    regions = _regions(s, work, factor)
+    new = sum(_retry_region(s, r) for r in regions)
+    s.step("regions", t0, len(regions), new)
+
+    if not s.found:
+        t0 = time.perf_counter()
+        new = s.add(read(gray, "local", True), "full")
+        tiles = _tiles(w, h)
+        for x0, y0, x1, y1 in tiles:
+            if new:
+                break
+            new += s.add(read(np.ascontiguousarray(gray[y0:y1, x0:x1]), "local", True), "full",
+                         offset=(x0, y0))
+        s.step("full", t0, 1 + len(tiles), new)
+    return Decoded(tuple(s.found), tuple(s.steps))
+
+
+def _tiles(w: int, h: int, n: int = 3) -> list[tuple[int, int, int, int]]:
+    tw, th = w // n, h // n
+    ox, oy = tw // 3, th // 3
+    out = []
+    for j in range(n):
+        for i in range(n):
+            out.append((max(0, i * tw - ox), max(0, j * th - oy),
+                        min(w, (i + 1) * tw + ox), min(h, (j + 1) * th + oy)))
+    return out
+
+
+def _regions(s: _Search, work: np.ndarray, factor: int) -> list[tuple[int, int, int, int]]:
+    """Full-resolution rectangles (x0, y0, x1, y1) where a code is expected but unread."""
+    h, w = s.gray.shape
+    out: list[tuple[int, int, int, int]] = []
+    sides = [f.side for f in s.found]
+    centers = np.array([f.center for f in s.found]).reshape(-1, 2)
+    for corners in s.missed:
+        c = corners.mean(axis=0)
+        if any(_same(f, c, None) for f in s.found):
+            continue
+        side = float(np.max(np.ptp(corners, axis=0)))
+        out.append(_box(c, side * 0.9, w, h))
+    side = float(np.median(sides)) if sides else max(w, h) / 14.0
+    for c in _dense_patches(work, factor, side, list(centers)):
+        if len(sides) and np.any(np.hypot(*(centers - c).T) < 0.8 * np.array(sides)):
+            continue
+        if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 2 and abs(c[1] - (r[1] + r[3]) / 2) < side / 2
+               for r in out):
+            continue
+        out.append(_box(c, side * 0.9, w, h))
+    return out[:MAX_REGIONS]
+
+
+def _box(c: np.ndarray, half: float, w: int, h: int) -> tuple[int, int, int, int]:
+    return (max(0, int(c[0] - half)), max(0, int(c[1] - half)),
+            min(w, int(c[0] + half)), min(h, int(c[1] + half)))
+
+
+def _dense_patches(work: np.ndarray, factor: int, side: float,
+                   known: list[np.ndarray]) -> list[np.ndarray]:
+    """Centres (frame px) of square patches, about one code wide, nearly as dense in edges
+    as the codes already read (``known``: their centres in frame px). Printed text is
+    sparser; paper and table are far sparser."""
+    small = work
+    f = factor
+    while max(small.shape) > 1100:
+        small = cv2.pyrDown(small)
+        f *= 2
+    k = max(3, int(side / f * 0.8))
+    if k > min(small.shape) // 2:
+        return []
+    grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    cut = max(20.0, 0.4 * float(np.percentile(grad[::4, ::4], 99.5)))
+    density = cv2.boxFilter((grad > cut).astype(np.float32), -1, (k, k))
+    hs, ws = density.shape
+    peaks = [float(density[min(hs - 1, int(c[1] / f)), min(ws - 1, int(c[0] / f))])
+             for c in known]
+    level = 0.6 * float(np.median(peaks)) if peaks else 0.3
+    mask = (density > level).astype(np.uint8)
+    n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    big = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= 0.1 * k * k)[0] + 1
+    return list(cents[big] * f + f / 2)
+
+
+_CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(4, 4))
+
+
+def _variants(crop: np.ndarray):
+    """The retry ladder for one region, cheapest first: (name, image, binarizer, scale)."""
+    yield "local", crop, "local", 1.0
+    yield "global", crop, "global", 1.0
+    yield "clahe", _CLAHE.apply(crop), "local", 1.0
+    up = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    yield "upscale", up, "local", 0.5
+    blur = cv2.GaussianBlur(crop, (0, 0), 2.0)
+    sharp = cv2.addWeighted(crop, 2.0, blur, -1.0, 0)
+    yield "sharpen", sharp, "local", 1.0
+    yield "thorough", crop, "local", 1.0
+
+
+def _retry_region(s: _Search, r: tuple[int, int, int, int]) -> int:
+    x0, y0, x1, y1 = r
+    crop = np.ascontiguousarray(s.gray[y0:y1, x0:x1])
+    if crop.size == 0:
+        return 0
+    for name, img, binarizer, scale in _variants(crop):
+        raws = s.read(img, binarizer, name == "thorough")
+        if any(t for t, _ in raws):
+            return s.add(raws, f"regions:{name}", scale=scale, offset=(x0, y0))
+    return 0

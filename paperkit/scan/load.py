@@ -1,0 +1,227 @@
+"""Load a photo or a PDF into upright grayscale frames, guarded against decompression bombs.
+
+A JPEG is decoded straight to grayscale (libjpeg skips the colour conversion), which is the
+cheapest full-resolution decode there is. EXIF rotation is applied. A PDF gives one frame per
+page, rendered at :data:`PDF_DPI`. The sha256 is of the raw file bytes, so the same photo
+always has the same key in the record's ``scans`` table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from ..errors import PhotoError, PhotoTooLarge
+
+#: The most pixels paperkit decodes in one frame (80 megapixels, about 3× a phone photo).
+MAX_PIXELS = 80_000_000
+#: The most bytes paperkit reads from one file.
+MAX_BYTES = 200_000_000
+#: The most pages read from one PDF.
+MAX_PDF_PAGES = 50
+#: PDF pages are rendered at this many dots per inch.
+PDF_DPI = 200
+
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    if not _heif_registered:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        _heif_registered = True
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One image to read: a photo, or one page of a PDF. ``gray`` is uint8, rows × columns,
+    already upright (EXIF rotation applied); pixel units throughout."""
+
+    label: str
+    gray: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A loaded input file. ``kind`` is jpeg | png | heic | pdf | image. ``orientation`` is the
+    EXIF orientation that was applied (1: none)."""
+
+    path: Path
+    sha256: str
+    kind: str
+    frames: tuple[Frame, ...]
+    raw: bytes = field(repr=False)
+    orientation: int = 1
+
+
+def _too_large(path: Path, w: int, h: int) -> PhotoTooLarge:
+    return PhotoTooLarge(
+        f"{path.name} is {w}×{h} pixels ({w * h / 1e6:.0f} MP), more than the "
+        f"{MAX_PIXELS / 1e6:.0f} MP paperkit will decode"
+    )
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise PhotoTooLarge(f"{path.name} is {size / 1e6:.0f} MB, more than the "
+                                f"{MAX_BYTES / 1e6:.0f} MB paperkit will read")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise PhotoError(f"{path} does not exist", "check the file name") from None
+    except IsADirectoryError:
+        raise PhotoError(f"{path} is a folder, not a photo", "name the photo files") from None
+    except PermissionError:
+        raise PhotoError(f"{path} cannot be read (permission denied)") from None
+
+
+def load_photo(path: str | Path) -> Photo:
+    """Read ``path`` (JPEG, PNG, HEIC, other Pillow formats, or PDF) into upright gray frames.
+
+    Raises PhotoTooLarge above :data:`MAX_PIXELS`, PhotoError for anything unreadable."""
+    path = Path(path)
+    raw = read_bytes(path)
+    sha = hashlib.sha256(raw).hexdigest()
+    if raw[:5] == b"%PDF-":
+        return Photo(path, sha, "pdf", _pdf_frames(path, raw), raw)
+    _register_heif()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(io.BytesIO(raw))
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise _too_large(path, w, h)
+            fmt = (im.format or "").lower()
+            orientation = int(im.getexif().get(0x0112, 1) or 1)
+            if fmt == "jpeg":
+                im.draft("L", im.size)  # decode luma only, at full size
+            im.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoTooLarge(f"{path.name} is too large to decode safely "
+                                f"(over {MAX_PIXELS / 1e6:.0f} MP)") from None
+        except PhotoError:
+            raise
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise PhotoError(f"{path.name} is not a readable photo: {exc}",
+                             "use a JPEG, PNG, HEIC or PDF file") from None
+    if orientation != 1:
+        im = ImageOps.exif_transpose(im)
+    gray = np.asarray(im.convert("L") if im.mode != "L" else im)
+    kind = {"jpeg": "jpeg", "png": "png", "heif": "heic"}.get(fmt, "image")
+    return Photo(path, sha, kind, (Frame(path.name, gray),), raw, orientation)
+
+
+def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(raw)
+    except pdfium.PdfiumError as exc:
+        raise PhotoError(f"{path.name} is not a readable PDF: {exc}") from None
+    try:
+        n = len(pdf)
+        if n > MAX_PDF_PAGES:
+            raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
+                                f"{MAX_PDF_PAGES} pages from one PDF", "split the PDF")
+        scale = PDF_DPI / 72.0
+        frames = []
+        for i in range(n):
+            page = pdf[i]
+            w, h = page.get_size()
+            pw, ph = round(w * scale), round(h * scale)
+            if pw * ph > MAX_PIXELS:
+                raise _too_large(path, pw, ph)
+            bitmap = page.render(scale=scale, grayscale=True)
+            arr = bitmap.to_numpy()
+            if arr.ndim == 3:
+                arr = arr[..., 0] if arr.shape[2] == 1 else np.asarray(
+                    Image.fromarray(arr[..., :3]).convert("L"))
+            frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(arr)))
+        return tuple(frames)
+    finally:
+        pdf.close()
+
+
+# -- storing the photo without its metadata ----------------------------------------------
+
+#: JPEG markers kept when stripping: quantisation and Huffman tables, frame headers, restart
+#: interval, and APP14 (Adobe colour transform). Everything else (EXIF, XMP, ICC, comments,
+#: JFIF thumbnails, maker notes, bytes after the end marker) is dropped.
+_KEEP = {0xDB, 0xC4, 0xDD, 0xEE} | {m for m in range(0xC0, 0xD0) if m not in (0xC4, 0xC8, 0xCC)}
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
+def strip_jpeg(data: bytes) -> bytes:
+    """The same JPEG with every metadata segment removed; the image data is copied as is."""
+    if data[:2] != b"\xff\xd8":
+        raise PhotoError("not a JPEG file")
+    out = [b"\xff\xd8"]
+    i, n = 2, len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            raise PhotoError("malformed JPEG: expected a segment marker")
+        marker = data[i + 1]
+        if marker == 0xFF:
+            i += 1
+            continue
+        if marker == 0xD9:
+            break
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        end = i + 2 + length
+        if marker == 0xDA:
+            m = _NEXT_MARKER.search(data, end)
+            stop = m.start() if m else n
+            out.append(data[i:stop])
+            i = stop
+            continue
+        if marker in _KEEP:
+            out.append(data[i:end])
+        i = end
+    out.append(b"\xff\xd9")
+    return b"".join(out)
+
+
+def stored_image(photo: Photo) -> tuple[bytes, str]:
+    """The bytes to keep under photos/ and their file extension, with no metadata at all.
+
+    An upright JPEG keeps its compressed data (segments stripped, no re-encode); any other
+    input is re-encoded from its pixels (colour kept where the format has it)."""
+    if photo.kind == "jpeg" and photo.orientation == 1:
+        return strip_jpeg(photo.raw), ".jpg"
+    if photo.kind == "pdf":
+        import cv2
+
+        frame = photo.frames[0] if len(photo.frames) == 1 else None
+        gray = frame.gray if frame else np.vstack(
+            [_pad(f.gray, max(g.gray.shape[1] for g in photo.frames)) for f in photo.frames])
+        ok, buf = cv2.imencode(".png", gray, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+        return buf.tobytes(), ".png"
+    _register_heif()
+    im = ImageOps.exif_transpose(Image.open(io.BytesIO(photo.raw)))
+    im = im.convert("RGB") if im.mode not in ("L", "RGB") else im
+    clean = Image.frombytes(im.mode, im.size, im.tobytes())  # pixels only, no info dict
+    buf = io.BytesIO()
+    if photo.kind == "png":
+        clean.save(buf, "PNG", compress_level=3)
+        return buf.getvalue(), ".png"
+    clean.save(buf, "JPEG", quality=92)
+    return buf.getvalue(), ".jpg"
+
+
+def _pad(gray: np.ndarray, width: int) -> np.ndarray:
+    if gray.shape[1] == width:
+        return gray
+    out = np.full((gray.shape[0], width), 255, np.uint8)
+    out[:, :gray.shape[1]] = gray
+    return out

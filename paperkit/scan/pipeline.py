@@ -1,0 +1,205 @@
+"""Photos → codes → slip poses → box reads → decisions → one record transaction per photo."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .. import codes
+from ..errors import BadCode, OtherKit, PhotoError
+from ..kit import Kit
+from ..record import scans as rs
+from ..record.db import Record, Source
+from ..record.tasks import get_task, set_status
+from .decide import QUEUED, Decision, decide
+from .decode import Found, backend, find_codes
+from .geometry import SlipPose, locate
+from .load import Frame, load_photo
+from .marks import read_boxes
+from .result import PhotoResult, SlipResult
+from .store import crop_image, store_crop, store_photo
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A slip read in a frame, before anything is written."""
+
+    result: SlipResult
+    frame: Frame
+    pose: SlipPose | None
+
+
+def _geometry_confidence(pose: SlipPose, outlines: int) -> float:
+    if pose.marks >= 2:
+        return 1.0
+    if pose.marks == 1:
+        return 0.8
+    return 0.6 if outlines == 4 else 0.3
+
+
+def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
+              seen: dict[tuple[str, int], list[str]]) -> _Read:
+    """Verify, locate, read and decide one code. ``seen`` holds statuses already read from
+    each (task, rev) in this photo; it is updated."""
+    try:
+        code = codes.verify(found.text, kit.key, kit.id)
+    except (OtherKit, BadCode) as exc:
+        outcome = "other-kit" if isinstance(exc, OtherKit) else "bad-code"
+        try:
+            parsed = codes.parse(found.text)
+            task, rev = parsed.task, parsed.rev
+        except BadCode:
+            task = rev = None
+        res = SlipResult(code=found.text, task=task, rev=rev, read={}, status=None,
+                         outcome=outcome, confidence=1.0, reason=str(exc), frame=frame.label)
+        return _Read(res, frame, None)
+    pose = locate(frame.gray, found.corners)
+    reads = read_boxes(frame.gray, pose)
+    task = get_task(rec, code.task)
+    key = (code.task, code.rev)
+    earlier = [*rs.earlier_reads(rec, *key), *seen.get(key, [])]
+    outlines = sum(r.outline for r in reads.values())
+    decision = decide(reads, code.rev, task, earlier, _geometry_confidence(pose, outlines))
+    if decision.outcome == "applied" and _geometry_confidence(pose, outlines) < 0.5:
+        decision = Decision(decision.status, "review", decision.confidence,
+                            "the slip's position in the photo is uncertain")
+    seen.setdefault(key, []).append(decision.status or "")
+    res = SlipResult(code=found.text, task=code.task, rev=code.rev,
+                     read={k: v.score for k, v in reads.items()}, status=decision.status,
+                     outcome=decision.outcome, confidence=decision.confidence,
+                     reason=decision.reason, frame=frame.label)
+    return _Read(res, frame, pose)
+
+
+def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
+    """Two copies of one slip in the same photo that disagree all go to review."""
+    by_key: dict[tuple, set[str]] = {}
+    for r in reads:
+        if r.pose is not None and r.result.status:
+            by_key.setdefault((r.result.task, r.result.rev), set()).add(r.result.status)
+    out = []
+    for r in reads:
+        statuses = by_key.get((r.result.task, r.result.rev), set())
+        if len(statuses) > 1 and r.result.outcome not in ("unknown-task",):
+            r = _Read(replace(r.result, outcome="review", confidence=min(r.result.confidence, 0.4),
+                              reason="copies of this slip in the photo disagree: "
+                                     + ", ".join(sorted(statuses))), r.frame, r.pose)
+        out.append(r)
+    return out
+
+
+def _keep_crops(kit: Kit, sha: str, reads: list[_Read]) -> list[_Read]:
+    out = []
+    names: dict[str, int] = {}
+    for r in reads:
+        res = r.result
+        if r.pose is None or res.outcome == "unknown-task":
+            out.append(r)
+            continue
+        n = names[res.task] = names.get(res.task, 0) + 1
+        stem = res.task if n == 1 else f"{res.task}-{n}"
+        kinds = ["note", "steward"] + (["slip"] if res.outcome in QUEUED else [])
+        crops = {kind: store_crop(kit, sha, f"{stem}-{kind}", crop_image(r.frame.gray, r.pose,
+                                                                         kind))
+                 for kind in kinds}
+        out.append(_Read(replace(res, crops=crops), r.frame, r.pose))
+    return out
+
+
+def _commit(kit: Kit, rec: Record, result: PhotoResult) -> None:
+    sha = result.sha256
+    with rec.write(Source("scan", sha)) as w:
+        rs.add_scan(w, sha, result.stored or "", result.as_json())
+        for s in result.slips:
+            if s.task is None or s.outcome in ("bad-code", "other-kit"):
+                continue
+            rs.add_slip_read(w, sha, s.task, s.rev, s.status, s.outcome, s.confidence)
+            if s.outcome == "unknown-task":
+                continue
+            for kind in ("note", "steward"):
+                if kind in s.crops:
+                    rs.add_crop(w, s.task, kind, s.crops[kind], sha)
+            if s.outcome == "applied":
+                set_status(w, s.task, s.status)
+            elif s.outcome in QUEUED:
+                rs.add_review(w, sha, s.task, s.rev, f"{s.outcome}: {s.reason}", s.status,
+                              s.read, s.confidence, s.crops.get("slip", ""))
+
+
+def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
+               decoder: str = "zxing") -> PhotoResult:
+    """Scan one file. Never raises for a bad photo: the problem is in ``errors``."""
+    t = {"start": time.perf_counter()}
+
+    def lap(name: str) -> None:
+        t[name] = time.perf_counter()
+
+    try:
+        photo = load_photo(path)
+    except PhotoError as exc:
+        return PhotoResult(photo=str(path), sha256=None, errors=(exc.user_message(),),
+                           dry_run=dry_run)
+    lap("load")
+    done = rs.get_scan(rec, photo.sha256)
+    if done is not None:
+        return PhotoResult(photo=str(path), sha256=photo.sha256, already_scanned=done.at,
+                           stored=done.photo, dry_run=dry_run)
+    seen: dict[tuple[str, int], list[str]] = {}
+    reads: list[_Read] = []
+    steps = []
+    decode_s = 0.0
+    for frame in photo.frames:
+        d0 = time.perf_counter()
+        decoded = find_codes(frame.gray, decoder)
+        decode_s += time.perf_counter() - d0
+        steps.extend(decoded.steps)
+        for found in decoded.found:
+            reads.append(read_slip(kit, rec, frame, found, seen))
+    lap("read")
+    reads = _settle_duplicates(reads)
+    errors = () if reads else ("no slip code found in the photo; retake it closer, flatter "
+                               "and in even light, or type the code from the slip",)
+    stored = None
+    if not dry_run:
+        reads = _keep_crops(kit, photo.sha256, reads)
+        stored = store_photo(kit, photo)
+    lap("store")
+    result = PhotoResult(photo=str(path), sha256=photo.sha256,
+                         slips=tuple(r.result for r in reads), errors=errors, stored=stored,
+                         dry_run=dry_run, steps=tuple(steps))
+    if not dry_run:
+        _commit(kit, rec, result)
+    lap("commit")
+    marks = list(t.items())
+    seconds = {name: round(at - prev_at, 4)
+               for (_, prev_at), (name, at) in zip(marks, marks[1:], strict=False)}
+    seconds["decode"] = round(decode_s, 4)
+    return replace(result, seconds=seconds)
+
+
+def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: bool = False,
+                decoder: str = "zxing",
+                progress: Callable[[int, int, PhotoResult], None] | None = None
+                ) -> list[PhotoResult]:
+    """Scan each file in turn, each committed in its own transaction (none with dry_run).
+
+    Raises DependencyMissing at once if the decoder's library is absent; any problem with
+    one photo is reported in its result and the others still run."""
+    backend(decoder)
+    paths = list(paths)
+    out = []
+    for i, path in enumerate(paths, 1):
+        res = scan_photo(kit, rec, path, dry_run, decoder)
+        out.append(res)
+        if progress:
+            progress(i, len(paths), res)
+    return out
+
+
+def frame_from_array(gray: np.ndarray, label: str = "image") -> Frame:
+    """A Frame from an in-memory gray image (for tests and the kiosk)."""
+    return Frame(label, np.ascontiguousarray(gray))

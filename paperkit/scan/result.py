@@ -1,0 +1,62 @@
+"""What scanning returns: one PhotoResult per input file, one SlipResult per code read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .decide import SETTLED
+
+
+@dataclass(frozen=True)
+class SlipResult:
+    """One code read in a photo. ``read`` maps box name → ink score 0..1; ``status`` is what
+    the boxes say (None: none marked, or unclear); ``outcome`` one of decide.OUTCOMES;
+    ``confidence`` 0..1. ``task``/``rev`` are None when the code does not parse.
+    ``crops`` are kit-relative paths of the images kept (note, steward, slip)."""
+
+    code: str
+    task: str | None
+    rev: int | None
+    read: dict[str, float]
+    status: str | None
+    outcome: str
+    confidence: float
+    reason: str
+    frame: str = ""
+    crops: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"task": self.task, "rev": self.rev, "read": dict(self.read),
+                "status": self.status, "outcome": self.outcome,
+                "confidence": self.confidence, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PhotoResult:
+    """One input file. ``errors`` are messages for a person (the photo could not be read, or
+    no code was found); ``already_scanned`` is when this exact file (same sha256) was
+    scanned before, in which case nothing was read or written. ``seconds`` times each stage."""
+
+    photo: str
+    sha256: str | None
+    slips: tuple[SlipResult, ...] = ()
+    errors: tuple[str, ...] = ()
+    already_scanned: str | None = None
+    stored: str | None = None
+    dry_run: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
+    steps: tuple = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing needs a person: no error, and every slip applied or unchanged."""
+        return not self.errors and all(s.outcome in SETTLED for s in self.slips)
+
+    def as_json(self) -> dict:
+        out = {"photo": self.photo, "sha256": self.sha256,
+               "slips": [s.as_json() for s in self.slips], "errors": list(self.errors)}
+        if self.already_scanned:
+            out["already_scanned"] = self.already_scanned
+        if self.dry_run:
+            out["dry_run"] = True
+        return out

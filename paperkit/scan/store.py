@@ -1,0 +1,71 @@
+"""Files a scan keeps under the kit's photos/ folder: the photo and crops, with no metadata.
+
+Everything is written before the record's transaction, under names derived from the photo's
+sha256, atomically (temp file, then rename). A crash leaves at worst a file the re-run
+rewrites with the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..kit import Kit
+from ..layout import slip as S
+from ..layout.model import Rect
+from .geometry import SlipPose, warp
+from .load import Photo, stored_image
+
+#: Crops are kept at the photo's own resolution, within these pixels per slip unit.
+CROP_MIN_PPU = 2.0
+CROP_MAX_PPU = 6.0
+CROP_RECTS: dict[str, Rect] = {
+    "note": S.NOTE,
+    "steward": S.STEWARD,
+    "slip": Rect(0.0, 0.0, S.SLIP_W, S.SLIP_H),
+}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def rel(kit: Kit, path: Path) -> str:
+    return path.relative_to(kit.path).as_posix()
+
+
+def store_photo(kit: Kit, photo: Photo) -> str:
+    """Keep the photo (metadata removed) as photos/<sha256>.<ext>; returns the kit path."""
+    data, ext = stored_image(photo)
+    path = kit.photos_dir / f"{photo.sha256}{ext}"
+    if not path.exists():
+        _write_atomic(path, data)
+    return rel(kit, path)
+
+
+def crop_image(gray: np.ndarray, pose: SlipPose, kind: str) -> np.ndarray:
+    """The slip area ``kind`` (note | steward | slip), rectified, gray."""
+    k = float(np.clip(pose.ppu, CROP_MIN_PPU, CROP_MAX_PPU))
+    return warp(gray, pose.H, CROP_RECTS[kind], k)
+
+
+def store_crop(kit: Kit, sha256: str, name: str, image: np.ndarray) -> str:
+    """Write a crop as PNG (no text chunks, no metadata) under photos/crops/<sha[:16]>/."""
+    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:  # pragma: no cover - OpenCV always encodes a gray uint8 image
+        raise OSError(f"could not encode crop {name}")
+    path = kit.photos_dir / "crops" / sha256[:16] / f"{name}.png"
+    _write_atomic(path, buf.tobytes())
+    return rel(kit, path)

@@ -1,0 +1,170 @@
+"""Small synthetic slip photos for the scan tests (independent of the bench harness).
+
+A slip is drawn with Pillow straight from ``paperkit.layout.slip`` geometry, then warped
+into a photo with OpenCV. Marks are pen-like polylines in slip units.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import segno
+from PIL import Image, ImageDraw
+
+from paperkit.layout import slip as S
+
+INK = {
+    "black": (25, 25, 30),
+    "blue": (30, 50, 150),
+    "pencil": (120, 120, 125),
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A pen mark in one box: kind is tick | cross | fill | dot | scribble-out."""
+
+    box: str
+    kind: str = "tick"
+    ink: str = "black"
+    width: float = 1.4  # slip units
+
+
+def _qr_matrix(text: str) -> np.ndarray:
+    qr = segno.make(text, version=S.QR_VERSION, error=S.QR_ERROR.lower(), mode="alphanumeric",
+                    boost_error=False)
+    return np.array([list(r) for r in qr.matrix], dtype=bool)
+
+
+def _stroke(draw: ImageDraw.ImageDraw, pts, s: float, colour, width: float) -> None:
+    draw.line([(x * s, y * s) for x, y in pts], fill=colour, width=max(1, round(width * s)),
+              joint="curve")
+
+
+def draw_mark(draw: ImageDraw.ImageDraw, mark: Mark, s: float) -> None:
+    r = S.BOXES[mark.box]
+    c = INK[mark.ink]
+    x0, y0, w = r.x0, r.y0, r.width
+    if mark.kind == "tick":
+        _stroke(draw, [(x0 + 0.15 * w, y0 + 0.55 * w), (x0 + 0.4 * w, y0 + 0.85 * w),
+                       (x0 + 1.05 * w, y0 - 0.15 * w)], s, c, mark.width)
+    elif mark.kind == "cross":
+        _stroke(draw, [(x0 + 0.1 * w, y0 + 0.1 * w), (x0 + 0.9 * w, y0 + 0.9 * w)], s, c,
+                mark.width)
+        _stroke(draw, [(x0 + 0.9 * w, y0 + 0.1 * w), (x0 + 0.1 * w, y0 + 0.9 * w)], s, c,
+                mark.width)
+    elif mark.kind == "fill":
+        draw.rectangle([(x0 + 1) * s, (y0 + 1) * s, (r.x1 - 1) * s, (r.y1 - 1) * s], fill=c)
+    elif mark.kind == "dot":
+        cx, cy = x0 + 0.5 * w, y0 + 0.5 * w
+        draw.ellipse([(cx - 0.6) * s, (cy - 0.6) * s, (cx + 0.6) * s, (cy + 0.6) * s], fill=c)
+    else:
+        raise ValueError(mark.kind)
+
+
+def render_slip(code: str, marks: tuple[Mark, ...] = (), s: float = 4.0,
+                title: str = "Bring water to the park") -> Image.Image:
+    """The slip at ``s`` pixels per slip unit, RGB."""
+    w, h = round(S.SLIP_W * s), round(S.SLIP_H * s)
+    img = Image.new("RGB", (w, h), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, 0, w - 1, h - 1], outline=(200, 200, 200), width=1)
+    for r in S.MARKS.values():
+        d.rectangle([r.x0 * s, r.y0 * s, r.x1 * s - 1, r.y1 * s - 1], fill=(0, 0, 0))
+    m = _qr_matrix(code)
+    n = m.shape[0]
+    mod = S.QR.width / n
+    for j in range(n):
+        for i in range(n):
+            if m[j, i]:
+                d.rectangle([(S.QR.x0 + i * mod) * s, (S.QR.y0 + j * mod) * s,
+                             (S.QR.x0 + (i + 1) * mod) * s - 1,
+                             (S.QR.y0 + (j + 1) * mod) * s - 1], fill=(0, 0, 0))
+    font_size = max(6, round(7 * s))
+    d.text((S.TITLE.x0 * s, S.TITLE.y0 * s), title, fill=(0, 0, 0), font_size=font_size)
+    d.text((S.META.x0 * s, S.META.y0 * s), "T0042 - this week", fill=(0, 0, 0),
+           font_size=font_size)
+    d.text((S.STEWARD.x0 * s, S.STEWARD.y0 * s), "steward:", fill=(0, 0, 0),
+           font_size=font_size)
+    d.line([(S.STEWARD.x0 + 40) * s, S.STEWARD.y1 * s, S.STEWARD.x1 * s, S.STEWARD.y1 * s],
+           fill=(0, 0, 0), width=max(1, round(0.5 * s)))
+    d.text((S.CODE_TEXT.x0 * s, S.CODE_TEXT.y0 * s), code, fill=(0, 0, 0),
+           font_size=max(5, round(5 * s)))
+    sw = max(1, round(S.BOX_STROKE * s))
+    for name, r in S.BOXES.items():
+        d.rectangle([r.x0 * s, r.y0 * s, r.x1 * s, r.y1 * s], outline=(0, 0, 0), width=sw)
+        d.text(((r.x1 + S.BOX_LABEL_GAP) * s, (r.y0 + 2) * s), name, fill=(0, 0, 0),
+               font_size=font_size)
+    n_ = S.NOTE
+    d.rectangle([n_.x0 * s, n_.y0 * s, n_.x1 * s, n_.y1 * s], outline=(90, 90, 90),
+                width=max(1, round(0.5 * s)))
+    for mk in marks:
+        draw_mark(d, mk, s)
+    return img
+
+
+def slip_quad(cx: float, cy: float, width: float, angle_deg: float, tilt: float = 0.0
+              ) -> np.ndarray:
+    """Four photo points (tl, tr, br, bl) for a slip centred at (cx, cy), ``width`` px wide,
+    rotated by ``angle_deg``; ``tilt`` (0..0.3) narrows the top edge for perspective."""
+    hw, hh = width / 2, width * S.SLIP_H / S.SLIP_W / 2
+    pts = np.array([[-hw * (1 - tilt), -hh], [hw * (1 - tilt), -hh], [hw, hh], [-hw, hh]])
+    a = math.radians(angle_deg)
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    return (pts @ rot.T + [cx, cy]).astype(np.float32)
+
+
+def compose(slips: list[tuple[Image.Image, np.ndarray]], size: tuple[int, int],
+            seed: int = 0, light: bool = True, blur: float = 0.6, noise: float = 3.0
+            ) -> np.ndarray:
+    """Warp each (slip image, quad) onto a table-coloured background; RGB uint8."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    canvas = np.empty((h, w, 3), np.float32)
+    canvas[:] = (120, 100, 80)
+    canvas += rng.normal(0, 6, (h, w, 1)).astype(np.float32)
+    for img, quad in slips:
+        src = np.array(img, dtype=np.float32)
+        sh, sw = src.shape[:2]
+        srcq = np.float32([[0, 0], [sw, 0], [sw, sh], [0, sh]])
+        m = cv2.getPerspectiveTransform(srcq, quad)
+        warped = cv2.warpPerspective(src, m, (w, h), flags=cv2.INTER_AREA)
+        mask = cv2.warpPerspective(np.ones((sh, sw), np.float32), m, (w, h))[..., None]
+        canvas = canvas * (1 - mask) + warped * mask
+    if light:
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        grad = 0.8 + 0.2 * (xx / w) * (1 - 0.3 * yy / h)
+        canvas *= grad[..., None]
+    if blur:
+        canvas = cv2.GaussianBlur(canvas, (0, 0), blur)
+    if noise:
+        canvas += rng.normal(0, noise, canvas.shape).astype(np.float32)
+    return np.clip(canvas, 0, 255).astype(np.uint8)
+
+
+def grid_photo(codes_marks: list[tuple[str, tuple[Mark, ...]]], size=(4000, 3000),
+               cols: int = 5, seed: int = 0, jitter: float = 8.0, s: float = 4.0,
+               tilt: float = 0.0) -> np.ndarray:
+    """Slips laid out in a grid with small random rotations; RGB uint8."""
+    rng = np.random.default_rng(seed)
+    rows = math.ceil(len(codes_marks) / cols)
+    cw, ch = size[0] / cols, size[1] / rows
+    width = min(cw * 0.86, ch * 0.86 * S.SLIP_W / S.SLIP_H)
+    items = []
+    for i, (code, marks) in enumerate(codes_marks):
+        r, c = divmod(i, cols)
+        quad = slip_quad(cw * (c + 0.5), ch * (r + 0.5), width,
+                         float(rng.uniform(-jitter, jitter)), tilt)
+        items.append((render_slip(code, marks, s), quad))
+    return compose(items, size, seed)
+
+
+def save(arr: np.ndarray, path, quality: int = 85, exif: bytes | None = None) -> None:
+    img = Image.fromarray(arr)
+    kw = {"quality": quality} if str(path).lower().endswith((".jpg", ".jpeg")) else {}
+    if exif is not None:
+        kw["exif"] = exif
+    img.save(path, **kw)
