@@ -1,0 +1,240 @@
+"""The command line: help texts, README coverage, exit codes, and the record commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import click
+import pytest
+
+from paperkit.cli import cli, main
+from paperkit.record.events import list_events
+from paperkit.samplekit import samples_dir
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _walk(group: click.Group, prefix: str = "paperkit"):
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix} {name}"
+        yield path, command
+        if isinstance(command, click.Group):
+            yield from _walk(command, path)
+
+
+ALL_COMMANDS = list(_walk(cli))
+LEAF_COMMANDS = [(p, c) for p, c in ALL_COMMANDS if not isinstance(c, click.Group)]
+
+
+@pytest.fixture
+def run(capsys, monkeypatch, tmp_path):
+    """Run ``paperkit ARGS`` in-process like the console script; returns (code, out, err)."""
+    monkeypatch.delenv("PAPERKIT_KIT", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def _run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+        out, err = capsys.readouterr()
+        return exit_info.value.code, out, err
+
+    return _run
+
+
+@pytest.mark.parametrize("path, command", [("paperkit", cli), *ALL_COMMANDS],
+                         ids=["paperkit", *[p for p, _ in ALL_COMMANDS]])
+def test_every_command_has_help_with_an_example(path, command):
+    text = command.help or ""
+    assert len(text.strip()) > 20, f"{path} has no help text"
+    example = re.search(r"\n\s*\x08\s*\n\s*Example[s]?:\n(.+)", text, re.S)
+    assert example, f"{path}: the help needs a '\\b' 'Example:' block"
+    assert "paperkit " in example.group(1), f"{path}: the example should be a command line"
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"{path} {param.opts[0]} has no help"
+
+
+@pytest.mark.parametrize("path", [p for p, _ in LEAF_COMMANDS])
+def test_every_command_is_named_in_the_readme(path):
+    assert path in README.read_text(encoding="utf-8"), f"README.md does not mention '{path}'"
+
+
+@pytest.mark.parametrize("path", [p for p, _ in ALL_COMMANDS])
+def test_help_runs(run, path):
+    code, out, _ = run(*path.split()[1:], "--help")
+    assert code == 0 and "Example" in out
+
+
+def test_no_command_edits_the_event_log():
+    log = cli.commands["log"]
+    assert not isinstance(log, click.Group)
+    assert not any(p.name in ("delete", "edit", "undo") for p in log.params)
+
+
+def test_the_console_script_runs():
+    proc = subprocess.run(["paperkit", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "Example" in proc.stdout
+
+
+# -- kit discovery from the command line --------------------------------------------------------
+def test_kit_option_environment_and_parent_folder(run, kit, tmp_path, monkeypatch):
+    assert run("--kit", str(kit.path), "status")[0] == 0
+    monkeypatch.setenv("PAPERKIT_KIT", str(kit.path))
+    assert run("status")[0] == 0
+    monkeypatch.delenv("PAPERKIT_KIT")
+    code, _, err = run("status")
+    assert code == 2 and "no kit found" in err and "paperkit init" in err
+    monkeypatch.chdir(kit.path / "photos")
+    assert run("status")[0] == 0
+
+
+def test_init_twice_exits_2_and_keeps_the_key(run, tmp_path):
+    assert run("init", "k", "--name", "Riverside")[0] == 0
+    key = (tmp_path / "k" / "kit.key").read_bytes()
+    code, _, err = run("init", "k")
+    assert code == 2 and "already exists" in err
+    assert (tmp_path / "k" / "kit.key").read_bytes() == key
+
+
+# -- the record commands ------------------------------------------------------------------------
+def test_task_add_set_list_and_log(run, kit):
+    k = ("--kit", str(kit.path))
+    code, out, _ = run(*k, "task", "add", "Book the hall", "--timeframe", "by Fri",
+                       "--steward", "Ana", "--json")
+    assert code == 0 and json.loads(out)["id"] == "T0001"
+    assert run(*k, "task", "set", "T0001", "--status", "done")[0] == 0
+    code, out, _ = run(*k, "task", "set", "T0001", "--status", "done")
+    assert code == 0 and "unchanged" in out
+    code, out, _ = run(*k, "task", "list", "--json")
+    (task,) = json.loads(out)
+    assert (task["status"], task["rev"], task["steward"]) == ("done", 2, "Ana")
+    code, out, _ = run(*k, "log", "--task", "T0001", "--json")
+    events = json.loads(out)
+    assert [e["action"] for e in events] == ["insert", "update"]
+    assert events[1]["source"] == "paperkit task set T0001 --status done"
+    assert events[1]["source_kind"] == "cli"
+    assert events[1]["before"]["status"] == "open" and events[1]["after"]["status"] == "done"
+    code, out, _ = run(*k, "log")
+    assert "status: 'open' -> 'done'" in out
+
+
+@pytest.mark.parametrize("args, words", [
+    (("task", "set", "T0009", "--status", "done"), "no task T0009"),
+    (("task", "set", "T0001", "--status", "finished"), "finished"),
+    (("task", "set", "T0001"), "nothing to change"),
+    (("task", "add", "Again", "--id", "T0001"), "already exists"),
+    (("task", "add", "Bad id", "--id", "X1"), "not a task id"),
+    (("ledger", "add", "donation", "12.345", "--currency", "USD"), "decimals"),
+    (("ledger", "add", "donation", "5"), "currency"),
+    (("ledger", "add", "expense", "--currency", "USD", "--", "-5"), "more than 0"),
+    (("role", "add", "comms", "Rafa", "--starts", "2026-11-20", "--ends", "2026-11-01"),
+     "before it starts"),
+    (("role", "add", "comms", "Rafa", "--starts", "20/11/2026"), "YYYY-MM-DD"),
+    (("status", "--on", "tomorrow"), "--on"),
+    (("export", "people"), "people"),
+    (("import", "tasks", "missing.csv"), "cannot read"),
+])
+def test_bad_input_exits_2_with_a_one_line_message(run, kit, args, words):
+    run("--kit", str(kit.path), "task", "add", "First")
+    code, out, err = run("--kit", str(kit.path), *args)
+    assert code == 2, (out, err)
+    assert words in err
+    assert "Traceback" not in err
+
+
+def test_ledger_commands(run, kit):
+    k = ("--kit", str(kit.path))
+    assert run(*k, "ledger", "add", "donation", "100.00", "--currency", "USD",
+               "--date", "2026-11-01", "--counterparty", "Bake sale")[0] == 0
+    assert run(*k, "ledger", "add", "transfer", "--date", "2026-11-02", "--", "-12.50")[0] == 0
+    assert run(*k, "ledger", "assert", "2026-11-02", "87.50", "USD")[0] == 0
+    code, out, err = run(*k, "ledger", "assert", "2026-11-02", "90.00", "USD")
+    assert code == 1 and "off by -2.50" in err
+    code, out, _ = run(*k, "ledger", "balance", "--json")
+    assert json.loads(out) == {"USD": {"amount": "87.50", "minor": 8750}}
+    code, out, _ = run(*k, "ledger", "list", "--json")
+    listing = json.loads(out)
+    assert [e["balance"] for e in listing["entries"]] == ["100.00", "87.50"]
+    assert listing["assertions"][0]["amount"] == "87.50"
+    code, out, _ = run(*k, "ledger", "list")
+    assert "-12.50" in out and "assert 2026-11-02 87.50 USD" in out
+
+
+def test_role_add_and_list(run, kit):
+    k = ("--kit", str(kit.path))
+    code, out, _ = run(*k, "role", "add", "comms", "Rafa", "--starts", "2026-11-20", "--json")
+    assert json.loads(out)["ends"] == "2026-12-03"  # one 14-day rotation, inclusive
+    run(*k, "role", "add", "care", "Jonas", "--starts", "2020-01-01")
+    code, out, _ = run(*k, "role", "list", "--json", "--on", "2026-11-25")
+    assert {r["role"]: r["state"] for r in json.loads(out)} == {"care": "expired",
+                                                                "comms": "active"}
+
+
+def test_status_exit_codes_and_json(run, kit, sample_kit):
+    assert run("--kit", str(kit.path), "status")[0] == 0
+    code, out, _ = run("--kit", str(sample_kit.path), "status", "--json", "--on", "2026-11-25")
+    assert code == 1
+    data = json.loads(out)
+    assert data["attention"] is True and data["balances"] == {"USD": 379477}
+    assert data["tasks"]["open"] == 11
+    code, out, _ = run("--kit", str(sample_kit.path), "status", "--on", "2026-11-25")
+    assert code == 1 and "needs attention" in out and "mandate expired" in out
+    assert "ledger balance: 3794.77 USD" in out
+
+
+def test_import_export_round_trip_between_kits(run, sample_kit, tmp_path):
+    assert run("init", "other")[0] == 0
+    for table in ("contacts", "tasks", "roles", "ledger"):
+        out_file = tmp_path / f"{table}.csv"
+        assert run("--kit", str(sample_kit.path), "export", table, "-o", str(out_file))[0] == 0
+        assert out_file.read_bytes() == (samples_dir() / f"{table}.csv").read_bytes()
+        code, out, _ = run("--kit", "other", "import", table, str(out_file), "--json")
+        assert code == 0 and json.loads(out)["inserted"] > 0
+        code, out, _ = run("--kit", "other", "export", table)
+        assert out.encode("utf-8") == out_file.read_bytes()
+    code, out, _ = run("--kit", "other", "export", "tasks", "--format", "json")
+    assert len(json.loads(out)) == 30
+
+
+def test_a_bad_import_lists_every_row_and_exits_2(run, kit, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,title,status\nT0001,A,open\nT0002,,open\nT0003,C,doing\n", "utf-8")
+    code, _, err = run("--kit", str(kit.path), "import", "tasks", str(bad))
+    assert code == 2
+    assert f"{bad}:3: column 'title'" in err and f"{bad}:4: column 'status'" in err
+    assert "nothing was imported" in err
+    with kit.open_record() as rec:
+        assert list_events(rec) == []
+
+
+def test_backup_command(run, sample_kit, tmp_path):
+    code, out, _ = run("--kit", str(sample_kit.path), "backup", str(tmp_path / "b.sqlite"))
+    assert code == 0 and (tmp_path / "b.sqlite").is_file()
+    code, _, err = run("--kit", str(sample_kit.path), "backup", str(tmp_path / "b.sqlite"))
+    assert code == 2 and "already exists" in err
+
+
+def _tour_lines() -> list[list[str]]:
+    text = README.read_text(encoding="utf-8").split("## Tour", 1)[1]
+    block = text.split("```\n", 2)[1]
+    return [words for line in block.splitlines() if (words := shlex.split(line, comments=True))]
+
+
+def test_the_readme_tour_runs(run, tmp_path, monkeypatch):
+    (tmp_path / "samples").symlink_to(samples_dir())
+    monkeypatch.setenv("HOME", str(tmp_path))
+    lines = _tour_lines()
+    assert len(lines) > 15
+    for words in lines:
+        if words[0] == "cd":
+            monkeypatch.chdir(words[1])
+            continue
+        assert words[0] == "paperkit"
+        words = [str(tmp_path) + w[1:] if w.startswith("~/") else w for w in words[1:]]
+        code, out, err = run(*words)
+        assert code == (1 if words[0] == "status" else 0), (words, out, err)
+    assert (tmp_path / "record-backup.sqlite").is_file()

@@ -1,0 +1,189 @@
+"""The record: migrations, the writer and its events, status, backup."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+
+from paperkit.errors import InvalidValue, NotFound, RecordError
+from paperkit.kit import Settings
+from paperkit.record import Record, Source
+from paperkit.record.backup import backup
+from paperkit.record.db import _migrations
+from paperkit.record.events import count_events, list_events
+from paperkit.record.status import add_months, status
+
+CLI = Source("cli", "paperkit test")
+TABLES = {"contacts", "tasks", "task_crops", "ledger", "ledger_assertions", "roles", "events",
+          "prints", "print_codes", "scans", "slip_reads", "reviews", "schema_version"}
+
+
+def test_migrations_run_from_an_empty_file(tmp_path):
+    path = tmp_path / "record.sqlite"
+    path.write_bytes(b"")
+    with Record.open(path) as rec:
+        names = {r[0] for r in rec.query("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert TABLES <= names
+        versions = rec.query("SELECT version, name FROM schema_version ORDER BY version")
+        assert [(v, n) for v, n, _ in _migrations()] == [tuple(r) for r in versions]
+        assert rec.query_one("PRAGMA journal_mode")[0] == "wal"
+        assert rec.query_one("PRAGMA foreign_keys")[0] == 1
+    with Record.open(path) as rec:  # opening again applies nothing more
+        assert rec.migrate() == []
+        assert rec.query_one("SELECT count(*) FROM schema_version")[0] == len(_migrations())
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "record.sqlite"
+    with Record.open(path) as rec:
+        rec.conn.execute("INSERT INTO schema_version VALUES (9999, 'future', 'x')")
+    with pytest.raises(RecordError, match="newer"):
+        Record.open(path)
+
+
+def test_a_file_that_is_not_a_record_is_refused(tmp_path):
+    path = tmp_path / "record.sqlite"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(RecordError):
+        Record.open(path)
+
+
+def _events(rec):
+    return [(e.action, e.table, e.row_id, e.before, e.after) for e in list_events(rec)]
+
+
+def test_one_event_per_change_with_before_and_after():
+    with Record.open(":memory:") as rec:
+        with rec.write(CLI) as w:
+            w.insert("tasks", {"id": "T0001", "title": "Book the hall"})
+        with rec.write(CLI) as w:
+            w.update("tasks", "T0001", {"status": "taken", "steward": "Ana"})
+            w.update("tasks", "T0001", {"status": "taken"})  # no change: no event
+        with rec.write(Source("kiosk", "token-1")) as w:
+            w.delete("tasks", "T0001")
+        events = list_events(rec)
+        assert [e.action for e in events] == ["insert", "update", "delete"]
+        insert, update, delete = events
+        assert insert.before is None and insert.after["title"] == "Book the hall"
+        assert insert.after["rev"] == 1
+        assert update.before["status"] == "open" and update.after["status"] == "taken"
+        assert update.changed() == {"status": ("open", "taken"), "steward": ("", "Ana"),
+                                    "rev": (1, 2)}
+        assert delete.before["rev"] == 2 and delete.after is None
+        assert (delete.source_kind, delete.source) == ("kiosk", "token-1")
+        assert all(e.source == "paperkit test" for e in events[:2])
+
+
+def test_rev_goes_up_on_every_real_change():
+    with Record.open(":memory:") as rec:
+        with rec.write(CLI) as w:
+            w.insert("tasks", {"id": "T0001", "title": "A"})
+            for n, status in enumerate(["taken", "stuck", "taken", "done"], start=2):
+                _, after = w.update("tasks", "T0001", {"status": status})
+                assert after["rev"] == n
+
+
+def test_the_event_log_cannot_be_edited():
+    with Record.open(":memory:") as rec:
+        with rec.write(CLI) as w:
+            w.insert("roles", {"role": "comms", "holder": "Rafa", "starts": "2026-11-01",
+                               "ends": "2026-11-14"})
+        for sql in ("UPDATE events SET source = 'x'", "DELETE FROM events"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                rec.conn.execute(sql)
+        assert count_events(rec) == 1
+
+
+def test_a_failed_write_leaves_no_row_and_no_event():
+    with Record.open(":memory:") as rec:
+        with pytest.raises(NotFound), rec.write(CLI) as w:
+            w.insert("tasks", {"id": "T0001", "title": "A"})
+            w.update("tasks", "T0002", {"status": "done"})
+        assert rec.query_one("SELECT count(*) FROM tasks")[0] == 0
+        assert count_events(rec) == 0
+
+
+def test_list_events_filters_by_row_and_keeps_the_newest():
+    with Record.open(":memory:") as rec:
+        with rec.write(CLI) as w:
+            w.insert("tasks", {"id": "T0001", "title": "A"})
+            w.insert("tasks", {"id": "T0002", "title": "B"})
+            w.update("tasks", "T0001", {"title": "A2"})
+        assert [e.id for e in list_events(rec, table="tasks", row_id="T0001")] == [1, 3]
+        assert [e.id for e in list_events(rec, limit=2)] == [2, 3]
+        assert json.dumps(list_events(rec)[0].as_dict())
+
+
+# -- status -------------------------------------------------------------------------------------
+DAY = dt.date(2026, 11, 25)
+
+
+def test_status_of_an_empty_record_needs_nothing():
+    with Record.open(":memory:") as rec:
+        st = status(rec, Settings(), DAY)
+    assert not st.attention
+    assert st.tasks == {"open": 0, "taken": 0, "done": 0, "stuck": 0, "dropped": 0}
+    assert st.balances == {} and not st.reprint.due
+
+
+def test_status_of_the_sample_kit(sample_kit):
+    with sample_kit.open_record() as rec:
+        st = status(rec, sample_kit.settings, DAY)
+    assert st.attention
+    assert st.tasks == {"open": 11, "taken": 8, "done": 6, "stuck": 3, "dropped": 2}
+    states = {m.role.role: (m.state, m.days_left) for m in st.mandates}
+    # legal-liaison was handed on from Priya to Noor: only Noor's (latest) mandate counts
+    assert states == {"press-contact": ("expired", -2866), "drill-lead": ("expired", -2446),
+                      "kiosk-keeper": ("expired", -9), "legal-liaison": ("expired", -2),
+                      "dispatch-lead": ("expiring", 0), "comms": ("expiring", 5)}
+    stale = {s.contact.id: s.days for s in st.stale_contacts}
+    assert stale["C0034"] is None and stale["C0008"] == 1015
+    assert all(d is None or d > 90 for d in stale.values())
+    assert "C0001" not in stale
+    assert st.reprint.last_printed is None and st.reprint.due
+    assert st.balances == {"USD": 379477}
+    assert json.loads(json.dumps(st.as_dict(), ensure_ascii=False))["attention"] is True
+
+
+def test_some_sample_mandates_are_expired_whatever_today_is(sample_kit):
+    with sample_kit.open_record() as rec:
+        st = status(rec, sample_kit.settings)
+    assert any(m.state == "expired" for m in st.mandates)
+
+
+def test_contact_sheets_are_due_reprint_months_after_their_last_print(sample_kit):
+    with sample_kit.open_record() as rec:
+        with rec.write(Source("cli", "paperkit print contacts")) as w:
+            w.insert("prints", {"product": "contacts", "at": "2026-08-31T10:00:00Z"})
+        months = sample_kit.settings.reprint_months
+        before = status(rec, sample_kit.settings, dt.date(2026, 11, 29))
+        on_the_day = status(rec, sample_kit.settings, dt.date(2026, 11, 30))
+    assert months == 3
+    assert before.reprint == type(before.reprint)("2026-08-31", "2026-11-30", False)
+    assert on_the_day.reprint.due
+
+
+@pytest.mark.parametrize("day, months, expected", [
+    ("2026-01-31", 1, "2026-02-28"), ("2024-01-31", 1, "2024-02-29"),
+    ("2026-11-30", 3, "2027-02-28"), ("2026-05-15", 12, "2027-05-15"),
+])
+def test_add_months_clamps_to_the_month_end(day, months, expected):
+    assert add_months(dt.date.fromisoformat(day), months).isoformat() == expected
+
+
+# -- backup ---------------------------------------------------------------------------------
+def test_backup_is_a_consistent_standalone_copy(sample_kit, tmp_path):
+    dest = tmp_path / "copy.sqlite"
+    with sample_kit.open_record() as rec:
+        backup(rec, dest)
+        with pytest.raises(InvalidValue, match="already exists"):
+            backup(rec, dest)
+        original = [tuple(r) for r in rec.query("SELECT * FROM events ORDER BY id")]
+    assert not (tmp_path / "copy.sqlite-wal").exists()
+    assert not (tmp_path / "copy.sqlite.partial").exists()
+    with Record.open(dest) as copy:
+        assert [tuple(r) for r in copy.query("SELECT * FROM events ORDER BY id")] == original
+        assert copy.query_one("SELECT count(*) FROM contacts")[0] == 40
