@@ -171,12 +171,17 @@ def status_cmd(ctx: click.Context, as_json: bool, on: str | None, within: int | 
         ctx.exit(EXIT_ATTENTION)
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def _print_status(st: Status, name: str) -> None:
     click.echo(f"{name}: status on {st.today}")
     click.echo("tasks: " + ", ".join(f"{k} {v}" for k, v in st.tasks.items()))
     for m in st.mandates:
-        when = f"ended {m.role.ends} ({-m.days_left} days ago)" if m.state == "expired" \
-            else f"ends {m.role.ends} (in {m.days_left} days)"
+        when = f"ended {m.role.ends} ({_days(-m.days_left)} ago)" if m.state == "expired" \
+            else f"ends {m.role.ends} (today)" if m.days_left == 0 \
+            else f"ends {m.role.ends} (in {_days(m.days_left)})"
         click.echo(f"mandate {m.state}: {m.role.role} held by {m.role.holder}, {when}")
     if st.stale_contacts:
         click.echo(f"contacts not verified in 90 days: {len(st.stale_contacts)}")
@@ -442,7 +447,7 @@ def _default_currency(rec: Record, given: str | None) -> str:
 
 
 @ledger.command("add")
-@click.argument("kind", type=click.Choice(LEDGER_KINDS))
+@click.argument("kind", type=click.Choice(LEDGER_KINDS), metavar="KIND")
 @click.argument("amount")
 @click.option("--currency", help="3 capital letters (default: the ledger's only currency).")
 @click.option("--date", "on", metavar="DATE", help="The entry's date (default: today).")
@@ -453,9 +458,10 @@ def _default_currency(rec: Record, given: str | None) -> str:
 @pass_ctx
 def ledger_add(obj: Context, kind: str, amount: str, currency: str | None, on: str | None,
                counterparty: str, person: str, note: str, as_json: bool) -> None:
-    """Add a ledger entry. Amounts are positive; the kind gives the direction (donation and
-    bail-returned in; bail-paid and expense out). Only a transfer is signed. Balance
-    assertions are checked; a failing one stops the change.
+    """Add a ledger entry of KIND (donation, bail-paid, bail-returned, expense or transfer).
+    Amounts are positive; the kind gives the direction (donation and bail-returned in;
+    bail-paid and expense out). Only a transfer is signed: put '--' before a negative
+    amount. Balance assertions are checked; a failing one stops the change.
 
     \b
     Example:
