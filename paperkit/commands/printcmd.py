@@ -99,7 +99,9 @@ def register(cli: click.Group) -> None:
                             help="Who will see the print; fields they may not see are left out.")
     extras = {
         "cards": [click.option("--backs-separately", is_flag=True,
-                               help="Print all fronts, then all backs, instead of duplex order.")],
+                               help="Print all fronts, then all backs, instead of duplex order."),
+                  click.option("--copies", type=click.IntRange(0), default=0,
+                               help="Cards per language (default: one full sheet each).")],
         "contacts": [ring, audience],
         "ledger": [click.option("--public", is_flag=True,
                                 help="Replace counterparties and persons with pseudonyms.")],

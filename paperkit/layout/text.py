@@ -3,11 +3,16 @@ run past the box. Measured in the real font metrics (render/fonts)."""
 
 from __future__ import annotations
 
+import re
+
 from ..errors import LayoutError
 from ..render import fonts
 from .model import BLACK, Color, Rect, Text
 
 LEADING = 1.18
+#: Where a line may break: ordinary white space, but not a no-break space (U+00A0, U+202F,
+#: U+2007), which French puts before « : ? ! » and inside quotes.
+_BREAK = re.compile(r"[^\S\u00a0\u202f\u2007]+")
 
 
 def wrap(text: str, family: str, size: float, max_width: float, direction: str = "ltr"
@@ -16,7 +21,7 @@ def wrap(text: str, family: str, size: float, max_width: float, direction: str =
     lines: list[str] = []
     for para in text.split("\n"):
         current = ""
-        for word in para.split():
+        for word in filter(None, _BREAK.split(para)):
             trial = f"{current} {word}" if current else word
             if fonts.width(trial, family, size, direction) <= max_width:
                 current = trial

@@ -44,6 +44,8 @@ class PrintOptions:
     audience: str = "public"
     public: bool = False
     backs_separately: bool = False
+    #: pocket cards per language; 0 = one full sheet per language
+    copies: int = 0
     tasks: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 

@@ -1,0 +1,411 @@
+"""Pocket cards: the hotline and what to do on arrest on the front, rights and lines for a
+lawyer's number on the back. One card per cell of a card stock (ID-1 or business card).
+
+Decisions (DESIGN §3 leaves them open):
+
+- **Languages.** Cards come in every language of ``kit.toml``'s ``languages``, in that
+  order, each language's cards in consecutive cells. By default each language gets one full
+  sheet (the first language the cells left after ``--start``), so a kit with ``en`` and
+  ``ar`` prints one English sheet and one Arabic sheet. ``PrintOptions.copies`` (``--copies
+  N``) prints N cards per language instead, packed one after another.
+- **Duplex.** Pages go front 1, back 1, front 2, back 2, ... Each back sits at its front's
+  position mirrored about the page's vertical centre line (for the shipped stocks, whose
+  grids are centred, that is ``Stock.cell_rect(i, mirrored=True)``), so a *long-edge*
+  duplex print lines each back up with its front.
+- **``--backs-separately``** puts every front page first, then every back page, in the same
+  sheet order and still mirrored: print the fronts, turn the stack over along its long edge,
+  feed it again and print the backs. (If your printer returns the stack face up, choose
+  "reverse order" for the second pass.)
+- **Text.** Texts ship in ``paperkit/data/cards/<lang>.toml``; ``kit.toml``'s
+  ``[card_text.<lang>]`` overrides any key (an unknown key is a ConfigError that names it;
+  an empty text leaves that part out). Text shrinks to at least ``MIN_SIZE`` points, then
+  wraps; if it still does not fit, a LayoutError names the key to shorten. Nothing is
+  clipped. Hotline numbers are always set left to right, even on an Arabic card.
+- **Privacy.** Cards show only the group name, the hotlines from ``kit.toml`` and the card
+  texts. Nothing from the contacts table is ever read here.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ConfigError, LayoutError
+from ..kit import Hotline
+from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Page, Rect, Text
+from ..layout.stock import Stock
+from ..layout.text import LEADING, fit, wrap
+from ..render import fonts
+from . import ProductContext
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "cards"
+#: Every card text key, in the order they appear on the card.
+FRONT_KEYS = ("hotline_label", "no_hotline", "front_title", "arrested", "witness_title",
+              "witness")
+BACK_KEYS = ("rights_title", "rights", "dont_title", "dont", "lawyer_title", "lawyer_name",
+             "lawyer_phone")
+TEXT_KEYS = FRONT_KEYS + BACK_KEYS
+RTL_LANGUAGES = frozenset({"ar"})
+
+PAD = 8.0  #: points between the card edge and its content
+MIN_SIZE = 5.0  #: the smallest body text, in points (about 1.8 mm: readable, just)
+BODY_SIZE = 8.5  #: the body size tried first
+#: Naskh Arabic looks smaller than Noto Sans at the same size: Arabic text is set this much
+#: larger (its minimum too).
+ARABIC_SCALE = 1.2
+HEAD_H = 11.0  #: the header line (group name, language tag), points
+TAG_W = 14.0  #: the language tag's width, points
+SECTION_GAP = 3.0  #: at least this much between two sections, points
+MAX_HOTLINES = 3
+
+
+@dataclass(frozen=True)
+class CardText:
+    """One language's card texts after kit.toml overrides. ``overridden`` names the keys
+    that came from kit.toml (so an error can say which one to shorten)."""
+
+    lang: str
+    texts: dict[str, str]
+    overridden: frozenset[str]
+
+    @property
+    def rtl(self) -> bool:
+        return self.lang in RTL_LANGUAGES
+
+    @property
+    def align(self) -> str:
+        return "right" if self.rtl else "left"
+
+    def where(self, key: str) -> str:
+        if key in self.overridden:
+            return f"kit.toml card_text.{self.lang}.{key}"
+        return f"the shipped card text {self.lang}.{key} (paperkit/data/cards/{self.lang}.toml)"
+
+
+@functools.cache
+def shipped_texts(lang: str) -> dict[str, str]:
+    """The texts shipped for ``lang``; every key of TEXT_KEYS is there."""
+    path = DATA_DIR / f"{lang}.toml"
+    if not path.is_file():
+        raise ConfigError(f"no pocket-card texts ship for language {lang!r}",
+                          f"choose from: {', '.join(sorted(p.stem for p in DATA_DIR.glob('*.toml')))}")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in TEXT_KEYS if k not in data]
+    if missing or set(data) - set(TEXT_KEYS):
+        raise ConfigError(f"{path}: keys do not match the card's ({missing or sorted(set(data) - set(TEXT_KEYS))})")
+    return {k: str(data[k]).strip() for k in TEXT_KEYS}
+
+
+def card_texts(lang: str, overrides: dict[str, dict[str, str]]) -> CardText:
+    """``lang``'s texts with kit.toml's ``[card_text.<lang>]`` applied."""
+    check_overrides(overrides)
+    own = overrides.get(lang, {})
+    texts = dict(shipped_texts(lang))
+    texts.update({k: v.strip() for k, v in own.items()})
+    return CardText(lang, texts, frozenset(own))
+
+
+def check_overrides(overrides: dict[str, dict[str, str]]) -> None:
+    """Every key under ``[card_text.*]`` must be a card text key."""
+    for lang, table in overrides.items():
+        for key in table:
+            if key not in TEXT_KEYS:
+                raise ConfigError(f"kit.toml: 'card_text.{lang}.{key}' is not a card text",
+                                  f"known keys: {', '.join(TEXT_KEYS)}")
+
+
+# -- fitting helpers -------------------------------------------------------------------
+
+def _face(text: str, bold: bool) -> tuple[str, str]:
+    """(font family, direction) for a text, by its first strong character."""
+    if fonts.is_rtl(text):
+        return ("arabic-bold" if bold else "arabic"), "rtl"
+    return ("sans-bold" if bold else "sans"), "ltr"
+
+
+def _fit(ct: CardText, key: str, text: str, rect: Rect, size: float, min_size: float,
+         bold: bool = False, align: str | None = None, color=(0.0, 0.0, 0.0),
+         direction: str | None = None) -> Text:
+    family, auto = _face(text, bold)
+    if family.startswith("arabic"):
+        size, min_size = size * ARABIC_SCALE, min_size * ARABIC_SCALE
+    try:
+        return fit(text, rect, family, size, min_size, align or ct.align, color,
+                   direction=direction or auto)
+    except LayoutError:
+        raise LayoutError(
+            f"pocket card ({ct.lang}): {ct.where(key)} does not fit its "
+            f"{rect.width:.0f} x {rect.height:.0f} pt box even at {min_size} pt",
+            "shorten that text" + (" in kit.toml" if key in ct.overridden else ""),
+        ) from None
+
+
+def _lines(text: str, bold: bool, size: float, width: float) -> float:
+    """The height ``text`` wraps to at ``size`` (scaled for Arabic) in ``width``, points."""
+    if not text:
+        return 0.0
+    family, direction = _face(text, bold)
+    if family.startswith("arabic"):
+        size *= ARABIC_SCALE
+    return len(wrap(text, family, size, width, direction)) * size * LEADING
+
+
+def _sections(ct: CardText, pairs: list[tuple[str, str]], rect: Rect) -> list[Item]:
+    """Titled paragraphs stacked top-down in ``rect`` at one common size: the largest from
+    BODY_SIZE down to MIN_SIZE at which they all fit. ``pairs`` are (title key, body key);
+    an empty text is left out."""
+    pairs = [(t, b) for t, b in pairs if ct.texts[t] or ct.texts[b]]
+    size = BODY_SIZE
+    while size >= MIN_SIZE - 1e-9:
+        title_size = size + 1.0
+        heights = []
+        for tkey, bkey in pairs:
+            t_h = _lines(ct.texts[tkey], True, title_size, rect.width)
+            b_h = _lines(ct.texts[bkey], False, size, rect.width)
+            heights.append((t_h, b_h))
+        needed = sum(t + b for t, b in heights) + SECTION_GAP * (len(pairs) - 1)
+        if needed <= rect.height + 1e-6:
+            break
+        size -= 0.25
+    else:
+        longest = max((k for pair in pairs for k in pair), key=lambda k: (
+            k in ct.overridden, len(ct.texts[k])))
+        raise LayoutError(
+            f"pocket card ({ct.lang}): the texts {', '.join(k for p in pairs for k in p)} do "
+            f"not fit the card even at {MIN_SIZE} pt; the longest is {ct.where(longest)}",
+            "shorten it" + (" in kit.toml" if longest in ct.overridden else ""))
+    gap = SECTION_GAP
+    if len(pairs) > 1:  # share out the spare height between sections, a little
+        gap = min(SECTION_GAP + (rect.height - needed) / (len(pairs) - 1), 3 * SECTION_GAP)
+    items: list[Item] = []
+    y = rect.y0
+    for (tkey, bkey), (t_h, b_h) in zip(pairs, heights, strict=True):
+        if t_h:
+            r = Rect(rect.x0, y, rect.x1, y + t_h + 0.01)
+            items.append(_fit(ct, tkey, ct.texts[tkey], r, title_size, title_size, bold=True))
+            y += t_h
+        if b_h:
+            r = Rect(rect.x0, y, rect.x1, y + b_h + 0.01)
+            items.append(_fit(ct, bkey, ct.texts[bkey], r, size, size))
+            y += b_h
+        y += gap
+    return items
+
+
+# -- the two sides ---------------------------------------------------------------------
+
+def _header(ct: CardText, c: Rect, key: str | None, text: str, bold: bool = True
+            ) -> list[Item]:
+    """A header line: ``text`` at the reading start, the language tag at the end."""
+    if ct.rtl:
+        text_rect, tag_rect = Rect(c.x0 + TAG_W, c.y0, c.x1, c.y0 + HEAD_H), \
+            Rect(c.x0, c.y0, c.x0 + TAG_W, c.y0 + HEAD_H)
+    else:
+        text_rect, tag_rect = Rect(c.x0, c.y0, c.x1 - TAG_W, c.y0 + HEAD_H), \
+            Rect(c.x1 - TAG_W, c.y0, c.x1, c.y0 + HEAD_H)
+    items: list[Item] = []
+    if key is None:  # the group name, from kit.toml
+        family, direction = _face(text, bold)
+        try:
+            items.append(fit(text, text_rect, family, 8.5, MIN_SIZE, ct.align,
+                             direction=direction))
+        except LayoutError:
+            raise LayoutError(f"the group name {text[:30]!r} does not fit a pocket card",
+                              "shorten 'name' in kit.toml") from None
+    else:
+        items.append(_fit(ct, key, text, text_rect, 8.5, MIN_SIZE, bold=True))
+    items.append(fit(ct.lang.upper(), tag_rect, "sans", 6.0, 5.0,
+                     "left" if ct.rtl else "right", GREY, direction="ltr"))
+    items.append(Line(c.x0, c.y0 + HEAD_H + 1.0, c.x1, c.y0 + HEAD_H + 1.0, 0.4, LIGHT))
+    return items
+
+
+COL_GAP = 8.0  #: between hotline columns, points
+SIDE_BY_SIDE_MIN = 13.0  #: numbers go side by side only if each fits at this size, points
+
+
+def hotline_plan(hotlines: tuple[Hotline, ...], width: float) -> tuple[int, float]:
+    """(columns, frame height in points) for the hotline frame ``width`` points wide:
+    numbers side by side when each fits its column at SIDE_BY_SIDE_MIN, else one per row."""
+    n = len(hotlines)
+    if n > MAX_HOTLINES:
+        raise LayoutError(f"pocket cards hold at most {MAX_HOTLINES} hotlines; kit.toml has "
+                          f"{n}", "keep the most important ones in kit.toml")
+    if n == 0:
+        return 1, 30.0
+    col_w = (width - 8.0 - (n - 1) * COL_GAP) / n
+    if n > 1 and all(fonts.width(h.number, "sans-bold", SIDE_BY_SIDE_MIN) <= col_w
+                     for h in hotlines):
+        return n, 36.0
+    return 1, {1: 36.0, 2: 50.0}.get(n, 62.0)
+
+
+def _hotlines(ct: CardText, hotlines: tuple[Hotline, ...], block: Rect, columns: int
+              ) -> list[Item]:
+    """The hotline numbers, large, inside a thin frame: side by side in ``columns``, or one
+    row each. Right to left cards put the first number at the right."""
+    items: list[Item] = [Box(block, stroke=0.6, radius=2.5)]
+    inner = block.inset(4.0, 2.0)
+    if not hotlines:
+        label_h = min(10.0, inner.height * 0.4)
+        items.append(_fit(ct, "no_hotline", ct.texts["no_hotline"],
+                          Rect(inner.x0, inner.y0, inner.x1, inner.y0 + label_h), 7.0, MIN_SIZE,
+                          color=GREY))
+        y = inner.y1 - 3.0
+        items.append(Line(inner.x0, y, inner.x1, y, 0.5, GREY))
+        return items
+    rows = len(hotlines) // columns
+    row_h = inner.height / rows
+    col_w = (inner.width - (columns - 1) * COL_GAP) / columns
+    for i, hotline in enumerate(hotlines):
+        row, col = divmod(i, columns)
+        if ct.rtl:
+            col = columns - 1 - col
+        x0 = inner.x0 + col * (col_w + COL_GAP)
+        if col:
+            sep = x0 - COL_GAP / 2
+            items.append(Line(sep, inner.y0 + 2.0, sep, inner.y1 - 2.0, 0.4, LIGHT))
+        top = inner.y0 + row * row_h
+        label_h = row_h * 0.3
+        label_rect = Rect(x0, top, x0 + col_w, top + label_h)
+        if not hotline.label:
+            items.append(_fit(ct, "hotline_label", ct.texts["hotline_label"], label_rect, 7.0,
+                              MIN_SIZE, color=GREY))
+        else:
+            family, direction = _face(hotline.label, False)
+            try:
+                items.append(fit(hotline.label, label_rect, family, 7.0, MIN_SIZE, ct.align,
+                                 GREY, direction=direction))
+            except LayoutError:
+                raise LayoutError(f"the hotline label {hotline.label[:30]!r} does not fit a "
+                                  "pocket card", "shorten it in kit.toml [[hotlines]]") from None
+        number_rect = Rect(x0, top + label_h, x0 + col_w, top + row_h)
+        try:
+            items.append(fit(hotline.number, number_rect, "sans-bold",
+                             number_rect.height / LEADING, 7.0, ct.align, direction="ltr",
+                             max_lines=1))
+        except LayoutError:
+            raise LayoutError(f"the hotline number {hotline.number!r} does not fit a pocket "
+                              "card on one line", "shorten it in kit.toml [[hotlines]]"
+                              ) from None
+    return items
+
+
+def front_items(ct: CardText, cell: Rect, group: str, hotlines: tuple[Hotline, ...]
+                ) -> list[Item]:
+    """The front of one card in ``cell``: group name, hotline(s), what to do."""
+    c = cell.inset(PAD)
+    items = _header(ct, c, None, group)
+    top = c.y0 + HEAD_H + 4.0
+    columns, height = hotline_plan(hotlines, c.width)
+    block = Rect(c.x0, top, c.x1, top + height)
+    items += _hotlines(ct, hotlines, block, columns)
+    body = Rect(c.x0, block.y1 + 4.0, c.x1, c.y1)
+    items += _sections(ct, [("front_title", "arrested"), ("witness_title", "witness")], body)
+    return items
+
+
+LAWYER_H = 42.0  #: the lawyer block at the bottom of the back, points
+WRITE_GAP = 14.0  #: between the two write-in lines, points (room for handwriting)
+
+
+def back_items(ct: CardText, cell: Rect) -> list[Item]:
+    """The back of one card in ``cell``: rights, what not to do, lines for a lawyer."""
+    c = cell.inset(PAD)
+    items = _header(ct, c, "rights_title", ct.texts["rights_title"])
+    lawyer = Rect(c.x0, c.y1 - LAWYER_H, c.x1, c.y1)
+    body = Rect(c.x0, c.y0 + HEAD_H + 4.0, c.x1, lawyer.y0 - 3.0)
+    items += _back_body(ct, body)
+    items.append(Line(c.x0, lawyer.y0, c.x1, lawyer.y0, 0.4, LIGHT))
+    items.append(_fit(ct, "lawyer_title", ct.texts["lawyer_title"],
+                      Rect(c.x0, lawyer.y0 + 2.0, c.x1, lawyer.y0 + 12.0), 7.5, MIN_SIZE,
+                      bold=True))
+    label_w = 34.0
+    for i, key in enumerate(("lawyer_name", "lawyer_phone")):
+        base = lawyer.y0 + 12.0 + WRITE_GAP * (i + 1)
+        if ct.rtl:
+            label_rect = Rect(c.x1 - label_w, base - 9.0, c.x1, base - 1.0)
+            x0, x1 = c.x0, c.x1 - label_w - 2.0
+        else:
+            label_rect = Rect(c.x0, base - 9.0, c.x0 + label_w, base - 1.0)
+            x0, x1 = c.x0 + label_w + 2.0, c.x1
+        items.append(_fit(ct, key, ct.texts[key], label_rect, 6.5, MIN_SIZE, color=GREY))
+        items.append(Line(x0, base, x1, base, 0.5, GREY))
+    return items
+
+
+def _back_body(ct: CardText, body: Rect) -> list[Item]:
+    """The rights paragraph (its title is the header) and the what-not-to-do section."""
+    texts = dict(ct.texts, rights_title="")
+    return _sections(CardText(ct.lang, texts, ct.overridden),
+                     [("rights_title", "rights"), ("dont_title", "dont")], body)
+
+
+# -- the document ----------------------------------------------------------------------
+
+def mirror(rect: Rect, page_width: float) -> Rect:
+    """``rect`` reflected about the page's vertical centre line: where a long-edge duplex
+    print puts the back of whatever is at ``rect`` on the front."""
+    return Rect(page_width - rect.x1, rect.y0, page_width - rect.x0, rect.y1)
+
+
+def _mirror_line(ln: Line, page_width: float) -> Line:
+    return Line(page_width - ln.x0, ln.y0, page_width - ln.x1, ln.y1, ln.width, ln.color,
+                ln.dash)
+
+
+def card_languages(ctx: ProductContext, stock: Stock) -> list[str]:
+    """One language per card, in print order (see the module's docstring)."""
+    languages = list(ctx.kit.settings.languages) or ["en"]
+    copies = ctx.options.copies or ctx.options.extra.get("copies", 0)
+    if copies:
+        return [lang for lang in languages for _ in range(int(copies))]
+    out = [languages[0]] * (stock.per_page - ctx.options.start)
+    for lang in languages[1:]:
+        out += [lang] * stock.per_page
+    return out
+
+
+def build(ctx: ProductContext) -> Document:
+    stock = ctx.stock("cards")
+    settings = ctx.kit.settings
+    check_overrides(settings.card_text)
+    texts = {lang: card_texts(lang, settings.card_text) for lang in settings.languages}
+    langs = card_languages(ctx, stock)
+    width = stock.page[0]
+    sheets: dict[int, tuple[list[Item], list[Item]]] = {}
+    front_cache: dict[tuple[str, Rect], list[Item]] = {}
+    back_cache: dict[tuple[str, Rect], list[Item]] = {}
+    for lang, (sheet, cell_no) in zip(langs, stock.positions(len(langs), ctx.options.start),
+                                      strict=True):
+        front, back = sheets.setdefault(sheet, ([], []))
+        cell = stock.cell_rect(cell_no)
+        back_cell = mirror(cell, width)
+        if (lang, cell) not in front_cache:
+            front_cache[(lang, cell)] = front_items(texts[lang], cell, settings.name,
+                                                    settings.hotlines)
+            back_cache[(lang, back_cell)] = back_items(texts[lang], back_cell)
+        front += front_cache[(lang, cell)]
+        back += back_cache[(lang, back_cell)]
+        if stock.radius:
+            front.append(Box(cell, stroke=0.3, color=LIGHT, radius=stock.radius))
+            back.append(Box(back_cell, stroke=0.3, color=LIGHT, radius=stock.radius))
+    marks = stock.crop_mark_lines() if stock.crop_marks else []
+    back_marks = [_mirror_line(ln, width) for ln in marks]
+    fronts, backs = [], []
+    for sheet in sorted(sheets):
+        front, back = sheets[sheet]
+        fronts.append(Page(stock.page, tuple(marks + front), label=f"cards front {sheet + 1}"))
+        backs.append(Page(stock.page, tuple(back_marks + back), label=f"cards back {sheet + 1}"))
+    if ctx.options.backs_separately:
+        pages = fronts + backs
+    else:
+        pages = [p for pair in zip(fronts, backs, strict=True) for p in pair]
+    return Document(
+        product="cards", title=f"{settings.name}: pocket cards", pages=tuple(pages),
+        kit=ctx.kit.id,
+        meta={"stock": stock.name, "languages": list(settings.languages), "cards": len(langs),
+              "duplex": "separate" if ctx.options.backs_separately else "long-edge"},
+    )
