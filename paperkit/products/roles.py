@@ -1,0 +1,91 @@
+"""The rotation roster: every mandate with its expiry date, the expired and expiring ones
+marked, and blank rows to fill in the next rotation.
+
+A mandate's last day is its ``ends`` (inclusive). It is *expired* once that day has passed
+and *expiring* when it ends within half the rotation length, the same rule as
+``paperkit status`` (record/status.py). Only a role's latest mandate is marked: an older
+mandate that was handed on is history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..layout.model import GREY, Document
+from ..record.roles import list_roles
+from ..record.status import mandates_needing_attention
+from . import ProductContext
+from .common import SHADE, WARN, Column, Sheets, scale_columns
+
+#: Blank rows under the suggested next mandates.
+EXTRA_BLANK_ROWS = 4
+
+
+def build(ctx: ProductContext) -> Document:
+    settings = ctx.kit.settings
+    today = ctx.today
+    rotation = settings.rotation_days
+    sheets = Sheets(ctx.stock("roles"), settings.name, "Roles and rotation", today.isoformat(),
+                    header_right=[f"printed {today.isoformat()}",
+                                  f"rotation every {rotation} days"], product="roles")
+    roles = list_roles(ctx.record)
+    flagged = {m.role.id: m for m in mandates_needing_attention(
+        ctx.record, today, max(1, rotation // 2))}
+    latest: dict[str, dt.date] = {}
+    for r in roles:
+        ends = dt.date.fromisoformat(r.ends)
+        latest[r.role] = max(latest.get(r.role, ends), ends)
+
+    cols = scale_columns([Column("role", 20, font="sans-bold", size=10),
+                          Column("holder", 24, size=10), Column("starts", 14),
+                          Column("last day", 14, font="sans-bold"),
+                          Column("state", 28)], sheets.width)
+    sheets.heading("Current and past mandates", 13,
+                   note="a mandate ends on its last day; rotate before it runs out")
+    sheets.on_break = lambda: (sheets.heading("Mandates (continued)", 13, keep=30),
+                               sheets.table_header(cols))
+    sheets.table_header(cols)
+    for r in sorted(roles, key=lambda r: (r.role, r.starts)):
+        ends = dt.date.fromisoformat(r.ends)
+        m = flagged.get(r.id)
+        if m is not None and m.state == "expired":
+            state = f"EXPIRED {-m.days_left} day{'s' if m.days_left != -1 else ''} ago: rotate"
+        elif m is not None:
+            state = "EXPIRES TODAY" if m.days_left == 0 else f"expires in {m.days_left} days"
+        elif ends < today:
+            state = "handed on"
+        elif dt.date.fromisoformat(r.starts) > today:
+            state = "upcoming"
+        else:
+            state = f"current, {(ends - today).days} days left"
+        sheets.table_row(cols, [r.role, r.holder, r.starts, r.ends, state],
+                         fill=WARN if m is not None and m.state == "expired"
+                         else SHADE if m is not None else None,
+                         bold=[True, False, False, True, m is not None], min_height=20)
+    if not roles:
+        sheets.paragraph("No mandates recorded yet. Add them with 'paperkit role add'.", 10)
+    sheets.on_break = None
+    sheets.advance(14)
+
+    blank = scale_columns([Column("role", 20, font="sans-bold", size=10),
+                           Column("next holder", 24), Column("starts", 14, size=8.5),
+                           Column("last day", 14, size=8.5), Column("agreed by (initials)", 28)],
+                          sheets.width)
+    sheets.heading("Next rotation", 13, keep=80,
+                   note=f"suggested dates: the day after the last mandate, for {rotation} days")
+    sheets.paragraph("Write the next holders here at the meeting, then enter them with "
+                     "'paperkit role add'. Rotating means nobody burns out and everyone "
+                     "learns every job.", 8.5, GREY, gap=2)
+    sheets.on_break = lambda: (sheets.heading("Next rotation (continued)", 13, keep=30),
+                               sheets.table_header(blank))
+    sheets.table_header(blank)
+    for role, last in sorted(latest.items()):
+        starts = max(last + dt.timedelta(days=1), today)
+        ends = starts + dt.timedelta(days=rotation - 1)
+        sheets.table_row(blank, [role, "", f"{starts.isoformat()} ?", f"{ends.isoformat()} ?",
+                                 ""], min_height=26, rule=GREY, grid=True)
+    for _ in range(EXTRA_BLANK_ROWS):
+        sheets.table_row(blank, [""] * len(blank), min_height=26, rule=GREY, grid=True)
+    sheets.on_break = None
+    return Document(product="roles", title=f"{settings.name}: roles and rotation",
+                    pages=sheets.pages(), kit=ctx.kit.id)
