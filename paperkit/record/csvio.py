@@ -150,13 +150,14 @@ def _sniff(header_line: str, table: str) -> str:
 def read_file(path: str | Path, table: str) -> list[FileRow]:
     """Read and check the shape of an import file. Raises ImportFailed with every problem
     of shape (encoding, header, cell counts, quoting), each with its line and column."""
-    rows, problems = _read(path, table)
+    rows, problems, _ = _read(path, table)
     if problems:
         raise ImportFailed(problems)
     return rows
 
 
-def _read(path: str | Path, table: str) -> tuple[list[FileRow], list[RowProblem]]:
+def _read(path: str | Path, table: str) -> tuple[list[FileRow], list[RowProblem], set[str]]:
+    """The rows, every problem of shape, and the columns the header's problems name."""
     check_table(table)
     name = str(path)
     try:
@@ -169,20 +170,22 @@ def _read(path: str | Path, table: str) -> tuple[list[FileRow], list[RowProblem]
     problems: list[RowProblem] = []
     if not text.strip():
         return [], [RowProblem(name, 1, "", "the file is empty; export a table to see the "
-                                            "columns it needs")]
-    delim = _sniff(text.splitlines()[0], table)
+                                            "columns it needs")], set()
+    delim = _sniff(next(ln for ln in text.splitlines() if ln.strip()), table)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     header: list[str] = []
+    header_problems: list[RowProblem] = []
     rows: list[FileRow] = []
     last_line = 0
     try:
         for cells in reader:
             line, last_line = last_line + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
             if not header:
                 header = [c.strip().lower() for c in cells]
-                problems += _header_problems(name, table, header)
-                continue
-            if not any(c.strip() for c in cells):
+                header_problems = _header_problems(name, line, table, header)
+                problems += header_problems
                 continue
             row, row_problems = _cells(name, line, header, cells)
             problems += row_problems
@@ -190,21 +193,23 @@ def _read(path: str | Path, table: str) -> tuple[list[FileRow], list[RowProblem]
     except csv.Error as exc:
         problems.append(RowProblem(name, last_line + 1, "", f"the quoting is broken ({exc}); "
                                    "close every quoted value with a quote"))
-    return rows, problems
+    return rows, problems, {p.column for p in header_problems}
 
 
-def _header_problems(name: str, table: str, header: list[str]) -> list[RowProblem]:
+def _header_problems(name: str, line: int, table: str, header: list[str]) -> list[RowProblem]:
+    """Unknown, doubled and missing columns. A column with an empty name (a spreadsheet's
+    trailing delimiter) is allowed as long as its cells are empty."""
     out = []
     known = COLUMNS[table]
     for i, col in enumerate(header):
-        if col not in known:
-            out.append(RowProblem(name, 1, col or f"#{i + 1}",
+        if col and col not in known:
+            out.append(RowProblem(name, line, col,
                                   f"unknown column; the {table} columns are {', '.join(known)}"))
-        elif header.index(col) != i:
-            out.append(RowProblem(name, 1, col, "this column appears twice; keep one"))
+        elif col and header.index(col) != i:
+            out.append(RowProblem(name, line, col, "this column appears twice; keep one"))
     for col in REQUIRED[table]:
         if col not in header:
-            out.append(RowProblem(name, 1, col, f"the header has no '{col}' column; add it"))
+            out.append(RowProblem(name, line, col, f"the header has no '{col}' column; add it"))
     return out
 
 
@@ -221,7 +226,12 @@ def _cells(name: str, line: int, header: list[str], cells: list[str]):
             f"the row has {len(cells)} cells but the header has {len(header)}; "
             "fill in the missing cells (they may be empty)"))
     values = {}
-    for col, cell in zip(header, cells, strict=False):
+    for i, (col, cell) in enumerate(zip(header, cells, strict=False)):
+        if not col:
+            if cell.strip():
+                problems.append(RowProblem(name, line, f"#{i + 1}", "this value is under a "
+                                           "column with no name; name the column or remove it"))
+            continue
         if any("\udc80" <= ch <= "\udcff" for ch in cell):
             problems.append(RowProblem(name, line, col, "this cell is not UTF-8 text; save the "
                                                         "file as 'CSV UTF-8'"))
@@ -246,8 +256,7 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
                 source: Source | None = None) -> ImportResult:
     """Import a CSV file into ``table``, all or nothing (see the module docstring)."""
     name = str(path)
-    rows, problems = _read(path, table)
-    header_cols = {p.column for p in problems if p.line == 1}
+    rows, problems, header_cols = _read(path, table)
     planned: list[tuple[int, Parsed]] = []
     for row in rows:
         if not row.ok:
