@@ -268,13 +268,13 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
     problems += _duplicate_ids(name, planned)
     if problems:
         raise ImportFailed(sorted(problems, key=lambda p: p.line))
-    _number_new_rows(rec, table, planned)
     with rec.write(source or Source("import", name)) as w:
+        _number_new_rows(rec, table, planned)  # inside the transaction: no other writer races
         counts = [0, 0, 0]
         assertion_lines: dict[int, int] = {}
         for line, parsed in planned:
             db_table = _db_table(table, parsed)
-            key, outcome = _upsert(w, table, db_table, parsed.values)
+            key, outcome = _upsert(w, db_table, parsed.values)
             counts[outcome] += 1
             if db_table == "ledger_assertions":
                 assertion_lines[key] = line
@@ -321,7 +321,7 @@ def _number_new_rows(rec: Record, table: str, planned: list[tuple[int, Parsed]])
             next_number += 1
 
 
-def _upsert(w: Writer, table: str, db_table: str, values: dict[str, Any]) -> tuple[Any, int]:
+def _upsert(w: Writer, db_table: str, values: dict[str, Any]) -> tuple[Any, int]:
     """Insert or update one row; returns (key, 0 inserted | 1 updated | 2 unchanged)."""
     key = values.get("id")
     if key is not None and w.record.query_one(f"SELECT 1 FROM {db_table} WHERE id = ?", (key,)):
