@@ -402,3 +402,34 @@ def test_columns_of_every_table_are_exported_in_order(sample_kit):
         for table in SAMPLE_TABLES:
             head = export_csv_text(rec, table).split("\r\n", 1)[0]
             assert head.split(",") == list(COLUMNS[table])
+
+
+@HYP
+@given(rows=task_rows(), delimiter=st.sampled_from([",", ";", "\t"]),
+       newline=st.sampled_from(["\r\n", "\n"]), bom=st.booleans(),
+       quote_all=st.booleans())
+def test_any_dialect_of_the_same_rows_imports_to_the_same_export(tmp_path, rows, delimiter,
+                                                                 newline, bom, quote_all):
+    _, canonical = _file(tmp_path, "canonical.csv", "tasks", rows)
+    buf = io.StringIO(newline="")
+    # Python's writer with an LF terminator leaves a lone CR unquoted (spreadsheets quote
+    # it), so LF files here quote every cell, as LibreOffice's "quote all text cells" does.
+    quoting = csv.QUOTE_ALL if quote_all or newline == "\n" else csv.QUOTE_MINIMAL
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator=newline, quoting=quoting)
+    writer.writerows(csv.reader(io.StringIO(canonical, newline="")))
+    path = tmp_path / "dialect.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode("utf-8"))
+    with Record.open(":memory:") as rec:
+        import_file(rec, "tasks", path)
+        assert export_csv_text(rec, "tasks") == canonical
+
+
+def test_export_with_a_bom_imports_back(tmp_path, sample_kit):
+    with sample_kit.open_record() as rec:
+        text = export_csv_text(rec, "contacts", bom=True)
+    assert text.startswith("\ufeff")
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(text.encode("utf-8"))
+    with Record.open(":memory:") as rec:
+        import_file(rec, "contacts", path)
+        assert export_csv_text(rec, "contacts") == text[1:]
