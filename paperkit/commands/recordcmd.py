@@ -20,6 +20,7 @@ from ..cli import Context, pass_ctx
 from ..errors import EXIT_ATTENTION, InvalidValue, NotFound
 from ..record import Record, Source, csvio, rows
 from ..record.backup import backup as backup_record
+from ..record.db import KEYS
 from ..record.events import Event, list_events
 from ..record.ledger import balances, format_amount, list_assertions, running
 from ..record.models import LEDGER_KINDS, TASK_STATUSES
@@ -391,9 +392,7 @@ def role_list(obj: Context, as_json: bool, on: str | None) -> None:
 @click.command("log")
 @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
 @click.option("--task", "task_id", metavar="ID", help="Only the events of this task.")
-@click.option("--table", type=click.Choice(["contacts", "tasks", "ledger", "ledger_assertions",
-                                            "roles", "task_crops", "prints", "scans",
-                                            "reviews", "slip_reads"]),
+@click.option("--table", type=click.Choice(sorted(KEYS)),
               help="Only the events of this table.")
 @click.option("-n", "--limit", type=click.IntRange(min=1), help="Only the newest N events.")
 @pass_ctx
