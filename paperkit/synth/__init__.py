@@ -7,6 +7,8 @@ Typical use (see ``bench/make_photos.py`` and ``paperkit demo``)::
     crops = [mark_slip(pages[p], entry, 300, spec, rng) ...]      # marks.py
     jpeg, truth = compose_photo(crops, rng, megapixels=12)        # photo.py
     jpeg, truth = scan_sheet(pages[0], manifest_page, 300, specs, rng, dpi=200)  # flatbed.py
+    source = SheetSource.from_pdf(pdf_bytes, manifest)                # sets.py: all in one
+    jpeg, truth = phone_photo(source, rng, n_slips=20)
 
 Modules: ``ink`` (pen strokes and handwriting-like scribble), ``marks`` (MarkSpec, SlipTruth,
 mark_slip), ``textures`` (table, wood, cork), ``layout`` (where slips lie), ``camera``
@@ -16,12 +18,15 @@ Everything is deterministic given the ``numpy.random.Generator`` passed in.
 """
 
 from .encode import encode_heic, encode_jpeg
+from .flatbed import render_scan, scan_sheet
 from .marks import MarkSpec, SlipCrop, SlipTruth, mark_page, mark_slip, random_spec
 from .photo import PhotoTruth, PlacedSlip, compose_photo, render_photo
+from .sets import SheetSource, flatbed_scan, phone_photo
 from .sheets import render_pages, sample_tasks, slip_sheet
 
 __all__ = [
-    "MarkSpec", "PhotoTruth", "PlacedSlip", "SlipCrop", "SlipTruth", "compose_photo",
-    "encode_heic", "encode_jpeg", "mark_page", "mark_slip", "random_spec", "render_pages",
-    "render_photo", "sample_tasks", "slip_sheet",
+    "MarkSpec", "PhotoTruth", "PlacedSlip", "SheetSource", "SlipCrop", "SlipTruth",
+    "compose_photo", "encode_heic", "encode_jpeg", "flatbed_scan", "mark_page", "mark_slip",
+    "phone_photo", "random_spec", "render_pages", "render_photo", "render_scan", "sample_tasks",
+    "scan_sheet", "slip_sheet",
 ]

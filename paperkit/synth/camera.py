@@ -121,8 +121,8 @@ def defocus(img: np.ndarray, sigma_near: float, sigma_far: float,
     if weight is None or sigma_far <= sigma_near + 0.05:
         return a
     b = cv2.GaussianBlur(img, (0, 0), sigma_far)
-    wgt = weight[..., None]
-    return a * (1 - wgt) + b * wgt
+    wgt = cv2.merge([weight.astype(np.float32)] * 3)
+    return cv2.add(a, cv2.multiply(cv2.subtract(b, a), wgt))
 
 
 def motion_blur(img: np.ndarray, length: float, angle_deg: float) -> np.ndarray:
@@ -146,13 +146,14 @@ def sensor_noise(img: np.ndarray, level: float, rng: np.random.Generator) -> np.
     (in 0..1 units at mid grey) plus blotchy, lower-resolution colour noise."""
     h, w = img.shape[:2]
     lum = rng.standard_normal((h, w), dtype=np.float32)
-    lum = cv2.GaussianBlur(lum, (0, 0), 0.6) * 1.6
-    sd = level * np.sqrt(np.clip(img.mean(axis=2), 0.02, 1.0) / 0.5)
-    out = img + (lum * sd)[..., None]
+    lum = cv2.GaussianBlur(lum, (0, 0), 0.6)
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    sd = cv2.sqrt(cv2.max(grey, 0.02) * np.float32(2.0)) * np.float32(level * 1.6)
+    lum = cv2.multiply(lum, sd)
     ch = rng.standard_normal((h // 8 + 1, w // 8 + 1, 3), dtype=np.float32)
-    ch = cv2.resize(ch, (w, h), interpolation=cv2.INTER_LINEAR)
     ch -= ch.mean(axis=2, keepdims=True)
-    return out + ch * (level * 0.8)
+    ch = cv2.resize(ch * np.float32(level * 0.8), (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.add(cv2.add(img, cv2.merge([lum] * 3)), ch)
 
 
 def sharpen(img: np.ndarray, amount: float, radius: float) -> np.ndarray:
@@ -160,12 +161,16 @@ def sharpen(img: np.ndarray, amount: float, radius: float) -> np.ndarray:
     if amount <= 0:
         return img
     blur = cv2.GaussianBlur(img, (0, 0), radius)
-    return img + amount * (img - blur)
+    return cv2.addWeighted(img, 1.0 + amount, blur, -amount, 0.0)
 
 
 def tone(img: np.ndarray, contrast: float, saturation: float) -> np.ndarray:
-    """A gentle S-curve and a saturation boost, as phones apply."""
-    x = np.clip(img, 0, 1)
-    s = x * (1 - contrast) + contrast * (3 * x * x - 2 * x * x * x)
-    grey = s.mean(axis=2, keepdims=True)
-    return grey + (s - grey) * saturation
+    """A gentle S-curve and a saturation boost, as phones apply; returns RGB uint8."""
+    m = np.full((3, 3), (1.0 - saturation) / 3.0, np.float32) + np.eye(3, dtype=np.float32) * saturation
+    img = cv2.transform(img, m)
+    x = np.linspace(0, 1, 256, dtype=np.float32)
+    curve = x * (1 - contrast) + contrast * (3 * x * x - 2 * x * x * x)
+    lut = np.clip(curve * 255 + 0.5, 0, 255).astype(np.uint8)
+    q = np.clip(img, 0.0, 1.0, out=img)
+    q = cv2.convertScaleAbs(q, alpha=255.0)
+    return cv2.LUT(q, lut)

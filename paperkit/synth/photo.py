@@ -124,10 +124,10 @@ def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: fl
     if board:
         places = lay.grid(sizes, aspect, rng, 0.0, 1.8, (12, 40))
     elif rng.random() < 0.45:
-        places = lay.grid(sizes, aspect, rng, float(rng.integers(0, 4) * 90), 5.0, (4, 30),
+        places = lay.grid(sizes, aspect, rng, float(rng.integers(0, 4) * 90), 5.0, (4, 25),
                           flip=0.1)
     else:
-        places = lay.scatter(sizes, aspect, rng, density=rng.uniform(0.3, 0.5))
+        places = lay.scatter(sizes, aspect, rng, density=rng.uniform(0.35, 0.55))
     polys = [lay.corners(s, *p) for s, p in zip(sizes, places, strict=True)]
     allpts = np.vstack(polys)
     centre = allpts.mean(axis=0)
@@ -135,7 +135,7 @@ def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: fl
     azimuth = float(rng.uniform(0, 360))
     f = max(w, h) * 26.0 / 36.0 * rng.uniform(0.92, 1.08)
     camera = cam.fit(allpts, tuple(centre), tilt, azimuth, roll, f, size,
-                     fill=rng.uniform(0.72, 0.94), rng=rng)
+                     fill=rng.uniform(0.75, 0.95), rng=rng)
     H = camera.H
     height = float(-camera.C[2])  # mm above the surface
     cam_xy = camera.C[:2]
@@ -160,28 +160,27 @@ def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: fl
 
     # -- light, optics, sensor ---------------------------------------------------------------
     light = _illumination(size, rng)
-    img *= light[..., None]
     wb = np.array([1.0, 1.0, 1.0], np.float32) + rng.normal(0, 0.035, 3).astype(np.float32)
-    img *= wb / wb.mean()
+    wb /= wb.mean()
+    img = cv2.multiply(img, cv2.merge([light * wb[0], light * wb[1], light * wb[2]]))
     glare_map = None
     if rng.random() < 0.25:
         glare_map = _glare(size, rng)
-        img += glare_map[..., None]
+        img = cv2.add(img, cv2.merge([glare_map] * 3))
     depth = camera.depth()
     focus_slip = placed_geo[int(rng.integers(len(placed_geo)))]
     fx, fy = np.clip(np.mean(focus_slip["qr"], axis=0), 0, [w - 1, h - 1]).astype(int)
     dfocus = depth[fy, fx]
     spread = np.clip(np.abs(depth / dfocus - 1.0) * rng.uniform(3, 8), 0, 1)
     sig0 = rng.uniform(0.3, 1.1) * k
-    sig1 = sig0 + rng.uniform(0.0, 1.6) * k * (tilt / 35.0)
+    sig1 = sig0 + rng.uniform(0.0, 1.0) * k * (tilt / 35.0)
     img = cam.defocus(img, sig0, sig1, spread)
-    shake = rng.uniform(0, 4.5) * k if rng.random() < 0.6 else 0.0
+    shake = rng.uniform(0, 3.0) * k if rng.random() < 0.6 else 0.0
     img = cam.motion_blur(img, shake, rng.uniform(0, 180))
     noise_level = rng.uniform(0.006, 0.022)
     img = cam.sensor_noise(img, noise_level, rng)
     img = cam.sharpen(img, rng.uniform(0.2, 0.8), rng.uniform(1.0, 2.0) * k)
-    img = cam.tone(img, rng.uniform(0.0, 0.3), rng.uniform(0.95, 1.15))
-    rgb = np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    rgb = cam.tone(img, rng.uniform(0.0, 0.3), rng.uniform(0.95, 1.15))
 
     out = []
     for crop, geo in zip(slips, placed_geo, strict=True):
@@ -212,7 +211,7 @@ def _surface(variant: str, camera: cam.Camera, slip_pts: np.ndarray,
     hi = np.maximum(seen.max(axis=0), slip_pts.max(axis=0)) + 20
     span = np.minimum(hi - lo, 8000.0)
     hi = lo + span
-    mm_px = float(max(span) / 2400.0)
+    mm_px = float(max(span) / 2000.0)
     shape = (int(span[1] / mm_px) + 1, int(span[0] / mm_px) + 1)
     if variant == "board":
         margin = rng.uniform(30, 120)
@@ -226,8 +225,8 @@ def _surface(variant: str, camera: cam.Camera, slip_pts: np.ndarray,
                               borderMode=cv2.BORDER_REFLECT)
     grain = rng.standard_normal((h // 2 + 1, w // 2 + 1), dtype=np.float32)
     grain = cv2.resize(grain, (w, h), interpolation=cv2.INTER_LINEAR)
-    img *= (1.0 + 0.02 * grain)[..., None]
-    return img
+    grain = cv2.merge([grain * np.float32(0.02) + np.float32(1.0)] * 3)
+    return cv2.multiply(img, grain)
 
 
 def _slip_reflectance(crop: SlipCrop, rng: np.random.Generator) -> np.ndarray:

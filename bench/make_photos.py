@@ -1,0 +1,105 @@
+"""Generate a synthetic photo set for the scan benchmark (issue 4, DESIGN §9).
+
+It makes a fresh kit with sample tasks, prints its slips with the project's own product and
+renderer (PDF + manifest, as ``paperkit print slips --manifest`` does), then photographs
+randomly marked slips with the harness in ``paperkit.synth``. Each photo ``NNNN.jpg`` comes
+with ``NNNN.json``, its ground truth (task, rev, code, what the marks mean, where the code
+landed). The same ``--seed`` gives the same files.
+
+Example::
+
+    python bench/make_photos.py --photos 200 --slips 20 --out bench/out/photos
+    python bench/make_photos.py --photos 30 --slips 8 --megapixels mix --flatbed 4 \\
+        --out bench/out/mixed
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from paperkit.kit import init_kit
+from paperkit.synth import SheetSource, flatbed_scan, phone_photo, sample_tasks, slip_sheet
+
+_SOURCE: SheetSource | None = None
+
+
+def _init(pdf: bytes, manifest: dict) -> None:
+    global _SOURCE
+    import cv2
+
+    cv2.setNumThreads(1)  # one worker per core; cv2's own threads would fight them
+    _SOURCE = SheetSource.from_pdf(pdf, manifest)
+
+
+def _one(job: tuple) -> tuple[str, float]:
+    name, seed, kind, slips, megapixels, out = job
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    if kind == "flatbed":
+        page = int(rng.integers(len(_SOURCE.manifest["pages"])))
+        data, truth = flatbed_scan(_SOURCE, rng, page=page)
+    else:
+        mpx = float(rng.choice([3, 8, 12])) if megapixels == "mix" else float(megapixels)
+        data, truth = phone_photo(_SOURCE, rng, slips, megapixels=mpx)
+    photo = Path(out) / f"{name}.jpg"
+    photo.write_bytes(data)
+    d = truth.as_dict()
+    d.update(photo=photo.name, seed=seed)
+    (Path(out) / f"{name}.json").write_text(json.dumps(d, indent=1), encoding="utf-8")
+    return name, time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--photos", type=int, default=20, help="phone photos to make")
+    ap.add_argument("--slips", type=int, default=20, help="slips per photo (1..30)")
+    ap.add_argument("--megapixels", default="12", help="3, 8, 12, or 'mix'")
+    ap.add_argument("--flatbed", type=int, default=0, help="flatbed scans of whole sheets")
+    ap.add_argument("--tasks", type=int, default=40, help="tasks (slips) in the sample kit")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=Path("bench/out/photos"))
+    args = ap.parse_args(argv)
+    if not 1 <= args.slips <= min(30, args.tasks):
+        ap.error("--slips must be 1..30 and at most --tasks")
+    if args.megapixels != "mix":
+        float(args.megapixels)
+
+    out: Path = args.out
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    kit = init_kit(out / "kit", name="Bench group")
+    rec = kit.open_record()
+    sample_tasks(rec, args.tasks, np.random.default_rng(args.seed))
+    pdf, manifest = slip_sheet(kit, rec)
+    rec.close()
+    (out / "slips.pdf").write_bytes(pdf)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+    jobs = [(f"{i:04d}", args.seed * 100003 + i, "phone", args.slips, args.megapixels, str(out))
+            for i in range(1, args.photos + 1)]
+    jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out))
+             for i in range(1, args.flatbed + 1)]
+    t0 = time.perf_counter()
+    with mp.get_context("fork").Pool(args.jobs, _init, (pdf, manifest)) as pool:
+        for n, (name, secs) in enumerate(pool.imap(_one, jobs), 1):
+            print(f"\r{n}/{len(jobs)} {name} ({secs:.1f} s)", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    index = {"kit": "kit", "pdf": "slips.pdf", "manifest": "manifest.json",
+             "photos": [j[0] for j in jobs], "args": {k: str(v) for k, v in vars(args).items()}}
+    (out / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+    print(f"{len(jobs)} photos in {out} ({time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""The scan benchmark (issue 4 Targets, DESIGN §9), on a set made by ``make_photos.py``.
+
+For every photo it runs, in one process:
+
+- Pillow's decode of the JPEG (the time baseline),
+- one plain pass of zxing-cpp (``zxingcpp.read_barcodes`` on the greyscale array, QR only),
+- one plain pass of pyzbar (skipped, with a message, when libzbar is missing),
+- the paperkit scan pipeline (``paperkit.scan.pipeline.scan_photo``, dry run, against the
+  set's own kit, so codes verify and outcomes are decided against its record).
+
+It prints the share of slips each method decodes, the slips paperkit reads that each plain
+pass misses, wrong statuses (a settled outcome whose status is not what the marks mean),
+the review rate, and paperkit's time as a ratio to Pillow's decode of the same file. There
+are no timed assertions: these are measurements.
+
+Example::
+
+    python bench/scan_bench.py bench/out/photos
+    python bench/scan_bench.py bench/out/photos --limit 20 --results bench/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+import zxingcpp
+
+
+def _pillow_decode(path: Path) -> tuple[np.ndarray, float]:
+    """Pillow's own decode of the file, timed: open + load (no conversion)."""
+    t0 = time.perf_counter()
+    im = Image.open(path)
+    im.load()
+    dt = time.perf_counter() - t0
+    im = ImageOps.exif_transpose(im)
+    return np.asarray(im.convert("L")), dt
+
+
+def _zxing_plain(gray: np.ndarray) -> set[str]:
+    return {r.text for r in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)}
+
+
+def _zbar():
+    try:
+        from pyzbar import pyzbar
+        pyzbar.decode(np.zeros((8, 8), np.uint8))
+        return pyzbar
+    except (ImportError, OSError) as exc:
+        print(f"pyzbar skipped: libzbar is not available ({exc})", file=sys.stderr)
+        return None
+
+
+def _zbar_plain(zbar, gray: np.ndarray) -> set[str]:
+    from pyzbar.pyzbar import ZBarSymbol
+
+    return {r.data.decode("ascii", "replace") for r in zbar.decode(gray, symbols=[ZBarSymbol.QRCODE])}
+
+
+def _paperkit(kit_path: Path):
+    """The paperkit scan hook: a function path → (results by code, seconds), or None."""
+    try:
+        from paperkit.kit import open_kit
+        from paperkit.scan.pipeline import scan_photo
+    except ImportError as exc:  # the scan pipeline is not there yet
+        print(f"paperkit scan skipped: {exc}", file=sys.stderr)
+        return None, None
+    kit = open_kit(kit_path)
+    rec = kit.open_record()
+
+    def run(path: Path):
+        t0 = time.perf_counter()
+        res = scan_photo(kit, rec, path, dry_run=True)
+        dt = time.perf_counter() - t0
+        return {s.code: s for s in res.slips}, dt, res
+
+    return run, rec
+
+
+def _right(status: str | None, accept: list) -> bool:
+    return status in accept
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folder", type=Path, help="a folder made by bench/make_photos.py")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N photos")
+    ap.add_argument("--no-zbar", action="store_true", help="skip the pyzbar pass")
+    ap.add_argument("--results", type=Path, default=None,
+                    help="write the '## Scan' section of this markdown file")
+    ap.add_argument("--json", type=Path, default=None, help="write per-photo rows here")
+    args = ap.parse_args(argv)
+
+    folder: Path = args.folder
+    index = json.loads((folder / "index.json").read_text())
+    names = index["photos"][: args.limit or None]
+    zbar = None if args.no_zbar else _zbar()
+    scan, rec = _paperkit(folder / index["kit"])
+
+    tot = Counter()
+    ratios, pk_secs, pil_secs, rows = [], [], [], []
+    misses_by = Counter()
+    wrong_rows = []
+    for n, name in enumerate(names, 1):
+        truth = json.loads((folder / f"{name}.json").read_text())
+        path = folder / truth["photo"]
+        gray, pil_dt = _pillow_decode(path)
+        codes = {s["code"]: s for s in truth["slips"]}
+        row = {"photo": name, "variant": truth["variant"], "size": truth["size"],
+               "slips": len(codes), "pillow_s": round(pil_dt, 4)}
+        tot["slips"] += len(codes)
+        tot["photos"] += 1
+        t0 = time.perf_counter()
+        zx = _zxing_plain(gray) & codes.keys()
+        row["zxing_s"] = round(time.perf_counter() - t0, 4)
+        row["zxing"] = len(zx)
+        tot["zxing"] += len(zx)
+        zb = set()
+        if zbar is not None:
+            t0 = time.perf_counter()
+            zb = _zbar_plain(zbar, gray) & codes.keys()
+            row["zbar_s"] = round(time.perf_counter() - t0, 4)
+            row["zbar"] = len(zb)
+            tot["zbar"] += len(zb)
+        if scan is not None:
+            got, pk_dt, res = scan(path)
+            pk = got.keys() & codes.keys()
+            row.update(paperkit=len(pk), paperkit_s=round(pk_dt, 4),
+                       ratio=round(pk_dt / pil_dt, 3), stages=res.seconds)
+            ratios.append(pk_dt / pil_dt)
+            pk_secs.append(pk_dt)
+            pil_secs.append(pil_dt)
+            tot["paperkit"] += len(pk)
+            tot["pk_not_zxing"] += len(pk - zx)
+            tot["pk_not_zbar"] += len(pk - zb) if zbar is not None else 0
+            tot["zxing_not_pk"] += len(zx - pk)
+            tot["foreign"] += len(got.keys() - codes.keys())
+            for code in codes.keys() - pk:
+                s = codes[code]
+                misses_by[truth["variant"]] += 1
+                wrong_rows.append(f"missed {name} {s['task']} module {s['module_px']:.1f}px "
+                                  f"glare {s['glare']:.2f} light {s['light']:.2f}")
+            for code in pk:
+                s, r = codes[code], got[code]
+                expect = s["status"]
+                tot["expected_review"] += expect == "review"
+                if r.outcome in ("review", "stale"):
+                    tot["review"] += 1
+                    if expect != "review" and s["spec"]["kind"] != "redo":
+                        tot["review_unexpected"] += 1
+                elif r.outcome in ("applied", "unchanged"):
+                    if not _right(r.status, s["accept"]) or r.status == "review":
+                        tot["wrong"] += 1
+                        wrong_rows.append(f"WRONG {name} {s['task']}: marks mean {expect!r} "
+                                          f"(spec {s['spec']}), read {r.status!r} "
+                                          f"{r.read} -> {r.outcome}")
+                    else:
+                        tot["right"] += 1
+                else:
+                    tot["other_outcome"] += 1
+                    wrong_rows.append(f"outcome {r.outcome} for {name} {s['task']}: {r.reason}")
+        rows.append(row)
+        print(f"\r{n}/{len(names)} {name}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    if rec is not None:
+        rec.close()
+
+    report = _report(tot, ratios, pk_secs, pil_secs, zbar is not None, scan is not None,
+                     misses_by)
+    print(report)
+    for line in wrong_rows[:40]:
+        print("  " + line)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    if args.results:
+        _write_section(args.results, report, index, len(names))
+    return 0
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{100.0 * a / b:.2f}%" if b else "n/a"
+
+
+def _report(t: Counter, ratios: list[float], pk: list[float], pil: list[float], zbar: bool,
+            scanned: bool, misses_by: Counter) -> str:
+    n = t["slips"]
+    lines = [f"photos: {t['photos']}, slips: {n}",
+             f"plain zxing-cpp, one pass: {t['zxing']}/{n} decoded ({_pct(t['zxing'], n)})"]
+    if zbar:
+        lines.append(f"plain pyzbar, one pass:   {t['zbar']}/{n} decoded ({_pct(t['zbar'], n)})")
+    else:
+        lines.append("plain pyzbar: skipped (libzbar missing)")
+    if not scanned:
+        lines.append("paperkit scan: not available (paperkit.scan.pipeline did not import)")
+        return "\n".join(lines)
+    lines += [
+        f"paperkit scan:            {t['paperkit']}/{n} decoded ({_pct(t['paperkit'], n)})",
+        f"  read by paperkit, missed by plain zxing-cpp: {t['pk_not_zxing']}",
+        f"  read by paperkit, missed by plain pyzbar:    {t['pk_not_zbar']}" if zbar else
+        "  (no pyzbar comparison)",
+        f"  read by plain zxing-cpp, missed by paperkit: {t['zxing_not_pk']}",
+        f"  codes read that are not in the truth: {t['foreign']}",
+        f"  right status (applied/unchanged as the marks mean): {t['right']}"
+        f" ({_pct(t['right'], n)} of all slips)",
+        f"  WRONG status settled: {t['wrong']}",
+        f"  review: {t['review']} ({_pct(t['review'], n)}); expected review (double marks):"
+        f" {t['expected_review']}; unexpected review of a clear slip:"
+        f" {t['review_unexpected']} ({_pct(t['review_unexpected'], n)})",
+        f"  other outcomes: {t['other_outcome']}",
+        f"  missed slips by variant: {dict(misses_by)}",
+    ]
+    if ratios:
+        lines += [
+            f"time / Pillow decode of the same JPEG: median {statistics.median(ratios):.2f}x,"
+            f" mean {statistics.fmean(ratios):.2f}x, worst {max(ratios):.2f}x",
+            f"  (paperkit median {statistics.median(pk):.3f} s, Pillow median"
+            f" {statistics.median(pil):.3f} s, this machine, this run)",
+        ]
+    return "\n".join(lines)
+
+
+def _write_section(path: Path, report: str, index: dict, photos: int) -> None:
+    """Replace (or append) the '## Scan' section of ``path``; other sections are kept."""
+    args = index.get("args", {})
+    body = (f"## Scan\n\nSet: {photos} photos from `bench/make_photos.py "
+            f"--photos {args.get('photos')} --slips {args.get('slips')} "
+            f"--megapixels {args.get('megapixels')} --seed {args.get('seed')}`, "
+            f"measured with `bench/scan_bench.py` on "
+            f"{time.strftime('%Y-%m-%d')}.\n\n```\n{report}\n```\n")
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    start = text.find("## Scan\n")
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + body
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + body + (text[end + 1:] if end >= 0 else "")
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
