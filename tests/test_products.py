@@ -1,0 +1,447 @@
+"""The sheet products (contacts, board, ledger, roles, drill, charter, kit): layouts are
+checked as data; the PDF is opened only to prove that what must be absent is absent."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pypdfium2 as pdfium
+import pytest
+
+from paperkit.errors import LayoutError
+from paperkit.kit import open_kit
+from paperkit.layout.model import Box, Document, Line, Text
+from paperkit.products import PrintOptions, ProductContext, board, build
+from paperkit.record import Source
+from paperkit.record.contacts import list_contacts
+from paperkit.record.tasks import list_tasks
+from paperkit.render import fonts
+from paperkit.render.pdf import render_pdf
+
+TODAY = dt.date(2026, 11, 25)
+SHEET_PRODUCTS = ("contacts", "board", "ledger", "roles", "drill", "charter", "kit")
+
+
+# -- helpers ---------------------------------------------------------------------------
+def make(kit, product: str, **options) -> Document:
+    with kit.open_record() as rec:
+        return build(product, ProductContext(kit, rec, PrintOptions(today=TODAY, **options)))
+
+
+def texts(doc: Document) -> list[Text]:
+    return [it for page in doc.pages for it in page.items if isinstance(it, Text)]
+
+
+def all_text(doc: Document) -> str:
+    return "\n".join(t.text for t in texts(doc))
+
+
+def pdf_text(doc: Document) -> str:
+    pdf = pdfium.PdfDocument(render_pdf(doc))
+    try:
+        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+
+
+def fill(kit, **tables) -> None:
+    """Insert rows into the kit's record: fill(kit, contacts=[{...}], tasks=[...], ...)."""
+    with kit.open_record() as rec, rec.write(Source("cli", "test")) as w:
+        for table, rows in tables.items():
+            for row in rows:
+                w.insert(table, row)
+
+
+def contact(cid: str, name: str, audience: str, ring: str = "dispatch", role: str = "lawyer",
+            **kw) -> dict:
+    return {"id": cid, "name": name, "role": role, "ring": ring, "audience": audience,
+            "phone": kw.pop("phone", f"555-9{cid[-3:]}"), "verified_on": "2026-11-01", **kw}
+
+
+def task(n: int, title: str, status: str = "open", **kw) -> dict:
+    return {"id": f"T{n:04d}", "title": title, "status": status, **kw}
+
+
+def check_invariants(doc: Document) -> None:
+    """Every item inside its page; every text run within its box in the real metrics."""
+    for number, page in enumerate(doc.pages, 1):
+        w, h = page.size
+        for it in page.items:
+            if isinstance(it, Line):
+                for x, y in ((it.x0, it.y0), (it.x1, it.y1)):
+                    assert -0.01 <= x <= w + 0.01 and -0.01 <= y <= h + 0.01, (number, it)
+                continue
+            r = it.rect
+            assert r.x0 >= -0.01 and r.y0 >= -0.01 and r.x1 <= w + 0.01 and r.y1 <= h + 0.01, (
+                number, page.label, it)
+            if isinstance(it, Text):
+                assert len(it.lines) * it.leading <= r.height + 0.05, (number, it)
+                for line in it.lines:
+                    assert fonts.width(line, it.font, it.size, it.direction) <= r.width + 0.05, (
+                        number, line)
+
+
+# -- every product, both papers ---------------------------------------------------------
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_every_sheet_product_renders_on_letter_and_a4(sample_kit, paper):
+    sizes = {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}[paper]
+    for product in SHEET_PRODUCTS:
+        doc = make(sample_kit, product, paper=paper)
+        assert doc.pages, product
+        for page in doc.pages:
+            assert page.size == pytest.approx(sizes, abs=0.01), (product, page.label)
+        check_invariants(doc)
+        assert render_pdf(doc).startswith(b"%PDF"), product
+
+
+# -- contacts ---------------------------------------------------------------------------
+def test_public_contact_sheet_leaves_out_crew_and_private_contacts(sample_kit):
+    with sample_kit.open_record() as rec:
+        contacts = list_contacts(rec)
+    hidden = [c for c in contacts if c.audience != "public"]
+    shown = [c for c in contacts if c.audience == "public"]
+    assert hidden and shown
+    doc = make(sample_kit, "contacts", audience="public")
+    layout = all_text(doc)
+    extracted = pdf_text(doc)
+    for c in hidden:
+        assert c.name not in layout and c.phone not in layout, c
+        assert c.name not in extracted and c.phone not in extracted, c
+    for c in shown:
+        assert c.phone in layout
+    assert all(c.notes not in layout for c in contacts if c.notes)  # notes: private prints only
+
+
+def test_crew_sheet_shows_crew_but_not_private_and_never_notes(kit):
+    fill(kit, contacts=[contact("C001", "Pat Public", "public", notes="public note"),
+                        contact("C002", "Cree Crew", "crew", notes="crew note"),
+                        contact("C003", "Priv Ate", "private", phone="555-7777",
+                                notes="lives at 12 Elm")])
+    crew = pdf_text(make(kit, "contacts", audience="crew"))
+    assert "Pat Public" in crew and "Cree Crew" in crew
+    assert "Priv Ate" not in crew and "555-7777" not in crew
+    assert "note" not in crew and "12 Elm" not in crew
+    private = all_text(make(kit, "contacts", audience="private"))
+    assert "Priv Ate" in private and "lives at 12 Elm" in private
+
+
+def test_contact_sheet_dates_stale_marks_and_ring_sections(kit):
+    fill(kit, contacts=[
+        contact("C001", "Fresh Lawyer", "public", verified_on="2026-11-20"),
+        contact("C002", "Old Lawyer", "public", verified_on="2026-05-01"),
+        contact("C003", "Never Lawyer", "public", verified_on=""),
+        contact("C004", "Witness Medic", "public", ring="witness", role="medic"),
+    ])
+    doc = make(kit, "contacts", audience="public")
+    assert [p.label for p in doc.pages] == ["contacts:witness ring", "contacts:dispatch ring",
+                                            "contacts:care ring"]
+    text = all_text(doc)
+    assert "printed 2026-11-25" in text and "reprint by 2027-02-25" in text
+    assert "2026-11-20" in text and "2026-11-20 STALE" not in text
+    assert "2026-05-01 STALE" in text and "never verified" in text
+    one = make(kit, "contacts", audience="public", ring="witness")
+    assert [p.label for p in one.pages] == ["contacts:witness ring"]
+    assert "Witness Medic" in all_text(one) and "Fresh Lawyer" not in all_text(one)
+
+
+def test_long_contact_sheet_repeats_its_table_header(kit):
+    fill(kit, contacts=[contact(f"C{i:03d}", f"Lawyer Number {i}", "public")
+                        for i in range(1, 90)])
+    doc = make(kit, "contacts", audience="public", ring="dispatch")
+    assert len(doc.pages) >= 3
+    for page in doc.pages:
+        lines = [t.text for t in page.items if isinstance(t, Text)]
+        assert "phone" in lines and "verified" in lines  # the column header on every page
+    assert "page 1 of" in all_text(doc)
+    assert sum("(continued)" in t for t in all_text(doc).splitlines()) == len(doc.pages) - 1
+    check_invariants(doc)
+
+
+# -- ledger -----------------------------------------------------------------------------
+LEDGER = [
+    {"date": "2026-10-01", "kind": "donation", "amount": 10000, "currency": "USD",
+     "counterparty": "Margaret Donorson"},
+    {"date": "2026-10-02", "kind": "bail-paid", "amount": 7550, "currency": "USD",
+     "counterparty": "Harbor County Court", "person": "Kestrel"},
+    {"date": "2026-10-03", "kind": "donation", "amount": 5000, "currency": "EUR",
+     "counterparty": "Margaret Donorson", "note": "cash from Margaret"},
+    {"date": "2026-10-04", "kind": "bail-returned", "amount": 7550, "currency": "USD",
+     "counterparty": "Harbor County Court", "person": "Kestrel"},
+    {"date": "2026-10-05", "kind": "expense", "amount": 1999, "currency": "USD",
+     "counterparty": "Corner Print Shop", "person": "Osprey"},
+]
+
+
+def ledger_rows(doc: Document) -> dict[str, list[str]]:
+    """Entry number → the texts on its row (same top y as the number)."""
+    out = {}
+    for page in doc.pages:
+        ts = [t for t in page.items if isinstance(t, Text)]
+        for t in ts:
+            if t.text.isdigit() and t.font == "sans" and t.align == "right":
+                out[t.text] = [u.text for u in ts if abs(u.rect.y0 - t.rect.y0) < 0.5]
+    return out
+
+
+def test_ledger_running_balances_per_currency_in_minor_units(kit):
+    fill(kit, ledger=LEDGER, ledger_assertions=[
+        {"date": "2026-10-02", "amount": 2450, "currency": "USD"}])
+    doc = make(kit, "ledger")
+    rows = ledger_rows(doc)
+    assert rows["1"][-2:] == ["100.00", "USD"]
+    assert "75.50" in rows["2"] and rows["2"][-2:] == ["24.50", "USD"]
+    assert rows["3"][-2:] == ["50.00", "EUR"]  # EUR runs on its own
+    assert rows["4"][-2:] == ["100.00", "USD"]
+    assert "19.99" in rows["5"] and rows["5"][-2:] == ["80.01", "USD"]
+    # Blank numbered rows continue the numbering.
+    assert {"6", "7", "17"} <= set(rows)
+    text = all_text(doc)
+    assert "holds" in text and "FAILS" not in text
+    # Totals box: in / out / balance per currency.
+    assert "175.50" in text and "95.49" in text and "80.01" in text
+    assert "Margaret Donorson" in text and "cash from Margaret" in text
+
+
+def test_ledger_marks_a_failing_assertion(kit):
+    fill(kit, ledger=LEDGER[:1])
+    with kit.open_record() as rec:  # a record that went wrong outside paperkit
+        rec.conn.execute("INSERT INTO ledger_assertions (date, amount, currency)"
+                         " VALUES ('2026-10-01', 9000, 'USD')")
+    text = all_text(make(kit, "ledger"))
+    assert "FAILS: off by 10.00 USD" in text
+
+
+def test_public_ledger_replaces_names_with_stable_pseudonyms(kit):
+    fill(kit, ledger=LEDGER)
+    doc = make(kit, "ledger", public=True)
+    layout, extracted = all_text(doc), pdf_text(doc)
+    for real in ("Margaret", "Donorson", "Harbor County Court", "Kestrel", "Corner Print Shop",
+                 "Osprey", "cash from"):
+        assert real not in layout and real not in extracted, real
+    rows = ledger_rows(doc)
+    assert "Donor 1" in rows["1"] and "Donor 1" in rows["3"]  # same donor, same name
+    assert "Party 1" in rows["2"] and "Person 1" in rows["2"]
+    assert "Party 1" in rows["4"] and "Person 1" in rows["4"]
+    assert "Party 2" in rows["5"] and "Person 2" in rows["5"]
+    assert rows["5"][-2:] == ["80.01", "USD"]  # balances unchanged by pseudonyms
+
+
+# -- board ------------------------------------------------------------------------------
+def _column_of(items, title: str) -> str:
+    """The status column whose dark heading bar sits above the card titled ``title``."""
+    card = next(t for t in items if isinstance(t, Text) and " ".join(t.lines) == title)
+    for bar in (b for b in items if isinstance(b, Box) and b.fill == board.DARK):
+        if bar.rect.x0 <= card.rect.x0 <= bar.rect.x1 and bar.rect.y1 <= card.rect.y0:
+            head = next(t for t in items if isinstance(t, Text) and bar.rect.contains(t.rect))
+            return head.text.split()[0].lower()
+    raise AssertionError(f"no column for {title}")
+
+
+def test_board_columns_hold_the_right_tasks(sample_kit):
+    with sample_kit.open_record() as rec:
+        tasks = list_tasks(rec)
+        ctx = ProductContext(sample_kit, rec, PrintOptions(today=TODAY))
+        items, tiling = board.poster(ctx, ctx.stock("board"))
+    assert tiling.cols == 3
+    for t in tasks:
+        if t.status == "dropped":
+            assert any(f"{t.id}  {t.title}" == " ".join(x.lines) for x in items
+                       if isinstance(x, Text))
+        else:
+            assert _column_of(items, t.title) == t.status, t
+
+
+def test_board_shows_expired_and_expiring_mandates(kit):
+    fill(kit, tasks=[task(1, "Only task")], roles=[
+        {"role": "comms", "holder": "Ex Pired", "starts": "2026-11-01", "ends": "2026-11-14"},
+        {"role": "care", "holder": "Soon Ending", "starts": "2026-11-13", "ends": "2026-11-27"},
+        {"role": "logistics", "holder": "Fresh Start", "starts": "2026-11-24",
+         "ends": "2026-12-07"}])
+    text = all_text(make(kit, "board"))
+    assert "Ex Pired" in text and "EXPIRED" in text
+    assert "Soon Ending" in text and "(in 2 days)" in text
+    assert "Fresh Start" not in text
+
+
+def test_big_board_tiles_with_overlap_and_carries_its_slips(kit):
+    fill(kit, tasks=[task(i, f"Open task number {i} with a longish title", "open",
+                          timeframe="by Friday", steward="Sam") for i in range(1, 41)]
+         + [task(41, "A done one", "done"), task(42, "A dropped one", "dropped")])
+    doc = make(kit, "board")
+    rows, cols = doc.meta["tiles"]
+    assert rows >= 3 and cols == 3
+    tiles = doc.pages[:rows * cols]
+    assert [p.label for p in tiles] == [f"board:tile {r},{c}" for r in range(1, rows + 1)
+                                        for c in range(1, cols + 1)]
+    assert doc.meta["board_pages"] == rows * cols
+    # Neighbouring windows overlap by the stock's overlap, and every text lies inside the
+    # tile's printed cell (nothing runs across a cut) or in the label margin below it.
+    with kit.open_record() as rec:
+        stock = ProductContext(kit, rec, PrintOptions(today=TODAY)).stock("board")
+    tiling = board.Tiling(stock.cell, stock.overlap, rows, cols)
+    assert tiling.window(0, 1).x0 == pytest.approx(tiling.window(0, 0).x1 - stock.overlap)
+    assert tiling.window(1, 0).y0 == pytest.approx(tiling.window(0, 0).y1 - stock.overlap)
+    cell = stock.cell_rect(0)
+    for page in tiles:
+        for t in (i for i in page.items if isinstance(i, Text)):
+            assert cell.contains(t.rect) or t.rect.y0 >= cell.y1, (page.label, t.text)
+        assert any(isinstance(t, Text) and t.text.startswith(f"tile {page.label[11:]} of "
+                                                             f"{rows} × {cols}")
+                   for t in page.items)
+    # Each of the 40 open cards prints whole exactly once.
+    titles = [t for page in tiles for t in page.items if isinstance(t, Text)
+              and " ".join(t.lines).startswith("Open task number")]
+    assert len(titles) == 40
+    # The slip pages carry their placements: one per open task, none for done or dropped.
+    manifest = doc.manifest()
+    slips = [s for p in manifest["pages"] for s in p["slips"]]
+    assert sorted(s["task"] for s in slips) == [f"T{i:04d}" for i in range(1, 41)]
+    assert all(p["page"] > rows * cols for p in manifest["pages"] if p["slips"])
+    check_invariants(doc)
+
+
+def test_registration_marks_print_on_both_tiles_that_share_a_band(kit):
+    fill(kit, tasks=[task(1, "One")])
+    doc = make(kit, "board")
+    rows, cols = doc.meta["tiles"]
+    with kit.open_record() as rec:
+        stock = ProductContext(kit, rec, PrintOptions(today=TODAY)).stock("board")
+    tiling = board.Tiling(stock.cell, stock.overlap, rows, cols)
+    cell = stock.cell_rect(0)
+
+    def crosses(index: int, r: int, c: int) -> set[tuple[float, float]]:
+        win = tiling.window(r, c)
+        return {(round(b.rect.x0 - cell.x0 + win.x0, 2), round(b.rect.y0 - cell.y0 + win.y0, 2))
+                for b in doc.pages[index].items
+                if isinstance(b, Box) and b.fill is None and b.rect.width < 10}
+
+    left, right = crosses(0, 0, 0), crosses(1, 0, 1)
+    shared = left & right
+    assert len(shared) >= 2  # the band between tiles 1,1 and 1,2
+
+
+# -- roles, drill, charter ---------------------------------------------------------------
+def test_roles_roster_marks_expired_and_expiring_and_offers_next_rotation(kit):
+    fill(kit, roles=[
+        {"role": "comms", "holder": "Ex Pired", "starts": "2026-11-01", "ends": "2026-11-14"},
+        {"role": "care", "holder": "Soon Ending", "starts": "2026-11-13", "ends": "2026-11-27"},
+        {"role": "logistics", "holder": "Fresh Start", "starts": "2026-11-24",
+         "ends": "2026-12-07"}])
+    doc = make(kit, "roles")
+    text = all_text(doc)
+    assert "EXPIRED 11 days ago: rotate" in text
+    assert "expires in 2 days" in text
+    assert "current, 12 days left" in text
+    # Next rotation: each role with suggested dates one rotation long.
+    assert "2026-11-28 ?" in text and "2026-12-11 ?" in text  # care: after its last day
+    assert "2026-11-25 ?" in text  # comms: expired, so from today
+    check_invariants(doc)
+
+
+def test_drill_has_three_weeks_and_timing_boxes(sample_kit):
+    doc = make(sample_kit, "drill")
+    text = all_text(doc)
+    for words in ("WEEK 1", "WEEK 2", "WEEK 3", "Pocket cards and contacts",
+                  "Detainment noticed", "Hotline called", "Lawyer reached", "Press release out"):
+        assert words in text
+    time_boxes = [b for p in doc.pages for b in p.items if isinstance(b, Box)
+                  and b.rect.width == pytest.approx(58) and b.rect.height == pytest.approx(22)]
+    # Tabletop: 7 steps × (time, minutes); mock arrest: 6 time boxes and 5 elapsed boxes.
+    assert len(time_boxes) == 7 * 2 + 6 + 5
+    assert "suggested: Mon 30 Nov 2026" in text
+
+
+def test_charter_fits_the_text_on_one_page_with_signature_lines(sample_kit):
+    doc = make(sample_kit, "charter")
+    assert len(doc.pages) == 1
+    charter = " ".join(sample_kit.settings.charter.split())
+    body = max(texts(doc), key=lambda t: len(t.text))
+    assert " ".join(" ".join(body.lines).split()) == charter
+    assert all_text(doc).count("name and signature") >= 8
+    check_invariants(doc)
+
+
+def test_charter_too_long_for_one_page_says_so(kit):
+    toml = kit.path / "kit.toml"
+    toml.write_text(toml.read_text().replace(
+        'charter = """', 'charter = """' + "We look after each other. " * 700))
+    with pytest.raises(LayoutError, match="does not fit"):
+        make(open_kit(kit.path), "charter")
+
+
+# -- the kit -----------------------------------------------------------------------------
+def test_kit_cover_lists_every_section_with_its_pages(sample_kit):
+    doc = make(sample_kit, "kit")
+    cover = " ".join(t.text for t in doc.pages[0].items if isinstance(t, Text))
+    sections = doc.meta["sections"]
+    titles = [s["title"] for s in sections]
+    for want in ("Charter", "Contacts: witness ring", "Contacts: dispatch ring",
+                 "Contacts: care ring", "Task board", "Task slips", "Bail-fund ledger",
+                 "Roles and rotation", "Three-week drill"):
+        assert want in titles and want in cover
+    labels = {"Charter": "charter", "Task board": "board:", "Task slips": "slips",
+              "Bail-fund ledger": "ledger", "Roles and rotation": "roles",
+              "Three-week drill": "drill", "Contacts: care ring": "contacts:care"}
+    for s in sections:
+        pages = doc.pages[s["first"] - 1:s["last"]]
+        if s["title"] in labels:
+            assert all(p.label.startswith(labels[s["title"]]) for p in pages), s
+        assert f"{s['first']}" in cover
+    assert sections[-1]["last"] == len(doc.pages)
+    # Crew audience by default: crew contacts are in, private ones are not.
+    with sample_kit.open_record() as rec:
+        contacts = list_contacts(rec)
+    text = all_text(doc)
+    assert any(c.name in text for c in contacts if c.audience == "crew")
+    assert not any(c.phone in text for c in contacts if c.audience == "private")
+
+
+def test_kit_manifest_lists_every_slip_on_its_page(sample_kit):
+    doc = make(sample_kit, "kit")
+    alone = make(sample_kit, "slips")
+    manifest = doc.manifest()
+    listed = [(p["page"], s["code"]) for p in manifest["pages"] for s in p["slips"]]
+    assert sorted(c for _, c in listed) == sorted(
+        s.code for p in alone.pages for s in p.slips)
+    slips = next(s for s in doc.meta["sections"] if s["title"] == "Task slips")
+    for page_no, _ in listed:
+        assert slips["first"] <= page_no <= slips["last"]
+        assert doc.pages[page_no - 1].label.startswith("slips")
+    # Same positions as the slips printed alone, page for page.
+    offset = slips["first"] - 1
+    for i, page in enumerate(alone.pages):
+        assert doc.pages[offset + i].slips == page.slips
+
+
+def test_kit_puts_card_fronts_on_odd_pages(sample_kit):
+    doc = make(sample_kit, "kit")
+    cards = [s for s in doc.meta["sections"] if s["title"] == "Pocket cards"]
+    if not cards:
+        pytest.skip("products/cards.py is not there yet")
+    fronts = [i for i, p in enumerate(doc.pages, 1) if p.label.startswith("cards front")]
+    assert fronts and all(i % 2 == 1 for i in fronts)
+
+
+def test_kit_public_ledger_option_reaches_the_ledger(kit):
+    fill(kit, ledger=LEDGER)
+    doc = make(kit, "kit", public=True)
+    text = all_text(doc)
+    assert "Margaret" not in text and "Donor 1" in text
+
+
+def test_products_do_not_write_to_the_record(sample_kit):
+    with sample_kit.open_record() as rec:
+        before = rec.query_one("SELECT count(*) FROM events")[0]
+    for product in SHEET_PRODUCTS:
+        make(sample_kit, product)
+    with sample_kit.open_record() as rec:
+        assert rec.query_one("SELECT count(*) FROM events")[0] == before
+
+
+def test_unknown_audience_is_refused(sample_kit):
+    from paperkit.errors import InvalidValue
+
+    with pytest.raises(InvalidValue):
+        make(sample_kit, "contacts", audience="everyone")
+    assert dataclasses.is_dataclass(PrintOptions)
