@@ -445,3 +445,12 @@ def test_unknown_audience_is_refused(sample_kit):
     with pytest.raises(InvalidValue):
         make(sample_kit, "contacts", audience="everyone")
     assert dataclasses.is_dataclass(PrintOptions)
+
+
+def test_an_empty_kit_prints_every_sheet_product(kit):
+    for product in SHEET_PRODUCTS:
+        doc = make(kit, product)
+        assert doc.pages, product
+        check_invariants(doc)
+    assert "No entries yet." in all_text(make(kit, "ledger"))
+    assert "No mandates recorded yet" in all_text(make(kit, "roles"))
