@@ -1,0 +1,170 @@
+"""The synthetic photo harness (paperkit.synth): deterministic, truthful, and realistic enough
+that plain decoders read clean slips, with EXIF-rotated and HEIC variants."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+import zxingcpp
+from paperkit.kit import init_kit
+from paperkit.synth import (
+    MarkSpec,
+    SheetSource,
+    flatbed_scan,
+    mark_slip,
+    phone_photo,
+    sample_tasks,
+    slip_sheet,
+)
+
+BLANK = MarkSpec()
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> SheetSource:
+    """The project's own slips PDF and manifest for 12 sample tasks, rendered at 300 dpi."""
+    kit = init_kit(tmp_path_factory.mktemp("synth") / "kit", name="Synth test")
+    rec = kit.open_record()
+    sample_tasks(rec, 12, np.random.default_rng(3))
+    pdf, manifest = slip_sheet(kit, rec)
+    rec.close()
+    return SheetSource.from_pdf(pdf, manifest)
+
+
+def _zxing(gray: np.ndarray) -> dict[str, np.ndarray]:
+    out = {}
+    for r in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode):
+        p = r.position
+        out[r.text] = np.array([[q.x, q.y] for q in (p.top_left, p.top_right, p.bottom_right,
+                                                      p.bottom_left)], float)
+    return out
+
+
+def _gray(data: bytes) -> np.ndarray:
+    return np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("L"))
+
+
+def test_same_seed_same_photo_and_truth(source):
+    a = phone_photo(source, np.random.default_rng(11), 4, megapixels=1)
+    b = phone_photo(source, np.random.default_rng(11), 4, megapixels=1)
+    c = phone_photo(source, np.random.default_rng(12), 4, megapixels=1)
+    assert a[0] == b[0]
+    assert a[1].as_dict() == b[1].as_dict()
+    assert a[0] != c[0]
+
+
+def _box_ink(crop, blank_crop, rect) -> float:
+    """Share of pixels inside a box (its printed border excluded) that the marks darkened."""
+    x0, y0, x1, y1 = (int(round(v)) for v in crop.to_slip_px(rect))
+    m = max(3, (x1 - x0) // 6)
+    inner = (slice(y0 + m, y1 - m), slice(x0 + m, x1 - m))
+    diff = blank_crop.image[inner].astype(int) - crop.image[inner].astype(int)
+    return float((diff.max(axis=2) > 40).mean())
+
+
+@pytest.mark.parametrize("spec", [
+    MarkSpec(boxes=("done",), kind="tick", ink="blue"),
+    MarkSpec(boxes=("taken",), kind="cross", ink="pencil-grey", pressure=0.6),
+    MarkSpec(boxes=("stuck",), kind="fill", ink="black-marker"),
+    MarkSpec(boxes=("dropped",), kind="redo", struck="taken", ink="blue", note=True),
+    MarkSpec(boxes=("taken", "stuck"), kind="tick", ink="black-marker", steward=True),
+])
+def test_marks_land_in_the_boxes_the_truth_names(source, spec):
+    i, entry = source.entries[0]
+    crop = mark_slip(source.pages[i], entry, source.dpi, spec, np.random.default_rng(5))
+    blank = mark_slip(source.pages[i], entry, source.dpi, BLANK, np.random.default_rng(5))
+    inked = {name: _box_ink(crop, blank, rect) for name, rect in entry["boxes"].items()}
+    wanted = set(spec.boxes) | ({spec.struck} if spec.struck else set())
+    for name, share in inked.items():
+        if name in wanted:
+            assert share > 0.01, (name, inked)
+        else:
+            assert share == 0.0, (name, inked)
+    assert crop.truth.code == entry["code"] and crop.truth.task == entry["task"]
+    assert crop.truth.status == spec.status
+
+
+def test_what_marks_mean():
+    assert MarkSpec().status is None
+    assert MarkSpec(boxes=("done",)).status == "done"
+    assert MarkSpec(boxes=("done",)).accept == ("done", "review")
+    assert MarkSpec(boxes=("done", "stuck")).status == "review"
+    assert MarkSpec(boxes=("done", "stuck")).accept == ("review",)
+    redo = MarkSpec(boxes=("done",), kind="redo", struck="taken")
+    assert redo.status == "done" and redo.accept == ("done", "review")
+    with pytest.raises(ValueError):
+        MarkSpec(boxes=("finished",))
+    with pytest.raises(ValueError):
+        MarkSpec(boxes=("done",), kind="redo")
+
+
+def test_stray_dot_and_smudge_leave_empty_boxes_nearly_clean(source):
+    i, entry = source.entries[1]
+    spec = MarkSpec(stray_dot=True, faint_shadow=True, ink="black-marker")
+    for seed in range(4):
+        crop = mark_slip(source.pages[i], entry, source.dpi, spec, np.random.default_rng(seed))
+        blank = mark_slip(source.pages[i], entry, source.dpi, BLANK, np.random.default_rng(seed))
+        assert crop.truth.status is None
+        assert not np.array_equal(crop.image, blank.image)  # something was drawn
+        for rect in entry["boxes"].values():
+            assert _box_ink(crop, blank, rect) < 0.02
+
+
+def test_plain_slips_decode_at_12mp_where_the_truth_says(source):
+    """Sanity: unmarked slips in a 12 MP photo are mostly read by one plain zxing-cpp pass,
+    and each code is found where the truth puts its corners."""
+    tasks = [e["task"] for _, e in source.entries[:10]]
+    data, truth = phone_photo(source, np.random.default_rng(21), 10, megapixels=12,
+                              specs=[BLANK] * 10, tasks=tasks, quality=85)
+    assert truth.size == (4000, 3000) or truth.size == (3000, 4000)
+    found = _zxing(_gray(data))
+    codes = {s.truth.code: s for s in truth.slips}
+    assert len(found.keys() & codes.keys()) >= 8
+    for text, quad in found.items():
+        placed = codes[text]
+        want = np.array(placed.qr)
+        # zxing reports the symbol's corners; allow a module or so of curl and blur.
+        assert np.linalg.norm(quad.mean(axis=0) - want.mean(axis=0)) < 3 * placed.module_px
+        assert placed.module_px > 2.0
+
+
+def test_flatbed_scan_reads_whole_sheet(source):
+    data, truth = flatbed_scan(source, np.random.default_rng(4), page=0, dpi=150)
+    assert truth.variant == "flatbed" and truth.params["dpi"] == 150
+    found = _zxing(_gray(data))
+    codes = {s.truth.code: s for s in truth.slips}
+    assert set(codes) == {e["code"] for e in source.manifest["pages"][0]["slips"]}
+    assert found.keys() == codes.keys()
+    for text, quad in found.items():
+        assert np.abs(quad - np.array(codes[text].qr)).max() < 3.0
+
+
+def test_exif_rotated_photo_displays_upright(source):
+    rng_a, rng_b = np.random.default_rng(8), np.random.default_rng(8)
+    plain, truth = phone_photo(source, rng_a, 3, megapixels=1, quality=90)
+    rotated, rtruth = phone_photo(source, rng_b, 3, megapixels=1, quality=90, orientation=6)
+    im = Image.open(io.BytesIO(rotated))
+    assert im.getexif().get(0x0112) == 6
+    w, h = truth.size
+    assert im.size == (h, w)  # stored pixels are turned a quarter
+    shown = np.asarray(ImageOps.exif_transpose(im).convert("L"), float)
+    assert shown.shape == (h, w)
+    assert np.abs(shown - _gray(plain).astype(float)).mean() < 2.0
+    assert rtruth.orientation == 6 and rtruth.size == truth.size
+
+
+def test_heic_photo_loads_in_pillow(source):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    jpeg, truth = phone_photo(source, np.random.default_rng(9), 2, megapixels=0.5, quality=90)
+    heic, htruth = phone_photo(source, np.random.default_rng(9), 2, megapixels=0.5, fmt="heic",
+                               quality=90)
+    im = Image.open(io.BytesIO(heic))
+    assert im.format == "HEIF"
+    assert im.size == htruth.size == truth.size
+    diff = np.abs(np.asarray(im.convert("L"), float) - _gray(jpeg).astype(float)).mean()
+    assert diff < 4.0
