@@ -179,8 +179,8 @@ def _panel(ctx: ProductContext, rows: Rows, x: float, width: float, y: float,
 
         ends = dt.date.fromisoformat(m.role.ends)
         if m.state == "expired":
-            when = (f"EXPIRED {human_date(ends)} ({-m.days_left} day"
-                    f"{'s' if m.days_left != -1 else ''} ago): rotate now")
+            when = (f"EXPIRED: rotate now\nlast day {human_date(ends)} ({-m.days_left} day"
+                    f"{'s' if m.days_left != -1 else ''} ago)")
         else:
             when = (f"ends {human_date(ends)}" + (" (today)" if m.days_left == 0 else
                                                   f" (in {m.days_left} days)"))
