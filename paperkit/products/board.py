@@ -9,8 +9,10 @@ so every card prints whole on exactly one tile. Only rules, boxes and the alignm
 cross or sit in the bands: boxes and lines are clipped to each tile, and the marks in a
 band print on both tiles that share it, where they must line up when taped.
 
-The poster is three tiles wide (open + taken | done + stuck | panel) and as many tiles
-tall as the longest column needs. Type is large enough to read from 2 m: task titles 20 pt
+The poster is three tiles wide, in six lanes (two per tile column): one lane per status
+column, in the order open, taken, done, stuck, and the spare lane to the column with the
+most cards (which then fills its two lanes side by side); the mandates panel takes what is
+left at the right. It is as many tiles tall as the longest column needs. Type is large enough to read from 2 m: task titles 20 pt
 bold, timeframes and stewards 15 pt, column heads 30 pt.
 
 Privacy: the board reads tasks and roles only, never the contacts table, so no contact's
@@ -136,24 +138,43 @@ def _head(text: str, x: float, width: float) -> tuple[list[Item], float]:
     return [bar, label], h
 
 
-def _column(rows: Rows, title: str, tasks: list[Task], x: float, width: float,
+def _column(rows: Rows, title: str, tasks: list[Task], xs: list[float], width: float,
             y: float) -> tuple[list[Item], float]:
+    """A status column over one or more lanes (left edges ``xs``, each ``width`` wide):
+    a heading bar across them (its text in the first lane), then the cards, each in the
+    lane that is shortest so far."""
     items: list[Item] = []
-    head, h = _head(f"{title.upper()}  {len(tasks)}", x, width)
+    head, h = _head(f"{title.upper()}  {len(tasks)}", xs[0], width)
+    bar = head[0]
+    head[0] = dataclasses.replace(bar, rect=Rect(bar.rect.x0, bar.rect.y0, xs[-1] + width,
+                                                 bar.rect.y1))
     y = rows.place(y, h)
     items += _place(head, y)
-    y += h + CARD_GAP
+    lane_y = [y + h + CARD_GAP] * len(xs)
     for task in tasks:
-        card, ch = task_card(task, x, width)
-        y = rows.place(y, ch)
-        items += _place(card, y)
-        y += ch + CARD_GAP
+        lane = min(range(len(xs)), key=lambda i: (lane_y[i], i))
+        card, ch = task_card(task, xs[lane], width)
+        top = rows.place(lane_y[lane], ch)
+        items += _place(card, top)
+        lane_y[lane] = top + ch + CARD_GAP
     if not tasks:
-        t = fitted("none", x + 10, 0, width - 20, "sans", META_SIZE, color=GREY)
-        y = rows.place(y, t.rect.height)
-        items.append(shift(t, 0, y))
-        y += t.rect.height
-    return items, y
+        t = fitted("none", xs[0] + 10, 0, width - 20, "sans", META_SIZE, color=GREY)
+        top = rows.place(lane_y[0], t.rect.height)
+        items.append(shift(t, 0, top))
+        lane_y[0] = top + t.rect.height
+    return items, max(lane_y)
+
+
+def lane_counts(sizes: dict[str, int], lanes: int) -> dict[str, int]:
+    """How many lanes each status column gets: one each, and every spare lane to the
+    column that then has the most cards per lane."""
+    counts = dict.fromkeys(sizes, 1)
+    for _ in range(lanes - len(sizes)):
+        best = max(sizes, key=lambda s: (sizes[s] / counts[s], -list(sizes).index(s)))
+        if sizes[best] <= counts[best]:
+            break
+        counts[best] += 1
+    return counts
 
 
 def _text_block(rows: Rows, text: str, x: float, width: float, y: float, family: str,
@@ -239,15 +260,21 @@ def poster(ctx: ProductContext, stock: Stock) -> tuple[list[Item], Tiling]:
     items.append(fitted(f"printed {human_date(ctx.today)}", zone[2][0], y0 + 14,
                         zone[2][1] - zone[2][0], "sans", 18, 11, align="right"))
     top = y0 + title.rect.height + group.rect.height + 14
+    # Six lanes, two per tile column. The panel takes the last one (or the last two
+    # when no column needs a spare lane); the status columns share the rest.
+    lanes = [left + k * (col_w + GUTTER) for left, _ in zone for k in (0, 1)]
+    by_status = {s: [t for t in tasks if t.status == s] for s in COLUMNS}
+    counts = lane_counts({s: len(v) for s, v in by_status.items()}, len(lanes) - 1)
     bottoms = []
-    for i, status in enumerate(COLUMNS):
-        left, _ = zone[i // 2]
-        x = left + (i % 2) * (col_w + GUTTER)
-        col_items, bottom = _column(rows, status, [t for t in tasks if t.status == status],
-                                    x, col_w, top)
+    lane = 0
+    for status in COLUMNS:
+        col_items, bottom = _column(rows, status, by_status[status],
+                                    lanes[lane:lane + counts[status]], col_w, top)
+        lane += counts[status]
         items += col_items
         bottoms.append(bottom)
-    panel_items, bottom = _panel(ctx, rows, zone[2][0], zone[2][1] - zone[2][0], top,
+    panel_x = lanes[lane]
+    panel_items, bottom = _panel(ctx, rows, panel_x, zone[2][1] - panel_x, top,
                                  [t for t in tasks if t.status == "dropped"])
     items += panel_items
     bottoms.append(bottom)

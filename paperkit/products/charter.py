@@ -39,7 +39,8 @@ def build(ctx: ProductContext) -> Document:
         squeezed = Rect(text_rect.x0, text_rect.y0, text_rect.x1,
                         text_rect.y0 + text_rect.height * LEADING / OPEN_LEADING)
         t = fit(text, squeezed, "sans", 15, 7.5)
-        items.append(dataclasses.replace(t, rect=text_rect, leading=t.size * OPEN_LEADING))
+        items.append(dataclasses.replace(t, rect=text_rect,
+                                         leading=max(t.leading, t.size * OPEN_LEADING)))
     else:
         items.append(fitted("No charter text yet: write it here, then put it in kit.toml "
                             "(charter = \"\"\"...\"\"\") and reprint.", text_rect.x0,

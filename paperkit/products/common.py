@@ -33,7 +33,7 @@ def fitted(text: str, x0: float, y0: float, width: float, family: str = "sans",
     t = fit(text, Rect(x0, y0, x0 + width, y0 + max_height), family, size,
             min_size or size * 0.75, align, color, shrink_floor=size * 0.85)
     return dataclasses.replace(t, rect=Rect(x0, y0, x0 + width,
-                                            y0 + len(t.lines) * t.size * 1.18 + 0.01))
+                                            y0 + len(t.lines) * t.leading + 0.01))
 
 
 def fitted_in(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
