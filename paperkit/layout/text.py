@@ -10,9 +10,18 @@ from ..render import fonts
 from .model import BLACK, Color, Rect, Text
 
 LEADING = 1.18
+#: Line height in ems per font family, where it differs from LEADING: Naskh Arabic reaches
+#: about 0.45 em below its baseline (0.63 em at worst), so its lines need more room for
+#: the ink to stay inside the box (the first baseline sits at render/pdf.BASELINE em).
+FAMILY_LEADING = {"arabic": 1.5, "arabic-bold": 1.5}
 #: Where a line may break: ordinary white space, but not a no-break space (U+00A0, U+202F,
 #: U+2007), which French puts before « : ? ! » and inside quotes.
 _BREAK = re.compile(r"[^\S\u00a0\u202f\u2007]+")
+
+
+def leading_em(family: str) -> float:
+    """The line height of ``family`` in ems (multiply by the size for points)."""
+    return FAMILY_LEADING.get(family, LEADING)
 
 
 def wrap(text: str, family: str, size: float, max_width: float, direction: str = "ltr"
@@ -56,13 +65,15 @@ def fit(text: str, rect: Rect, family: str = "sans", size: float = 10.0,
     floor = min_size if shrink_floor is None else max(shrink_floor, min_size)
     paragraphs = text.split("\n")
 
+    em = leading_em(family)
+
     def fits(lines: list[str], s: float) -> bool:
-        return len(lines) * s * LEADING <= rect.height + 1e-6 and len(lines) <= (
+        return len(lines) * s * em <= rect.height + 1e-6 and len(lines) <= (
             max_lines or len(lines)) and all(
             fonts.width(ln, family, s, direction) <= rect.width + 1e-6 for ln in lines)
 
     def text_at(lines: list[str], s: float) -> Text:
-        return Text(rect, tuple(lines), family, s, s * LEADING, align, direction, color)
+        return Text(rect, tuple(lines), family, s, s * em, align, direction, color)
 
     s = size
     while s >= floor - 1e-9:

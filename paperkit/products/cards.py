@@ -36,8 +36,9 @@ from ..errors import ConfigError, LayoutError
 from ..kit import Hotline
 from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Page, Rect, Text
 from ..layout.stock import Stock
-from ..layout.text import LEADING, fit, wrap
+from ..layout.text import LEADING, fit, leading_em, wrap
 from ..render import fonts
+from ..render.pdf import BASELINE as BASELINE_EM
 from . import ProductContext
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "cards"
@@ -56,6 +57,7 @@ BODY_SIZE = 8.5  #: the body size tried first
 #: larger (its minimum too).
 ARABIC_SCALE = 1.2
 HEAD_H = 11.0  #: the header line (group name, language tag), points
+HEAD_H_RTL = 13.0  #: the same on a right-to-left card (Arabic lines need more height)
 TAG_W = 14.0  #: the language tag's width, points
 SECTION_GAP = 3.0  #: at least this much between two sections, points
 MAX_HOTLINES = 3
@@ -149,7 +151,7 @@ def _lines(text: str, bold: bool, size: float, width: float) -> float:
     family, direction = _face(text, bold)
     if family.startswith("arabic"):
         size *= ARABIC_SCALE
-    return len(wrap(text, family, size, width, direction)) * size * LEADING
+    return len(wrap(text, family, size, width, direction)) * size * leading_em(family)
 
 
 def _sections(ct: CardText, pairs: list[tuple[str, str]], rect: Rect) -> list[Item]:
@@ -196,14 +198,20 @@ def _sections(ct: CardText, pairs: list[tuple[str, str]], rect: Rect) -> list[It
 
 # -- the two sides ---------------------------------------------------------------------
 
+def head_height(ct: CardText) -> float:
+    """The header line's height on this card, points."""
+    return HEAD_H_RTL if ct.rtl else HEAD_H
+
+
 def _header(ct: CardText, c: Rect, key: str | None, text: str, bold: bool = True
             ) -> list[Item]:
     """A header line: ``text`` at the reading start, the language tag at the end."""
+    head_h = head_height(ct)
     if ct.rtl:
-        text_rect, tag_rect = Rect(c.x0 + TAG_W, c.y0, c.x1, c.y0 + HEAD_H), \
+        text_rect, tag_rect = Rect(c.x0 + TAG_W, c.y0, c.x1, c.y0 + head_h), \
             Rect(c.x0, c.y0, c.x0 + TAG_W, c.y0 + HEAD_H)
     else:
-        text_rect, tag_rect = Rect(c.x0, c.y0, c.x1 - TAG_W, c.y0 + HEAD_H), \
+        text_rect, tag_rect = Rect(c.x0, c.y0, c.x1 - TAG_W, c.y0 + head_h), \
             Rect(c.x1 - TAG_W, c.y0, c.x1, c.y0 + HEAD_H)
     items: list[Item] = []
     if key is None:  # the group name, from kit.toml
@@ -218,37 +226,71 @@ def _header(ct: CardText, c: Rect, key: str | None, text: str, bold: bool = True
         items.append(_fit(ct, key, text, text_rect, 8.5, MIN_SIZE, bold=True))
     items.append(fit(ct.lang.upper(), tag_rect, "sans", 6.0, 5.0,
                      "left" if ct.rtl else "right", GREY, direction="ltr"))
-    items.append(Line(c.x0, c.y0 + HEAD_H + 1.0, c.x1, c.y0 + HEAD_H + 1.0, 0.4, LIGHT))
+    items.append(Line(c.x0, c.y0 + head_h + 1.0, c.x1, c.y0 + head_h + 1.0, 0.4, LIGHT))
     return items
 
 
 COL_GAP = 8.0  #: between hotline columns, points
 SIDE_BY_SIDE_MIN = 13.0  #: numbers go side by side only if each fits at this size, points
+LIST_ROW = 15.0  #: one "label ... number" row when numbers do not fit side by side, points
 
 
-def hotline_plan(hotlines: tuple[Hotline, ...], width: float) -> tuple[int, float]:
-    """(columns, frame height in points) for the hotline frame ``width`` points wide:
-    numbers side by side when each fits its column at SIDE_BY_SIDE_MIN, else one per row."""
+@dataclass(frozen=True)
+class HotlinePlan:
+    """How the hotline frame is laid out: ``mode`` 'blank' (a line to write the number
+    on), 'stacked' (label above a large number, in ``columns`` side by side) or 'list'
+    (one row per hotline: label at the start, number at the end); ``height`` in points."""
+
+    mode: str
+    columns: int
+    height: float
+
+
+def hotline_plan(hotlines: tuple[Hotline, ...], width: float) -> HotlinePlan:
+    """The layout of the hotline frame, ``width`` points wide."""
     n = len(hotlines)
     if n > MAX_HOTLINES:
         raise LayoutError(f"pocket cards hold at most {MAX_HOTLINES} hotlines; kit.toml has "
                           f"{n}", "keep the most important ones in kit.toml")
     if n == 0:
-        return 1, 30.0
+        return HotlinePlan("blank", 1, 30.0)
     col_w = (width - 8.0 - (n - 1) * COL_GAP) / n
-    if n > 1 and all(fonts.width(h.number, "sans-bold", SIDE_BY_SIDE_MIN) <= col_w
+    if n == 1 or all(fonts.width(h.number, "sans-bold", SIDE_BY_SIDE_MIN) <= col_w
                      for h in hotlines):
-        return n, 36.0
-    return 1, {1: 36.0, 2: 50.0}.get(n, 62.0)
+        return HotlinePlan("stacked", n, 36.0)
+    return HotlinePlan("list", 1, n * LIST_ROW + 4.0)
 
 
-def _hotlines(ct: CardText, hotlines: tuple[Hotline, ...], block: Rect, columns: int
+def _label(ct: CardText, hotline: Hotline, rect: Rect, align: str) -> Text:
+    if not hotline.label:
+        return _fit(ct, "hotline_label", ct.texts["hotline_label"], rect, 7.0, MIN_SIZE,
+                    align=align, color=GREY)
+    family, direction = _face(hotline.label, False)
+    try:
+        return fit(hotline.label, rect, family, 7.0, MIN_SIZE, align, GREY,
+                   direction=direction)
+    except LayoutError:
+        raise LayoutError(f"the hotline label {hotline.label[:30]!r} does not fit a pocket "
+                          "card", "shorten it in kit.toml [[hotlines]]") from None
+
+
+def _number(hotline: Hotline, rect: Rect, align: str, size: float) -> Text:
+    """A hotline number: bold, one line, always left to right."""
+    try:
+        return fit(hotline.number, rect, "sans-bold", size, 7.0, align, direction="ltr",
+                   max_lines=1)
+    except LayoutError:
+        raise LayoutError(f"the hotline number {hotline.number!r} does not fit a pocket "
+                          "card on one line", "shorten it in kit.toml [[hotlines]]") from None
+
+
+def _hotlines(ct: CardText, hotlines: tuple[Hotline, ...], block: Rect, plan: HotlinePlan
               ) -> list[Item]:
-    """The hotline numbers, large, inside a thin frame: side by side in ``columns``, or one
-    row each. Right to left cards put the first number at the right."""
+    """The hotline numbers, large, inside a thin frame (see HotlinePlan). Right-to-left
+    cards put the first number, and each label, at the right."""
     items: list[Item] = [Box(block, stroke=0.6, radius=2.5)]
     inner = block.inset(4.0, 2.0)
-    if not hotlines:
+    if plan.mode == "blank":
         label_h = min(10.0, inner.height * 0.4)
         items.append(_fit(ct, "no_hotline", ct.texts["no_hotline"],
                           Rect(inner.x0, inner.y0, inner.x1, inner.y0 + label_h), 7.0, MIN_SIZE,
@@ -256,40 +298,36 @@ def _hotlines(ct: CardText, hotlines: tuple[Hotline, ...], block: Rect, columns:
         y = inner.y1 - 3.0
         items.append(Line(inner.x0, y, inner.x1, y, 0.5, GREY))
         return items
-    rows = len(hotlines) // columns
-    row_h = inner.height / rows
+    if plan.mode == "list":
+        end = "left" if ct.rtl else "right"
+        split = inner.width * 0.42
+        for i, hotline in enumerate(hotlines):
+            top = inner.y0 + i * LIST_ROW
+            if ct.rtl:
+                label_x, number_x = (inner.x1 - split, inner.x1), (inner.x0, inner.x1 - split)
+            else:
+                label_x, number_x = (inner.x0, inner.x0 + split), (inner.x0 + split, inner.x1)
+            number = _number(hotline, Rect(number_x[0], top, number_x[1], top + LIST_ROW), end,
+                             LIST_ROW / LEADING)
+            # the label's baseline on the number's
+            drop = BASELINE_EM * (number.size - 7.0)
+            label = _label(ct, hotline, Rect(label_x[0], top + drop, label_x[1],
+                                             top + drop + 7.0 * LEADING), ct.align)
+            items += [label, number]
+        return items
+    columns = plan.columns
     col_w = (inner.width - (columns - 1) * COL_GAP) / columns
     for i, hotline in enumerate(hotlines):
-        row, col = divmod(i, columns)
-        if ct.rtl:
-            col = columns - 1 - col
+        col = columns - 1 - i if ct.rtl else i
         x0 = inner.x0 + col * (col_w + COL_GAP)
         if col:
             sep = x0 - COL_GAP / 2
             items.append(Line(sep, inner.y0 + 2.0, sep, inner.y1 - 2.0, 0.4, LIGHT))
-        top = inner.y0 + row * row_h
-        label_h = row_h * 0.3
-        label_rect = Rect(x0, top, x0 + col_w, top + label_h)
-        if not hotline.label:
-            items.append(_fit(ct, "hotline_label", ct.texts["hotline_label"], label_rect, 7.0,
-                              MIN_SIZE, color=GREY))
-        else:
-            family, direction = _face(hotline.label, False)
-            try:
-                items.append(fit(hotline.label, label_rect, family, 7.0, MIN_SIZE, ct.align,
-                                 GREY, direction=direction))
-            except LayoutError:
-                raise LayoutError(f"the hotline label {hotline.label[:30]!r} does not fit a "
-                                  "pocket card", "shorten it in kit.toml [[hotlines]]") from None
-        number_rect = Rect(x0, top + label_h, x0 + col_w, top + row_h)
-        try:
-            items.append(fit(hotline.number, number_rect, "sans-bold",
-                             number_rect.height / LEADING, 7.0, ct.align, direction="ltr",
-                             max_lines=1))
-        except LayoutError:
-            raise LayoutError(f"the hotline number {hotline.number!r} does not fit a pocket "
-                              "card on one line", "shorten it in kit.toml [[hotlines]]"
-                              ) from None
+        label_h = max(inner.height * 0.3, 6.5)
+        items.append(_label(ct, hotline, Rect(x0, inner.y0, x0 + col_w, inner.y0 + label_h),
+                            ct.align))
+        number_rect = Rect(x0, inner.y0 + label_h, x0 + col_w, inner.y1)
+        items.append(_number(hotline, number_rect, ct.align, number_rect.height / LEADING))
     return items
 
 
@@ -298,38 +336,50 @@ def front_items(ct: CardText, cell: Rect, group: str, hotlines: tuple[Hotline, .
     """The front of one card in ``cell``: group name, hotline(s), what to do."""
     c = cell.inset(PAD)
     items = _header(ct, c, None, group)
-    top = c.y0 + HEAD_H + 4.0
-    columns, height = hotline_plan(hotlines, c.width)
-    block = Rect(c.x0, top, c.x1, top + height)
-    items += _hotlines(ct, hotlines, block, columns)
+    top = c.y0 + head_height(ct) + 4.0
+    plan = hotline_plan(hotlines, c.width)
+    block = Rect(c.x0, top, c.x1, top + plan.height)
+    items += _hotlines(ct, hotlines, block, plan)
     body = Rect(c.x0, block.y1 + 4.0, c.x1, c.y1)
     items += _sections(ct, [("front_title", "arrested"), ("witness_title", "witness")], body)
     return items
 
 
-LAWYER_H = 42.0  #: the lawyer block at the bottom of the back, points
-WRITE_GAP = 14.0  #: between the two write-in lines, points (room for handwriting)
+WRITE_GAP = 14.0  #: between the write-in lines, points (room for handwriting)
+
+
+def _line_h(text: str, size: float, bold: bool = False) -> float:
+    """The height of one line of ``text`` at ``size`` in its family (Arabic scaled)."""
+    family, _ = _face(text, bold)
+    if family.startswith("arabic"):
+        size *= ARABIC_SCALE
+    return size * leading_em(family)
 
 
 def back_items(ct: CardText, cell: Rect) -> list[Item]:
     """The back of one card in ``cell``: rights, what not to do, lines for a lawyer."""
     c = cell.inset(PAD)
+    head_h = head_height(ct)
     items = _header(ct, c, "rights_title", ct.texts["rights_title"])
-    lawyer = Rect(c.x0, c.y1 - LAWYER_H, c.x1, c.y1)
-    body = Rect(c.x0, c.y0 + HEAD_H + 4.0, c.x1, lawyer.y0 - 3.0)
+    title_h = _line_h(ct.texts["lawyer_title"], 7.5, bold=True)
+    lawyer = Rect(c.x0, c.y1 - (2.0 + title_h + 2 * WRITE_GAP + 5.0), c.x1, c.y1)
+    body = Rect(c.x0, c.y0 + head_h + 4.0, c.x1, lawyer.y0 - 3.0)
     items += _back_body(ct, body)
     items.append(Line(c.x0, lawyer.y0, c.x1, lawyer.y0, 0.4, LIGHT))
     items.append(_fit(ct, "lawyer_title", ct.texts["lawyer_title"],
-                      Rect(c.x0, lawyer.y0 + 2.0, c.x1, lawyer.y0 + 12.0), 7.5, MIN_SIZE,
-                      bold=True))
+                      Rect(c.x0, lawyer.y0 + 2.0, c.x1, lawyer.y0 + 2.0 + title_h), 7.5,
+                      MIN_SIZE, bold=True))
     label_w = 34.0
     for i, key in enumerate(("lawyer_name", "lawyer_phone")):
-        base = lawyer.y0 + 12.0 + WRITE_GAP * (i + 1)
+        base = lawyer.y0 + 2.0 + title_h + WRITE_GAP * (i + 1)
+        size = 6.5 * (ARABIC_SCALE if fonts.is_rtl(ct.texts[key]) else 1.0)
+        top = base - BASELINE_EM * size  # the label's baseline on the line's
+        label_h = _line_h(ct.texts[key], 6.5)
         if ct.rtl:
-            label_rect = Rect(c.x1 - label_w, base - 9.0, c.x1, base - 1.0)
+            label_rect = Rect(c.x1 - label_w, top, c.x1, top + label_h)
             x0, x1 = c.x0, c.x1 - label_w - 2.0
         else:
-            label_rect = Rect(c.x0, base - 9.0, c.x0 + label_w, base - 1.0)
+            label_rect = Rect(c.x0, top, c.x0 + label_w, top + label_h)
             x0, x1 = c.x0 + label_w + 2.0, c.x1
         items.append(_fit(ct, key, ct.texts[key], label_rect, 6.5, MIN_SIZE, color=GREY))
         items.append(Line(x0, base, x1, base, 0.5, GREY))

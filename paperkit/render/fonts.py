@@ -125,10 +125,31 @@ def shaped_line(text: str, family: str, direction: str = "ltr"):
     return out, sum(w for _, w in pieces)
 
 
+PRIVATE_BASE = 0xE000
+
+
+def _private_char(ttf, gid: int, advance: int) -> int:
+    """A private-use code point for glyph ``gid``, registered with the reportlab font so its
+    subsetting can embed the glyph. It is ``PRIVATE_BASE + gid``, the same in every process
+    whatever was shaped before, so PDF bytes stay reproducible (reportlab's own
+    ``hbAddPrivate`` numbers glyphs in the order it first meets them)."""
+    face = ttf.face
+    uchar = PRIVATE_BASE + gid
+    owner = face.charToGlyph.get(uchar)
+    if owner is None and uchar < 0xF900:
+        face.charToGlyph[uchar] = gid
+        face.glyphToChar.setdefault(gid, []).append(uchar)
+        face.charWidths[uchar] = ttf.pdfScale(advance)
+        return uchar
+    if owner == gid:
+        return uchar
+    return ttf.hbAddPrivate(f"gid{gid}", gid, advance)  # the font uses that code point itself
+
+
 def _shape_run(text: str, family: str, rtl: bool):
     """One directional run shaped by HarfBuzz: (ShapedStr with glyphs left to right, width
     in 1/1000 em). Glyphs without a character of their own (contextual Arabic forms) get a
-    private code point from reportlab, as its own shaping does."""
+    private-use code point (see ``_private_char``)."""
     import uharfbuzz as hb
     from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
 
@@ -147,7 +168,7 @@ def _shape_run(text: str, family: str, rtl: bool):
         try:
             uchar = glyph_to_char[gid][0]
         except KeyError:
-            uchar = ttf.hbAddPrivate(hbf.glyph_to_string(gid), gid, pos.x_advance)
+            uchar = _private_char(ttf, gid, pos.x_advance)
         advance = ttf.pdfScale(pos.x_advance)
         data.append(ShapeData(info.cluster, advance, ttf.pdfScale(pos.y_advance),
                               ttf.pdfScale(pos.x_offset), ttf.pdfScale(pos.y_offset),

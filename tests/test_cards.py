@@ -1,0 +1,283 @@
+"""Pocket cards: texts and overrides, languages, duplex order, fitting, privacy, pixels."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from paperkit.errors import ConfigError, LayoutError
+from paperkit.kit import Hotline, open_kit
+from paperkit.layout.model import Box, Line, Rect, Text
+from paperkit.layout.stock import load_stock
+from paperkit.products import PrintOptions, ProductContext, cards
+from paperkit.record.contacts import list_contacts
+from paperkit.render.pdf import render_pdf
+from paperkit.samplekit import make_sample_kit
+
+TODAY = dt.date(2026, 11, 25)
+CARD_STOCKS = ("id1-letter", "id1-a4", "id1-10up-a4", "cards-us-10up", "cards-a4-10up")
+LANGS = ("en", "es", "fr", "ar")
+
+
+@pytest.fixture(scope="module")
+def skit(tmp_path_factory):
+    return make_sample_kit(tmp_path_factory.mktemp("cards") / "sample")
+
+
+def _kit_with(kit, toml_extra: str = "", **replace):
+    """A copy of ``kit`` whose settings have ``toml_extra`` appended to kit.toml."""
+    path = kit.path / "kit.toml"
+    original = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(original + "\n" + toml_extra, encoding="utf-8")
+        new = open_kit(kit.path)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    if replace:
+        new = dataclasses.replace(new, settings=dataclasses.replace(new.settings, **replace))
+    return new
+
+
+def _build(kit, **options):
+    options.setdefault("today", TODAY)
+    with kit.open_record() as rec:
+        return cards.build(ProductContext(kit, rec, PrintOptions(**options)))
+
+
+def _texts(page) -> list[Text]:
+    return [i for i in page.items if isinstance(i, Text)]
+
+
+def _tags(page, stock, mirrored=False) -> dict[int, str]:
+    """cell index -> language tag ('EN', 'AR', ...) printed in that cell."""
+    out = {}
+    for t in _texts(page):
+        if t.lines and t.lines[0] in {lang.upper() for lang in LANGS}:
+            for i in range(stock.per_page):
+                if stock.cell_rect(i, mirrored).contains(t.rect, 0.01):
+                    out[i] = t.lines[0]
+    return out
+
+
+# -- texts ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_language_ships_every_text(lang):
+    texts = cards.shipped_texts(lang)
+    assert set(texts) == set(cards.TEXT_KEYS)
+    assert all(texts.values())
+
+
+def test_arabic_texts_are_right_to_left(skit):
+    ct = cards.card_texts("ar", {})
+    assert ct.rtl and ct.align == "right"
+    doc = _build(skit, paper="a4", copies=1)
+    ar_front = doc.pages[0]
+    arabic = [t for t in _texts(ar_front) if any(
+        unicodedata.bidirectional(ch) == "AL" for ch in t.text)]
+    assert len(arabic) == 4  # two headings, two paragraphs (the labels come from kit.toml)
+    assert all(t.direction == "rtl" and t.align == "right" and t.font.startswith("arabic")
+               for t in arabic)
+    numbers = [t for t in _texts(ar_front) if t.font == "sans-bold" and "555" in t.text]
+    assert numbers and all(t.direction == "ltr" for t in numbers)
+
+
+def test_kit_toml_overrides_a_text(skit):
+    kit = _kit_with(skit, '[card_text.en]\nfront_title = "When they take you"\n',
+                    languages=("en",))
+    lines = [ln for t in _texts(_build(kit).pages[0]) for ln in t.lines]
+    assert "When they take you" in lines
+    assert "If you are arrested" not in lines
+
+
+def test_unknown_card_text_key_is_a_config_error_naming_it(skit):
+    kit = _kit_with(skit, '[card_text.es]\nfrontt_title = "x"\n')
+    with pytest.raises(ConfigError, match=r"card_text\.es\.frontt_title"):
+        _build(kit)
+
+
+def test_too_long_override_is_a_layout_error_naming_the_key(skit):
+    long = "Stay calm and say nothing at all to anyone. " * 30
+    kit = _kit_with(skit, f'[card_text.fr]\narrested = "{long}"\n', languages=("fr",))
+    with pytest.raises(LayoutError, match=r"card_text\.fr\.arrested") as err:
+        _build(kit)
+    assert "kit.toml" in err.value.hint
+
+
+def test_empty_override_leaves_that_part_out(skit):
+    kit = _kit_with(skit, '[card_text.en]\nwitness_title = ""\nwitness = ""\n',
+                    languages=("en",))
+    lines = [ln for t in _texts(_build(kit).pages[0]) for ln in t.lines]
+    assert "If you see an arrest" not in lines
+    assert "If you are arrested" in lines
+
+
+@pytest.mark.parametrize("stock", CARD_STOCKS)
+@pytest.mark.parametrize("hotlines", [0, 1, 2, 3])
+def test_shipped_texts_fit_every_card_stock_readably(skit, stock, hotlines):
+    numbers = tuple(Hotline(f"Line {i}", f"+1 555 01{i:02d}") for i in range(hotlines))
+    kit = _kit_with(skit, hotlines=numbers)
+    doc = _build(kit, stock=stock, copies=1)
+    for page in doc.pages:
+        for t in _texts(page):
+            if t.lines[0] not in {lang.upper() for lang in LANGS}:
+                assert t.size >= cards.MIN_SIZE, t
+    body = [t for p in doc.pages for t in _texts(p) if len(t.lines) > 1]
+    assert min(t.size for t in body) >= 6.0  # the shipped texts never need the minimum
+
+
+def test_too_many_hotlines_is_a_layout_error(skit):
+    kit = _kit_with(skit, hotlines=tuple(Hotline("x", "1") for _ in range(4)))
+    with pytest.raises(LayoutError, match="at most 3 hotlines"):
+        _build(kit)
+
+
+def test_no_hotline_gives_a_line_to_write_it_on(skit):
+    kit = _kit_with(skit, hotlines=(), languages=("en",))
+    front = _build(kit, copies=1).pages[0]
+    assert any("Write the hotline number here" in t.text for t in _texts(front))
+    assert any(isinstance(i, Line) for i in front.items)
+
+
+# -- languages and sheets -------------------------------------------------------------
+
+def test_default_is_one_full_sheet_per_language(skit):
+    stock = load_stock("id1-letter")
+    doc = _build(skit, paper="letter")
+    assert doc.meta["cards"] == 4 * stock.per_page
+    assert len(doc.pages) == 8
+    for n, lang in enumerate(LANGS):
+        tags = _tags(doc.pages[2 * n], stock)
+        assert set(tags) == set(range(stock.per_page)) and set(tags.values()) == {lang.upper()}
+
+
+def test_copies_packs_languages_in_order(skit):
+    stock = load_stock("id1-letter")
+    doc = _build(skit, paper="letter", copies=3)
+    assert doc.meta["cards"] == 12
+    tags = {**{i: t for i, t in _tags(doc.pages[0], stock).items()},
+            **{stock.per_page + i: t for i, t in _tags(doc.pages[2], stock).items()}}
+    assert [tags[i] for i in range(12)] == ["EN"] * 3 + ["ES"] * 3 + ["FR"] * 3 + ["AR"] * 3
+
+
+def test_start_with_default_copies_fills_the_rest_of_the_first_sheet(skit):
+    stock = load_stock("id1-letter")
+    doc = _build(skit, paper="letter", start=5)
+    assert set(_tags(doc.pages[0], stock)) == set(range(5, stock.per_page))
+    assert set(_tags(doc.pages[1], stock, mirrored=True)) == set(range(5, stock.per_page))
+
+
+def test_duplex_backs_follow_fronts_in_mirrored_cells(skit):
+    stock = load_stock("cards-us-10up")
+    doc = _build(skit, stock="cards-us-10up", copies=3)  # EN EN EN ES ES ES FR ...
+    front, back = doc.pages[0], doc.pages[1]
+    f, b = _tags(front, stock), _tags(back, stock, mirrored=True)
+    assert f == b and len(set(f.values())) == 4
+    # cell 0 (top left) has its back at the top right
+    assert stock.cell_rect(0, mirrored=True).x0 >= stock.page[0] / 2
+    assert [p.label for p in doc.pages[:2]] == ["cards front 1", "cards back 1"]
+    assert doc.meta["duplex"] == "long-edge"
+
+
+def test_backs_separately_puts_all_fronts_first_still_mirrored(skit):
+    stock = load_stock("id1-letter")
+    duplex = _build(skit, paper="letter")
+    apart = _build(skit, paper="letter", backs_separately=True)
+    assert [p.label for p in apart.pages] == (
+        [f"cards front {i}" for i in range(1, 5)] + [f"cards back {i}" for i in range(1, 5)])
+    assert apart.pages[:4] == duplex.pages[0::2]
+    assert apart.pages[4:] == duplex.pages[1::2]
+    assert _tags(apart.pages[4], stock, mirrored=True) == _tags(apart.pages[0], stock)
+    assert apart.meta["duplex"] == "separate"
+
+
+@pytest.mark.parametrize("stock", CARD_STOCKS)
+def test_crop_marks_and_corner_guides_follow_the_stock(skit, stock):
+    s = load_stock(stock)
+    page = _build(skit, stock=stock, copies=1).pages[0]
+    guides = [i for i in page.items if isinstance(i, Box) and i.radius == s.radius > 0]
+    assert bool(guides) == bool(s.radius)
+    cells = [s.cell_rect(i) for i in range(s.per_page)]
+    outside = [i for i in page.items if isinstance(i, Line)
+               and not any(c.contains(Rect(min(i.x0, i.x1), min(i.y0, i.y1),
+                                           max(i.x0, i.x1), max(i.y0, i.y1)), 0.01)
+                           for c in cells)]
+    assert bool(outside) == s.crop_marks
+
+
+# -- privacy --------------------------------------------------------------------------
+
+def _pdf_text(pdf: bytes) -> str:
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+
+
+def test_cards_show_no_contact_at_all(skit):
+    with skit.open_record() as rec:
+        contacts = list_contacts(rec)
+    assert any(c.audience == "private" for c in contacts)
+    text = _pdf_text(render_pdf(_build(skit, paper="letter")))
+    digits = re.sub(r"\D", "", text)
+    for c in contacts:
+        assert c.name not in text
+        if c.phone:
+            assert re.sub(r"\D", "", c.phone) not in digits.replace("15550100", "").replace(
+                "15550199", "")
+    assert "555-0100" in text  # the hotline from kit.toml is there
+
+
+# -- what the page looks like ------------------------------------------------------------
+
+@pytest.mark.parametrize("stock", ["cards-us-10up", "cards-a4-10up"])
+def test_no_ink_near_or_past_a_card_edge(skit, stock):
+    """On pre-cut stock nothing is drawn within PAD - 1 pt of a card's edge, on fronts and
+    backs, in every language (rendered at 150 dpi)."""
+    s = load_stock(stock)
+    doc = _build(skit, stock=stock, copies=3)
+    pdf = pdfium.PdfDocument(render_pdf(doc))
+    scale = 150 / 72
+    try:
+        for n in range(len(pdf)):
+            ink = np.asarray(pdf[n].render(scale=scale).to_pil().convert("L")) < 200
+            allowed = np.zeros_like(ink)
+            for i in range(s.per_page):
+                r = s.cell_rect(i, mirrored=bool(n % 2)).inset(cards.PAD - 1.0)
+                allowed[int(r.y0 * scale):int(r.y1 * scale) + 1,
+                        int(r.x0 * scale):int(r.x1 * scale) + 1] = True
+            stray = ink & ~allowed
+            assert not stray.any(), f"page {n + 1}: ink at {np.argwhere(stray)[:3]} (px)"
+    finally:
+        pdf.close()
+
+
+def test_arabic_card_reads_right_to_left_on_the_page(skit):
+    """The Arabic back's heading 'حقوقك' is at the card's right edge, letters in order."""
+    kit = _kit_with(skit, languages=("ar",))
+    doc = _build(kit, copies=1, paper="letter")
+    stock = load_stock("id1-letter")
+    pdf = pdfium.PdfDocument(render_pdf(doc))
+    try:
+        tp = pdf[1].get_textpage()  # the back page
+        height = doc.pages[1].size[1]
+        chars = []
+        for i in range(tp.count_chars()):
+            ch = unicodedata.normalize("NFKC", tp.get_text_range(i, 1))
+            x0, y0, x1, y1 = tp.get_charbox(i)
+            chars.append((ch, (x0 + x1) / 2, height - (y0 + y1) / 2))
+    finally:
+        pdf.close()
+    back_cell = stock.cell_rect(0, mirrored=True)
+    heading = [c for c in chars if back_cell.x0 < c[1] < back_cell.x1
+               and back_cell.y0 < c[2] < back_cell.y0 + cards.PAD + cards.HEAD_H_RTL
+               and c[0] in "حقوقك"]
+    assert "".join(ch for ch, _, _ in sorted(heading, key=lambda c: -c[1])) == "حقوقك"
+    assert max(x for _, x, _ in heading) > back_cell.x1 - cards.PAD - 8
