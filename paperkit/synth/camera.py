@@ -105,7 +105,7 @@ def fit(points: np.ndarray, target: tuple[float, float], tilt: float, azimuth: f
     for axis, extent in ((0, w), (1, h)):
         a, b = p[:, axis].min(), p[:, axis].max()
         spare = extent - (b - a)
-        want = rng.uniform(0.25, 0.75) * spare
+        want = rng.uniform(0.35, 0.65) * spare
         shift.append(want - a)
     return cam.with_shift((shift[0], shift[1]))
 

@@ -86,15 +86,15 @@ def _separate(sizes: list[tuple[float, float]], placed: list[tuple[float, float,
     """Spread a grid out a little wherever jitter made two slips touch."""
     for _ in range(20):
         polys = [corners((s[0] + 3, s[1] + 3), *p) for s, p in zip(sizes, placed, strict=True)]
-        if not any(_overlap(polys[i], polys[j]) for i in range(len(polys))
+        if not any(overlap(polys[i], polys[j]) for i in range(len(polys))
                    for j in range(i + 1, len(polys))):
             return placed
         placed = [(cx * 1.03, cy * 1.03, a) for cx, cy, a in placed]
     return placed
 
 
-def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
-    """Separating-axis test for two convex quads."""
+def overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two convex quads (4, 2) overlap (separating-axis test)."""
     for poly in (a, b):
         for i in range(4):
             edge = poly[(i + 1) % 4] - poly[i]

@@ -127,7 +127,7 @@ def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: fl
         places = lay.grid(sizes, aspect, rng, float(rng.integers(0, 4) * 90), 5.0, (4, 25),
                           flip=0.1)
     else:
-        places = lay.scatter(sizes, aspect, rng, density=rng.uniform(0.35, 0.55))
+        places = lay.scatter(sizes, aspect, rng, density=rng.uniform(0.4, 0.6))
     polys = [lay.corners(s, *p) for s, p in zip(sizes, places, strict=True)]
     allpts = np.vstack(polys)
     centre = allpts.mean(axis=0)
@@ -157,6 +157,8 @@ def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: fl
     if board:
         for size_mm, place in zip(sizes, places, strict=True):
             _pin(img, size_mm, place, H, to_light, rng)
+    elif rng.random() < 0.35:
+        _pen(img, polys, H, to_light, rng)
 
     # -- light, optics, sensor ---------------------------------------------------------------
     light = _illumination(size, rng)
@@ -422,6 +424,55 @@ def _pin(img: np.ndarray, size_mm: tuple[float, float], place: tuple[float, floa
     region[:] = region * (1 - m[..., None]) + pin * m[..., None]
 
 
+def _pen(img: np.ndarray, polys: list[np.ndarray], H: np.ndarray, to_light: np.ndarray,
+         rng: np.random.Generator) -> None:
+    """A ballpoint pen left on the table beside the slips (never over one): a shaded
+    cylinder with a metal tip and a soft shadow."""
+    lo, hi = np.vstack(polys).min(axis=0), np.vstack(polys).max(axis=0)
+    length, width = rng.uniform(130, 150), rng.uniform(8, 11)
+    for _try in range(40):
+        c = rng.uniform(lo - 60, hi + 60)
+        a = rng.uniform(0, np.pi)
+        axis, across = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+        body = np.array([c - axis * length / 2 + across * width / 2 * sgn
+                         for sgn in (-1, 1)] + [c + axis * length / 2 + across * width / 2 * sgn
+                                                for sgn in (1, -1)])
+        if not any(lay.overlap(body, p) for p in polys):
+            break
+    else:
+        return
+    w_img, h_img = img.shape[1], img.shape[0]
+    proj = cam.apply_h(H, body)
+    off = -to_light[:2] / max(-to_light[2], 0.3) * width * 0.6
+    shadow = cam.apply_h(H, body + off)
+    pts = np.vstack([proj, shadow])
+    x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - 30, 0)
+    x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + 30, [w_img, h_img])
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return
+    region = img[y0:y1, x0:x1]
+    m = np.zeros((y1 - y0, x1 - x0), np.float32)
+    cv2.fillConvexPoly(m, np.round((shadow - [x0, y0]) * 16).astype(np.int32), 1.0,
+                       cv2.LINE_AA, 4)
+    m = cv2.GaussianBlur(m, (0, 0), max(np.linalg.norm(proj[1] - proj[0]) * 0.4, 1.0))
+    region *= (1 - 0.4 * m)[..., None]
+    colour = np.array([(0.1, 0.2, 0.65), (0.08, 0.08, 0.09), (0.75, 0.1, 0.1),
+                       (0.85, 0.85, 0.86)][int(rng.integers(4))], np.float32)
+    strips = 9
+    for i in range(strips):
+        t0, t1 = i / strips, (i + 1) / strips
+        quad = np.array([c - axis * length / 2 + across * width * (t0 - 0.5),
+                         c + axis * length / 2 + across * width * (t0 - 0.5),
+                         c + axis * length / 2 + across * width * (t1 - 0.5),
+                         c - axis * length / 2 + across * width * (t1 - 0.5)])
+        u = (t0 + t1) / 2 - 0.5
+        bright = 0.45 + 0.6 * np.sqrt(max(1 - 4 * u * u, 0)) + 0.5 * np.exp(-((u + 0.2) / 0.08) ** 2)
+        m = np.zeros_like(m)
+        cv2.fillConvexPoly(m, np.round((cam.apply_h(H, quad) - [x0, y0]) * 16).astype(np.int32),
+                           1.0, cv2.LINE_AA, 4)
+        region[:] = region * (1 - m[..., None]) + (colour * bright) * m[..., None]
+
+
 def _illumination(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """Uneven light (H, W): a gradient across the frame, some vignetting, an exposure, and
     often a soft shadow of the person or the phone crossing part of the scene."""
@@ -436,19 +487,16 @@ def _illumination(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray
     vignette = 1.0 - rng.uniform(0, 0.25) * (xx**2 + yy**2) / 0.5
     light = grad * vignette
     if rng.random() < 0.6:
-        m = np.zeros((lh, lw), np.float32)
+        # A shadow reaching in from one side of the frame: its edge wobbles (a shoulder, an
+        # arm, a phone) and is soft or fairly sharp depending on the light's size.
         side = int(rng.integers(4))
-        n = int(rng.integers(4, 8))
-        pts = []
-        depth = rng.uniform(0.15, 0.6)
-        for i in range(n):
-            t = (i / (n - 1)) * rng.uniform(0.4, 1.0) + rng.uniform(0, 0.2)
-            d = depth * rng.uniform(0.4, 1.0)
-            pts.append({0: (t, -0.05), 1: (t, 1.05), 2: (-0.05, t), 3: (1.05, t)}[side])
-            pts.append({0: (t, d), 1: (t, 1 - d), 2: (d, t), 3: (1 - d, t)}[side])
-        hull = cv2.convexHull((np.array(pts) * [lw, lh]).astype(np.float32)).astype(np.int32)
-        cv2.fillConvexPoly(m, hull, 1.0)
-        m = cv2.GaussianBlur(m, (0, 0), rng.uniform(1.0, 12.0))
+        d = {0: yy + 0.5, 1: 0.5 - yy, 2: xx + 0.5, 3: 0.5 - xx}[side]
+        along = {0: xx, 1: xx, 2: yy, 3: yy}[side]
+        reach = rng.uniform(0.15, 0.6)
+        bump = rng.uniform(-0.2, 0.25) * np.exp(-((along - rng.uniform(-0.4, 0.4)) / 0.18) ** 2)
+        edge = reach + bump + 0.06 * tex.noise((lh, lw), 3, rng, octaves=2)
+        soft = rng.uniform(0.004, 0.05)
+        m = 1.0 / (1.0 + np.exp(-np.clip((edge - d) / soft, -30, 30)))
         light *= 1.0 - rng.uniform(0.2, 0.5) * m
     light *= rng.uniform(0.88, 1.05)
     return cv2.resize(light.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
