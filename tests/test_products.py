@@ -454,3 +454,10 @@ def test_an_empty_kit_prints_every_sheet_product(kit):
         check_invariants(doc)
     assert "No entries yet." in all_text(make(kit, "ledger"))
     assert "No mandates recorded yet" in all_text(make(kit, "roles"))
+
+
+def test_board_gives_its_spare_lane_to_the_fullest_column():
+    sizes = {"open": 11, "taken": 8, "done": 6, "stuck": 3}
+    assert board.lane_counts(sizes, 5) == {"open": 2, "taken": 1, "done": 1, "stuck": 1}
+    assert board.lane_counts({"open": 1, "taken": 0, "done": 1, "stuck": 0}, 5) == dict.fromkeys(
+        ("open", "taken", "done", "stuck"), 1)  # nobody needs it: the panel keeps it
