@@ -372,7 +372,7 @@ def test_charter_too_long_for_one_page_says_so(kit):
 
 # -- the kit -----------------------------------------------------------------------------
 def test_kit_cover_lists_every_section_with_its_pages(sample_kit):
-    doc = make(sample_kit, "kit")
+    doc = make(sample_kit, "kit", audience="crew")
     cover = " ".join(t.text for t in doc.pages[0].items if isinstance(t, Text))
     sections = doc.meta["sections"]
     titles = [s["title"] for s in sections]
@@ -389,7 +389,7 @@ def test_kit_cover_lists_every_section_with_its_pages(sample_kit):
             assert all(p.label.startswith(labels[s["title"]]) for p in pages), s
         assert f"{s['first']}" in cover
     assert sections[-1]["last"] == len(doc.pages)
-    # Crew audience by default: crew contacts are in, private ones are not.
+    # A crew kit: crew contacts are in, private ones are not.
     with sample_kit.open_record() as rec:
         contacts = list_contacts(rec)
     text = all_text(doc)
@@ -461,3 +461,21 @@ def test_board_gives_its_spare_lane_to_the_fullest_column():
     assert board.lane_counts(sizes, 5) == {"open": 2, "taken": 1, "done": 1, "stuck": 1}
     assert board.lane_counts({"open": 1, "taken": 0, "done": 1, "stuck": 0}, 5) == dict.fromkeys(
         ("open", "taken", "done", "stuck"), 1)  # nobody needs it: the panel keeps it
+
+
+def test_print_kit_command_defaults_to_crew_contact_sheets(sample_kit, tmp_path):
+    from click.testing import CliRunner
+
+    from paperkit.cli import cli
+
+    out = tmp_path / "kit.pdf"
+    result = CliRunner().invoke(cli, ["--kit", str(sample_kit.path), "print", "kit", "-o",
+                                      str(out), "--date", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    with sample_kit.open_record() as rec:
+        contacts = list_contacts(rec)
+    pdf = pdfium.PdfDocument(out.read_bytes())
+    text = "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    pdf.close()
+    assert any(c.phone in text for c in contacts if c.audience == "crew")
+    assert not any(c.phone in text for c in contacts if c.audience == "private")

@@ -108,6 +108,12 @@ def register(cli: click.Group) -> None:
         "slips": [click.option("--task", multiple=True, metavar="ID",
                                help="Only these tasks (repeatable; default: open, taken, stuck).")],
         "board": [audience],
+        "kit": [ring,
+                click.option("--audience", type=click.Choice(["public", "crew", "private"]),
+                             default="crew", show_default=True,
+                             help="Who the kit's contact sheets are for."),
+                click.option("--public", is_flag=True,
+                             help="Print the ledger with pseudonyms instead of names.")],
     }
     for product in PRODUCTS:
         make(product, extras.get(product, []))

@@ -5,9 +5,10 @@ the ledger, the roles roster and the drill plan.
 - Every part is built by its own product with the default stock for the paper size; the
   parts' pages are kept as they are, so the slips' placements (and so the manifest) carry
   their page numbers in this document.
-- Contact sheets print every ring (or ``--ring``) for the audience in
-  ``options.extra["audience"]``, by default ``crew``: the kit is an organiser's binder.
-  The ledger is public when ``options.public`` is set.
+- Contact sheets print every ring (or ``--ring``) for ``options.audience``; the
+  ``paperkit print kit`` command defaults it to ``crew`` (the kit is an organiser's
+  binder), while a library caller's PrintOptions default stays ``public``. The ledger is
+  public when ``options.public`` is set.
 - The pocket cards' first front lands on an odd page (a blank page goes before them if
   needed), so a long-edge duplex print of the whole kit still lines their backs up.
 - Pages with room below their content get a small "kit page N of T" line.
@@ -24,8 +25,6 @@ from dataclasses import dataclass
 from ..layout.model import GREY, Document, Line, Page
 from . import ProductContext
 from .common import SHADE, Column, Sheets, fitted, scale_columns
-
-DEFAULT_AUDIENCE = "crew"
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ def _blank(size: tuple[float, float]) -> Page:
 
 def parts(ctx: ProductContext) -> list[tuple[str, str, list[Page]]]:
     """(title, what it is, pages) for every part, in kit order, before the cover."""
-    audience = ctx.options.extra.get("audience", DEFAULT_AUDIENCE)
+    audience = ctx.options.audience
     out: list[tuple[str, str, list[Page]]] = []
     out.append(("Charter", "the group's charter, with lines to sign",
                 list(_part(ctx, "charter").pages)))
@@ -152,7 +151,7 @@ def _number(page: Page, n: int, total: int) -> Page:
 
 
 def build(ctx: ProductContext) -> Document:
-    audience = ctx.options.extra.get("audience", DEFAULT_AUDIENCE)
+    audience = ctx.options.audience
     found = parts(ctx)
     pages: list[Page] = []
     sections: list[Section] = []
