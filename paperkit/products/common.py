@@ -185,11 +185,14 @@ class Sheets:
 
     def table_row(self, columns: Sequence[Column], values: Sequence[str],
                   fill: Color | None = None, bold: Sequence[bool] = (),
-                  min_height: float = 0.0, rule: Color = LIGHT, grid: bool = False) -> None:
+                  min_height: float = 0.0, rule: Color = LIGHT, grid: bool = False,
+                  keep: float = 0.0) -> None:
         """One row; each value is fitted into its column (wrapping, never clipped).
-        ``grid`` draws light lines between the columns (rows to write in by hand)."""
+        ``grid`` draws light lines between the columns (rows to write in by hand);
+        ``keep`` points of what follows must fit on the same page (a group's label row)."""
         cells, h = _row_items(columns, values, self.x0, 0, None, None, BLACK, bold)
         h = max(h, min_height)
+        self.need(h + keep)
         y = self.need(h)
         if fill is not None:
             self.add(Box(Rect(self.x0, y, self.body.x1, y + h), stroke=0, fill=fill))

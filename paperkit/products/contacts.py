@@ -29,6 +29,7 @@ VERIFY_DAYS (or never verified).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from ..errors import InvalidValue
 from ..layout.model import Document
@@ -89,6 +90,17 @@ def _row(c: Contact, audience: str, today: dt.date) -> tuple[list[str], bool]:
     return values, stale
 
 
+def _label(sheets: Sheets, cols: list[Column], text: str) -> None:
+    """A micro-role's label row, kept with the first contact under it."""
+    sheets.table_row([cols[0]], [text], fill=SHADE, bold=[True], min_height=14, keep=20)
+
+
+def _natural(name: str) -> tuple:
+    """Sort key: 'Lawyer 2' before 'Lawyer 10'."""
+    return tuple(int(part) if part.isdigit() else part
+                 for part in re.split(r"(\d+)", name.casefold()))
+
+
 def sheet_sections(sheets: Sheets, ctx: ProductContext, audience: str,
                    rings: tuple[str, ...]) -> None:
     """Lay out one section per ring into ``sheets``."""
@@ -109,19 +121,22 @@ def sheet_sections(sheets: Sheets, ctx: ProductContext, audience: str,
             heading = ROLE_HEADINGS[role]
             sheets.heading(heading, 13, keep=44)
 
-            def again(heading=heading, cols=cols):
+            current = [""]  # the micro-role being printed, repeated after a page break
+
+            def again(heading=heading, cols=cols, current=current):
                 sheets.heading(f"{heading} (continued)", 13, keep=30)
                 sheets.table_header(cols)
+                _label(sheets, cols, f"{current[0]} (continued)")
 
             sheets.on_break = again
             sheets.table_header(cols)
             for micro in (*MICRO_ROLES[1:], ""):
                 members = sorted((c for c in group if c.micro_role == micro),
-                                 key=lambda c: c.name.casefold())
+                                 key=lambda c: _natural(c.name))
                 if not members:
                     continue
-                label = micro.replace("-", " ") if micro else "other"
-                sheets.table_row([cols[0]], [label], fill=SHADE, bold=[True], min_height=14)
+                current[0] = micro.replace("-", " ") if micro else "other"
+                _label(sheets, cols, current[0])
                 for c in members:
                     values, stale = _row(c, audience, today)
                     sheets.table_row(cols, values, fill=WARN if stale else None,
