@@ -483,3 +483,10 @@ def test_print_kit_command_defaults_to_crew_contact_sheets(sample_kit, tmp_path)
     pdf.close()
     assert any(c.phone in text for c in contacts if c.audience == "crew")
     assert not any(c.phone in text for c in contacts if c.audience == "private")
+
+
+def test_ledger_transfer_out_is_paid_out(kit):
+    fill(kit, ledger=[LEDGER[0], {"date": "2026-10-02", "kind": "transfer", "amount": -2500,
+                                  "currency": "USD", "counterparty": "Care crew account"}])
+    rows = ledger_rows(make(kit, "ledger"))
+    assert "25.00" in rows["2"] and rows["2"][-2:] == ["75.00", "USD"]

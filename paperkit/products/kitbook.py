@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from ..layout.model import GREY, Document, Line, Page
 from . import ProductContext
 from .common import SHADE, Column, Sheets, fitted, scale_columns
+from .contacts import BANNERS
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,11 @@ def _cover(ctx: ProductContext, sections: list[Section], total: int, audience: s
     settings = ctx.kit.settings
     stock = ctx.plain_stock()
     everything_public = audience == "public" and ctx.options.public
-    sheets = Sheets(stock, settings.name, "Paper kit", ctx.today.isoformat(),
-                    banner="" if everything_public else "CREW ONLY", product="kit")
+    banner = "" if everything_public else BANNERS.get(audience, "CREW ONLY")
+    if audience == "public" and banner == BANNERS["public"]:
+        banner = "CREW ONLY"  # public contacts, but the care crew's ledger
+    sheets = Sheets(stock, settings.name, "Paper kit", ctx.today.isoformat(), banner=banner,
+                    product="kit")
     name = fitted(settings.name, sheets.x0, sheets.y + 30, sheets.width, "sans-bold", 34, 16)
     sheets.add(name)
     sheets.advance(name.rect.height + 40)
