@@ -7,9 +7,9 @@ import io
 
 import numpy as np
 import pytest
+import zxingcpp
 from PIL import Image, ImageOps
 
-import zxingcpp
 from paperkit.kit import init_kit
 from paperkit.synth import (
     MarkSpec,
