@@ -31,9 +31,12 @@ class Decision:
 
 
 def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
-    """(the one marked status or None, a reason to send the slip to review or None)."""
-    marked = [b for b in SLIP_STATUSES if b in reads and reads[b].score >= MARKED]
-    unsure = [b for b in SLIP_STATUSES if b in reads and BLANK < reads[b].score < MARKED]
+    """(the one marked status or None, a reason to send the slip to review or None).
+    A box whose printed outline was not found is unclear, whatever its score."""
+    marked = [b for b in SLIP_STATUSES
+              if b in reads and reads[b].score >= MARKED and reads[b].outline]
+    unsure = [b for b in SLIP_STATUSES
+              if b in reads and (BLANK < reads[b].score < MARKED or not reads[b].outline)]
     if len(marked) > 1:
         return None, f"{' and '.join(marked)} are both marked"
     if unsure:

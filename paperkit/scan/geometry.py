@@ -24,11 +24,14 @@ MARK_SEARCH = 6.0
 @dataclass(frozen=True)
 class SlipPose:
     """``H`` maps slip units (x, y, 1) to frame pixels. ``ppu`` is frame pixels per slip unit
-    around the check boxes; ``marks`` is how many corner marks were found and kept."""
+    around the check boxes; ``marks`` is how many corner marks were found and kept;
+    ``boxes`` maps each check box whose printed outline was found to where it really is,
+    relative to where ``H`` puts it (dx, dy in slip units: bent paper)."""
 
     H: np.ndarray = field(repr=False)
     ppu: float
     marks: int
+    boxes: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def to_frame(self, pts) -> np.ndarray:
         return cv2.perspectiveTransform(np.float32(pts).reshape(1, -1, 2), self.H)[0]
@@ -63,26 +66,30 @@ def warp(gray: np.ndarray, H: np.ndarray, rect: Rect, k: float, border: int = 25
 
 
 def _find_blob(gray: np.ndarray, H: np.ndarray, center: tuple[float, float], half: float,
-               size: float, k: float = 4.0) -> np.ndarray | None:
+               size: float, k: float = 4.0, clip: Rect | None = None) -> np.ndarray | None:
     """A solid dark square about ``size`` slip units wide, isolated by paper, nearest to
-    ``center``: its centre in slip units as seen through ``H``, or None if none is clear."""
+    ``center``: its centre in slip units as seen through ``H``, or None if none is clear.
+    The search window is ``half`` units each side, cut to ``clip`` (slip units) if given."""
     win = Rect(center[0] - half, center[1] - half, center[0] + half, center[1] + half)
-    img = warp(gray, H, win, k, border=0)
+    if clip is not None:
+        win = Rect(max(win.x0, clip.x0), max(win.y0, clip.y0), min(win.x1, clip.x1),
+                   min(win.y1, clip.y1))
+    img = warp(gray, H, win, k, border=255)
     lo, hi = levels(img, (0.03, 0.90))
-    if hi - lo < 40:
+    if hi - lo < 30:
         return None
     dark = (img < (lo + hi) / 2).astype(np.uint8)
     n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=4)
     want = (size * k) ** 2
     best, best_d = None, None
-    mid = np.array([half * k, half * k])
+    mid = np.array([(center[0] - win.x0) * k, (center[1] - win.y0) * k])
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        if not 0.45 * want <= area <= 1.8 * want:
+        if not 0.4 * want <= area <= 1.8 * want:
             continue
         if x == 0 or y == 0 or x + w >= img.shape[1] or y + h >= img.shape[0]:
             continue  # touches the window edge: table, shadow, a ring, another slip
-        if not 0.6 <= w / h <= 1.6 or area < 0.6 * w * h:
+        if not 0.55 <= w / h <= 1.8 or area < 0.55 * w * h:
             continue  # not a solid square
         d = float(np.linalg.norm(cents[i] - mid))
         if best_d is None or d < best_d:
@@ -111,43 +118,165 @@ _TARGETS = (
 _FIRST_MARK = 4
 
 
-def _observe(gray: np.ndarray, H: np.ndarray, targets) -> tuple[list, list]:
-    """Slip-unit points and where they were found in the frame (px)."""
+def _observe(gray: np.ndarray, H: np.ndarray, targets, tol: float,
+             clip: Rect | None = None) -> tuple[list, list]:
+    """Slip-unit points and where they were found in the frame (px); a point found more
+    than ``tol`` slip units from where ``H`` puts it is not trusted."""
     src, dst = [], []
     for true, half, size in targets:
-        at = _find_blob(gray, H, true, half, size)
-        if at is not None:
+        at = _find_blob(gray, H, true, half, size, clip=clip)
+        if at is not None and np.hypot(at[0] - true[0], at[1] - true[1]) <= tol:
             src.append(true)
             dst.append(cv2.perspectiveTransform(np.float32([[at]]), H)[0, 0])
     return src, dst
 
 
-def _fit(src: list, dst: list, ppu: float) -> tuple[np.ndarray | None, np.ndarray]:
-    """A homography through the points, outliers (over 1.5 slip units off) dropped."""
-    if len(src) < 4:
-        return None, np.zeros(len(src), bool)
-    H, mask = cv2.findHomography(np.float32(src), np.float32(dst), cv2.RANSAC, 1.5 * ppu)
-    if H is None or mask is None:
-        return None, np.zeros(len(src), bool)
-    return H, mask.ravel().astype(bool)
+def _residuals(H: np.ndarray, src: list, dst: list) -> np.ndarray:
+    """How far (slip units) each found point lies from where H maps its true place back."""
+    back = cv2.perspectiveTransform(np.float32(dst).reshape(1, -1, 2), np.linalg.inv(H))[0]
+    return np.hypot(*(back - np.float32(src)).T)
+
+
+def _least_squares(src: list, dst: list) -> np.ndarray | None:
+    if len(src) == 4:
+        return cv2.getPerspectiveTransform(np.float32(src), np.float32(dst)).astype(np.float64)
+    H, _ = cv2.findHomography(np.float32(src), np.float32(dst), 0)
+    return H
+
+
+#: Found finder/alignment centres must lie within QR_TOL slip units of where the code's
+#: corners put them; corner marks within MARK_TOL (paper bends, and they are far away).
+QR_TOL = 2.0
+MARK_TOL = 7.0
+#: After the fit, a point further than FIT_TOL slip units off is dropped and the fit redone.
+FIT_TOL = 2.5
+_SLIP = Rect(0.0, 0.0, S.SLIP_W, S.SLIP_H)
+
+
+def outline_scores(dark: np.ndarray, k: float) -> tuple[np.ndarray, int]:
+    """For every place a check box's top-left corner could be in ``dark`` (darkness, float,
+    ``k`` px per unit): how much darker its printed outline is than the paper just outside
+    it, in share of the window's contrast (about 1 for a crisp outline, 0 for none).
+
+    Only the outline and a thin band outside it are measured, never the box's interior, so
+    whatever was written in the box does not hide it. Sums come from an integral image, so
+    every position costs a few additions. Returns (scores[y, x], margin): score[y, x] is for
+    the box corner at (x + margin, y + margin)."""
+    size = round(S.BOX_SIZE * k)
+    h = max(1, round(S.BOX_STROKE * k * 0.6))
+    b = max(2, round(1.2 * k))
+    m = h + b
+    H, W = dark.shape
+    ny, nx = H - size - 2 * m + 1, W - size - 2 * m + 1
+    if ny < 1 or nx < 1:
+        return np.full((1, 1), -1.0), m
+    ii = cv2.integral(dark, sdepth=cv2.CV_64F)
+    ys = np.arange(ny)[:, None] + m
+    xs = np.arange(nx)[None, :] + m
+
+    def square(grow: int) -> np.ndarray:
+        y0, x0, y1, x1 = ys - grow, xs - grow, ys + size + grow, xs + size + grow
+        return ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]
+
+    inner, ring_out, band_out = square(-h), square(h), square(h + b)
+    ring = (ring_out - inner) / float((size + 2 * h) ** 2 - (size - 2 * h) ** 2)
+    band = (band_out - ring_out) / float((size + 2 * h + 2 * b) ** 2 - (size + 2 * h) ** 2)
+    lo, hi = levels(255 - dark.astype(np.uint8), (0.01, 0.95))  # paper and ink levels
+    return (ring - band) / max(hi - lo, 1.0), m
+
+
+#: Pixels per slip unit at which check box outlines are looked for.
+_BOX_K = 3.0
+#: Outline score (see outline_scores) for a box outline to count as found.
+BOX_PEAK = 0.3
+#: The furthest (slip units) a check box may lie from where the code's pose puts it.
+MAX_DRIFT = 25.0
+
+
+def match_box(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
+              search: float) -> tuple[float, float] | None:
+    """Where the printed outline of ``box`` is, as an offset (slip units) from where ``H``
+    puts it, searching ``search`` units around ``guess``; None if not clearly found."""
+    k = _BOX_K
+    win = box.translate(*guess).inset(-search - 2.0)
+    img = warp(gray, H, win, k)
+    scores, m = outline_scores(255.0 - img.astype(np.float32), k)
+    _, peak, _, (px, py) = cv2.minMaxLoc(scores)
+    if peak < BOX_PEAK:
+        return None
+    return (win.x0 + (px + m) / k - box.x0, win.y0 + (py + m) / k - box.y0)
+
+
+def _walk_boxes(gray: np.ndarray, H: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Find each check box's outline, starting next to the code and walking away from it;
+    the offsets found so far predict the next one's (bent paper drifts steadily)."""
+    order = sorted(S.BOXES, key=lambda b: -S.BOXES[b].x0)
+    found: dict[str, tuple[float, float]] = {}
+    for wide in (False, True):  # then once more, wider, for the boxes still missing
+        for name in order:
+            if name in found:
+                continue
+            guess = _drift(found, S.BOXES[name].x0)
+            at = match_box(gray, H, S.BOXES[name], guess,
+                           9.0 if wide else 6.0 if not found else 5.0)
+            if at is not None and max(abs(at[0]), abs(at[1])) <= MAX_DRIFT:
+                found[name] = at
+        if len(found) == len(order):
+            break
+    return {n: found[n] for n in S.BOXES if n in found}
+
+
+def _drift(found: dict[str, tuple[float, float]], x: float) -> tuple[float, float]:
+    """The offset expected at ``x`` from the boxes found so far: a straight line through
+    the two found nearest to ``x`` (bent paper drifts more and more away from the code),
+    or the nearest one's offset."""
+    if not found:
+        return (0.0, 0.0)
+    near = sorted(found, key=lambda n: abs(S.BOXES[n].x0 - x))[:2]
+    if len(near) == 1:
+        guess = found[near[0]]
+    else:
+        (xa, oa), (xb, ob) = ((S.BOXES[n].x0, found[n]) for n in near)
+        t = (x - xa) / (xb - xa)
+        guess = (oa[0] + t * (ob[0] - oa[0]), oa[1] + t * (ob[1] - oa[1]))
+    return (float(np.clip(guess[0], -MAX_DRIFT, MAX_DRIFT)),
+            float(np.clip(guess[1], -MAX_DRIFT, MAX_DRIFT)))
+
+
+def _fit_robust(src: list, dst: list, extra_src: list, extra_dst: list
+                ) -> tuple[np.ndarray | None, int]:
+    """Fit through the trusted points (counted twice) and the extra ones, dropping the
+    worst extra point while any point is more than FIT_TOL units off."""
+    extra_src, extra_dst = list(extra_src), list(extra_dst)
+    while True:
+        H = _least_squares([*src, *src, *extra_src], [*dst, *dst, *extra_dst])
+        if H is None or not extra_src:
+            return H, len(extra_src)
+        res = _residuals(H, [*src, *extra_src], [*dst, *extra_dst])
+        if res.max() <= FIT_TOL:
+            return H, len(extra_src)
+        worst = int(np.argmax(res[len(src):]))
+        del extra_src[worst], extra_dst[worst]
 
 
 def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
-    """The slip's pose from its QR code's corners (frame px, tl/tr/br/bl), refined first
-    with the code's finder and alignment patterns, then with the corner marks found."""
-    H = cv2.getPerspectiveTransform(np.float32(S.qr_corners()),
-                                    np.float32(corners)).astype(np.float64)
-    ppu = _ppu(H)
-    src, dst = _observe(gray, H, _TARGETS[:_FIRST_MARK])
-    if len(src) < 4:
-        src, dst = [*src, *S.qr_corners()], [*dst, *np.float32(corners)]
-    H1, _ = _fit(src, dst, ppu)
-    if H1 is not None:
-        H = H1
-    msrc, mdst = _observe(gray, H, _TARGETS[_FIRST_MARK:])
+    """The slip's pose from its QR code's corners (frame px, tl/tr/br/bl), refined with the
+    code's finder and alignment patterns, then the corner marks; then find the printed
+    check boxes, walking away from the code (their offsets absorb bent paper)."""
+    corner_src = [tuple(p) for p in S.qr_corners()]
+    corner_dst = [tuple(p) for p in np.float32(corners)]
+    H = _least_squares(corner_src, corner_dst)
+    src, dst = _observe(gray, H, _TARGETS[:_FIRST_MARK], QR_TOL)
+    if len(src) == 4:
+        H = _least_squares(src, dst)
+    else:  # the code's corners, with the centres found counted twice
+        src, dst = [*src, *src, *corner_src], [*dst, *dst, *corner_dst]
+        H = _least_squares(src, dst)
+    msrc, mdst = _observe(gray, H, _TARGETS[_FIRST_MARK:], MARK_TOL, clip=_SLIP)
     marks = 0
     if msrc:
-        H2, inliers = _fit([*src, *msrc], [*dst, *mdst], ppu)
+        H2, marks = _fit_robust(src, dst, msrc, mdst)
         if H2 is not None:
-            H, marks = H2, int(inliers[len(src):].sum())
-    return SlipPose(H=H, ppu=_ppu(H), marks=marks)
+            H = H2
+    boxes = _walk_boxes(gray, H)
+    return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes)

@@ -25,8 +25,7 @@ import cv2
 import numpy as np
 
 from ..layout import slip as S
-from ..layout.model import Rect
-from .geometry import SlipPose, levels, warp
+from .geometry import BOX_PEAK, SlipPose, levels, outline_scores, warp
 
 #: Pixels per slip unit of the rectified box windows.
 K = 4.0
@@ -34,9 +33,15 @@ K = 4.0
 BLANK = 0.25
 MARKED = 0.55
 #: How far (slip units) the printed outline may be from where the pose puts it.
-SEARCH = 2.5
-#: Interior inset from the box edge (slip units): the printed stroke plus blur.
+SEARCH = 1.5
+#: Interior inset from the box edge (slip units): half the printed stroke plus blur, which
+#: spreads over more slip units the fewer photo pixels a unit has.
 INSET = 2.0
+
+
+def inset_for(ppu: float) -> float:
+    """Slip units kept clear of the printed outline, for a photo with ``ppu`` px per unit."""
+    return max(INSET, 0.6 + 2.5 / max(ppu, 0.5))
 #: Stroke coverage (share of interior pixels) at which a box counts as fully marked, and
 #: below which stray specks are ignored.
 COVER_FULL = 0.11
@@ -71,51 +76,44 @@ def band_confidence(score: float) -> float:
     return 0.5 * abs(score - (BLANK + half)) / half
 
 
-def _ring_template(size: int, stroke: int) -> np.ndarray:
-    t = np.zeros((size, size), np.float32)
-    t[:stroke, :] = t[-stroke:, :] = t[:, :stroke] = t[:, -stroke:] = 1.0
-    return t
-
-
 def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     """Every status box's read, by box name (in printed order)."""
-    first, last = S.BOXES["taken"], S.BOXES["dropped"]
-    pad = SEARCH + 4.0
-    strip_rect = Rect(first.x0 - pad, first.y0 - pad, last.x1 + pad, last.y1 + pad)
-    strip = warp(gray, pose.H, strip_rect, K)
     size = round(S.BOX_SIZE * K)
-    stroke = max(2, round(S.BOX_STROKE * K * 1.3))
-    template = _ring_template(size + stroke, stroke)
+    pad = SEARCH + 4.0
     out = {}
     for name, r in S.BOXES.items():
-        x0 = round((r.x0 - strip_rect.x0 - pad) * K)
-        y0 = round((r.y0 - strip_rect.y0 - pad) * K)
-        win = strip[y0:y0 + round((S.BOX_SIZE + 2 * pad) * K),
-                    x0:x0 + round((S.BOX_SIZE + 2 * pad) * K)]
-        out[name] = _read_one(win, template, size, stroke, pad)
+        dx, dy = pose.boxes.get(name, (0.0, 0.0))
+        win = warp(gray, pose.H, r.translate(dx, dy).inset(-pad), K)
+        read = _read_one(win, size, pad, inset_for(pose.ppu), name in pose.boxes)
+        out[name] = read
     return out
 
 
-def _locate_outline(dark: np.ndarray, template: np.ndarray, pad: float
-                    ) -> tuple[int, int, bool]:
-    """Top-left of the printed outline in ``dark`` (window px), searched within SEARCH units,
-    and whether it was clearly found (else the predicted place)."""
-    off = (template.shape[0] - round(S.BOX_SIZE * K)) // 2
-    p0 = max(0, round(pad * K) - off - round(SEARCH * K))
-    span = round(2 * SEARCH * K) + template.shape[0]
-    area = dark[p0:p0 + span, p0:p0 + span]
-    if area.shape[0] < template.shape[0] or area.shape[1] < template.shape[1]:
-        return round(pad * K), round(pad * K), False
-    res = cv2.matchTemplate(area, template, cv2.TM_CCOEFF_NORMED)
-    _, peak, _, (px, py) = cv2.minMaxLoc(res)
-    if peak < 0.25:
-        return round(pad * K), round(pad * K), False
-    return p0 + px + off, p0 + py + off, True
+def _locate_outline(dark: np.ndarray, pad: float, search: float) -> tuple[int, int, bool]:
+    """Top-left of the printed outline in ``dark`` (window px), searched within ``search``
+    units of the window's centre, and whether it was clearly found (else the centre)."""
+    c = round(pad * K)
+    r = round(search * K)
+    scores, m = outline_scores(dark, K)
+    y0, x0 = max(0, c - m - r), max(0, c - m - r)
+    part = scores[y0:c - m + r + 1, x0:c - m + r + 1]
+    if part.size == 0:
+        return c, c, False
+    _, peak, _, (px, py) = cv2.minMaxLoc(part)
+    if peak < BOX_PEAK:
+        return c, c, False
+    return x0 + px + m, y0 + py + m, True
 
 
-def _read_one(win: np.ndarray, template: np.ndarray, size: int, stroke: int, pad: float
-              ) -> BoxRead:
-    bx, by, found = _locate_outline(255.0 - win.astype(np.float32), template, pad)
+def _read_one(win: np.ndarray, size: int, pad: float, inset: float = INSET,
+              placed: bool = False) -> BoxRead:
+    """One box in ``win`` (gray, K px per unit, the box ``pad`` units in from each side);
+    ``placed``: the pose already found this box's outline, so only a small search is done."""
+    if placed:
+        bx = by = round(pad * K)
+        found = True
+    else:
+        bx, by, found = _locate_outline(255.0 - win.astype(np.float32), pad, SEARCH)
     white = levels(win, (0.9,))[0]
     band = max(1, round(0.6 * K))
     outline = np.concatenate([  # uint8
@@ -131,19 +129,21 @@ def _read_one(win: np.ndarray, template: np.ndarray, size: int, stroke: int, pad
     bg = cv2.dilate(win, np.ones((kk, kk), np.uint8))
     bg = cv2.blur(bg, (kk, kk))
     ink = (bg.astype(np.float32) - win) / contrast > INK_LEVEL
-    i0 = round(INSET * K)
+    i0 = round(inset * K)
     inner = (slice(by + i0, by + size - i0), slice(bx + i0, bx + size - i0))
     cover = float(ink[inner].mean())
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
     # just outside the box, not on the label side (right)
-    o0, o1 = round(1.2 * K), round(4.0 * K)
+    o0, o1 = round((inset - 0.5) * K), round((inset + 2.5) * K)
     ring = np.zeros(win.shape, bool)
     ring[max(0, by - o1):by + size + o1, max(0, bx - o1):bx + size + o0] = True
     ring[max(0, by - o0):by + size + o0, max(0, bx - o0):bx + size + o0] = False
     over = float(ink[ring].mean()) if ring.any() else 0.0
     s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
     s_fill = (fill - 0.25) / 0.35
+    # ink outside only counts beside ink inside (a tick running over), never alone
     s_over = 0.5 * (over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
+    s_over = min(s_over, 2.0 * max(0.0, s_cover)) if cover > COVER_NOISE / 2 else 0.0
     score = float(np.clip(max(s_cover, s_fill, min(s_over, 0.5)), 0.0, 1.0))
     conf = band_confidence(score)
     if contrast < 60:
