@@ -490,3 +490,22 @@ def test_ledger_transfer_out_is_paid_out(kit):
                                   "currency": "USD", "counterparty": "Care crew account"}])
     rows = ledger_rows(make(kit, "ledger"))
     assert "25.00" in rows["2"] and rows["2"][-2:] == ["75.00", "USD"]
+
+
+def test_public_board_withholds_names_of_contacts_it_may_not_show(kit):
+    fill(kit, contacts=[contact("C001", "Priv Ate", "private"),
+                        contact("C002", "Cree Crew", "crew"),
+                        contact("C003", "Pub Lic", "public")],
+         tasks=[task(1, "Call the lawyer", steward="Priv Ate", shadow_crew="Cree Crew"),
+                task(2, "Bring water", steward="Pub Lic")],
+         roles=[{"role": "care", "holder": "Priv Ate", "starts": "2026-11-20",
+                 "ends": "2026-11-26"}])
+    public = make(kit, "board")
+    text = pdf_text(public)
+    assert "Priv Ate" not in text and "Cree Crew" not in text
+    assert "Pub Lic" in text and "(withheld)" in all_text(public)
+    assert sum(len(p.slips) for p in public.pages) == 2  # the slips keep their placements
+    check_invariants(public)
+    crew = all_text(make(kit, "board", audience="crew"))
+    assert "Cree Crew" in crew and "Priv Ate" not in crew
+    assert "Priv Ate" in all_text(make(kit, "board", audience="private"))

@@ -15,9 +15,10 @@ most cards (which then fills its two lanes side by side); the mandates panel tak
 left at the right. It is as many tiles tall as the longest column needs. Type is large enough to read from 2 m: task titles 20 pt
 bold, timeframes and stewards 15 pt, column heads 30 pt.
 
-Privacy: the board reads tasks and roles only, never the contacts table, so no contact's
-phone or notes can reach it, whatever the audience. Stewards and mandate holders are printed
-as the record has them (tasks hold no private contact data).
+Privacy: the board prints tasks and roles, never a contact's phone or notes. For
+``--audience`` (default ``public``), the full name of any contact that audience may not see
+(contacts.VISIBLE) is replaced by "(withheld)" wherever it appears, on the poster and on
+its slips alike, e.g. a private contact entered as a task's steward or a mandate's holder.
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from ..errors import InvalidValue
 from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Page, QRCode, Rect, Text
 from ..layout.stock import Stock
+from ..record.contacts import list_contacts
 from ..record.models import Task
 from ..record.status import mandates_needing_attention
 from ..record.tasks import list_tasks
 from . import ProductContext
 from . import slips as slips_product
-from .common import fitted, human_date, shift
+from .common import fitted, human_date, redact, shift
+from .contacts import VISIBLE
 
 COLUMNS = ("open", "taken", "done", "stuck")
 TILES_ACROSS = 3
@@ -44,6 +48,7 @@ HEAD_SIZE = 30.0
 CARD_PAD = 9.0
 CARD_GAP = 12.0
 DARK = (0.12, 0.12, 0.12)
+WITHHELD = "(withheld)"
 WHITE = (1.0, 1.0, 1.0)
 
 
@@ -443,6 +448,18 @@ def _tile_marks(tiling: Tiling, r: int, c: int, cell: Rect, stock: Stock) -> lis
     return marks
 
 
+def withheld_names(ctx: ProductContext) -> list[str]:
+    """Names of the contacts this print's audience may not see (and no visible contact
+    shares): a steward or mandate holder with such a name prints as WITHHELD."""
+    audience = ctx.options.audience
+    if audience not in VISIBLE:
+        raise InvalidValue(f"no audience {audience!r}", f"choose one of: {', '.join(VISIBLE)}")
+    contacts = list_contacts(ctx.record)
+    visible = {c.name.casefold() for c in contacts if c.audience in VISIBLE[audience]}
+    return [c.name for c in contacts if c.audience not in VISIBLE[audience]
+            and c.name.casefold() not in visible]
+
+
 def build(ctx: ProductContext) -> Document:
     stock = ctx.stock("board")
     if stock.kind != "poster":
@@ -454,6 +471,7 @@ def build(ctx: ProductContext) -> Document:
     slip_ctx = dataclasses.replace(ctx, options=dataclasses.replace(ctx.options, stock=None,
                                                                     start=0))
     slip_doc = slips_product.build(slip_ctx)
+    all_pages = redact([*pages, *slip_doc.pages], withheld_names(ctx), WITHHELD)
     return Document(product="board", title=f"{ctx.kit.settings.name}: task board",
-                    pages=(*pages, *slip_doc.pages), kit=ctx.kit.id,
+                    pages=all_pages, kit=ctx.kit.id,
                     meta={"tiles": [tiling.rows, tiling.cols], "board_pages": len(pages)})

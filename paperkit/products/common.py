@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..layout.model import BLACK, GREY, LIGHT, Box, Color, Item, Line, Page, Rect, Text
 from ..layout.stock import Stock
-from ..layout.text import fit
+from ..layout.text import fit, line
 from ..render import fonts
 
 HEADER_H = 50.0  # from the cell's top to the body
@@ -310,3 +311,28 @@ def iso(day: dt.date) -> str:
 def human_date(day: dt.date) -> str:
     """'Wed 25 Nov 2026'."""
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def redact(pages: Sequence[Page], names: Sequence[str], placeholder: str) -> tuple[Page, ...]:
+    """``pages`` with every whole occurrence of any of ``names`` (case-insensitive) in a
+    text run replaced by ``placeholder``, refitted into the run's box. The names are then
+    absent from the layout and so from the PDF."""
+
+    wanted = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
+    if not wanted:
+        return tuple(pages)
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in wanted),
+                         re.IGNORECASE)
+    out = []
+    for page in pages:
+        items = []
+        for it in page.items:
+            if isinstance(it, Text) and pattern.search(it.text):
+                text = pattern.sub(placeholder, " ".join(it.lines))
+                family = "sans-bold" if it.font.endswith("bold") else "sans"
+                it = line(text, it.rect, family, it.size, min(it.size, 4.0), it.align,
+                          it.color) if len(it.lines) == 1 else fit(
+                    text, it.rect, family, it.size, min(it.size, 4.0), it.align, it.color)
+            items.append(it)
+        out.append(dataclasses.replace(page, items=tuple(items)))
+    return tuple(out)
