@@ -156,7 +156,7 @@ def test_long_contact_sheet_repeats_its_table_header(kit):
     assert "page 1 of" in all_text(doc)
     lines = all_text(doc).splitlines()
     assert lines.count("Lawyers (continued)") == len(doc.pages) - 1
-    assert lines.count("other (continued)") == len(doc.pages) - 1  # the micro-role too
+    assert lines.count("OTHER (continued)") == len(doc.pages) - 1  # the micro-role too
     names = [t for t in lines if t.startswith("Lawyer Number")]
     assert names == [f"Lawyer Number {i}" for i in range(1, 90)]  # natural order
     check_invariants(doc)

@@ -187,11 +187,11 @@ class Sheets:
     def table_row(self, columns: Sequence[Column], values: Sequence[str],
                   fill: Color | None = None, bold: Sequence[bool] = (),
                   min_height: float = 0.0, rule: Color = LIGHT, grid: bool = False,
-                  keep: float = 0.0) -> None:
+                  keep: float = 0.0, color: Color = BLACK) -> None:
         """One row; each value is fitted into its column (wrapping, never clipped).
         ``grid`` draws light lines between the columns (rows to write in by hand);
         ``keep`` points of what follows must fit on the same page (a group's label row)."""
-        cells, h = _row_items(columns, values, self.x0, 0, None, None, BLACK, bold)
+        cells, h = _row_items(columns, values, self.x0, 0, None, None, color, bold)
         h = max(h, min_height)
         self.need(h + keep)
         y = self.need(h)

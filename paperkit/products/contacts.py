@@ -28,16 +28,17 @@ VERIFY_DAYS (or never verified).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
 from ..errors import InvalidValue
-from ..layout.model import Document
+from ..layout.model import GREY, Document
 from ..record.contacts import list_contacts
 from ..record.models import AUDIENCES, CONTACT_ROLES, MICRO_ROLES, RINGS, Contact
 from ..record.status import VERIFY_DAYS, add_months
 from . import ProductContext
-from .common import SHADE, WARN, Column, Sheets, scale_columns
+from .common import WARN, Column, Sheets, scale_columns
 
 #: Which contact audiences each print audience may see.
 VISIBLE = {"public": ("public",), "crew": ("public", "crew"),
@@ -90,9 +91,11 @@ def _row(c: Contact, audience: str, today: dt.date) -> tuple[list[str], bool]:
     return values, stale
 
 
-def _label(sheets: Sheets, cols: list[Column], text: str) -> None:
+def _label(sheets: Sheets, cols: list[Column], name: str, continued: bool = False) -> None:
     """A micro-role's label row, kept with the first contact under it."""
-    sheets.table_row([cols[0]], [text], fill=SHADE, bold=[True], min_height=14, keep=20)
+    text = name.upper() + (" (continued)" if continued else "")
+    sheets.table_row([dataclasses.replace(cols[0], size=7.5, width=sheets.width)], [text],
+                     bold=[True], min_height=14, keep=20, color=GREY)
 
 
 def _natural(name: str) -> tuple:
@@ -126,7 +129,7 @@ def sheet_sections(sheets: Sheets, ctx: ProductContext, audience: str,
             def again(heading=heading, cols=cols, current=current):
                 sheets.heading(f"{heading} (continued)", 13, keep=30)
                 sheets.table_header(cols)
-                _label(sheets, cols, f"{current[0]} (continued)")
+                _label(sheets, cols, current[0], continued=True)
 
             sheets.on_break = again
             sheets.table_header(cols)
