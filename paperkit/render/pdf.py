@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
 from ..layout.model import Box, Document, Line, QRCode, Text
@@ -48,29 +50,30 @@ def _color(c, rgb, fill=True, stroke=True):
 
 
 def _text(c, t: Text, height: float) -> None:
+    """All lines of a Text in one PDF text object (one BT/ET block): much cheaper than a
+    ``drawString`` per line, which also measures every string it draws."""
     name = fonts.font_name(t.font)
-    c.setFont(name, t.size)
     _color(c, t.color, stroke=False)
+    tobj = c.beginText()
+    tobj.setFont(name, t.size)
     for i, line in enumerate(t.lines):
         y = height - (t.rect.y0 + BASELINE * t.size + i * t.leading)
         if fonts.needs_shaping(line, t.font, t.direction):
             # reportlab's own direction='RTL' needs rlbidi and silently draws logical order
             # without it; we reorder (bidi) and shape (HarfBuzz) ourselves.
-            shaped, units = fonts.shaped_line(line, t.font, t.direction)
+            line, units = fonts.shaped_line(line, t.font, t.direction)
             width = units * t.size / 1000.0
-            if t.align == "right":
-                x = t.rect.x1 - width
-            elif t.align == "center":
-                x = (t.rect.x0 + t.rect.x1 - width) / 2
-            else:
-                x = t.rect.x0
-            c.drawString(x, y, shaped)
-        elif t.align == "right":
-            c.drawRightString(t.rect.x1, y, line)
+        elif t.align != "left":
+            width = pdfmetrics.stringWidth(line, name, t.size)
+        if t.align == "right":
+            x = t.rect.x1 - width
         elif t.align == "center":
-            c.drawCentredString((t.rect.x0 + t.rect.x1) / 2, y, line)
+            x = (t.rect.x0 + t.rect.x1 - width) / 2
         else:
-            c.drawString(t.rect.x0, y, line)
+            x = t.rect.x0
+        tobj.setTextOrigin(x, y)
+        tobj.textLine(line)
+    c.drawText(tobj)
 
 
 def _box(c, b: Box, height: float) -> None:
@@ -101,14 +104,13 @@ def _line(c, ln: Line, height: float) -> None:
 
 
 def _qr(c, code: QRCode, height: float) -> None:
-    size, rects = qr.cached_rects(code.text, code.error, code.version)
+    """The dark modules as one filled path, written in module units under a ``cm`` that
+    maps them onto ``code.rect`` (y flipped): far fewer numbers to format than a
+    reportlab path in page points."""
+    size, ops = qr.cached_ops(code.text, code.error, code.version)
     unit = code.rect.width / size
-    x0, top = code.rect.x0, height - code.rect.y0
-    c.setFillColorRGB(0, 0, 0)
-    path = c.beginPath()
-    for x, y, w, h in rects:
-        path.rect(x0 + x * unit, top - (y + h) * unit, w * unit, h * unit)
-    c.drawPath(path, stroke=0, fill=1)
+    matrix = fp_str(unit, 0, 0, -unit, code.rect.x0, height - code.rect.y0)
+    c.addLiteral(f"q 0 g {matrix} cm {ops} f Q")
 
 
 _DRAW = {Text: _text, Box: _box, Line: _line, QRCode: _qr}
