@@ -509,3 +509,71 @@ def test_public_board_withholds_names_of_contacts_it_may_not_show(kit):
     crew = all_text(make(kit, "board", audience="crew"))
     assert "Cree Crew" in crew and "Priv Ate" not in crew
     assert "Priv Ate" in all_text(make(kit, "board", audience="private"))
+
+
+# -- properties ----------------------------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from paperkit.record import Record  # noqa: E402
+from paperkit.record.ledger import format_amount  # noqa: E402
+
+_words = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Nd"), max_codepoint=0x17F),
+                 min_size=1, max_size=40)
+
+
+@pytest.fixture(scope="module")
+def bare_kit(tmp_path_factory):
+    from paperkit.kit import init_kit
+
+    return init_kit(tmp_path_factory.mktemp("prop") / "kit", name="Property group")
+
+
+def _memory_doc(kit, product: str, rows: dict, **options) -> Document:
+    rec = Record.open(":memory:")
+    try:
+        with rec.write(Source("cli", "property")) as w:
+            for table, values in rows.items():
+                for row in values:
+                    w.insert(table, row)
+        return build(product, ProductContext(kit, rec, PrintOptions(today=TODAY, **options)))
+    finally:
+        rec.close()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.lists(_words, min_size=1, max_size=4).map(" ".join),
+                          st.sampled_from(["lawyer", "press", "medic"]),
+                          st.text("0123456789 +-", max_size=24),
+                          st.lists(_words, max_size=30).map(" ".join)),
+                min_size=1, max_size=25))
+def test_any_contacts_fit_their_sheet(bare_kit, people):
+    rows = [{"id": f"C{i:03d}", "name": name, "role": role, "ring": "care", "phone": phone,
+             "audience": "private", "notes": notes, "verified_on": "2026-01-01"}
+            for i, (name, role, phone, notes) in enumerate(people)]
+    doc = _memory_doc(bare_kit, "contacts", {"contacts": rows}, audience="private",
+                      ring="care")
+    check_invariants(doc)
+    text = all_text(doc)
+    flat = "".join(text.split())  # a word longer than its column is broken, never cut
+    assert all("".join(r["name"].split()) in flat for r in rows)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["donation", "bail-paid", "expense",
+                                           "bail-returned"]),
+                          st.integers(1, 10**9), st.sampled_from(["USD", "EUR", "JPY"])),
+                min_size=1, max_size=40))
+def test_ledger_balance_column_is_the_exact_integer_sum(bare_kit, entries):
+    rows = [{"date": f"2026-10-{i % 28 + 1:02d}", "kind": kind, "amount": amount,
+             "currency": cur} for i, (kind, amount, cur) in enumerate(entries)]
+    doc = _memory_doc(bare_kit, "ledger", {"ledger": rows})
+    check_invariants(doc)
+    printed = ledger_rows(doc)
+    totals: dict[str, int] = {}
+    ordered = sorted(enumerate(rows), key=lambda p: (p[1]["date"], p[0]))
+    for number, (_, row) in enumerate(ordered, 1):
+        sign = -1 if row["kind"] in ("bail-paid", "expense") else 1
+        totals[row["currency"]] = totals.get(row["currency"], 0) + sign * row["amount"]
+        cur = row["currency"]
+        assert printed[str(number)][-2:] == [format_amount(totals[cur], cur), cur]
