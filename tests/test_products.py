@@ -8,13 +8,16 @@ import datetime as dt
 
 import pypdfium2 as pdfium
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from paperkit.errors import LayoutError
 from paperkit.kit import open_kit
 from paperkit.layout.model import Box, Document, Line, Text
 from paperkit.products import PrintOptions, ProductContext, board, build
-from paperkit.record import Source
+from paperkit.record import Record, Source
 from paperkit.record.contacts import list_contacts
+from paperkit.record.ledger import format_amount
 from paperkit.record.tasks import list_tasks
 from paperkit.render import fonts
 from paperkit.render.pdf import render_pdf
@@ -512,12 +515,6 @@ def test_public_board_withholds_names_of_contacts_it_may_not_show(kit):
 
 
 # -- properties ----------------------------------------------------------------------------
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from paperkit.record import Record  # noqa: E402
-from paperkit.record.ledger import format_amount  # noqa: E402
-
 _words = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Nd"), max_codepoint=0x17F),
                  min_size=1, max_size=40)
 
