@@ -43,10 +43,6 @@ def fitted_in(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
     return fit(text, rect, family, size, min_size or min(size, 6.0), align, color)
 
 
-def height_of(t: Text) -> float:
-    return t.rect.height
-
-
 @dataclass(frozen=True)
 class Column:
     """One table column: a header ``label``, its ``width`` in points, the text ``align``,
@@ -150,7 +146,7 @@ class Sheets:
     def block(self, items: Sequence[Item], height: float, gap: float = 0.0) -> None:
         """Place ``items`` already laid out from y = 0 (relative), ``height`` tall."""
         y = self.need(height)
-        self.add(*[_shift(it, 0.0, y) for it in items])
+        self.add(*[shift(it, 0.0, y) for it in items])
         self.advance(height + gap)
 
     # -- common blocks --------------------------------------------------------------
@@ -180,7 +176,7 @@ class Sheets:
         cells, h = _row_items(columns, [c.label for c in columns], self.x0, 0, "sans-bold",
                               7.5, GREY)
         y = self.need(h + 18)
-        self.add(*[_shift(it, 0, y) for it in cells])
+        self.add(*[shift(it, 0, y) for it in cells])
         self.add(Line(self.x0, y + h, self.body.x1, y + h, 0.9))
         self.advance(h)
 
@@ -202,7 +198,7 @@ class Sheets:
             for col in columns[:-1]:
                 x += col.width
                 self.add(Line(x, y, x, y + h, 0.3, LIGHT))
-        self.add(*[_shift(it, 0, y) for it in cells])
+        self.add(*[shift(it, 0, y) for it in cells])
         self.add(Line(self.x0, y + h, self.body.x1, y + h, 0.4, rule))
         self.advance(h)
 
@@ -280,15 +276,12 @@ def _row_items(columns: Sequence[Column], values: Sequence[str], x0: float, y0: 
     return items, height + 2 * PAD
 
 
-def _shift(item: Item, dx: float, dy: float) -> Item:
+def shift(item: Item, dx: float, dy: float) -> Item:
     """``item`` moved by (dx, dy) points."""
     if isinstance(item, Line):
         return dataclasses.replace(item, x0=item.x0 + dx, y0=item.y0 + dy, x1=item.x1 + dx,
                                    y1=item.y1 + dy)
     return dataclasses.replace(item, rect=item.rect.translate(dx, dy))
-
-
-shift = _shift
 
 
 def check_mark(r: Rect, ok: bool, width: float = 1.4) -> list[Line]:
@@ -302,10 +295,6 @@ def check_mark(r: Rect, ok: bool, width: float = 1.4) -> list[Line]:
                  r.y1 - r.height * 0.2, width),
             Line(r.x0 + r.width * 0.2, r.y1 - r.height * 0.2, r.x1 - r.width * 0.2,
                  r.y0 + r.height * 0.2, width)]
-
-
-def iso(day: dt.date) -> str:
-    return day.isoformat()
 
 
 def human_date(day: dt.date) -> str:
