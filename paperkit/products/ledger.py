@@ -102,7 +102,7 @@ def build(ctx: ProductContext) -> Document:
     sheets.advance(10)
 
     _assertions(sheets, ctx)
-    _blank_rows(sheets, cols, len(rows) + 1)
+    _blank_rows(sheets, cols, len(rows) + 1, public)
     return Document(product="ledger", title=f"{settings.name}: bail-fund ledger",
                     pages=sheets.pages(), kit=ctx.kit.id, meta={"public": public})
 
@@ -160,9 +160,10 @@ def _assertions(sheets: Sheets, ctx: ProductContext) -> None:
     sheets.advance(10)
 
 
-def _blank_rows(sheets: Sheets, cols: list[Column], first: int) -> None:
-    sheets.heading("Hand entries", 13, keep=18 + BLANK_ROW_H * 4,
-                   note="write each entry as it happens; two people count the cash at close")
+def _blank_rows(sheets: Sheets, cols: list[Column], first: int, public: bool) -> None:
+    note = ("public copy: write pseudonyms (Donor 4, Person 3), never names" if public
+            else "write each entry as it happens; two people count the cash at close")
+    sheets.heading("Hand entries", 13, keep=18 + BLANK_ROW_H * 4, note=note)
     sheets.on_break = lambda: (sheets.heading("Hand entries (continued)", 13, keep=30),
                                sheets.table_header(cols))
     sheets.table_header(cols)
