@@ -169,7 +169,7 @@ def build(ctx: ProductContext) -> Document:
         page_no += len(part_pages)
     total = len(pages) + 1
     cover = _cover(ctx, sections, total, audience)
-    numbered = [_number(p, i, total) for i, p in enumerate([cover, *pages], 1)]
+    numbered = [cover] + [_number(p, i, total) for i, p in enumerate(pages, 2)]
     return Document(product="kit", title=f"{ctx.kit.settings.name}: paper kit",
                     pages=tuple(numbered), kit=ctx.kit.id,
                     meta={"sections": [dataclasses.asdict(s) for s in sections],
