@@ -190,7 +190,7 @@ _BOX_K = 3.0
 #: Outline score (see outline_scores) for a box outline to count as found.
 BOX_PEAK = 0.3
 #: The furthest (slip units) a check box may lie from where the code's pose puts it.
-MAX_DRIFT = 25.0
+MAX_DRIFT = 35.0
 
 
 def match_box(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
@@ -207,54 +207,62 @@ def match_box(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, fl
     return (win.x0 + (px + m) / k - box.x0, win.y0 + (py + m) / k - box.y0)
 
 
-def _walk_boxes(gray: np.ndarray, H: np.ndarray) -> dict[str, tuple[float, float]]:
-    """Find each check box's outline, starting next to the code and walking away from it;
-    the offsets found so far predict the next one's (bent paper drifts steadily)."""
+def _center(r: Rect) -> tuple[float, float]:
+    return ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)
+
+
+def _to_frame(H: np.ndarray, pt: tuple[float, float]) -> np.ndarray:
+    return cv2.perspectiveTransform(np.float32([[pt]]), H)[0, 0]
+
+
+def _to_slip(H: np.ndarray, pt: np.ndarray) -> np.ndarray:
+    return cv2.perspectiveTransform(np.float32([[pt]]), np.linalg.inv(H))[0, 0]
+
+
+def _walk_boxes(gray: np.ndarray, H: np.ndarray, src: list, dst: list
+                ) -> dict[str, np.ndarray]:
+    """Find each check box's printed outline, starting next to the code and walking away
+    from it. After each box the pose is fitted again through the points known so far
+    (``src``/``dst``: slip units / frame px) and that box, so the next box is looked for
+    where the bend of the paper so far puts it. Returns each found box centre in frame px."""
     order = sorted(S.BOXES, key=lambda b: -S.BOXES[b].x0)
-    found: dict[str, tuple[float, float]] = {}
+    found: dict[str, np.ndarray] = {}
+    walk_H = H
     for wide in (False, True):  # then once more, wider, for the boxes still missing
         for name in order:
             if name in found:
                 continue
-            guess = _drift(found, S.BOXES[name].x0)
-            at = match_box(gray, H, S.BOXES[name], guess,
-                           9.0 if wide else 6.0 if not found else 5.0)
-            if at is not None and max(abs(at[0]), abs(at[1])) <= MAX_DRIFT:
-                found[name] = at
+            box = S.BOXES[name]
+            c = _center(box)
+            at = _to_slip(H, _to_frame(walk_H, c))  # where the walk's pose puts it
+            guess = (float(at[0] - c[0]), float(at[1] - c[1]))
+            off = match_box(gray, H, box, guess, 8.0 if wide else 6.0 if found else 5.0)
+            if off is None or max(abs(off[0]), abs(off[1])) > MAX_DRIFT:
+                continue
+            found[name] = _to_frame(H, (c[0] + off[0], c[1] + off[1]))
+            names = list(found)
+            fit = _least_squares([*src, *src, *(_center(S.BOXES[n]) for n in names)],
+                                 [*dst, *dst, *(found[n] for n in names)])
+            if fit is not None:
+                walk_H = fit
         if len(found) == len(order):
             break
     return {n: found[n] for n in S.BOXES if n in found}
 
 
-def _drift(found: dict[str, tuple[float, float]], x: float) -> tuple[float, float]:
-    """The offset expected at ``x`` from the boxes found so far: a straight line through
-    the two found nearest to ``x`` (bent paper drifts more and more away from the code),
-    or the nearest one's offset."""
-    if not found:
-        return (0.0, 0.0)
-    near = sorted(found, key=lambda n: abs(S.BOXES[n].x0 - x))[:2]
-    if len(near) == 1:
-        guess = found[near[0]]
-    else:
-        (xa, oa), (xb, ob) = ((S.BOXES[n].x0, found[n]) for n in near)
-        t = (x - xa) / (xb - xa)
-        guess = (oa[0] + t * (ob[0] - oa[0]), oa[1] + t * (ob[1] - oa[1]))
-    return (float(np.clip(guess[0], -MAX_DRIFT, MAX_DRIFT)),
-            float(np.clip(guess[1], -MAX_DRIFT, MAX_DRIFT)))
-
-
 def _fit_robust(src: list, dst: list, extra_src: list, extra_dst: list
-                ) -> tuple[np.ndarray | None, int]:
+                ) -> tuple[np.ndarray | None, list, list]:
     """Fit through the trusted points (counted twice) and the extra ones, dropping the
-    worst extra point while any point is more than FIT_TOL units off."""
+    worst extra point while any point is more than FIT_TOL units off. Returns the fit and
+    the extra points kept."""
     extra_src, extra_dst = list(extra_src), list(extra_dst)
     while True:
         H = _least_squares([*src, *src, *extra_src], [*dst, *dst, *extra_dst])
         if H is None or not extra_src:
-            return H, len(extra_src)
+            return H, extra_src, extra_dst
         res = _residuals(H, [*src, *extra_src], [*dst, *extra_dst])
         if res.max() <= FIT_TOL:
-            return H, len(extra_src)
+            return H, extra_src, extra_dst
         worst = int(np.argmax(res[len(src):]))
         del extra_src[worst], extra_dst[worst]
 
@@ -273,10 +281,19 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
         src, dst = [*src, *src, *corner_src], [*dst, *dst, *corner_dst]
         H = _least_squares(src, dst)
     msrc, mdst = _observe(gray, H, _TARGETS[_FIRST_MARK:], MARK_TOL, clip=_SLIP)
-    marks = 0
     if msrc:
-        H2, marks = _fit_robust(src, dst, msrc, mdst)
+        H2, msrc, mdst = _fit_robust(src, dst, msrc, mdst)
         if H2 is not None:
             H = H2
-    boxes = _walk_boxes(gray, H)
+    marks = len(msrc)
+    found = _walk_boxes(gray, H, src, dst)
+    if found:  # the final pose: the code, the marks kept and the boxes found
+        fit = _least_squares([*src, *src, *msrc, *(_center(S.BOXES[n]) for n in found)],
+                             [*dst, *dst, *mdst, *found.values()])
+        if fit is not None:
+            H = fit
+    boxes = {}
+    for name, at in found.items():
+        c, seen = _center(S.BOXES[name]), _to_slip(H, at)
+        boxes[name] = (float(seen[0] - c[0]), float(seen[1] - c[1]))
     return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes)

@@ -46,6 +46,8 @@ def inset_for(ppu: float) -> float:
 #: below which stray specks are ignored.
 COVER_FULL = 0.11
 COVER_NOISE = 0.025
+#: How far outside the box (slip units) ink is looked for; not on the label side.
+OVER_REACH = 4.5
 #: Darkness (share of paper-to-print contrast) above which a pixel is ink.
 INK_LEVEL = 0.33
 
@@ -134,16 +136,16 @@ def _read_one(win: np.ndarray, size: int, pad: float, inset: float = INSET,
     cover = float(ink[inner].mean())
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
     # just outside the box, not on the label side (right)
-    o0, o1 = round((inset - 0.5) * K), round((inset + 2.5) * K)
+    o0, o1 = round((inset - 0.5) * K), round(OVER_REACH * K)
     ring = np.zeros(win.shape, bool)
     ring[max(0, by - o1):by + size + o1, max(0, bx - o1):bx + size + o0] = True
     ring[max(0, by - o0):by + size + o0, max(0, bx - o0):bx + size + o0] = False
-    over = float(ink[ring].mean()) if ring.any() else 0.0
+    # ink pixels around the box, in shares of the interior's area (a tick's overrun)
+    over = float(ink[ring].sum()) / max(1, ink[inner].size)
     s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
     s_fill = (fill - 0.25) / 0.35
-    # ink outside only counts beside ink inside (a tick running over), never alone
-    s_over = 0.5 * (over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
-    s_over = min(s_over, 2.0 * max(0.0, s_cover)) if cover > COVER_NOISE / 2 else 0.0
+    # ink just outside alone makes a box unclear at most, never marked
+    s_over = (over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
     score = float(np.clip(max(s_cover, s_fill, min(s_over, 0.5)), 0.0, 1.0))
     conf = band_confidence(score)
     if contrast < 60:

@@ -1,0 +1,168 @@
+"""paperkit scan PHOTO... and paperkit review: a thin layer over paperkit.scan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_ATTENTION, EXIT_OK
+from ..scan import DECODERS, PhotoResult, review, scan_photos
+from ..scan.decide import SETTLED
+
+
+def _table(res: PhotoResult) -> list[str]:
+    head = f"{res.photo}"
+    if res.sha256:
+        head += f"  (sha256 {res.sha256[:12]})"
+    if res.dry_run:
+        head += "  [dry run: nothing written]"
+    lines = [head]
+    if res.already_scanned:
+        lines.append(f"  already scanned on {res.already_scanned}; nothing changed")
+    for err in res.errors:
+        lines.append(f"  error: {err}")
+    if res.slips:
+        lines.append(f"  {'task':<8} {'rev':>4}  {'read':<8} {'outcome':<13} {'conf':>5}  why")
+    for s in res.slips:
+        flag = "" if s.outcome in SETTLED else "  <-"
+        lines.append(f"  {s.task or '?':<8} {s.rev if s.rev is not None else '':>4}  "
+                     f"{s.status or '-':<8} {s.outcome:<13} {s.confidence:>5.2f}  "
+                     f"{s.reason}{flag}")
+    return lines
+
+
+def _summary(results: list[PhotoResult]) -> str:
+    counts: dict[str, int] = {}
+    for r in results:
+        for s in r.slips:
+            counts[s.outcome] = counts.get(s.outcome, 0) + 1
+    failed = sum(1 for r in results if r.errors)
+    parts = [f"{n} {k}" for k, n in sorted(counts.items())]
+    if failed:
+        parts.append(f"{failed} photo(s) failed")
+    return f"{len(results)} photo(s): " + (", ".join(parts) if parts else "no slips read")
+
+
+def register(cli: click.Group) -> None:
+    from ..cli import pass_ctx
+
+    @cli.command("scan")
+    @click.argument("photos", nargs=-1, required=True,
+                    type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Read and report, but write nothing.")
+    @click.option("--json", "as_json", is_flag=True,
+                  help="Print one JSON object per photo (one per line).")
+    @click.option("--decoder", type=click.Choice(DECODERS), default="zxing", show_default=True,
+                  help="QR decoder: zxing-cpp (built in) or zbar (needs libzbar0).")
+    @pass_ctx
+    def scan(obj, photos: tuple[Path, ...], dry_run: bool, as_json: bool, decoder: str) -> int:
+        """Read photos of marked task slips back into the record.
+
+        Takes JPEG, PNG, HEIC or PDF files: phone photos at any angle, or flatbed scans,
+        with one or many slips each. Each photo is applied in one transaction and
+        remembered by its sha256, so scanning it again changes nothing. Only a clear single
+        mark on a current slip changes a task; anything unsure goes to 'paperkit review'.
+
+        Exit code: 0 when every slip was applied or unchanged, 1 when anything needs
+        review or a photo could not be read, 2 for usage errors.
+
+        \b
+        Example:
+          paperkit scan meeting/IMG_0412.jpg meeting/IMG_0413.heic
+          paperkit scan --dry-run --json board.jpg
+        """
+        kit = obj.kit
+        many = len(photos) > 1
+
+        def progress(i: int, n: int, res: PhotoResult) -> None:
+            if many:
+                bad = sum(1 for s in res.slips if s.outcome not in SETTLED) + len(res.errors)
+                click.echo(f"[{i}/{n}] {res.photo}: {len(res.slips)} slip(s)"
+                           + (f", {bad} need attention" if bad else ""), err=True)
+
+        with kit.open_record() as rec:
+            results = scan_photos(kit, rec, photos, dry_run=dry_run, decoder=decoder,
+                                  progress=progress)
+        for res in results:
+            if as_json:
+                click.echo(json.dumps(res.as_json(), ensure_ascii=False))
+            else:
+                click.echo("\n".join(_table(res)))
+        if not as_json:
+            click.echo(_summary(results))
+            if any(s.outcome in ("review", "stale") for r in results for s in r.slips):
+                click.echo("some slips need a person: run 'paperkit review'")
+        return EXIT_OK if all(r.ok for r in results) else EXIT_ATTENTION
+
+    @cli.group("review", invoke_without_command=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print the queue as JSON.")
+    @click.pass_context
+    def review_group(ctx: click.Context, as_json: bool) -> int | None:
+        """List the slips a scan could not settle, lowest confidence first.
+
+        Each line shows the task, what the scan read, why it needs a person, and the
+        path of the slip's picture (inside the kit folder) to look at.
+
+        \b
+        Example:
+          paperkit review
+          paperkit review set T0042 done
+          paperkit review skip T0042
+        """
+        if ctx.invoked_subcommand is not None:
+            return None
+        kit = ctx.obj.kit
+        with kit.open_record() as rec:
+            items = review.pending(rec)
+        if as_json:
+            click.echo(json.dumps([{
+                "task": i.task, "rev": i.rev, "suggested": i.suggested or None,
+                "read": i.read, "confidence": i.confidence, "reason": i.reason,
+                "crop": str(kit.path / i.crop) if i.crop else None, "scan": i.scan_sha256,
+            } for i in items], ensure_ascii=False, indent=1))
+            return EXIT_ATTENTION if items else EXIT_OK
+        if not items:
+            click.echo("nothing to review")
+            return EXIT_OK
+        for i in items:
+            reads = " ".join(f"{k}={v:.2f}" for k, v in i.read.items())
+            click.echo(f"{i.task} (rev {i.rev})  read: {i.suggested or '-'}  "
+                       f"confidence {i.confidence:.2f}  {i.reason}")
+            click.echo(f"    boxes: {reads}")
+            if i.crop:
+                click.echo(f"    picture: {kit.path / i.crop}")
+        click.echo(f"{len(items)} to review; decide with 'paperkit review set TASK STATUS' "
+                   "or 'paperkit review skip TASK'")
+        return EXIT_ATTENTION
+
+    @review_group.command("set")
+    @click.argument("task")
+    @click.argument("status")
+    @pass_ctx
+    def review_set(obj, task: str, status: str) -> None:
+        """Decide a slip in the queue: set TASK to STATUS (your value wins; it is logged).
+
+        \b
+        Example:
+          paperkit review set T0042 done
+        """
+        with obj.kit.open_record() as rec:
+            before, after = review.set_status(rec, task.upper(), status.lower())
+        click.echo(f"{task.upper()}: {before} → {after}" if before != after
+                   else f"{task.upper()}: stays {after}; review closed")
+
+    @review_group.command("skip")
+    @click.argument("task")
+    @pass_ctx
+    def review_skip(obj, task: str) -> None:
+        """Close TASK's review items and leave the task as it is.
+
+        \b
+        Example:
+          paperkit review skip T0042
+        """
+        with obj.kit.open_record() as rec:
+            n = review.skip(rec, task.upper())
+        click.echo(f"{task.upper()}: {n} review item(s) skipped; the task is unchanged")
