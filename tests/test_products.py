@@ -396,6 +396,10 @@ def test_kit_cover_lists_every_section_with_its_pages(sample_kit):
             assert all(p.label.startswith(labels[s["title"]]) for p in pages), s
         assert f"{s['first']}" in cover
     assert sections[-1]["last"] == len(doc.pages)
+    for i, page in enumerate(doc.pages, 1):  # sheet pages carry their place in the kit
+        if page.label.startswith(("ledger", "roles", "drill", "charter", "slips")):
+            assert f"kit page {i} of {len(doc.pages)}" in [
+                t.text for t in page.items if isinstance(t, Text)], page.label
     # A crew kit: crew contacts are in, private ones are not.
     with sample_kit.open_record() as rec:
         contacts = list_contacts(rec)
