@@ -1,0 +1,303 @@
+"""The kiosk's pages. Each reads or writes the record through the library, like the CLI.
+
+Edits made here are logged like any other: scans with Source('scan', sha256), review
+decisions with Source('review', ...), prints with Source('kiosk', ...). Nothing here edits
+the event log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from ..commands.printcmd import EXAMPLES
+from ..errors import InvalidValue, NotFound
+from ..printing import print_product
+from ..products import PRODUCTS, PrintOptions
+from ..record import Record, Source
+from ..record import scans as record_scans
+from ..record.contacts import list_contacts
+from ..record.ledger import assertion_failures, balances, format_amount, list_assertions, running
+from ..record.models import RINGS, SLIP_STATUSES, TASK_STATUSES, Task
+from ..record.status import stale_contacts, status
+from ..record.tasks import get_task, list_tasks
+from ..scan import review as scan_review
+from ..scan import scan_photos
+from ..scan.result import PhotoResult
+from .access import access_url, qr_svg
+from .app import KioskState
+from .poster import poster_pdf
+
+bp = Blueprint("kiosk", __name__)
+
+#: The board's columns, in order; dropped tasks are listed under them.
+BOARD_COLUMNS = ("open", "taken", "done", "stuck")
+#: Contacts whose audience is in here are shown; private ones never are.
+SHOWN_AUDIENCES = ("public", "crew")
+#: Audiences the print centre offers (private sheets are printed from the laptop's CLI).
+PRINT_AUDIENCES = ("public", "crew")
+#: File name endings kept for uploads; anything else is saved without one and the scan
+#: reports what it is.
+UPLOAD_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".pdf", ".webp", ".tif", ".tiff")
+#: Photos the kiosk will serve: images under the kit's photos/ folder only.
+IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+OUTCOME_TEXT = {
+    "applied": "Updated",
+    "unchanged": "No change",
+    "review": "Needs review",
+    "stale": "Stale slip: to review",
+    "unknown-task": "Unknown task",
+    "bad-code": "Unreadable or forged code",
+    "other-kit": "Another kit's slip",
+}
+
+
+def state() -> KioskState:
+    return current_app.extensions["paperkit"]
+
+
+def record() -> Record:
+    """This request's connection to the record (closed when the request ends)."""
+    if "record" not in g:
+        g.record = state().kit.open_record()
+    return g.record
+
+
+def photo_url(kit_relative: str) -> str | None:
+    """The URL of a kit-relative image path under photos/ (as the scan stores them)."""
+    prefix = "photos/"
+    if not kit_relative or not kit_relative.startswith(prefix):
+        return None
+    return url_for("kiosk.photo", name=kit_relative[len(prefix):])
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    return {"photo_url": photo_url, "outcome_text": OUTCOME_TEXT, "lan": state().lan}
+
+
+# -- the board ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Card:
+    """A task on the board with the newest crop of its handwritten note (kit-relative)."""
+
+    task: Task
+    note_crop: str | None
+
+
+@bp.get("/")
+def board():
+    rec = record()
+    settings = state().kit.settings
+    st = status(rec, settings)
+    columns: dict[str, list[Card]] = {s: [] for s in TASK_STATUSES}
+    for task in list_tasks(rec):
+        notes = [path for kind, path in record_scans.crops_for(rec, task.id) if kind == "note"]
+        columns[task.status].append(Card(task, notes[-1] if notes else None))
+    reviews = len({item.task for item in scan_review.pending(rec)})
+    return render_template("board.html", st=st, columns=columns, board_columns=BOARD_COLUMNS,
+                           reviews=reviews, money=_money)
+
+
+# -- upload and scan ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShownPhoto:
+    """A scanned upload as the result page shows it: ``name`` is the file name the person
+    chose; ``titles`` maps task id → title for the slips read."""
+
+    name: str
+    result: PhotoResult
+    errors: tuple[str, ...]
+    titles: dict[str, str]
+
+
+def _suffix(filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    return suffix if suffix in UPLOAD_SUFFIXES else ""
+
+
+@bp.get("/upload")
+def upload_form():
+    return render_template("upload.html", limit=_limit_text())
+
+
+@bp.post("/upload")
+def upload():
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    if not files:
+        flash("Choose one or more photos first.", "error")
+        return redirect(url_for("kiosk.upload_form"))
+    kit, rec = state().kit, record()
+    shown: list[ShownPhoto] = []
+    with tempfile.TemporaryDirectory(prefix="paperkit-kiosk-") as tmp:
+        paths, names = [], []
+        for i, f in enumerate(files, 1):
+            path = Path(tmp) / f"upload-{i:02d}{_suffix(f.filename)}"
+            f.save(path)
+            paths.append(path)
+            names.append(Path(f.filename).name[:120] or f"photo {i}")
+        with state().scan_lock:
+            results = scan_photos(kit, rec, paths, decoder=state().decoder)
+        for path, name, res in zip(paths, names, results, strict=True):
+            errors = tuple(e.replace(str(path), name) for e in res.errors)
+            titles = {}
+            for s in res.slips:
+                task = get_task(rec, s.task) if s.task else None
+                if task is not None:
+                    titles[s.task] = task.title
+            shown.append(ShownPhoto(name, res, errors, titles))
+    reviews = len({item.task for item in scan_review.pending(rec)})
+    return render_template("scanned.html", photos=shown, reviews=reviews)
+
+
+# -- review ------------------------------------------------------------------------------
+@bp.get("/review")
+def review_queue():
+    rec = record()
+    items, seen = [], {}
+    for item in scan_review.pending(rec):  # lowest confidence first
+        if item.task in seen:
+            seen[item.task] += 1
+            continue
+        seen[item.task] = 1
+        items.append(item)
+    tasks = {item.task: get_task(rec, item.task) for item in items}
+    return render_template("review.html", items=items, tasks=tasks, counts=seen,
+                           statuses=TASK_STATUSES, slip_statuses=SLIP_STATUSES)
+
+
+@bp.post("/review/<task_id>")
+def review_decide(task_id: str):
+    rec = record()
+    action = request.form.get("action", "")
+    try:
+        if action == "skip":
+            scan_review.skip(rec, task_id)
+            flash(f"{task_id} skipped; the task is unchanged.", "ok")
+        elif action == "set":
+            choice = request.form.get("status", "")
+            before, after = scan_review.set_status(rec, task_id, choice)
+            flash(f"{task_id}: {before} → {after}.", "ok")
+        else:
+            raise InvalidValue(f"unknown review action {action!r}", "use the page's buttons")
+    except NotFound as exc:
+        flash(f"{exc} (someone may have decided it already).", "error")
+    return redirect(url_for("kiosk.review_queue"))
+
+
+@bp.get("/photos/<path:name>")
+def photo(name: str):
+    """An image under the kit's photos/ folder; anything outside it is refused (404)."""
+    root = state().kit.photos_dir.resolve()
+    try:
+        path = (root / name).resolve()
+    except (OSError, RuntimeError):
+        abort(404)
+    if (not path.is_relative_to(root) or path == root or not path.is_file()
+            or path.suffix.lower() not in IMAGE_SUFFIXES):
+        abort(404)
+    return send_file(path, mimetype=IMAGE_SUFFIXES[path.suffix.lower()], max_age=0)
+
+
+# -- print centre ------------------------------------------------------------------------
+@bp.get("/print")
+def print_centre():
+    products = [(name, EXAMPLES.get(name, (name, ""))[0]) for name in PRODUCTS]
+    return render_template("print.html", products=products, rings=RINGS,
+                           audiences=PRINT_AUDIENCES, paper=state().kit.settings.paper)
+
+
+def _choice(name: str, allowed: tuple[str, ...], default: str = "") -> str:
+    value = request.form.get(name, default) or default
+    if value and value not in allowed:
+        raise InvalidValue(f"{value!r} is not a choice for {name}",
+                           f"choose one of: {', '.join(allowed)}")
+    return value
+
+
+@bp.post("/print")
+def print_download():
+    product = _choice("product", tuple(PRODUCTS))
+    if not product:
+        raise InvalidValue("no product chosen", "use a Download button on the print page")
+    options = PrintOptions(paper=_choice("paper", ("letter", "a4")) or None,
+                           ring=_choice("ring", RINGS) or None,
+                           audience=_choice("audience", PRINT_AUDIENCES, "public"),
+                           public=request.form.get("public") == "1",
+                           today=dt.date.today())
+    kit, rec = state().kit, record()
+    with tempfile.TemporaryDirectory(prefix="paperkit-kiosk-") as tmp:
+        out = Path(tmp) / f"{product}.pdf"
+        result = print_product(kit, rec, product, out, options,
+                               source=Source("kiosk", f"print centre: {product}"))
+        data = result.pdf.read_bytes()
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{product}.pdf")
+
+
+# -- ledger and contacts ------------------------------------------------------------------
+def _money(minor: int, currency: str) -> str:
+    return f"{format_amount(minor, currency)} {currency}"
+
+
+@bp.get("/ledger")
+def ledger():
+    rec = record()
+    rows = running(rec)
+    return render_template("ledger.html", rows=rows, balances=balances(rec),
+                           assertions=list_assertions(rec), failures=assertion_failures(rec),
+                           money=_money, amount=format_amount)
+
+
+@bp.get("/contacts")
+def contacts():
+    rec = record()
+    shown = list_contacts(rec, audiences=SHOWN_AUDIENCES)
+    hidden = len(list_contacts(rec, audiences=("private",)))
+    stale = {s.contact.id for s in stale_contacts(shown, dt.date.today())}
+    by_ring = {ring: [c for c in shown if c.ring == ring] for ring in RINGS}
+    return render_template("contacts.html", by_ring=by_ring, hidden=hidden, stale=stale,
+                           total=len(shown))
+
+
+# -- access ------------------------------------------------------------------------------
+def _base_url() -> str:
+    return current_app.config.get("KIOSK_BASE_URL") or request.host_url.rstrip("/")
+
+
+@bp.get("/access")
+def access():
+    url = access_url(_base_url(), state().token)
+    local = bool(re.match(r"^https?://(127\.|localhost|\[::1\])", url))
+    return render_template("access.html", url=url, qr=qr_svg(url, "QR code of the kiosk's "
+                                                                  "access link"), local=local)
+
+
+@bp.get("/access/poster.pdf")
+def access_poster():
+    kit = state().kit
+    url = access_url(_base_url(), state().token)
+    data = poster_pdf(kit.settings.name, url, kit.settings.paper)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name="kiosk-access-poster.pdf")
+
+
+def _limit_text() -> str:
+    return f"{current_app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB"

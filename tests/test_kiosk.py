@@ -1,0 +1,462 @@
+"""The kiosk (DESIGN §7) through Flask's test client: the access token, CSRF, uploads that run
+the scan pipeline, the review queue, the print centre, the ledger, the crew's contacts, and
+the limits (upload size, paths outside photos/, errors without tracebacks)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+from scan_images import Mark, grid_photo
+
+from paperkit import codes
+from paperkit.errors import InvalidValue
+from paperkit.kiosk import create_app, make_server
+from paperkit.kiosk.poster import build_poster
+from paperkit.kiosk.security import COOKIE
+from paperkit.layout.model import QRCode
+from paperkit.record import Source
+from paperkit.record import scans as rs
+from paperkit.record.contacts import list_contacts
+from paperkit.record.events import list_events
+from paperkit.record.ledger import balances, format_amount
+from paperkit.record.tasks import get_task
+
+TOKEN = "kiosk-test-token-0123456789"
+PAGES = ["/", "/upload", "/review", "/print", "/ledger", "/contacts", "/access"]
+
+
+@pytest.fixture
+def app(sample_kit):
+    return create_app(sample_kit, token=TOKEN)
+
+
+@pytest.fixture
+def client(app):
+    """A browser that has opened the access link once (so it holds the cookie)."""
+    c = app.test_client()
+    assert c.get(f"/?token={TOKEN}").status_code == 200
+    return c
+
+
+def csrf_of(client, path: str = "/upload") -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def slip_photo(kit, marks: dict[str, tuple[Mark, ...]], fmt: str = "JPEG") -> bytes:
+    """A photo of one slip per task (at the task's current rev) with the given pen marks."""
+    items = []
+    with kit.open_record() as rec:
+        for task, task_marks in marks.items():
+            items.append((codes.build(kit.key, kit.id, task, get_task(rec, task).rev).text,
+                          task_marks))
+    rgb = grid_photo(items, size=(700 * len(items), 520), cols=len(items), s=3.0)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, fmt)
+    return buf.getvalue()
+
+
+def upload(client, data: bytes, name: str = "meeting.jpg"):
+    return client.post("/upload", data={"csrf": csrf_of(client),
+                                        "photos": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def status_of(kit, task: str) -> str:
+    with kit.open_record() as rec:
+        return get_task(rec, task).status
+
+
+def column_of(html: str, task: str) -> str:
+    """The board column (status) whose section holds ``task``'s card."""
+    at = html.index(f'id="task-{task}"')
+    return re.findall(r'id="col-([a-z]+)"', html[:at])[-1]
+
+
+# -- the access token ---------------------------------------------------------------------
+@pytest.mark.parametrize("path", PAGES + ["/access/poster.pdf", "/photos/x.png"])
+def test_every_page_needs_the_token(app, path):
+    c = app.test_client()
+    assert c.get(path).status_code == 401
+    assert c.get(f"{path}?token=wrong-token-wrong-token").status_code == 403
+    c.set_cookie(COOKIE, "wrong-token-wrong-token")
+    assert c.get(path).status_code == 403
+
+
+def test_the_token_once_then_the_cookie(app):
+    c = app.test_client()
+    first = c.get(f"/?token={TOKEN}")
+    assert first.status_code == 200
+    cookie = first.headers["Set-Cookie"]
+    assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    for path in PAGES:  # no token in the URL any more
+        assert c.get(path).status_code == 200, path
+
+
+def test_the_401_page_is_friendly_and_shows_nothing_of_the_record(app, sample_kit):
+    r = app.test_client().get("/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 401 and "access link" in html
+    assert "Book the hall" not in html and "Traceback" not in html
+
+
+def test_static_files_need_no_token(app):
+    c = app.test_client()
+    for path in ("/static/kiosk.css", "/static/kiosk.js", "/static/favicon.svg"):
+        r = c.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_lan_mode_requires_a_strong_token(sample_kit):
+    app = create_app(sample_kit, lan=True)
+    token = app.config["KIOSK_TOKEN"]
+    assert len(token) >= 32
+    assert create_app(sample_kit, lan=True).config["KIOSK_TOKEN"] != token  # fresh each start
+    c = app.test_client()
+    assert c.get("/").status_code == 401
+    assert c.get(f"/?token={token}").status_code == 200
+    with pytest.raises(InvalidValue):
+        create_app(sample_kit, token="short", lan=True)
+
+
+def test_security_headers_on_pages_errors_and_files(client):
+    for path in ("/", "/nowhere", "/static/kiosk.css"):
+        h = client.get(path).headers
+        assert "default-src 'self'" in h["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
+        assert h["X-Frame-Options"] == "DENY"
+        assert h["Referrer-Policy"] == "no-referrer"
+        assert h["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_pages_load_nothing_from_outside(client):
+    for path in PAGES:
+        html = client.get(path).get_data(as_text=True)
+        for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+            assert url.startswith(("/", "#", "tel:")), f"{path} links outside: {url}"
+
+
+def test_the_kit_key_is_never_shown(client, sample_kit):
+    key = sample_kit.key
+    secrets = [key.hex(), base64.b64encode(key).decode(), base64.b32encode(key).decode()]
+    for path in PAGES + ["/access/poster.pdf", "/photos/../kit.key"]:
+        body = client.get(path).get_data()
+        assert key not in body
+        assert not any(s.encode() in body for s in secrets), path
+
+
+# -- CSRF ---------------------------------------------------------------------------------
+def test_a_post_without_the_form_token_is_refused(client, sample_kit):
+    with sample_kit.open_record() as rec:
+        with rec.write(Source("scan", "test")) as w:
+            rs.add_review(w, "f" * 64, "T0002", 1, "review: test", "done", {}, 0.3, "")
+    before = status_of(sample_kit, "T0002")
+    for form in ({"action": "set", "status": "done"},
+                 {"action": "set", "status": "done", "csrf": "not-the-token"}):
+        r = client.post("/review/T0002", data=form)
+        assert r.status_code == 400
+        assert "out of date" in r.get_data(as_text=True)
+    assert status_of(sample_kit, "T0002") == before
+    r = client.post("/print", data={"product": "charter"})
+    assert r.status_code == 400 and not r.data.startswith(b"%PDF")
+    r = client.post("/upload", data={"photos": (io.BytesIO(b"x"), "a.jpg")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400
+
+
+def test_the_form_token_belongs_to_one_session(app, client):
+    other = app.test_client()
+    other.get(f"/?token={TOKEN}")
+    token = csrf_of(other)
+    assert token != csrf_of(client)
+    r = client.post("/print", data={"product": "charter", "csrf": token})
+    assert r.status_code == 400
+
+
+# -- upload and scan ----------------------------------------------------------------------
+def test_an_uploaded_photo_runs_the_scan_and_changes_the_record(client, sample_kit):
+    assert status_of(sample_kit, "T0002") == "open"
+    before = client.get("/").get_data(as_text=True)
+    assert column_of(before, "T0002") == "open"
+    r = upload(client, slip_photo(sample_kit, {"T0002": (Mark("done"),)}), "after meeting.jpg")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "after meeting.jpg" in html and "T0002" in html and "Updated" in html
+    assert status_of(sample_kit, "T0002") == "done"
+    with sample_kit.open_record() as rec:
+        events = list_events(rec, table="tasks", row_id="T0002")
+    assert events[-1].source_kind == "scan" and events[-1].changed()["status"] == ("open",
+                                                                                  "done")
+    assert column_of(client.get("/").get_data(as_text=True), "T0002") == "done"
+
+
+def test_the_same_photo_twice_changes_nothing(client, sample_kit):
+    photo = slip_photo(sample_kit, {"T0005": (Mark("taken"),)})
+    upload(client, photo)
+    with sample_kit.open_record() as rec:
+        n = len(list_events(rec))
+    html = upload(client, photo).get_data(as_text=True)
+    assert "already read" in html
+    with sample_kit.open_record() as rec:
+        assert len(list_events(rec)) == n
+
+
+def test_a_photo_without_codes_says_so(client, sample_kit):
+    buf = io.BytesIO()
+    Image.fromarray(np.full((60, 80, 3), 235, np.uint8)).save(buf, "PNG")
+    r = upload(client, buf.getvalue(), "blank.png")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "blank.png" in html and "no slip code found" in html
+    assert "/tmp" not in html and "upload-01" not in html  # the person's file name, not ours
+
+
+def test_a_file_that_is_not_a_photo_is_reported(client):
+    html = upload(client, b"hello, not a photo", "notes.txt").get_data(as_text=True)
+    assert "notes.txt" in html and "flash error" in html
+
+
+def test_an_upload_with_no_file_asks_for_one(client):
+    r = client.post("/upload", data={"csrf": csrf_of(client)},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert r.status_code == 200 and "Choose one or more photos" in r.get_data(as_text=True)
+
+
+def test_uploads_over_the_limit_get_a_clear_413(sample_kit):
+    app = create_app(sample_kit, token=TOKEN, max_upload_bytes=64 * 1024)
+    c = app.test_client()
+    c.get(f"/?token={TOKEN}")
+    r = c.post("/upload", data={"csrf": csrf_of(c),
+                                "photos": (io.BytesIO(b"\xff" * 200_000), "big.jpg")},
+               content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 413
+    assert "too large" in html and "64 KB" in html and "Traceback" not in html
+
+
+def test_the_default_upload_limit_is_40_mb(app):
+    assert app.config["MAX_CONTENT_LENGTH"] == 40 * 1024 * 1024
+
+
+# -- review -------------------------------------------------------------------------------
+def _two_marks(client, kit, task="T0005"):
+    html = upload(client, slip_photo(kit, {task: (Mark("taken"), Mark("done", "cross"))})
+                  ).get_data(as_text=True)
+    assert "Needs review" in html
+
+
+def test_review_shows_the_crop_and_the_choice_wins(client, sample_kit):
+    _two_marks(client, sample_kit)
+    assert status_of(sample_kit, "T0005") == "open"
+    html = client.get("/review").get_data(as_text=True)
+    assert 'id="review-T0005"' in html and "both marked" in html
+    crop = re.search(r'<img src="(/photos/crops/[^"]+\.png)"', html).group(1)
+    img = client.get(crop)
+    assert img.status_code == 200 and img.data.startswith(b"\x89PNG")
+    r = client.post("/review/T0005", data={"csrf": csrf_of(client, "/review"),
+                                           "action": "set", "status": "stuck"},
+                    follow_redirects=True)
+    assert r.status_code == 200 and "T0005: open → stuck" in r.get_data(as_text=True)
+    assert status_of(sample_kit, "T0005") == "stuck"
+    assert 'id="review-T0005"' not in client.get("/review").get_data(as_text=True)
+    with sample_kit.open_record() as rec:
+        assert rs.pending_reviews(rec) == []
+        last = list_events(rec, table="tasks", row_id="T0005")[-1]
+    assert last.source_kind == "review"
+
+
+def test_review_skip_leaves_the_task(client, sample_kit):
+    _two_marks(client, sample_kit, "T0008")
+    r = client.post("/review/T0008", data={"csrf": csrf_of(client, "/review"),
+                                           "action": "skip"}, follow_redirects=True)
+    assert "skipped" in r.get_data(as_text=True)
+    assert status_of(sample_kit, "T0008") == "open"
+    with sample_kit.open_record() as rec:
+        assert rs.pending_reviews(rec) == []
+
+
+def test_review_lists_the_least_sure_first(client, sample_kit):
+    with sample_kit.open_record() as rec, rec.write(Source("scan", "test")) as w:
+        rs.add_review(w, "a" * 64, "T0003", 1, "review: unsure", "done", {}, 0.7, "")
+        rs.add_review(w, "b" * 64, "T0010", 1, "review: unsure", "stuck", {}, 0.2, "")
+    html = client.get("/review").get_data(as_text=True)
+    assert html.index('id="review-T0010"') < html.index('id="review-T0003"')
+
+
+def test_a_review_already_decided_is_a_message_not_an_error(client, sample_kit):
+    r = client.post("/review/T0002", data={"csrf": csrf_of(client),
+                                           "action": "set", "status": "done"},
+                    follow_redirects=True)
+    assert r.status_code == 200 and "no pending review for T0002" in r.get_data(as_text=True)
+
+
+# -- photos under photos/ only ------------------------------------------------------------
+@pytest.mark.parametrize("path", [
+    "/photos/../kit.key", "/photos/%2e%2e/kit.key", "/photos/..%2fkit.key",
+    "/photos/crops/../../record.sqlite", "/photos//etc/passwd", "/photos/%2fetc%2fpasswd",
+    "/photos/../../../../etc/passwd", "/photos/", "/photos/link.png", "/photos/notes.txt",
+])
+def test_paths_outside_the_photos_folder_are_refused(client, sample_kit, path):
+    photos = sample_kit.photos_dir
+    (photos / "notes.txt").write_text("not an image")
+    outside = sample_kit.path / "outside.png"
+    outside.write_bytes(b"\x89PNG secret")
+    if not (photos / "link.png").exists():
+        (photos / "link.png").symlink_to(outside)
+    r = client.get(path, follow_redirects=True)
+    assert r.status_code == 404, path
+    assert b"secret" not in r.data and sample_kit.key not in r.data
+
+
+@pytest.mark.parametrize("name", ["../kit.key", "../../etc/passwd", "/etc/passwd",
+                                  "crops/../../record.sqlite", "link.png"])
+def test_the_photo_view_itself_refuses_names_outside_photos(app, sample_kit, name):
+    from werkzeug.exceptions import NotFound
+
+    from paperkit.kiosk import views
+
+    (sample_kit.photos_dir / "link.png").symlink_to(sample_kit.path / "kit.key")
+    with app.test_request_context("/"), pytest.raises(NotFound):
+        views.photo(name)
+
+
+# -- print centre -------------------------------------------------------------------------
+@pytest.mark.parametrize("form", [
+    {"product": "slips"},
+    {"product": "ledger", "public": "1", "paper": "a4"},
+    {"product": "contacts", "ring": "dispatch", "audience": "crew"},
+])
+def test_the_print_centre_returns_a_pdf(client, sample_kit, form):
+    r = client.post("/print", data={"csrf": csrf_of(client, "/print"), **form})
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    assert r.headers["Content-Type"] == "application/pdf"
+    assert f'filename={form["product"]}.pdf' in r.headers["Content-Disposition"]
+    with sample_kit.open_record() as rec:
+        events = list_events(rec, table="prints")
+    assert events[-1].source_kind == "kiosk" and form["product"] in events[-1].source
+
+
+@pytest.mark.parametrize("form", [{"product": "nothing"}, {"product": ""},
+                                  {"product": "contacts", "audience": "private"},
+                                  {"product": "cards", "paper": "a3"}])
+def test_the_print_centre_refuses_other_choices(client, form):
+    r = client.post("/print", data={"csrf": csrf_of(client, "/print"), **form})
+    assert r.status_code == 400 and not r.data.startswith(b"%PDF")
+    assert "Traceback" not in r.get_data(as_text=True)
+
+
+def test_every_product_has_a_download_button(client):
+    from paperkit.products import PRODUCTS
+
+    html = client.get("/print").get_data(as_text=True)
+    for product in PRODUCTS:
+        assert f'name="product" value="{product}"' in html
+
+
+# -- ledger and contacts ------------------------------------------------------------------
+def test_the_ledger_shows_the_balance(client, sample_kit):
+    with sample_kit.open_record() as rec:
+        totals = balances(rec)
+    html = client.get("/ledger").get_data(as_text=True)
+    assert totals
+    for currency, minor in totals.items():
+        assert f"{format_amount(minor, currency)} {currency}" in html
+
+
+def test_contacts_show_the_crew_and_hide_private_ones(client, sample_kit):
+    with sample_kit.open_record() as rec:
+        private = list_contacts(rec, audiences=("private",))
+        shown = list_contacts(rec, audiences=("public", "crew"))
+    assert private and shown
+    html = client.get("/contacts").get_data(as_text=True)
+    for c in shown:
+        assert f'id="contact-{c.id}"' in html
+    for c in private:
+        assert f'id="contact-{c.id}"' not in html and c.phone not in html
+    assert f"{len(private)} private contacts are not shown" in html
+
+
+# -- access: QR code and poster -----------------------------------------------------------
+def test_the_access_page_shows_the_link_as_a_qr_code(sample_kit):
+    app = create_app(sample_kit, token=TOKEN, lan=True, base_url="http://192.168.1.20:8765")
+    c = app.test_client()
+    c.get(f"/?token={TOKEN}")
+    html = c.get("/access").get_data(as_text=True)
+    assert '<svg class="qr"' in html
+    assert f"http://192.168.1.20:8765/?token={TOKEN}" in html
+
+
+def test_the_poster_holds_the_link_in_a_readable_qr_code(sample_kit):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    import pypdfium2
+
+    url = f"http://192.168.1.20:8765/?token={TOKEN}"
+    doc = build_poster("Test group", url, "a4")
+    assert [i.text for i in doc.pages[0].items if isinstance(i, QRCode)] == [url]
+    app = create_app(sample_kit, token=TOKEN, lan=True, base_url="http://192.168.1.20:8765")
+    c = app.test_client()
+    c.get(f"/?token={TOKEN}")
+    r = c.get("/access/poster.pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    page = pypdfium2.PdfDocument(r.data)[0]
+    image = page.render(scale=1.5).to_pil().convert("L")
+    assert [b.text for b in zxingcpp.read_barcodes(np.asarray(image))] == [url]
+
+
+def test_local_mode_explains_how_to_let_phones_in(client):
+    html = client.get("/access").get_data(as_text=True)
+    assert "--lan" in html and '<svg class="qr"' not in html
+
+
+# -- errors and the server ----------------------------------------------------------------
+def test_an_unexpected_error_is_a_friendly_page(client, monkeypatch, caplog):
+    from paperkit.kiosk import views
+
+    def broken(*_a, **_k):
+        raise RuntimeError("database exploded at /secret/path")
+
+    monkeypatch.setattr(views, "list_tasks", broken)
+    r = client.get("/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 500 and "Something went wrong" in html
+    assert "Traceback" not in html and "exploded" not in html and "/secret" not in html
+
+
+def test_unknown_pages_and_methods_are_friendly(client):
+    r = client.get("/no/such/page")
+    assert r.status_code == 404 and "There is nothing here" in r.get_data(as_text=True)
+    r = client.put("/", data={"csrf": csrf_of(client)})
+    assert r.status_code == 405 and "Traceback" not in r.get_data(as_text=True)
+
+
+def test_the_server_binds_localhost_unless_lan(sample_kit):
+    app = create_app(sample_kit)
+    server = make_server(app, port=0)
+    try:
+        assert server.socket.getsockname()[0] == "127.0.0.1"
+        assert app.config["KIOSK_BASE_URL"] == f"http://127.0.0.1:{server.effective_port}"
+        with pytest.raises(InvalidValue, match="not available"):
+            make_server(create_app(sample_kit), port=server.effective_port)
+    finally:
+        server.close()
+    lan = make_server(create_app(sample_kit, lan=True), port=0, lan=True)
+    try:
+        assert lan.socket.getsockname()[0] == "0.0.0.0"
+    finally:
+        lan.close()
+
+
+def test_the_results_page_shows_each_slip_of_a_photo(client, sample_kit):
+    html = upload(client, slip_photo(sample_kit, {"T0007": (Mark("taken"),), "T0010": ()})
+                  ).get_data(as_text=True)
+    rows = dict(re.findall(r'<tr class="outcome-([a-z-]+)">\s*<td data-label="Task"><span '
+                           r'class="tid">(T\d+)', html))
+    assert {task: outcome for outcome, task in rows.items()} == {"T0007": "applied",
+                                                                 "T0010": "unchanged"}
+    assert status_of(sample_kit, "T0007") == "taken" and status_of(sample_kit, "T0010") == "open"
