@@ -578,3 +578,21 @@ def test_ledger_balance_column_is_the_exact_integer_sum(bare_kit, entries):
         totals[row["currency"]] = totals.get(row["currency"], 0) + sign * row["amount"]
         cur = row["currency"]
         assert printed[str(number)][-2:] == [format_amount(totals[cur], cur), cur]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.lists(_words, min_size=1, max_size=12).map(" ".join),
+                          st.sampled_from(["open", "taken", "done", "stuck", "dropped"]),
+                          st.lists(_words, max_size=5).map(" ".join)),
+                min_size=0, max_size=45),
+       st.sampled_from(["letter", "a4"]))
+def test_any_board_tiles_every_card_whole_exactly_once(bare_kit, tasks, paper):
+    rows = [task(i + 1, title, status, timeframe=frame, steward="Sam")
+            for i, (title, status, frame) in enumerate(tasks)]
+    doc = _memory_doc(bare_kit, "board", {"tasks": rows}, paper=paper)
+    check_invariants(doc)
+    r, c = doc.meta["tiles"]
+    tile_ids = [" ".join(t.lines) for p in doc.pages[:r * c] for t in p.items
+                if isinstance(t, Text) and t.font == "mono"]
+    shown = sorted(x["id"] for x in rows if x["status"] != "dropped")
+    assert sorted(tile_ids) == shown  # each card's id once: no card lost or doubled
