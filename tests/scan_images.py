@@ -121,27 +121,35 @@ def compose(slips: list[tuple[Image.Image, np.ndarray]], size: tuple[int, int],
             seed: int = 0, light: bool = True, blur: float = 0.6, noise: float = 3.0
             ) -> np.ndarray:
     """Warp each (slip image, quad) onto a table-coloured background; RGB uint8."""
-    rng = np.random.default_rng(seed)
+    cv2.setRNGSeed(seed)
     w, h = size
+    grain = np.empty((h, w), np.float32)
+    cv2.randn(grain, 0.0, 6.0)
     canvas = np.empty((h, w, 3), np.float32)
     canvas[:] = (120, 100, 80)
-    canvas += rng.normal(0, 6, (h, w, 1)).astype(np.float32)
+    canvas += grain[..., None]
     for img, quad in slips:
         src = np.array(img, dtype=np.float32)
         sh, sw = src.shape[:2]
+        x0, y0 = np.floor(quad.min(axis=0)).astype(int) - 2
+        x1, y1 = np.ceil(quad.max(axis=0)).astype(int) + 2
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
         srcq = np.float32([[0, 0], [sw, 0], [sw, sh], [0, sh]])
-        m = cv2.getPerspectiveTransform(srcq, quad)
-        warped = cv2.warpPerspective(src, m, (w, h), flags=cv2.INTER_AREA)
-        mask = cv2.warpPerspective(np.ones((sh, sw), np.float32), m, (w, h))[..., None]
-        canvas = canvas * (1 - mask) + warped * mask
+        m = cv2.getPerspectiveTransform(srcq, quad - np.float32([x0, y0]))
+        size_ = (x1 - x0, y1 - y0)
+        warped = cv2.warpPerspective(src, m, size_, flags=cv2.INTER_AREA)
+        mask = cv2.warpPerspective(np.ones((sh, sw), np.float32), m, size_)[..., None]
+        part = canvas[y0:y1, x0:x1]
+        canvas[y0:y1, x0:x1] = part * (1 - mask) + warped * mask
     if light:
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        grad = 0.8 + 0.2 * (xx / w) * (1 - 0.3 * yy / h)
-        canvas *= grad[..., None]
+        xx = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+        yy = np.linspace(0, 1, h, dtype=np.float32)[:, None]
+        canvas *= (0.8 + 0.2 * xx * (1 - 0.3 * yy))[..., None]
     if blur:
         canvas = cv2.GaussianBlur(canvas, (0, 0), blur)
     if noise:
-        canvas += rng.normal(0, noise, canvas.shape).astype(np.float32)
+        cv2.randn(grain, 0.0, noise)
+        canvas += grain[..., None]
     return np.clip(canvas, 0, 255).astype(np.uint8)
 
 

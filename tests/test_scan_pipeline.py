@@ -1,0 +1,257 @@
+"""The scan pipeline end to end: photos of marked slips → decisions → the record."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scan_images import Mark, grid_photo, save
+
+from paperkit import codes
+from paperkit.kit import init_kit
+from paperkit.layout import slip as S
+from paperkit.record.db import Source
+from paperkit.record.scans import pending_reviews
+from paperkit.record.tasks import get_task
+from paperkit.scan import scan_photos
+from paperkit.scan import pipeline as pipeline_mod
+
+STATUSES = list(S.BOXES)
+
+
+def _kit(tmp_path, n: int, status: str = "open"):
+    kit = init_kit(tmp_path / "kit", name="Scan test")
+    rec = kit.open_record()
+    with rec.write(Source("cli", "test setup")) as w:
+        for i in range(1, n + 1):
+            w.insert("tasks", {"id": f"T{i:04d}", "title": f"task {i}", "status": status})
+    return kit, rec
+
+
+def _code(kit, task: str, rev: int = 1) -> str:
+    return codes.build(kit.key, kit.id, task, rev).text
+
+
+def _events(rec) -> int:
+    return rec.query_one("SELECT count(*) FROM events")[0]
+
+
+def _photo(tmp_path, name, slips, size=(2000, 1500), cols=3, s=2.6, seed=0, quality=88):
+    path = tmp_path / name
+    save(grid_photo(slips, size=size, cols=cols, s=s, seed=seed), path, quality)
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_round_trip(tmp_path_factory):
+    """20 marked slips in one 12 MP photo, scanned once into a fresh kit."""
+    tmp = tmp_path_factory.mktemp("rt")
+    kit, rec = _kit(tmp, 20)
+    kinds, inks = ("tick", "cross", "fill"), ("black", "blue", "pencil")
+    truth, slips = {}, []
+    for i in range(20):
+        task = f"T{i + 1:04d}"
+        box = STATUSES[i % 4]
+        truth[task] = box
+        slips.append((_code(kit, task), (Mark(box, kinds[i % 3], inks[(i // 3) % 3]),)))
+    path = tmp / "meeting.jpg"
+    save(grid_photo(slips, size=(4000, 3000), cols=5, seed=3), path, 85)
+    results = scan_photos(kit, rec, [path])
+    return kit, rec, truth, path, results
+
+
+def test_round_trip_20_slips_12mp_applies_every_status(big_round_trip):
+    kit, rec, truth, path, results = big_round_trip
+    (res,) = results
+    assert res.errors == ()
+    assert sorted(s.task for s in res.slips) == sorted(truth)
+    for s in res.slips:
+        assert s.outcome == "applied", s
+        assert s.status == truth[s.task]
+        assert get_task(rec, s.task).status == truth[s.task]
+        assert get_task(rec, s.task).rev == 2
+    events = rec.query("SELECT DISTINCT source_kind, source FROM events WHERE tbl = 'tasks'"
+                       " AND action = 'update'")
+    assert [(e["source_kind"], e["source"]) for e in events] == [("scan", res.sha256)]
+
+
+def test_round_trip_keeps_crops_and_photo_without_metadata(big_round_trip):
+    kit, rec, truth, path, results = big_round_trip
+    (res,) = results
+    crops = rec.query("SELECT task, kind, path FROM task_crops ORDER BY task, kind")
+    assert len(crops) == 40
+    assert {c["kind"] for c in crops} == {"note", "steward"}
+    from PIL import Image
+
+    for c in crops[:4]:
+        im = Image.open(kit.path / c["path"])
+        assert im.format == "PNG" and im.mode == "L"
+        assert not im.info.get("exif") and not im.text
+    stored = kit.path / res.stored
+    assert stored.exists() and stored.read_bytes()[:2] == b"\xff\xd8"
+    assert b"Exif" not in stored.read_bytes()[:4096]
+
+
+def test_rescanning_the_same_photo_changes_nothing(big_round_trip):
+    kit, rec, truth, path, results = big_round_trip
+    before = _events(rec)
+    (again,) = scan_photos(kit, rec, [path])
+    assert again.already_scanned and again.slips == () and again.ok
+    assert _events(rec) == before
+
+
+def test_harness_photo_never_applies_a_wrong_status(tmp_path):
+    synth = pytest.importorskip("paperkit.synth")
+    kit, rec = _kit(tmp_path, 0)
+    rng = np.random.default_rng(7)
+    synth.sample_tasks(rec, 12, rng)
+    pdf, manifest = synth.slip_sheet(kit, rec)
+    pages = synth.render_pages(pdf, 200)
+    entries = [(i, e) for i, p in enumerate(manifest["pages"]) for e in p["slips"]][:8]
+    crops = [synth.mark_slip(pages[i], e, 200, synth.random_spec(rng), rng) for i, e in entries]
+    jpeg, truth = synth.compose_photo(crops, rng, megapixels=8)
+    path = tmp_path / "harness.jpg"
+    path.write_bytes(jpeg)
+    (res,) = scan_photos(kit, rec, [path])
+    accept = {p.truth.task: p.truth.accept for p in truth.slips}
+    assert res.slips, "no slip read at all"
+    for s in res.slips:
+        if s.outcome == "applied":
+            assert s.status in accept[s.task], s
+
+
+def test_blank_slip_changes_nothing_and_double_mark_goes_to_review(tmp_path):
+    kit, rec = _kit(tmp_path, 3)
+    path = _photo(tmp_path, "p.jpg", [
+        (_code(kit, "T0001"), ()),
+        (_code(kit, "T0002"), (Mark("taken"), Mark("done", "cross"))),
+        (_code(kit, "T0003"), (Mark("stuck", "tick", "pencil"),)),
+    ])
+    (res,) = scan_photos(kit, rec, [path])
+    by = {s.task: s for s in res.slips}
+    assert by["T0001"].outcome == "unchanged" and by["T0001"].status is None
+    assert by["T0002"].outcome == "review"
+    assert by["T0003"].outcome == "applied" and by["T0003"].status == "stuck"
+    assert get_task(rec, "T0001").status == "open" and get_task(rec, "T0001").rev == 1
+    assert get_task(rec, "T0002").status == "open"
+    assert [r.task for r in pending_reviews(rec)] == ["T0002"]
+    assert not res.ok
+
+
+def test_stray_dot_is_not_a_mark(tmp_path):
+    kit, rec = _kit(tmp_path, 1)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done", "dot"),))],
+                  size=(1200, 900), cols=1)
+    (res,) = scan_photos(kit, rec, [path])
+    assert [(s.outcome, s.status) for s in res.slips] == [("unchanged", None)]
+
+
+def test_stale_slip_goes_to_review_and_never_overwrites(tmp_path):
+    kit, rec = _kit(tmp_path, 1)
+    old = _code(kit, "T0001", 1)
+    with rec.write(Source("cli", "test")) as w:  # changed after the slip was printed
+        w.update("tasks", "T0001", {"status": "stuck"})
+    path = _photo(tmp_path, "p.jpg", [(old, (Mark("done"),))], size=(1200, 900), cols=1)
+    (res,) = scan_photos(kit, rec, [path])
+    (s,) = res.slips
+    assert (s.outcome, s.status, s.rev) == ("stale", "done", 1)
+    assert get_task(rec, "T0001").status == "stuck"
+    (item,) = pending_reviews(rec)
+    assert item.task == "T0001" and item.suggested == "done" and item.crop
+    assert (kit.path / item.crop).exists()
+
+
+def test_forged_and_other_kit_codes_are_reported_and_change_nothing(tmp_path):
+    kit, rec = _kit(tmp_path, 2)
+    good = codes.parse(_code(kit, "T0001"))
+    forged = f"PK1:{kit.id}:T0001:1:{'A' * 8 if good.tag != 'A' * 8 else 'B' * 8}"
+    other = init_kit(tmp_path / "other")
+    foreign = codes.build(other.key, other.id, "T0002", 1).text
+    assert other.id != kit.id
+    path = _photo(tmp_path, "p.jpg", [(forged, (Mark("done"),)), (foreign, (Mark("done"),))],
+                  size=(1600, 900), cols=2)
+    before = _events(rec)
+    (res,) = scan_photos(kit, rec, [path])
+    outcomes = sorted((s.outcome, s.task) for s in res.slips)
+    assert outcomes == [("bad-code", "T0001"), ("other-kit", "T0002")]
+    assert get_task(rec, "T0001").status == "open" and get_task(rec, "T0002").status == "open"
+    changed = rec.query("SELECT DISTINCT tbl FROM events WHERE id > ?", (before,))
+    assert {r["tbl"] for r in changed} == {"scans"}
+    assert res.as_json()["slips"][0].keys() >= {"task", "rev", "read", "status", "outcome",
+                                                "confidence"}
+
+
+def test_unknown_task_is_reported(tmp_path):
+    kit, rec = _kit(tmp_path, 1)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0099"), (Mark("done"),))],
+                  size=(1200, 900), cols=1)
+    (res,) = scan_photos(kit, rec, [path])
+    assert [s.outcome for s in res.slips] == ["unknown-task"]
+
+
+def test_two_photos_of_one_slip_that_disagree_go_to_review(tmp_path):
+    kit, rec = _kit(tmp_path, 1)
+    code = _code(kit, "T0001")
+    first = _photo(tmp_path, "a.jpg", [(code, (Mark("done"),))], size=(1200, 900), cols=1)
+    second = _photo(tmp_path, "b.jpg", [(code, (Mark("stuck"),))], size=(1200, 900), cols=1,
+                    seed=5)
+    a, b = scan_photos(kit, rec, [first, second])
+    assert [(s.outcome, s.status) for s in a.slips] == [("applied", "done")]
+    assert [(s.outcome, s.status) for s in b.slips] == [("review", "stuck")]
+    assert "another photo" in b.slips[0].reason
+    assert get_task(rec, "T0001").status == "done"
+
+
+def test_upside_down_photo(tmp_path):
+    kit, rec = _kit(tmp_path, 4)
+    slips = [(_code(kit, f"T000{i}"), (Mark(STATUSES[i - 1]),)) for i in range(1, 5)]
+    arr = grid_photo(slips, size=(2000, 1500), cols=2, s=2.6, seed=2)
+    path = tmp_path / "flipped.jpg"
+    save(np.ascontiguousarray(arr[::-1, ::-1]), path)
+    (res,) = scan_photos(kit, rec, [path])
+    assert sorted((s.task, s.outcome, s.status) for s in res.slips) == [
+        (f"T000{i}", "applied", STATUSES[i - 1]) for i in range(1, 5)]
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    kit, rec = _kit(tmp_path, 2)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),)),
+                                      (_code(kit, "T0002"), (Mark("done"), Mark("taken")))],
+                  size=(1600, 900), cols=2)
+    before = _events(rec)
+    files_before = sorted(p for p in kit.photos_dir.rglob("*"))
+    (res,) = scan_photos(kit, rec, [path], dry_run=True)
+    assert res.dry_run and sorted((s.outcome for s in res.slips)) == ["applied", "review"]
+    assert _events(rec) == before
+    assert sorted(p for p in kit.photos_dir.rglob("*")) == files_before
+    assert get_task(rec, "T0001").status == "open"
+    (again,) = scan_photos(kit, rec, [path])  # a dry run does not mark the photo as scanned
+    assert not again.already_scanned and get_task(rec, "T0001").status == "done"
+
+
+def test_crash_mid_photo_leaves_the_record_intact_and_a_rerun_finishes(tmp_path, monkeypatch):
+    kit, rec = _kit(tmp_path, 2)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),)),
+                                      (_code(kit, "T0002"), (Mark("taken"),))],
+                  size=(1600, 900), cols=2)
+    before = _events(rec)
+    calls = []
+
+    def boom(w, task, status):
+        calls.append(task)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # killed after the first task was written
+        return w.update("tasks", task, {"status": status})
+
+    monkeypatch.setattr(pipeline_mod, "set_status", boom)
+    with pytest.raises(KeyboardInterrupt):
+        scan_photos(kit, rec, [path])
+    assert _events(rec) == before
+    assert rec.query_one("SELECT count(*) FROM scans")[0] == 0
+    monkeypatch.undo()
+    (res,) = scan_photos(kit, rec, [path])
+    assert [s.outcome for s in res.slips] == ["applied", "applied"]
+    assert get_task(rec, "T0001").status == "done" and get_task(rec, "T0002").status == "taken"
+    stored = json.loads(rec.query_one("SELECT result FROM scans")["result"])
+    assert stored["sha256"] == res.sha256
