@@ -1,0 +1,105 @@
+"""The kiosk in a real browser: chromium (headless) against waitress on 127.0.0.1.
+
+Opens the access link, uploads a photo of a marked slip through the form, and checks that the
+board moved the task. Screenshots land in the test's tmp_path. Skipped without
+/usr/bin/chromium or playwright.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from scan_images import Mark, grid_photo
+
+from paperkit import codes
+from paperkit.kiosk import create_app, make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is not installed (pip install -e '.[test]')")
+
+pytestmark = pytest.mark.browser
+TOKEN = "browser-test-token-0123456789"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def kiosk(sample_kit):
+    """The kiosk served by waitress on a free port of 127.0.0.1, in a thread."""
+    app = create_app(sample_kit, token=TOKEN)
+    server = make_server(app, port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield app.config["KIOSK_BASE_URL"]
+    server.close()
+    server.task_dispatcher.shutdown(timeout=5)
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def test_upload_through_the_form_moves_the_task_on_the_board(kiosk, browser, sample_kit,
+                                                             tmp_path):
+    code = codes.build(sample_kit.key, sample_kit.id, "T0002", 1).text
+    photo = tmp_path / "meeting.jpg"
+    Image.fromarray(grid_photo([(code, (Mark("done"),))], size=(900, 620), cols=1, s=3.0)
+                    ).save(photo, quality=88)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    page.goto(f"{kiosk}/?token={TOKEN}")
+    assert page.locator("#col-open #task-T0002").count() == 1
+    page.wait_for_function("!location.search.includes('token=')")  # our JS ran under the CSP
+    page.screenshot(path=str(tmp_path / "board-before.png"), full_page=True)
+
+    page.click("nav >> text=Upload")
+    page.set_input_files("#photos", str(photo))
+    assert "meeting.jpg" in page.inner_text(".drop .big")
+    page.click("form.upload button[type=submit]")
+    page.wait_for_selector("h1:has-text('What the photos said')")
+    result = page.inner_text("table.slips")
+    assert "T0002" in result and "Updated" in result
+    page.screenshot(path=str(tmp_path / "scanned.png"), full_page=True)
+
+    page.click("nav >> text=Board")
+    assert page.locator("#col-done #task-T0002").count() == 1
+    assert page.locator("#col-open #task-T0002").count() == 0
+    page.screenshot(path=str(tmp_path / "board-after.png"), full_page=True)
+    for name in ("board-before.png", "scanned.png", "board-after.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
+    assert problems == []
+    context.close()
+
+
+def test_the_board_fits_a_phone_and_a_stranger_is_turned_away(kiosk, browser, tmp_path):
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    page.goto(f"{kiosk}/?token={TOKEN}")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the board scrolls sideways on a phone"
+    page.screenshot(path=str(tmp_path / "board-phone.png"))
+    phone.close()
+
+    stranger = browser.new_context()
+    page = stranger.new_page()
+    response = page.goto(f"{kiosk}/")
+    assert response.status == 401
+    assert "access link" in page.inner_text("main")
+    stranger.close()
