@@ -194,10 +194,23 @@ def _fast_array(text: str, version: int | None, error: str, mask: int | None):
 def rects(m: Matrix) -> list[tuple[int, int, int, int]]:
     """Dark areas as (x, y, width, height) in modules: horizontal runs, stacked where the
     same run repeats on the following rows."""
+    return _stack(np.asarray(m.rows, dtype=np.int8))
+
+
+def _stack(dark: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """``rects`` of a 0/1 array: the runs are found with numpy, then stacked."""
+    rows, cols = dark.shape
+    padded = np.zeros((rows, cols + 2), dtype=np.int8)
+    padded[:, 1:-1] = dark
+    edges = np.diff(padded, axis=1)
+    sy, sx = np.nonzero(edges == 1)
+    _, ex = np.nonzero(edges == -1)  # row-major, so the i-th end closes the i-th start
+    per_row: list[set[tuple[int, int]]] = [set() for _ in range(rows)]
+    for y, x0, x1 in zip(sy.tolist(), sx.tolist(), ex.tolist(), strict=True):
+        per_row[y].add((x0, x1 - x0))
     open_runs: dict[tuple[int, int], list[int]] = {}  # (x, w) -> [y, h]
     out: list[tuple[int, int, int, int]] = []
-    for y, row in enumerate(m.rows):
-        runs = _row_runs(row)
+    for y, runs in enumerate(per_row):
         for key in list(open_runs):
             if key not in runs:
                 ry, rh = open_runs.pop(key)
@@ -212,23 +225,13 @@ def rects(m: Matrix) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _row_runs(row: tuple[bool, ...]) -> set[tuple[int, int]]:
-    runs, x, n = set(), 0, len(row)
-    while x < n:
-        if row[x]:
-            start = x
-            while x < n and row[x]:
-                x += 1
-            runs.add((start, x - start))
-        else:
-            x += 1
-    return runs
-
-
 @functools.lru_cache(maxsize=64)
 def cached_rects(text: str, error: str = "Q", version: int | None = None
                  ) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
     """(size, rects) for a code text; cached for products that repeat a code."""
+    fast = _fast_array(text, version, error, MASK)
+    if fast is not None:
+        return len(fast), tuple(_stack(fast))
     m = matrix(text, version=version, error=error)
     return m.size, tuple(rects(m))
 
