@@ -379,6 +379,8 @@ def test_contacts_show_the_crew_and_hide_private_ones(client, sample_kit):
         assert f'id="contact-{c.id}"' in html
     for c in private:
         assert f'id="contact-{c.id}"' not in html and c.phone not in html
+    for c in private + shown:  # notes are for private sheets only, as on paper
+        assert not c.notes or c.notes not in html, c.id
     assert f"{len(private)} private contacts are not shown" in html
 
 
@@ -407,6 +409,19 @@ def test_the_poster_holds_the_link_in_a_readable_qr_code(sample_kit):
     page = pypdfium2.PdfDocument(r.data)[0]
     image = page.render(scale=1.5).to_pil().convert("L")
     assert [b.text for b in zxingcpp.read_barcodes(np.asarray(image))] == [url]
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_the_poster_fits_its_page_without_overlaps(paper):
+    url = f"http://192.168.100.200:65535/?token={TOKEN * 2}"
+    page = build_poster("A group with a rather long name, for testing", url, paper).pages[0]
+    w, h = page.size
+    rects = [i.rect for i in page.items]
+    assert all(0 <= r.x0 < r.x1 <= w and 0 <= r.y0 < r.y1 <= h for r in rects)
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            overlap = a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+            assert not overlap or a.contains(b) or b.contains(a), (a, b)
 
 
 def test_local_mode_explains_how_to_let_phones_in(client):

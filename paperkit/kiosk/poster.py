@@ -9,38 +9,48 @@ from __future__ import annotations
 from ..layout.model import GREY, Box, Document, Page, QRCode, Rect
 from ..layout.stock import PAGE_SIZES
 from ..layout.text import fit, line
+from ..render import qr
 from ..render.pdf import render_pdf
 
 MARGIN = 54.0  # points
-QR_SHARE = 0.62  # of the page's width inside the margins
+QR_SHARE = 0.7  # of the page's width inside the margins
+GAP = 28.0  # between the code's frame, the instructions, the link and the footer
+HOW_H = 48.0  # the instructions' box (two lines at 18 pt)
+URL_H = 30.0  # the link's box
+QUIET_MODULES = 5  # white around the code, inside its frame (the standard asks for 4)
 
 
 def build_poster(group: str, url: str, paper: str = "letter") -> Document:
-    """One page: the title, the group, the QR code of ``url``, the link in letters, and what
-    to do with the poster afterwards. Lengths in points."""
+    """One page: the title, the group, the QR code of ``url`` in a frame, what to do, the link
+    in letters, and what to do with the poster afterwards. Lengths in points."""
     width, height = PAGE_SIZES.get(paper, PAGE_SIZES["letter"])
     x0, x1 = MARGIN, width - MARGIN
-    inner = x1 - x0
-    items = [
+    items: list = [
         fit("Meeting kiosk", Rect(x0, MARGIN, x1, MARGIN + 46), "sans-bold", 36, 18,
             align="center"),
         line(group, Rect(x0, MARGIN + 52, x1, MARGIN + 76), "sans", 18, 9, align="center"),
     ]
-    side = inner * QR_SHARE
-    top = MARGIN + 100
-    qr_rect = Rect((width - side) / 2, top, (width + side) / 2, top + side)
-    items.append(Box(qr_rect.inset(-18), stroke=0.75, color=GREY, radius=8))
+    footer = fit("Anyone who scans this code can use the kiosk until it is stopped. Take the "
+                 "poster down after the meeting and destroy it; the next kiosk gets a new "
+                 "code.", Rect(x0, height - MARGIN - 44, x1, height - MARGIN), "sans", 12, 8,
+                 align="center", color=GREY, shrink_floor=12)
+    # The code is as large as the page allows below the title and above the texts.
+    frame_top = MARGIN + 96
+    room = footer.rect.y0 - frame_top - (GAP + HOW_H + GAP / 2 + URL_H + GAP)
+    modules = qr.matrix(url, error="M").size
+    side = min((x1 - x0) * QR_SHARE, room / (1 + 2 * QUIET_MODULES / modules))
+    quiet = QUIET_MODULES * side / modules
+    qr_rect = Rect((width - side) / 2, frame_top + quiet, (width + side) / 2,
+                   frame_top + quiet + side)
+    items.append(Box(qr_rect.inset(-quiet), stroke=0.75, color=GREY, radius=8))
     items.append(QRCode(qr_rect, url, error="M"))
-    y = qr_rect.y1 + 36
-    items.append(fit("Scan with your phone's camera while on the meeting's Wi-Fi, then upload "
-                     "photos of the completed slips.", Rect(x0, y, x1, y + 52), "sans", 16, 10,
-                     align="center"))
-    y += 62
-    items.append(fit(url, Rect(x0, y, x1, y + 30), "mono", 11, 6, align="center"))
-    items.append(fit("Anyone who scans this code can use the kiosk until it is stopped. Take "
-                     "the poster down after the meeting and destroy it; the next kiosk gets a "
-                     "new code.", Rect(x0, height - MARGIN - 40, x1, height - MARGIN),
-                     "sans", 10, 7, align="center", color=GREY))
+    y = qr_rect.y1 + quiet + GAP
+    items.append(fit("Scan the code with your phone's camera while on the meeting's Wi-Fi, "
+                     "then upload photos of the completed slips.", Rect(x0, y, x1, y + HOW_H),
+                     "sans", 18, 11, align="center", shrink_floor=18))
+    y += HOW_H + GAP / 2
+    items.append(fit(url, Rect(x0, y, x1, y + URL_H), "mono", 12, 6, align="center"))
+    items.append(footer)
     return Document(product="kiosk-poster", title=f"{group}: kiosk access",
                     pages=(Page((width, height), tuple(items)),))
 

@@ -31,6 +31,7 @@ from ..commands.printcmd import EXAMPLES
 from ..errors import InvalidValue, NotFound
 from ..printing import print_product
 from ..products import PRODUCTS, PrintOptions
+from ..products.contacts import VISIBLE
 from ..record import Record, Source
 from ..record import scans as record_scans
 from ..record.contacts import list_contacts
@@ -49,8 +50,9 @@ bp = Blueprint("kiosk", __name__)
 
 #: The board's columns, in order; dropped tasks are listed under them.
 BOARD_COLUMNS = ("open", "taken", "done", "stuck")
-#: Contacts whose audience is in here are shown; private ones never are.
-SHOWN_AUDIENCES = ("public", "crew")
+#: The kiosk shows contacts as a crew contact sheet does: public and crew contacts, and the
+#: fields the crew may see (no notes). Private contacts are never shown.
+SHOWN_AUDIENCES = VISIBLE["crew"]
 #: Audiences the print centre offers (private sheets are printed from the laptop's CLI).
 PRINT_AUDIENCES = ("public", "crew")
 #: File name endings kept for uploads; anything else is saved without one and the scan
