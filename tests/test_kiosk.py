@@ -424,9 +424,13 @@ def test_the_poster_fits_its_page_without_overlaps(paper):
             assert not overlap or a.contains(b) or b.contains(a), (a, b)
 
 
-def test_local_mode_explains_how_to_let_phones_in(client):
+def test_local_mode_explains_how_to_let_phones_in(client, sample_kit):
     html = client.get("/access").get_data(as_text=True)
     assert "--lan" in html and '<svg class="qr"' not in html
+    app = create_app(sample_kit, token=TOKEN, lan=True, base_url="http://127.0.0.1:8765")
+    c = app.test_client()
+    html = c.get(f"/access?token={TOKEN}").get_data(as_text=True)
+    assert "no address on a local network" in html and '<svg class="qr"' not in html
 
 
 # -- errors and the server ----------------------------------------------------------------

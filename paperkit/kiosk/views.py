@@ -287,9 +287,10 @@ def _base_url() -> str:
 @bp.get("/access")
 def access():
     url = access_url(_base_url(), state().token)
-    local = bool(re.match(r"^https?://(127\.|localhost|\[::1\])", url))
+    loopback = bool(re.match(r"^https?://(127\.|localhost|\[::1\])", url))
     return render_template("access.html", url=url, qr=qr_svg(url, "QR code of the kiosk's "
-                                                                  "access link"), local=local)
+                                                                  "access link"),
+                           local=not state().lan, no_address=state().lan and loopback)
 
 
 @bp.get("/access/poster.pdf")
