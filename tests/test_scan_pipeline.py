@@ -14,8 +14,8 @@ from paperkit.layout import slip as S
 from paperkit.record.db import Source
 from paperkit.record.scans import pending_reviews
 from paperkit.record.tasks import get_task
-from paperkit.scan import scan_photos
 from paperkit.scan import pipeline as pipeline_mod
+from paperkit.scan import scan_photos
 
 STATUSES = list(S.BOXES)
 
@@ -222,7 +222,7 @@ def test_dry_run_writes_nothing(tmp_path):
     before = _events(rec)
     files_before = sorted(p for p in kit.photos_dir.rglob("*"))
     (res,) = scan_photos(kit, rec, [path], dry_run=True)
-    assert res.dry_run and sorted((s.outcome for s in res.slips)) == ["applied", "review"]
+    assert res.dry_run and sorted(s.outcome for s in res.slips) == ["applied", "review"]
     assert _events(rec) == before
     assert sorted(p for p in kit.photos_dir.rglob("*")) == files_before
     assert get_task(rec, "T0001").status == "open"

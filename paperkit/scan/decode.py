@@ -140,28 +140,37 @@ def backend(name: str) -> Backend:
 
 # -- orientation of an unordered quad (zbar) ---------------------------------------------
 
-_FINDERS = ((3.5, 3.5), (25.5, 3.5), (3.5, 25.5))
-_RINGS = ((1.5, 3.5), (27.5, 3.5), (1.5, 25.5))
+def _finder_pattern() -> np.ndarray:
+    f = np.zeros((7, 7), np.float32)
+    f[0, :] = f[6, :] = f[:, 0] = f[:, 6] = 1.0
+    f[2:5, 2:5] = 1.0
+    return f
+
+
+#: Darkness of the finder pattern (1 dark, 0 light), 7 × 7 modules.
+_FINDER = _finder_pattern()
 
 
 def orient_quad(gray: np.ndarray, quad: np.ndarray, modules: int = 29) -> np.ndarray | None:
-    """Order a QR symbol's 4 corners as top-left, top-right, bottom-right, bottom-left by
-    finding its three finder patterns (dark centre, light ring). None if no order fits."""
+    """Order a QR symbol's 4 corners as top-left, top-right, bottom-right, bottom-left:
+    of the four ways round, the one whose three finder corners look most like finder
+    patterns. None if none does."""
     q = quad.astype(np.float32)
     c = q.mean(axis=0)
     ang = np.arctan2(q[:, 1] - c[1], q[:, 0] - c[0])
     q = q[np.argsort(ang)]  # clockwise on screen (y down)
-    src = np.float32([[0, 0], [modules, 0], [modules, modules], [0, modules]])
-    best, best_score = None, 0.0
-    h, w = gray.shape
-    for k in range(4):
-        cand = np.roll(q, -k, axis=0)
+    k = 4
+    n = modules * k
+    src = np.float32([[0, 0], [n, 0], [n, n], [0, n]])
+    best, best_score = None, 0.3
+    for r in range(4):
+        cand = np.roll(q, -r, axis=0)
         m = cv2.getPerspectiveTransform(src, cand)
-        pts = cv2.perspectiveTransform(np.float32(_FINDERS + _RINGS)[None], m)[0]
-        xs = np.clip(pts[:, 0].round().astype(int), 0, w - 1)
-        ys = np.clip(pts[:, 1].round().astype(int), 0, h - 1)
-        v = gray[ys, xs].astype(np.float32)
-        score = float(np.min(v[3:]) - np.max(v[:3]))  # every ring lighter than every centre
+        img = cv2.warpPerspective(gray, m, (n, n), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP)
+        mods = cv2.resize(img, (modules, modules), interpolation=cv2.INTER_AREA)
+        dark = 255.0 - mods.astype(np.float32)
+        score = min(float(np.corrcoef(dark[y:y + 7, x:x + 7].ravel(), _FINDER.ravel())[0, 1])
+                    for x, y in ((0, 0), (modules - 7, 0), (0, modules - 7)))
         if score > best_score:
             best, best_score = cand, score
     return best

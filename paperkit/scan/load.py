@@ -96,7 +96,8 @@ def load_photo(path: str | Path) -> Photo:
         return Photo(path, sha, "pdf", _pdf_frames(path, raw), raw)
     _register_heif()
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # our own limit (below Pillow's warning level) is checked right after open
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             im = Image.open(io.BytesIO(raw))
             w, h = im.size
@@ -107,7 +108,7 @@ def load_photo(path: str | Path) -> Photo:
             if fmt == "jpeg":
                 im.draft("L", im.size)  # decode luma only, at full size
             im.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        except Image.DecompressionBombError:
             raise PhotoTooLarge(f"{path.name} is too large to decode safely "
                                 f"(over {MAX_PIXELS / 1e6:.0f} MP)") from None
         except PhotoError:

@@ -1,0 +1,182 @@
+"""Photo inputs: EXIF rotation, HEIC, PDF, decompression bombs, metadata, the zbar decoder."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from scan_images import Mark, grid_photo, save
+
+from paperkit import codes
+from paperkit.errors import DependencyMissing, PhotoError, PhotoTooLarge
+from paperkit.kit import init_kit
+from paperkit.record.db import Source
+from paperkit.record.tasks import get_task
+from paperkit.scan import decode, scan_photos, zbar_available
+from paperkit.scan.load import load_photo, stored_image, strip_jpeg
+
+
+@pytest.fixture
+def kit_rec(tmp_path):
+    kit = init_kit(tmp_path / "kit")
+    rec = kit.open_record()
+    with rec.write(Source("cli", "setup")) as w:
+        for i in (1, 2):
+            w.insert("tasks", {"id": f"T000{i}", "title": f"task {i}"})
+    return kit, rec
+
+
+def _slips(kit):
+    return [(codes.build(kit.key, kit.id, "T0001", 1).text, (Mark("done"),)),
+            (codes.build(kit.key, kit.id, "T0002", 1).text, (Mark("stuck", "cross", "blue"),))]
+
+
+def _assert_applied(rec, res):
+    assert sorted((s.task, s.outcome, s.status) for s in res.slips) == [
+        ("T0001", "applied", "done"), ("T0002", "applied", "stuck")]
+    assert get_task(rec, "T0001").status == "done"
+
+
+def _gps_exif(orientation: int = 1) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (40.0, 42.0, 51.0), 3: "W", 4: (74.0, 0.0, 21.0)}
+    return exif.tobytes()
+
+
+def test_exif_rotated_photo_is_turned_upright_and_read(tmp_path, kit_rec):
+    kit, rec = kit_rec
+    upright = grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6, seed=1)
+    stored = np.ascontiguousarray(np.rot90(upright, 1))  # pixels stored turned a quarter
+    path = tmp_path / "sideways.jpg"
+    save(stored, path, exif=_gps_exif(orientation=6))  # 6: the viewer turns it back
+    photo = load_photo(path)
+    assert photo.orientation == 6
+    assert photo.frames[0].gray.shape == upright.shape[:2]
+    (res,) = scan_photos(kit, rec, [path])
+    _assert_applied(rec, res)
+
+
+def test_stored_photo_has_no_exif_or_gps(tmp_path, kit_rec):
+    kit, rec = kit_rec
+    path = tmp_path / "gps.jpg"
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6), path, exif=_gps_exif())
+    assert b"Exif" in path.read_bytes()[:200]
+    (res,) = scan_photos(kit, rec, [path])
+    kept = (kit.path / res.stored).read_bytes()
+    assert b"Exif" not in kept and b"PhoneMaker" not in kept
+    im = Image.open(io.BytesIO(kept))
+    assert not im.getexif() and im.size == (1600, 1000)
+    im.load()  # still a valid JPEG
+
+
+def test_strip_jpeg_keeps_pixels_exactly(tmp_path):
+    arr = (np.arange(64 * 48 * 3) % 251).astype(np.uint8).reshape(48, 64, 3)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "JPEG", quality=80, exif=_gps_exif(), comment=b"secret")
+    raw = buf.getvalue()
+    clean = strip_jpeg(raw)
+    assert b"secret" not in clean and b"Exif" not in clean
+    a = np.asarray(Image.open(io.BytesIO(raw)))
+    b = np.asarray(Image.open(io.BytesIO(clean)))
+    assert np.array_equal(a, b)
+
+
+def test_heic_input(tmp_path, kit_rec):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    kit, rec = kit_rec
+    rgb = grid_photo(_slips(kit), size=(1200, 800), cols=2, s=2.0, seed=2)
+    heif = pillow_heif.from_bytes(mode="RGB", size=(rgb.shape[1], rgb.shape[0]),
+                                  data=rgb.tobytes())
+    path = tmp_path / "photo.heic"
+    heif.save(path, quality=85, enc_params={"preset": "ultrafast"})
+    photo = load_photo(path)
+    assert photo.kind == "heic"
+    (res,) = scan_photos(kit, rec, [path])
+    _assert_applied(rec, res)
+    kept, ext = stored_image(photo)
+    assert ext == ".jpg" and b"Exif" not in kept
+
+
+def test_pdf_input(tmp_path, kit_rec):
+    kit, rec = kit_rec
+    rgb = grid_photo(_slips(kit), size=(1700, 1100), cols=2, s=2.6, seed=4)
+    path = tmp_path / "scan.pdf"
+    Image.fromarray(rgb).save(path, "PDF", resolution=150)
+    photo = load_photo(path)
+    assert photo.kind == "pdf" and len(photo.frames) == 1
+    (res,) = scan_photos(kit, rec, [path])
+    _assert_applied(rec, res)
+    assert (kit.path / res.stored).suffix == ".png"
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+def test_decompression_bomb_is_refused(tmp_path, kit_rec):
+    kit, rec = kit_rec
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header_only(10000, 10000))  # 100 MP claimed in 100 bytes
+    with pytest.raises(PhotoTooLarge, match="100 MP"):
+        load_photo(path)
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(_png_header_only(20000, 20000))  # past Pillow's own guard too
+    with pytest.raises(PhotoTooLarge, match="too large"):
+        load_photo(huge)
+    (res,) = scan_photos(kit, rec, [path])
+    assert res.errors and "MP" in res.errors[0] and not res.ok
+    assert rec.query_one("SELECT count(*) FROM scans")[0] == 0
+
+
+def test_unreadable_file_is_reported_not_raised(tmp_path, kit_rec):
+    kit, rec = kit_rec
+    bad = tmp_path / "notes.jpg"
+    bad.write_bytes(b"this is not a photo")
+    with pytest.raises(PhotoError):
+        load_photo(bad)
+    good = tmp_path / "good.jpg"
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6), good)
+    bad_res, good_res = scan_photos(kit, rec, [bad, good])
+    assert bad_res.errors and not bad_res.slips
+    _assert_applied(rec, good_res)
+
+
+def test_photo_without_codes_is_an_error(tmp_path, kit_rec):
+    kit, rec = kit_rec
+    path = tmp_path / "table.jpg"
+    save(np.full((600, 800, 3), 128, np.uint8), path)
+    (res,) = scan_photos(kit, rec, [path])
+    assert res.errors and "no slip code" in res.errors[0]
+
+
+def test_zbar_decoder(tmp_path, kit_rec):
+    if not zbar_available():
+        pytest.skip("libzbar0 is not installed (apt-get install libzbar0); zbar decoder untested")
+    kit, rec = kit_rec
+    path = tmp_path / "p.jpg"
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6, seed=6, jitter=25), path)
+    (res,) = scan_photos(kit, rec, [path], decoder="zbar")
+    _assert_applied(rec, res)
+
+
+def test_zbar_missing_is_a_clear_error(monkeypatch):
+    def absent():
+        raise DependencyMissing("the zbar decoder needs the libzbar0 system library",
+                                "install it")
+
+    monkeypatch.setattr(decode, "_zbar_module", absent)
+    with pytest.raises(DependencyMissing, match="libzbar0"):
+        decode.backend("zbar")
+    assert not decode.zbar_available()

@@ -1,0 +1,145 @@
+"""The review queue and the scan/review commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scan_images import Mark, grid_photo, save
+
+from paperkit import codes
+from paperkit.cli import main
+from paperkit.errors import InvalidValue, NotFound
+from paperkit.kit import init_kit
+from paperkit.record.db import Source
+from paperkit.record.models import Task
+from paperkit.record.tasks import get_task
+from paperkit.scan import review, scan_photos
+from paperkit.scan.decide import decide
+from paperkit.scan.marks import BoxRead
+
+
+@pytest.fixture
+def queued(tmp_path):
+    """A kit where T0001 was applied, T0002 double-marked and T0003 stale."""
+    kit = init_kit(tmp_path / "kit")
+    rec = kit.open_record()
+    with rec.write(Source("cli", "setup")) as w:
+        for i in (1, 2, 3):
+            w.insert("tasks", {"id": f"T000{i}", "title": f"task {i}"})
+    slips = [(codes.build(kit.key, kit.id, f"T000{i}", 1).text, marks) for i, marks in
+             ((1, (Mark("done"),)), (2, (Mark("done"), Mark("stuck"))), (3, (Mark("taken"),)))]
+    with rec.write(Source("cli", "edit")) as w:
+        w.update("tasks", "T0003", {"title": "renamed after printing", "status": "stuck"})
+    path = tmp_path / "meeting.jpg"
+    save(grid_photo(slips, size=(2000, 1000), cols=3, s=2.4, seed=8), path)
+    return kit, rec, path
+
+
+def _run(capsys, *args) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+def test_queue_lists_lowest_confidence_first_with_crop(queued):
+    kit, rec, path = queued
+    scan_photos(kit, rec, [path])
+    items = review.pending(rec)
+    assert sorted(i.task for i in items) == ["T0002", "T0003"]
+    assert [i.confidence for i in items] == sorted(i.confidence for i in items)
+    stale = next(i for i in items if i.task == "T0003")
+    assert stale.reason.startswith("stale") and stale.suggested == "taken"
+    for i in items:
+        assert (kit.path / i.crop).is_file()
+
+
+def test_review_set_wins_and_is_logged(queued):
+    kit, rec, path = queued
+    scan_photos(kit, rec, [path])
+    before, after = review.set_status(rec, "T0003", "taken")
+    assert (before, after) == ("stuck", "taken")
+    assert get_task(rec, "T0003").status == "taken"
+    ev = rec.query("SELECT source_kind, source FROM events WHERE tbl = 'tasks' AND row_id = 'T0003'"
+                   " ORDER BY id DESC LIMIT 1")[0]
+    assert ev["source_kind"] == "review" and "T0003" in ev["source"]
+    assert [i.task for i in review.pending(rec)] == ["T0002"]
+
+
+def test_review_skip_leaves_the_task(queued):
+    kit, rec, path = queued
+    scan_photos(kit, rec, [path])
+    rev = get_task(rec, "T0002").rev
+    assert review.skip(rec, "T0002") == 1
+    assert get_task(rec, "T0002").status == "open" and get_task(rec, "T0002").rev == rev
+    with pytest.raises(NotFound):
+        review.skip(rec, "T0002")
+    with pytest.raises(InvalidValue):
+        review.set_status(rec, "T0003", "finished")
+
+
+def test_scan_command_table_json_and_exit_codes(queued, capsys, monkeypatch):
+    kit, rec, path = queued
+    monkeypatch.chdir(kit.path)
+    code, out, err = _run(capsys, "scan", "--dry-run", "--json", str(path))
+    assert code == 1
+    (obj,) = [json.loads(line) for line in out.splitlines()]
+    assert set(obj) >= {"photo", "sha256", "slips", "errors"}
+    assert sorted(s["outcome"] for s in obj["slips"]) == ["applied", "review", "stale"]
+    code, out, err = _run(capsys, "scan", str(path))
+    assert code == 1 and "T0002" in out and "paperkit review" in out
+    code, out, err = _run(capsys, "review")
+    assert code == 1 and "T0002" in out and "picture:" in out
+    code, out, err = _run(capsys, "review", "set", "T0002", "done")
+    assert code == 0 and "open → done" in out
+    code, out, err = _run(capsys, "review", "skip", "t0003")
+    assert code == 0
+    code, out, err = _run(capsys, "review")
+    assert code == 0 and "nothing to review" in out
+    code, out, err = _run(capsys, "scan", str(path))  # the same photo again
+    assert code == 0 and "already scanned" in out
+    code, out, err = _run(capsys, "scan", "--decoder", "nope", str(path))
+    assert code == 2
+
+
+def test_scan_command_exit_0_when_all_applied(tmp_path, capsys, monkeypatch):
+    kit = init_kit(tmp_path / "kit")
+    with kit.open_record() as rec, rec.write(Source("cli", "setup")) as w:
+        w.insert("tasks", {"id": "T0001", "title": "t"})
+    path = tmp_path / "p.jpg"
+    save(grid_photo([(codes.build(kit.key, kit.id, "T0001", 1).text, (Mark("taken"),))],
+                    size=(1200, 900), cols=1, s=3.0), path)
+    monkeypatch.chdir(kit.path)
+    code, out, err = _run(capsys, "scan", str(path), str(path))
+    assert code == 0 and "applied" in out
+    assert "[2/2]" in err  # progress on stderr for several photos
+
+
+def _reads(**scores) -> dict[str, BoxRead]:
+    return {b: BoxRead(score=scores.get(b, 0.0), confidence=1.0, cover=0, fill=0, over=0,
+                       contrast=100) for b in ("taken", "done", "stuck", "dropped")}
+
+
+@pytest.mark.parametrize("reads, slip_rev, task, earlier, outcome", [
+    (_reads(done=0.9), 2, Task("T1", "t", status="open", rev=2), [], "applied"),
+    (_reads(done=0.9), 2, Task("T1", "t", status="done", rev=2), [], "unchanged"),
+    (_reads(), 2, Task("T1", "t", rev=2), [], "unchanged"),
+    (_reads(done=0.9, stuck=0.9), 2, Task("T1", "t", rev=2), [], "review"),
+    (_reads(done=0.4), 2, Task("T1", "t", rev=2), [], "review"),
+    (_reads(done=0.9), 1, Task("T1", "t", status="taken", rev=2), [], "stale"),
+    (_reads(done=0.9), 1, Task("T1", "t", status="done", rev=2), [], "unchanged"),
+    (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["stuck"], "review"),
+    (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["", "done"], "applied"),
+    (_reads(done=0.9), 3, Task("T1", "t", rev=2), [], "review"),
+    (_reads(done=0.9), 2, None, [], "unknown-task"),
+])
+def test_decisions(reads, slip_rev, task, earlier, outcome):
+    assert decide(reads, slip_rev, task, earlier).outcome == outcome
+
+
+def test_a_box_whose_outline_was_not_found_is_never_applied():
+    reads = _reads(done=1.0)
+    reads["done"] = BoxRead(score=1.0, confidence=1.0, cover=0.5, fill=0.5, over=0,
+                            contrast=12, outline=False)
+    assert decide(reads, 1, Task("T1", "t", rev=1)).outcome == "review"
