@@ -103,6 +103,7 @@ def test_the_401_page_is_friendly_and_shows_nothing_of_the_record(app, sample_ki
     html = r.get_data(as_text=True)
     assert r.status_code == 401 and "access link" in html
     assert "Book the hall" not in html and "Traceback" not in html
+    assert sample_kit.settings.name not in html  # a stranger does not learn whose kiosk it is
 
 
 def test_static_files_need_no_token(app):
