@@ -281,3 +281,25 @@ def test_arabic_card_reads_right_to_left_on_the_page(skit):
                and c[0] in "حقوقك"]
     assert "".join(ch for ch, _, _ in sorted(heading, key=lambda c: -c[1])) == "حقوقك"
     assert max(x for _, x, _ in heading) > back_cell.x1 - cards.PAD - 8
+
+
+# -- the command -------------------------------------------------------------------------
+
+def test_print_cards_command_with_copies_and_backs_separately(skit, tmp_path, monkeypatch,
+                                                             capsys):
+    from paperkit.cli import main
+
+    monkeypatch.delenv("PAPERKIT_KIT", raising=False)
+    out = tmp_path / "cards.pdf"
+    with pytest.raises(SystemExit) as done:
+        main(["--kit", str(skit.path), "print", "cards", "--copies", "3", "--backs-separately",
+              "--stock", "cards-us-10up", "--date", "2026-11-25", "-o", str(out)])
+    assert done.value.code == 0, capsys.readouterr()
+    assert "wrote" in capsys.readouterr().out
+    pdf = pdfium.PdfDocument(out.read_bytes())
+    try:
+        assert len(pdf) == 4  # 12 cards on 10-up stock: 2 fronts, then 2 backs
+        assert "Si te detienen" in pdf[0].get_textpage().get_text_range()
+        assert "Tus derechos" in pdf[2].get_textpage().get_text_range()
+    finally:
+        pdf.close()

@@ -97,8 +97,9 @@ def test_arabic_is_joined_not_isolated_letters():
     isolated = sum(fonts.pdfmetrics.stringWidth(ch, fonts.font_name("arabic"), 28)
                    for ch in LEGAL)
     assert shaped != pytest.approx(isolated, abs=0.5)
-    text, _ = fonts.shaped_line(LEGAL, "arabic", "rtl")
-    assert str(text) != LEGAL[::-1]  # not just the letters reversed: contextual forms
+    (segment,), _ = fonts.shaped_line(LEGAL, "arabic", "rtl")
+    assert segment.family == "arabic"
+    assert str(segment.glyphs) != LEGAL[::-1]  # not the letters reversed: contextual forms
 
 
 def test_numbers_inside_arabic_keep_their_digit_order():
@@ -137,3 +138,18 @@ def test_visual_runs_reorders_mixed_text():
         (" " + LEGAL, True), ("12", False), (RIGHTS + " ", True)]
     assert fonts.visual_runs(f"call {RIGHTS} {LEGAL} now", rtl=False) == [
         ("call ", False), (RIGHTS + " " + LEGAL, True), (" now", False)]
+
+
+def test_characters_the_arabic_font_lacks_are_set_in_noto_sans():
+    """Noto Naskh Arabic has no Latin letters and no '+' or '-': an Arabic line with a
+    phone number or a name in Latin letters falls back to Noto Sans for those, in place."""
+    line = "اتصل على +1 555-0100 أو Ana"
+    segments, _ = fonts.shaped_line(line, "arabic", "rtl")
+    assert {s.family for s in segments} == {"arabic", "sans"}
+    chars = _chars(_page(_arabic(line)))
+    text_rtl = "".join(ch for ch, _ in sorted(chars, key=lambda c: -c[1]))
+    assert "اتصلعلى" in text_rtl  # the first words at the right, in order
+    number = [(ch, x) for ch, x in chars if ch in "+15550-"]
+    assert "".join(ch for ch, _ in sorted(number, key=lambda c: c[1])) == "+1555-0100"
+    assert min(x for ch, x in chars if ch in "ات") > max(x for _, x in number)
+    assert "ⁿ" not in text_rtl and "\ufffd" not in text_rtl

@@ -7,7 +7,9 @@ Family keys used by layouts: 'sans', 'sans-bold', 'mono', 'arabic', 'arabic-bold
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
+from dataclasses import dataclass
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -109,20 +111,86 @@ def visual_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
     return [(t, level % 2 == 1) for t, level in runs]
 
 
-@functools.lru_cache(maxsize=8192)
-def shaped_line(text: str, family: str, direction: str = "ltr"):
-    """``text`` (one line, logical order) reordered by the bidi algorithm and shaped by
-    HarfBuzz, as a reportlab ShapedStr in visual order ready for ``canvas.drawString``,
-    and its width in thousandths of the font size (multiply by size / 1000 for points)."""
-    from reportlab.pdfbase.ttfonts import ShapedStr
+#: Where a character is missing from a family, it is set in this one: Noto Naskh Arabic has
+#: no Latin letters and no + - ( ), Noto Sans has no Arabic. (Only lines that go through
+#: shaping - Arabic families, right-to-left text - fall back; plain Latin lines do not.)
+FALLBACK = {"arabic": "sans", "arabic-bold": "sans-bold", "sans": "arabic",
+            "sans-bold": "arabic-bold", "mono": "sans"}
 
-    pieces = [_shape_run(run, family, rtl) for run, rtl in visual_runs(text, direction == "rtl")]
-    if not pieces:
-        return ShapedStr("", shapeData=[]), 0.0
-    out = pieces[0][0]
-    for piece, _ in pieces[1:]:
-        out = out + piece
-    return out, sum(w for _, w in pieces)
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a shaped line set in one font: ``family``, its glyphs as a reportlab
+    ShapedStr in visual order, and ``units``, its width in 1/1000 of the font size."""
+
+    family: str
+    glyphs: str
+    units: float
+
+
+@functools.cache
+def covers(family: str) -> frozenset[int]:
+    """The code points ``family`` has a glyph for."""
+    return frozenset(pdfmetrics.getFont(font_name(family)).face.charToGlyph)
+
+
+def _font_pieces(run: str, family: str) -> list[tuple[str, str]]:
+    """``run`` (logical order) cut where it must change font: (family, text) pieces."""
+    alt = FALLBACK.get(family)
+    main, other = covers(family), covers(alt) if alt else frozenset()
+    pieces: list[list[str]] = []
+    for ch in run:
+        if (ch.isspace() or unicodedata.combining(ch)) and pieces:
+            fam = pieces[-1][0]
+        elif ord(ch) in main or ord(ch) not in other:
+            fam = family
+        else:
+            fam = alt
+        if pieces and pieces[-1][0] == fam:
+            pieces[-1][1] += ch
+        else:
+            pieces.append([fam, ch])
+    return [(fam, text) for fam, text in pieces]
+
+
+#: A phone number: digits with + - . ( ) or spaces between them, six digits at least.
+_PHONE = re.compile(r"\+?\(?\d[\d\-. ()]*\d\)?")
+_LRE, _PDF = "\u202a", "\u202c"
+
+
+def keep_numbers_ltr(text: str) -> str:
+    """Wrap each phone number in a left-to-right embedding (LRE ... PDF). By the bidi rules
+    alone, "555-0100" after an Arabic word reads "0100-555" (the digits become Arabic
+    numbers, and a hyphen between those separates them); a number must read as written."""
+    if not _has_rtl(text):
+        return text
+
+    def wrap(m: re.Match) -> str:
+        number = m.group(0)
+        if sum(ch.isdigit() for ch in number) < 6 and not number.startswith("+"):
+            return number
+        return f"{_LRE}{number}{_PDF}"
+
+    return _PHONE.sub(wrap, text)
+
+
+@functools.lru_cache(maxsize=8192)
+def shaped_line(text: str, family: str, direction: str = "ltr"
+                ) -> tuple[tuple[Segment, ...], float]:
+    """``text`` (one line, logical order) reordered by the bidi algorithm and shaped by
+    HarfBuzz: its segments left to right, each in one font (``FALLBACK`` for characters
+    the family lacks), ready for a text object, and the width of the whole line in
+    thousandths of the font size (multiply by size / 1000 for points)."""
+    segments: list[Segment] = []
+    for run, rtl in visual_runs(keep_numbers_ltr(text), direction == "rtl"):
+        pieces = _font_pieces(run, family)
+        for fam, piece in reversed(pieces) if rtl else pieces:
+            glyphs, units = _shape_run(piece, fam, rtl)
+            if segments and segments[-1].family == fam:
+                last = segments.pop()
+                glyphs, units = last.glyphs + glyphs, last.units + units
+            segments.append(Segment(fam, glyphs, units))
+    return tuple(segments), sum(seg.units for seg in segments)
 
 
 PRIVATE_BASE = 0xE000

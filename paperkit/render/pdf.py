@@ -58,10 +58,11 @@ def _text(c, t: Text, height: float) -> None:
     tobj.setFont(name, t.size)
     for i, line in enumerate(t.lines):
         y = height - (t.rect.y0 + BASELINE * t.size + i * t.leading)
+        segments = None
         if fonts.needs_shaping(line, t.font, t.direction):
             # reportlab's own direction='RTL' needs rlbidi and silently draws logical order
             # without it; we reorder (bidi) and shape (HarfBuzz) ourselves.
-            line, units = fonts.shaped_line(line, t.font, t.direction)
+            segments, units = fonts.shaped_line(line, t.font, t.direction)
             width = units * t.size / 1000.0
         elif t.align != "left":
             width = pdfmetrics.stringWidth(line, name, t.size)
@@ -71,8 +72,16 @@ def _text(c, t: Text, height: float) -> None:
             x = (t.rect.x0 + t.rect.x1 - width) / 2
         else:
             x = t.rect.x0
-        tobj.setTextOrigin(x, y)
-        tobj.textLine(line)
+        if segments is None:
+            tobj.setTextOrigin(x, y)
+            tobj.textLine(line)
+            continue
+        for seg in segments:
+            tobj.setFont(fonts.font_name(seg.family), t.size)
+            tobj.setTextOrigin(x, y)
+            tobj.textLine(seg.glyphs)
+            x += seg.units * t.size / 1000.0
+        tobj.setFont(name, t.size)
     c.drawText(tobj)
 
 
