@@ -88,6 +88,15 @@ def test_every_page_needs_the_token(app, path):
     assert c.get(path).status_code == 403
 
 
+@pytest.mark.parametrize("path", ["/upload", "/print", "/review/T0002"])
+def test_every_form_needs_the_token_before_anything_else(app, sample_kit, path):
+    c = app.test_client()
+    r = c.post(path, data={"product": "charter", "action": "skip"})
+    assert r.status_code == 401 and not r.data.startswith(b"%PDF")
+    with sample_kit.open_record() as rec:
+        assert list_events(rec, table="prints") == []
+
+
 def test_the_token_once_then_the_cookie(app):
     c = app.test_client()
     first = c.get(f"/?token={TOKEN}")
@@ -410,6 +419,20 @@ def test_the_poster_holds_the_link_in_a_readable_qr_code(sample_kit):
     page = pypdfium2.PdfDocument(r.data)[0]
     image = page.render(scale=1.5).to_pil().convert("L")
     assert [b.text for b in zxingcpp.read_barcodes(np.asarray(image))] == [url]
+
+
+def test_the_terminal_qr_code_reads_back_as_the_link():
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from paperkit.kiosk.access import terminal_qr
+
+    url = f"http://192.168.1.20:8765/?token={TOKEN}"
+    # light text on a dark terminal: a full block is two light modules, a space two dark
+    halves = {"\u2588": (255, 255), "\u2580": (255, 0), "\u2584": (0, 255), " ": (0, 0)}
+    pixels = []
+    for row in terminal_qr(url).splitlines():
+        pixels += [[halves[ch][0] for ch in row], [halves[ch][1] for ch in row]]
+    image = np.kron(np.array(pixels, np.uint8), np.ones((4, 4), np.uint8))
+    assert [b.text for b in zxingcpp.read_barcodes(image)] == [url]
 
 
 @pytest.mark.parametrize("paper", ["letter", "a4"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..kiosk.access import access_url
+from ..kiosk.access import access_url, terminal_qr
 from ..kiosk.server import DEFAULT_PORT
 
 
@@ -44,7 +44,9 @@ def register(cli: click.Group) -> None:
             if url.startswith("http://127."):
                 click.echo("no network address found: join the meeting's Wi-Fi and restart")
             else:
-                click.echo("phones: open the kiosk's Access page for the QR code and poster")
+                click.echo("phones on the same Wi-Fi can scan this, or the QR code and poster "
+                           "on the kiosk's Access page:")
+                click.echo(terminal_qr(url), nl=False)
         click.echo("the link works until you stop the kiosk with Ctrl+C")
         try:
             server.run()

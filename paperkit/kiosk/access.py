@@ -29,6 +29,25 @@ def qr_svg(text: str, title: str = "QR code") -> str:
             f'<path d="{path}" fill="#000"/></svg>')
 
 
+def terminal_qr(text: str) -> str:
+    """A QR code for ``text`` drawn with Unicode half blocks (two modules per character
+    row) for the usual terminal, light text on a dark background: the blocks draw the light
+    modules and the quiet zone, the background shows through as the dark modules."""
+    m = qr.matrix(text, error="M")
+    side = m.size + 2 * QUIET
+
+    def dark(x: int, y: int) -> bool:
+        x, y = x - QUIET, y - QUIET
+        return 0 <= x < m.size and 0 <= y < m.size and m.rows[y][x]
+
+    chars = {(False, False): "\u2588", (True, False): "\u2584", (False, True): "\u2580",
+             (True, True): " "}
+    lines = []
+    for y in range(0, side, 2):
+        lines.append("".join(chars[(dark(x, y), dark(x, y + 1))] for x in range(side)))
+    return "\n".join(lines) + "\n"
+
+
 def _attr(text: str) -> str:
     return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
             .replace(">", "&gt;"))
