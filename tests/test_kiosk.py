@@ -503,3 +503,34 @@ def test_the_results_page_shows_each_slip_of_a_photo(client, sample_kit):
     assert {task: outcome for outcome, task in rows.items()} == {"T0007": "applied",
                                                                  "T0010": "unchanged"}
     assert status_of(sample_kit, "T0007") == "taken" and status_of(sample_kit, "T0010") == "open"
+
+
+@pytest.mark.parametrize("lan", [False, True])
+def test_the_kiosk_command_prints_the_access_link(sample_kit, monkeypatch, lan):
+    from click.testing import CliRunner
+
+    import paperkit.kiosk as kiosk_pkg
+    from paperkit.cli import cli
+
+    real = kiosk_pkg.make_server
+    servers = []
+
+    def serve_nothing(app, **kw):  # bind for real, but return at once instead of serving
+        server = real(app, **kw)
+        server.run = lambda: None
+        servers.append((server, app))
+        return server
+
+    monkeypatch.setattr(kiosk_pkg, "make_server", serve_nothing)
+    monkeypatch.setattr("paperkit.kiosk.server.lan_address", lambda: "192.168.1.20")
+    args = ["--kit", str(sample_kit.path), "kiosk", "--port", "0"] + (["--lan"] if lan else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    server, app = servers[0]
+    token = app.config["KIOSK_TOKEN"]
+    base = app.config["KIOSK_BASE_URL"]
+    assert base.startswith("http://192.168.1.20:" if lan else "http://127.0.0.1:")
+    assert f"{base}/?token={token}" in result.output
+    assert "kiosk stopped" in result.output
+    assert ("\u2588" in result.output) == lan  # the QR code for phones, with --lan only
+    assert app.extensions["paperkit"].lan == lan
