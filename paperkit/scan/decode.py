@@ -259,20 +259,20 @@ def _regions(s: _Search, work: np.ndarray, factor: int) -> list[tuple[int, int, 
     out: list[tuple[int, int, int, int]] = []
     sides = [f.side for f in s.found]
     centers = np.array([f.center for f in s.found]).reshape(-1, 2)
+    side = float(np.median(sides)) if sides else max(w, h) / 14.0
     for corners in s.missed:
         c = corners.mean(axis=0)
         if any(_same(f, c, None) for f in s.found):
             continue
-        side = float(np.max(np.ptp(corners, axis=0)))
-        out.append(_box(c, side * 0.9, w, h))
-    side = float(np.median(sides)) if sides else max(w, h) / 14.0
+        seen = float(np.max(np.ptp(corners, axis=0)))
+        out.append(_box(c, 0.8 * min(seen, 2 * side) + 0.3 * side, w, h))
     for c in _dense_patches(work, factor, side, list(centers)):
         if len(sides) and np.any(np.hypot(*(centers - c).T) < 0.8 * np.array(sides)):
             continue
         if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 2 and abs(c[1] - (r[1] + r[3]) / 2) < side / 2
                for r in out):
             continue
-        out.append(_box(c, side * 0.9, w, h))
+        out.append(_box(c, side * 1.2, w, h))
     return out[:MAX_REGIONS]
 
 
@@ -300,7 +300,7 @@ def _dense_patches(work: np.ndarray, factor: int, side: float,
     hs, ws = density.shape
     peaks = [float(density[min(hs - 1, int(c[1] / f)), min(ws - 1, int(c[0] / f))])
              for c in known]
-    level = 0.6 * float(np.median(peaks)) if peaks else 0.3
+    level = 0.45 * float(np.median(peaks)) if peaks else 0.25
     mask = (density > level).astype(np.uint8)
     n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     big = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= 0.1 * k * k)[0] + 1

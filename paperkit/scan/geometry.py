@@ -137,11 +137,38 @@ def _residuals(H: np.ndarray, src: list, dst: list) -> np.ndarray:
     return np.hypot(*(back - np.float32(src)).T)
 
 
+def _normalise(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c = pts.mean(axis=0)
+    d = float(np.sqrt(((pts - c) ** 2).sum(axis=1)).mean()) or 1.0
+    s = np.sqrt(2) / d
+    T = np.array([[s, 0, -s * c[0]], [0, s, -s * c[1]], [0, 0, 1]])
+    return (pts - c) * s, T
+
+
 def _least_squares(src: list, dst: list) -> np.ndarray | None:
-    if len(src) == 4:
-        return cv2.getPerspectiveTransform(np.float32(src), np.float32(dst)).astype(np.float64)
-    H, _ = cv2.findHomography(np.float32(src), np.float32(dst), 0)
-    return H
+    """The homography src → dst with the least algebraic error (normalised DLT): a few
+    dozen microseconds, where cv2.findHomography's refinement costs a hundred or more."""
+    a = np.asarray(src, np.float64).reshape(-1, 2)
+    b = np.asarray(dst, np.float64).reshape(-1, 2)
+    if len(a) < 4:
+        return None
+    if len(a) == 4:
+        return cv2.getPerspectiveTransform(a.astype(np.float32),
+                                           b.astype(np.float32)).astype(np.float64)
+    na, Ta = _normalise(a)
+    nb, Tb = _normalise(b)
+    n = len(a)
+    A = np.zeros((2 * n, 9))
+    x, y, u, v = na[:, 0], na[:, 1], nb[:, 0], nb[:, 1]
+    A[0::2, 0:3] = np.column_stack([x, y, np.ones(n)])
+    A[0::2, 6:9] = -u[:, None] * A[0::2, 0:3]
+    A[1::2, 3:6] = A[0::2, 0:3]
+    A[1::2, 6:9] = -v[:, None] * A[0::2, 0:3]
+    _, sv, vt = np.linalg.svd(A)
+    if sv[-2] < 1e-9:
+        return None  # degenerate (points on a line)
+    H = np.linalg.inv(Tb) @ vt[-1].reshape(3, 3) @ Ta
+    return H / H[2, 2] if abs(H[2, 2]) > 1e-12 else None
 
 
 #: Found finder/alignment centres must lie within QR_TOL slip units of where the code's

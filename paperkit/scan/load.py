@@ -1,7 +1,8 @@
 """Load a photo or a PDF into upright grayscale frames, guarded against decompression bombs.
 
-A JPEG is decoded straight to grayscale (libjpeg skips the colour conversion), which is the
-cheapest full-resolution decode there is. EXIF rotation is applied. A PDF gives one frame per
+A JPEG is decoded straight to grayscale by OpenCV (libjpeg-turbo skips the colour
+conversion), the cheapest full-resolution decode there is; Pillow reads the header first, so
+the size limit holds before any pixel is decoded. EXIF rotation is applied. A PDF gives one frame per
 page, rendered at :data:`PDF_DPI`. The sha256 is of the raw file bytes, so the same photo
 always has the same key in the record's ``scans`` table.
 """
@@ -15,6 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -105,8 +107,10 @@ def load_photo(path: str | Path) -> Photo:
                 raise _too_large(path, w, h)
             fmt = (im.format or "").lower()
             orientation = int(im.getexif().get(0x0112, 1) or 1)
-            if fmt == "jpeg":
-                im.draft("L", im.size)  # decode luma only, at full size
+            if fmt == "jpeg":  # OpenCV's libjpeg-turbo: luma only, EXIF rotation applied
+                gray = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_GRAYSCALE)
+                if gray is not None:
+                    return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
             im.load()
         except Image.DecompressionBombError:
             raise PhotoTooLarge(f"{path.name} is too large to decode safely "
@@ -201,8 +205,6 @@ def stored_image(photo: Photo) -> tuple[bytes, str]:
     if photo.kind == "jpeg" and photo.orientation == 1:
         return strip_jpeg(photo.raw), ".jpg"
     if photo.kind == "pdf":
-        import cv2
-
         frame = photo.frames[0] if len(photo.frames) == 1 else None
         gray = frame.gray if frame else np.vstack(
             [_pad(f.gray, max(g.gray.shape[1] for g in photo.frames)) for f in photo.frames])

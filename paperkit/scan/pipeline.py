@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +25,10 @@ from .result import PhotoResult, SlipResult
 from .store import crop_image, store_crop, store_photo
 
 
+#: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores).
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
+
+
 @dataclass(frozen=True)
 class _Read:
     """A slip read in a frame, before anything is written."""
@@ -41,10 +46,26 @@ def _geometry_confidence(pose: SlipPose, outlines: int) -> float:
     return 0.6 if outlines == 4 else 0.3
 
 
+def _verifies(kit: Kit, text: str) -> bool:
+    try:
+        codes.verify(text, kit.key, kit.id)
+    except (OtherKit, BadCode):
+        return False
+    return True
+
+
+def measure(frame: Frame, found: Found) -> tuple[SlipPose, dict]:
+    """The image work for one code: the slip's pose and its box reads. Touches no record,
+    so several run at once (OpenCV and NumPy release the GIL for their heavy parts)."""
+    pose = locate(frame.gray, found.corners)
+    return pose, read_boxes(frame.gray, pose)
+
+
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
-              seen: dict[tuple[str, int], list[str]]) -> _Read:
+              seen: dict[tuple[str, int], list[str]], measured=None) -> _Read:
     """Verify, locate, read and decide one code. ``seen`` holds statuses already read from
-    each (task, rev) in this photo; it is updated."""
+    each (task, rev) in this photo; it is updated. ``measured`` is ``measure``'s result
+    when it was computed already."""
     try:
         code = codes.verify(found.text, kit.key, kit.id)
     except (OtherKit, BadCode) as exc:
@@ -57,8 +78,7 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
         res = SlipResult(code=found.text, task=task, rev=rev, read={}, status=None,
                          outcome=outcome, confidence=1.0, reason=str(exc), frame=frame.label)
         return _Read(res, frame, None)
-    pose = locate(frame.gray, found.corners)
-    reads = read_boxes(frame.gray, pose)
+    pose, reads = measured or measure(frame, found)
     task = get_task(rec, code.task)
     key = (code.task, code.rev)
     earlier = [*rs.earlier_reads(rec, *key), *seen.get(key, [])]
@@ -157,8 +177,10 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         decoded = find_codes(frame.gray, decoder)
         decode_s += time.perf_counter() - d0
         steps.extend(decoded.steps)
-        for found in decoded.found:
-            reads.append(read_slip(kit, rec, frame, found, seen))
+        measured = list(_POOL.map(lambda f, fr=frame: measure(fr, f)
+                                  if _verifies(kit, f.text) else None, decoded.found))
+        for found, m in zip(decoded.found, measured, strict=True):
+            reads.append(read_slip(kit, rec, frame, found, seen, m))
     lap("read")
     reads = _settle_duplicates(reads)
     errors = () if reads else ("no slip code found in the photo; retake it closer, flatter "
