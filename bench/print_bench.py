@@ -223,9 +223,16 @@ def report(result: dict) -> str:
         first, last = rows[0], rows[-1]
         grow = (last["cpu"] / first["cpu"]) / (last["people"] / first["people"])
         per = [r["cpu"] / r["people"] * 1000 for r in rows]
+        marginal = [(b["cpu"] - a["cpu"]) / (b["people"] - a["people"]) * 1000
+                    for a, b in zip(rows, rows[1:], strict=False)]
+        fixed = rows[0]["cpu"] - rows[0]["people"] * marginal[0] / 1000
         lines.append("cpu ms per person: " + ", ".join(f"{p:.2f}" for p in per)
                      + f"; time ratio / people ratio {first['people']}->{last['people']}: "
-                     f"{grow:.2f} (1.0 = linear)")
+                     f"{grow:.2f} (1.0 = proportional)")
+        lines.append("marginal cpu ms per extra person: "
+                     + ", ".join(f"{a['people']}->{b['people']}: {m:.2f}"
+                                 for a, b, m in zip(rows, rows[1:], marginal, strict=False))
+                     + f" (linear when these agree); fixed cost about {fixed:.2f} s")
     top = rows[-1]
     ok = top["seconds"] <= TARGET_SECONDS and top["maxrss_mb"] <= TARGET_MB
     lines.append(f"target {top['people']} people <= {TARGET_SECONDS} s and <= {TARGET_MB} MB:"
