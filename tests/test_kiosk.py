@@ -27,7 +27,7 @@ from paperkit.record.ledger import balances, format_amount
 from paperkit.record.tasks import get_task
 
 TOKEN = "kiosk-test-token-0123456789"
-PAGES = ["/", "/upload", "/review", "/print", "/ledger", "/contacts", "/access"]
+PAGES = ["/", "/upload", "/review", "/print", "/ledger", "/contacts", "/access", "/task/T0001"]
 
 
 @pytest.fixture
@@ -304,6 +304,35 @@ def test_a_review_already_decided_is_a_message_not_an_error(client, sample_kit):
                                            "action": "set", "status": "done"},
                     follow_redirects=True)
     assert r.status_code == 200 and "no pending review for T0002" in r.get_data(as_text=True)
+
+
+# -- one task ----------------------------------------------------------------------------
+def test_a_status_changed_at_the_kiosk_is_a_logged_kiosk_edit(client, sample_kit):
+    html = client.get("/task/T0005").get_data(as_text=True)
+    assert "Pack the medic bags" in html and "created" in html
+    token = csrf_of(client, "/task/T0005")
+    r = client.post("/task/T0005/status", data={"csrf": token, "status": "taken"},
+                    follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "T0005: open → taken" in html and "reprint" in html
+    assert status_of(sample_kit, "T0005") == "taken"
+    with sample_kit.open_record() as rec:
+        last = list_events(rec, table="tasks", row_id="T0005")[-1]
+        assert get_task(rec, "T0005").rev == 2
+    assert last.source_kind == "kiosk" and last.changed()["status"] == ("open", "taken")
+    assert "status: open → taken" in html  # the history on the task page
+    assert column_of(client.get("/").get_data(as_text=True), "T0005") == "taken"
+
+
+def test_task_edits_are_checked(client, sample_kit):
+    token = csrf_of(client, "/task/T0005")
+    assert client.post("/task/T0005/status", data={"status": "done"}).status_code == 400
+    assert client.post("/task/T0005/status", data={"csrf": token, "status": "lost"}
+                       ).status_code == 400
+    assert client.post("/task/T9999/status", data={"csrf": token, "status": "done"}
+                       ).status_code == 404
+    assert client.get("/task/T9999").status_code == 404
+    assert status_of(sample_kit, "T0005") == "open"
 
 
 # -- photos under photos/ only ------------------------------------------------------------

@@ -35,10 +35,11 @@ from ..products.contacts import VISIBLE
 from ..record import Record, Source
 from ..record import scans as record_scans
 from ..record.contacts import list_contacts
+from ..record.events import list_events
 from ..record.ledger import assertion_failures, balances, format_amount, list_assertions, running
 from ..record.models import RINGS, SLIP_STATUSES, TASK_STATUSES, Task
 from ..record.status import stale_contacts, status
-from ..record.tasks import get_task, list_tasks
+from ..record.tasks import get_task, list_tasks, set_status
 from ..scan import review as scan_review
 from ..scan import scan_photos
 from ..scan.result import PhotoResult
@@ -116,6 +117,37 @@ def board():
     reviews = len({item.task for item in scan_review.pending(rec)})
     return render_template("board.html", st=st, columns=columns, board_columns=BOARD_COLUMNS,
                            reviews=reviews, money=_money)
+
+
+@bp.get("/task/<task_id>")
+def task(task_id: str):
+    rec = record()
+    found = get_task(rec, task_id)
+    if found is None:
+        abort(404)
+    history = list_events(rec, table="tasks", row_id=task_id)
+    return render_template("task.html", task=found, crops=record_scans.crops_for(rec, task_id),
+                           history=history, statuses=TASK_STATUSES,
+                           reviews=len(record_scans.pending_reviews(rec, task_id)))
+
+
+@bp.post("/task/<task_id>/status")
+def task_status(task_id: str):
+    """A person at the kiosk changes a task's status (logged with Source('kiosk', ...))."""
+    choice = _choice("status", TASK_STATUSES)
+    if not choice:
+        raise InvalidValue("no status chosen", "use one of the status buttons")
+    rec = record()
+    if get_task(rec, task_id) is None:
+        abort(404)
+    with rec.write(Source("kiosk", f"kiosk: {task_id} status {choice}")) as w:
+        before, after = set_status(w, task_id, choice)
+    if before == after:
+        flash(f"{task_id} is already {choice}.", "ok")
+    else:
+        flash(f"{task_id}: {before['status']} → {after['status']}. Its printed slip is now "
+              "out of date: reprint it from the print centre.", "ok")
+    return redirect(url_for("kiosk.task", task_id=task_id))
 
 
 # -- upload and scan ---------------------------------------------------------------------
