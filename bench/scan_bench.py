@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
                 s = codes[code]
                 misses_by[truth["variant"]] += 1
                 wrong_rows.append(f"missed {name} {s['task']} module {s['module_px']:.1f}px "
-                                  f"glare {s['glare']:.2f} light {s['light']:.2f}")
+                                  f"glare {s['glare']:.2f} light {s['light']:.2f}"
+                                  + (" (plain zxing-cpp read it)" if code in zx else ""))
             for code in pk:
                 s, r = codes[code], got[code]
                 expect = s["status"]
@@ -158,13 +159,15 @@ def main(argv: list[str] | None = None) -> int:
                     if expect != "review" and s["spec"]["kind"] != "redo":
                         tot["review_unexpected"] += 1
                 elif r.outcome in ("applied", "unchanged"):
-                    if not _right(r.status, s["accept"]) or r.status == "review":
-                        tot["wrong"] += 1
-                        wrong_rows.append(f"WRONG {name} {s['task']}: marks mean {expect!r} "
-                                          f"(spec {s['spec']}), read {r.status!r} "
-                                          f"{r.read} -> {r.outcome}")
-                    else:
+                    if _right(r.status, s["accept"]) and r.status != "review":
                         tot["right"] += 1
+                        continue
+                    kind = ("wrong_applied" if r.outcome == "applied" else
+                            "missed_mark" if r.status is None else "wrong_unchanged")
+                    tot[kind] += 1
+                    wrong_rows.append(f"{kind} {name} {s['task']}: marks mean {expect!r} "
+                                      f"(spec {s['spec']}), read {r.status!r} "
+                                      f"{r.read} -> {r.outcome}")
                 else:
                     tot["other_outcome"] += 1
                     wrong_rows.append(f"outcome {r.outcome} for {name} {s['task']}: {r.reason}")
@@ -177,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     report = _report(tot, ratios, pk_secs, pil_secs, zbar is not None, scan is not None,
                      misses_by)
     print(report)
-    for line in wrong_rows[:40]:
+    for line in wrong_rows[:60]:
         print("  " + line)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
@@ -198,7 +201,7 @@ def _report(t: Counter, ratios: list[float], pk: list[float], pil: list[float], 
     if zbar:
         lines.append(f"plain pyzbar, one pass:   {t['zbar']}/{n} decoded ({_pct(t['zbar'], n)})")
     else:
-        lines.append("plain pyzbar: skipped (libzbar missing)")
+        lines.append("plain pyzbar: skipped (--no-zbar, or libzbar missing)")
     if not scanned:
         lines.append("paperkit scan: not available (paperkit.scan.pipeline did not import)")
         return "\n".join(lines)
@@ -211,7 +214,10 @@ def _report(t: Counter, ratios: list[float], pk: list[float], pil: list[float], 
         f"  codes read that are not in the truth: {t['foreign']}",
         f"  right status (applied/unchanged as the marks mean): {t['right']}"
         f" ({_pct(t['right'], n)} of all slips)",
-        f"  WRONG status settled: {t['wrong']}",
+        f"  WRONG status applied: {t['wrong_applied']}",
+        f"  a status the marks do not mean, read as 'unchanged' (no change made):"
+        f" {t['wrong_unchanged']}",
+        f"  marked slip read as blank ('unchanged', the mark is lost): {t['missed_mark']}",
         f"  review: {t['review']} ({_pct(t['review'], n)}); expected review (double marks):"
         f" {t['expected_review']}; unexpected review of a clear slip:"
         f" {t['review_unexpected']} ({_pct(t['review_unexpected'], n)})",

@@ -64,9 +64,10 @@ class PhotoTruth:
              "slips": []}
         for p in self.slips:
             e = p.truth.as_dict()
-            e.update(qr=[list(map(float, c)) for c in p.qr],
-                     outline=[list(map(float, c)) for c in p.outline],
-                     module_px=float(p.module_px), glare=float(p.glare), light=float(p.light))
+            e.update(qr=[[round(float(v), 2) for v in c] for c in p.qr],
+                     outline=[[round(float(v), 2) for v in c] for c in p.outline],
+                     module_px=round(float(p.module_px), 3), glare=round(float(p.glare), 3),
+                     light=round(float(p.light), 3))
             d["slips"].append(e)
         return d
 
