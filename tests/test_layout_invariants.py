@@ -366,3 +366,36 @@ def test_fit_arabic_is_right_to_left_and_measured_shaped(words, w, h):
     assert t.direction == "rtl" and t.font == "arabic" and t.align == "right"
     assert all(fonts.width(ln, t.font, t.size, "rtl") <= w + 1e-6 for ln in t.lines)
     assert " ".join(t.lines).split() == words
+
+
+@pytest.mark.parametrize(("product", "paper"), ALL)
+def test_text_ink_stays_inside_its_boxes(docs, product, paper):
+    """Rendered with only its text, each page has ink nowhere but inside the text boxes
+    (give or take half a point up and down, and 1.5 pt sideways, where a J or j hooks left of
+    its origin): no glyph, accent or Arabic descender runs past its box."""
+    from dataclasses import replace
+
+    doc = docs(product, paper)
+    only_text = replace(doc, pages=tuple(
+        replace(p, items=tuple(i for i in p.items if isinstance(i, Text)), slips=())
+        for p in doc.pages))
+    dpi = 144
+    scale = dpi / 72
+    pdf = pdfium.PdfDocument(render_pdf(only_text))
+    try:
+        for n, page in enumerate(only_text.pages):
+            ink = np.asarray(pdf[n].render(scale=scale).to_pil().convert("L")) < 192
+            allowed = np.zeros_like(ink)
+            for t in page.items:
+                r = t.rect.inset(-1.5, -0.5)
+                allowed[max(0, int(r.y0 * scale)):int(np.ceil(r.y1 * scale)) + 1,
+                        max(0, int(r.x0 * scale)):int(np.ceil(r.x1 * scale)) + 1] = True
+            stray = np.argwhere(ink & ~allowed)
+            if len(stray):
+                y, x = stray[0] / scale
+                near = [t.lines for t in page.items
+                        if t.rect.inset(-6).contains(Rect(x, y, x, y))]
+                pytest.fail(f"{product} p{n + 1}: ink at ({x:.0f}, {y:.0f}) pt outside every "
+                            f"text box; near {near[:2]}")
+    finally:
+        pdf.close()
