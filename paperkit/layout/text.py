@@ -99,8 +99,12 @@ def line(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
     try:
         return fit(text, rect, family, size, min_size, align, color, max_lines=1)
     except LayoutError:
+        direction = "rtl" if fonts.is_rtl(text) else "ltr"
+        if direction == "rtl" and family in ("sans", "sans-bold"):  # as fit() does
+            family = "arabic-bold" if family.endswith("bold") else "arabic"
+            align = "right" if align == "left" else align
         cut = text
-        while cut and fonts.width(cut + "…", family, min_size) > rect.width:
+        while cut and fonts.width(cut + "…", family, min_size, direction) > rect.width:
             cut = cut[:-1]
-        return Text(rect, (cut + "…",), family, min_size, min_size * LEADING, align, "ltr",
-                    color)
+        return Text(rect, (cut.rstrip() + "…",), family, min_size, min_size * leading_em(family),
+                    align, direction, color)
