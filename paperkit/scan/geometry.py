@@ -80,22 +80,16 @@ def _find_blob(gray: np.ndarray, H: np.ndarray, center: tuple[float, float], hal
         return None
     dark = (img < (lo + hi) / 2).astype(np.uint8)
     n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=4)
+    x, y, w, h, area = (stats[1:, i] for i in range(5))
     want = (size * k) ** 2
-    best, best_d = None, None
-    mid = np.array([(center[0] - win.x0) * k, (center[1] - win.y0) * k])
-    for i in range(1, n):
-        x, y, w, h, area = stats[i]
-        if not 0.4 * want <= area <= 1.8 * want:
-            continue
-        if x == 0 or y == 0 or x + w >= img.shape[1] or y + h >= img.shape[0]:
-            continue  # touches the window edge: table, shadow, a ring, another slip
-        if not 0.55 <= w / h <= 1.8 or area < 0.55 * w * h:
-            continue  # not a solid square
-        d = float(np.linalg.norm(cents[i] - mid))
-        if best_d is None or d < best_d:
-            best, best_d = cents[i], d
-    if best is None:
+    ok = ((area >= 0.4 * want) & (area <= 1.8 * want)
+          & (x > 0) & (y > 0) & (x + w < img.shape[1]) & (y + h < img.shape[0])  # isolated
+          & (w >= 0.55 * h) & (w <= 1.8 * h) & (area >= 0.55 * w * h))  # a solid square
+    if not ok.any():
         return None
+    mid = np.array([(center[0] - win.x0) * k, (center[1] - win.y0) * k])
+    c = cents[1:][ok]
+    best = c[int(np.argmin(np.hypot(*(c - mid).T)))]
     return np.array([win.x0 + best[0] / k, win.y0 + best[1] / k])
 
 
@@ -164,10 +158,10 @@ def _least_squares(src: list, dst: list) -> np.ndarray | None:
     A[0::2, 6:9] = -u[:, None] * A[0::2, 0:3]
     A[1::2, 3:6] = A[0::2, 0:3]
     A[1::2, 6:9] = -v[:, None] * A[0::2, 0:3]
-    _, sv, vt = np.linalg.svd(A)
-    if sv[-2] < 1e-9:
+    ev, vec = np.linalg.eigh(A.T @ A)  # the smallest eigenvector solves A h = 0 best
+    if ev[1] < 1e-12 * max(ev[-1], 1e-12):
         return None  # degenerate (points on a line)
-    H = np.linalg.inv(Tb) @ vt[-1].reshape(3, 3) @ Ta
+    H = np.linalg.inv(Tb) @ vec[:, 0].reshape(3, 3) @ Ta
     return H / H[2, 2] if abs(H[2, 2]) > 1e-12 else None
 
 
@@ -267,6 +261,8 @@ def _walk_boxes(gray: np.ndarray, H: np.ndarray, src: list, dst: list
             if off is None or max(abs(off[0]), abs(off[1])) > MAX_DRIFT:
                 continue
             found[name] = _to_frame(H, (c[0] + off[0], c[1] + off[1]))
+            if len(found) == len(order):
+                break
             names = list(found)
             fit = _least_squares([*src, *src, *(_center(S.BOXES[n]) for n in names)],
                                  [*dst, *dst, *(found[n] for n in names)])

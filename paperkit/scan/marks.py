@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from ..layout import slip as S
+from ..layout.model import Rect
 from .geometry import BOX_PEAK, SlipPose, levels, outline_scores, warp
 
 #: Pixels per slip unit of the rectified box windows.
@@ -79,15 +80,27 @@ def band_confidence(score: float) -> float:
 
 
 def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
-    """Every status box's read, by box name (in printed order)."""
+    """Every status box's read, by box name (in printed order). One rectified strip holds
+    all four boxes (each where the pose found its outline); the paper level is computed
+    once over it."""
     size = round(S.BOX_SIZE * K)
     pad = SEARCH + 4.0
+    wins = {n: r.translate(*pose.boxes.get(n, (0.0, 0.0))).inset(-pad)
+            for n, r in S.BOXES.items()}
+    strip = Rect(min(w.x0 for w in wins.values()), min(w.y0 for w in wins.values()),
+                 max(w.x1 for w in wins.values()), max(w.y1 for w in wins.values()))
+    img = warp(gray, pose.H, strip, K)
+    # local paper level: a max filter wider than any pen stroke, then smoothed
+    kk = round(4.5 * K) | 1
+    bg = cv2.blur(cv2.dilate(img, np.ones((kk, kk), np.uint8)), (kk, kk))
+    below = bg.astype(np.int16) - img  # how much darker than the paper around it
+    n = round((S.BOX_SIZE + 2 * pad) * K)
+    inset = inset_for(pose.ppu)
     out = {}
-    for name, r in S.BOXES.items():
-        dx, dy = pose.boxes.get(name, (0.0, 0.0))
-        win = warp(gray, pose.H, r.translate(dx, dy).inset(-pad), K)
-        read = _read_one(win, size, pad, inset_for(pose.ppu), name in pose.boxes)
-        out[name] = read
+    for name, w in wins.items():
+        x0, y0 = round((w.x0 - strip.x0) * K), round((w.y0 - strip.y0) * K)
+        part = (slice(y0, y0 + n), slice(x0, x0 + n))
+        out[name] = _read_one(img[part], below[part], size, pad, inset, name in pose.boxes)
     return out
 
 
@@ -107,10 +120,11 @@ def _locate_outline(dark: np.ndarray, pad: float, search: float) -> tuple[int, i
     return x0 + px + m, y0 + py + m, True
 
 
-def _read_one(win: np.ndarray, size: int, pad: float, inset: float = INSET,
-              placed: bool = False) -> BoxRead:
+def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: float,
+              placed: bool) -> BoxRead:
     """One box in ``win`` (gray, K px per unit, the box ``pad`` units in from each side);
-    ``placed``: the pose already found this box's outline, so only a small search is done."""
+    ``below``: how much darker each pixel is than the paper around it; ``placed``: the pose
+    already found this box's outline where ``win`` is centred."""
     if placed:
         bx = by = round(pad * K)
         found = True
@@ -126,22 +140,17 @@ def _read_one(win: np.ndarray, size: int, pad: float, inset: float = INSET,
     ])
     black = levels(outline, (0.25,))[0] if outline.size else 0.0
     contrast = max(white - black, 1.0)
-    # local paper level: a max filter wider than any pen stroke, then smoothed
-    kk = round(4.5 * K) | 1
-    bg = cv2.dilate(win, np.ones((kk, kk), np.uint8))
-    bg = cv2.blur(bg, (kk, kk))
-    ink = (bg.astype(np.float32) - win) / contrast > INK_LEVEL
+    ink = below > INK_LEVEL * contrast
     i0 = round(inset * K)
     inner = (slice(by + i0, by + size - i0), slice(bx + i0, bx + size - i0))
     cover = float(ink[inner].mean())
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
     # just outside the box, not on the label side (right)
     o0, o1 = round((inset - 0.5) * K), round(OVER_REACH * K)
-    ring = np.zeros(win.shape, bool)
-    ring[max(0, by - o1):by + size + o1, max(0, bx - o1):bx + size + o0] = True
-    ring[max(0, by - o0):by + size + o0, max(0, bx - o0):bx + size + o0] = False
+    outer = int(ink[max(0, by - o1):by + size + o1, max(0, bx - o1):bx + size + o0].sum())
+    near = int(ink[max(0, by - o0):by + size + o0, max(0, bx - o0):bx + size + o0].sum())
     # ink pixels around the box, in shares of the interior's area (a tick's overrun)
-    over = float(ink[ring].sum()) / max(1, ink[inner].size)
+    over = (outer - near) / max(1, ink[inner].size)
     s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
     s_fill = (fill - 0.25) / 0.35
     # ink just outside alone makes a box unclear at most, never marked
