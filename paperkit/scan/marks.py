@@ -45,8 +45,8 @@ def inset_for(ppu: float) -> float:
     return max(INSET, 0.6 + 2.5 / max(ppu, 0.5))
 #: Stroke coverage (share of interior pixels) at which a box counts as fully marked, and
 #: below which stray specks are ignored.
-COVER_FULL = 0.11
-COVER_NOISE = 0.025
+COVER_FULL = 0.09
+COVER_NOISE = 0.02
 #: How far outside the box (slip units) ink is looked for; not on the label side.
 OVER_REACH = 4.5
 #: Darkness (share of paper-to-print contrast) above which a pixel is ink.
@@ -120,6 +120,21 @@ def _locate_outline(dark: np.ndarray, pad: float, search: float) -> tuple[int, i
     return x0 + px + m, y0 + py + m, True
 
 
+def _clear_of_outline(win: np.ndarray, bx: int, by: int, size: int, white: float,
+                      contrast: float) -> int:
+    """How many px in from the box edge the printed outline's blur has faded (below a fifth
+    of the contrast), by the median along each side, so a written mark does not count;
+    at most a quarter of the box."""
+    lo, hi = size // 5, size - size // 5
+    limit = size // 4
+    for d in range(1, limit):
+        sides = np.concatenate([win[by + d, bx + lo:bx + hi], win[by + size - d, bx + lo:bx + hi],
+                                win[by + lo:by + hi, bx + d], win[by + lo:by + hi, bx + size - d]])
+        if white - float(np.median(sides)) < 0.2 * contrast:
+            return d + 1
+    return limit
+
+
 def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: float,
               placed: bool) -> BoxRead:
     """One box in ``win`` (gray, K px per unit, the box ``pad`` units in from each side);
@@ -141,7 +156,7 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     black = levels(outline, (0.25,))[0] if outline.size else 0.0
     contrast = max(white - black, 1.0)
     ink = below > INK_LEVEL * contrast
-    i0 = round(inset * K)
+    i0 = max(round(inset * K), _clear_of_outline(win, bx, by, size, white, contrast))
     inner = (slice(by + i0, by + size - i0), slice(bx + i0, bx + size - i0))
     cover = float(ink[inner].mean())
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
