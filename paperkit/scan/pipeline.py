@@ -24,7 +24,6 @@ from .marks import read_boxes
 from .result import PhotoResult, SlipResult
 from .store import crop_image, store_crop, store_photo
 
-
 #: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores).
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
 
