@@ -10,6 +10,8 @@ import unicodedata
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from paperkit.errors import ConfigError, LayoutError
 from paperkit.kit import Hotline, open_kit
@@ -17,6 +19,7 @@ from paperkit.layout.model import Box, Line, Rect, Text
 from paperkit.layout.stock import load_stock
 from paperkit.products import PrintOptions, ProductContext, cards
 from paperkit.record.contacts import list_contacts
+from paperkit.render import fonts
 from paperkit.render.pdf import render_pdf
 from paperkit.samplekit import make_sample_kit
 
@@ -303,3 +306,43 @@ def test_print_cards_command_with_copies_and_backs_separately(skit, tmp_path, mo
         assert "Tus derechos" in pdf[2].get_textpage().get_text_range()
     finally:
         pdf.close()
+
+
+# -- property: any override either fits inside the card or names itself -----------------
+
+_WORDS = {
+    "en": ["stay", "calm", "lawyer", "hotline", "silent", "sign", "nothing", "call", "now",
+           "«quote»", "555-0100", "extraordinarily", "ask:"],
+    "ar": ["حافظ", "على", "هدوئك", "اتصل", "بالخط", "القانوني", "محامٍ", "الصمت", "لا",
+           "+1 555-0100", "Ana"],
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_override_fits_inside_the_card_or_names_its_key(skit, data):
+    lang = data.draw(st.sampled_from(sorted(_WORDS)), label="lang")
+    key = data.draw(st.sampled_from(cards.TEXT_KEYS), label="key")
+    words = data.draw(st.lists(st.sampled_from(_WORDS[lang]), min_size=1, max_size=70))
+    stock = data.draw(st.sampled_from(CARD_STOCKS), label="stock")
+    text = " ".join(words)
+    hotlines = {"no_hotline": (), "hotline_label": (Hotline("", "+1 555 0100"),)}.get(
+        key, skit.settings.hotlines)  # so that the overridden text is on the card
+    kit = _kit_with(skit, card_text={lang: {key: text}}, languages=(lang,), hotlines=hotlines)
+    try:
+        doc = _build(kit, stock=stock, copies=1)
+    except LayoutError as err:
+        assert f"card_text.{lang}.{key}" in str(err)
+        return
+    s = load_stock(stock)
+    inner = [s.cell_rect(0).inset(cards.PAD - 0.01),
+             s.cell_rect(0, mirrored=True).inset(cards.PAD - 0.01)]
+    for page in doc.pages:
+        for t in _texts(page):
+            assert any(c.contains(t.rect) for c in inner), t
+            assert all(fonts.width(ln, t.font, t.size, t.direction) <= t.rect.width + 0.01
+                       for ln in t.lines)
+            assert len(t.lines) * t.leading <= t.rect.height + 0.01
+    shown = " ".join(ln for p in doc.pages for t in _texts(p) for ln in t.lines)
+    assert "".join(text.split()) in "".join(shown.split())  # nothing dropped
