@@ -346,3 +346,23 @@ def test_any_override_fits_inside_the_card_or_names_its_key(skit, data):
             assert len(t.lines) * t.leading <= t.rect.height + 0.01
     shown = " ".join(ln for p in doc.pages for t in _texts(p) for ln in t.lines)
     assert "".join(text.split()) in "".join(shown.split())  # nothing dropped
+
+
+def test_each_card_language_can_label_the_hotlines_its_own_way(skit):
+    kit = _kit_with(skit, '[card_text.ar]\nhotline_1 = "الخط القانوني"\nhotline_2 = "دعم السجن"\n'
+                    '[card_text.es]\nhotline_2 = "Apoyo en la cárcel"\n',
+                    languages=("es", "ar"))
+    doc = _build(kit, copies=1, stock="cards-us-10up")
+    lines = [ln for t in _texts(doc.pages[0]) for ln in t.lines]
+    assert {"Legal hotline", "Apoyo en la cárcel", "الخط القانوني", "دعم السجن"} <= set(lines)
+    assert "Jail support" not in lines
+
+
+@pytest.mark.parametrize("stock", CARD_STOCKS)
+def test_three_hotlines_with_arabic_labels_fit(skit, stock):
+    numbers = (Hotline("", "+44 20 7946 0958"), Hotline("", "+1 555 0199"),
+               Hotline("", "+33 1 23 45 67 89"))
+    kit = _kit_with(skit, languages=("ar",), hotlines=numbers)
+    front = _build(kit, copies=1, stock=stock).pages[0]
+    labels = [t for t in _texts(front) if t.text == "الخط القانوني"]
+    assert len(labels) == 3 and all(t.font == "arabic" for t in labels)

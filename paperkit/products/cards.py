@@ -48,6 +48,9 @@ FRONT_KEYS = ("hotline_label", "no_hotline", "front_title", "arrested", "witness
 BACK_KEYS = ("rights_title", "rights", "dont_title", "dont", "lawyer_title", "lawyer_name",
              "lawyer_phone")
 TEXT_KEYS = FRONT_KEYS + BACK_KEYS
+#: Keys kit.toml may add that no shipped file has: this language's label for the first,
+#: second and third ``[[hotlines]]`` entry (otherwise the entry's own label is used).
+LABEL_KEYS = ("hotline_1", "hotline_2", "hotline_3")
 RTL_LANGUAGES = frozenset({"ar"})
 
 PAD = 8.0  #: points between the card edge and its content
@@ -104,7 +107,7 @@ def card_texts(lang: str, overrides: dict[str, dict[str, str]]) -> CardText:
     """``lang``'s texts with kit.toml's ``[card_text.<lang>]`` applied."""
     check_overrides(overrides)
     own = overrides.get(lang, {})
-    texts = dict(shipped_texts(lang))
+    texts = dict(shipped_texts(lang), **dict.fromkeys(LABEL_KEYS, ""))
     texts.update({k: v.strip() for k, v in own.items()})
     return CardText(lang, texts, frozenset(own))
 
@@ -113,9 +116,9 @@ def check_overrides(overrides: dict[str, dict[str, str]]) -> None:
     """Every key under ``[card_text.*]`` must be a card text key."""
     for lang, table in overrides.items():
         for key in table:
-            if key not in TEXT_KEYS:
+            if key not in TEXT_KEYS + LABEL_KEYS:
                 raise ConfigError(f"kit.toml: 'card_text.{lang}.{key}' is not a card text",
-                                  f"known keys: {', '.join(TEXT_KEYS)}")
+                                  f"known keys: {', '.join(TEXT_KEYS + LABEL_KEYS)}")
 
 
 # -- fitting helpers -------------------------------------------------------------------
@@ -232,7 +235,9 @@ def _header(ct: CardText, c: Rect, key: str | None, text: str, bold: bool = True
 
 COL_GAP = 8.0  #: between hotline columns, points
 SIDE_BY_SIDE_MIN = 13.0  #: numbers go side by side only if each fits at this size, points
-LIST_ROW = 15.0  #: one "label ... number" row when numbers do not fit side by side, points
+LIST_ROW = 14.0  #: one "label ... number" row when numbers do not fit side by side, points
+LIST_ROW_ARABIC = 15.0  #: the same when a label is in Arabic (Naskh needs more height)
+LIST_LABEL = 6.5  #: the label size in a list row, points (Arabic: set at this size unscaled)
 
 
 @dataclass(frozen=True)
@@ -246,8 +251,10 @@ class HotlinePlan:
     height: float
 
 
-def hotline_plan(hotlines: tuple[Hotline, ...], width: float) -> HotlinePlan:
-    """The layout of the hotline frame, ``width`` points wide."""
+def hotline_plan(hotlines: tuple[Hotline, ...], width: float, row: float = 15.0
+                 ) -> HotlinePlan:
+    """The layout of the hotline frame, ``width`` points wide; ``row`` is the height of a
+    row in 'list' mode, points."""
     n = len(hotlines)
     if n > MAX_HOTLINES:
         raise LayoutError(f"pocket cards hold at most {MAX_HOTLINES} hotlines; kit.toml has "
@@ -258,20 +265,29 @@ def hotline_plan(hotlines: tuple[Hotline, ...], width: float) -> HotlinePlan:
     if n == 1 or all(fonts.width(h.number, "sans-bold", SIDE_BY_SIDE_MIN) <= col_w
                      for h in hotlines):
         return HotlinePlan("stacked", n, 36.0)
-    return HotlinePlan("list", 1, n * LIST_ROW + 4.0)
+    return HotlinePlan("list", 1, n * row + 4.0)
 
 
-def _label(ct: CardText, hotline: Hotline, rect: Rect, align: str) -> Text:
-    if not hotline.label:
-        return _fit(ct, "hotline_label", ct.texts["hotline_label"], rect, 7.0, MIN_SIZE,
-                    align=align, color=GREY)
+def _label(ct: CardText, hotline: Hotline, index: int, rect: Rect, align: str,
+           size: float = 7.0) -> Text:
+    """The label over (or beside) hotline number ``index``: ``card_text.<lang>.hotline_N``,
+    else the entry's label from kit.toml, else this language's ``hotline_label``."""
+    key = LABEL_KEYS[index]
+    if ct.texts.get(key) or not hotline.label:
+        key = key if ct.texts.get(key) else "hotline_label"
+        return _fit(ct, key, ct.texts[key], rect, size, MIN_SIZE, align=align, color=GREY)
     family, direction = _face(hotline.label, False)
     try:
-        return fit(hotline.label, rect, family, 7.0, MIN_SIZE, align, GREY,
+        return fit(hotline.label, rect, family, size, MIN_SIZE, align, GREY,
                    direction=direction)
     except LayoutError:
         raise LayoutError(f"the hotline label {hotline.label[:30]!r} does not fit a pocket "
-                          "card", "shorten it in kit.toml [[hotlines]]") from None
+                          "card", f"shorten it in kit.toml [[hotlines]], or give this "
+                          f"card its own in card_text.{ct.lang}.{LABEL_KEYS[index]}") from None
+
+
+def _label_text(ct: CardText, hotline: Hotline, index: int) -> str:
+    return ct.texts.get(LABEL_KEYS[index]) or hotline.label or ct.texts["hotline_label"]
 
 
 def _number(hotline: Hotline, rect: Rect, align: str, size: float) -> Text:
@@ -301,18 +317,22 @@ def _hotlines(ct: CardText, hotlines: tuple[Hotline, ...], block: Rect, plan: Ho
     if plan.mode == "list":
         end = "left" if ct.rtl else "right"
         split = inner.width * 0.42
+        row = (plan.height - 4.0) / len(hotlines)
         for i, hotline in enumerate(hotlines):
-            top = inner.y0 + i * LIST_ROW
+            top = inner.y0 + i * row
             if ct.rtl:
                 label_x, number_x = (inner.x1 - split, inner.x1), (inner.x0, inner.x1 - split)
             else:
                 label_x, number_x = (inner.x0, inner.x0 + split), (inner.x0 + split, inner.x1)
-            number = _number(hotline, Rect(number_x[0], top, number_x[1], top + LIST_ROW), end,
+            number = _number(hotline, Rect(number_x[0], top, number_x[1], top + row), end,
                              LIST_ROW / LEADING)
             # the label's baseline on the number's
-            drop = BASELINE_EM * (number.size - 7.0)
-            label = _label(ct, hotline, Rect(label_x[0], top + drop, label_x[1],
-                                             top + drop + 7.0 * LEADING), ct.align)
+            text = _label_text(ct, hotline, i)
+            nominal = LIST_LABEL / (ARABIC_SCALE if fonts.is_rtl(text) else 1.0)
+            drop = max(0.0, BASELINE_EM * (number.size - LIST_LABEL))
+            label = _label(ct, hotline, i, Rect(label_x[0], top + drop, label_x[1],
+                                                top + drop + _line_h(text, nominal)),
+                           ct.align, nominal)
             items += [label, number]
         return items
     columns = plan.columns
@@ -324,8 +344,8 @@ def _hotlines(ct: CardText, hotlines: tuple[Hotline, ...], block: Rect, plan: Ho
             sep = x0 - COL_GAP / 2
             items.append(Line(sep, inner.y0 + 2.0, sep, inner.y1 - 2.0, 0.4, LIGHT))
         label_h = max(inner.height * 0.3, 6.5)
-        items.append(_label(ct, hotline, Rect(x0, inner.y0, x0 + col_w, inner.y0 + label_h),
-                            ct.align))
+        items.append(_label(ct, hotline, i, Rect(x0, inner.y0, x0 + col_w,
+                                                 inner.y0 + label_h), ct.align))
         number_rect = Rect(x0, inner.y0 + label_h, x0 + col_w, inner.y1)
         items.append(_number(hotline, number_rect, ct.align, number_rect.height / LEADING))
     return items
@@ -337,7 +357,9 @@ def front_items(ct: CardText, cell: Rect, group: str, hotlines: tuple[Hotline, .
     c = cell.inset(PAD)
     items = _header(ct, c, None, group)
     top = c.y0 + head_height(ct) + 4.0
-    plan = hotline_plan(hotlines, c.width)
+    arabic = any(fonts.is_rtl(_label_text(ct, h, i))
+                 for i, h in enumerate(hotlines[:MAX_HOTLINES]))
+    plan = hotline_plan(hotlines, c.width, LIST_ROW_ARABIC if arabic else LIST_ROW)
     block = Rect(c.x0, top, c.x1, top + plan.height)
     items += _hotlines(ct, hotlines, block, plan)
     body = Rect(c.x0, block.y1 + 4.0, c.x1, c.y1)
