@@ -113,12 +113,12 @@ _FIRST_MARK = 4
 
 
 def _observe(gray: np.ndarray, H: np.ndarray, targets, tol: float,
-             clip: Rect | None = None) -> tuple[list, list]:
+             clip: Rect | None = None, k: float = 4.0) -> tuple[list, list]:
     """Slip-unit points and where they were found in the frame (px); a point found more
     than ``tol`` slip units from where ``H`` puts it is not trusted."""
     src, dst = [], []
     for true, half, size in targets:
-        at = _find_blob(gray, H, true, half, size, clip=clip)
+        at = _find_blob(gray, H, true, half, size, k, clip)
         if at is not None and np.hypot(at[0] - true[0], at[1] - true[1]) <= tol:
             src.append(true)
             dst.append(cv2.perspectiveTransform(np.float32([[at]]), H)[0, 0])
@@ -303,7 +303,7 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
     else:  # the code's corners, with the centres found counted twice
         src, dst = [*src, *src, *corner_src], [*dst, *dst, *corner_dst]
         H = _least_squares(src, dst)
-    msrc, mdst = _observe(gray, H, _TARGETS[_FIRST_MARK:], MARK_TOL, clip=_SLIP)
+    msrc, mdst = _observe(gray, H, _TARGETS[_FIRST_MARK:], MARK_TOL, _SLIP)
     if msrc:
         H2, msrc, mdst = _fit_robust(src, dst, msrc, mdst)
         if H2 is not None:

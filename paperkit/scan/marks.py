@@ -120,6 +120,29 @@ def _locate_outline(dark: np.ndarray, pad: float, search: float) -> tuple[int, i
     return x0 + px + m, y0 + py + m, True
 
 
+def _edges(win: np.ndarray, bx: int, by: int, size: int) -> tuple[int, int, int, int]:
+    """Each side of the printed outline on its own (left, right, top, bottom, window px),
+    within 1.5 units of where it is expected: the darkest line by the median across the
+    box's middle, so a tick through it does not move it. Absorbs a box that looks a little
+    larger, smaller or shifted after rectification (perspective, bent paper)."""
+    r = round(1.5 * K)
+
+    def darkest(profile: np.ndarray, at: int) -> int:
+        lo = max(0, at - r)
+        part = profile[lo:at + r + 1]
+        return lo + int(np.argmin(part)) if part.size else at
+
+    across = np.median(win[by + size // 4:by + size - size // 4], axis=0)  # per column
+    down = np.median(win[:, bx + size // 4:bx + size - size // 4], axis=1)  # per row
+    x0, x1 = darkest(across, bx), darkest(across, bx + size)
+    y0, y1 = darkest(down, by), darkest(down, by + size)
+    if abs((x1 - x0) - size) > 0.12 * size:  # a mark, not the outline: keep the pose's
+        x0, x1 = bx, bx + size
+    if abs((y1 - y0) - size) > 0.12 * size:
+        y0, y1 = by, by + size
+    return x0, x1, y0, y1
+
+
 def _clear_of_outline(win: np.ndarray, bx: int, by: int, size: int, white: float,
                       contrast: float) -> int:
     """How many px in from the box edge the printed outline's blur has faded (below a fifth
@@ -156,8 +179,11 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     black = levels(outline, (0.25,))[0] if outline.size else 0.0
     contrast = max(white - black, 1.0)
     ink = below > INK_LEVEL * contrast
+    x0, x1, y0, y1 = _edges(win, bx, by, size)
     i0 = max(round(inset * K), _clear_of_outline(win, bx, by, size, white, contrast))
-    inner = (slice(by + i0, by + size - i0), slice(bx + i0, bx + size - i0))
+    if min(x1 - x0, y1 - y0) - 2 * i0 < size // 3:  # edges not believable: the expected ones
+        x0, x1, y0, y1 = bx, bx + size, by, by + size
+    inner = (slice(y0 + i0, y1 - i0), slice(x0 + i0, x1 - i0))
     cover = float(ink[inner].mean())
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
     # just outside the box, not on the label side (right)
