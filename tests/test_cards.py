@@ -366,3 +366,11 @@ def test_three_hotlines_with_arabic_labels_fit(skit, stock):
     front = _build(kit, copies=1, stock=stock).pages[0]
     labels = [t for t in _texts(front) if t.text == "الخط القانوني"]
     assert len(labels) == 3 and all(t.font == "arabic" for t in labels)
+
+
+def test_an_arabic_text_that_starts_with_a_latin_word_is_still_right_to_left(skit):
+    kit = _kit_with(skit, '[card_text.ar]\nwitness = "WhatsApp لا تستخدمه. اتصل بالخط القانوني."\n',
+                    languages=("ar",))
+    front = _build(kit, copies=1).pages[0]
+    (witness,) = [t for t in _texts(front) if "WhatsApp" in t.text]
+    assert witness.direction == "rtl" and witness.font == "arabic" and witness.align == "right"

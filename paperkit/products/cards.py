@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,8 +125,12 @@ def check_overrides(overrides: dict[str, dict[str, str]]) -> None:
 # -- fitting helpers -------------------------------------------------------------------
 
 def _face(text: str, bold: bool) -> tuple[str, str]:
-    """(font family, direction) for a text, by its first strong character."""
-    if fonts.is_rtl(text):
+    """(font family, direction) for a text: right to left when most of its letters are
+    (so an Arabic sentence that starts with a Latin name is still an Arabic sentence),
+    else by its first strong character."""
+    classes = [unicodedata.bidirectional(ch) for ch in text]
+    rtl, ltr = sum(c in ("R", "AL") for c in classes), classes.count("L")
+    if rtl > ltr or (rtl == ltr and fonts.is_rtl(text)):
         return ("arabic-bold" if bold else "arabic"), "rtl"
     return ("sans-bold" if bold else "sans"), "ltr"
 
