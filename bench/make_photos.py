@@ -10,7 +10,7 @@ Example::
 
     python bench/make_photos.py --photos 200 --slips 20 --out bench/out/photos
     python bench/make_photos.py --photos 30 --slips 8 --megapixels mix --flatbed 4 \\
-        --out bench/out/mixed
+        --exif 0.2 --heic 0.1 --out bench/out/mixed
 """
 
 from __future__ import annotations
@@ -43,13 +43,20 @@ def _one(job: tuple) -> tuple[str, float]:
     name, seed, kind, slips, megapixels, out = job
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
+    ext = "jpg"
     if kind == "flatbed":
         page = int(rng.integers(len(_SOURCE.manifest["pages"])))
         data, truth = flatbed_scan(_SOURCE, rng, page=page)
     else:
         mpx = float(rng.choice([3, 8, 12])) if megapixels == "mix" else float(megapixels)
-        data, truth = phone_photo(_SOURCE, rng, slips, megapixels=mpx)
-    photo = Path(out) / f"{name}.jpg"
+        fmt, orientation = "jpeg", 1
+        if kind == "heic":
+            fmt, ext = "heic", "heic"
+        elif kind == "exif":
+            orientation = int(rng.choice([3, 6, 8]))
+        data, truth = phone_photo(_SOURCE, rng, slips, megapixels=mpx, fmt=fmt,
+                                  orientation=orientation)
+    photo = Path(out) / f"{name}.{ext}"
     photo.write_bytes(data)
     d = truth.as_dict()
     d.update(photo=photo.name, seed=seed)
@@ -63,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--slips", type=int, default=20, help="slips per photo (1..30)")
     ap.add_argument("--megapixels", default="12", help="3, 8, 12, or 'mix'")
     ap.add_argument("--flatbed", type=int, default=0, help="flatbed scans of whole sheets")
+    ap.add_argument("--exif", type=float, default=0.0,
+                    help="share of phone photos stored turned, with an EXIF Orientation tag")
+    ap.add_argument("--heic", type=float, default=0.0, help="share of phone photos as HEIC")
     ap.add_argument("--tasks", type=int, default=40, help="tasks (slips) in the sample kit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
@@ -85,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     (out / "slips.pdf").write_bytes(pdf)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
-    jobs = [(f"{i:04d}", args.seed * 100003 + i, "phone", args.slips, args.megapixels, str(out))
-            for i in range(1, args.photos + 1)]
+    pick = np.random.default_rng(args.seed).random(args.photos)
+    kinds = ["heic" if u < args.heic else "exif" if u < args.heic + args.exif else "phone"
+             for u in pick]
+    jobs = [(f"{i:04d}", args.seed * 100003 + i, kinds[i - 1], args.slips, args.megapixels,
+             str(out)) for i in range(1, args.photos + 1)]
     jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out))
              for i in range(1, args.flatbed + 1)]
     t0 = time.perf_counter()

@@ -38,6 +38,10 @@ def _pillow_decode(path: Path) -> tuple[np.ndarray, float]:
     """Pillow's own decode of the file, timed: open + load (no conversion). The file is read
     once first so that neither Pillow nor paperkit pays for the disk."""
     path.read_bytes()
+    if path.suffix.lower() in (".heic", ".heif"):
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
     t0 = time.perf_counter()
     im = Image.open(path)
     im.load()
