@@ -3,10 +3,11 @@
 1. Build time of 500 slip-code matrices (version 3, level Q, alphanumeric): segno and
    python-qrcode, each choosing the mask itself and with a fixed mask, and paperkit's own
    fixed-mask path (render/qr.py), in the same run.
-2. Read rate per mask: for each of the 8 QR masks, the same slip codes are drawn at the
-   slip's printed size (72 pt = 25.4 mm), then photographed in software - perspective,
-   blur, sensor noise, uneven light, JPEG - at several harshness levels, and decoded with
-   one plain pass of zxing-cpp. The mask that reads most often is the one to fix.
+2. Read rate per mask: for each of the 8 QR masks (and segno's own choice), the same slip
+   codes are rendered by paperkit's renderer at the slip's printed size (72 pt = 25.4 mm)
+   and rasterised by pdfium, then photographed in software - perspective, blur, sensor
+   noise, uneven light, JPEG - at several harshness levels, and decoded with one plain
+   pass of zxing-cpp. The mask that reads most often is the one to fix.
 
     python bench/qr_bench.py                  # 160 codes x 8 masks x 4 levels
     python bench/qr_bench.py --codes 400 --seed 7
@@ -93,17 +94,67 @@ def build_times(texts: list[str]) -> dict[str, float]:
 
 # -- 2. read rate per mask -----------------------------------------------------------------
 
-def photograph(dark: np.ndarray, level: tuple, rng: np.random.Generator) -> np.ndarray:
-    """A grey photo of one symbol (``dark``: 1 = dark module) with its quiet zone, on
-    paper, under ``level``'s conditions."""
+RENDER_PX_PER_MODULE = 8  #: the rendered page, sharp, before the "photo" warps it down
+
+
+def rendered_symbols(texts: list[str], mask) -> list[np.ndarray]:
+    """Each code drawn by paperkit's own renderer (render/pdf.py, vector QR runs) at the
+    slip's size with mask ``mask`` (0-7, or 'auto': segno's penalty choice), rasterised by
+    pdfium at RENDER_PX_PER_MODULE, cropped with its 4-module quiet zone: grey images."""
+    import pypdfium2 as pdfium
+
+    from paperkit.layout import slip
+    from paperkit.layout.model import Document, Page, QRCode, Rect
+    from paperkit.render import pdf as pdf_mod
+    from paperkit.render import qr
+
+    def ops(text: str, error: str = "Q", version: int | None = None) -> tuple[int, str]:
+        if mask == "auto":
+            dark = np.array(qr.segno_matrix(text, version, error, None).rows, dtype=np.int8)
+        else:
+            dark = qr._fast_array(text, version, error, mask)
+        runs = qr._stack(dark)
+        return len(dark), " ".join(f"{x} {y} {w} {h} re" for x, y, w, h in runs)
+
+    side = slip.QR.width  # 72 pt, as printed at scale 1
+    quiet = slip.QUIET
+    pitch = side + 2 * quiet + 8
+    cols = 10
+    scale = RENDER_PX_PER_MODULE / slip.QR_MODULE
+    out = []
+    saved = pdf_mod.qr.cached_ops
+    pdf_mod.qr.cached_ops = ops
+    try:
+        for first in range(0, len(texts), cols * cols):
+            chunk = texts[first:first + cols * cols]
+            rows = -(-len(chunk) // cols)
+            items = tuple(QRCode(Rect(quiet + 4 + (i % cols) * pitch,
+                                      quiet + 4 + (i // cols) * pitch,
+                                      quiet + 4 + (i % cols) * pitch + side,
+                                      quiet + 4 + (i // cols) * pitch + side),
+                                 t, ERROR, VERSION) for i, t in enumerate(chunk))
+            doc = Document("qr", "qr", (Page((cols * pitch, rows * pitch), items),))
+            pdoc = pdfium.PdfDocument(pdf_mod.render_pdf(doc))
+            page = np.asarray(pdoc[0].render(scale=scale).to_pil().convert("L"),
+                              dtype=np.float32)
+            pdoc.close()
+            for item in items:
+                r = item.rect.inset(-quiet)
+                crop = page[int(round(r.y0 * scale)):int(round(r.y1 * scale)),
+                            int(round(r.x0 * scale)):int(round(r.x1 * scale))]
+                out.append(crop * (215 / 255) + 25)  # paper 240, ink 25
+    finally:
+        pdf_mod.qr.cached_ops = saved
+    return out
+
+
+def photograph(big: np.ndarray, level: tuple, rng: np.random.Generator) -> np.ndarray:
+    """A grey photo of one rendered symbol (``big``: its sharp render with the quiet zone),
+    on paper, under ``level``'s conditions."""
     ppm, blur, noise, skew, quality, falloff = level
-    size = dark.shape[0]
-    quiet = 4
-    scale = 8  # draw sharp at 8 px per module, then warp down to ``ppm``
-    sym = np.pad(dark, quiet) * 1.0
-    big = np.kron(1.0 - sym, np.ones((scale, scale))) * 215 + 25  # paper 240, ink 25
+    modules = VERSION * 4 + 17 + 8
     side = big.shape[0]
-    out_side = int(round((size + 2 * quiet) * ppm)) + 24
+    out_side = int(round(modules * ppm)) + 24
     src = np.float32([[0, 0], [side, 0], [side, side], [0, side]])
     jitter = rng.uniform(-skew, skew, (4, 2)) * (out_side - 24)
     dst = np.float32([[12, 12], [out_side - 12, 12], [out_side - 12, out_side - 12],
@@ -126,23 +177,16 @@ def read_rates(texts: list[str], seed: int) -> dict[str, dict]:
     """Decode rate per condition and mask (0-7, and 'auto': segno's penalty choice)."""
     import zxingcpp
 
-    from paperkit.render import qr
-
-    def symbol(text: str, mask):
-        if mask == "auto":  # segno picks the mask by the standard's penalty rules
-            m = qr.segno_matrix(text, VERSION, ERROR, None)
-            return np.array(m.rows, dtype=np.uint8)
-        return qr._fast_array(text, VERSION, ERROR, mask)
-
+    masks = [*range(8), "auto"]
+    symbols = {mask: rendered_symbols(texts, mask) for mask in masks}
     rates: dict[str, dict] = {}
     for name, level in LEVELS.items():
         rates[name] = {}
-        for mask in [*range(8), "auto"]:
+        for mask in masks:
             rng = np.random.default_rng(seed)  # the same photos' conditions for every mask
             ok = 0
-            for text in texts:
-                dark = symbol(text, mask)
-                photo = photograph(dark, level, rng)
+            for text, big in zip(texts, symbols[mask], strict=True):
+                photo = photograph(big, level, rng)
                 found = zxingcpp.read_barcodes(photo, formats=zxingcpp.BarcodeFormat.QRCode)
                 ok += any(b.text == text for b in found)
             rates[name][mask] = ok / len(texts)
