@@ -188,3 +188,25 @@ def test_sheet_rasterized_at_150_dpi_can_be_photographed(sheet):
     data, truth = phone_photo(coarse, np.random.default_rng(2), 4, megapixels=3,
                               specs=[BLANK] * 4, tasks=tasks, quality=85)
     assert len(_zxing(_gray(data)).keys() & {s.truth.code for s in truth.slips}) >= 3
+
+
+@pytest.mark.parametrize("variant", ["table", "wood", "board"])
+def test_thirty_slips_lie_apart_and_inside_the_frame(source, variant):
+    from paperkit.synth import compose_photo
+    from paperkit.synth.layout import overlap
+
+    rng = np.random.default_rng(30)
+    entries = source.entries
+    crops = [mark_slip(source.pages[i], e, source.dpi, BLANK, rng)
+             for i, e in (entries[j % len(entries)] for j in range(30))]
+    data, truth = compose_photo(crops, rng, megapixels=1, variant=variant)
+    assert truth.variant == variant and len(truth.slips) == 30
+    w, h = truth.size
+    quads = [np.array(p.outline) for p in truth.slips]
+    for q in quads:
+        assert q[:, 0].min() >= 0 and q[:, 1].min() >= 0
+        assert q[:, 0].max() <= w and q[:, 1].max() <= h
+    for a in range(30):
+        for b in range(a + 1, 30):
+            assert not overlap(quads[a], quads[b]), (a, b)
+    assert Image.open(io.BytesIO(data)).size == (w, h)
