@@ -165,7 +165,7 @@ def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: fl
 
     # -- light, optics, sensor ---------------------------------------------------------------
     light = lighting.illumination(size, rng)
-    wb = np.array([1.0, 1.0, 1.0], np.float32) + rng.normal(0, 0.035, 3).astype(np.float32)
+    wb = np.array([1.0, 1.0, 1.0], np.float32) + rng.normal(0, 0.025, 3).astype(np.float32)
     wb /= wb.mean()
     img = cv2.multiply(img, cv2.merge([light * wb[0], light * wb[1], light * wb[2]]))
     glare_map = None
@@ -343,7 +343,8 @@ def _put_slip(img: np.ndarray, crop: SlipCrop, size_mm: tuple[float, float],
     shadow_vec = light_dir_img[1] - light_dir_img[0]
     lift = float(z.mean()) + 0.4
     shadow_off = shadow_vec / 10.0 * lift / max(np.tan(np.arcsin(-to_light[2])), 0.2)
-    margin = int(np.linalg.norm(shadow_off) + 12 * k + 10)
+    sigma = (1.5 + 2.5 * lift) * k * 2  # the shadow's softness, pixels
+    margin = int(np.linalg.norm(shadow_off) + 3 * sigma + 4)
     x0 = max(int(np.floor(outline[:, 0].min())) - margin, 0)
     y0 = max(int(np.floor(outline[:, 1].min())) - margin, 0)
     x1 = min(int(np.ceil(outline[:, 0].max())) + margin, w_img)
@@ -370,7 +371,6 @@ def _put_slip(img: np.ndarray, crop: SlipCrop, size_mm: tuple[float, float],
     a_out = warped[..., 3:4]
 
     # Drop shadow on what lies beneath, then the slip over it.
-    sigma = (1.5 + 2.5 * lift) * k * 2
     soft = cv2.GaussianBlur(a_out[..., 0], (0, 0), sigma)
     M = np.float32([[1, 0, shadow_off[0]], [0, 1, shadow_off[1]]])
     soft = cv2.warpAffine(soft, M, (x1 - x0, y1 - y0))
