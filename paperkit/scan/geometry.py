@@ -184,7 +184,7 @@ def outline_scores(dark: np.ndarray, k: float) -> tuple[np.ndarray, int]:
     every position costs a few additions. Returns (scores[y, x], margin): score[y, x] is for
     the box corner at (x + margin, y + margin)."""
     size = round(S.BOX_SIZE * k)
-    h = max(1, round(S.BOX_STROKE * k * 0.6))
+    h = max(1, round(S.BOX_STROKE * k * 1.3))
     b = max(2, round(1.2 * k))
     m = h + b
     H, W = dark.shape
