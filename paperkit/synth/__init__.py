@@ -4,11 +4,12 @@ simulated phone, with the ground truth of every slip (issue 4, DESIGN §5, §6, 
 Typical use (see ``bench/make_photos.py`` and ``paperkit demo``)::
 
     pages = render_pages(pdf_bytes, dpi=300)                      # sheets.py
-    crops = [mark_slip(pages[p], entry, 300, spec, rng) ...]      # marks.py
+    crops = [mark_slip(pages[p], entry, 300, spec, rng) ...]      # marks.py (entry: manifest)
     jpeg, truth = compose_photo(crops, rng, megapixels=12)        # photo.py
     jpeg, truth = scan_sheet(pages[0], manifest_page, 300, specs, rng, dpi=200)  # flatbed.py
     source = SheetSource.from_pdf(pdf_bytes, manifest)                # sets.py: all in one
-    jpeg, truth = phone_photo(source, rng, n_slips=20)
+    jpeg, truth = phone_photo(source, rng, n_slips=20)              # or fmt="heic", orientation=6
+    truth.as_dict()  # JSON: per slip task, rev, code, status, accept, spec, qr corners, module_px
 
 Modules: ``ink`` (pen strokes and handwriting-like scribble), ``marks`` (MarkSpec, SlipTruth,
 mark_slip), ``textures`` (table, wood, cork), ``layout`` (where slips lie), ``camera``
