@@ -45,7 +45,7 @@ def _photo(tmp_path, name, slips, size=(2000, 1500), cols=3, s=2.6, seed=0, qual
 
 @pytest.fixture(scope="module")
 def big_round_trip(tmp_path_factory):
-    """20 marked slips in one 12 MP photo, scanned once into a fresh kit."""
+    """20 marked slips in one 8 MP photo, scanned once into a fresh kit."""
     tmp = tmp_path_factory.mktemp("rt")
     kit, rec = _kit(tmp, 20)
     kinds, inks = ("tick", "cross", "fill"), ("black", "blue", "pencil")
@@ -56,12 +56,12 @@ def big_round_trip(tmp_path_factory):
         truth[task] = box
         slips.append((_code(kit, task), (Mark(box, kinds[i % 3], inks[(i // 3) % 3]),)))
     path = tmp / "meeting.jpg"
-    save(grid_photo(slips, size=(4000, 3000), cols=5, seed=3), path, 85)
+    save(grid_photo(slips, size=(3400, 2400), cols=5, seed=3), path, 85)
     results = scan_photos(kit, rec, [path])
     return kit, rec, truth, path, results
 
 
-def test_round_trip_20_slips_12mp_applies_every_status(big_round_trip):
+def test_round_trip_20_slips_applies_every_status(big_round_trip):
     kit, rec, truth, path, results = big_round_trip
     (res,) = results
     assert res.errors == ()
@@ -101,24 +101,33 @@ def test_rescanning_the_same_photo_changes_nothing(big_round_trip):
     assert _events(rec) == before
 
 
-def test_harness_photo_never_applies_a_wrong_status(tmp_path):
+def test_harness_12mp_photo_of_20_slips_never_applies_a_wrong_status(tmp_path):
+    """The project's own slips PDF, marked and photographed by the synthetic harness."""
     synth = pytest.importorskip("paperkit.synth")
     kit, rec = _kit(tmp_path, 0)
-    rng = np.random.default_rng(7)
-    synth.sample_tasks(rec, 12, rng)
+    rng = np.random.default_rng(11)
+    synth.sample_tasks(rec, 20, rng)
+    before = {t: get_task(rec, t) for t in (f"T{i:04d}" for i in range(1, 21))}
     pdf, manifest = synth.slip_sheet(kit, rec)
     pages = synth.render_pages(pdf, 200)
-    entries = [(i, e) for i, p in enumerate(manifest["pages"]) for e in p["slips"]][:8]
+    entries = [(i, e) for i, p in enumerate(manifest["pages"]) for e in p["slips"]]
+    assert len(entries) == 20
     crops = [synth.mark_slip(pages[i], e, 200, synth.random_spec(rng), rng) for i, e in entries]
-    jpeg, truth = synth.compose_photo(crops, rng, megapixels=8)
+    jpeg, truth = synth.compose_photo(crops, rng, megapixels=12)
     path = tmp_path / "harness.jpg"
     path.write_bytes(jpeg)
     (res,) = scan_photos(kit, rec, [path])
     accept = {p.truth.task: p.truth.accept for p in truth.slips}
-    assert res.slips, "no slip read at all"
-    for s in res.slips:
-        if s.outcome == "applied":
-            assert s.status in accept[s.task], s
+    assert len(res.slips) >= 15, f"only {len(res.slips)} of 20 slips read"
+    read = {s.task: s for s in res.slips}
+    for task, old in before.items():
+        s = read.get(task)
+        now = get_task(rec, task)
+        if s is not None and s.outcome == "applied":
+            assert s.status in accept[task], s
+            assert now.status == s.status
+        else:  # never changed by anything but a clear read
+            assert (now.status, now.rev) == (old.status, old.rev)
 
 
 def test_blank_slip_changes_nothing_and_double_mark_goes_to_review(tmp_path):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -43,15 +44,15 @@ class Found:
     corners: np.ndarray = field(repr=False)
     step: str
 
-    @property
+    @cached_property
     def center(self) -> np.ndarray:
         return self.corners.mean(axis=0)
 
-    @property
+    @cached_property
     def side(self) -> float:
         """The symbol's mean side length in pixels."""
         c = self.corners
-        return float(np.mean([np.linalg.norm(c[i] - c[(i + 1) % 4]) for i in range(4)]))
+        return float(np.hypot(*(c - np.roll(c, -1, axis=0)).T).mean())
 
 
 @dataclass(frozen=True)
