@@ -20,7 +20,12 @@ Decisions (DESIGN §3 leaves them open):
   ``[card_text.<lang>]`` overrides any key (an unknown key is a ConfigError that names it;
   an empty text leaves that part out). Text shrinks to at least ``MIN_SIZE`` points, then
   wraps; if it still does not fit, a LayoutError names the key to shorten. Nothing is
-  clipped. Hotline numbers are always set left to right, even on an Arabic card.
+  clipped. ``card_text.<lang>.hotline_1`` .. ``hotline_3`` label the kit's hotlines in that
+  language. Hotline numbers are always set left to right, even on an Arabic card; up to
+  three fit, side by side when they can, else one row each.
+- **Arabic** cards are mirrored: text right-aligned and right to left (shaped, see
+  render/fonts), the first hotline and the labels on the right. Naskh is set
+  ``ARABIC_SCALE`` larger, with a taller line (layout/text.leading_em).
 - **Privacy.** Cards show only the group name, the hotlines from ``kit.toml`` and the card
   texts. Nothing from the contacts table is ever read here.
 """
