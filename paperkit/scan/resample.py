@@ -1,0 +1,223 @@
+"""Read a slip's QR code on bent paper, where a decoder's single perspective grid fails.
+
+A slip code is always version 3 (29 × 29 modules; layout/slip.py). When the paper curls the
+modules no longer lie on one perspective grid, and a decoder that samples on one (as
+zxing-cpp and zbar do) reads too many wrong modules. Here:
+
+1. the three finder patterns are found as nested contours (ring, gap, centre), and each
+   gives its four outer corners and its centre: 15 points whose module coordinates are
+   known; the alignment pattern's centre adds one more;
+2. a quadratic map from module coordinates to pixels is fitted through them (it follows a
+   bend, which a perspective grid cannot);
+3. every module is sampled on that map, thresholded halfway between the dark and light
+   levels the fixed patterns show, the fixed patterns are set to what they must be, and the
+   clean matrix is decoded again (Reed-Solomon corrects what is left).
+
+The text is then checked like any other code (its tag must verify); nothing here is trusted
+more than a decoder's output.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+N = 29  # modules across a version 3 symbol
+
+
+def _fixed() -> tuple[np.ndarray, np.ndarray]:
+    """(mask of function-pattern modules, their colour: True dark) for version 3."""
+    mask = np.zeros((N, N), bool)
+    dark = np.zeros((N, N), bool)
+    finder = np.zeros((7, 7), bool)
+    finder[0, :] = finder[6, :] = finder[:, 0] = finder[:, 6] = True
+    finder[2:5, 2:5] = True
+    for r, c in ((0, 0), (0, N - 7), (N - 7, 0)):
+        mask[max(0, r - 1):r + 8, max(0, c - 1):c + 8] = True  # with the light separator
+        dark[r:r + 7, c:c + 7] = finder
+    for i in range(8, N - 8):
+        mask[6, i] = mask[i, 6] = True
+        dark[6, i] = dark[i, 6] = i % 2 == 0
+    align = np.zeros((5, 5), bool)
+    align[0, :] = align[4, :] = align[:, 0] = align[:, 4] = True
+    align[2, 2] = True
+    mask[20:25, 20:25] = True
+    dark[20:25, 20:25] = align
+    mask[N - 8, 8] = dark[N - 8, 8] = True  # the dark module
+    return mask, dark
+
+
+FIXED, FIXED_DARK = _fixed()
+
+
+def _finders(binary: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(centre, 4 outer corners) of each finder-like pattern: a dark contour holding a
+    light hole holding a dark centre, with about the 7:5:3 proportions of a finder."""
+    contours, hier = cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    if hier is None:
+        return []
+    hier = hier[0]
+    out = []
+    for i, c in enumerate(contours):
+        child = hier[i][2]
+        if child < 0:
+            continue
+        grandchild = hier[child][2]
+        if grandchild < 0:
+            continue
+        a0 = cv2.contourArea(c)
+        a2 = cv2.contourArea(contours[grandchild])
+        if a0 < 30 or a2 <= 0 or not 2.5 <= a0 / a2 <= 12:
+            continue
+        quad = cv2.approxPolyDP(c, 0.08 * cv2.arcLength(c, True), True).reshape(-1, 2)
+        if len(quad) != 4:
+            rect = cv2.minAreaRect(c)
+            quad = cv2.boxPoints(rect)
+        m = cv2.moments(contours[grandchild])
+        if m["m00"] == 0:
+            continue
+        centre = np.array([m["m10"] / m["m00"], m["m01"] / m["m00"]])
+        out.append((centre, quad.astype(np.float64)))
+    return out
+
+
+def _pick_three(found: list) -> tuple | None:
+    """The three finders of one symbol, as (top-left, top-right, bottom-left)."""
+    if len(found) < 3:
+        return None
+    best, best_score = None, None
+    n = len(found)
+    for i in range(n):
+        for j in range(i + 1, n):
+            for k in range(j + 1, n):
+                trio = [found[i], found[j], found[k]]
+                c = [t[0] for t in trio]
+                d = [np.linalg.norm(c[1] - c[2]), np.linalg.norm(c[0] - c[2]),
+                     np.linalg.norm(c[0] - c[1])]
+                corner = int(np.argmax(d))  # opposite the longest side: top-left
+                legs = [d[x] for x in range(3) if x != corner]
+                ratio = max(legs) / max(min(legs), 1e-6)
+                hyp = d[corner] / max(np.mean(legs), 1e-6)
+                score = abs(ratio - 1) + abs(hyp - np.sqrt(2))
+                if best_score is None or score < best_score:
+                    best, best_score = (trio, corner), score
+    (trio, corner), score = best, best_score
+    if score > 0.6:
+        return None
+    tl = trio[corner]
+    a, b = (trio[x] for x in range(3) if x != corner)
+    v1, v2 = a[0] - tl[0], b[0] - tl[0]
+    if v1[0] * v2[1] - v1[1] * v2[0] > 0:  # clockwise on screen: a is top-right
+        return tl, a, b
+    return tl, b, a
+
+
+def _points(tl, tr, bl) -> tuple[list, list]:
+    """Module coordinates ↔ pixels for the finders' centres and outer corners."""
+    src, dst = [], []
+    for (centre, quad), (mx, my) in ((tl, (0, 0)), (tr, (N - 7, 0)), (bl, (0, N - 7))):
+        src.append((mx + 3.5, my + 3.5))
+        dst.append(centre)
+        known = [(mx, my), (mx + 7, my), (mx + 7, my + 7), (mx, my + 7)]
+        # place the corners with the affine map through the three centres, then match
+        for k in known:
+            src.append(k)
+            dst.append(None)
+    aff = cv2.getAffineTransform(np.float32([(3.5, 3.5), (N - 3.5, 3.5), (3.5, N - 3.5)]),
+                                 np.float32([tl[0], tr[0], bl[0]]))
+    quads = [tl[1], tr[1], bl[1]]
+    for f in range(3):
+        for c in range(4):
+            at = 5 * f + 1 + c
+            guess = aff @ np.array([*src[at], 1.0])
+            quad = quads[f]
+            dst[at] = quad[int(np.argmin(np.hypot(*(quad - guess).T)))]
+    return src, dst
+
+
+def _design(uv: np.ndarray) -> np.ndarray:
+    u, v = uv[:, 0], uv[:, 1]
+    return np.column_stack([np.ones_like(u), u, v, u * u, u * v, v * v])
+
+
+def _fit(src: list, dst: list) -> np.ndarray:
+    """Quadratic map coefficients (6 × 2), module coordinates → pixels."""
+    A = _design(np.asarray(src, float))
+    coef, *_ = np.linalg.lstsq(A, np.asarray(dst, float), rcond=None)
+    return coef
+
+
+def _map(coef: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    return _design(uv.reshape(-1, 2)) @ coef
+
+
+def _sample(gray: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    p = pts.reshape(-1, 1, 2).astype(np.float32)
+    return cv2.remap(gray, p[..., 0], p[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float32)
+
+
+def _alignment(gray: np.ndarray, coef: np.ndarray) -> np.ndarray | None:
+    """The alignment pattern's centre in pixels, searched a module around its place."""
+    best, best_v = None, None
+    for dy in np.linspace(-1.0, 1.0, 9):
+        for dx in np.linspace(-1.0, 1.0, 9):
+            c = np.array([N - 6.5 + dx, N - 6.5 + dy])
+            ring = np.array([[c[0] + x, c[1] + y] for x, y in
+                             ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))])
+            v_c = _sample(gray, _map(coef, c[None]))[0]
+            v_r = _sample(gray, _map(coef, ring)).mean()
+            score = v_r - v_c  # dark centre, light ring
+            if best_v is None or score > best_v:
+                best, best_v = c, score
+    return None if best is None else _map(coef, best[None])[0]
+
+
+def _matrix(gray: np.ndarray, coef: np.ndarray, bias: float) -> np.ndarray:
+    idx = np.arange(N) + 0.5
+    jj, ii = np.meshgrid(idx, idx)
+    centres = np.stack([jj, ii], -1).reshape(-1, 2)
+    offs = np.array([[0, 0], [-0.2, -0.2], [0.2, -0.2], [-0.2, 0.2], [0.2, 0.2]])
+    vals = np.mean([_sample(gray, _map(coef, centres + o)) for o in offs], axis=0)
+    vals = vals.reshape(N, N)
+    dark_lvl = float(np.median(vals[FIXED & FIXED_DARK]))
+    light_lvl = float(np.median(vals[FIXED & ~FIXED_DARK]))
+    m = vals < dark_lvl + (0.5 + bias) * (light_lvl - dark_lvl)
+    m[FIXED] = FIXED_DARK[FIXED]
+    return m
+
+
+def _decode_matrix(m: np.ndarray) -> str | None:
+    import zxingcpp
+
+    px = 6
+    img = np.kron((~m).astype(np.uint8) * 255, np.ones((px, px), np.uint8))
+    img = np.pad(img, 4 * px, constant_values=255)
+    for r in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode, is_pure=True,
+                                    try_rotate=False, try_downscale=False, try_invert=False):
+        if r.valid:
+            return r.text
+    return None
+
+
+def resample(gray: np.ndarray) -> tuple[str, np.ndarray] | None:
+    """(text, corners tl/tr/br/bl in ``gray``'s pixels) of the one version 3 code in
+    ``gray`` (a region around it), read on a fitted curved grid; None if that fails too."""
+    size = max(gray.shape)
+    block = max(11, (size // 12) | 1)
+    binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
+                                   cv2.THRESH_BINARY_INV, block, 5)
+    trio = _pick_three(_finders(binary))
+    if trio is None:
+        return None
+    src, dst = _points(*trio)
+    coef = _fit(src, dst)
+    at = _alignment(gray, coef)
+    if at is not None:
+        coef = _fit([*src, (N - 6.5, N - 6.5)], [*dst, at])
+    for bias in (0.0, -0.08, 0.08):
+        text = _decode_matrix(_matrix(gray, coef, bias))
+        if text:
+            corners = _map(coef, np.array([[0, 0], [N, 0], [N, N], [0, N]], float))
+            return text, corners.astype(np.float32)
+    return None
