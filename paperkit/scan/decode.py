@@ -33,7 +33,7 @@ DECODERS = ("zxing", "zbar")
 #: Long side, in pixels, of the image the first pass reads.
 WORK_SIDE = 2200
 #: At most this many expected-but-missing regions are retried per frame.
-MAX_REGIONS = 40
+MAX_REGIONS = 24
 
 
 @dataclass(frozen=True)
@@ -257,7 +257,8 @@ def _tiles(w: int, h: int, n: int = 3) -> list[tuple[int, int, int, int]]:
 
 
 def _regions(s: _Search, work: np.ndarray, factor: int) -> list[tuple[int, int, int, int]]:
-    """Full-resolution rectangles (x0, y0, x1, y1) where a code is expected but unread."""
+    """Full-resolution rectangles (x0, y0, x1, y1) where a code is expected but unread:
+    first where the decoder located a symbol it could not read, then the densest patches."""
     h, w = s.gray.shape
     out: list[tuple[int, int, int, int]] = []
     sides = [f.side for f in s.found]
@@ -268,7 +269,7 @@ def _regions(s: _Search, work: np.ndarray, factor: int) -> list[tuple[int, int, 
         if any(_same(f, c, None) for f in s.found):
             continue
         seen = float(np.max(np.ptp(corners, axis=0)))
-        out.append(_box(c, 0.8 * min(seen, 2 * side) + 0.3 * side, w, h))
+        out.append(_box(c, max(1.2 * side, 0.6 * min(seen, 3 * side)), w, h))
     for c in _dense_patches(work, factor, side, list(centers)):
         if len(sides) and np.any(np.hypot(*(centers - c).T) < 0.8 * np.array(sides)):
             continue
@@ -308,27 +309,29 @@ def _dense_patches(work: np.ndarray, factor: int, side: float,
              for c in known]
     level = 0.45 * float(np.median(peaks)) if peaks else 0.25
     mask = (density > level).astype(np.uint8)
-    n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     kk = k / step
     big = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= 0.1 * kk * kk)[0] + 1
+    if not len(big):
+        return []
+    # densest first: the likeliest codes are tried before printed text
+    top = np.zeros(n)
+    np.maximum.at(top, labels.ravel(), density.ravel())
+    big = big[np.argsort(-top[big])]
     return list(cents[big] * f + f / 2)
-
-
-_CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(4, 4))
 
 
 def _variants(crop: np.ndarray):
     """The retry ladder for one region, cheapest and most useful first:
     (name, a function of the crop giving raw reads, coordinate scale). Measured on the
     synthetic set (bench/): the full-resolution pass reads most, the bent-paper grid most of
-    the rest; another binarizer, 2× upscale and CLAHE read a few each. Sharpening and the
-    decoder's own thorough mode read none there and were dropped."""
+    the rest, another binarizer and a 2× upscale a few. CLAHE contrast, sharpening and the
+    decoder's own thorough mode read none there once the grid was in, and were dropped."""
     yield "local", lambda read: read(crop, "local"), 1.0
     yield "global", lambda read: read(crop, "global"), 1.0
     yield "resample", lambda read: [r for r in [resample(crop)] if r is not None], 1.0
     yield "upscale", lambda read: read(cv2.resize(crop, None, fx=2, fy=2,
                                                   interpolation=cv2.INTER_CUBIC), "local"), 0.5
-    yield "clahe", lambda read: read(_CLAHE.apply(crop), "local"), 1.0
 
 
 def _retry_region(s: _Search, r: tuple[int, int, int, int]) -> int:

@@ -200,14 +200,16 @@ def _decode_matrix(m: np.ndarray) -> str | None:
     return None
 
 
+def _binary(gray: np.ndarray) -> np.ndarray:
+    block = max(11, (max(gray.shape) // 12) | 1)
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
+                                 cv2.THRESH_BINARY_INV, block, 5)
+
+
 def resample(gray: np.ndarray) -> tuple[str, np.ndarray] | None:
     """(text, corners tl/tr/br/bl in ``gray``'s pixels) of the one version 3 code in
     ``gray`` (a region around it), read on a fitted curved grid; None if that fails too."""
-    size = max(gray.shape)
-    block = max(11, (size // 12) | 1)
-    binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
-                                   cv2.THRESH_BINARY_INV, block, 5)
-    trio = _pick_three(_finders(binary))
+    trio = _pick_three(_finders(_binary(gray)))
     if trio is None:
         return None
     src, dst = _points(*trio)
