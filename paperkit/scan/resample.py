@@ -115,7 +115,7 @@ def _pick_three(found: list) -> tuple | None:
 def _points(tl, tr, bl) -> tuple[list, list]:
     """Module coordinates ↔ pixels for the finders' centres and outer corners."""
     src, dst = [], []
-    for (centre, quad), (mx, my) in ((tl, (0, 0)), (tr, (N - 7, 0)), (bl, (0, N - 7))):
+    for (centre, _quad), (mx, my) in ((tl, (0, 0)), (tr, (N - 7, 0)), (bl, (0, N - 7))):
         src.append((mx + 3.5, my + 3.5))
         dst.append(centre)
         known = [(mx, my), (mx + 7, my), (mx + 7, my + 7), (mx, my + 7)]
