@@ -180,3 +180,43 @@ def test_zbar_missing_is_a_clear_error(monkeypatch):
     with pytest.raises(DependencyMissing, match="libzbar0"):
         decode.backend("zbar")
     assert not decode.zbar_available()
+
+
+def _bent_code(text: str, bend: float) -> np.ndarray:
+    """A version 3 slip code drawn, then bent (rows sag, columns lean), small and soft."""
+    import cv2
+
+    from paperkit.render import qr as render_qr
+
+    m = np.array(render_qr.matrix(text, version=3, error="Q").rows, bool)
+    img = np.pad(np.kron((~m).astype(np.uint8) * 255, np.ones((8, 8), np.uint8)), 32,
+                 constant_values=255)
+    h, w = img.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    u = xx / w - 0.5
+    mapy = yy - bend * h * (u ** 2 - 0.08) * 2
+    mapx = xx + bend * w * 0.5 * (yy / h - 0.5) ** 2 * np.sign(u)
+    bent = cv2.remap(img, mapx, mapy, cv2.INTER_LINEAR, borderValue=255)
+    small = cv2.resize(bent, None, fx=0.45, fy=0.45, interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(small, (0, 0), 0.8)
+
+
+def test_code_on_bent_paper_is_read_on_a_fitted_grid():
+    import zxingcpp
+
+    from paperkit.scan.resample import resample
+
+    text = "PK1:ABCD:T0042:3:ABCDEFGH"
+    img = _bent_code(text, 0.2)
+    plain = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert not [r for r in plain if r.valid], "the bend should defeat a single grid"
+    got = resample(img)
+    assert got is not None and got[0] == text
+    corners = got[1]
+    assert corners.shape == (4, 2) and corners[:, 0].min() >= 0
+
+
+def test_resample_finds_nothing_on_plain_paper():
+    from paperkit.scan.resample import resample
+
+    assert resample(np.full((200, 200), 230, np.uint8)) is None
