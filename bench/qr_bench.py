@@ -1,8 +1,8 @@
 """QR benchmark: how fast the slip codes are built, and which fixed mask reads best.
 
 1. Build time of 500 slip-code matrices (version 3, level Q, alphanumeric): segno and
-   python-qrcode, each choosing the mask itself and with a fixed mask, and paperkit's own
-   fixed-mask path (render/qr.py), in the same run.
+   python-qrcode, each choosing the mask itself and with a fixed mask, and paperkit's path
+   (render/qr.py: segno with a fixed mask, plus merged runs), in the same run.
 2. Read rate per mask: for each of the 8 QR masks (and segno's own choice), the same slip
    codes are rendered by paperkit's renderer at the slip's printed size (72 pt = 25.4 mm)
    and rasterised by pdfium, then photographed in software - perspective, blur, sensor
@@ -65,10 +65,6 @@ def build_times(texts: list[str]) -> dict[str, float]:
             q.make(fit=False)
             q.get_matrix()
 
-    def paperkit_fast():
-        for t in texts:
-            qr._fast_array(t, VERSION, ERROR, qr.MASK)
-
     def paperkit_rects():
         for t in texts:
             qr.cached_rects.__wrapped__(t, ERROR, VERSION)
@@ -78,8 +74,7 @@ def build_times(texts: list[str]) -> dict[str, float]:
         "segno, fixed mask": lambda: segno_make(qr.MASK),
         "python-qrcode, best mask chosen": lambda: qrcode_make(None),
         "python-qrcode, fixed mask": lambda: qrcode_make(qr.MASK),
-        "paperkit fixed-mask encoder": paperkit_fast,
-        "paperkit encoder + merged rects": paperkit_rects,
+        "paperkit (segno, fixed mask) + merged rects": paperkit_rects,
     }
     out = {}
     for name, fn in runs.items():
@@ -109,10 +104,7 @@ def rendered_symbols(texts: list[str], mask) -> list[np.ndarray]:
     from paperkit.render import qr
 
     def ops(text: str, error: str = "Q", version: int | None = None) -> tuple[int, str]:
-        if mask == "auto":
-            dark = np.array(qr.segno_matrix(text, version, error, None).rows, dtype=np.int8)
-        else:
-            dark = qr._fast_array(text, version, error, mask)
+        dark = qr._array(text, version, error, None if mask == "auto" else mask)
         runs = qr._stack(dark)
         return len(dark), " ".join(f"{x} {y} {w} {h} re" for x, y, w, h in runs)
 
