@@ -7,9 +7,8 @@ Steps (each is timed and counted in :class:`DecodeStep`):
 2. ``regions``: places where a code is expected but none was read: symbols the decoder
    located but could not decode, and square patches whose edge density looks like a QR code
    of the size already seen. Each region is retried at full resolution with a ladder of cheap
-   variants (another binarizer, CLAHE contrast, 2× upscale, sharpening), stopping at the first
-   that reads it, and last on a grid fitted to the finder patterns that follows bent paper
-   (resample.py).
+   variants (another binarizer, then a grid fitted to the finder patterns that follows bent
+   paper: resample.py), stopping at the first that reads it.
 3. ``full``: only when nothing at all was read: the whole frame at full resolution with every
    decoder option on, then overlapping tiles.
 
@@ -324,14 +323,13 @@ def _dense_patches(work: np.ndarray, factor: int, side: float,
 def _variants(crop: np.ndarray):
     """The retry ladder for one region, cheapest and most useful first:
     (name, a function of the crop giving raw reads, coordinate scale). Measured on the
-    synthetic set (bench/): the full-resolution pass reads most, the bent-paper grid most of
-    the rest, another binarizer and a 2× upscale a few. CLAHE contrast, sharpening and the
-    decoder's own thorough mode read none there once the grid was in, and were dropped."""
+    synthetic set (bench/): the full-resolution pass reads most, the bent-paper grid the
+    rest; another binarizer once in a while, for a millisecond. A 2× upscale, CLAHE
+    contrast, sharpening and the decoder's own thorough mode read none there once the grid
+    was in, and were dropped."""
     yield "local", lambda read: read(crop, "local"), 1.0
     yield "global", lambda read: read(crop, "global"), 1.0
     yield "resample", lambda read: [r for r in [resample(crop)] if r is not None], 1.0
-    yield "upscale", lambda read: read(cv2.resize(crop, None, fx=2, fy=2,
-                                                  interpolation=cv2.INTER_CUBIC), "local"), 0.5
 
 
 def _retry_region(s: _Search, r: tuple[int, int, int, int]) -> int:

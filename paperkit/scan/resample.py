@@ -57,14 +57,14 @@ def _finders(binary: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     if hier is None:
         return []
     hier = hier[0]
+    child = hier[:, 2]
+    has_grandchild = (child >= 0) & (hier[np.maximum(child, 0), 2] >= 0)
     out = []
-    for i, c in enumerate(contours):
-        child = hier[i][2]
-        if child < 0:
-            continue
-        grandchild = hier[child][2]
-        if grandchild < 0:
-            continue
+    for i in np.nonzero(has_grandchild)[0]:
+        if len(out) >= 12:  # a region holds one code: a dozen candidates is plenty
+            break
+        c = contours[i]
+        grandchild = hier[child[i], 2]
         a0 = cv2.contourArea(c)
         a2 = cv2.contourArea(contours[grandchild])
         if a0 < 30 or a2 <= 0 or not 2.5 <= a0 / a2 <= 12:
@@ -158,19 +158,16 @@ def _sample(gray: np.ndarray, pts: np.ndarray) -> np.ndarray:
 
 
 def _alignment(gray: np.ndarray, coef: np.ndarray) -> np.ndarray | None:
-    """The alignment pattern's centre in pixels, searched a module around its place."""
-    best, best_v = None, None
-    for dy in np.linspace(-1.0, 1.0, 9):
-        for dx in np.linspace(-1.0, 1.0, 9):
-            c = np.array([N - 6.5 + dx, N - 6.5 + dy])
-            ring = np.array([[c[0] + x, c[1] + y] for x, y in
-                             ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))])
-            v_c = _sample(gray, _map(coef, c[None]))[0]
-            v_r = _sample(gray, _map(coef, ring)).mean()
-            score = v_r - v_c  # dark centre, light ring
-            if best_v is None or score > best_v:
-                best, best_v = c, score
-    return None if best is None else _map(coef, best[None])[0]
+    """The alignment pattern's centre in pixels: of the places within a module of where the
+    map puts it, the one whose centre is darkest against the ring of modules around it."""
+    steps = np.linspace(-1.0, 1.0, 9)
+    cand = np.array([(N - 6.5 + dx, N - 6.5 + dy) for dy in steps for dx in steps])
+    ring = np.array([(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1)])
+    centre_v = _sample(gray, _map(coef, cand))
+    ring_v = _sample(gray, _map(coef, (cand[:, None, :] + ring[None]).reshape(-1, 2)))
+    score = ring_v.reshape(len(cand), len(ring)).mean(axis=1) - centre_v
+    best = int(np.argmax(score))
+    return _map(coef, cand[best][None])[0] if score[best] > 0 else None
 
 
 def _matrix(gray: np.ndarray, coef: np.ndarray, bias: float) -> np.ndarray:
