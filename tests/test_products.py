@@ -596,3 +596,27 @@ def test_any_board_tiles_every_card_whole_exactly_once(bare_kit, tasks, paper):
                 if isinstance(t, Text) and t.font == "mono"]
     shown = sorted(x["id"] for x in rows if x["status"] != "dropped")
     assert sorted(tile_ids) == shown  # each card's id once: no card lost or doubled
+
+
+def test_slip_with_a_title_too_long_for_its_box_prints_shortened(kit):
+    """Regression: a title too long for the slip made slips raise LayoutError (found by the board's
+    property test). The slip now prints the longest prefix that fits, with an ellipsis;
+    the record keeps the whole title."""
+    import datetime as dt
+
+    from paperkit.layout import slip as S
+    from paperkit.layout.model import Text
+    from paperkit.products import PrintOptions, ProductContext, build
+    from paperkit.record import Source
+
+    title = "Coordinate " + "the legal observers and the jail support rota " * 6
+    with kit.open_record() as rec:
+        with rec.write(Source("cli", "test")) as w:
+            w.insert("tasks", {"id": "T0001", "title": title})
+        doc = build("slips", ProductContext(kit, rec, PrintOptions(today=dt.date(2026, 11, 25))))
+    slip = doc.pages[0].slips[0]
+    title_box = S.place(S.TITLE, (slip.rect.x0, slip.rect.y0), 1.0)
+    texts = [t for t in doc.pages[0].items if isinstance(t, Text) and t.rect == title_box]
+    assert len(texts) == 1
+    shown = " ".join(texts[0].lines)
+    assert shown.endswith("…") and title.startswith(shown[:-1].rstrip())

@@ -93,18 +93,36 @@ def fit(text: str, rect: Rect, family: str = "sans", size: float = 10.0,
     )
 
 
+def shorten(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
+            min_size: float = 5.0, align: str = "left", color: Color = BLACK,
+            max_lines: int | None = None, shrink_floor: float | None = None) -> Text:
+    """Like :func:`fit`, but when even ``min_size`` cannot hold the text, keep the longest
+    prefix that fits at ``min_size`` and end it with an ellipsis. For labels where the
+    record keeps the full text (a task's title on its slip), never for instructions."""
+    try:
+        return fit(text, rect, family, size, min_size, align, color,
+                   max_lines=max_lines, shrink_floor=shrink_floor)
+    except LayoutError:
+        pass
+    low, high = 0, len(text)  # the longest prefix that fits lies in [low, high)
+    best = None
+    while low < high:
+        mid = (low + high + 1) // 2
+        try:
+            best_try = fit(text[:mid].rstrip() + "…", rect, family, min_size, min_size, align,
+                           color, max_lines=max_lines)
+        except LayoutError:
+            high = mid - 1
+            continue
+        best, low = best_try, mid
+        if low == high:
+            break
+    if best is None:
+        best = fit("…", rect, family, min_size, min_size, align, color, max_lines=max_lines)
+    return best
+
+
 def line(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
          min_size: float = 5.0, align: str = "left", color: Color = BLACK) -> Text:
     """One line only: shrink to fit; if still too long at ``min_size``, cut with an ellipsis."""
-    try:
-        return fit(text, rect, family, size, min_size, align, color, max_lines=1)
-    except LayoutError:
-        direction = "rtl" if fonts.is_rtl(text) else "ltr"
-        if direction == "rtl" and family in ("sans", "sans-bold"):  # as fit() does
-            family = "arabic-bold" if family.endswith("bold") else "arabic"
-            align = "right" if align == "left" else align
-        cut = text
-        while cut and fonts.width(cut + "…", family, min_size, direction) > rect.width:
-            cut = cut[:-1]
-        return Text(rect, (cut.rstrip() + "…",), family, min_size, min_size * leading_em(family),
-                    align, direction, color)
+    return shorten(text, rect, family, size, min_size, align, color, max_lines=1)

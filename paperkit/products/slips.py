@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import codes
 from ..layout import slip as S
 from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Page, QRCode, Rect, SlipPlacement
-from ..layout.text import fit, line
+from ..layout.text import line, shorten
 from ..record.models import SLIP_STATUSES, Task
 from ..record.tasks import list_tasks
 from . import ProductContext
@@ -39,7 +39,7 @@ def slip_items(task: Task, code: str, origin: tuple[float, float], scale: float,
         items.append(Box(at(mark), stroke=0, fill=(0, 0, 0)))
     items.append(QRCode(at(S.QR), code, error=S.QR_ERROR, version=S.QR_VERSION))
     items.append(line(code, at(S.CODE_TEXT), "mono", 6.2 * k, 4.5 * k, align="center"))
-    items.append(fit(task.title, at(S.TITLE), "sans-bold", 11 * k, 6 * k, shrink_floor=9 * k))
+    items.append(shorten(task.title, at(S.TITLE), "sans-bold", 11 * k, 6 * k, shrink_floor=9 * k))
     meta = f"{task.id}  ·  {task.timeframe}" if task.timeframe else task.id
     items.append(line(meta, at(S.META), "sans", 8 * k, 5 * k))
     steward = at(S.STEWARD)
