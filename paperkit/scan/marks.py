@@ -188,8 +188,14 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
     # just outside the box, not on the label side (right)
     o0, o1 = round((inset - 0.5) * K), round(OVER_REACH * K)
-    outer = int(ink[max(0, by - o1):by + size + o1, max(0, bx - o1):bx + size + o0].sum())
-    near = int(ink[max(0, by - o0):by + size + o0, max(0, bx - o0):bx + size + o0].sum())
+    oy, ox = max(0, by - o1), max(0, bx - o1)
+    zone = np.ascontiguousarray(ink[oy:by + size + o1, ox:bx + size + o0]).astype(np.uint8)
+    # only ink joined to the box (a stroke running over its edge) counts, not a stray dot
+    _, labels = cv2.connectedComponents(zone, connectivity=8)
+    near_zone = labels[max(0, by - o0) - oy:by + size + o0 - oy, max(0, bx - o0) - ox:]
+    joined = np.isin(labels, np.unique(near_zone[near_zone > 0]))
+    outer = int(joined.sum())
+    near = int(joined[max(0, by - o0) - oy:by + size + o0 - oy, max(0, bx - o0) - ox:].sum())
     # ink pixels around the box, in shares of the interior's area (a tick's overrun)
     over = (outer - near) / max(1, ink[inner].size)
     s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
