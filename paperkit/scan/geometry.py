@@ -319,4 +319,10 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
     for name, at in found.items():
         c, seen = _center(S.BOXES[name]), _to_slip(H, at)
         boxes[name] = (float(seen[0] - c[0]), float(seen[1] - c[1]))
+    for name in S.BOXES:  # once more, near where the final pose puts the boxes still missing
+        if name not in boxes:
+            off = match_box(gray, H, S.BOXES[name], (0.0, 0.0), 5.0)
+            if off is not None:
+                boxes[name] = off
+    boxes = {n: boxes[n] for n in S.BOXES if n in boxes}
     return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes)
