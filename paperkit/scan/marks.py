@@ -187,7 +187,8 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     cover = float(ink[inner].mean())
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
     # just outside the box, not on the label side (right)
-    o0, o1 = round((inset - 0.5) * K), round(OVER_REACH * K)
+    o0 = max(i0, round((inset - 0.5) * K))  # clear of the outline's blur, outside too
+    o1 = o0 + round((OVER_REACH - inset + 0.5) * K)
     oy, ox = max(0, by - o1), max(0, bx - o1)
     zone = np.ascontiguousarray(ink[oy:by + size + o1, ox:bx + size + o0]).astype(np.uint8)
     # only ink joined to the box (a stroke running over its edge) counts, not a stray dot
