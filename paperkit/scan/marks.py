@@ -31,7 +31,7 @@ from .geometry import BOX_PEAK, SlipPose, levels, outline_scores, warp
 #: Pixels per slip unit of the rectified box windows.
 K = 4.0
 #: Scores at or below BLANK are blank; at or above MARKED are marked; between is unsure.
-BLANK = 0.25
+BLANK = 0.15
 MARKED = 0.55
 #: How far (slip units) the printed outline may be from where the pose puts it.
 SEARCH = 1.5
