@@ -292,8 +292,8 @@ def _fit_robust(src: list, dst: list, extra_src: list, extra_dst: list
 
 def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
     """The slip's pose from its QR code's corners (frame px, tl/tr/br/bl), refined with the
-    code's finder and alignment patterns, then the corner marks; then find the printed
-    check boxes, walking away from the code (their offsets absorb bent paper)."""
+    code's finder and alignment patterns, then the printed check boxes (found walking away
+    from the code; their offsets absorb bent paper), then the corner marks that agree."""
     corner_src = [tuple(p) for p in S.qr_corners()]
     corner_dst = [tuple(p) for p in np.float32(corners)]
     H = _least_squares(corner_src, corner_dst)
@@ -303,18 +303,20 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
     else:  # the code's corners, with the centres found counted twice
         src, dst = [*src, *src, *corner_src], [*dst, *dst, *corner_dst]
         H = _least_squares(src, dst)
+    found = _walk_boxes(gray, H, src, dst)
+    bsrc = [_center(S.BOXES[n]) for n in found]
+    bdst = list(found.values())
+    if found:
+        H = _least_squares([*src, *src, *bsrc], [*dst, *dst, *bdst]) if len(src) + len(
+            bsrc) >= 4 else H
+    # the corner marks, far from the code and the boxes: kept where they agree (for the
+    # note and steward crops, and how sure the pose is)
     msrc, mdst = _observe(gray, H, _TARGETS[_FIRST_MARK:], MARK_TOL, _SLIP)
     if msrc:
-        H2, msrc, mdst = _fit_robust(src, dst, msrc, mdst)
+        H2, msrc, mdst = _fit_robust([*src, *bsrc], [*dst, *bdst], msrc, mdst)
         if H2 is not None:
             H = H2
     marks = len(msrc)
-    found = _walk_boxes(gray, H, src, dst)
-    if found:  # the final pose: the code, the marks kept and the boxes found
-        fit = _least_squares([*src, *src, *msrc, *(_center(S.BOXES[n]) for n in found)],
-                             [*dst, *dst, *mdst, *found.values()])
-        if fit is not None:
-            H = fit
     boxes = {}
     for name, at in found.items():
         c, seen = _center(S.BOXES[name]), _to_slip(H, at)

@@ -23,10 +23,12 @@ from .load import Photo, stored_image
 #: Crops are kept at the photo's own resolution, within these pixels per slip unit.
 CROP_MIN_PPU = 2.0
 CROP_MAX_PPU = 6.0
+#: What each crop shows, in slip units: the area with a margin, so handwriting that runs
+#: over the printed lines, or a pose a few units off on bent paper, is still inside.
 CROP_RECTS: dict[str, Rect] = {
-    "note": S.NOTE,
-    "steward": S.STEWARD,
-    "slip": Rect(0.0, 0.0, S.SLIP_W, S.SLIP_H),
+    "note": S.NOTE.inset(-5.0),
+    "steward": S.STEWARD.inset(-4.0),
+    "slip": Rect(-4.0, -4.0, S.SLIP_W + 4.0, S.SLIP_H + 4.0),
 }
 
 
