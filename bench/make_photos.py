@@ -10,7 +10,7 @@ Example::
 
     python bench/make_photos.py --photos 200 --slips 20 --out bench/out/photos
     python bench/make_photos.py --photos 30 --slips 8 --megapixels mix --flatbed 4 \\
-        --exif 0.2 --heic 0.1 --out bench/out/mixed
+        --exif 0.2 --heic 0.1 --poster 0.2 --out bench/out/mixed
 """
 
 from __future__ import annotations
@@ -26,13 +26,23 @@ from pathlib import Path
 import numpy as np
 
 from paperkit.kit import init_kit
-from paperkit.synth import SheetSource, flatbed_scan, phone_photo, sample_tasks, slip_sheet
+from paperkit.synth import (
+    Poster,
+    SheetSource,
+    board_poster,
+    flatbed_scan,
+    phone_photo,
+    sample_tasks,
+    slip_sheet,
+)
 
 _SOURCE: SheetSource | None = None
+_POSTER: Poster | None = None
 
 
-def _init(pdf: bytes, manifest: dict) -> None:
-    global _SOURCE
+def _init(pdf: bytes, manifest: dict, poster: Poster | None) -> None:
+    global _SOURCE, _POSTER
+    _POSTER = poster
     import cv2
 
     cv2.setNumThreads(1)  # one worker per core; cv2's own threads would fight them
@@ -49,13 +59,16 @@ def _one(job: tuple) -> tuple[str, float]:
         data, truth = flatbed_scan(_SOURCE, rng, page=page)
     else:
         mpx = float(rng.choice([3, 8, 12])) if megapixels == "mix" else float(megapixels)
-        fmt, orientation = "jpeg", 1
-        if kind == "heic":
+        fmt, orientation, variant = "jpeg", 1, None
+        if kind == "poster":
+            variant = "poster"
+        elif kind == "heic":
             fmt, ext = "heic", "heic"
         elif kind == "exif":
             orientation = int(rng.choice([3, 6, 8]))
         data, truth = phone_photo(_SOURCE, rng, slips, megapixels=mpx, fmt=fmt,
-                                  orientation=orientation)
+                                  orientation=orientation, variant=variant,
+                                  poster=_POSTER if variant else None)
     photo = Path(out) / f"{name}.{ext}"
     photo.write_bytes(data)
     d = truth.as_dict()
@@ -73,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--exif", type=float, default=0.0,
                     help="share of phone photos stored turned, with an EXIF Orientation tag")
     ap.add_argument("--heic", type=float, default=0.0, help="share of phone photos as HEIC")
+    ap.add_argument("--poster", type=float, default=0.0,
+                    help="share of phone photos of the whole wall board (the board product's "
+                         "poster with the slips pinned on it)")
     ap.add_argument("--tasks", type=int, default=40, help="tasks (slips) in the sample kit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
@@ -91,19 +107,28 @@ def main(argv: list[str] | None = None) -> int:
     rec = kit.open_record()
     sample_tasks(rec, args.tasks, np.random.default_rng(args.seed))
     pdf, manifest = slip_sheet(kit, rec)
+    poster = board_poster(kit, rec) if args.poster > 0 else None
     rec.close()
     (out / "slips.pdf").write_bytes(pdf)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
     pick = np.random.default_rng(args.seed).random(args.photos)
-    kinds = ["heic" if u < args.heic else "exif" if u < args.heic + args.exif else "phone"
-             for u in pick]
+    shares = (("heic", args.heic), ("exif", args.exif), ("poster", args.poster))
+    kinds = []
+    for u in pick:
+        edge, kind = 0.0, "phone"
+        for name, share in shares:
+            edge += share
+            if u < edge:
+                kind = name
+                break
+        kinds.append(kind)
     jobs = [(f"{i:04d}", args.seed * 100003 + i, kinds[i - 1], args.slips, args.megapixels,
              str(out)) for i in range(1, args.photos + 1)]
     jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out))
              for i in range(1, args.flatbed + 1)]
     t0 = time.perf_counter()
-    with mp.get_context("fork").Pool(args.jobs, _init, (pdf, manifest)) as pool:
+    with mp.get_context("fork").Pool(args.jobs, _init, (pdf, manifest, poster)) as pool:
         for n, (name, secs) in enumerate(pool.imap(_one, jobs), 1):
             print(f"\r{n}/{len(jobs)} {name} ({secs:.1f} s)", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)

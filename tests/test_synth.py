@@ -13,7 +13,9 @@ from PIL import Image, ImageOps
 from paperkit.kit import init_kit
 from paperkit.synth import (
     MarkSpec,
+    Poster,
     SheetSource,
+    board_poster,
     flatbed_scan,
     mark_slip,
     phone_photo,
@@ -25,14 +27,20 @@ BLANK = MarkSpec()
 
 
 @pytest.fixture(scope="module")
-def sheet(tmp_path_factory) -> tuple[bytes, dict]:
-    """The project's own slips PDF and manifest for 12 sample tasks."""
+def printed(tmp_path_factory) -> tuple[bytes, dict, Poster]:
+    """The project's own slips PDF and manifest for 12 sample tasks, and its board poster."""
     kit = init_kit(tmp_path_factory.mktemp("synth") / "kit", name="Synth test")
     rec = kit.open_record()
     sample_tasks(rec, 12, np.random.default_rng(3))
     pdf, manifest = slip_sheet(kit, rec)
+    poster = board_poster(kit, rec, dpi=100)
     rec.close()
-    return pdf, manifest
+    return pdf, manifest, poster
+
+
+@pytest.fixture(scope="module")
+def sheet(printed) -> tuple[bytes, dict]:
+    return printed[0], printed[1]
 
 
 @pytest.fixture(scope="module")
@@ -210,3 +218,18 @@ def test_thirty_slips_lie_apart_and_inside_the_frame(source, variant):
         for b in range(a + 1, 30):
             assert not overlap(quads[a], quads[b]), (a, b)
     assert Image.open(io.BytesIO(data)).size == (w, h)
+
+
+def test_whole_board_photo_shows_the_poster_with_slips_pinned_on_it(source, printed):
+    poster = printed[2]
+    pw, ph = poster.size_mm
+    assert 500 < pw < 700 and ph > 200  # three letter tiles across, taped with overlap
+    tasks = [e["task"] for _, e in source.entries[:6]]
+    data, truth = phone_photo(source, np.random.default_rng(6), 6, megapixels=8,
+                              variant="poster", poster=poster, specs=[BLANK] * 6, tasks=tasks,
+                              quality=88)
+    assert truth.variant == "poster"
+    found = _zxing(_gray(data))
+    assert len(found.keys() & {s.truth.code for s in truth.slips}) >= 5
+    with pytest.raises(ValueError):
+        phone_photo(source, np.random.default_rng(6), 2, megapixels=1, variant="poster")

@@ -9,6 +9,8 @@ Typical use (see ``bench/make_photos.py`` and ``paperkit demo``)::
     jpeg, truth = scan_sheet(pages[0], manifest_page, 300, specs, rng, dpi=200)  # flatbed.py
     source = SheetSource.from_pdf(pdf_bytes, manifest)                # sets.py: all in one
     jpeg, truth = phone_photo(source, rng, n_slips=20)              # or fmt="heic", orientation=6
+    poster = board_poster(kit, record)                                # the whole wall board
+    jpeg, truth = phone_photo(source, rng, 12, variant="poster", poster=poster)
     truth.as_dict()  # JSON: per slip task, rev, code, status, accept, spec, qr corners, module_px
 
 Modules: ``ink`` (pen strokes and handwriting-like scribble), ``marks`` (MarkSpec, SlipTruth,
@@ -21,13 +23,13 @@ Everything is deterministic given the ``numpy.random.Generator`` passed in.
 from .encode import encode_heic, encode_jpeg
 from .flatbed import render_scan, scan_sheet
 from .marks import MarkSpec, SlipCrop, SlipTruth, mark_page, mark_slip, random_spec
-from .photo import PhotoTruth, PlacedSlip, compose_photo, render_photo
+from .photo import PhotoTruth, PlacedSlip, Poster, compose_photo, render_photo
 from .sets import SheetSource, flatbed_scan, phone_photo
-from .sheets import render_pages, sample_tasks, slip_sheet
+from .sheets import board_poster, render_pages, sample_tasks, slip_sheet
 
 __all__ = [
-    "MarkSpec", "PhotoTruth", "PlacedSlip", "SheetSource", "SlipCrop", "SlipTruth",
-    "compose_photo", "encode_heic", "encode_jpeg", "flatbed_scan", "mark_page", "mark_slip",
+    "MarkSpec", "PhotoTruth", "PlacedSlip", "Poster", "SheetSource", "SlipCrop", "SlipTruth",
+    "board_poster", "compose_photo", "encode_heic", "encode_jpeg", "flatbed_scan", "mark_page", "mark_slip",
     "phone_photo", "random_spec", "render_pages", "render_photo", "render_scan", "sample_tasks",
     "scan_sheet", "slip_sheet",
 ]

@@ -27,7 +27,7 @@ from .marks import SlipCrop, SlipTruth
 
 #: Megapixels → (width, height) in landscape, as phone sensors are.
 SIZES = {3: (2000, 1500), 8: (3264, 2448), 12: (4000, 3000)}
-VARIANTS = ("table", "wood", "board")
+VARIANTS = ("table", "wood", "board", "poster")
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,20 @@ class PhotoTruth:
         return PhotoTruth(**kw)
 
 
+@dataclass(frozen=True)
+class Poster:
+    """The wall task board's poster, its tiles taped together: RGB uint8 ``image`` with
+    ``mm_px`` millimetres per pixel (the board product's tiles, each trimmed and laid over
+    its left and upper neighbours as the tile labels say)."""
+
+    image: np.ndarray
+    mm_px: float
+
+    @property
+    def size_mm(self) -> tuple[float, float]:
+        return self.image.shape[1] * self.mm_px, self.image.shape[0] * self.mm_px
+
+
 def frame_size(megapixels: float, portrait: bool) -> tuple[int, int]:
     mp = int(round(megapixels))
     if mp in SIZES:
@@ -89,23 +103,30 @@ def frame_size(megapixels: float, portrait: bool) -> tuple[int, int]:
 
 def compose_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: float = 12,
                   variant: str | None = None, quality: int | None = None,
-                  portrait: bool | None = None) -> tuple[bytes, PhotoTruth]:
+                  portrait: bool | None = None, poster: Poster | None = None
+                  ) -> tuple[bytes, PhotoTruth]:
     """A JPEG phone photo of ``slips`` (1..30 cut-out slips) and its ground truth.
-    ``variant`` is table | wood | board (random if None); ``quality`` 60..90 if None."""
-    rgb, truth = render_photo(slips, rng, megapixels, variant, portrait)
+    ``variant`` is table | wood | board (random among these if None) | poster (needs
+    ``poster``); ``quality`` 60..90 if None."""
+    rgb, truth = render_photo(slips, rng, megapixels, variant, portrait, poster)
     q = int(quality if quality is not None else rng.integers(60, 91))
     return encode_jpeg(rgb, q), truth.replace(quality=q)
 
 
 def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: float = 12,
-                 variant: str | None = None, portrait: bool | None = None
-                 ) -> tuple[np.ndarray, PhotoTruth]:
-    """The photo as RGB uint8 pixels (before encoding) and its truth (quality 0)."""
+                 variant: str | None = None, portrait: bool | None = None,
+                 poster: Poster | None = None) -> tuple[np.ndarray, PhotoTruth]:
+    """The photo as RGB uint8 pixels (before encoding) and its truth (quality 0).
+    ``variant`` 'poster' (the whole wall board: the board product's poster, slips pinned
+    over it) needs ``poster`` from :func:`paperkit.synth.sheets.board_poster`."""
     if not 1 <= len(slips) <= 60:
         raise ValueError("a photo holds 1 to 60 slips")
-    variant = variant or str(rng.choice(VARIANTS, p=[0.4, 0.35, 0.25]))
+    variant = variant or str(rng.choice(VARIANTS[:3], p=[0.4, 0.35, 0.25]))
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}")
+    if (variant == "poster") != (poster is not None):
+        raise ValueError("the poster variant needs a poster (sheets.board_poster), and only it")
+    chosen = portrait is not None
     if portrait is None:
         portrait = bool(rng.random() < 0.35)
     size = frame_size(megapixels, portrait)
@@ -114,17 +135,28 @@ def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: fl
     sizes = [(c.size_pt[0] / 72 * 25.4, c.size_pt[1] / 72 * 25.4) for c in slips]
 
     # -- where things lie, and the camera --------------------------------------------------
-    board = variant == "board"
+    board = variant in ("board", "poster")  # pinned upright on a wall
     if board:
         roll = float(rng.choice([0.0, 0.0, 0.0, 90.0, -90.0]) + rng.normal(0, 3))
     elif rng.random() < 0.7:
         roll = float(rng.integers(0, 4) * 90 + rng.normal(0, 6))
     else:
         roll = float(rng.uniform(0, 360))
+    sideways = int(round(roll / 90.0)) % 2 == 1
+    if poster is not None and not chosen:  # hold the phone the way the board is shaped
+        pw, ph = poster.size_mm
+        size = frame_size(megapixels, (ph > pw) != sideways)
+        w, h = size
     aspect = w / h
-    if int(round(roll / 90.0)) % 2:
+    if sideways:
         aspect = 1 / aspect
-    if board:
+    if poster is not None:
+        pw, ph = poster.size_mm
+        places = lay.grid(sizes, pw / ph, rng, 0.0, 1.8, (8, 30))
+        mid = np.vstack([lay.corners(s, *p) for s, p in zip(sizes, places, strict=True)])
+        dx, dy = np.array([pw / 2, ph / 2]) - (mid.min(axis=0) + mid.max(axis=0)) / 2
+        places = [(x + dx, y + dy, a) for x, y, a in places]
+    elif board:
         places = lay.grid(sizes, aspect, rng, 0.0, 1.8, (12, 40))
     elif rng.random() < 0.45:
         places = lay.grid(sizes, aspect, rng, float(rng.integers(0, 4) * 90), 5.0, (4, 25),
@@ -133,6 +165,9 @@ def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: fl
         places = lay.scatter(sizes, aspect, rng, density=rng.uniform(0.4, 0.6))
     polys = [lay.corners(s, *p) for s, p in zip(sizes, places, strict=True)]
     allpts = np.vstack(polys)
+    if poster is not None:  # the photo shows the whole board
+        pw, ph = poster.size_mm
+        allpts = np.vstack([allpts, [[0, 0], [pw, 0], [pw, ph], [0, ph]]])
     centre = allpts.mean(axis=0)
     tilt = float(rng.uniform(0, 35))
     azimuth = float(rng.uniform(0, 360))
@@ -151,6 +186,8 @@ def render_photo(slips: list[SlipCrop], rng: np.random.Generator, megapixels: fl
 
     # -- the surface -------------------------------------------------------------------------
     img = _surface(variant, camera, allpts, rng)
+    if poster is not None:
+        _put_poster(img, poster, H, rng)
 
     # -- the slips ---------------------------------------------------------------------------
     placed_geo = []
@@ -218,7 +255,9 @@ def _surface(variant: str, camera: cam.Camera, slip_pts: np.ndarray,
     hi = lo + span
     mm_px = float(max(span) / 2000.0)
     shape = (int(span[1] / mm_px) + 1, int(span[0] / mm_px) + 1)
-    if variant == "board":
+    if variant == "poster":
+        plane = tex.wall(shape, mm_px, rng)
+    elif variant == "board":
         margin = rng.uniform(30, 120)
         a = (slip_pts.min(axis=0) - margin - lo) / mm_px
         b = (slip_pts.max(axis=0) + margin - lo) / mm_px
@@ -232,6 +271,22 @@ def _surface(variant: str, camera: cam.Camera, slip_pts: np.ndarray,
     grain = cv2.resize(grain, (w, h), interpolation=cv2.INTER_LINEAR)
     grain = cv2.merge([grain * np.float32(0.02) + np.float32(1.0)] * 3)
     return cv2.multiply(img, grain)
+
+
+def _put_poster(img: np.ndarray, poster: Poster, H: np.ndarray,
+                rng: np.random.Generator) -> None:
+    """The taped-together poster, flat on the wall with its top-left corner at the surface
+    origin, warped into ``img`` (in place)."""
+    h, w = poster.image.shape[:2]
+    paper = np.array([0.93, 0.93, 0.91], np.float32) + rng.normal(0, 0.01, 3).astype(np.float32)
+    refl = 0.07 + (paper - 0.07) * (poster.image.astype(np.float32) / 255.0)
+    rgba = np.dstack([refl, np.ones((h, w), np.float32)])
+    rgba = np.pad(rgba, ((1, 1), (1, 1), (0, 0)))
+    T = np.array([[poster.mm_px, 0, -poster.mm_px], [0, poster.mm_px, -poster.mm_px], [0, 0, 1]])
+    M = H @ T
+    out = cv2.warpPerspective(rgba, M, (img.shape[1], img.shape[0]), flags=cv2.INTER_LINEAR)
+    a = out[..., 3:4]
+    img[:] = img * (1 - a) + out[..., :3] * a
 
 
 def _slip_reflectance(crop: SlipCrop, rng: np.random.Generator) -> np.ndarray:
@@ -262,7 +317,7 @@ def _height_field(shape: tuple[int, int], size_mm: tuple[float, float], board: b
             cu, cv = rng.choice([-0.5, 0.5]), rng.choice([-0.5, 0.5])
             d = np.sqrt((u - cu) ** 2 + ((v - cv) * size_mm[1] / size_mm[0]) ** 2)
             z = z + rng.uniform(1, 5) * np.clip(1 - d / rng.uniform(0.15, 0.3), 0, None) ** 2
-    small = tex.noise((gh, gw), 3, rng, octaves=2) * 0.25
+    small = tex.noise((gh, gw), 3, rng, octaves=2) * 0.08  # paper is never quite flat
     return (z + small - small.min()).astype(np.float32)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from .encode import encode_heic, encode_jpeg
 from .flatbed import render_scan
 from .marks import MarkSpec, mark_slip, random_spec
-from .photo import PhotoTruth, render_photo
+from .photo import PhotoTruth, Poster, render_photo
 from .sheets import render_pages
 
 #: The dpi the sheet is rendered at before marking; photos downsample from it.
@@ -44,11 +44,13 @@ class SheetSource:
 def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
                 megapixels: float = 12, variant: str | None = None,
                 specs: list[MarkSpec] | None = None, fmt: str = "jpeg", orientation: int = 1,
-                quality: int | None = None, tasks: list[str] | None = None
-                ) -> tuple[bytes, PhotoTruth]:
+                quality: int | None = None, tasks: list[str] | None = None,
+                poster: Poster | None = None) -> tuple[bytes, PhotoTruth]:
     """A phone photo of ``n_slips`` distinct slips from ``source`` (or exactly ``tasks``),
     marked per ``specs`` (random if None). ``fmt`` is jpeg or heic; ``orientation`` an EXIF
-    orientation for JPEG (pixels stored rotated, the truth stays in displayed pixels)."""
+    orientation for JPEG (pixels stored rotated, the truth stays in displayed pixels).
+    With ``poster`` (sheets.board_poster) and ``variant`` 'poster', the slips are pinned
+    over the whole wall board."""
     entries = source.entries
     if tasks is not None:
         by_task = {e["task"]: (i, e) for i, e in entries}
@@ -61,7 +63,7 @@ def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
         specs = [random_spec(rng) for _ in chosen]
     crops = [mark_slip(source.pages[i], e, source.dpi, spec, rng)
              for (i, e), spec in zip(chosen, specs, strict=True)]
-    rgb, truth = render_photo(crops, rng, megapixels, variant)
+    rgb, truth = render_photo(crops, rng, megapixels, variant, poster=poster)
     return _encode(rgb, truth, rng, fmt, orientation, quality, (60, 91))
 
 

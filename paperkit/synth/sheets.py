@@ -14,9 +14,11 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from ..kit import Kit
-from ..products import PrintOptions, ProductContext, build
+from ..layout.stock import load_stock
+from ..products import PRODUCTS, PrintOptions, ProductContext, build
 from ..record import Record, Source
 from ..render.pdf import render_pdf
+from .photo import Poster
 
 
 def render_pages(pdf_bytes: bytes, dpi: float) -> list[np.ndarray]:
@@ -41,6 +43,31 @@ def slip_sheet(kit: Kit, record: Record, tasks: tuple[str, ...] = (),
     options = PrintOptions(paper=paper, tasks=tasks, today=today or dt.date(2026, 11, 25))
     doc = build("slips", ProductContext(kit, record, options))
     return render_pdf(doc), doc.manifest()
+
+
+def board_poster(kit: Kit, record: Record, dpi: float = 150.0, paper: str | None = None,
+                 today: dt.date | None = None) -> Poster:
+    """Print the board product and tape its poster tiles together (at ``dpi``)."""
+    options = PrintOptions(paper=paper, today=today or dt.date(2026, 11, 25))
+    ctx = ProductContext(kit, record, options)
+    doc = build("board", ctx)
+    rows, cols = doc.meta["tiles"]
+    stock = load_stock(PRODUCTS["board"][1].format(paper=ctx.paper), kit.path)
+    pages = render_pages(render_pdf(doc), dpi)[: rows * cols]
+    cell = stock.cell_rect(0)
+    k = dpi / 72.0
+    step = ((cell.width - stock.overlap) * k, (cell.height - stock.overlap) * k)
+    cx0, cy0 = int(round(cell.x0 * k)), int(round(cell.y0 * k))
+    cw, ch = int(round(cell.width * k)), int(round(cell.height * k))
+    margin = int(round(0.25 * dpi))  # the untrimmed paper around the outer edge
+    W = int(round(step[0] * (cols - 1))) + cw + 2 * margin
+    H = int(round(step[1] * (rows - 1))) + ch + 2 * margin
+    out = np.full((H, W, 3), 255, np.uint8)
+    for i, page in enumerate(pages):
+        r, c = divmod(i, cols)
+        x, y = margin + int(round(c * step[0])), margin + int(round(r * step[1]))
+        out[y:y + ch, x:x + cw] = page[cy0:cy0 + ch, cx0:cx0 + cw]
+    return Poster(out, 25.4 / dpi)
 
 
 _VERBS = ("Book", "Print", "Collect", "Call", "Train", "Check", "Confirm", "Deliver", "Draft",
