@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-zbar", action="store_true", help="skip the pyzbar pass")
     ap.add_argument("--results", type=Path, default=None,
                     help="write the '## Scan' section of this markdown file")
+    ap.add_argument("--section", default="Scan",
+                    help="the '## ...' heading to write in --results (default: Scan)")
     ap.add_argument("--json", type=Path, default=None, help="write per-photo rows here")
     args = ap.parse_args(argv)
 
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     if args.results:
-        _write_section(args.results, report, index, len(names))
+        _write_section(args.results, report, index, len(names), args.section)
     return 0
 
 
@@ -257,8 +259,8 @@ def _by_module(per_slip: list[tuple[float, bool, bool, bool]]) -> str:
     return "\n".join(lines)
 
 
-def _write_section(path: Path, report: str, index: dict, photos: int) -> None:
-    """Replace (or append) the '## Scan' section of ``path``; other sections are kept."""
+def _write_section(path: Path, report: str, index: dict, photos: int, section: str) -> None:
+    """Replace (or append) the '## <section>' section of ``path``; others are kept."""
     args = index.get("args", {})
     try:
         import subprocess
@@ -267,10 +269,12 @@ def _write_section(path: Path, report: str, index: dict, photos: int) -> None:
                                 capture_output=True, text=True, check=False).stdout.strip()
     except OSError:
         commit = ""
-    body = (f"## Scan\n\nSet: {photos} photos from `python bench/make_photos.py "
+    extra = "".join(f" --{k} {args[k]}" for k in ("flatbed", "exif", "heic", "poster")
+                    if args.get(k) not in (None, "0", "0.0"))
+    body = (f"## {section}\n\nSet: {photos} photos from `python bench/make_photos.py "
             f"--photos {args.get('photos')} --slips {args.get('slips')} "
-            f"--megapixels {args.get('megapixels')} --seed {args.get('seed')}`, measured with "
-            f"`python bench/scan_bench.py {args.get('out')}` on {time.strftime('%Y-%m-%d')}"
+            f"--megapixels {args.get('megapixels')} --seed {args.get('seed')}{extra}`, measured "
+            f"with `python bench/scan_bench.py {args.get('out')}` on {time.strftime('%Y-%m-%d')}"
             f"{f' (paperkit/scan at {commit})' if commit else ''}.\n\n"
             "Each photo holds cut-out slips printed by the slips product: loose on a table or "
             "on wood (scattered at any angle, or in rough rows, some upside down) or pinned on "
@@ -283,10 +287,15 @@ def _write_section(path: Path, report: str, index: dict, photos: int) -> None:
             "smudges. 'Right status' counts settled outcomes (applied or unchanged) whose "
             "status is what the marks mean; 'review' is never wrong, but it is counted. The "
             "time ratio is paperkit's whole `scan_photo` (dry run) over Pillow's open + load "
-            "of the same file, per photo, in the same process.\n\n"
+            "of the same file, per photo, in the same process."
+            + (" Options above: --poster photographs the whole wall board (the board "
+               "product's poster tiles taped together, slips pinned over it); --flatbed adds "
+               "150-300 dpi flatbed scans of whole sheets; --exif stores photos turned with an "
+               "EXIF Orientation tag; --heic writes HEIC." if extra else "")
+            + "\n\n"
             f"```\n{report}\n```\n")
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start = text.find("## Scan\n")
+    start = text.find(f"## {section}\n")
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + body
     else:
