@@ -120,6 +120,16 @@ def _locate_outline(dark: np.ndarray, pad: float, search: float) -> tuple[int, i
     return x0 + px + m, y0 + py + m, True
 
 
+def _median(a: np.ndarray, axis: int) -> np.ndarray:
+    """The median along ``axis``, as np.median gives it, without its overhead."""
+    n = a.shape[axis]
+    k = n // 2
+    if n % 2:
+        return np.take(np.partition(a, k, axis=axis), k, axis=axis)
+    part = np.partition(a, (k - 1, k), axis=axis)
+    return (np.take(part, k - 1, axis=axis).astype(np.float32) + np.take(part, k, axis=axis)) / 2
+
+
 def _edges(win: np.ndarray, bx: int, by: int, size: int) -> tuple[int, int, int, int]:
     """Each side of the printed outline on its own (left, right, top, bottom, window px),
     within 1.5 units of where it is expected: the darkest line by the median across the
@@ -132,8 +142,8 @@ def _edges(win: np.ndarray, bx: int, by: int, size: int) -> tuple[int, int, int,
         part = profile[lo:at + r + 1]
         return lo + int(np.argmin(part)) if part.size else at
 
-    across = np.median(win[by + size // 4:by + size - size // 4], axis=0)  # per column
-    down = np.median(win[:, bx + size // 4:bx + size - size // 4], axis=1)  # per row
+    across = _median(win[by + size // 4:by + size - size // 4], 0)  # per column
+    down = _median(win[:, bx + size // 4:bx + size - size // 4], 1)  # per row
     x0, x1 = darkest(across, bx), darkest(across, bx + size)
     y0, y1 = darkest(down, by), darkest(down, by + size)
     if abs((x1 - x0) - size) > 0.12 * size:  # a mark, not the outline: keep the pose's
@@ -153,7 +163,7 @@ def _clear_of_outline(win: np.ndarray, bx: int, by: int, size: int, white: float
     d = np.arange(1, limit)
     sides = np.stack([win[by + d, bx + lo:bx + hi], win[by + size - d, bx + lo:bx + hi],
                       win[by + lo:by + hi, bx + d].T, win[by + lo:by + hi, bx + size - d].T])
-    depth = white - np.median(sides, axis=2).mean(axis=0)  # darkness at each depth
+    depth = white - _median(sides, 2).mean(axis=0)  # darkness at each depth
     faded = np.nonzero(depth < 0.2 * contrast)[0]
     return int(d[faded[0]]) + 1 if faded.size else limit
 
@@ -190,13 +200,18 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     o0 = max(i0, round((inset - 0.5) * K))  # clear of the outline's blur, outside too
     o1 = o0 + round((OVER_REACH - inset + 0.5) * K)
     oy, ox = max(0, by - o1), max(0, bx - o1)
-    zone = np.ascontiguousarray(ink[oy:by + size + o1, ox:bx + size + o0]).astype(np.uint8)
-    # only ink joined to the box (a stroke running over its edge) counts, not a stray dot
-    _, labels = cv2.connectedComponents(zone, connectivity=8)
-    near_zone = labels[max(0, by - o0) - oy:by + size + o0 - oy, max(0, bx - o0) - ox:]
-    joined = np.isin(labels, np.unique(near_zone[near_zone > 0]))
-    outer = int(joined.sum())
-    near = int(joined[max(0, by - o0) - oy:by + size + o0 - oy, max(0, bx - o0) - ox:].sum())
+    zone = ink[oy:by + size + o1, ox:bx + size + o0]
+    near_rows = slice(max(0, by - o0) - oy, by + size + o0 - oy)
+    near_cols = slice(max(0, bx - o0) - ox, None)
+    outer = int(zone.sum())
+    near = int(zone[near_rows, near_cols].sum())
+    if outer > near:  # some ink outside: only what is joined to the box counts, not a dot
+        n, labels = cv2.connectedComponents(zone.astype(np.uint8), connectivity=8)
+        keep = np.zeros(n, bool)
+        keep[labels[near_rows, near_cols]] = True
+        keep[0] = False
+        joined = keep[labels]
+        outer, near = int(joined.sum()), int(joined[near_rows, near_cols].sum())
     # ink pixels around the box, in shares of the interior's area (a tick's overrun)
     over = (outer - near) / max(1, ink[inner].size)
     s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
