@@ -236,8 +236,9 @@ def _to_frame(H: np.ndarray, pt: tuple[float, float]) -> np.ndarray:
     return cv2.perspectiveTransform(np.float32([[pt]]), H)[0, 0]
 
 
-def _to_slip(H: np.ndarray, pt: np.ndarray) -> np.ndarray:
-    return cv2.perspectiveTransform(np.float32([[pt]]), np.linalg.inv(H))[0, 0]
+def _to_slip(H: np.ndarray, pt: np.ndarray, H_inv: np.ndarray | None = None) -> np.ndarray:
+    inv = np.linalg.inv(H) if H_inv is None else H_inv
+    return cv2.perspectiveTransform(np.float32([[pt]]), inv)[0, 0]
 
 
 def _walk_boxes(gray: np.ndarray, H: np.ndarray, src: list, dst: list
@@ -248,14 +249,14 @@ def _walk_boxes(gray: np.ndarray, H: np.ndarray, src: list, dst: list
     where the bend of the paper so far puts it. Returns each found box centre in frame px."""
     order = sorted(S.BOXES, key=lambda b: -S.BOXES[b].x0)
     found: dict[str, np.ndarray] = {}
-    walk_H = H
+    walk_H, H_inv = H, np.linalg.inv(H)
     for wide in (False, True):  # then once more, wider, for the boxes still missing
         for name in order:
             if name in found:
                 continue
             box = S.BOXES[name]
             c = _center(box)
-            at = _to_slip(H, _to_frame(walk_H, c))  # where the walk's pose puts it
+            at = _to_slip(H, _to_frame(walk_H, c), H_inv)  # where the walk's pose puts it
             guess = (float(at[0] - c[0]), float(at[1] - c[1]))
             off = match_box(gray, H, box, guess, 8.0 if wide else 6.0 if found else 5.0)
             if off is None or max(abs(off[0]), abs(off[1])) > MAX_DRIFT:
@@ -263,6 +264,8 @@ def _walk_boxes(gray: np.ndarray, H: np.ndarray, src: list, dst: list
             found[name] = _to_frame(H, (c[0] + off[0], c[1] + off[1]))
             if len(found) == len(order):
                 break
+            if np.hypot(off[0] - guess[0], off[1] - guess[1]) < 0.75:
+                continue  # where the walk's pose said: no need to fit it again
             names = list(found)
             fit = _least_squares([*src, *src, *(_center(S.BOXES[n]) for n in names)],
                                  [*dst, *dst, *(found[n] for n in names)])
