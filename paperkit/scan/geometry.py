@@ -1,10 +1,13 @@
 """Where a slip lies in a frame: a homography from slip units to frame pixels.
 
 The QR code's four corners give a first homography (``layout/slip.py`` fixes where the code
-sits on the slip). The three solid corner marks are then looked for near where that
-homography puts them; each one found adds a point far from the code, and the homography is
-fitted again (RANSAC, so a mark mistaken for a shadow is dropped). Boxes far from the code then
-land true even when the code's corners are a pixel or two off or the paper is bent.
+sits on the slip); the code's three finder patterns and its alignment pattern, found as solid
+squares near where it puts them, make it precise. The printed check boxes are then found one
+by one, walking away from the code, each search starting where the boxes found so far put
+the next (bent paper drifts more and more); each box found becomes a fitting point, and its
+remaining offset is kept, so reading lands on the real outline. Last, the three solid corner
+marks are looked for; those that agree with the fit (within FIT_TOL) are added, which holds
+the far corners (note and steward crops) in place.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Read each check box's ink as a score in 0..1, with a confidence.
 
-For each box the strip around it is rectified at :data:`K` pixels per slip unit. The printed
-outline is found near where the pose puts it (template match), which absorbs the last few
-units of error on bent paper. Then, inside the outline (inset past the printed stroke):
+The strip of boxes is rectified at :data:`K` pixels per slip unit, each box where the pose
+found its printed outline; each side of the outline is then found on its own (a box that
+looks a little shifted or resized after rectification is read inside its real outline).
+Then, inside the outline (inset to where the outline's blur has faded):
 
 - *paper white* is the bright level of the window and *print black* the dark level of the
   printed outline itself, so the scale adapts to the light and to how the photo was exposed;
@@ -10,8 +11,9 @@ units of error on bent paper. Then, inside the outline (inset past the printed s
   them (a local background from a max filter wider than a pen stroke, so a soft shadow across
   the box is not ink); pencil, ballpoint and marker strokes all count;
 - *fill*: how dark the interior is overall, for boxes filled in solid;
-- *overrun*: ink just outside the box (not on the label side), for ticks that run over; on
-  its own it never makes a box more than unsure.
+- *overrun*: ink just outside the box (not on the label side) and joined to it, for ticks
+  that run over; on its own it never makes a box more than unsure, and a stray dot beside
+  the box does not count.
 
 The score is 0 for a blank box, 1 for a clear mark; between :data:`BLANK` and :data:`MARKED`
 is the unsure band, which sends the slip to review.
