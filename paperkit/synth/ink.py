@@ -147,13 +147,14 @@ def _jit(rng: np.random.Generator, s: float, n: int = 2) -> np.ndarray:
 
 def tick_paths(box: tuple[float, float, float, float], rng: np.random.Generator) -> list:
     """A check mark: a short stroke down, then a long flick up and right that often overruns
-    the top-right of the box."""
+    the top-right of the box (people start and bend it inside the box, and overshoot)."""
     x0, y0, x1, y1 = box
     b = x1 - x0
     s = rng.uniform(0.95, 1.6)
     cx, cy = (x0 + x1) / 2 + _jit(rng, 0.08 * b)[0], (y0 + y1) / 2 + _jit(rng, 0.08 * b)[0]
-    rel = np.array([[-0.38, 0.02], [-0.2, 0.2], [-0.06, 0.36], [0.2, 0.0], [0.42, -0.42],
-                    [0.6, -0.7]])
+    # The bend sits in the lower part of the box even for a big tick; the flick overruns.
+    rel = np.array([[-0.36, -0.04], [-0.2, 0.12], [-0.07, 0.27], [0.18, -0.06], [0.4, -0.44],
+                    [0.6, -0.72]])
     rel[:, 1] *= rng.uniform(0.85, 1.15)
     rel += rng.normal(0, 0.035, rel.shape)
     ang = np.deg2rad(rng.normal(0, 9))
