@@ -3,7 +3,8 @@
 Steps (each is timed and counted in :class:`DecodeStep`):
 
 1. ``first``: one pass over the frame, downscaled so its long side is at most
-   :data:`WORK_SIDE` pixels (a 12 MP photo becomes 3 MP; slip codes stay ≥ 3 px a module).
+   :data:`WORK_SIDE` pixels (a 12 MP photo becomes 3 MP); ``full-size``: when the codes
+   read there are small (under 2 px a module) or hardly any were read, the full frame too.
 2. ``regions``: places where a code is expected but none was read: symbols the decoder
    located but could not decode, and square patches whose edge density looks like a QR code
    of the size already seen. Each region is retried at full resolution with a ladder of cheap
@@ -31,6 +32,10 @@ from .resample import resample
 DECODERS = ("zxing", "zbar")
 #: Long side, in pixels, of the image the first pass reads.
 WORK_SIDE = 2200
+#: The first pass reads a downscaled frame; when fewer than FEW codes are read there, or
+#: their modules are under SMALL_MODULE px each there, the full size is read as well.
+FEW = 3
+SMALL_MODULE = 2.0
 #: At most this many expected-but-missing regions are retried per frame.
 MAX_REGIONS = 24
 
@@ -225,6 +230,15 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing") -> Decoded:
         factor *= 2
     new = s.add(read(work), "first", scale=float(factor))
     s.step("first", t0, 1, new)
+
+    modules = [f.side / 29 for f in s.found]
+    if factor > 1 and (len(modules) < FEW or np.median(modules) < SMALL_MODULE * factor):
+        # the codes are small (or hardly any were read): the downscaled pass is unreliable,
+        # so read the full size too
+        t0 = time.perf_counter()
+        new = s.add(read(gray), "full-size")
+        s.step("full-size", t0, 1, new)
+        factor, work = 1, gray
 
     t0 = time.perf_counter()
     regions = _regions(s, work, factor)
