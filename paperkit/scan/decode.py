@@ -191,9 +191,11 @@ def _same(a: Found, center: np.ndarray, text: str | None) -> bool:
 
 
 class _Search:
-    def __init__(self, gray: np.ndarray, read: Backend):
+    def __init__(self, gray: np.ndarray, read: Backend,
+                 on_found: Callable[[Found], None] | None = None):
         self.gray = gray
         self.read = read
+        self.on_found = on_found
         self.found: list[Found] = []
         self.missed: list[np.ndarray] = []  # located, not decoded: corners in frame px
         self.steps: list[DecodeStep] = []
@@ -209,7 +211,10 @@ class _Search:
                 continue
             if any(_same(f, center, text) for f in self.found):
                 continue
-            self.found.append(Found(text, corners, step))
+            found = Found(text, corners, step)
+            self.found.append(found)
+            if self.on_found is not None:
+                self.on_found(found)
             new += 1
         return new
 
@@ -217,10 +222,13 @@ class _Search:
         self.steps.append(DecodeStep(name, time.perf_counter() - t0, tried, new))
 
 
-def find_codes(gray: np.ndarray, decoder: str = "zxing") -> Decoded:
-    """Every QR code in ``gray`` (uint8), with corners in its pixels."""
+def find_codes(gray: np.ndarray, decoder: str = "zxing",
+               on_found: Callable[[Found], None] | None = None) -> Decoded:
+    """Every QR code in ``gray`` (uint8), with corners in its pixels. ``on_found`` is called
+    with each code as soon as it is read (the later steps are still running), so the caller
+    can start working on it at once; the same codes, in the same order, are returned."""
     read = backend(decoder)
-    s = _Search(gray, read)
+    s = _Search(gray, read, on_found)
     h, w = gray.shape
     t0 = time.perf_counter()
     factor = 1

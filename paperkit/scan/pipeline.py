@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -172,13 +172,20 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     steps = []
     decode_s = 0.0
     for frame in photo.frames:
+        # each code is measured as soon as it is read, while the decoder's later steps
+        # (which release the GIL) still run
+        pending: dict[int, Future] = {}
+
+        def start(found: Found, frame: Frame = frame, pending: dict = pending) -> None:
+            if _verifies(kit, found.text):
+                pending[id(found)] = _POOL.submit(measure, frame, found)
+
         d0 = time.perf_counter()
-        decoded = find_codes(frame.gray, decoder)
+        decoded = find_codes(frame.gray, decoder, on_found=start)
         decode_s += time.perf_counter() - d0
         steps.extend(decoded.steps)
-        measured = list(_POOL.map(lambda f, fr=frame: measure(fr, f)
-                                  if _verifies(kit, f.text) else None, decoded.found))
-        for found, m in zip(decoded.found, measured, strict=True):
+        for found in decoded.found:
+            m = pending[id(found)].result() if id(found) in pending else None
             reads.append(read_slip(kit, rec, frame, found, seen, m))
     lap("read")
     reads = _settle_duplicates(reads)
