@@ -47,12 +47,16 @@ def inset_for(ppu: float) -> float:
     return max(INSET, 0.6 + 2.5 / max(ppu, 0.5))
 #: Stroke coverage (share of interior pixels) at which a box counts as fully marked, and
 #: below which stray specks are ignored.
-COVER_FULL = 0.09
-COVER_NOISE = 0.02
+COVER_FULL = 0.07
+COVER_NOISE = 0.012
 #: How far outside the box (slip units) ink is looked for; not on the label side.
 OVER_REACH = 4.5
-#: Darkness (share of paper-to-print contrast) above which a pixel is ink.
-INK_LEVEL = 0.33
+#: Darkness (share of paper-to-print contrast) above which a pixel is ink, on top of
+#: GRAIN times the strip's paper grain (see :func:`read_boxes`).
+INK_LEVEL = 0.2
+GRAIN = 1.2
+#: Ink inside a box that reaches less than this across (slip units) is a dot, not a stroke.
+SPECK = 2.5
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ class BoxRead:
     """One box: ``score`` 0 (blank) .. 1 (clearly marked); ``confidence`` 0..1 that the score
     is on the right side of the unsure band. ``cover``/``fill``/``over`` are the raw measures
     (shares of the interior, contrast units), ``contrast`` paper minus print in grey levels;
-    ``outline`` is whether the printed outline was found near where the pose put it."""
+    ``outline`` is whether the printed outline was found near where the pose put it;
+    ``grain`` how much darker plain paper is than the local paper level (grey levels)."""
 
     score: float
     confidence: float
@@ -69,6 +74,7 @@ class BoxRead:
     over: float
     contrast: float
     outline: bool = True
+    grain: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -84,7 +90,12 @@ def band_confidence(score: float) -> float:
 def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     """Every status box's read, by box name (in printed order). One rectified strip holds
     all four boxes (each where the pose found its outline); the paper level is computed
-    once over it."""
+    once over it.
+
+    The paper level is a max filter, so on grainy paper, a textured table seen through it,
+    or a noisy dark photo it sits above most paper pixels: the median of how much darker
+    the strip is than it (mostly paper) is that grain, and ink must be darker than GRAIN
+    times it on top of INK_LEVEL of the contrast."""
     size = round(S.BOX_SIZE * K)
     pad = SEARCH + 4.0
     wins = {n: r.translate(*pose.boxes.get(n, (0.0, 0.0))).inset(-pad)
@@ -96,13 +107,15 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     kk = round(4.5 * K) | 1
     bg = cv2.blur(cv2.dilate(img, np.ones((kk, kk), np.uint8)), (kk, kk))
     below = bg.astype(np.int16) - img  # how much darker than the paper around it
+    grain = levels(np.clip(below, 0, 255).astype(np.uint8), (0.5,))[0]
     n = round((S.BOX_SIZE + 2 * pad) * K)
     inset = inset_for(pose.ppu)
     out = {}
     for name, w in wins.items():
         x0, y0 = round((w.x0 - strip.x0) * K), round((w.y0 - strip.y0) * K)
         part = (slice(y0, y0 + n), slice(x0, x0 + n))
-        out[name] = _read_one(img[part], below[part], size, pad, inset, name in pose.boxes)
+        out[name] = _read_one(img[part], below[part], size, pad, inset, name in pose.boxes,
+                              grain)
     return out
 
 
@@ -170,11 +183,22 @@ def _clear_of_outline(win: np.ndarray, bx: int, by: int, size: int, white: float
     return int(d[faded[0]]) + 1 if faded.size else limit
 
 
+def _stroke_cover(ink: np.ndarray) -> float:
+    """The share of ``ink`` (a box interior's ink mask) that is ink, or 0 when all of it
+    lies within SPECK slip units across: a dot, not a stroke (a faint stroke may break
+    into pieces, so the pieces' whole extent is what counts)."""
+    ys, xs = np.nonzero(ink)
+    if xs.size == 0 or max(np.ptp(xs), np.ptp(ys)) + 1 < SPECK * K:
+        return 0.0
+    return xs.size / ink.size
+
+
 def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: float,
-              placed: bool) -> BoxRead:
+              placed: bool, grain: float = 0.0) -> BoxRead:
     """One box in ``win`` (gray, K px per unit, the box ``pad`` units in from each side);
     ``below``: how much darker each pixel is than the paper around it; ``placed``: the pose
-    already found this box's outline where ``win`` is centred."""
+    already found this box's outline where ``win`` is centred; ``grain``: how much darker
+    than that paper level plain paper is (grey levels, see :func:`read_boxes`)."""
     if placed:
         bx = by = round(pad * K)
         found = True
@@ -190,13 +214,13 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     ])
     black = levels(outline, (0.25,))[0] if outline.size else 0.0
     contrast = max(white - black, 1.0)
-    ink = below > INK_LEVEL * contrast
+    ink = below > INK_LEVEL * contrast + GRAIN * grain
     x0, x1, y0, y1 = _edges(win, bx, by, size)
     i0 = max(round(inset * K), _clear_of_outline(win, bx, by, size, white, contrast))
     if min(x1 - x0, y1 - y0) - 2 * i0 < size // 3:  # edges not believable: the expected ones
         x0, x1, y0, y1 = bx, bx + size, by, by + size
     inner = (slice(y0 + i0, y1 - i0), slice(x0 + i0, x1 - i0))
-    cover = float(ink[inner].mean())
+    cover = _stroke_cover(ink[inner])
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
     # just outside the box, not on the label side (right)
     o0 = max(i0, round((inset - 0.5) * K))  # clear of the outline's blur, outside too
@@ -226,4 +250,4 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
         conf *= max(0.0, (contrast - 20) / 40)
     return BoxRead(score=round(score, 3), confidence=round(conf, 3), cover=round(cover, 4),
                    fill=round(fill, 3), over=round(over, 4), contrast=round(contrast, 1),
-                   outline=found)
+                   outline=found, grain=grain)
