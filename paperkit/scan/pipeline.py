@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from ..record.tasks import get_task, set_status
 from .decide import QUEUED, Decision, decide
 from .decode import Found, backend, find_codes
 from .geometry import SlipPose, locate
+from .helper import HelperFailed
+from .helper import shared as shared_helper
 from .load import Frame, load_photo
 from .marks import read_boxes
 from .result import PhotoResult, SlipResult
@@ -26,6 +29,8 @@ from .store import crop_image, store_crop, store_photo
 
 #: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores).
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
+#: How long (seconds) a slip waits for the helper process before it is measured here.
+HELPER_WAIT = 10.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,15 @@ def measure(frame: Frame, found: Found) -> tuple[SlipPose, dict]:
     so several run at once (OpenCV and NumPy release the GIL for their heavy parts)."""
     pose = locate(frame.gray, found.corners)
     return pose, read_boxes(frame.gray, pose)
+
+
+def _result(fut: Future, frame: Frame, found: Found):
+    """A measurement started in the pool or the helper; measured here if the helper could
+    not (or is slower than :data:`HELPER_WAIT` seconds)."""
+    try:
+        return fut.result(timeout=HELPER_WAIT)
+    except (HelperFailed, FutureTimeout):
+        return measure(frame, found)
 
 
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
@@ -157,6 +171,9 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     def lap(name: str) -> None:
         t[name] = time.perf_counter()
 
+    helper = shared_helper()
+    if helper is not None:  # it loads the file too, on the other core, while we do
+        helper.load(Path(path))
     try:
         photo = load_photo(path)
     except PhotoError as exc:
@@ -174,10 +191,17 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     for frame in photo.frames:
         # each code is measured as soon as it is read, while the decoder's later steps
         # (which release the GIL) still run
+        # (every other one in the helper process, when it is up: the measuring is bound by
+        # the GIL, so threads alone leave the second core mostly idle)
         pending: dict[int, Future] = {}
+        remote = helper is not None and len(photo.frames) == 1 and photo.kind != "pdf"
 
         def start(found: Found, frame: Frame = frame, pending: dict = pending) -> None:
-            if _verifies(kit, found.text):
+            if not _verifies(kit, found.text):
+                return
+            if remote and len(pending) % 2 == 0:
+                pending[id(found)] = helper.measure(photo.sha256, found.text, found.corners)
+            else:
                 pending[id(found)] = _POOL.submit(measure, frame, found)
 
         d0 = time.perf_counter()
@@ -185,7 +209,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         decode_s += time.perf_counter() - d0
         steps.extend(decoded.steps)
         for found in decoded.found:
-            m = pending[id(found)].result() if id(found) in pending else None
+            m = _result(pending[id(found)], frame, found) if id(found) in pending else None
             reads.append(read_slip(kit, rec, frame, found, seen, m))
     lap("read")
     reads = _settle_duplicates(reads)

@@ -1,0 +1,100 @@
+"""The scan helper process: it measures slips beside the scanning process, with the same
+results as measuring them in-process, and anything it cannot do is done in-process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scan_images import Mark, grid_photo, save
+
+from paperkit import codes
+from paperkit.kit import init_kit
+from paperkit.layout import slip as S
+from paperkit.record.db import Source
+from paperkit.scan import helper as helper_mod
+from paperkit.scan import scan_photos
+from paperkit.scan.decode import find_codes
+from paperkit.scan.load import load_photo
+from paperkit.scan.pipeline import measure
+
+STATUSES = list(S.BOXES)
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("helper")
+    kit = init_kit(tmp / "kit", name="Helper test")
+    rec = kit.open_record()
+    with rec.write(Source("cli", "test setup")) as w:
+        for i in range(1, 9):
+            w.insert("tasks", {"id": f"T{i:04d}", "title": f"task {i}", "status": "open"})
+    slips = [(codes.build(kit.key, kit.id, f"T{i + 1:04d}", 1).text,
+              (Mark(STATUSES[i % 4], ("tick", "cross", "fill")[i % 3], "blue"),))
+             for i in range(8)]
+    path = tmp / "table.jpg"
+    save(grid_photo(slips, size=(2600, 1800), cols=4, seed=5), path, 85)
+    yield kit, rec, path
+    rec.close()
+
+
+@pytest.fixture(scope="module")
+def helper():
+    h = helper_mod.wait_ready(60)
+    if h is None:
+        pytest.skip("the helper process did not start here")
+    return h
+
+
+def test_helper_measures_like_the_scanning_process(photo, helper):
+    kit, rec, path = photo
+    frame = load_photo(path).frames[0]
+    found = find_codes(frame.gray).found
+    assert len(found) == 8
+    sha = load_photo(path).sha256
+    helper.load(path)
+    remote = [helper.measure(sha, f.text, f.corners).result(timeout=60) for f in found]
+    for f, (pose, reads) in zip(found, remote, strict=True):
+        here_pose, here_reads = measure(frame, f)
+        assert np.array_equal(pose.H, here_pose.H)
+        assert pose.marks == here_pose.marks and pose.boxes == here_pose.boxes
+        assert reads == here_reads
+
+
+def test_helper_refuses_a_file_it_did_not_load(photo, helper):
+    kit, rec, path = photo
+    frame = load_photo(path).frames[0]
+    f = find_codes(frame.gray).found[0]
+    fut = helper.measure("0" * 64, f.text, f.corners)
+    with pytest.raises(helper_mod.HelperFailed):
+        fut.result(timeout=60)
+
+
+def test_scan_is_the_same_with_and_without_the_helper(photo, helper, monkeypatch):
+    kit, rec, path = photo
+    (with_helper,) = scan_photos(kit, rec, [path], dry_run=True)
+    monkeypatch.setenv(helper_mod.ENV, "0")
+    (without,) = scan_photos(kit, rec, [path], dry_run=True)
+    assert len(with_helper.slips) == 8
+    assert with_helper.slips == without.slips
+    assert all(s.outcome == "applied" for s in with_helper.slips)
+
+
+def test_scan_falls_back_when_the_helper_fails(photo, monkeypatch):
+    """A helper that fails every slip: each is measured in-process, nothing is lost."""
+    kit, rec, path = photo
+
+    class Broken:
+        def load(self, path):
+            pass
+
+        def measure(self, sha256, text, corners):
+            from concurrent.futures import Future
+
+            fut = Future()
+            fut.set_exception(helper_mod.HelperFailed("broken on purpose"))
+            return fut
+
+    monkeypatch.setattr("paperkit.scan.pipeline.shared_helper", lambda: Broken())
+    (res,) = scan_photos(kit, rec, [path], dry_run=True)
+    assert len(res.slips) == 8
+    assert all(s.outcome == "applied" for s in res.slips)
