@@ -30,15 +30,56 @@ class Decision:
     reason: str
 
 
+#: A marked box is struck out (scribbled over) when ink covers all of it (every 3 × 3 cell
+#: at least STRUCK_SPREAD, STRUCK_COVER overall) and the scribble's turns run out across
+#: both its left and right sides (STRUCK_CROSSINGS strokes each).
+STRUCK_SPREAD = 0.1
+STRUCK_COVER = 0.3
+STRUCK_CROSSINGS = 2
+#: A clean mark (a tick or a cross) leaves part of the box empty, covers at most
+#: CLEAN_COVER, and at least CLEAN_GAP less than each struck-out box.
+CLEAN_SPREAD = 0.05
+CLEAN_COVER = 0.5
+CLEAN_GAP = 0.2
+
+
+def struck_out(b: BoxRead) -> bool:
+    """Whether a marked box looks scribbled over to strike it out."""
+    return (b.outline and b.score >= MARKED and b.spread >= STRUCK_SPREAD
+            and b.cover >= STRUCK_COVER and b.crossings >= STRUCK_CROSSINGS)
+
+
+def clean_mark(b: BoxRead) -> bool:
+    """Whether a marked box holds a clean tick or cross: part of it empty, no scribble."""
+    return (b.outline and b.score >= MARKED and b.spread < CLEAN_SPREAD
+            and b.crossings <= 1 and b.cover <= CLEAN_COVER)
+
+
+def final_mark(reads: Mapping[str, BoxRead], marked: list[str]) -> str | None:
+    """The one box re-marked after the others were struck out, or None: exactly one clean
+    mark, every other marked box struck out and clearly denser than it."""
+    clean = [b for b in marked if not struck_out(reads[b])]
+    if len(clean) != 1 or not clean_mark(reads[clean[0]]):
+        return None
+    c = reads[clean[0]].cover
+    if any(reads[b].cover < c + CLEAN_GAP for b in marked if b != clean[0]):
+        return None
+    return clean[0]
+
+
 def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
     """(the one marked status or None, a reason to send the slip to review or None).
-    A box whose printed outline was not found is unclear, whatever its score."""
+    A box whose printed outline was not found is unclear, whatever its score. Boxes struck
+    out with one clean mark beside them read as that mark (see :func:`final_mark`)."""
     marked = [b for b in SLIP_STATUSES
               if b in reads and reads[b].score >= MARKED and reads[b].outline]
     unsure = [b for b in SLIP_STATUSES
               if b in reads and (BLANK < reads[b].score < MARKED or not reads[b].outline)]
     if len(marked) > 1:
-        return None, f"{' and '.join(marked)} are both marked"
+        final = None if unsure else final_mark(reads, marked)
+        if final is None:
+            return None, f"{' and '.join(marked)} are both marked"
+        return final, None
     if unsure:
         return None, f"the {', '.join(unsure)} box is unclear"
     return (marked[0] if marked else None), None

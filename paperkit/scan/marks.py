@@ -65,7 +65,11 @@ class BoxRead:
     is on the right side of the unsure band. ``cover``/``fill``/``over`` are the raw measures
     (shares of the interior, contrast units), ``contrast`` paper minus print in grey levels;
     ``outline`` is whether the printed outline was found near where the pose put it;
-    ``grain`` how much darker plain paper is than the local paper level (grey levels)."""
+    ``grain`` how much darker plain paper is than the local paper level (grey levels);
+    ``spread`` the ink cover of the emptiest of the interior's 3 × 3 cells (high only when
+    ink covers the whole box: filled in, or scribbled over to strike it out); ``crossings``
+    the fewer, of the left and right sides, of separate strokes that run out across that
+    side of the outline (a scribble's back-and-forth turns: 2 or more on both sides)."""
 
     score: float
     confidence: float
@@ -75,6 +79,8 @@ class BoxRead:
     contrast: float
     outline: bool = True
     grain: float = 0.0
+    spread: float = 0.0
+    crossings: int = 0
 
 
 def band_confidence(score: float) -> float:
@@ -193,6 +199,27 @@ def _stroke_cover(ink: np.ndarray) -> float:
     return xs.size / ink.size
 
 
+def _spread(ink: np.ndarray) -> float:
+    """The ink cover of the emptiest cell when ``ink`` is cut into 3 × 3 cells."""
+    h, w = ink.shape
+    ys, xs = (0, h // 3, 2 * h // 3, h), (0, w // 3, 2 * w // 3, w)
+    return min(float(ink[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].mean())
+               for i in range(3) for j in range(3))
+
+
+def _crossings(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> int:
+    """Separate ink runs down the columns 1.5 units outside the box's left and right
+    sides (between its top and bottom, corners left out): the fewer of the two."""
+    d, c = round(1.5 * K), round(1.5 * K)
+    runs = []
+    for x in (x0 - d, x1 + d):
+        if not 0 <= x < ink.shape[1]:
+            return 0
+        col = ink[y0 + c:y1 - c, x].astype(np.int8)
+        runs.append(int(np.count_nonzero(np.diff(col) == 1)) + int(col[:1].sum()))
+    return min(runs)
+
+
 def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: float,
               placed: bool, grain: float = 0.0) -> BoxRead:
     """One box in ``win`` (gray, K px per unit, the box ``pad`` units in from each side);
@@ -221,6 +248,8 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
         x0, x1, y0, y1 = bx, bx + size, by, by + size
     inner = (slice(y0 + i0, y1 - i0), slice(x0 + i0, x1 - i0))
     cover = _stroke_cover(ink[inner])
+    spread = _spread(ink[inner]) if cover > 0 else 0.0
+    crossings = _crossings(ink, x0, x1, y0, y1) if spread > 0 else 0
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
     # just outside the box, not on the label side (right)
     o0 = max(i0, round((inset - 0.5) * K))  # clear of the outline's blur, outside too
@@ -250,4 +279,5 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
         conf *= max(0.0, (contrast - 20) / 40)
     return BoxRead(score=round(score, 3), confidence=round(conf, 3), cover=round(cover, 4),
                    fill=round(fill, 3), over=round(over, 4), contrast=round(contrast, 1),
-                   outline=found, grain=grain)
+                   outline=found, grain=grain, spread=round(spread, 3),
+                   crossings=crossings)
