@@ -71,7 +71,17 @@ def test_helper_refuses_a_file_it_did_not_load(photo, helper):
 
 def test_scan_is_the_same_with_and_without_the_helper(photo, helper, monkeypatch):
     kit, rec, path = photo
+    monkeypatch.setattr(helper_mod, "_spare_core", lambda: True)  # even on a busy machine
+    sent = []
+    real = helper_mod.Helper.measure
+
+    def spy(self, *args):
+        sent.append(args[1])
+        return real(self, *args)
+
+    monkeypatch.setattr(helper_mod.Helper, "measure", spy)
     (with_helper,) = scan_photos(kit, rec, [path], dry_run=True)
+    assert len(sent) == 4  # every other slip went to the helper
     monkeypatch.setenv(helper_mod.ENV, "0")
     (without,) = scan_photos(kit, rec, [path], dry_run=True)
     assert len(with_helper.slips) == 8

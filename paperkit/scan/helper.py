@@ -139,23 +139,39 @@ class Helper:
 
 _shared: Helper | None = None
 _shared_lock = threading.Lock()
+_off = False  # the helper could not be started here
+#: How far (in runnable processes) the load average may exceed the core count for the
+#: helper to be used.
+BUSY_MARGIN = 0.5
+
+
+def _spare_core() -> bool:
+    """Whether the machine seems to have a core to spare: at least 2, and the load average
+    (which counts this scan too) not above the cores. On a machine busy with other work a
+    second process only adds a second decode of the photo."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not on every platform
+        load = 0.0
+    return cores >= 2 and load <= cores + BUSY_MARGIN
 
 
 def shared() -> Helper | None:
     """The helper, once it is up; None until then (the first call starts it), when it is
-    turned off, on a single core, or when it failed."""
-    global _shared
-    if os.environ.get(ENV, "1") == "0" or (os.cpu_count() or 1) < 2:
+    turned off, when the machine has no core to spare, or when it failed."""
+    global _shared, _off
+    if _off or os.environ.get(ENV, "1") == "0" or (os.cpu_count() or 1) < 2:
         return None
     with _shared_lock:
         if _shared is None:
             try:
                 _shared = Helper()
             except OSError:
-                os.environ[ENV] = "0"
+                _off = True
                 return None
             atexit.register(_shared.close)
-    return _shared if _shared.usable else None
+    return _shared if _shared.usable and _spare_core() else None
 
 
 def wait_ready(timeout: float = 30.0) -> Helper | None:
@@ -163,7 +179,7 @@ def wait_ready(timeout: float = 30.0) -> Helper | None:
     shared()
     if _shared is not None:
         _shared.ready.wait(timeout)
-    return shared()
+    return _shared if _shared is not None and _shared.usable else None
 
 
 # -- the helper process itself -------------------------------------------------------------
