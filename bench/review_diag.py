@@ -73,9 +73,14 @@ def _picture(gray: np.ndarray, pose, reads: dict, title: str) -> np.ndarray:
     for name, r in S.BOXES.items():
         dx, dy = pose.boxes.get(name, (0.0, 0.0))
         colour = (0, 160, 0) if name in pose.boxes else (0, 0, 255)
+        cx, cy = (r.x0 + r.x1) / 2 + dx, (r.y0 + r.y1) / 2 + dy
+        a = pose.turns.get(name, 0.0)
+        c, s = np.cos(a), np.sin(a)
+        h = r.width / 2
+        pts = [((cx + c * u - s * v - STRIP.x0) * K, (cy + s * u + c * v - STRIP.y0) * K)
+               for u, v in ((-h, -h), (h, -h), (h, h), (-h, h))]
+        cv2.polylines(img, [np.int32(pts)], True, colour, 1)
         p0 = (round((r.x0 + dx - STRIP.x0) * K), round((r.y0 + dy - STRIP.y0) * K))
-        p1 = (round((r.x1 + dx - STRIP.x0) * K), round((r.y1 + dy - STRIP.y0) * K))
-        cv2.rectangle(img, p0, p1, colour, 1)
         b = reads[name]
         cv2.putText(img, f"s{b.score:.2f} c{b.cover:.3f} f{b.fill:.2f} o{b.over:.3f}",
                     (p0[0] - 10, img.shape[0] - 4), cv2.FONT_HERSHEY_PLAIN, 0.75,

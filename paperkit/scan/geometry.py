@@ -29,12 +29,15 @@ class SlipPose:
     """``H`` maps slip units (x, y, 1) to frame pixels. ``ppu`` is frame pixels per slip unit
     around the check boxes; ``marks`` is how many corner marks were found and kept;
     ``boxes`` maps each check box whose printed outline was found to where it really is,
-    relative to where ``H`` puts it (dx, dy in slip units: bent paper)."""
+    relative to where ``H`` puts it (dx, dy in slip units: bent paper); ``turns`` maps
+    each box that lies turned against ``H`` (curled paper bends the row of boxes) to that
+    angle (radians, slip units, positive turns x towards y)."""
 
     H: np.ndarray = field(repr=False)
     ppu: float
     marks: int
     boxes: dict[str, tuple[float, float]] = field(default_factory=dict)
+    turns: dict[str, float] = field(default_factory=dict)
 
     def to_frame(self, pts) -> np.ndarray:
         return cv2.perspectiveTransform(np.float32(pts).reshape(1, -1, 2), self.H)[0]
@@ -217,18 +220,35 @@ BOX_PEAK = 0.3
 MAX_DRIFT = 35.0
 
 
+def turned(H: np.ndarray, center: tuple[float, float], angle: float) -> np.ndarray:
+    """``H`` with slip units first turned by ``angle`` (radians) about ``center``."""
+    if not angle:
+        return H
+    c, s = np.cos(angle), np.sin(angle)
+    x, y = center
+    R = np.array([[c, -s, x - c * x + s * y], [s, c, y - s * x - c * y], [0, 0, 1]])
+    return H @ R
+
+
 def match_box(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
-              search: float) -> tuple[float, float] | None:
+              search: float, angle: float = 0.0) -> tuple[float, float] | None:
     """Where the printed outline of ``box`` is, as an offset (slip units) from where ``H``
-    puts it, searching ``search`` units around ``guess``; None if not clearly found."""
+    puts it, searching ``search`` units around ``guess``; None if not clearly found.
+    ``angle``: the box is looked for turned by that much (radians) about its guessed centre
+    (the offset is then that of its centre, turned back)."""
     k = _BOX_K
     win = box.translate(*guess).inset(-search - 2.0)
-    img = warp(gray, H, win, k)
+    img = warp(gray, turned(H, _center(box.translate(*guess)), angle), win, k)
     scores, m = outline_scores(255.0 - img.astype(np.float32), k)
     _, peak, _, (px, py) = cv2.minMaxLoc(scores)
     if peak < BOX_PEAK:
         return None
-    return (win.x0 + (px + m) / k - box.x0, win.y0 + (py + m) / k - box.y0)
+    dx, dy = win.x0 + (px + m) / k - box.x0, win.y0 + (py + m) / k - box.y0
+    if angle:  # the centre found in the turned window, turned back about the guess
+        c, sn = np.cos(angle), np.sin(angle)
+        ex, ey = dx - guess[0], dy - guess[1]
+        dx, dy = guess[0] + c * ex - sn * ey, guess[1] + sn * ex + c * ey
+    return (dx, dy)
 
 
 def _center(r: Rect) -> tuple[float, float]:
@@ -332,5 +352,51 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
             off = match_box(gray, H, S.BOXES[name], (0.0, 0.0), 5.0)
             if off is not None:
                 boxes[name] = off
+    turns = _row_turns(boxes)
+    for name in S.BOXES:  # and where the bend of the row so far puts them, turned with it
+        if name not in boxes and len(boxes) >= 2:
+            guess, angle = _row_predict(boxes, name)
+            if max(abs(guess[0]), abs(guess[1])) > MAX_DRIFT:
+                continue
+            off = match_box(gray, H, S.BOXES[name], guess, 4.0, angle)
+            if off is not None:
+                boxes[name] = off
+                turns = _row_turns(boxes)
     boxes = {n: boxes[n] for n in S.BOXES if n in boxes}
-    return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes)
+    turns = {n: a for n, a in turns.items() if n in boxes and abs(a) >= TURN_MIN}
+    return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes, turns=turns)
+
+
+#: A box turned less than this (radians) against the pose is read as if square to it.
+TURN_MIN = np.deg2rad(2.0)
+#: The most a box is taken to be turned (radians): past it, a fit is not believed.
+TURN_MAX = np.deg2rad(20.0)
+
+
+def _row_fit(boxes: dict[str, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Polynomials (in a box's x, slip units) of the found boxes' offsets dx and dy: a line
+    through two, a parabola through three or four (the bend of curled paper)."""
+    if len(boxes) < 2:
+        return None
+    t = np.array([_center(S.BOXES[n])[0] for n in boxes]) / 100.0
+    d = np.array(list(boxes.values()))
+    deg = min(2, len(boxes) - 1)
+    return np.polyfit(t, d[:, 0], deg), np.polyfit(t, d[:, 1], deg)
+
+
+def _row_predict(boxes: dict[str, tuple[float, float]], name: str
+                 ) -> tuple[tuple[float, float], float]:
+    """Where the row's bend puts box ``name`` (its offset) and how it turns it (radians)."""
+    px, py = _row_fit(boxes)
+    t = _center(S.BOXES[name])[0] / 100.0
+    angle = float(np.clip(np.arctan(np.polyval(np.polyder(py), t) / 100.0), -TURN_MAX,
+                          TURN_MAX))
+    return (float(np.polyval(px, t)), float(np.polyval(py, t))), angle
+
+
+def _row_turns(boxes: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """How much each found box is turned against the pose: the slope of the row's bend
+    there (none from fewer than three boxes: a line through two is what ``H`` fits)."""
+    if len(boxes) < 3:
+        return {}
+    return {n: _row_predict(boxes, n)[1] for n in boxes}

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..layout import slip as S
 from ..layout.model import Rect
-from .geometry import BOX_PEAK, SlipPose, levels, outline_scores, warp
+from .geometry import BOX_PEAK, SlipPose, levels, outline_scores, turned, warp
 
 #: Pixels per slip unit of the rectified box windows.
 K = 4.0
@@ -109,10 +109,7 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     strip = Rect(min(w.x0 for w in wins.values()), min(w.y0 for w in wins.values()),
                  max(w.x1 for w in wins.values()), max(w.y1 for w in wins.values()))
     img = warp(gray, pose.H, strip, K)
-    # local paper level: a max filter wider than any pen stroke, then smoothed
-    kk = round(4.5 * K) | 1
-    bg = cv2.blur(cv2.dilate(img, np.ones((kk, kk), np.uint8)), (kk, kk))
-    below = bg.astype(np.int16) - img  # how much darker than the paper around it
+    below = _below_paper(img)
     grain = levels(np.clip(below, 0, 255).astype(np.uint8), (0.5,))[0]
     n = round((S.BOX_SIZE + 2 * pad) * K)
     inset = inset_for(pose.ppu)
@@ -120,9 +117,22 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     for name, w in wins.items():
         x0, y0 = round((w.x0 - strip.x0) * K), round((w.y0 - strip.y0) * K)
         part = (slice(y0, y0 + n), slice(x0, x0 + n))
-        out[name] = _read_one(img[part], below[part], size, pad, inset, name in pose.boxes,
-                              grain)
+        win, win_below = img[part], below[part]
+        if name in pose.turns:  # on curled paper: read it square to its own outline
+            r = S.BOXES[name].translate(*pose.boxes[name])
+            H = turned(pose.H, ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), pose.turns[name])
+            win = warp(gray, H, w, K)
+            win_below = _below_paper(win)
+        out[name] = _read_one(win, win_below, size, pad, inset, name in pose.boxes, grain)
     return out
+
+
+def _below_paper(img: np.ndarray) -> np.ndarray:
+    """How much darker (grey levels, int16) each pixel is than the paper around it: a max
+    filter wider than any pen stroke (K px per unit), then smoothed."""
+    kk = round(4.5 * K) | 1
+    bg = cv2.blur(cv2.dilate(img, np.ones((kk, kk), np.uint8)), (kk, kk))
+    return bg.astype(np.int16) - img
 
 
 def _locate_outline(dark: np.ndarray, pad: float, search: float) -> tuple[int, int, bool]:
@@ -267,6 +277,9 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
         keep[0] = False
         joined = keep[labels]
         outer, near = int(joined.sum()), int(joined[near_rows, near_cols].sum())
+        joined[near_rows, near_cols] = False  # what lies outside: a stroke, not a dot
+        if outer > near and not _stroke_cover(joined):
+            outer = near
     # ink pixels around the box, in shares of the interior's area (a tick's overrun)
     over = (outer - near) / max(1, ink[inner].size)
     s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
