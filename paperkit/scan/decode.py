@@ -185,9 +185,15 @@ def orient_quad(gray: np.ndarray, quad: np.ndarray, modules: int = 29) -> np.nda
 
 # -- the search ----------------------------------------------------------------------------
 
-def _same(a: Found, center: np.ndarray, text: str | None) -> bool:
-    close = np.linalg.norm(a.center - center) < 0.5 * a.side
-    return close and (text is None or a.text == text)
+def _read_at(found: list[Found], center: np.ndarray, text: str | None = None) -> bool:
+    """Whether a code in ``found`` (with this text, if given) lies within half its own side
+    of ``center`` (the same code read again)."""
+    near = [f for f in found if text is None or f.text == text]
+    if not near:
+        return False
+    centers = np.array([f.center for f in near])
+    sides = np.array([f.side for f in near])
+    return bool(np.any(np.sqrt(((centers - center) ** 2).sum(axis=1)) < 0.5 * sides))
 
 
 class _Search:
@@ -209,7 +215,7 @@ class _Search:
             if text is None:
                 self.missed.append(corners)
                 continue
-            if any(_same(f, center, text) for f in self.found):
+            if _read_at(self.found, center, text):
                 continue
             found = Found(text, corners, step)
             self.found.append(found)
@@ -287,7 +293,7 @@ def _regions(s: _Search, work: np.ndarray, factor: int) -> list[tuple[int, int, 
     side = float(np.median(sides)) if sides else max(w, h) / 14.0
     for corners in s.missed:
         c = corners.mean(axis=0)
-        if any(_same(f, c, None) for f in s.found):
+        if _read_at(s.found, c):
             continue
         seen = float(np.max(np.ptp(corners, axis=0)))
         out.append(_box(c, max(1.2 * side, 0.6 * min(seen, 3 * side)), w, h))
@@ -337,7 +343,8 @@ def _dense_patches(work: np.ndarray, factor: int, side: float,
         return []
     # densest first: the likeliest codes are tried before printed text
     top = np.zeros(n)
-    np.maximum.at(top, labels.ravel(), density.ravel())
+    inside = labels > 0  # only the patches' own cells (ufunc.at is slow per element)
+    np.maximum.at(top, labels[inside], density[inside])
     big = big[np.argsort(-top[big])]
     return list(cents[big] * f + f / 2)
 
