@@ -32,27 +32,33 @@ class Decision:
 
 #: A marked box is struck out (scribbled over) when ink covers all of it (every 3 × 3 cell
 #: at least STRUCK_SPREAD, STRUCK_COVER overall) and the scribble's turns run out across
-#: both its left and right sides (STRUCK_CROSSINGS strokes each).
+#: both its left and right sides (STRUCK_CROSSINGS strokes each, or ink along at least
+#: STRUCK_SIDES of each side's height).
 STRUCK_SPREAD = 0.1
 STRUCK_COVER = 0.3
 STRUCK_CROSSINGS = 2
+STRUCK_SIDES = 0.3
 #: A clean mark (a tick or a cross) leaves part of the box empty, covers at most
-#: CLEAN_COVER, and at least CLEAN_GAP less than each struck-out box.
+#: CLEAN_COVER, and at least CLEAN_GAP less than each struck-out box; the box is mostly
+#: paper (its median darkness at most CLEAN_FILL: not filled in).
 CLEAN_SPREAD = 0.05
 CLEAN_COVER = 0.5
+CLEAN_FILL = 0.35
 CLEAN_GAP = 0.2
 
 
 def struck_out(b: BoxRead) -> bool:
     """Whether a marked box looks scribbled over to strike it out."""
     return (b.outline and b.score >= MARKED and b.spread >= STRUCK_SPREAD
-            and b.cover >= STRUCK_COVER and b.crossings >= STRUCK_CROSSINGS)
+            and b.cover >= STRUCK_COVER
+            and (b.crossings >= STRUCK_CROSSINGS or b.sides >= STRUCK_SIDES))
 
 
 def clean_mark(b: BoxRead) -> bool:
     """Whether a marked box holds a clean tick or cross: part of it empty, no scribble."""
     return (b.outline and b.score >= MARKED and b.spread < CLEAN_SPREAD
-            and b.crossings <= 1 and b.cover <= CLEAN_COVER)
+            and b.crossings <= 1 and b.sides < STRUCK_SIDES and b.cover <= CLEAN_COVER
+            and b.fill <= CLEAN_FILL)
 
 
 def final_mark(reads: Mapping[str, BoxRead], marked: list[str]) -> str | None:

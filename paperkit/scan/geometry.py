@@ -373,25 +373,32 @@ TURN_MIN = np.deg2rad(2.0)
 TURN_MAX = np.deg2rad(20.0)
 
 
-def _row_fit(boxes: dict[str, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray] | None:
-    """Polynomials (in a box's x, slip units) of the found boxes' offsets dx and dy: a line
-    through two, a parabola through three or four (the bend of curled paper)."""
+def _row_fit(boxes: dict[str, tuple[float, float]]) -> np.ndarray | None:
+    """Polynomial coefficients (columns dx, dy; highest power first, in a box's x / 100
+    slip units) of the found boxes' offsets: a line through two, a parabola through three
+    or four (the bend of curled paper)."""
     if len(boxes) < 2:
         return None
     t = np.array([_center(S.BOXES[n])[0] for n in boxes]) / 100.0
-    d = np.array(list(boxes.values()))
     deg = min(2, len(boxes) - 1)
-    return np.polyfit(t, d[:, 0], deg), np.polyfit(t, d[:, 1], deg)
+    V = np.vander(t, deg + 1)
+    return np.linalg.lstsq(V, np.array(list(boxes.values())), rcond=None)[0]
+
+
+def _row_at(coef: np.ndarray, name: str) -> tuple[tuple[float, float], float]:
+    """Box ``name``'s offset on the fitted row and how the row turns it there (radians)."""
+    t = _center(S.BOXES[name])[0] / 100.0
+    deg = len(coef) - 1
+    dx, dy = np.vander([t], deg + 1)[0] @ coef
+    slope = 2 * coef[0, 1] * t + coef[1, 1] if deg == 2 else coef[0, 1]
+    angle = float(np.clip(np.arctan(slope / 100.0), -TURN_MAX, TURN_MAX))
+    return (float(dx), float(dy)), angle
 
 
 def _row_predict(boxes: dict[str, tuple[float, float]], name: str
                  ) -> tuple[tuple[float, float], float]:
     """Where the row's bend puts box ``name`` (its offset) and how it turns it (radians)."""
-    px, py = _row_fit(boxes)
-    t = _center(S.BOXES[name])[0] / 100.0
-    angle = float(np.clip(np.arctan(np.polyval(np.polyder(py), t) / 100.0), -TURN_MAX,
-                          TURN_MAX))
-    return (float(np.polyval(px, t)), float(np.polyval(py, t))), angle
+    return _row_at(_row_fit(boxes), name)
 
 
 def _row_turns(boxes: dict[str, tuple[float, float]]) -> dict[str, float]:
@@ -399,4 +406,5 @@ def _row_turns(boxes: dict[str, tuple[float, float]]) -> dict[str, float]:
     there (none from fewer than three boxes: a line through two is what ``H`` fits)."""
     if len(boxes) < 3:
         return {}
-    return {n: _row_predict(boxes, n)[1] for n in boxes}
+    coef = _row_fit(boxes)
+    return {n: _row_at(coef, n)[1] for n in boxes}

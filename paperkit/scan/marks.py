@@ -69,7 +69,9 @@ class BoxRead:
     ``spread`` the ink cover of the emptiest of the interior's 3 × 3 cells (high only when
     ink covers the whole box: filled in, or scribbled over to strike it out); ``crossings``
     the fewer, of the left and right sides, of separate strokes that run out across that
-    side of the outline (a scribble's back-and-forth turns: 2 or more on both sides)."""
+    side of the outline (a scribble's back-and-forth turns: 2 or more on both sides), and
+    ``sides`` the smaller share of that side's height where ink runs out across it (tight
+    turns blur into one run)."""
 
     score: float
     confidence: float
@@ -81,6 +83,7 @@ class BoxRead:
     grain: float = 0.0
     spread: float = 0.0
     crossings: int = 0
+    sides: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -217,17 +220,19 @@ def _spread(ink: np.ndarray) -> float:
                for i in range(3) for j in range(3))
 
 
-def _crossings(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> int:
-    """Separate ink runs down the columns 1.5 units outside the box's left and right
-    sides (between its top and bottom, corners left out): the fewer of the two."""
-    d, c = round(1.5 * K), round(1.5 * K)
-    runs = []
+def _crossings(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> tuple[int, float]:
+    """Ink down the columns 2 units outside the box's left and right sides (between its
+    top and bottom, corners left out): the fewer separate runs, and the smaller share of
+    rows with ink, of the two sides."""
+    d, c = round(2.0 * K), round(1.5 * K)
+    runs, shares = [], []
     for x in (x0 - d, x1 + d):
         if not 0 <= x < ink.shape[1]:
-            return 0
+            return 0, 0.0
         col = ink[y0 + c:y1 - c, x].astype(np.int8)
         runs.append(int(np.count_nonzero(np.diff(col) == 1)) + int(col[:1].sum()))
-    return min(runs)
+        shares.append(float(col.mean()) if col.size else 0.0)
+    return min(runs), min(shares)
 
 
 def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: float,
@@ -259,7 +264,7 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     inner = (slice(y0 + i0, y1 - i0), slice(x0 + i0, x1 - i0))
     cover = _stroke_cover(ink[inner])
     spread = _spread(ink[inner]) if cover > 0 else 0.0
-    crossings = _crossings(ink, x0, x1, y0, y1) if spread > 0 else 0
+    crossings, sides = _crossings(ink, x0, x1, y0, y1) if cover > 0 else (0, 0.0)
     fill = (white - levels(win[inner], (0.5,))[0]) / contrast
     # just outside the box, not on the label side (right)
     o0 = max(i0, round((inset - 0.5) * K))  # clear of the outline's blur, outside too
@@ -293,4 +298,4 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     return BoxRead(score=round(score, 3), confidence=round(conf, 3), cover=round(cover, 4),
                    fill=round(fill, 3), over=round(over, 4), contrast=round(contrast, 1),
                    outline=found, grain=grain, spread=round(spread, 3),
-                   crossings=crossings)
+                   crossings=crossings, sides=round(sides, 3))
