@@ -108,3 +108,26 @@ def test_scan_falls_back_when_the_helper_fails(photo, monkeypatch):
     (res,) = scan_photos(kit, rec, [path], dry_run=True)
     assert len(res.slips) == 8
     assert all(s.outcome == "applied" for s in res.slips)
+
+
+def test_a_hanging_helper_is_stopped_and_its_slips_measured_here(photo, monkeypatch):
+    kit, rec, path = photo
+    from concurrent.futures import Future
+
+    class Hanging:
+        def load(self, path):
+            pass
+
+        def measure(self, sha256, text, corners):
+            fut = Future()  # never answered
+            fut.remote = True
+            return fut
+
+    monkeypatch.setattr(helper_mod, "_shared", None)  # stop() must not touch the real one
+    monkeypatch.setattr(helper_mod, "_off", False)
+    monkeypatch.setattr("paperkit.scan.pipeline.shared_helper", lambda: Hanging())
+    monkeypatch.setattr("paperkit.scan.pipeline.HELPER_WAIT", 0.05)
+    (res,) = scan_photos(kit, rec, [path], dry_run=True)
+    assert len(res.slips) == 8
+    assert all(s.outcome == "applied" for s in res.slips)
+    assert helper_mod._off  # not used again in this process

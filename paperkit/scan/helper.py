@@ -120,6 +120,7 @@ class Helper:
         """Measure the code ``text`` at ``corners`` (frame px) in the file loaded with this
         sha256. The Future fails with HelperFailed if the helper cannot."""
         fut: Future = Future()
+        fut.remote = True  # the caller waits for it with a time limit
         with self._lock:
             if self.dead:
                 fut.set_exception(HelperFailed("the helper process stopped"))
@@ -172,6 +173,16 @@ def shared() -> Helper | None:
                 return None
             atexit.register(_shared.close)
     return _shared if _shared.usable and _spare_core() else None
+
+
+def stop(why: str) -> None:
+    """Stop the helper for good in this process (it failed or hung): every slip it still
+    holds fails at once and is measured in-process, as are all later ones."""
+    global _off
+    _off = True
+    if _shared is not None:
+        _shared._fail_all(why)
+        _shared._proc.kill()
 
 
 def wait_ready(timeout: float = 30.0) -> Helper | None:

@@ -22,6 +22,7 @@ from .decode import Found, backend, find_codes
 from .geometry import SlipPose, locate
 from .helper import HelperFailed
 from .helper import shared as shared_helper
+from .helper import stop as stop_helper
 from .load import Frame, load_photo
 from .marks import read_boxes
 from .result import PhotoResult, SlipResult
@@ -67,11 +68,15 @@ def measure(frame: Frame, found: Found) -> tuple[SlipPose, dict]:
 
 def _result(fut: Future, frame: Frame, found: Found):
     """A measurement started in the pool or the helper; measured here if the helper could
-    not (or is slower than :data:`HELPER_WAIT` seconds)."""
+    not. A helper slower than :data:`HELPER_WAIT` seconds is stopped (its other slips are
+    then measured here at once, and later photos are measured in-process)."""
     try:
-        return fut.result(timeout=HELPER_WAIT)
-    except (HelperFailed, FutureTimeout):
-        return measure(frame, found)
+        return fut.result(timeout=HELPER_WAIT if getattr(fut, "remote", False) else None)
+    except FutureTimeout:
+        stop_helper("the helper process was too slow")
+    except HelperFailed:
+        pass
+    return measure(frame, found)
 
 
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
