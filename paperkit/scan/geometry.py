@@ -31,13 +31,15 @@ class SlipPose:
     ``boxes`` maps each check box whose printed outline was found to where it really is,
     relative to where ``H`` puts it (dx, dy in slip units: bent paper); ``turns`` maps
     each box that lies turned against ``H`` (curled paper bends the row of boxes) to that
-    angle (radians, slip units, positive turns x towards y)."""
+    angle (radians, slip units, positive turns x towards y); ``squeezes`` each box that
+    looks narrower than ``H`` puts it (paper curling away) to that share of its width."""
 
     H: np.ndarray = field(repr=False)
     ppu: float
     marks: int
     boxes: dict[str, tuple[float, float]] = field(default_factory=dict)
     turns: dict[str, float] = field(default_factory=dict)
+    squeezes: dict[str, float] = field(default_factory=dict)
 
     def to_frame(self, pts) -> np.ndarray:
         return cv2.perspectiveTransform(np.float32(pts).reshape(1, -1, 2), self.H)[0]
@@ -220,35 +222,51 @@ BOX_PEAK = 0.3
 MAX_DRIFT = 35.0
 
 
-def turned(H: np.ndarray, center: tuple[float, float], angle: float) -> np.ndarray:
-    """``H`` with slip units first turned by ``angle`` (radians) about ``center``."""
-    if not angle:
-        return H
+def _local(angle: float, squeeze: float) -> np.ndarray:
+    """The 2 × 2 map: squeeze x by ``squeeze``, then turn by ``angle`` (radians)."""
     c, s = np.cos(angle), np.sin(angle)
-    x, y = center
-    R = np.array([[c, -s, x - c * x + s * y], [s, c, y - s * x - c * y], [0, 0, 1]])
-    return H @ R
+    return np.array([[c * squeeze, -s], [s * squeeze, c]])
+
+
+def turned(H: np.ndarray, center: tuple[float, float], angle: float, squeeze: float = 1.0
+           ) -> np.ndarray:
+    """``H`` with slip units first squeezed along x by ``squeeze`` and turned by ``angle``
+    (radians), both about ``center`` (curled paper: a box foreshortened and turned)."""
+    if not angle and squeeze == 1.0:
+        return H
+    A = _local(angle, squeeze)
+    c = np.asarray(center, np.float64)
+    M = np.eye(3)
+    M[:2, :2] = A
+    M[:2, 2] = c - A @ c
+    return H @ M
 
 
 def match_box(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
-              search: float, angle: float = 0.0) -> tuple[float, float] | None:
+              search: float, angle: float = 0.0, squeeze: float = 1.0
+              ) -> tuple[float, float] | None:
     """Where the printed outline of ``box`` is, as an offset (slip units) from where ``H``
     puts it, searching ``search`` units around ``guess``; None if not clearly found.
-    ``angle``: the box is looked for turned by that much (radians) about its guessed centre
-    (the offset is then that of its centre, turned back)."""
+    ``angle``, ``squeeze``: the box is looked for turned and squeezed (see :func:`turned`)
+    about its guessed centre (the offset is then that of its centre, mapped back)."""
+    found = _match_peak(gray, H, box, guess, search, angle, squeeze)
+    return found[0] if found[1] >= BOX_PEAK else None
+
+
+def _match_peak(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
+                search: float, angle: float, squeeze: float
+                ) -> tuple[tuple[float, float], float]:
+    """``match_box``'s best place and its outline score, whether it is clear or not."""
     k = _BOX_K
     win = box.translate(*guess).inset(-search - 2.0)
-    img = warp(gray, turned(H, _center(box.translate(*guess)), angle), win, k)
+    img = warp(gray, turned(H, _center(box.translate(*guess)), angle, squeeze), win, k)
     scores, m = outline_scores(255.0 - img.astype(np.float32), k)
     _, peak, _, (px, py) = cv2.minMaxLoc(scores)
-    if peak < BOX_PEAK:
-        return None
-    dx, dy = win.x0 + (px + m) / k - box.x0, win.y0 + (py + m) / k - box.y0
-    if angle:  # the centre found in the turned window, turned back about the guess
-        c, sn = np.cos(angle), np.sin(angle)
-        ex, ey = dx - guess[0], dy - guess[1]
-        dx, dy = guess[0] + c * ex - sn * ey, guess[1] + sn * ex + c * ey
-    return (dx, dy)
+    d = np.array([win.x0 + (px + m) / k - box.x0, win.y0 + (py + m) / k - box.y0])
+    if angle or squeeze != 1.0:  # the centre found in the local window, mapped back
+        g = np.asarray(guess, np.float64)
+        d = g + _local(angle, squeeze) @ (d - g)
+    return (float(d[0]), float(d[1])), float(peak)
 
 
 def _center(r: Rect) -> tuple[float, float]:
@@ -353,18 +371,31 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
             if off is not None:
                 boxes[name] = off
     turns = _row_turns(boxes)
+    squeezes = {}
     for name in S.BOXES:  # and where the bend of the row so far puts them, turned with it
         if name not in boxes and len(boxes) >= 2:
             guess, angle = _row_predict(boxes, name)
             if max(abs(guess[0]), abs(guess[1])) > MAX_DRIFT:
                 continue
-            off = match_box(gray, H, S.BOXES[name], guess, 4.0, angle)
-            if off is not None:
+            # curled paper also foreshortens the box: try it narrower too
+            off, peak, squeeze = max(
+                ((*_match_peak(gray, H, S.BOXES[name], guess, 6.0, angle, f), f)
+                 for f in SQUEEZES), key=lambda t: t[1])
+            if peak >= BOX_PEAK:
                 boxes[name] = off
                 turns = _row_turns(boxes)
+                turns.setdefault(name, angle)
+                if squeeze != 1.0:
+                    squeezes[name] = squeeze
     boxes = {n: boxes[n] for n in S.BOXES if n in boxes}
-    turns = {n: a for n, a in turns.items() if n in boxes and abs(a) >= TURN_MIN}
-    return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes, turns=turns)
+    turns = {n: a for n, a in turns.items()
+             if n in boxes and (abs(a) >= TURN_MIN or n in squeezes)}
+    return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes, turns=turns,
+                    squeezes=squeezes)
+
+
+#: How narrow (share of its printed width, after ``H``) a missing box is also looked for.
+SQUEEZES = (1.0, 0.85, 0.72)
 
 
 #: A box turned less than this (radians) against the pose is read as if square to it.

@@ -123,7 +123,8 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
         win, win_below = img[part], below[part]
         if name in pose.turns:  # on curled paper: read it square to its own outline
             r = S.BOXES[name].translate(*pose.boxes[name])
-            H = turned(pose.H, ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), pose.turns[name])
+            H = turned(pose.H, ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), pose.turns[name],
+                       pose.squeezes.get(name, 1.0))
             win = warp(gray, H, w, K)
             win_below = _below_paper(win)
         out[name] = _read_one(win, win_below, size, pad, inset, name in pose.boxes, grain)
