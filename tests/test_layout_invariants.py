@@ -399,3 +399,17 @@ def test_text_ink_stays_inside_its_boxes(docs, product, paper):
                             f"text box; near {near[:2]}")
     finally:
         pdf.close()
+
+
+def test_arabic_name_in_a_left_aligned_column_stays_left():
+    """Regression: fit() turned every right-to-left text right-aligned, so an Arabic name in
+    a contact sheet's left-aligned name column sat against the next column. 'start' follows
+    the text's direction; an explicit 'left' is kept."""
+    from paperkit.layout.model import Rect
+    from paperkit.layout.text import fit
+
+    box = Rect(0, 0, 200, 20)
+    assert fit("ليلى حداد", box, align="left").align == "left"
+    assert fit("ليلى حداد", box).align == "right"  # start, right to left
+    assert fit("Ana Ferreira", box).align == "left"  # start, left to right
+    assert fit("ليلى حداد", box, align="left").direction == "rtl"

@@ -49,19 +49,21 @@ def wrap(text: str, family: str, size: float, max_width: float, direction: str =
 
 
 def fit(text: str, rect: Rect, family: str = "sans", size: float = 10.0,
-        min_size: float = 6.0, align: str = "left", color: Color = BLACK,
+        min_size: float = 6.0, align: str = "start", color: Color = BLACK,
         direction: str | None = None, max_lines: int | None = None,
         shrink_floor: float | None = None) -> Text:
     """Fit ``text`` into ``rect``. First keep each paragraph on one line, shrinking in
     0.25 pt steps from ``size`` down to ``shrink_floor`` (default ``min_size``); then wrap,
     from ``size`` down to ``min_size``. Raises LayoutError when even ``min_size`` cannot
-    hold it, so nothing is ever clipped or run past its box."""
+    hold it, so nothing is ever clipped or run past its box. ``align`` 'start' is left for
+    left-to-right text and right for right-to-left text; 'left', 'center' and 'right' are
+    taken as they are (an Arabic name in a left-aligned table column stays left)."""
     if direction is None:
         direction = "rtl" if fonts.is_rtl(text) else "ltr"
     if direction == "rtl" and family in ("sans", "sans-bold"):
         family = "arabic-bold" if family.endswith("bold") else "arabic"
-        if align == "left":
-            align = "right"
+    if align == "start":
+        align = "right" if direction == "rtl" else "left"
     floor = min_size if shrink_floor is None else max(shrink_floor, min_size)
     paragraphs = text.split("\n")
 
@@ -94,7 +96,7 @@ def fit(text: str, rect: Rect, family: str = "sans", size: float = 10.0,
 
 
 def shorten(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
-            min_size: float = 5.0, align: str = "left", color: Color = BLACK,
+            min_size: float = 5.0, align: str = "start", color: Color = BLACK,
             max_lines: int | None = None, shrink_floor: float | None = None) -> Text:
     """Like :func:`fit`, but when even ``min_size`` cannot hold the text, keep the longest
     prefix that fits at ``min_size`` and end it with an ellipsis. For labels where the
@@ -123,6 +125,6 @@ def shorten(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
 
 
 def line(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
-         min_size: float = 5.0, align: str = "left", color: Color = BLACK) -> Text:
+         min_size: float = 5.0, align: str = "start", color: Color = BLACK) -> Text:
     """One line only: shrink to fit; if still too long at ``min_size``, cut with an ellipsis."""
     return shorten(text, rect, family, size, min_size, align, color, max_lines=1)

@@ -26,7 +26,7 @@ WARN: Color = (0.82, 0.82, 0.82)
 
 
 def fitted(text: str, x0: float, y0: float, width: float, family: str = "sans",
-           size: float = 9.0, min_size: float | None = None, align: str = "left",
+           size: float = 9.0, min_size: float | None = None, align: str = "start",
            color: Color = BLACK, max_height: float = 10_000.0) -> Text:
     """``text`` fitted to ``width`` at ``size`` (shrinking up to 15 % to stay on one line,
     then wrapping), in a rect exactly as tall as its lines. Raises LayoutError when it
@@ -38,7 +38,7 @@ def fitted(text: str, x0: float, y0: float, width: float, family: str = "sans",
 
 
 def fitted_in(text: str, rect: Rect, family: str = "sans", size: float = 9.0,
-              min_size: float | None = None, align: str = "left", color: Color = BLACK) -> Text:
+              min_size: float | None = None, align: str = "start", color: Color = BLACK) -> Text:
     """``text`` fitted into a fixed ``rect`` (shrink, then wrap; LayoutError if impossible)."""
     return fit(text, rect, family, size, min_size or min(size, 6.0), align, color)
 
