@@ -29,10 +29,10 @@ class PrintResult:
 
 
 def print_product(kit: Kit, record: Record, product: str, out: Path,
-                  options: PrintOptions = PrintOptions(), manifest: Path | None = None,
+                  options: PrintOptions | None = None, manifest: Path | None = None,
                   preview: bool = False, source: Source | None = None,
                   preview_dpi: float = 100.0) -> PrintResult:
-    doc = build(product, ProductContext(kit, record, options))
+    doc = build(product, ProductContext(kit, record, options or PrintOptions()))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     pdf = render_pdf(doc, out)
