@@ -195,13 +195,13 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     decode_s = 0.0
     for frame in photo.frames:
         # each code is measured as soon as it is read, while the decoder's later steps
-        # (which release the GIL) still run
-        # (every other one in the helper process, when it is up: the measuring is bound by
-        # the GIL, so threads alone leave the second core mostly idle)
+        # (which release the GIL) still run; every other one in the helper process when it
+        # is up, as measuring holds the GIL and threads alone leave the second core idle
         pending: dict[int, Future] = {}
         remote = helper is not None and len(photo.frames) == 1 and photo.kind != "pdf"
 
-        def start(found: Found, frame: Frame = frame, pending: dict = pending) -> None:
+        def start(found: Found, frame: Frame = frame, pending: dict = pending,
+                  remote: bool = remote) -> None:
             if not _verifies(kit, found.text):
                 return
             if remote and len(pending) % 2 == 0:
