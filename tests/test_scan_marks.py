@@ -137,9 +137,10 @@ def test_two_clean_ticks_still_go_to_review():
     assert status is None and "both marked" in why
 
 
-def _box(score=1.0, cover=0.2, spread=0.0, crossings=0, outline=True) -> BoxRead:
+def _box(score=1.0, cover=0.2, spread=0.0, crossings=0, outline=True, sides=0.0) -> BoxRead:
     return BoxRead(score=score, confidence=1.0, cover=cover, fill=0.1, over=0.0,
-                   contrast=120.0, outline=outline, spread=spread, crossings=crossings)
+                   contrast=120.0, outline=outline, spread=spread, crossings=crossings,
+                   sides=sides)
 
 
 def test_final_mark_needs_one_clean_mark_and_the_rest_struck_out():
@@ -158,3 +159,25 @@ def test_final_mark_needs_one_clean_mark_and_the_rest_struck_out():
     assert read_status({**reads, "taken": _box(cover=0.8, spread=0.4, crossings=3,
                                                outline=False)})[0] is None
     assert read_status({**reads, "stuck": _box(score=0.3, cover=0.03)})[0] is None
+
+
+def test_one_mark_beside_a_faint_one_goes_to_review():
+    """A faint final tick lost to the grain threshold beside a struck-out box once read as
+    the struck-out box alone: a wrong status (bench photo 0104). A box whose plain-threshold
+    ink stands out from the slip's other empty boxes now sends a one-mark slip to review, at a
+    lower level when the one mark looks struck out."""
+    blank = _box(score=0.0, cover=0.0)
+    clean = _box(cover=0.2)
+    scribble = _box(cover=0.2, crossings=2, sides=0.34)
+    reads = {"taken": blank, "done": blank, "stuck": clean, "dropped": blank}
+    assert read_status(reads) == ("stuck", None)
+    assert read_status({**reads, "done": _box(score=0.0, cover=0.0)})[0] == "stuck"
+    faint = BoxRead(score=0.0, confidence=1.0, cover=0.0, fill=0.06, over=0.0,
+                    contrast=87.0, faint=0.062)
+    status, why = read_status({**reads, "done": faint})
+    assert status is None and "faint" in why
+    slight = BoxRead(score=0.0, confidence=1.0, cover=0.0, fill=0.06, over=0.0,
+                     contrast=87.0, faint=0.04)
+    assert read_status({**reads, "done": slight}) == ("stuck", None)
+    status, why = read_status({**reads, "stuck": scribble, "done": slight})
+    assert status is None and "faint" in why

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..record.models import SLIP_STATUSES, Task
-from .marks import BLANK, MARKED, BoxRead
+from .marks import BLANK, FAINT_FULL, FAINT_NOISE, MARKED, BoxRead
 
 OUTCOMES = ("applied", "unchanged", "review", "stale", "unknown-task", "bad-code", "other-kit")
 #: Outcomes that leave nothing for a person to do.
@@ -54,6 +54,26 @@ def struck_out(b: BoxRead) -> bool:
             and (b.crossings >= STRUCK_CROSSINGS or b.sides >= STRUCK_SIDES))
 
 
+def faint_marks(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
+    """The boxes besides ``mark`` that may hold a faint mark: their plain-threshold ink
+    (``BoxRead.faint``) above the middle one of them (the slip's own grain and noise) by a
+    score of MARKED, or of BLANK when ``mark`` looks struck out (its final mark may be the
+    faint one)."""
+    others = [b for b in SLIP_STATUSES if b in reads and b != mark]
+    if len(others) < 2:
+        return []
+    floor = sorted(reads[b].faint for b in others)[(len(others) - 1) // 2]
+    level = BLANK if scribbled(reads[mark]) else MARKED
+    return [b for b in others
+            if (reads[b].faint - floor - FAINT_NOISE) / (FAINT_FULL - FAINT_NOISE) >= level]
+
+
+def scribbled(b: BoxRead) -> bool:
+    """Whether a box's ink runs out across both its sides like a scribble's turns (a
+    struck-out box, or a fill gone over the edges): never read alone as a status."""
+    return b.crossings >= STRUCK_CROSSINGS or b.sides >= STRUCK_SIDES
+
+
 def clean_mark(b: BoxRead) -> bool:
     """Whether a marked box holds a clean tick or cross: part of it empty, no scribble."""
     return (b.outline and b.score >= MARKED and b.spread < CLEAN_SPREAD
@@ -86,6 +106,13 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         if final is None:
             return None, f"{' and '.join(marked)} are both marked"
         return final, None
+    if len(marked) == 1 and not unsure:
+        # one mark: not when another box may hold a faint mark the grain threshold lost
+        # (a lost second mark would make a wrong status), the less so when the one mark
+        # looks struck out (its final mark may be the faint one)
+        faint = faint_marks(reads, marked[0])
+        if faint:
+            return None, f"the {', '.join(faint)} box may hold a faint mark"
     if unsure:
         return None, f"the {', '.join(unsure)} box is unclear"
     return (marked[0] if marked else None), None

@@ -55,6 +55,10 @@ OVER_REACH = 4.5
 #: GRAIN times the strip's paper grain (see :func:`read_boxes`).
 INK_LEVEL = 0.2
 GRAIN = 1.2
+#: The plain threshold for ``BoxRead.faint``, and its cover scale (as COVER_*).
+FAINT_LEVEL = 0.33
+FAINT_NOISE = 0.02
+FAINT_FULL = 0.09
 #: Ink inside a box that reaches less than this across (slip units) is a dot, not a stroke.
 SPECK = 2.5
 
@@ -71,7 +75,9 @@ class BoxRead:
     the fewer, of the left and right sides, of separate strokes that run out across that
     side of the outline (a scribble's back-and-forth turns: 2 or more on both sides), and
     ``sides`` the smaller share of that side's height where ink runs out across it (tight
-    turns blur into one run)."""
+    turns blur into one run); ``faint`` the ink cover by the plain contrast threshold,
+    without the grain term (a faint mark shows here, and so does grain: see
+    ``decide.faint_marks``)."""
 
     score: float
     confidence: float
@@ -84,6 +90,7 @@ class BoxRead:
     spread: float = 0.0
     crossings: int = 0
     sides: float = 0.0
+    faint: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -289,6 +296,9 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     # ink pixels around the box, in shares of the interior's area (a tick's overrun)
     over = (outer - near) / max(1, ink[inner].size)
     s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
+    # the same with ink as any pixel a third of the contrast darker than the paper level,
+    # grain or not: a faint mark the grain threshold may have lost shows here
+    faint = float((below[inner] > FAINT_LEVEL * contrast).mean())
     s_fill = (fill - 0.25) / 0.35
     # ink just outside alone makes a box unclear at most, never marked
     s_over = (over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
@@ -299,4 +309,4 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     return BoxRead(score=round(score, 3), confidence=round(conf, 3), cover=round(cover, 4),
                    fill=round(fill, 3), over=round(over, 4), contrast=round(contrast, 1),
                    outline=found, grain=grain, spread=round(spread, 3),
-                   crossings=crossings, sides=round(sides, 3))
+                   crossings=crossings, sides=round(sides, 3), faint=round(faint, 4))
