@@ -3,6 +3,9 @@ results as measuring them in-process, and anything it cannot do is done in-proce
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scan_images import Mark, grid_photo, save
@@ -18,6 +21,19 @@ from paperkit.scan.load import load_photo
 from paperkit.scan.pipeline import measure
 
 STATUSES = list(S.BOXES)
+
+
+class _Silent:
+    """A stand-in helper that takes frames and does nothing with them."""
+
+    def expect(self, key):
+        pass
+
+    def send_frame(self, key, gray):
+        pass
+
+    def forget(self, key):
+        pass
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +66,16 @@ def test_helper_measures_like_the_scanning_process(photo, helper):
     frame = load_photo(path).frames[0]
     found = find_codes(frame.gray).found
     assert len(found) == 8
-    sha = load_photo(path).sha256
-    helper.load(path)
-    remote = [helper.measure(sha, f.text, f.corners).result(timeout=60) for f in found]
+    helper.expect("test#0")
+    futures = [helper.measure("test#0", f.text, f.corners) for f in found[:4]]  # they wait
+    helper.send_frame("test#0", frame.gray)
+    handed = Path(helper._files["test#0"])
+    futures += [helper.measure("test#0", f.text, f.corners) for f in found[4:]]
+    remote = [fut.result(timeout=60) for fut in futures]
+    assert not handed.exists()  # the helper removes the hand-over file once read
+    helper.forget("test#0")
+    with pytest.raises(helper_mod.HelperFailed):  # forgotten
+        helper.measure("test#0", found[0].text, found[0].corners).result(timeout=60)
     for f, (pose, reads) in zip(found, remote, strict=True):
         here_pose, here_reads = measure(frame, f)
         assert np.array_equal(pose.H, here_pose.H)
@@ -60,11 +83,11 @@ def test_helper_measures_like_the_scanning_process(photo, helper):
         assert reads == here_reads
 
 
-def test_helper_refuses_a_file_it_did_not_load(photo, helper):
+def test_helper_refuses_a_frame_it_was_not_sent(photo, helper):
     kit, rec, path = photo
     frame = load_photo(path).frames[0]
     f = find_codes(frame.gray).found[0]
-    fut = helper.measure("0" * 64, f.text, f.corners)
+    fut = helper.measure("no such frame", f.text, f.corners)
     with pytest.raises(helper_mod.HelperFailed):
         fut.result(timeout=60)
 
@@ -93,13 +116,8 @@ def test_scan_falls_back_when_the_helper_fails(photo, monkeypatch):
     """A helper that fails every slip: each is measured in-process, nothing is lost."""
     kit, rec, path = photo
 
-    class Broken:
-        def load(self, path):
-            pass
-
-        def measure(self, sha256, text, corners):
-            from concurrent.futures import Future
-
+    class Broken(_Silent):
+        def measure(self, key, text, corners):
             fut = Future()
             fut.set_exception(helper_mod.HelperFailed("broken on purpose"))
             return fut
@@ -112,13 +130,9 @@ def test_scan_falls_back_when_the_helper_fails(photo, monkeypatch):
 
 def test_a_hanging_helper_is_stopped_and_its_slips_measured_here(photo, monkeypatch):
     kit, rec, path = photo
-    from concurrent.futures import Future
 
-    class Hanging:
-        def load(self, path):
-            pass
-
-        def measure(self, sha256, text, corners):
+    class Hanging(_Silent):
+        def measure(self, key, text, corners):
             fut = Future()  # never answered
             fut.remote = True
             return fut

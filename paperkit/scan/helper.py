@@ -3,13 +3,14 @@
 Measuring one slip (``geometry.locate`` then ``marks.read_boxes``) is a few hundred small
 NumPy/OpenCV calls, so Python's GIL, not the cores, bounds it: two threads measure barely
 faster than one (bench/RESULTS.md, Scan, Speed). A second process really runs on the second
-core. It loads the same file itself, while the scanning process does (the same code on the
-same bytes gives the same pixels; the file's sha256 is checked before any slip is
-measured), then measures the codes it is sent and sends back the poses and reads.
+core. The scanning process hands it each decoded frame through a file in memory (/dev/shm
+where there is one; written by a thread while the codes are still being found), then sends
+it codes to measure; it sends back the poses and reads.
 
-The helper is started on first use, in the background; until it is ready, for PDFs, and
-whenever it fails or is slow, slips are measured in-process. The results are the same
-either way. ``PAPERKIT_SCAN_HELPER=0`` in the environment turns it off.
+The helper is started on first use, in the background; until it is ready, while the machine
+has no core to spare, and whenever it fails or is slow, slips are measured in-process. The
+results are the same either way. ``PAPERKIT_SCAN_HELPER=0`` in the environment turns it off,
+``=1`` uses it even on a busy machine (benchmarks).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pickle
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -29,10 +31,12 @@ from typing import BinaryIO
 
 import numpy as np
 
-#: Set to "0" to measure every slip in-process.
+#: "0": measure every slip in-process; "1": use the helper even when the machine is busy.
 ENV = "PAPERKIT_SCAN_HELPER"
-#: Files the helper keeps loaded at once (one per photo being scanned).
-KEEP = 2
+#: Frames the helper keeps at most (one per photo being scanned; a scan forgets its own).
+KEEP = 4
+#: Where frames are handed over: memory, where the system has it.
+_SHM = "/dev/shm" if os.path.isdir("/dev/shm") else None
 _HEAD = struct.Struct("<Q")
 
 
@@ -64,6 +68,7 @@ class Helper:
         self.dead = False
         self._lock = threading.Lock()
         self._futures: dict[int, Future] = {}
+        self._files: dict[str, str] = {}  # frame key → the file handing it over
         self._keys = itertools.count()
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "paperkit.scan.helper"], stdin=subprocess.PIPE,
@@ -111,23 +116,48 @@ class Helper:
     def usable(self) -> bool:
         return self.ready.is_set() and not self.dead
 
-    def load(self, path: Path) -> None:
-        """Start loading ``path`` in the helper (returns at once)."""
+    def expect(self, key: str) -> None:
+        """Tell the helper the frame ``key`` is coming: codes sent for it before it arrives
+        wait for it there. Call :meth:`send_frame` next (in a thread: it writes the pixels)."""
         with self._lock:
-            self._post(("load", str(Path(path).resolve())))
+            self._post(("expect", key))
 
-    def measure(self, sha256: str, text: str, corners: np.ndarray) -> Future:
-        """Measure the code ``text`` at ``corners`` (frame px) in the file loaded with this
-        sha256. The Future fails with HelperFailed if the helper cannot."""
+    def send_frame(self, key: str, gray: np.ndarray) -> None:
+        """Hand the frame's pixels (uint8, rows × columns) to the helper."""
+        name = None
+        try:
+            fd, name = tempfile.mkstemp(prefix="paperkit-scan-", suffix=".gray", dir=_SHM)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(np.ascontiguousarray(gray, np.uint8).data)
+        except OSError:
+            if name:
+                Path(name).unlink(missing_ok=True)
+            name = None
+        with self._lock:
+            if name:
+                self._files[key] = name
+            self._post(("frame", key, name, tuple(gray.shape)))
+
+    def forget(self, key: str) -> None:
+        """The scan of frame ``key`` is over: the helper drops it."""
+        with self._lock:
+            name = self._files.pop(key, None)
+            self._post(("forget", key))
+        if name:  # the helper removes it once read; this is for a helper that died first
+            Path(name).unlink(missing_ok=True)
+
+    def measure(self, key: str, text: str, corners: np.ndarray) -> Future:
+        """Measure the code ``text`` at ``corners`` (frame px) in the frame ``key``. The
+        Future fails with HelperFailed if the helper cannot."""
         fut: Future = Future()
         fut.remote = True  # the caller waits for it with a time limit
         with self._lock:
             if self.dead:
                 fut.set_exception(HelperFailed("the helper process stopped"))
                 return fut
-            key = next(self._keys)
+            frame, key = key, next(self._keys)
             self._futures[key] = fut
-            self._post(("measure", key, sha256, text, np.asarray(corners)))
+            self._post(("measure", key, frame, text, np.asarray(corners)))
         return fut
 
     def close(self) -> None:
@@ -162,7 +192,8 @@ def shared() -> Helper | None:
     """The helper, once it is up; None until then (the first call starts it), when it is
     turned off, when the machine has no core to spare, or when it failed."""
     global _shared, _off
-    if _off or os.environ.get(ENV, "1") == "0" or (os.cpu_count() or 1) < 2:
+    mode = os.environ.get(ENV, "")
+    if _off or mode == "0" or (os.cpu_count() or 1) < 2:
         return None
     with _shared_lock:
         if _shared is None:
@@ -172,7 +203,7 @@ def shared() -> Helper | None:
                 _off = True
                 return None
             atexit.register(_shared.close)
-    return _shared if _shared.usable and _spare_core() else None
+    return _shared if _shared.usable and (mode == "1" or _spare_core()) else None
 
 
 def stop(why: str) -> None:
@@ -195,47 +226,56 @@ def wait_ready(timeout: float = 30.0) -> Helper | None:
 
 # -- the helper process itself -------------------------------------------------------------
 
-def _serve(inp: BinaryIO, out: BinaryIO, measure: Callable, loader: Callable) -> None:
+def _serve(inp: BinaryIO, out: BinaryIO, measure: Callable) -> None:
     from .decode import Found
+    from .load import Frame
 
-    loaded: dict[str, object] = {}  # sha256 → the frame
+    frames: dict[str, Frame] = {}
+    waiting: dict[str, list] = {}  # frame announced, not here yet → measure requests
+
+    def run(msg: tuple) -> None:
+        _, key, frame_key, text, corners = msg
+        frame = frames.get(frame_key)
+        if frame is None:
+            _send(out, ("failed", key, "that frame is not here"))
+            return
+        try:
+            pose, reads = measure(frame, Found(text, np.float32(corners), "helper"))
+        except Exception as exc:  # noqa: BLE001 - re-raised in-process, where it belongs
+            _send(out, ("failed", key, repr(exc)))
+            return
+        _send(out, ("done", key, pose, reads))
+
     while True:
         try:
             msg = _recv(inp)
         except EOFError:
             return
-        if msg[0] == "load":
-            try:
-                sha, frame = loader(Path(msg[1]))
-            except Exception:  # noqa: BLE001 - any failure: those slips are measured in-process
-                continue
-            if frame is not None:
-                loaded[sha] = frame
-                while len(loaded) > KEEP:
-                    del loaded[next(iter(loaded))]
-        elif msg[0] == "measure":
-            _, key, sha, text, corners = msg
-            frame = loaded.get(sha)
-            if frame is None:
-                _send(out, ("failed", key, "that photo is not loaded here"))
-                continue
-            try:
-                pose, reads = measure(frame, Found(text, np.float32(corners), "helper"))
-            except Exception as exc:  # noqa: BLE001 - re-raised in-process, where it belongs
-                _send(out, ("failed", key, repr(exc)))
-                continue
-            _send(out, ("done", key, pose, reads))
-
-
-def _load_one(path: Path):
-    """(sha256, its one frame), or (sha256, None) for PDFs and anything with several."""
-    from .load import photo_from_bytes, read_bytes
-
-    raw = read_bytes(path)
-    if raw[:5] == b"%PDF-":
-        return None, None
-    photo = photo_from_bytes(path, raw)
-    return photo.sha256, (photo.frames[0] if len(photo.frames) == 1 else None)
+        kind, frame_key = msg[0], msg[1]
+        if kind == "expect":
+            waiting[frame_key] = []
+        elif kind == "frame":
+            _, _, name, shape = msg
+            if name:
+                try:
+                    gray = np.fromfile(name, np.uint8).reshape(shape)
+                    frames[frame_key] = Frame(frame_key, gray)
+                except (OSError, ValueError):
+                    pass
+                Path(name).unlink(missing_ok=True)
+            while len(frames) > KEEP:
+                del frames[next(iter(frames))]
+            for m in waiting.pop(frame_key, []):
+                run(m)
+        elif kind == "forget":
+            frames.pop(frame_key, None)
+            for m in waiting.pop(frame_key, []):
+                run(m)  # fails: the frame never came
+        elif kind == "measure":
+            if msg[2] in waiting:
+                waiting[msg[2]].append(msg)
+            else:
+                run(msg)
 
 
 def main() -> None:
@@ -244,7 +284,7 @@ def main() -> None:
     from .pipeline import measure
 
     _send(out, ("ready",))
-    _serve(sys.stdin.buffer, out, measure, _load_one)
+    _serve(sys.stdin.buffer, out, measure)
 
 
 if __name__ == "__main__":

@@ -92,11 +92,7 @@ def load_photo(path: str | Path) -> Photo:
 
     Raises PhotoTooLarge above :data:`MAX_PIXELS`, PhotoError for anything unreadable."""
     path = Path(path)
-    return photo_from_bytes(path, read_bytes(path))
-
-
-def photo_from_bytes(path: Path, raw: bytes) -> Photo:
-    """:func:`load_photo` for bytes already read from ``path`` (named in messages)."""
+    raw = read_bytes(path)
     sha = hashlib.sha256(raw).hexdigest()
     if raw[:5] == b"%PDF-":
         return Photo(path, sha, "pdf", _pdf_frames(path, raw), raw)

@@ -177,8 +177,6 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         t[name] = time.perf_counter()
 
     helper = shared_helper()
-    if helper is not None:  # it loads the file too, on the other core, while we do
-        helper.load(Path(path))
     try:
         photo = load_photo(path)
     except PhotoError as exc:
@@ -193,29 +191,38 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     reads: list[_Read] = []
     steps = []
     decode_s = 0.0
-    for frame in photo.frames:
+    for i, frame in enumerate(photo.frames):
         # each code is measured as soon as it is read, while the decoder's later steps
         # (which release the GIL) still run; every other one in the helper process when it
         # is up, as measuring holds the GIL and threads alone leave the second core idle
         pending: dict[int, Future] = {}
-        remote = helper is not None and len(photo.frames) == 1 and photo.kind != "pdf"
+        key = f"{photo.sha256}#{i}"
+        sent = None
+        if helper is not None:
+            helper.expect(key)
+            sent = _POOL.submit(helper.send_frame, key, frame.gray)  # while codes are found
 
         def start(found: Found, frame: Frame = frame, pending: dict = pending,
-                  remote: bool = remote) -> None:
+                  key: str = key) -> None:
             if not _verifies(kit, found.text):
                 return
-            if remote and len(pending) % 2 == 0:
-                pending[id(found)] = helper.measure(photo.sha256, found.text, found.corners)
+            if helper is not None and len(pending) % 2 == 0:
+                pending[id(found)] = helper.measure(key, found.text, found.corners)
             else:
                 pending[id(found)] = _POOL.submit(measure, frame, found)
 
-        d0 = time.perf_counter()
-        decoded = find_codes(frame.gray, decoder, on_found=start)
-        decode_s += time.perf_counter() - d0
-        steps.extend(decoded.steps)
-        for found in decoded.found:
-            m = _result(pending[id(found)], frame, found) if id(found) in pending else None
-            reads.append(read_slip(kit, rec, frame, found, seen, m))
+        try:
+            d0 = time.perf_counter()
+            decoded = find_codes(frame.gray, decoder, on_found=start)
+            decode_s += time.perf_counter() - d0
+            steps.extend(decoded.steps)
+            for found in decoded.found:
+                m = _result(pending[id(found)], frame, found) if id(found) in pending else None
+                reads.append(read_slip(kit, rec, frame, found, seen, m))
+        finally:
+            if sent is not None:
+                sent.result()
+                helper.forget(key)
     lap("read")
     reads = _settle_duplicates(reads)
     errors = () if reads else ("no slip code found in the photo; retake it closer, flatter "
