@@ -28,7 +28,6 @@ from paperkit import codes
 from paperkit.errors import BadCode, OtherKit
 from paperkit.layout import slip as S
 from paperkit.layout.model import Rect
-from paperkit.scan import marks as M
 from paperkit.scan.decide import decide
 from paperkit.scan.decode import find_codes
 from paperkit.scan.geometry import warp
