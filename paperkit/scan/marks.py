@@ -277,10 +277,11 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     # just outside the box, not on the label side (right)
     o0 = max(i0, round((inset - 0.5) * K))  # clear of the outline's blur, outside too
     o1 = o0 + round((OVER_REACH - inset + 0.5) * K)
-    oy, ox = max(0, by - o1), max(0, bx - o1)
-    zone = ink[oy:by + size + o1, ox:bx + size + o0]
-    near_rows = slice(max(0, by - o0) - oy, by + size + o0 - oy)
-    near_cols = slice(max(0, bx - o0) - ox, None)
+    # around the outline where each side was found (``_edges``), not where it was expected
+    oy, ox = max(0, y0 - o1), max(0, x0 - o1)
+    zone = ink[oy:y1 + o1, ox:x1 + o0]
+    near_rows = slice(max(0, y0 - o0) - oy, y1 + o0 - oy)
+    near_cols = slice(max(0, x0 - o0) - ox, None)
     outer = int(zone.sum())
     near = int(zone[near_rows, near_cols].sum())
     if outer > near:  # some ink outside: only what is joined to the box counts, not a dot
