@@ -181,3 +181,17 @@ def test_one_mark_beside_a_faint_one_goes_to_review():
     assert read_status({**reads, "done": slight}) == ("stuck", None)
     status, why = read_status({**reads, "stuck": scribble, "done": slight})
     assert status is None and "faint" in why
+
+
+def test_stroke_piece_at_the_interior_edge_is_not_a_dot():
+    """A marker tick drawn along a box's side leaves only a small piece inside the read
+    interior; it was taken for a dot and the mark was lost (bench photo 0079 T0030)."""
+    from paperkit.scan.marks import _stroke_cover
+
+    inner = np.zeros((40, 40), bool)
+    dot = inner.copy()
+    dot[18:22, 18:22] = True  # 1 unit across, in the middle: a dot
+    assert _stroke_cover(dot) == 0.0
+    piece = inner.copy()
+    piece[32:40, 30:36] = True  # small, but running on past the interior's edge
+    assert _stroke_cover(piece) == pytest.approx(48 / 1600)

@@ -212,10 +212,15 @@ def _clear_of_outline(win: np.ndarray, bx: int, by: int, size: int, white: float
 
 def _stroke_cover(ink: np.ndarray) -> float:
     """The share of ``ink`` (a box interior's ink mask) that is ink, or 0 when all of it
-    lies within SPECK slip units across: a dot, not a stroke (a faint stroke may break
-    into pieces, so the pieces' whole extent is what counts)."""
+    lies within SPECK slip units across and away from the interior's edge: a dot, not a
+    stroke (a faint stroke may break into pieces, so the pieces' whole extent is what
+    counts; ink at the edge may be a stroke running on beyond it)."""
     ys, xs = np.nonzero(ink)
-    if xs.size == 0 or max(np.ptp(xs), np.ptp(ys)) + 1 < SPECK * K:
+    if xs.size == 0:
+        return 0.0
+    h, w = ink.shape
+    at_edge = xs.min() == 0 or ys.min() == 0 or xs.max() == w - 1 or ys.max() == h - 1
+    if not at_edge and max(np.ptp(xs), np.ptp(ys)) + 1 < SPECK * K:
         return 0.0
     return xs.size / ink.size
 
