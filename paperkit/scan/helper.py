@@ -161,11 +161,18 @@ class Helper:
         return fut
 
     def close(self) -> None:
+        """Stop the helper: at once if it is still starting (a one-photo scan must not wait
+        for its imports), else by closing its input."""
+        if not self.ready.is_set():
+            self._proc.kill()
+            self._proc.wait()
+            return
         try:
             self._proc.stdin.close()
             self._proc.wait(timeout=2)
         except (OSError, ValueError, subprocess.TimeoutExpired):
             self._proc.kill()
+            self._proc.wait()
 
 
 _shared: Helper | None = None
@@ -188,22 +195,32 @@ def _spare_core() -> bool:
     return cores >= 2 and load <= cores + BUSY_MARGIN
 
 
-def shared() -> Helper | None:
-    """The helper, once it is up; None until then (the first call starts it), when it is
-    turned off, when the machine has no core to spare, or when it failed."""
+def _start() -> Helper | None:
+    """The helper, started now if it was not (None if it cannot start here)."""
     global _shared, _off
-    mode = os.environ.get(ENV, "")
-    if _off or mode == "0" or (os.cpu_count() or 1) < 2:
-        return None
     with _shared_lock:
-        if _shared is None:
+        if _shared is None and not _off:
             try:
                 _shared = Helper()
             except OSError:
                 _off = True
                 return None
             atexit.register(_shared.close)
-    return _shared if _shared.usable and (mode == "1" or _spare_core()) else None
+    return _shared
+
+
+def shared() -> Helper | None:
+    """The helper, once it is up; None until then (the first call on a machine with a core
+    to spare starts it), when it is turned off, when the machine has no core to spare, or
+    when it failed."""
+    mode = os.environ.get(ENV, "")
+    if _off or mode == "0" or (os.cpu_count() or 1) < 2:
+        return None
+    spare = mode == "1" or _spare_core()
+    if _shared is None and not spare:
+        return None  # starting it now would only slow this scan down
+    helper = _start()
+    return helper if helper is not None and helper.usable and spare else None
 
 
 def stop(why: str) -> None:
@@ -217,11 +234,11 @@ def stop(why: str) -> None:
 
 
 def wait_ready(timeout: float = 30.0) -> Helper | None:
-    """Start the helper if needed and wait until it is up (tests; a long batch)."""
-    shared()
-    if _shared is not None:
-        _shared.ready.wait(timeout)
-    return _shared if _shared is not None and _shared.usable else None
+    """Start the helper if needed and wait until it is up, busy machine or not (tests)."""
+    helper = _start()
+    if helper is not None:
+        helper.ready.wait(timeout)
+    return helper if helper is not None and helper.usable else None
 
 
 # -- the helper process itself -------------------------------------------------------------
