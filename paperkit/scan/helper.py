@@ -38,6 +38,8 @@ KEEP = 4
 #: Where frames are handed over: memory, where the system has it.
 _SHM = "/dev/shm" if os.path.isdir("/dev/shm") else None
 _HEAD = struct.Struct("<Q")
+#: This package's folder (paperkit/scan); the helper must run this same code.
+_PACKAGE = Path(__file__).resolve().parent
 
 
 class HelperFailed(Exception):
@@ -70,9 +72,12 @@ class Helper:
         self._futures: dict[int, Future] = {}
         self._files: dict[str, str] = {}  # frame key → the file handing it over
         self._keys = itertools.count()
+        # run from the folder holding this very package, so the helper imports the same
+        # paperkit (the current folder comes first on a child's path); it says which it got
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "paperkit.scan.helper"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
+            cwd=_PACKAGE.parent.parent)
         self._reader = threading.Thread(target=self._read, name="paperkit-scan-helper",
                                         daemon=True)
         self._reader.start()
@@ -82,6 +87,8 @@ class Helper:
             while True:
                 msg = _recv(self._proc.stdout)
                 if msg[0] == "ready":
+                    if msg[1] != str(_PACKAGE):
+                        break  # another copy of paperkit: its reads could differ
                     self.ready.set()
                     continue
                 with self._lock:
@@ -300,7 +307,7 @@ def main() -> None:
     os.dup2(2, 1)  # nothing printed by a library can reach the message pipe
     from .pipeline import measure
 
-    _send(out, ("ready",))
+    _send(out, ("ready", str(_PACKAGE)))
     _serve(sys.stdin.buffer, out, measure)
 
 
