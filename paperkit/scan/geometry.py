@@ -50,7 +50,7 @@ def levels(img: np.ndarray, fractions: tuple[float, ...]) -> list[float]:
     does it far faster than ``np.percentile``."""
     hist = cv2.calcHist([np.ascontiguousarray(img)], [0], None, [256], [0, 256]).ravel()
     cum = np.cumsum(hist) / max(1.0, float(hist.sum()))
-    return [float(np.searchsorted(cum, f)) for f in fractions]
+    return np.searchsorted(cum, fractions).astype(float).tolist()
 
 
 def _ppu(H: np.ndarray) -> float:
@@ -200,12 +200,12 @@ def outline_scores(dark: np.ndarray, k: float) -> tuple[np.ndarray, int]:
     if ny < 1 or nx < 1:
         return np.full((1, 1), -1.0), m
     ii = cv2.integral(dark, sdepth=cv2.CV_64F)
-    ys = np.arange(ny)[:, None] + m
-    xs = np.arange(nx)[None, :] + m
 
     def square(grow: int) -> np.ndarray:
-        y0, x0, y1, x1 = ys - grow, xs - grow, ys + size + grow, xs + size + grow
-        return ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]
+        # the corners of every position at once, as shifted views of the integral image
+        a, b = m - grow, m + size + grow
+        return (ii[b:b + ny, b:b + nx] - ii[a:a + ny, b:b + nx] - ii[b:b + ny, a:a + nx]
+                + ii[a:a + ny, a:a + nx])
 
     inner, ring_out, band_out = square(-h), square(h), square(h + b)
     ring = (ring_out - inner) / float((size + 2 * h) ** 2 - (size - 2 * h) ** 2)
