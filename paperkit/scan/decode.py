@@ -10,6 +10,9 @@ Steps (each is timed and counted in :class:`DecodeStep`):
    of the size already seen. Each region is retried at full resolution with a ladder of cheap
    variants (another binarizer, then a grid fitted to the finder patterns that follows bent
    paper: resample.py), stopping at the first that reads it.
+   ``small``: codes smaller than the ones read (a window the size of those averages them
+   away): patches dense in edges at a smaller window, retried with the plain decoder pass
+   only (most are printed text).
 3. ``full``: only when nothing at all was read: the whole frame at full resolution with every
    decoder option on, then overlapping tiles.
 
@@ -38,6 +41,11 @@ FEW = 3
 SMALL_MODULE = 2.0
 #: At most this many expected-but-missing regions are retried per frame.
 MAX_REGIONS = 24
+#: Codes printed smaller than the ones read (or further from the camera) are looked for
+#: again with a window this share of the usual one; at most MAX_SMALL_REGIONS such patches
+#: are retried, with the cheap decoder passes only (most are printed text).
+SMALL_WINDOW = 0.4
+MAX_SMALL_REGIONS = 60
 
 
 @dataclass(frozen=True)
@@ -255,9 +263,16 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
         factor, work = 1, gray
 
     t0 = time.perf_counter()
-    regions = _regions(s, work, factor)
+    edges = _edges(work, factor)
+    regions = _regions(s, edges)
     new = sum(_retry_region(s, r) for r in regions)
     s.step("regions", t0, len(regions), new)
+
+    if s.found:
+        t0 = time.perf_counter()
+        small = _small_regions(s, edges, regions)
+        new = sum(_retry_region(s, r, cheap=True) for r in small)
+        s.step("small", t0, len(small), new)
 
     if not s.found:
         t0 = time.perf_counter()
@@ -283,7 +298,7 @@ def _tiles(w: int, h: int, n: int = 3) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _regions(s: _Search, work: np.ndarray, factor: int) -> list[tuple[int, int, int, int]]:
+def _regions(s: _Search, edges: tuple[np.ndarray, int]) -> list[tuple[int, int, int, int]]:
     """Full-resolution rectangles (x0, y0, x1, y1) where a code is expected but unread:
     first where the decoder located a symbol it could not read, then the densest patches."""
     h, w = s.gray.shape
@@ -297,7 +312,7 @@ def _regions(s: _Search, work: np.ndarray, factor: int) -> list[tuple[int, int, 
             continue
         seen = float(np.max(np.ptp(corners, axis=0)))
         out.append(_box(c, max(1.2 * side, 0.6 * min(seen, 3 * side)), w, h))
-    for c in _dense_patches(work, factor, side, list(centers)):
+    for c in _dense_patches(edges, side, list(centers)):
         if len(sides) and np.any(np.hypot(*(centers - c).T) < 0.8 * np.array(sides)):
             continue
         if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 2 and abs(c[1] - (r[1] + r[3]) / 2) < side / 2
@@ -307,27 +322,57 @@ def _regions(s: _Search, work: np.ndarray, factor: int) -> list[tuple[int, int, 
     return out[:MAX_REGIONS]
 
 
+def _small_regions(s: _Search, edges: tuple[np.ndarray, int],
+                   tried: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Full-resolution rectangles around patches dense in edges at a smaller window than
+    :func:`_regions` uses (codes smaller than the ones read: its window, a whole code of the
+    usual size, averages them away), away from codes read and regions already tried."""
+    h, w = s.gray.shape
+    sides = np.array([f.side for f in s.found])
+    centers = np.array([f.center for f in s.found]).reshape(-1, 2)
+    side = float(np.median(sides))
+    out: list[tuple[int, int, int, int]] = []
+    for c in _dense_patches(edges, side, list(centers), SMALL_WINDOW):
+        if np.any(np.hypot(*(centers - c).T) < 0.8 * sides):
+            continue
+        if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 4 and abs(c[1] - (r[1] + r[3]) / 2) < side / 4
+               for r in [*tried, *out]):  # the same crop, near enough
+            continue
+        out.append(_box(c, side * 1.2, w, h))
+        if len(out) >= MAX_SMALL_REGIONS:
+            break
+    return out
+
+
 def _box(c: np.ndarray, half: float, w: int, h: int) -> tuple[int, int, int, int]:
     return (max(0, int(c[0] - half)), max(0, int(c[1] - half)),
             min(w, int(c[0] + half)), min(h, int(c[1] + half)))
 
 
-def _dense_patches(work: np.ndarray, factor: int, side: float,
-                   known: list[np.ndarray]) -> list[np.ndarray]:
-    """Centres (frame px) of square patches, about one code wide, nearly as dense in edges
-    as the codes already read (``known``: their centres in frame px). Printed text is
-    sparser; paper and table are far sparser."""
+def _edges(work: np.ndarray, factor: int) -> tuple[np.ndarray, int]:
+    """(strong edges as float32 0/1 in a frame of at most 1100 px a side, frame px per its
+    px), from ``work`` (``factor`` frame px per its px)."""
     small = work
     f = factor
     while max(small.shape) > 1100:
         small = cv2.pyrDown(small)
         f *= 2
-    k = max(3, int(side / f * 0.8))
-    if k > min(small.shape) // 2:
-        return []
     grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     cut = max(20.0, 0.4 * float(np.percentile(grad[::4, ::4], 99.5)))
-    density = cv2.boxFilter((grad > cut).astype(np.float32), -1, (k, k))
+    return (grad > cut).astype(np.float32), f
+
+
+def _dense_patches(edges: tuple[np.ndarray, int], side: float,
+                   known: list[np.ndarray], window: float = 1.0) -> list[np.ndarray]:
+    """Centres (frame px) of square patches, about one code wide, nearly as dense in edges
+    (:func:`_edges`) as the codes already read (``known``: their centres in frame px).
+    Printed text is sparser; paper and table are far sparser. ``window``: the window's
+    share of ``side``."""
+    strong, f = edges
+    k = max(3, int(side / f * 0.8 * window))
+    if k > min(strong.shape) // 2:
+        return []
+    density = cv2.boxFilter(strong, -1, (k, k))
     step = max(1, k // 4)  # the density varies slowly: a coarse grid is enough
     density = np.ascontiguousarray(density[step // 2::step, step // 2::step])
     f *= step
@@ -361,12 +406,16 @@ def _variants(crop: np.ndarray):
     yield "resample", lambda read: [r for r in [resample(crop)] if r is not None], 1.0
 
 
-def _retry_region(s: _Search, r: tuple[int, int, int, int]) -> int:
+def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False) -> int:
+    """Retry one region with the ladder of :func:`_variants`; ``cheap``: without the
+    bent-paper grid (a millisecond or more, where most regions are printed text)."""
     x0, y0, x1, y1 = r
     crop = np.ascontiguousarray(s.gray[y0:y1, x0:x1])
     if crop.size == 0:
         return 0
     for name, attempt, scale in _variants(crop):
+        if cheap and name != "local":
+            break
         raws = attempt(s.read)
         if any(t for t, _ in raws):
             return s.add(raws, f"regions:{name}", scale=scale, offset=(x0, y0))
