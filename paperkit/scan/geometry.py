@@ -49,7 +49,8 @@ def levels(img: np.ndarray, fractions: tuple[float, ...]) -> list[float]:
     """Grey levels (uint8 image) below which the given fractions of pixels lie; a histogram
     does it far faster than ``np.percentile``."""
     hist = cv2.calcHist([np.ascontiguousarray(img)], [0], None, [256], [0, 256]).ravel()
-    cum = np.cumsum(hist) / max(1.0, float(hist.sum()))
+    cum = np.cumsum(hist)  # whole counts: the last is the pixel count
+    cum /= max(1.0, float(cum[-1]))
     return np.searchsorted(cum, fractions).astype(float).tolist()
 
 
@@ -88,15 +89,18 @@ def _find_blob(gray: np.ndarray, H: np.ndarray, center: tuple[float, float], hal
         return None
     dark = (img < (lo + hi) / 2).astype(np.uint8)
     n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=4)
-    x, y, w, h, area = (stats[1:, i] for i in range(5))
     want = (size * k) ** 2
-    ok = ((area >= 0.4 * want) & (area <= 1.8 * want)
-          & (x > 0) & (y > 0) & (x + w < img.shape[1]) & (y + h < img.shape[0])  # isolated
+    area = stats[1:, 4]
+    keep = np.flatnonzero((area >= 0.4 * want) & (area <= 1.8 * want))  # most are specks
+    if not keep.size:
+        return None
+    x, y, w, h, area = stats[1:][keep].T
+    ok = ((x > 0) & (y > 0) & (x + w < img.shape[1]) & (y + h < img.shape[0])  # isolated
           & (w >= 0.55 * h) & (w <= 1.8 * h) & (area >= 0.55 * w * h))  # a solid square
     if not ok.any():
         return None
     mid = np.array([(center[0] - win.x0) * k, (center[1] - win.y0) * k])
-    c = cents[1:][ok]
+    c = cents[1:][keep[ok]]
     best = c[int(np.argmin(np.hypot(*(c - mid).T)))]
     return np.array([win.x0 + best[0] / k, win.y0 + best[1] / k])
 

@@ -229,8 +229,13 @@ def _spread(ink: np.ndarray) -> float:
     """The ink cover of the emptiest cell when ``ink`` is cut into 3 × 3 cells."""
     h, w = ink.shape
     ys, xs = (0, h // 3, 2 * h // 3, h), (0, w // 3, 2 * w // 3, w)
-    return min(float(ink[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].mean())
+    return min(_share(ink[ys[i]:ys[i + 1], xs[j]:xs[j + 1]])
                for i in range(3) for j in range(3))
+
+
+def _share(mask: np.ndarray) -> float:
+    """``mask.mean()`` of a 0/1 array (the same value, without its overhead)."""
+    return int(np.count_nonzero(mask)) / mask.size if mask.size else float("nan")
 
 
 def _crossings(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> tuple[int, float]:
@@ -244,7 +249,7 @@ def _crossings(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> tuple[int
             return 0, 0.0
         col = ink[y0 + c:y1 - c, x].astype(np.int8)
         runs.append(int(np.count_nonzero(np.diff(col) == 1)) + int(col[:1].sum()))
-        shares.append(float(col.mean()) if col.size else 0.0)
+        shares.append(_share(col) if col.size else 0.0)
     return min(runs), min(shares)
 
 
@@ -304,7 +309,7 @@ def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: 
     s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
     # the same with ink as any pixel a third of the contrast darker than the paper level,
     # grain or not: a faint mark the grain threshold may have lost shows here
-    faint = float((below[inner] > FAINT_LEVEL * contrast).mean())
+    faint = _share(below[inner] > FAINT_LEVEL * contrast)
     s_fill = (fill - 0.25) / 0.35
     # ink just outside alone makes a box unclear at most, never marked
     s_over = (over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
