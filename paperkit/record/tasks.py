@@ -5,9 +5,11 @@ from __future__ import annotations
 from .db import Record, Writer
 from .models import Task
 
+_COLS = "id, title, timeframe, steward, status, after_action, shadow_crew, rev"
+
 
 def list_tasks(rec: Record, status: str | None = None) -> list[Task]:
-    sql = "SELECT id, title, timeframe, steward, status, after_action, shadow_crew, rev FROM tasks"
+    sql = f"SELECT {_COLS} FROM tasks"
     params: tuple = ()
     if status:
         sql += " WHERE status = ?"
@@ -17,8 +19,7 @@ def list_tasks(rec: Record, status: str | None = None) -> list[Task]:
 
 def get_task(rec: Record, task_id: str) -> Task | None:
     row = rec.query_one(
-        "SELECT id, title, timeframe, steward, status, after_action, shadow_crew, rev"
-        " FROM tasks WHERE id = ?",
+        f"SELECT {_COLS} FROM tasks WHERE id = ?",
         (task_id,),
     )
     return None if row is None else Task(**dict(row))
