@@ -199,14 +199,14 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         key = f"{photo.sha256}#{i}"
         sent = None
         if helper is not None:
-            helper.expect(key)
             sent = _POOL.submit(helper.send_frame, key, frame.gray)  # while codes are found
 
         def start(found: Found, frame: Frame = frame, pending: dict = pending,
-                  key: str = key) -> None:
+                  key: str = key, sent: Future | None = sent) -> None:
             if not _verifies(kit, found.text):
                 return
-            if helper is not None and len(pending) % 2 == 0:
+            if sent is not None and len(pending) % 2 == 0:
+                sent.result()  # the frame is handed over (long done by the first code)
                 pending[id(found)] = helper.measure(key, found.text, found.corners)
             else:
                 pending[id(found)] = _POOL.submit(measure, frame, found)
