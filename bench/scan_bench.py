@@ -163,11 +163,16 @@ def main(argv: list[str] | None = None) -> int:
                 tot["expected_review"] += expect == "review"
                 if r.outcome in ("review", "stale"):
                     tot["review"] += 1
-                    if expect != "review" and s["spec"]["kind"] != "redo":
+                    if expect == "review":
+                        tot["right_outcome"] += 1  # two boxes marked: review is the answer
+                    elif s["spec"]["kind"] == "redo":
+                        tot["review_redo"] += 1
+                    else:
                         tot["review_unexpected"] += 1
                 elif r.outcome in ("applied", "unchanged"):
                     if _right(r.status, s["accept"]) and r.status != "review":
                         tot["right"] += 1
+                        tot["right_outcome"] += 1
                         continue
                     kind = ("wrong_applied" if r.outcome == "applied" else
                             "missed_mark" if r.status is None else "wrong_unchanged")
@@ -230,9 +235,18 @@ def _report(t: Counter, ratios: list[float], pk: list[float], pil: list[float], 
         f"  a status the marks do not mean, read as 'unchanged' (no change made):"
         f" {t['wrong_unchanged']}",
         f"  marked slip read as blank ('unchanged', the mark is lost): {t['missed_mark']}",
-        f"  review: {t['review']} ({_pct(t['review'], n)}); expected review (double marks):"
-        f" {t['expected_review']}; unexpected review of a clear slip:"
-        f" {t['review_unexpected']} ({_pct(t['review_unexpected'], n)})",
+        f"  right outcome (the right status, or review for two marked boxes):"
+        f" {t['right_outcome']} ({_pct(t['right_outcome'], n)} of all slips)",
+        f"  review: {t['review']} ({_pct(t['review'], n)}), of which:",
+        f"    two boxes marked (review is the right answer):"
+        f" {t['review'] - t['review_redo'] - t['review_unexpected']}"
+        f" of {t['expected_review']} decoded double marks",
+        f"    struck out and re-marked, not read (review allowed, DESIGN §6):"
+        f" {t['review_redo']} ({_pct(t['review_redo'], n)})",
+        f"    a clear slip (one mark or none): {t['review_unexpected']}"
+        f" ({_pct(t['review_unexpected'], n)})",
+        f"  review that is not a double mark: {t['review_redo'] + t['review_unexpected']}"
+        f" ({_pct(t['review_redo'] + t['review_unexpected'], n)})",
         f"  other outcomes: {t['other_outcome']}",
         f"  missed slips by variant: {dict(misses_by)}",
     ]
