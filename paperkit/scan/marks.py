@@ -12,8 +12,10 @@ Then, inside the outline (inset to where the outline's blur has faded):
   the box is not ink); pencil, ballpoint and marker strokes all count;
 - *fill*: how dark the interior is overall, for boxes filled in solid;
 - *overrun*: ink just outside the box (not on the label side) and joined to it, for ticks
-  that run over; on its own it never makes a box more than unsure, and a stray dot beside
-  the box does not count.
+  that run over; on its own it never makes a box more than unsure, a stray dot beside
+  the box does not count, and neither does any of it when the box holds no ink at all
+  (then it is the box's own outline seen a little off, a dot blurred onto it, or writing
+  near it).
 
 The score is 0 for a blank box, 1 for a clear mark; between :data:`BLANK` and :data:`MARKED`
 is the unsure band, which sends the slip to review.
@@ -389,8 +391,11 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         fill = (white[i] - mid[i]) / c
         s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
         s_fill = (fill - 0.25) / 0.35
-        # ink just outside alone makes a box unclear at most, never marked
-        s_over = (over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
+        # ink just outside alone makes a box unclear at most, never marked; and only with
+        # some ink inside: outside an empty box it is the box's own outline seen a little
+        # off, a dot blurred onto it or writing near it, not a mark in it
+        s_over = ((over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
+                  if cover > 0 or faint > FAINT_NOISE else 0.0)
         score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
         conf = band_confidence(score)
         if c < 60:
