@@ -215,3 +215,18 @@ def test_dot_blurred_onto_an_empty_box_is_not_a_mark(dx):
     assert reads["stuck"].over > 0.03  # the dot is seen, joined to the box
     assert reads["stuck"].score <= BLANK
     assert _status(gray) == ("done", None)
+
+
+def test_levels_of_several_parts_at_once_equal_each_part_alone():
+    """The four boxes' paper, print and interior levels come from one histogram pass; each
+    must be exactly what ``geometry.levels`` gives for that part alone (reads unchanged by
+    the speed-up)."""
+    from paperkit.scan.geometry import levels
+    from paperkit.scan.marks import _hist_cols, _levels_cols
+
+    rng = np.random.default_rng(7)
+    for shapes in ([(100, 100)] * 4 + [(896,)] * 4, [(30, 41), (36, 36), (40, 29), (3, 3)]):
+        parts = [rng.integers(0, 256, s, dtype=np.uint8) // int(rng.integers(1, 9)) for s in shapes]
+        fractions = rng.choice([0.25, 0.5, 0.9], len(parts))
+        got = _levels_cols(_hist_cols(parts), fractions)
+        assert got == [levels(p, (f,))[0] for p, f in zip(parts, fractions, strict=True)]
