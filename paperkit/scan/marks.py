@@ -129,8 +129,6 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
                  max(w.x1 for w in wins), max(w.y1 for w in wins))
     img = warp(gray, pose.H, strip, K)
     below = _below_paper(img)
-    grain = _levels_cols(cv2.calcHist([below], [0], None, [256], [0, 256]).reshape(256, 1),
-                         _HALF[1])[0]
     win = np.empty((len(names), _N, _N), np.uint8)
     win_below = np.empty_like(win)
     for i, (name, w) in enumerate(zip(names, wins, strict=True)):
@@ -145,7 +143,8 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
             win[i] = img[y0:y0 + _N, x0:x0 + _N]
             win_below[i] = below[y0:y0 + _N, x0:x0 + _N]
     placed = [n in pose.boxes for n in names]
-    return dict(zip(names, _read_all(win, win_below, placed, inset_for(pose.ppu), grain),
+    strip_hist = cv2.calcHist([below], [0], None, [256], [0, 256]).reshape(256, 1)
+    return dict(zip(names, _read_all(win, win_below, placed, inset_for(pose.ppu), strip_hist),
                     strict=True))
 
 
@@ -343,19 +342,20 @@ def _crossings(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> tuple[int
     return min(runs), min(shares)
 
 
-#: The fractions :func:`_levels_cols` takes for paper white and print black, and for the
-#: median, by how many boxes are read.
-_WHITE_BLACK = {n: np.repeat([0.9, 0.25], n) for n in range(1, len(S.BOXES) + 1)}
+#: The fractions :func:`_levels_cols` takes for paper white, print black and the grain,
+#: and for the median, by how many boxes are read.
+_WHITE_BLACK = {n: np.repeat([0.9, 0.25, 0.5], [n, n, 1]) for n in range(1, len(S.BOXES) + 1)}
 _HALF = {n: np.full(n, 0.5) for n in range(1, len(S.BOXES) + 1)}
 
 
 def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: float,
-              grain: float) -> list[BoxRead]:
+              strip_hist: np.ndarray) -> list[BoxRead]:
     """The boxes in the stacked windows ``win`` (gray, K px per unit, each box PAD units in
     from each side); ``below``: how much darker each pixel is than the paper around it;
     ``placed``: the pose already found that box's outline where its window is centred;
-    ``grain``: how much darker than that paper level plain paper is (grey levels, see
-    :func:`read_boxes`). The pixel work is done for all boxes at once."""
+    ``strip_hist``: the histogram (256 × 1) of ``below`` over the whole strip, whose median
+    is the paper's grain (see :func:`read_boxes`). The pixel work is done for all boxes at
+    once."""
     nb = len(win)
     bx, by, found = [_C] * nb, [_C] * nb, [True] * nb
     for i, p in enumerate(placed):
@@ -367,8 +367,10 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
     lines, sides, ring = np.split(got, _GATHER_ENDS[:2], 1)
     # paper white: the bright level of each window; print black: the dark level of its
     # printed outline
-    lv = _levels_cols(_hist_cols([*win, *ring]), _WHITE_BLACK[nb])
-    white, black = lv[:nb], lv[nb:]
+    # and the grain, how much darker than that paper level plain paper is: levels at once
+    lv = _levels_cols(np.concatenate([_hist_cols([*win, *ring]), strip_hist], axis=1),
+                      _WHITE_BLACK[nb])
+    white, black, grain = lv[:nb], lv[nb:2 * nb], lv[-1]
     contrast = [max(w - b, 1.0) for w, b in zip(white, black, strict=True)]
     ink = below > _whole([INK_LEVEL * c + GRAIN * grain for c in contrast])
     faint_ink = below > _whole([FAINT_LEVEL * c for c in contrast])
