@@ -195,3 +195,38 @@ def test_stroke_piece_at_the_interior_edge_is_not_a_dot():
     piece = inner.copy()
     piece[32:40, 30:36] = True  # small, but running on past the interior's edge
     assert _stroke_cover(piece) == pytest.approx(48 / 1600)
+
+
+def _dot(draw: ImageDraw.ImageDraw, box: str, dx: float, dy: float, r: float) -> None:
+    """A round ink dot of radius ``r`` at (``dx``, ``dy``) slip units from ``box``'s top-left."""
+    b = S.BOXES[box]
+    cx, cy = (b.x0 + dx) * PX, (b.y0 + dy) * PX
+    draw.ellipse([cx - r * PX, cy - r * PX, cx + r * PX, cy + r * PX], fill=INK["black"])
+
+
+@pytest.mark.parametrize("dx", [-2.0, -3.0])
+def test_dot_blurred_onto_an_empty_box_is_not_a_mark(dx):
+    """A stray dot just outside an empty box, joined to its outline by blur, counted as a
+    tick running over it and sent clear slips to review (bench 0111 T0023, 0036 T0035).
+    Ink outside a box with nothing inside it is not a mark in it (nor is the box's own
+    outline seen a little off, or writing near it)."""
+    gray = _photo([Mark("done", "tick", "black", 1.0)], draw=lambda d: _dot(d, "stuck", dx, 7, 0.8))
+    _, reads = _read(gray)
+    assert reads["stuck"].over > 0.03  # the dot is seen, joined to the box
+    assert reads["stuck"].score <= BLANK
+    assert _status(gray) == ("done", None)
+
+
+def test_levels_of_several_parts_at_once_equal_each_part_alone():
+    """The four boxes' paper, print and interior levels come from one histogram pass; each
+    must be exactly what ``geometry.levels`` gives for that part alone (reads unchanged by
+    the speed-up)."""
+    from paperkit.scan.geometry import levels
+    from paperkit.scan.marks import _hist_cols, _levels_cols
+
+    rng = np.random.default_rng(7)
+    for shapes in ([(100, 100)] * 4 + [(896,)] * 4, [(30, 41), (36, 36), (40, 29), (3, 3)]):
+        parts = [rng.integers(0, 256, s, dtype=np.uint8) // int(rng.integers(1, 9)) for s in shapes]
+        fractions = rng.choice([0.25, 0.5, 0.9], len(parts))
+        got = _levels_cols(_hist_cols(parts), fractions)
+        assert got == [levels(p, (f,))[0] for p, f in zip(parts, fractions, strict=True)]

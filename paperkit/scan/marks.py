@@ -12,8 +12,10 @@ Then, inside the outline (inset to where the outline's blur has faded):
   the box is not ink); pencil, ballpoint and marker strokes all count;
 - *fill*: how dark the interior is overall, for boxes filled in solid;
 - *overrun*: ink just outside the box (not on the label side) and joined to it, for ticks
-  that run over; on its own it never makes a box more than unsure, and a stray dot beside
-  the box does not count.
+  that run over; on its own it never makes a box more than unsure, a stray dot beside
+  the box does not count, and neither does any of it when the box holds no ink at all
+  (then it is the box's own outline seen a little off, a dot blurred onto it, or writing
+  near it).
 
 The score is 0 for a blank box, 1 for a clear mark; between :data:`BLANK` and :data:`MARKED`
 is the unsure band, which sends the slip to review.
@@ -21,6 +23,7 @@ is the unsure band, which sends the slip to review.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -28,7 +31,7 @@ import numpy as np
 
 from ..layout import slip as S
 from ..layout.model import Rect
-from .geometry import BOX_PEAK, SlipPose, levels, outline_scores, turned, warp
+from .geometry import BOX_PEAK, SlipPose, outline_scores, turned, warp
 
 #: Pixels per slip unit of the rectified box windows.
 K = 4.0
@@ -103,47 +106,84 @@ def band_confidence(score: float) -> float:
     return 0.5 * abs(score - (BLANK + half)) / half
 
 
+#: Each box is read in a window of its own, the box PAD units in from each side (slip units).
+PAD = SEARCH + 4.0
+_SIZE = round(S.BOX_SIZE * K)  # the box, window px
+_N = round((S.BOX_SIZE + 2 * PAD) * K)  # the window, px
+_C = round(PAD * K)  # where the box's top-left corner is expected in its window, px
+_BAND = max(1, round(0.6 * K))  # half the band read as the printed outline, px
+
+
 def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     """Every status box's read, by box name (in printed order). One rectified strip holds
     all four boxes (each where the pose found its outline); the paper level is computed
-    once over it.
+    once over it, and the four boxes are measured together where they can be.
 
     The paper level is a max filter, so on grainy paper, a textured table seen through it,
     or a noisy dark photo it sits above most paper pixels: the median of how much darker
     the strip is than it (mostly paper) is that grain, and ink must be darker than GRAIN
     times it on top of INK_LEVEL of the contrast."""
-    size = round(S.BOX_SIZE * K)
-    pad = SEARCH + 4.0
-    wins = {n: r.translate(*pose.boxes.get(n, (0.0, 0.0))).inset(-pad)
-            for n, r in S.BOXES.items()}
-    strip = Rect(min(w.x0 for w in wins.values()), min(w.y0 for w in wins.values()),
-                 max(w.x1 for w in wins.values()), max(w.y1 for w in wins.values()))
+    names = list(S.BOXES)
+    wins = [S.BOXES[n].translate(*pose.boxes.get(n, (0.0, 0.0))).inset(-PAD) for n in names]
+    strip = Rect(min(w.x0 for w in wins), min(w.y0 for w in wins),
+                 max(w.x1 for w in wins), max(w.y1 for w in wins))
     img = warp(gray, pose.H, strip, K)
     below = _below_paper(img)
-    grain = levels(np.clip(below, 0, 255).astype(np.uint8), (0.5,))[0]
-    n = round((S.BOX_SIZE + 2 * pad) * K)
-    inset = inset_for(pose.ppu)
-    out = {}
-    for name, w in wins.items():
-        x0, y0 = round((w.x0 - strip.x0) * K), round((w.y0 - strip.y0) * K)
-        part = (slice(y0, y0 + n), slice(x0, x0 + n))
-        win, win_below = img[part], below[part]
+    win = np.empty((len(names), _N, _N), np.uint8)
+    win_below = np.empty_like(win)
+    for i, (name, w) in enumerate(zip(names, wins, strict=True)):
         if name in pose.turns:  # on curled paper: read it square to its own outline
             r = S.BOXES[name].translate(*pose.boxes[name])
             H = turned(pose.H, ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), pose.turns[name],
                        pose.squeezes.get(name, 1.0))
-            win = warp(gray, H, w, K)
-            win_below = _below_paper(win)
-        out[name] = _read_one(win, win_below, size, pad, inset, name in pose.boxes, grain)
-    return out
+            win[i] = warp(gray, H, w, K)
+            win_below[i] = _below_paper(win[i])
+        else:
+            x0, y0 = round((w.x0 - strip.x0) * K), round((w.y0 - strip.y0) * K)
+            win[i] = img[y0:y0 + _N, x0:x0 + _N]
+            win_below[i] = below[y0:y0 + _N, x0:x0 + _N]
+    placed = [n in pose.boxes for n in names]
+    strip_hist = cv2.calcHist([below], [0], None, [256], [0, 256]).reshape(256, 1)
+    return dict(zip(names, _read_all(win, win_below, placed, inset_for(pose.ppu), strip_hist),
+                    strict=True))
 
 
 def _below_paper(img: np.ndarray) -> np.ndarray:
-    """How much darker (grey levels, int16) each pixel is than the paper around it: a max
-    filter wider than any pen stroke (K px per unit), then smoothed."""
+    """How much darker (grey levels, uint8, 0 where lighter) each pixel is than the paper
+    around it: a max filter wider than any pen stroke (K px per unit), then smoothed."""
     kk = round(4.5 * K) | 1
     bg = cv2.blur(cv2.dilate(img, np.ones((kk, kk), np.uint8)), (kk, kk))
-    return bg.astype(np.int16) - img
+    return cv2.subtract(bg, img)
+
+
+def _hist_cols(parts: list[np.ndarray]) -> np.ndarray:
+    """The grey-level histogram (256 × B, float32 counts) of each of the B ``parts`` (uint8
+    arrays): for a few large parts, in one pass over them all."""
+    if sum(p.size for p in parts) < 8000:
+        return np.stack([cv2.calcHist([p], [0], None, [256], [0, 256]).ravel() for p in parts],
+                        axis=1)
+    sizes = tuple(p.size for p in parts)
+    lab = _LABELS.get(sizes)
+    if lab is None:
+        lab = np.repeat(np.arange(len(parts), dtype=np.uint8), sizes)[None, :]
+        if len(_LABELS) < 64:
+            _LABELS[sizes] = lab
+    vals = np.concatenate([p.ravel() for p in parts])[None, :]
+    return cv2.calcHist([vals, lab], [0, 1], None, [256, len(parts)],
+                        [0, 256, 0, len(parts)]).reshape(256, len(parts))
+
+
+#: Label rows for :func:`_hist_cols`, by the parts' sizes (the same few come back).
+_LABELS: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def _levels_cols(hist: np.ndarray, fractions: np.ndarray) -> list[float]:
+    """Per column of ``hist`` (256 × B counts, none empty): the grey level below which
+    ``fractions`` (one a column) of its pixels lie, exactly as :func:`geometry.levels`
+    gives it for each column alone (float32 shares, compared as float64)."""
+    cum = np.cumsum(hist, axis=0)
+    cum /= cum[-1]
+    return np.count_nonzero(cum < fractions, axis=0).astype(np.float64).tolist()
 
 
 def _locate_outline(dark: np.ndarray, pad: float, search: float) -> tuple[int, int, bool]:
@@ -163,51 +203,93 @@ def _locate_outline(dark: np.ndarray, pad: float, search: float) -> tuple[int, i
 
 
 def _median(a: np.ndarray, axis: int) -> np.ndarray:
-    """The median along ``axis``, as np.median gives it, without its overhead."""
+    """The median along ``axis`` (float32 for an even count), as np.median gives it,
+    without its overhead."""
     n = a.shape[axis]
     k = n // 2
     if n % 2:
         return np.take(np.partition(a, k, axis=axis), k, axis=axis)
     part = np.partition(a, (k - 1, k), axis=axis)
-    return (np.take(part, k - 1, axis=axis).astype(np.float32) + np.take(part, k, axis=axis)) / 2
+    mid = np.add(np.take(part, k - 1, axis=axis), np.take(part, k, axis=axis),
+                 dtype=np.float32)
+    mid *= np.float32(0.5)
+    return mid
 
 
-def _edges(win: np.ndarray, bx: int, by: int, size: int) -> tuple[int, int, int, int]:
-    """Each side of the printed outline on its own (left, right, top, bottom, window px),
-    within 1.5 units of where it is expected: the darkest line by the median across the
-    box's middle, so a tick through it does not move it. Absorbs a box that looks a little
-    larger, smaller or shifted after rectification (perspective, bent paper)."""
-    r = round(1.5 * K)
-
-    def darkest(profile: np.ndarray, at: int) -> int:
-        lo = max(0, at - r)
-        part = profile[lo:at + r + 1]
-        return lo + int(np.argmin(part)) if part.size else at
-
-    across = _median(win[by + size // 4:by + size - size // 4], 0)  # per column
-    down = _median(win[:, bx + size // 4:bx + size - size // 4], 1)  # per row
-    x0, x1 = darkest(across, bx), darkest(across, bx + size)
-    y0, y1 = darkest(down, by), darkest(down, by + size)
-    if abs((x1 - x0) - size) > 0.12 * size:  # a mark, not the outline: keep the pose's
-        x0, x1 = bx, bx + size
-    if abs((y1 - y0) - size) > 0.12 * size:
-        y0, y1 = by, by + size
-    return x0, x1, y0, y1
+#: Where each side of the outline is looked for, from where it is expected (px), and the
+#: middle of the box, across which the median is taken.
+_NEAR = np.arange(-round(1.5 * K), round(1.5 * K) + 1)
+_MIDDLE = np.arange(_SIZE // 4, _SIZE - _SIZE // 4)
+#: Depths in from the box edge, and the stretch along each side, at which the outline's
+#: blur is measured (:func:`_clear_of_outline`).
+_DEPTH = np.arange(1, _SIZE // 4)
+_ALONG = np.arange(_SIZE // 5, _SIZE - _SIZE // 5)
 
 
-def _clear_of_outline(win: np.ndarray, bx: int, by: int, size: int, white: float,
-                      contrast: float) -> int:
-    """How many px in from the box edge the printed outline's blur has faded (below a fifth
-    of the contrast), by the median along each side, so a written mark does not count;
-    at most a quarter of the box."""
-    lo, hi = size // 5, size - size // 5
-    limit = size // 4
-    d = np.arange(1, limit)
-    sides = np.stack([win[by + d, bx + lo:bx + hi], win[by + size - d, bx + lo:bx + hi],
-                      win[by + lo:by + hi, bx + d].T, win[by + lo:by + hi, bx + size - d].T])
-    depth = white - _median(sides, 2).mean(axis=0)  # darkness at each depth
-    faded = np.nonzero(depth < 0.2 * contrast)[0]
-    return int(d[faded[0]]) + 1 if faded.size else limit
+def _gather_index() -> tuple[np.ndarray, list[int]]:
+    """Flat indexes, in an _N × _N window whose box has its top-left corner at (_C, _C), of
+    every pixel read around the printed outline, in one array: the columns near the left
+    and right sides and the rows near the top and bottom across the box's middle
+    (:func:`_edges`), then the outline's blur at each depth along each side
+    (:func:`_clear_of_outline`), then the band along the outline (its print level; corners
+    twice). Returns the indexes and where each part ends. A box found elsewhere in its
+    window (at most SEARCH units off) shifts them all alike, and they stay inside it."""
+    c, s, b, n = _C, _SIZE, _BAND, _N
+    near = (c + _NEAR)[:, None], (c + s + _NEAR)[:, None]
+    mid = (c + _MIDDLE)[None, :]
+    lines = [near[0] + mid * n, near[1] + mid * n, near[0] * n + mid, near[1] * n + mid]
+    d, p = (c + _DEPTH)[:, None], (c + _ALONG)[None, :]
+    e = (c + s - _DEPTH)[:, None]
+    sides = [d * n + p, e * n + p, p * n + d, p * n + e]
+    y, x = np.mgrid[0:n, 0:n]
+    at = y * n + x
+    ring = [at[c - b:c + b, c:c + s], at[c + s - b:c + s + b, c:c + s],
+            at[c:c + s, c - b:c + b], at[c:c + s, c + s - b:c + s + b]]
+    parts = [np.concatenate([q.ravel() for q in group]) for group in (lines, sides, ring)]
+    return np.concatenate(parts), np.cumsum([q.size for q in parts]).tolist()
+
+
+_GATHER, _GATHER_ENDS = _gather_index()
+
+
+def _edges(lines: np.ndarray, bx: list[int], by: list[int]
+           ) -> list[tuple[int, int, int, int]]:
+    """Each side of each box's printed outline on its own (left, right, top, bottom; window
+    px, one per box), within 1.5 units of where it is expected (``bx``, ``by``): the darkest
+    line by the median across the box's middle, so a tick through it does not move it.
+    Absorbs a box that looks a little larger, smaller or shifted after rectification
+    (perspective, bent paper). ``lines``: each box's pixels along those lines (the first
+    part of :func:`_gather_index`)."""
+    nb, n, m = len(lines), len(_NEAR), len(_MIDDLE)
+    # twice the median of each line (the darkest is the same; m is even)
+    k = m // 2
+    part = np.partition(lines.reshape(nb, 4 * n, m), (k - 1, k), axis=2)
+    med = np.add(part[:, :, k - 1], part[:, :, k], dtype=np.int16).reshape(nb, 4, n)
+    out = []
+    for (left, right, top, bottom), x, y in zip((np.argmin(med, axis=2) + int(_NEAR[0])).tolist(),
+                                               bx, by, strict=True):
+        x0, x1, y0, y1 = x + left, x + _SIZE + right, y + top, y + _SIZE + bottom
+        if abs((x1 - x0) - _SIZE) > 0.12 * _SIZE:  # a mark, not the outline: the pose's
+            x0, x1 = x, x + _SIZE
+        if abs((y1 - y0) - _SIZE) > 0.12 * _SIZE:
+            y0, y1 = y, y + _SIZE
+        out.append((x0, x1, y0, y1))
+    return out
+
+
+def _clear_of_outline(sides: np.ndarray, white: list[float], contrast: list[float]
+                      ) -> list[int]:
+    """How many px in from each box's edge the printed outline's blur has faded (below a
+    fifth of the contrast), by the median along each side, so a written mark does not
+    count; at most a quarter of the box. ``sides``: each box's pixels at each depth along
+    each side (the second part of :func:`_gather_index`)."""
+    nb = len(sides)
+    along = _median(sides.reshape(nb, 4, len(_DEPTH), len(_ALONG)), 3)
+    # darkness at each depth (float32, as for each box alone)
+    depth = np.array(white, np.float32)[:, None] - along.mean(axis=1)
+    faded = depth < np.array([0.2 * c for c in contrast], np.float32)[:, None]
+    return [f + 2 if any_ else _SIZE // 4 for f, any_ in
+            zip(np.argmax(faded, axis=1).tolist(), faded.any(axis=1).tolist(), strict=True)]
 
 
 def _stroke_cover(ink: np.ndarray) -> float:
@@ -215,22 +297,25 @@ def _stroke_cover(ink: np.ndarray) -> float:
     lies within SPECK slip units across and away from the interior's edge: a dot, not a
     stroke (a faint stroke may break into pieces, so the pieces' whole extent is what
     counts; ink at the edge may be a stroke running on beyond it)."""
-    ys, xs = np.nonzero(ink)
-    if xs.size == 0:
+    mask = ink.view(np.uint8)
+    count = cv2.countNonZero(mask)
+    if count == 0:
         return 0.0
     h, w = ink.shape
-    at_edge = xs.min() == 0 or ys.min() == 0 or xs.max() == w - 1 or ys.max() == h - 1
-    if not at_edge and max(np.ptp(xs), np.ptp(ys)) + 1 < SPECK * K:
+    x, y, dx, dy = cv2.boundingRect(mask)  # of the ink
+    at_edge = x == 0 or y == 0 or x + dx == w or y + dy == h
+    if not at_edge and max(dx, dy) < SPECK * K:
         return 0.0
-    return xs.size / ink.size
+    return count / ink.size
 
 
 def _spread(ink: np.ndarray) -> float:
     """The ink cover of the emptiest cell when ``ink`` is cut into 3 × 3 cells."""
     h, w = ink.shape
-    ys, xs = (0, h // 3, 2 * h // 3, h), (0, w // 3, 2 * w // 3, w)
-    return min(_share(ink[ys[i]:ys[i + 1], xs[j]:xs[j + 1]])
-               for i in range(3) for j in range(3))
+    ys, xs = [0, h // 3, 2 * h // 3, h], [0, w // 3, 2 * w // 3, w]
+    ii = cv2.integral(ink.view(np.uint8))[ys][:, xs].tolist()  # ink above-left of corners
+    return min((ii[i + 1][j + 1] - ii[i][j + 1] - ii[i + 1][j] + ii[i][j])
+               / ((ys[i + 1] - ys[i]) * (xs[j + 1] - xs[j])) for i in range(3) for j in range(3))
 
 
 def _share(mask: np.ndarray) -> float:
@@ -247,77 +332,124 @@ def _crossings(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> tuple[int
     for x in (x0 - d, x1 + d):
         if not 0 <= x < ink.shape[1]:
             return 0, 0.0
-        col = ink[y0 + c:y1 - c, x].astype(np.int8)
-        runs.append(int(np.count_nonzero(np.diff(col) == 1)) + int(col[:1].sum()))
-        shares.append(_share(col) if col.size else 0.0)
+        col = ink[y0 + c:y1 - c, x]
+        if not col.size:
+            runs.append(0)
+            shares.append(0.0)
+            continue
+        runs.append(int(np.count_nonzero(col[1:] > col[:-1])) + int(col[0]))  # rises
+        shares.append(int(np.count_nonzero(col)) / col.size)
     return min(runs), min(shares)
 
 
-def _read_one(win: np.ndarray, below: np.ndarray, size: int, pad: float, inset: float,
-              placed: bool, grain: float = 0.0) -> BoxRead:
-    """One box in ``win`` (gray, K px per unit, the box ``pad`` units in from each side);
-    ``below``: how much darker each pixel is than the paper around it; ``placed``: the pose
-    already found this box's outline where ``win`` is centred; ``grain``: how much darker
-    than that paper level plain paper is (grey levels, see :func:`read_boxes`)."""
-    if placed:
-        bx = by = round(pad * K)
-        found = True
-    else:
-        bx, by, found = _locate_outline(255.0 - win.astype(np.float32), pad, SEARCH)
-    white = levels(win, (0.9,))[0]
-    band = max(1, round(0.6 * K))
-    outline = np.concatenate([  # uint8
-        win[by - band:by + band, bx:bx + size].ravel(),
-        win[by + size - band:by + size + band, bx:bx + size].ravel(),
-        win[by:by + size, bx - band:bx + band].ravel(),
-        win[by:by + size, bx + size - band:bx + size + band].ravel(),
-    ])
-    black = levels(outline, (0.25,))[0] if outline.size else 0.0
-    contrast = max(white - black, 1.0)
-    ink = below > INK_LEVEL * contrast + GRAIN * grain
-    x0, x1, y0, y1 = _edges(win, bx, by, size)
-    i0 = max(round(inset * K), _clear_of_outline(win, bx, by, size, white, contrast))
-    if min(x1 - x0, y1 - y0) - 2 * i0 < size // 3:  # edges not believable: the expected ones
-        x0, x1, y0, y1 = bx, bx + size, by, by + size
-    inner = (slice(y0 + i0, y1 - i0), slice(x0 + i0, x1 - i0))
-    cover = _stroke_cover(ink[inner])
-    spread = _spread(ink[inner]) if cover > 0 else 0.0
-    crossings, sides = _crossings(ink, x0, x1, y0, y1) if cover > 0 else (0, 0.0)
-    fill = (white - levels(win[inner], (0.5,))[0]) / contrast
+#: The fractions :func:`_levels_cols` takes for paper white, print black and the grain,
+#: and for the median, by how many boxes are read.
+_WHITE_BLACK = {n: np.repeat([0.9, 0.25, 0.5], [n, n, 1]) for n in range(1, len(S.BOXES) + 1)}
+_HALF = {n: np.full(n, 0.5) for n in range(1, len(S.BOXES) + 1)}
+
+
+def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: float,
+              strip_hist: np.ndarray) -> list[BoxRead]:
+    """The boxes in the stacked windows ``win`` (gray, K px per unit, each box PAD units in
+    from each side); ``below``: how much darker each pixel is than the paper around it;
+    ``placed``: the pose already found that box's outline where its window is centred;
+    ``strip_hist``: the histogram (256 × 1) of ``below`` over the whole strip, whose median
+    is the paper's grain (see :func:`read_boxes`). The pixel work is done for all boxes at
+    once."""
+    nb = len(win)
+    bx, by, found = [_C] * nb, [_C] * nb, [True] * nb
+    for i, p in enumerate(placed):
+        if not p:
+            bx[i], by[i], found[i] = _locate_outline(255.0 - win[i].astype(np.float32), PAD,
+                                                     SEARCH)
+    shift = np.array([i * _N * _N + (by[i] - _C) * _N + bx[i] - _C for i in range(nb)])
+    got = np.take(win, _GATHER + shift[:, None])
+    lines, sides, ring = np.split(got, _GATHER_ENDS[:2], 1)
+    # paper white: the bright level of each window; print black: the dark level of its
+    # printed outline
+    # and the grain, how much darker than that paper level plain paper is: levels at once
+    lv = _levels_cols(np.concatenate([_hist_cols([*win, *ring]), strip_hist], axis=1),
+                      _WHITE_BLACK[nb])
+    white, black, grain = lv[:nb], lv[nb:2 * nb], lv[-1]
+    contrast = [max(w - b, 1.0) for w, b in zip(white, black, strict=True)]
+    ink = below > _whole([INK_LEVEL * c + GRAIN * grain for c in contrast])
+    faint_ink = below > _whole([FAINT_LEVEL * c for c in contrast])
+    edges = _edges(lines, bx, by)
+    clear = _clear_of_outline(sides, white, contrast)
+    parts, fills = [], []
+    for i in range(nb):
+        x0, x1, y0, y1 = edges[i]
+        i0 = max(round(inset * K), clear[i])
+        if min(x1 - x0, y1 - y0) - 2 * i0 < _SIZE // 3:  # edges not believable: expected
+            x0, x1, y0, y1 = bx[i], bx[i] + _SIZE, by[i], by[i] + _SIZE
+        inner = (slice(y0 + i0, y1 - i0), slice(x0 + i0, x1 - i0))
+        parts.append(_measure_ink(ink[i], faint_ink[i], inner, (x0, x1, y0, y1), i0, inset))
+        fills.append(win[i][inner])
+    mid = _levels_cols(_hist_cols(fills), _HALF[nb])  # the interiors' median levels
+    out = []
+    for i in range(nb):
+        cover, spread, crossings, sides, over, faint = parts[i]
+        c = contrast[i]
+        fill = (white[i] - mid[i]) / c
+        s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
+        s_fill = (fill - 0.25) / 0.35
+        # ink just outside alone makes a box unclear at most, never marked; and only with
+        # some ink inside: outside an empty box it is the box's own outline seen a little
+        # off, a dot blurred onto it or writing near it, not a mark in it
+        s_over = ((over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
+                  if cover > 0 or faint > FAINT_NOISE else 0.0)
+        score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
+        conf = band_confidence(score)
+        if c < 60:
+            conf *= max(0.0, (c - 20) / 40)
+        out.append(BoxRead(score=round(score, 3), confidence=round(conf, 3),
+                           cover=round(cover, 4), fill=round(fill, 3), over=round(over, 4),
+                           contrast=round(c, 1), outline=found[i], grain=grain,
+                           spread=round(spread, 3), crossings=crossings,
+                           sides=round(sides, 3), faint=round(faint, 4)))
+    return out
+
+
+def _whole(t: list[float]) -> np.ndarray:
+    """Thresholds ``t`` (one a box) as whole grey levels, shaped to compare with windows."""
+    return np.array([min(math.floor(v), 255) for v in t], np.uint8)[:, None, None]
+
+
+def _measure_ink(ink: np.ndarray, faint_ink: np.ndarray, inner: tuple[slice, slice],
+                 edges: tuple[int, int, int, int], i0: int, inset: float
+                 ) -> tuple[float, float, int, float, float, float]:
+    """One box's ink measures (see BoxRead): cover, spread, crossings, sides, over, faint.
+    ``ink``/``faint_ink``: the window's ink masks (grain threshold, plain threshold);
+    ``inner``: the interior read; ``edges``: the outline's sides found (x0, x1, y0, y1);
+    ``i0``: how far in from them the interior starts (px)."""
+    x0, x1, y0, y1 = edges
+    core = ink[inner]
     # just outside the box, not on the label side (right)
     o0 = max(i0, round((inset - 0.5) * K))  # clear of the outline's blur, outside too
     o1 = o0 + round((OVER_REACH - inset + 0.5) * K)
     # around the outline where each side was found (``_edges``), not where it was expected
     oy, ox = max(0, y0 - o1), max(0, x0 - o1)
-    zone = ink[oy:y1 + o1, ox:x1 + o0]
+    zone = ink[oy:y1 + o1, ox:x1 + o0].view(np.uint8)  # holds the box
+    outer = cv2.countNonZero(zone)
+    cover = _stroke_cover(core)
+    spread = _spread(core) if cover > 0 else 0.0
+    crossings, sides = _crossings(ink, x0, x1, y0, y1) if cover > 0 else (0, 0.0)
     near_rows = slice(max(0, y0 - o0) - oy, y1 + o0 - oy)
     near_cols = slice(max(0, x0 - o0) - ox, None)
-    outer = int(zone.sum())
-    near = int(zone[near_rows, near_cols].sum())
+    near = cv2.countNonZero(zone[near_rows, near_cols])
     if outer > near:  # some ink outside: only what is joined to the box counts, not a dot
-        n, labels = cv2.connectedComponents(zone.astype(np.uint8), connectivity=8)
-        keep = np.zeros(n, bool)
-        keep[labels[near_rows, near_cols]] = True
+        n, labels = cv2.connectedComponents(zone, connectivity=8)
+        keep = np.bincount(labels[near_rows, near_cols].ravel(), minlength=n) > 0
         keep[0] = False
         joined = keep[labels]
-        outer, near = int(joined.sum()), int(joined[near_rows, near_cols].sum())
+        outer, near = cv2.countNonZero(joined.view(np.uint8)), \
+            cv2.countNonZero(joined[near_rows, near_cols].view(np.uint8))
         joined[near_rows, near_cols] = False  # what lies outside: a stroke, not a dot
         if outer > near and not _stroke_cover(joined):
             outer = near
     # ink pixels around the box, in shares of the interior's area (a tick's overrun)
-    over = (outer - near) / max(1, ink[inner].size)
-    s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
+    over = (outer - near) / max(1, core.size)
     # the same with ink as any pixel a third of the contrast darker than the paper level,
     # grain or not: a faint mark the grain threshold may have lost shows here
-    faint = _share(below[inner] > FAINT_LEVEL * contrast)
-    s_fill = (fill - 0.25) / 0.35
-    # ink just outside alone makes a box unclear at most, never marked
-    s_over = (over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
-    score = float(np.clip(max(s_cover, s_fill, min(s_over, 0.5)), 0.0, 1.0))
-    conf = band_confidence(score)
-    if contrast < 60:
-        conf *= max(0.0, (contrast - 20) / 40)
-    return BoxRead(score=round(score, 3), confidence=round(conf, 3), cover=round(cover, 4),
-                   fill=round(fill, 3), over=round(over, 4), contrast=round(contrast, 1),
-                   outline=found, grain=grain, spread=round(spread, 3),
-                   crossings=crossings, sides=round(sides, 3), faint=round(faint, 4))
+    faint = _share(faint_ink[inner])
+    return cover, spread, crossings, sides, over, faint
