@@ -12,6 +12,7 @@ the far corners (note and steward crops) in place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -64,14 +65,22 @@ def _ppu(H: np.ndarray) -> float:
 def warp(gray: np.ndarray, H: np.ndarray, rect: Rect, k: float, border: int = 255
          ) -> np.ndarray:
     """The part of the slip inside ``rect`` (slip units), rectified at ``k`` pixels per unit."""
-    w, h = max(1, round(rect.width * k)), max(1, round(rect.height * k))
+    return _warp(gray, H, rect.x0, rect.y0, rect.x1, rect.y1, k, border)
+
+
+def _warp(gray: np.ndarray, H: np.ndarray, x0: float, y0: float, x1: float, y1: float,
+          k: float, border: int = 255) -> np.ndarray:
+    """:func:`warp` of the rect (x0, y0, x1, y1), slip units, without making a Rect."""
+    w, h = max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k))
     # output pixel u ↔ slip point x0 + u / k (and the same for v, y)
-    t = np.array([[1 / k, 0, rect.x0],
-                  [0, 1 / k, rect.y0],
+    t = np.array([[1 / k, 0, x0],
+                  [0, 1 / k, y0],
                   [0, 0, 1]], np.float64)
-    m = H @ t
-    return cv2.warpPerspective(gray, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+    return cv2.warpPerspective(gray, H @ t, (w, h), flags=_WARP_FLAGS,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+
+
+_WARP_FLAGS = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
 
 
 def _find_blob(gray: np.ndarray, H: np.ndarray, center: tuple[float, float], half: float,
@@ -79,30 +88,33 @@ def _find_blob(gray: np.ndarray, H: np.ndarray, center: tuple[float, float], hal
     """A solid dark square about ``size`` slip units wide, isolated by paper, nearest to
     ``center``: its centre in slip units as seen through ``H``, or None if none is clear.
     The search window is ``half`` units each side, cut to ``clip`` (slip units) if given."""
-    win = Rect(center[0] - half, center[1] - half, center[0] + half, center[1] + half)
+    x0, y0, x1, y1 = center[0] - half, center[1] - half, center[0] + half, center[1] + half
     if clip is not None:
-        win = Rect(max(win.x0, clip.x0), max(win.y0, clip.y0), min(win.x1, clip.x1),
-                   min(win.y1, clip.y1))
-    img = warp(gray, H, win, k, border=255)
+        x0, y0, x1, y1 = max(x0, clip.x0), max(y0, clip.y0), min(x1, clip.x1), min(y1, clip.y1)
+    img = _warp(gray, H, x0, y0, x1, y1, k)
     lo, hi = levels(img, (0.03, 0.90))
     if hi - lo < 30:
         return None
-    dark = (img < (lo + hi) / 2).astype(np.uint8)
-    n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=4)
+    # dark: img < (lo + hi) / 2, i.e. img <= ceil of it - 1 (grey levels are whole)
+    _, dark = cv2.threshold(img, math.ceil((lo + hi) / 2) - 1, 1, cv2.THRESH_BINARY_INV)
+    _, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=4)
     want = (size * k) ** 2
     area = stats[1:, 4]
     keep = np.flatnonzero((area >= 0.4 * want) & (area <= 1.8 * want))  # most are specks
-    if not keep.size:
+    ih, iw = img.shape
+    mx, my = (center[0] - x0) * k, (center[1] - y0) * k
+    best = None
+    for i in (keep + 1).tolist():
+        x, y, w, h, a = stats[i].tolist()
+        if (x > 0 and y > 0 and x + w < iw and y + h < ih  # isolated
+                and w >= 0.55 * h and w <= 1.8 * h and a >= 0.55 * w * h):  # a solid square
+            cx, cy = cents[i].tolist()
+            d = math.hypot(cx - mx, cy - my)
+            if best is None or d < best[0]:
+                best = (d, cx, cy)
+    if best is None:
         return None
-    x, y, w, h, area = stats[1:][keep].T
-    ok = ((x > 0) & (y > 0) & (x + w < img.shape[1]) & (y + h < img.shape[0])  # isolated
-          & (w >= 0.55 * h) & (w <= 1.8 * h) & (area >= 0.55 * w * h))  # a solid square
-    if not ok.any():
-        return None
-    mid = np.array([(center[0] - win.x0) * k, (center[1] - win.y0) * k])
-    c = cents[1:][keep[ok]]
-    best = c[int(np.argmin(np.hypot(*(c - mid).T)))]
-    return np.array([win.x0 + best[0] / k, win.y0 + best[1] / k])
+    return np.array([x0 + best[1] / k, y0 + best[2] / k])
 
 
 def _qr_point(mx: float, my: float) -> tuple[float, float]:
@@ -128,13 +140,15 @@ def _observe(gray: np.ndarray, H: np.ndarray, targets, tol: float,
              clip: Rect | None = None, k: float = 4.0) -> tuple[list, list]:
     """Slip-unit points and where they were found in the frame (px); a point found more
     than ``tol`` slip units from where ``H`` puts it is not trusted."""
-    src, dst = [], []
+    src, seen = [], []
     for true, half, size in targets:
         at = _find_blob(gray, H, true, half, size, k, clip)
-        if at is not None and np.hypot(at[0] - true[0], at[1] - true[1]) <= tol:
+        if at is not None and math.hypot(at[0] - true[0], at[1] - true[1]) <= tol:
             src.append(true)
-            dst.append(cv2.perspectiveTransform(np.float32([[at]]), H)[0, 0])
-    return src, dst
+            seen.append(at)
+    if not seen:
+        return [], []
+    return src, list(cv2.perspectiveTransform(np.float32(seen).reshape(1, -1, 2), H)[0])
 
 
 def _residuals(H: np.ndarray, src: list, dst: list) -> np.ndarray:
@@ -143,12 +157,17 @@ def _residuals(H: np.ndarray, src: list, dst: list) -> np.ndarray:
     return np.hypot(*(back - np.float32(src)).T)
 
 
-def _normalise(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _normalise(pts: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """``pts`` moved to their mean and scaled to a mean distance of √2 from it: (those
+    points, the scale, the mean)."""
     c = pts.mean(axis=0)
-    d = float(np.sqrt(((pts - c) ** 2).sum(axis=1)).mean()) or 1.0
-    s = np.sqrt(2) / d
-    T = np.array([[s, 0, -s * c[0]], [0, s, -s * c[1]], [0, 0, 1]])
-    return (pts - c) * s, T
+    moved = pts - c
+    d = float(np.sqrt((moved * moved).sum(axis=1)).mean()) or 1.0
+    s = _SQRT2 / d
+    return moved * s, s, c
+
+
+_SQRT2 = math.sqrt(2.0)
 
 
 def _least_squares(src: list, dst: list) -> np.ndarray | None:
@@ -156,24 +175,29 @@ def _least_squares(src: list, dst: list) -> np.ndarray | None:
     dozen microseconds, where cv2.findHomography's refinement costs a hundred or more."""
     a = np.asarray(src, np.float64).reshape(-1, 2)
     b = np.asarray(dst, np.float64).reshape(-1, 2)
-    if len(a) < 4:
+    n = len(a)
+    if n < 4:
         return None
-    if len(a) == 4:
+    if n == 4:
         return cv2.getPerspectiveTransform(a.astype(np.float32),
                                            b.astype(np.float32)).astype(np.float64)
-    na, Ta = _normalise(a)
-    nb, Tb = _normalise(b)
-    n = len(a)
-    A = np.zeros((2 * n, 9))
-    x, y, u, v = na[:, 0], na[:, 1], nb[:, 0], nb[:, 1]
-    A[0::2, 0:3] = np.column_stack([x, y, np.ones(n)])
-    A[0::2, 6:9] = -u[:, None] * A[0::2, 0:3]
-    A[1::2, 3:6] = A[0::2, 0:3]
-    A[1::2, 6:9] = -v[:, None] * A[0::2, 0:3]
+    na, sa, ca = _normalise(a)
+    nb, sb, cb = _normalise(b)
+    P = np.ones((n, 3))
+    P[:, :2] = na
+    A = np.zeros((n, 2, 9))
+    A[:, 0, 0:3] = P
+    A[:, 1, 3:6] = P
+    A[:, 0, 6:9] = P * -nb[:, :1]
+    A[:, 1, 6:9] = P * -nb[:, 1:]
+    A = A.reshape(2 * n, 9)
     ev, vec = np.linalg.eigh(A.T @ A)  # the smallest eigenvector solves A h = 0 best
     if ev[1] < 1e-12 * max(ev[-1], 1e-12):
         return None  # degenerate (points on a line)
-    H = np.linalg.inv(Tb) @ vec[:, 0].reshape(3, 3) @ Ta
+    # undo the normalisations: H = Tb⁻¹ · h · Ta, each T a scale about a mean
+    Ta = np.array([[sa, 0.0, -sa * ca[0]], [0.0, sa, -sa * ca[1]], [0.0, 0.0, 1.0]])
+    Tb_inv = np.array([[1 / sb, 0.0, cb[0]], [0.0, 1 / sb, cb[1]], [0.0, 0.0, 1.0]])
+    H = Tb_inv @ vec[:, 0].reshape(3, 3) @ Ta
     return H / H[2, 2] if abs(H[2, 2]) > 1e-12 else None
 
 
@@ -195,15 +219,26 @@ def outline_scores(dark: np.ndarray, k: float) -> tuple[np.ndarray, int]:
     whatever was written in the box does not hide it. Sums come from an integral image, so
     every position costs a few additions. Returns (scores[y, x], margin): score[y, x] is for
     the box corner at (x + margin, y + margin)."""
+    diff, m = _ring_minus_band(cv2.integral(dark, sdepth=cv2.CV_64F), dark.shape, k, None)
+    if diff is None:
+        return np.full((1, 1), -1.0), m
+    lo, hi = levels(255 - dark.astype(np.uint8), (0.01, 0.95))  # paper and ink levels
+    return diff / max(hi - lo, 1.0), m
+
+
+def _ring_minus_band(ii: np.ndarray, shape: tuple[int, int], k: float, light: int | None
+                     ) -> tuple[np.ndarray | None, int]:
+    """:func:`outline_scores` before it is scaled by the contrast (grey levels), from the
+    integral image ``ii`` of the darkness, or of the grey image itself when ``light`` is
+    the white it is darkness from (255: the sums, whole numbers, are turned exactly)."""
     size = round(S.BOX_SIZE * k)
     h = max(1, round(S.BOX_STROKE * k * 1.3))
     b = max(2, round(1.2 * k))
     m = h + b
-    H, W = dark.shape
+    H, W = shape
     ny, nx = H - size - 2 * m + 1, W - size - 2 * m + 1
     if ny < 1 or nx < 1:
-        return np.full((1, 1), -1.0), m
-    ii = cv2.integral(dark, sdepth=cv2.CV_64F)
+        return None, m
 
     def square(grow: int) -> np.ndarray:
         # the corners of every position at once, as shifted views of the integral image
@@ -212,10 +247,12 @@ def outline_scores(dark: np.ndarray, k: float) -> tuple[np.ndarray, int]:
                 + ii[a:a + ny, a:a + nx])
 
     inner, ring_out, band_out = square(-h), square(h), square(h + b)
-    ring = (ring_out - inner) / float((size + 2 * h) ** 2 - (size - 2 * h) ** 2)
-    band = (band_out - ring_out) / float((size + 2 * h + 2 * b) ** 2 - (size + 2 * h) ** 2)
-    lo, hi = levels(255 - dark.astype(np.uint8), (0.01, 0.95))  # paper and ink levels
-    return (ring - band) / max(hi - lo, 1.0), m
+    n_ring = (size + 2 * h) ** 2 - (size - 2 * h) ** 2
+    n_band = (size + 2 * h + 2 * b) ** 2 - (size + 2 * h) ** 2
+    ring, band = ring_out - inner, band_out - ring_out
+    if light is not None:  # sums of grey: darkness sums are white times the area less them
+        ring, band = light * n_ring - ring, light * n_band - band
+    return ring / float(n_ring) - band / float(n_band), m
 
 
 #: Pixels per slip unit at which check box outlines are looked for.
@@ -262,11 +299,22 @@ def _match_peak(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, 
                 ) -> tuple[tuple[float, float], float]:
     """``match_box``'s best place and its outline score, whether it is clear or not."""
     k = _BOX_K
-    win = box.translate(*guess).inset(-search - 2.0)
-    img = warp(gray, turned(H, _center(box.translate(*guess)), angle, squeeze), win, k)
-    scores, m = outline_scores(255.0 - img.astype(np.float32), k)
-    _, peak, _, (px, py) = cv2.minMaxLoc(scores)
-    d = np.array([win.x0 + (px + m) / k - box.x0, win.y0 + (py + m) / k - box.y0])
+    pad = search + 2.0
+    x0, y0 = box.x0 + guess[0] - pad, box.y0 + guess[1] - pad
+    x1, y1 = box.x1 + guess[0] + pad, box.y1 + guess[1] + pad
+    if angle or squeeze != 1.0:
+        c = ((box.x0 + box.x1) / 2 + guess[0], (box.y0 + box.y1) / 2 + guess[1])
+        H = turned(H, c, angle, squeeze)
+    img = _warp(gray, H, x0, y0, x1, y1, k)
+    # the same as outline_scores(255 - img), with the sums taken of the grey image itself
+    diff, m = _ring_minus_band(cv2.integral(img), img.shape, k, 255)
+    if diff is None:
+        peak, px, py = -1.0, 0, 0
+    else:
+        _, top, _, (px, py) = cv2.minMaxLoc(diff)
+        lo, hi = levels(img, (0.01, 0.95))  # paper and ink levels
+        peak = top / max(hi - lo, 1.0)
+    d = np.array([x0 + (px + m) / k - box.x0, y0 + (py + m) / k - box.y0])
     if angle or squeeze != 1.0:  # the centre found in the local window, mapped back
         g = np.asarray(guess, np.float64)
         d = g + _local(angle, squeeze) @ (d - g)
