@@ -136,9 +136,9 @@ def run(cases_dir: Path, limit: int, ref: str | None, repeat: int, show: int) ->
     diffs = [compare(a, b) for a, b in zip(base, this)]
     px = np.array([d["px"] for d in diffs])
     off = np.array([d["offset"] for d in diffs])
-    print(f"H: max {px.max():.4f} px, >0.01 px: {int((px > 0.01).sum())}, "
+    print(f"H: max {px.max():.2e} px, >0.01 px: {int((px > 0.01).sum())}, "
           f">0.25 px: {int((px > 0.25).sum())}")
-    print(f"box offsets: max {off.max():.4f} units, >0.01: {int((off > 0.01).sum())}")
+    print(f"box offsets: max {off.max():.2e} units, >0.01: {int((off > 0.01).sum())}")
     print("boxes differ:", sum(not d["boxes"] for d in diffs),
           "; squeezes differ:", sum(not d["squeezes"] for d in diffs),
           "; marks differ:", sum(not d["marks"] for d in diffs),

@@ -12,6 +12,7 @@ the far corners (note and steward crops) in place.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -49,10 +50,14 @@ class SlipPose:
 def levels(img: np.ndarray, fractions: tuple[float, ...]) -> list[float]:
     """Grey levels (uint8 image) below which the given fractions of pixels lie; a histogram
     does it far faster than ``np.percentile``."""
-    hist = cv2.calcHist([np.ascontiguousarray(img)], [0], None, [256], [0, 256]).ravel()
-    cum = np.cumsum(hist)  # whole counts: the last is the pixel count
-    cum /= max(1.0, float(cum[-1]))
-    return np.searchsorted(cum, fractions).astype(float).tolist()
+    cum = cv2.calcHist([np.ascontiguousarray(img)], [0], None, [256], [0, 256]).cumsum()
+    cum /= max(1.0, float(cum[-1]))  # whole counts: the last is the pixel count
+    return cum.searchsorted(_fractions(fractions)).astype(float).tolist()
+
+
+@functools.lru_cache(maxsize=64)
+def _fractions(fractions: tuple[float, ...]) -> np.ndarray:
+    return np.array(fractions, np.float64)
 
 
 def _ppu(H: np.ndarray) -> float:
@@ -160,9 +165,10 @@ def _residuals(H: np.ndarray, src: list, dst: list) -> np.ndarray:
 def _normalise(pts: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """``pts`` moved to their mean and scaled to a mean distance of √2 from it: (those
     points, the scale, the mean)."""
-    c = pts.mean(axis=0)
+    n = len(pts)
+    c = pts.sum(axis=0) / n  # pts.mean(axis=0), without its overhead
     moved = pts - c
-    d = float(np.sqrt((moved * moved).sum(axis=1)).mean()) or 1.0
+    d = float(np.sqrt(np.einsum("ij,ij->i", moved, moved)).sum()) / n or 1.0
     s = _SQRT2 / d
     return moved * s, s, c
 
@@ -183,13 +189,12 @@ def _least_squares(src: list, dst: list) -> np.ndarray | None:
                                            b.astype(np.float32)).astype(np.float64)
     na, sa, ca = _normalise(a)
     nb, sb, cb = _normalise(b)
-    P = np.ones((n, 3))
-    P[:, :2] = na
+    # each point's two rows of A (A h = 0): [x y 1 0 0 0 -ux -uy -u], [0 0 0 x y 1 -vx -vy -v]
     A = np.zeros((n, 2, 9))
-    A[:, 0, 0:3] = P
-    A[:, 1, 3:6] = P
-    A[:, 0, 6:9] = P * -nb[:, :1]
-    A[:, 1, 6:9] = P * -nb[:, 1:]
+    A[:, 0, 0:2] = na
+    A[:, 0, 2] = 1.0
+    A[:, 1, 3:6] = A[:, 0, 0:3]
+    A[:, :, 6:9] = -nb[:, :, None] * A[:, 0:1, 0:3]
     A = A.reshape(2 * n, 9)
     ev, vec = np.linalg.eigh(A.T @ A)  # the smallest eigenvector solves A h = 0 best
     if ev[1] < 1e-12 * max(ev[-1], 1e-12):
@@ -414,9 +419,10 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
             H = H2
     marks = len(msrc)
     boxes = {}
-    for name, at in found.items():
-        c, seen = _center(S.BOXES[name]), _to_slip(H, at)
-        boxes[name] = (float(seen[0] - c[0]), float(seen[1] - c[1]))
+    if found:
+        seen = cv2.perspectiveTransform(np.float32(bdst).reshape(1, -1, 2), np.linalg.inv(H))[0]
+        for (name, c), (x, y) in zip(zip(found, bsrc), seen.tolist()):
+            boxes[name] = (float(np.float32(x) - c[0]), float(np.float32(y) - c[1]))
     for name in S.BOXES:  # once more, near where the final pose puts the boxes still missing
         if name not in boxes:
             off = match_box(gray, H, S.BOXES[name], (0.0, 0.0), 5.0)
@@ -462,10 +468,14 @@ def _row_fit(boxes: dict[str, tuple[float, float]]) -> np.ndarray | None:
     or four (the bend of curled paper)."""
     if len(boxes) < 2:
         return None
-    t = np.array([_center(S.BOXES[n])[0] for n in boxes]) / 100.0
-    deg = min(2, len(boxes) - 1)
-    V = np.vander(t, deg + 1)
-    return np.linalg.lstsq(V, np.array(list(boxes.values())), rcond=None)[0]
+    return _row_solver(tuple(boxes)) @ np.array(list(boxes.values()))
+
+
+@functools.lru_cache(maxsize=None)
+def _row_solver(names: tuple[str, ...]) -> np.ndarray:
+    """The least-squares solver (pseudo-inverse) of :func:`_row_fit` for these boxes."""
+    t = np.array([_center(S.BOXES[n])[0] for n in names]) / 100.0
+    return np.linalg.pinv(np.vander(t, min(2, len(names) - 1) + 1))
 
 
 def _row_at(coef: np.ndarray, name: str) -> tuple[tuple[float, float], float]:
@@ -489,5 +499,7 @@ def _row_turns(boxes: dict[str, tuple[float, float]]) -> dict[str, float]:
     there (none from fewer than three boxes: a line through two is what ``H`` fits)."""
     if len(boxes) < 3:
         return {}
-    coef = _row_fit(boxes)
-    return {n: _row_at(coef, n)[1] for n in boxes}
+    (_, a), (_, b), _ = _row_fit(boxes).tolist()  # a parabola: dy = a t² + b t + c
+    return {n: min(TURN_MAX, max(-TURN_MAX, math.atan((2 * a * _center(S.BOXES[n])[0] / 100.0
+                                                        + b) / 100.0)))
+            for n in boxes}
