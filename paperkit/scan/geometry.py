@@ -34,7 +34,8 @@ class SlipPose:
     relative to where ``H`` puts it (dx, dy in slip units: bent paper); ``turns`` maps
     each box that lies turned against ``H`` (curled paper bends the row of boxes) to that
     angle (radians, slip units, positive turns x towards y); ``squeezes`` each box that
-    looks narrower than ``H`` puts it (paper curling away) to that share of its width."""
+    looks narrower (paper curling away) or wider (curling towards the camera) than ``H``
+    puts it to that share of its width."""
 
     H: np.ndarray = field(repr=False)
     ppu: float
@@ -326,6 +327,57 @@ def _match_peak(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, 
     return (float(d[0]), float(d[1])), float(peak)
 
 
+def _far_match(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
+               reach: tuple[float, float], angle: float, squeeze: float) -> dict | None:
+    """The best place for ``box``'s outline within ``reach`` (x, y slip units, in the box's
+    own turned and squeezed frame) of ``guess``: its offset (as :func:`_match_peak`), its
+    outline score, each side's own score (top, bottom, left, right: how much darker that
+    side is than the paper just outside it, in share of the contrast) and the best score
+    found more than FAR_APART units from it (another place that looks like the box)."""
+    k = _BOX_K
+    x0, y0 = box.x0 + guess[0] - reach[0] - 2.0, box.y0 + guess[1] - reach[1] - 2.0
+    x1, y1 = box.x1 + guess[0] + reach[0] + 2.0, box.y1 + guess[1] + reach[1] + 2.0
+    c = ((box.x0 + box.x1) / 2 + guess[0], (box.y0 + box.y1) / 2 + guess[1])
+    img = _warp(gray, turned(H, c, angle, squeeze), x0, y0, x1, y1, k)
+    ii = cv2.integral(img)
+    diff, m = _ring_minus_band(ii, img.shape, k, 255)
+    if diff is None:
+        return None
+    lo, hi = levels(img, (0.01, 0.95))
+    contrast = max(hi - lo, 1.0)
+    _, top, _, (px, py) = cv2.minMaxLoc(diff)
+    apart = round(FAR_APART * k)
+    rest = diff.copy()
+    rest[max(0, py - apart):py + apart + 1, max(0, px - apart):px + apart + 1] = -np.inf
+    second = float(rest.max()) / contrast if np.isfinite(rest).any() else -1.0
+    size = round(S.BOX_SIZE * k)
+    h = max(1, round(S.BOX_STROKE * k * 1.3))
+    b = max(2, round(1.2 * k))
+    X, Y = px + m, py + m
+
+    def mean(ya: int, yb: int, xa: int, xb: int) -> float:
+        return float(ii[yb, xb] - ii[ya, xb] - ii[yb, xa] + ii[ya, xa]) / ((yb - ya) * (xb - xa))
+
+    sides = (  # band outside minus the outline itself (grey: the outline is darker)
+        mean(Y - h - b, Y - h, X, X + size) - mean(Y - h, Y + h, X, X + size),
+        mean(Y + size + h, Y + size + h + b, X, X + size) - mean(Y + size - h, Y + size + h,
+                                                                X, X + size),
+        mean(Y, Y + size, X - h - b, X - h) - mean(Y, Y + size, X - h, X + h),
+        mean(Y, Y + size, X + size + h, X + size + h + b) - mean(Y, Y + size, X + size - h,
+                                                                X + size + h),
+    )
+    d = np.array([x0 + X / k - box.x0, y0 + Y / k - box.y0])
+    g = np.asarray(guess, np.float64)
+    d = g + _local(angle, squeeze) @ (d - g)
+    return {"off": (float(d[0]), float(d[1])), "peak": top / contrast,
+            "sides": tuple(v / contrast for v in sides), "second": second}
+
+
+#: Another place scoring nearly as well, this far (slip units) from the best, makes a far
+#: search ambiguous.
+FAR_APART = 4.0
+
+
 def _center(r: Rect) -> tuple[float, float]:
     return ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)
 
@@ -445,11 +497,69 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
                 turns.setdefault(name, angle)
                 if squeeze != 1.0:
                     squeezes[name] = squeeze
+    for name in _WALK:  # last, far from where anything puts them (strongly curled paper)
+        if name not in boxes:
+            far = _far_box(gray, H, boxes, name)
+            if far is not None:
+                boxes[name], angle, squeeze = far
+                turns = _row_turns(boxes)
+                turns.setdefault(name, angle)
+                if squeeze != 1.0:
+                    squeezes[name] = squeeze
     boxes = {n: boxes[n] for n in S.BOXES if n in boxes}
     turns = {n: a for n, a in turns.items()
              if n in boxes and (abs(a) >= TURN_MIN or n in squeezes)}
     return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes, turns=turns,
                     squeezes=squeezes)
+
+
+#: The boxes in the order they are walked: from the code's side outwards.
+_WALK = tuple(sorted(S.BOXES, key=lambda b: -S.BOXES[b].x0))
+#: How far (slip units, along the row and across it) a box still missing is looked for
+#: around where the row's bend (or the pose) puts it, and at which widths (share of its
+#: printed width: curled paper foreshortens a box, or, curling towards the camera, widens it).
+FAR_REACH = (22.0, 9.0)
+FAR_WIDTHS = (1.3, 1.15, 1.0, 0.85, 0.72)
+#: What a box found that far must show: every side of its outline at least FAR_SIDE (share
+#: of the contrast) darker than the paper just outside it, and no other place FAR_APART
+#: units away scoring more than FAR_UNIQUE of its score. Nothing else on the slip does
+#: (bench: the best other places near the boxes score at most 0.28, their weakest side
+#: at most 0.18; a printed box's weakest side is 0.21 or more in 199 of 200).
+FAR_SIDE = 0.2
+FAR_UNIQUE = 0.8
+
+
+def _far_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, float]],
+             name: str) -> tuple[tuple[float, float], float, float] | None:
+    """Box ``name``'s outline looked for far from where it is expected: around where the
+    row through the boxes found puts it (or the nearest box found, or the pose), turned
+    with the row, at each of FAR_WIDTHS. Returns (offset, angle, width share) of a clear,
+    unique outline (the best of those), or None."""
+    angle = 0.0
+    guesses = [(0.0, 0.0)]
+    if len(boxes) >= 2:
+        guess, angle = _row_predict(boxes, name)
+        guesses.insert(0, guess)
+    elif boxes:
+        guesses.insert(0, min(boxes.items(), key=lambda kv: abs(
+            S.BOXES[kv[0]].x0 - S.BOXES[name].x0))[1])
+    if len(boxes) < 3:
+        angle = 0.0
+    if len(guesses) == 2 and math.hypot(guesses[0][0], guesses[0][1]) < 4.0:
+        guesses.pop()
+    best = None
+    for guess in guesses:
+        for width in FAR_WIDTHS:
+            r = _far_match(gray, H, S.BOXES[name], guess, FAR_REACH, angle, width)
+            if (r is not None and r["peak"] >= BOX_PEAK and min(r["sides"]) >= FAR_SIDE
+                    and r["second"] <= FAR_UNIQUE * r["peak"]
+                    and max(abs(r["off"][0]), abs(r["off"][1])) <= MAX_DRIFT
+                    and (best is None or r["peak"] > best[0]["peak"])):
+                best = (r, width)
+    if best is None:
+        return None
+    r, width = best
+    return r["off"], angle, width
 
 
 #: How narrow (share of its printed width, after ``H``) a missing box is also looked for.
