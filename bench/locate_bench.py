@@ -133,7 +133,7 @@ def run(cases_dir: Path, limit: int, ref: str | None, repeat: int, show: int) ->
     base = poses[f"ref {ref}"]
     print("ref boxes found:", sum(len(p.boxes) for p in base), "; slips with all 4:",
           sum(len(p.boxes) == 4 for p in base))
-    diffs = [compare(a, b) for a, b in zip(base, this)]
+    diffs = [compare(a, b) for a, b in zip(base, this, strict=True)]
     px = np.array([d["px"] for d in diffs])
     off = np.array([d["offset"] for d in diffs])
     print(f"H: max {px.max():.2e} px, >0.01 px: {int((px > 0.01).sum())}, "

@@ -473,7 +473,7 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
     boxes = {}
     if found:
         seen = cv2.perspectiveTransform(np.float32(bdst).reshape(1, -1, 2), np.linalg.inv(H))[0]
-        for (name, c), (x, y) in zip(zip(found, bsrc), seen.tolist()):
+        for name, c, (x, y) in zip(found, bsrc, seen.tolist(), strict=True):
             boxes[name] = (float(np.float32(x) - c[0]), float(np.float32(y) - c[1]))
     for name in S.BOXES:  # once more, near where the final pose puts the boxes still missing
         if name not in boxes:
@@ -581,7 +581,7 @@ def _row_fit(boxes: dict[str, tuple[float, float]]) -> np.ndarray | None:
     return _row_solver(tuple(boxes)) @ np.array(list(boxes.values()))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _row_solver(names: tuple[str, ...]) -> np.ndarray:
     """The least-squares solver (pseudo-inverse) of :func:`_row_fit` for these boxes."""
     t = np.array([_center(S.BOXES[n])[0] for n in names]) / 100.0
