@@ -7,7 +7,10 @@ by one, walking away from the code, each search starting where the boxes found s
 the next (bent paper drifts more and more); each box found becomes a fitting point, and its
 remaining offset is kept, so reading lands on the real outline. Last, the three solid corner
 marks are looked for; those that agree with the fit (within FIT_TOL) are added, which holds
-the far corners (note and steward crops) in place.
+the far corners (note and steward crops) in place. A box still missing is looked for where
+the row's bend puts it, turned with it and narrower; and then far from there (strongly
+curled paper moves the far box 10-25 units, and widens or narrows it), where it is kept only
+if every side of its outline stands out on its own and no other place looks like it.
 """
 
 from __future__ import annotations
@@ -487,10 +490,13 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
             guess, angle = _row_predict(boxes, name)
             if max(abs(guess[0]), abs(guess[1])) > MAX_DRIFT:
                 continue
-            # curled paper also foreshortens the box: try it narrower too
-            off, peak, squeeze = max(
-                ((*_match_peak(gray, H, S.BOXES[name], guess, 6.0, angle, f), f)
-                 for f in SQUEEZES), key=lambda t: t[1])
+            # curled paper also foreshortens the box, or widens it: the width at which its
+            # outline stands out on every side, else the best of the narrower ones
+            tries = {f: _far_match(gray, H, S.BOXES[name], guess, (6.0, 6.0), angle, f)
+                     for f in FAR_WIDTHS}
+            clear = [(r["peak"], f) for f, r in tries.items() if _clear(r)]
+            peak, squeeze = max(clear) if clear else max((tries[f]["peak"], f) for f in SQUEEZES)
+            off = tries[squeeze]["off"]
             if peak >= BOX_PEAK:
                 boxes[name] = off
                 turns = _row_turns(boxes)
@@ -529,6 +535,14 @@ FAR_SIDE = 0.2
 FAR_UNIQUE = 0.8
 
 
+def _clear(r: dict | None) -> bool:
+    """Whether a :func:`_far_match` result is a box outline beyond doubt (FAR_SIDE,
+    FAR_UNIQUE, BOX_PEAK, MAX_DRIFT)."""
+    return (r is not None and r["peak"] >= BOX_PEAK and min(r["sides"]) >= FAR_SIDE
+            and r["second"] <= FAR_UNIQUE * r["peak"]
+            and max(abs(r["off"][0]), abs(r["off"][1])) <= MAX_DRIFT)
+
+
 def _far_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, float]],
              name: str) -> tuple[tuple[float, float], float, float] | None:
     """Box ``name``'s outline looked for far from where it is expected: around where the
@@ -551,10 +565,7 @@ def _far_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, floa
     for guess in guesses:
         for width in FAR_WIDTHS:
             r = _far_match(gray, H, S.BOXES[name], guess, FAR_REACH, angle, width)
-            if (r is not None and r["peak"] >= BOX_PEAK and min(r["sides"]) >= FAR_SIDE
-                    and r["second"] <= FAR_UNIQUE * r["peak"]
-                    and max(abs(r["off"][0]), abs(r["off"][1])) <= MAX_DRIFT
-                    and (best is None or r["peak"] > best[0]["peak"])):
+            if _clear(r) and (best is None or r["peak"] > best[0]["peak"]):
                 best = (r, width)
     if best is None:
         return None
