@@ -31,6 +31,7 @@ from paperkit.layout import slip as S
 from paperkit.scan import geometry
 from paperkit.scan.decode import find_codes
 from paperkit.scan.load import load_photo
+from paperkit.scan.marks import read_boxes
 
 #: Slip units kept around the slip in each crop (more than a box may drift, plus search).
 MARGIN = 60.0
@@ -105,13 +106,20 @@ def compare(a, b) -> dict:
             "marks": a.marks == b.marks}
 
 
-def timed(fn, cases) -> tuple[float, list]:
+def timed(fn, cases, reads: bool = False) -> tuple[float, list]:
+    """CPU seconds to locate every case (and read its boxes, if ``reads``), and the poses."""
     t0 = time.process_time()
-    poses = [fn(g, c) for _, _, g, c in cases]
+    poses = []
+    for _, _, g, c in cases:
+        pose = fn(g, c)
+        if reads:
+            read_boxes(g, pose)
+        poses.append(pose)
     return time.process_time() - t0, poses
 
 
-def run(cases_dir: Path, limit: int, ref: str | None, repeat: int, show: int) -> None:
+def run(cases_dir: Path, limit: int, ref: str | None, repeat: int, show: int,
+        reads: bool = False) -> None:
     cases = load_cases(cases_dir, limit)
     versions = {"this": geometry.locate}
     if ref:
@@ -120,11 +128,13 @@ def run(cases_dir: Path, limit: int, ref: str | None, repeat: int, show: int) ->
     poses = {}
     for _ in range(repeat):
         for k, fn in versions.items():
-            t, poses[k] = timed(fn, cases)
+            t, poses[k] = timed(fn, cases, reads)
             best[k] = min(best[k], t)
     n = len(cases)
     for k in versions:
-        print(f"{k}: {1000 * best[k] / n:.3f} ms per slip (CPU, least of {repeat}, {n} slips)")
+        what = "locate + read_boxes" if reads else "locate"
+        print(f"{k}: {what} {1000 * best[k] / n:.3f} ms per slip (CPU, least of {repeat}, "
+              f"{n} slips)")
     this = poses["this"]
     print("boxes found:", sum(len(p.boxes) for p in this), "of", 4 * n,
           "; slips with all 4:", sum(len(p.boxes) == 4 for p in this))
@@ -161,11 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--ref", default=None, help="git revision to compare with")
     r.add_argument("--repeat", type=int, default=3)
     r.add_argument("--show", type=int, default=5, help="worst differences to list")
+    r.add_argument("--reads", action="store_true",
+                   help="time locate with this checkout's read_boxes after it")
     args = ap.parse_args(argv)
     if args.cmd == "extract":
         extract(args.folder, args.cases, args.limit)
     else:
-        run(args.cases, args.limit, args.ref, args.repeat, args.show)
+        run(args.cases, args.limit, args.ref, args.repeat, args.show, args.reads)
     return 0
 
 
