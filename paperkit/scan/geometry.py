@@ -307,27 +307,47 @@ def _match_peak(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, 
                 search: float, angle: float, squeeze: float
                 ) -> tuple[tuple[float, float], float]:
     """``match_box``'s best place and its outline score, whether it is clear or not."""
-    k = _BOX_K
-    pad = search + 2.0
-    x0, y0 = box.x0 + guess[0] - pad, box.y0 + guess[1] - pad
-    x1, y1 = box.x1 + guess[0] + pad, box.y1 + guess[1] + pad
-    if angle or squeeze != 1.0:
-        c = ((box.x0 + box.x1) / 2 + guess[0], (box.y0 + box.y1) / 2 + guess[1])
-        H = turned(H, c, angle, squeeze)
-    img = _warp(gray, H, x0, y0, x1, y1, k)
-    # the same as outline_scores(255 - img), with the sums taken of the grey image itself
-    diff, m = _ring_minus_band(cv2.integral(img), img.shape, k, 255)
+    img, _, diff, m, origin = _outline_window(gray, H, box, guess, (search, search), angle,
+                                              squeeze)
     if diff is None:
         peak, px, py = -1.0, 0, 0
     else:
         _, top, _, (px, py) = cv2.minMaxLoc(diff)
         lo, hi = levels(img, (0.01, 0.95))  # paper and ink levels
         peak = top / max(hi - lo, 1.0)
-    d = np.array([x0 + (px + m) / k - box.x0, y0 + (py + m) / k - box.y0])
+    return _box_offset(box, guess, angle, squeeze, origin, px + m, py + m), float(peak)
+
+
+def _outline_window(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
+                    reach: tuple[float, float], angle: float, squeeze: float):
+    """The window where ``box``'s outline is looked for, ``reach`` (x, y slip units) each
+    way around ``guess``, in the box's own frame (turned and squeezed about its guessed
+    centre, see :func:`turned`), at _BOX_K px per unit: (the window, its integral image,
+    :func:`_ring_minus_band` of it (None when too small), that map's margin, the window's
+    top-left in slip units). The outline scores are ``outline_scores(255 - window)``, the
+    sums taken of the grey image itself."""
+    pad_x, pad_y = reach[0] + 2.0, reach[1] + 2.0
+    x0, y0 = box.x0 + guess[0] - pad_x, box.y0 + guess[1] - pad_y
+    x1, y1 = box.x1 + guess[0] + pad_x, box.y1 + guess[1] + pad_y
+    if angle or squeeze != 1.0:
+        c = ((box.x0 + box.x1) / 2 + guess[0], (box.y0 + box.y1) / 2 + guess[1])
+        H = turned(H, c, angle, squeeze)
+    img = _warp(gray, H, x0, y0, x1, y1, _BOX_K)
+    ii = cv2.integral(img)
+    diff, m = _ring_minus_band(ii, img.shape, _BOX_K, 255)
+    return img, ii, diff, m, (x0, y0)
+
+
+def _box_offset(box: Rect, guess: tuple[float, float], angle: float, squeeze: float,
+                origin: tuple[float, float], X: int, Y: int) -> tuple[float, float]:
+    """The offset (slip units, from where the pose puts ``box``) of its outline found with
+    its top-left corner at (X, Y) px in the window from :func:`_outline_window`."""
+    dx, dy = origin[0] + X / _BOX_K - box.x0, origin[1] + Y / _BOX_K - box.y0
     if angle or squeeze != 1.0:  # the centre found in the local window, mapped back
         g = np.asarray(guess, np.float64)
-        d = g + _local(angle, squeeze) @ (d - g)
-    return (float(d[0]), float(d[1])), float(peak)
+        d = g + _local(angle, squeeze) @ (np.array([dx, dy]) - g)
+        return float(d[0]), float(d[1])
+    return float(dx), float(dy)
 
 
 def _far_match(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
@@ -337,15 +357,10 @@ def _far_match(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, f
     outline score, each side's own score (top, bottom, left, right: how much darker that
     side is than the paper just outside it, in share of the contrast) and the best score
     found more than FAR_APART units from it (another place that looks like the box)."""
-    k = _BOX_K
-    x0, y0 = box.x0 + guess[0] - reach[0] - 2.0, box.y0 + guess[1] - reach[1] - 2.0
-    x1, y1 = box.x1 + guess[0] + reach[0] + 2.0, box.y1 + guess[1] + reach[1] + 2.0
-    c = ((box.x0 + box.x1) / 2 + guess[0], (box.y0 + box.y1) / 2 + guess[1])
-    img = _warp(gray, turned(H, c, angle, squeeze), x0, y0, x1, y1, k)
-    ii = cv2.integral(img)
-    diff, m = _ring_minus_band(ii, img.shape, k, 255)
+    img, ii, diff, m, origin = _outline_window(gray, H, box, guess, reach, angle, squeeze)
     if diff is None:
         return None
+    k = _BOX_K
     lo, hi = levels(img, (0.01, 0.95))
     contrast = max(hi - lo, 1.0)
     _, top, _, (px, py) = cv2.minMaxLoc(diff)
@@ -369,11 +384,9 @@ def _far_match(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, f
         mean(Y, Y + size, X + size + h, X + size + h + b) - mean(Y, Y + size, X + size - h,
                                                                 X + size + h),
     )
-    d = np.array([x0 + X / k - box.x0, y0 + Y / k - box.y0])
-    g = np.asarray(guess, np.float64)
-    d = g + _local(angle, squeeze) @ (d - g)
-    return {"off": (float(d[0]), float(d[1])), "peak": top / contrast,
-            "sides": tuple(v / contrast for v in sides), "second": second}
+    return {"off": _box_offset(box, guess, angle, squeeze, origin, X, Y),
+            "peak": top / contrast, "sides": tuple(v / contrast for v in sides),
+            "second": second}
 
 
 #: Another place scoring nearly as well, this far (slip units) from the best, makes a far
