@@ -105,3 +105,11 @@ def test_harness_photo_of_mixed_double_marks_applies_nothing(tmp_path):
     for task, old in before.items():
         now = get_task(rec, task)
         assert (now.status, now.rev) == (old.status, old.rev)
+
+
+def test_mixed_double_mark_spec_means_review():
+    synth = pytest.importorskip("paperkit.synth")
+    spec = synth.MarkSpec(boxes=("done", "stuck"), kind="fill+cross", ink="pencil-grey")
+    assert spec.status == "review" and spec.accept == ("review",)
+    with pytest.raises(ValueError):
+        synth.MarkSpec(boxes=("done",), kind="fill+tick")
