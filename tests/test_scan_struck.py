@@ -19,7 +19,7 @@ from paperkit.layout import slip as S
 from paperkit.record.tasks import get_task
 from paperkit.scan import scan_photos
 from paperkit.scan.decide import decide, final_mark, read_status
-from paperkit.scan.marks import MARKED
+from paperkit.scan.marks import MARKED, BoxRead
 
 #: Pen widths (slip units) of the inks in tests/scan_images.py: a marker, a ballpoint, a pencil.
 WIDTH = {"black": 2.4, "blue": 0.8, "pencil": 0.9}
@@ -113,3 +113,14 @@ def test_mixed_double_mark_spec_means_review():
     assert spec.status == "review" and spec.accept == ("review",)
     with pytest.raises(ValueError):
         synth.MarkSpec(boxes=("done",), kind="fill+tick")
+
+
+def test_two_boxes_struck_out_beside_a_tick_go_to_review():
+    struck = BoxRead(score=1.0, confidence=1.0, cover=0.8, fill=0.6, over=0.0,
+                     contrast=120.0, spread=0.4, crossings=3)
+    tick = BoxRead(score=1.0, confidence=1.0, cover=0.2, fill=0.1, over=0.0, contrast=120.0)
+    blank = BoxRead(score=0.0, confidence=1.0, cover=0.0, fill=0.0, over=0.0, contrast=120.0)
+    status, why = read_status({"taken": struck, "done": struck, "stuck": tick,
+                               "dropped": blank})
+    assert status is None
+    assert why.startswith("taken and done look struck out and stuck marked after it")

@@ -70,7 +70,8 @@ def faint_marks(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
 
 def scribbled(b: BoxRead) -> bool:
     """Whether a box's ink runs out across both its sides like a scribble's turns (a
-    struck-out box, or a fill gone over the edges): never read alone as a status."""
+    struck-out box, or a fill gone over the edges): read alone, it sends the slip to review
+    on less ink in another box (:func:`faint_marks`)."""
     return b.crossings >= STRUCK_CROSSINGS or b.sides >= STRUCK_SIDES
 
 
@@ -113,8 +114,9 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         final = None if unsure else final_mark(reads, marked)
         if final is None:
             return None, f"{' and '.join(marked)} are both marked"
-        struck = " and ".join(b for b in marked if b != final)
-        return None, (f"{struck} looks struck out and {final} marked after it, or {struck} "
+        struck = [b for b in marked if b != final]
+        names, look = " and ".join(struck), "looks" if len(struck) == 1 else "look"
+        return None, (f"{names} {look} struck out and {final} marked after it, or {names} "
                       f"filled in as well: check which mark is meant")
     if len(marked) == 1 and not unsure:
         # one mark: not when another box may hold a faint mark the grain threshold lost
