@@ -116,13 +116,17 @@ def test_curled_slip_blank_far_box_reads_blank():
     assert _status(gray) == ("dropped", None)
 
 
-def test_struck_out_box_reads_the_clean_mark():
-    """A box ticked, scribbled over to strike it out, and another box ticked: the final
-    mark is read (DESIGN §6), where it used to go to review as two marks."""
+def test_struck_out_box_goes_to_review_naming_the_clean_mark():
+    """A box ticked, scribbled over to strike it out, and another box ticked: the clean
+    mark is found (final_mark) but not applied, since a box filled in reads the same way
+    (a fill and a tick is a double mark; tests/test_scan_struck.py): review, and the reason
+    names the mark that looks final."""
     gray = _photo([Mark("stuck", "tick", "black", 1.0)], draw=lambda d: _scribble(d, "done"))
     _, reads = _read(gray)
     assert reads["done"].score >= MARKED and reads["stuck"].score >= MARKED
-    assert _status(gray) == ("stuck", None)
+    assert final_mark(reads, ["done", "stuck"]) == "stuck"
+    status, why = _status(gray)
+    assert status is None and "done looks struck out and stuck marked after it" in why
 
 
 def test_struck_out_box_beside_a_filled_box_goes_to_review():
@@ -148,17 +152,26 @@ def test_final_mark_needs_one_clean_mark_and_the_rest_struck_out():
     struck = _box(cover=0.8, spread=0.4, crossings=3)
     reads = {"taken": struck, "done": _box(), "stuck": blank, "dropped": blank}
     assert final_mark(reads, ["taken", "done"]) == "done"
-    assert read_status(reads) == ("done", None)
+    assert read_status(reads) == (None, "taken looks struck out and done marked after it, "
+                                        "or taken filled in as well: check which mark is meant")
     # a dense mark whose strokes do not run out across both sides is not struck out
     dense = _box(cover=0.8, spread=0.4, crossings=1)
-    assert read_status({**reads, "taken": dense})[0] is None
-    # both struck out, or a clean mark that covers nearly as much: review
-    assert read_status({**reads, "done": struck})[0] is None
-    assert read_status({**reads, "done": _box(cover=0.65)})[0] is None
+    assert _both_marked({**reads, "taken": dense})
+    # both struck out, or a clean mark that covers nearly as much: no final mark
+    assert _both_marked({**reads, "done": struck})
+    assert _both_marked({**reads, "done": _box(cover=0.65)})
     # a struck-out box whose outline was not found, or an unclear third box: review
-    assert read_status({**reads, "taken": _box(cover=0.8, spread=0.4, crossings=3,
-                                               outline=False)})[0] is None
-    assert read_status({**reads, "stuck": _box(score=0.3, cover=0.03)})[0] is None
+    status, why = read_status({**reads, "taken": _box(cover=0.8, spread=0.4, crossings=3,
+                                                      outline=False)})
+    assert status is None and "unclear" in why
+    status, why = read_status({**reads, "stuck": _box(score=0.3, cover=0.03)})
+    assert status is None and "both marked" in why
+
+
+def _both_marked(reads) -> bool:
+    """The slip goes to review as plain double mark, no mark looking final."""
+    status, why = read_status(reads)
+    return status is None and why.endswith("are both marked")
 
 
 def test_one_mark_beside_a_faint_one_goes_to_review():

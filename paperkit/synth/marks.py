@@ -14,7 +14,11 @@ import numpy as np
 from . import ink as inkmod
 
 STATUSES = ("taken", "done", "stuck", "dropped")
-KINDS = ("tick", "cross", "fill", "redo")
+KINDS = ("tick", "cross", "fill", "redo", "fill+tick", "fill+cross")
+#: How far (shares of the box width) a fill's hatching runs out past the box's sides: as
+#: random_spec draws it, and for the mixed double marks (a fill gone well over the edges).
+FILL_OVERRUN = (-0.05, 0.08)
+MIXED_OVERRUN = (-0.05, 0.22)
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,10 @@ class MarkSpec:
     - ``boxes``: the status boxes that carry a final mark (none: a blank slip; two or more:
       a double mark, which a scanner must send to review).
     - ``kind``: ``tick``, ``cross`` or ``fill`` for every box in ``boxes``; ``redo`` means
-      ``struck`` was ticked, then scribbled out, and ``boxes[0]`` ticked instead.
+      ``struck`` was ticked, then scribbled out, and ``boxes[0]`` ticked instead;
+      ``fill+tick`` / ``fill+cross`` is a mixed double mark: ``boxes[0]`` filled in (its
+      hatching may run well over the box's edges) and ``boxes[1]`` ticked or crossed. A
+      scanner must send it to review. :func:`random_spec` never makes one.
     - ``ink``: a key of :data:`paperkit.synth.ink.INKS` (pencil-grey, blue, black-marker).
     - ``pressure``: 0.5 (light) .. 1.5 (hard); scales stroke width and darkness.
     - ``stray_dot`` / ``faint_shadow``: a dab of ink beside a box, or a faint smudge over an
@@ -50,6 +57,8 @@ class MarkSpec:
         if self.kind == "redo" and (self.struck is None or len(self.boxes) != 1
                                     or self.struck in self.boxes):
             raise ValueError("a redo marks one box after striking out another")
+        if "+" in self.kind and len(self.boxes) != 2:
+            raise ValueError("a mixed double mark fills one box and ticks or crosses another")
 
     @property
     def status(self) -> str | None:
@@ -135,14 +144,15 @@ def draw_marks(img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
             path = inkmod.tremor(path, tremor, rng)
             strokes.append(inkmod.make_stroke(path, ink, pt, spec.pressure, rng, taper))
 
-    def mark(box: tuple[float, ...], kind: str) -> None:
+    def mark(box: tuple[float, ...], kind: str, overrun: tuple[float, float] = FILL_OVERRUN
+             ) -> None:
         if kind == "tick":
             add(inkmod.tick_paths(box, rng))
         elif kind == "cross":
             add(inkmod.cross_paths(box, rng))
         else:  # fill
             pitch = ink.width_pt * pt * np.sqrt(spec.pressure) * rng.uniform(0.6, 1.1)
-            add(inkmod.zigzag_paths(box, rng, pitch, rng.uniform(-0.05, 0.08), 0.15),
+            add(inkmod.zigzag_paths(box, rng, pitch, rng.uniform(*overrun), 0.15),
                 n_per=200, taper=0.05)
 
     if spec.kind == "redo":
@@ -151,6 +161,9 @@ def draw_marks(img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
         add(inkmod.zigzag_paths(boxes[spec.struck], rng, pitch, rng.uniform(0.05, 0.25), 0.5),
             n_per=200, taper=0.05)
         mark(boxes[spec.boxes[0]], "tick")
+    elif "+" in spec.kind:
+        mark(boxes[spec.boxes[0]], "fill", MIXED_OVERRUN)
+        mark(boxes[spec.boxes[1]], spec.kind.split("+")[1])
     else:
         for name in spec.boxes:
             mark(boxes[name], spec.kind)
