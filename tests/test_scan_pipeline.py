@@ -264,3 +264,18 @@ def test_crash_mid_photo_leaves_the_record_intact_and_a_rerun_finishes(tmp_path,
     assert get_task(rec, "T0001").status == "done" and get_task(rec, "T0002").status == "taken"
     stored = json.loads(rec.query_one("SELECT result FROM scans")["result"])
     assert stored["sha256"] == res.sha256
+
+
+@pytest.mark.parametrize("ppu, outcome", [(0.9, "review"), (1.3, "applied")])
+def test_a_slip_too_small_in_the_photo_for_a_faint_mark_goes_to_review(tmp_path, ppu, outcome):
+    """Below MIN_PPU a light stroke can vanish, and a lost second mark would apply a wrong
+    status; such a slip read as one clear mark is held for a person, not applied."""
+    kit, rec = _kit(tmp_path, 2)
+    cell = ppu * S.SLIP_W / 0.86  # grid_photo makes each slip 0.86 of its cell wide
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, f"T000{i}"), (Mark("done", "fill"),))
+                                      for i in (1, 2)], size=(int(2 * cell), int(cell)), cols=2)
+    (res,) = scan_photos(kit, rec, [path])
+    assert [s.outcome for s in res.slips] == [outcome, outcome]
+    if outcome == "review":
+        assert all("small in the photo" in s.reason for s in res.slips)
+        assert get_task(rec, "T0001").status == "open"

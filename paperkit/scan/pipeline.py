@@ -14,6 +14,7 @@ import numpy as np
 from .. import codes
 from ..errors import BadCode, OtherKit, PhotoError
 from ..kit import Kit
+from ..layout import slip as S
 from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.tasks import get_task, set_status
@@ -30,6 +31,11 @@ from .store import crop_image, store_crop, store_photo
 
 #: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores).
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
+#: Below this many frame pixels per slip unit (a QR module of 2.5 px) a thin, light pen
+#: stroke can vanish in blur and JPEG: a slip read as one mark there might hold a second mark
+#: nothing saw (a double mark applied as one status, bench/RESULTS.md), so it goes to review.
+MIN_PPU = 1.0
+QR_SIDE = S.QR.width
 #: How long (seconds) a slip waits for the helper process before it is measured here.
 HELPER_WAIT = 10.0
 
@@ -105,6 +111,11 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     if decision.outcome == "applied" and _geometry_confidence(pose, outlines) < 0.5:
         decision = Decision(decision.status, "review", decision.confidence,
                             "the slip's position in the photo is uncertain")
+    elif decision.outcome == "applied" and pose.ppu < MIN_PPU:
+        decision = Decision(decision.status, "review", decision.confidence,
+                            f"the slip is small in the photo (its code {pose.ppu * QR_SIDE:.0f} px"
+                            " wide), so a faint second mark could be missed; check it, or retake"
+                            " the photo closer")
     seen.setdefault(key, []).append(decision.status or "")
     res = SlipResult(code=found.text, task=code.task, rev=code.rev,
                      read={k: v.score for k, v in reads.items()}, status=decision.status,
