@@ -137,3 +137,18 @@ def test_outline_peak_from_grey_equals_outline_scores():
 def test_levels_are_the_histogram_fractions():
     img = np.repeat(np.arange(256, dtype=np.uint8), 4).reshape(32, 32)
     assert G.levels(img, (0.0, 0.25, 0.5, 1.0)) == [0.0, 63.0, 127.0, 255.0]
+
+
+def test_inside_slips_covers_the_slip_of_a_read_code_and_nothing_beside_it():
+    from paperkit.scan.geometry import inside_slips
+
+    qr = np.float32([[S.QR.x0, S.QR.y0], [S.QR.x1, S.QR.y0], [S.QR.x1, S.QR.y1],
+                     [S.QR.x0, S.QR.y1]])
+    turn = np.float32([[0, -1], [1, 0]])  # a quarter turn, 3 px per unit, moved
+    corners = qr @ turn.T * 3 + np.float32([900, 100])
+    to_frame = lambda x, y: np.float32([x, y]) @ turn.T * 3 + np.float32([900, 100])  # noqa: E731
+    points = [to_frame(S.SLIP_W / 2, S.SLIP_H / 2), to_frame(20, 30),  # on the slip
+              to_frame(S.SLIP_W + 40, 90), to_frame(-60, 90), to_frame(135, S.SLIP_H + 50)]
+    assert inside_slips([corners], np.array(points)).tolist() == [True, True, False, False,
+                                                                  False]
+    assert not inside_slips([], np.array(points)).any()

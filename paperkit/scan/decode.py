@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from ..errors import DependencyMissing, InvalidValue
+from .geometry import inside_slips
 from .resample import resample
 
 DECODERS = ("zxing", "zbar")
@@ -312,8 +313,10 @@ def _regions(s: _Search, edges: tuple[np.ndarray, int]) -> list[tuple[int, int, 
             continue
         seen = float(np.max(np.ptp(corners, axis=0)))
         out.append(_box(c, max(1.2 * side, 0.6 * min(seen, 3 * side)), w, h))
-    for c in _dense_patches(edges, side, list(centers)):
-        if len(sides) and np.any(np.hypot(*(centers - c).T) < 0.8 * np.array(sides)):
+    patches = _dense_patches(edges, side, list(centers))
+    on_slips = inside_slips([f.corners for f in s.found], np.array(patches))
+    for c, covered in zip(patches, on_slips, strict=True):
+        if covered or (len(sides) and np.any(np.hypot(*(centers - c).T) < 0.8 * np.array(sides))):
             continue
         if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 2 and abs(c[1] - (r[1] + r[3]) / 2) < side / 2
                for r in out):
@@ -332,8 +335,10 @@ def _small_regions(s: _Search, edges: tuple[np.ndarray, int],
     centers = np.array([f.center for f in s.found]).reshape(-1, 2)
     side = float(np.median(sides))
     out: list[tuple[int, int, int, int]] = []
-    for c in _dense_patches(edges, side, list(centers), SMALL_WINDOW):
-        if np.any(np.hypot(*(centers - c).T) < 0.8 * sides):
+    patches = _dense_patches(edges, side, list(centers), SMALL_WINDOW)
+    on_slips = inside_slips([f.corners for f in s.found], np.array(patches))
+    for c, covered in zip(patches, on_slips, strict=True):
+        if covered or np.any(np.hypot(*(centers - c).T) < 0.8 * sides):
             continue
         if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 4 and abs(c[1] - (r[1] + r[3]) / 2) < side / 4
                for r in [*tried, *out]):  # the same crop, near enough

@@ -639,3 +639,29 @@ def _row_turns(boxes: dict[str, tuple[float, float]]) -> dict[str, float]:
     return {n: min(TURN_MAX, max(-TURN_MAX, math.atan((2 * a * _center(S.BOXES[n])[0] / 100.0
                                                         + b) / 100.0)))
             for n in boxes}
+
+
+#: How far inside its printed edge (slip units) :func:`inside_slips` draws a slip's outline;
+#: the QR code's own homography, carried to the far edge of curled paper, can overshoot.
+SLIP_INSET = 0.0
+
+
+def inside_slips(qr_corners: list[np.ndarray], points: np.ndarray) -> np.ndarray:
+    """Which ``points`` (N × 2, frame px) lie on a slip whose code was read (``qr_corners``:
+    each code's corners, tl/tr/br/bl, frame px), at least :data:`SLIP_INSET` units inside its
+    edge. A printed slip holds no second code, so a search for unread codes can skip them."""
+    points = np.asarray(points, np.float64).reshape(-1, 2)
+    inside = np.zeros(len(points), bool)
+    qr = np.float32([[S.QR.x0, S.QR.y0], [S.QR.x1, S.QR.y0], [S.QR.x1, S.QR.y1],
+                     [S.QR.x0, S.QR.y1]])
+    m = SLIP_INSET
+    slip = np.float32([[[m, m], [S.SLIP_W - m, m], [S.SLIP_W - m, S.SLIP_H - m],
+                        [m, S.SLIP_H - m]]])
+    for corners in qr_corners:
+        H = cv2.getPerspectiveTransform(qr, np.float32(corners))
+        quad = cv2.perspectiveTransform(slip, H)[0].astype(np.float64)
+        edges = np.roll(quad, -1, axis=0) - quad
+        rel = points[:, None, :] - quad[None, :, :]
+        cross = edges[None, :, 0] * rel[..., 1] - edges[None, :, 1] * rel[..., 0]
+        inside |= np.all(cross >= 0, axis=1) | np.all(cross <= 0, axis=1)
+    return inside
