@@ -155,3 +155,26 @@ def test_a_hanging_helper_is_stopped_and_its_slips_measured_here(photo, monkeypa
     assert len(res.slips) == 8
     assert all(s.outcome == "applied" for s in res.slips)
     assert helper_mod._off  # not used again in this process
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_helper(tmp_path):
+    """A spawned worker re-imports the caller's __main__ script unless told otherwise: a
+    script that scans photos without `if __name__ == "__main__"` would scan them twice."""
+    import subprocess
+    import sys
+
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import os\n"
+        f"with open({str(runs)!r}, 'a') as fh:\n"
+        "    fh.write(str(os.getpid()) + '\\n')\n"
+        "from paperkit.scan import helper\n"
+        "h = helper.wait_ready(60)\n"
+        "print('usable' if h is not None else 'none')\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, check=True)
+    if out.stdout.strip() != "usable":
+        pytest.skip("the helper process did not start here")
+    assert len(runs.read_text().split()) == 1
+    assert "Warning" not in out.stderr

@@ -18,8 +18,10 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import sys
 import tempfile
 import threading
+import types
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -78,7 +80,15 @@ class Helper:
         self._lock = threading.Lock()
         self._files: dict[str, tuple[str, tuple[int, int]]] = {}  # frame key → file, shape
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        self._hello = self._pool.submit(_hello)
+        # The first submit starts the worker. A spawned worker first re-imports the caller's
+        # __main__ script (a script without an `if __name__ == "__main__"` guard would run
+        # again there, scanning its photos twice); it is shown an empty __main__ instead.
+        caller = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            self._hello = self._pool.submit(_hello)
+        finally:
+            sys.modules["__main__"] = caller
 
     @property
     def usable(self) -> bool:
