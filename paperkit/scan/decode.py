@@ -22,7 +22,7 @@ Codes read twice (same text, same place) are kept once.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -30,7 +30,9 @@ import cv2
 import numpy as np
 
 from ..errors import DependencyMissing, InvalidValue
-from .resample import resample
+from .known import KnownCodes
+from .resample import Grid
+from .resample import grids as fitted_grids
 
 DECODERS = ("zxing", "zbar")
 #: Long side, in pixels, of the image the first pass reads.
@@ -206,10 +208,12 @@ def _read_at(found: list[Found], center: np.ndarray, text: str | None = None) ->
 
 class _Search:
     def __init__(self, gray: np.ndarray, read: Backend,
-                 on_found: Callable[[Found], None] | None = None):
+                 on_found: Callable[[Found], None] | None = None,
+                 known: KnownCodes | None = None):
         self.gray = gray
         self.read = read
         self.on_found = on_found
+        self.known = known
         self.found: list[Found] = []
         self.missed: list[np.ndarray] = []  # located, not decoded: corners in frame px
         self.steps: list[DecodeStep] = []
@@ -237,12 +241,18 @@ class _Search:
 
 
 def find_codes(gray: np.ndarray, decoder: str = "zxing",
-               on_found: Callable[[Found], None] | None = None) -> Decoded:
+               on_found: Callable[[Found], None] | None = None,
+               known: KnownCodes | Iterable[str] | None = None) -> Decoded:
     """Every QR code in ``gray`` (uint8), with corners in its pixels. ``on_found`` is called
     with each code as soon as it is read (the later steps are still running), so the caller
-    can start working on it at once; the same codes, in the same order, are returned."""
+    can start working on it at once; the same codes, in the same order, are returned.
+    ``known``: the codes that may be in the photo (those the kit printed); a located code
+    that no decoder reads is matched against them, and read only when it is clearly one of
+    them (known.py). A ``KnownCodes`` keeps its matrices from one call to the next."""
     read = backend(decoder)
-    s = _Search(gray, read, on_found)
+    if known is not None and not isinstance(known, KnownCodes):
+        known = KnownCodes(known)
+    s = _Search(gray, read, on_found, known)
     h, w = gray.shape
     t0 = time.perf_counter()
     factor = 1
@@ -394,32 +404,54 @@ def _dense_patches(edges: tuple[np.ndarray, int], side: float,
     return list(cents[big] * f + f / 2)
 
 
-def _variants(crop: np.ndarray):
+def _grid_raws(img: np.ndarray, grids: list[tuple[Grid, float]], scale: float) -> list[Raw]:
+    """The code in ``img`` read on a fitted grid (resample.py), as raw reads; the grid is kept
+    in ``grids`` with ``scale`` (frame px per ``img`` px) for matching known codes."""
+    found = fitted_grids(img)
+    grids.extend((g, scale) for g in found)
+    return [(g.text, g.corners) for g in found if g.text][:1]
+
+
+def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]]):
     """The retry ladder for one region, cheapest and most useful first:
     (name, a function of the crop giving raw reads, coordinate scale). Measured on the
     synthetic set (bench/): the full-resolution pass reads most, the bent-paper grid the
     rest; another binarizer once in a while, for a millisecond; last, the crop upscaled 2×
     (bicubic) reads small codes (under about 3.5 px a module) that none of these read: 14
-    of the 36 missed on 60 photos. CLAHE contrast, sharpening and the decoder's own thorough
-    mode read none there once the grid was in, and were dropped."""
+    of the 36 missed on 60 photos; and the grid fitted on that upscaled crop (its finder
+    patterns are found there when they merge at the crop's own size). CLAHE contrast,
+    sharpening and the decoder's own thorough mode read none there once the grid was in,
+    and were dropped. The grids fitted are kept in ``grids``."""
     yield "local", lambda read: read(crop, "local"), 1.0
     yield "global", lambda read: read(crop, "global"), 1.0
-    yield "resample", lambda read: [r for r in [resample(crop)] if r is not None], 1.0
-    yield "up2", lambda read: read(cv2.resize(crop, None, fx=2, fy=2,
-                                              interpolation=cv2.INTER_CUBIC)), 0.5
+    yield "resample", lambda read: _grid_raws(crop, grids, 1.0), 1.0
+    up = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    yield "up2", lambda read: read(up), 0.5
+    yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5), 0.5
 
 
 def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False) -> int:
     """Retry one region with the ladder of :func:`_variants`; ``cheap``: without the
-    bent-paper grid (a millisecond or more, where most regions are printed text)."""
+    bent-paper grid (a millisecond or more, where most regions are printed text). When the
+    ladder reads nothing and the caller named the codes that may be in the photo, the grids
+    fitted are matched against them (known.py)."""
     x0, y0, x1, y1 = r
     crop = np.ascontiguousarray(s.gray[y0:y1, x0:x1])
     if crop.size == 0:
         return 0
-    for name, attempt, scale in _variants(crop):
+    grids: list[tuple[Grid, float]] = []
+    for name, attempt, scale in _variants(crop, grids):
         if cheap and name != "local":
             break
         raws = attempt(s.read)
         if any(t for t, _ in raws):
             return s.add(raws, f"regions:{name}", scale=scale, offset=(x0, y0))
-    return 0
+    if s.known is None or not grids:
+        return 0
+    matches = {(text, i) for i, (g, _) in enumerate(grids)
+               if (text := s.known.match(g.dark)) is not None}
+    if len({text for text, _ in matches}) != 1:  # none, or grids that disagree
+        return 0
+    text, i = min(matches, key=lambda m: m[1])
+    g, scale = grids[i]
+    return s.add([(text, g.corners)], "regions:known", scale=scale, offset=(x0, y0))
