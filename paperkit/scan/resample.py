@@ -283,14 +283,16 @@ def _read(dark: np.ndarray, corners: np.ndarray) -> Grid:
     return Grid(dark, corners, None, fit)
 
 
-def grids(gray: np.ndarray) -> list[Grid]:
+def grids(gray: np.ndarray) -> tuple[list[Grid], int]:
     """The one version 3 code in ``gray`` (a region around it) sampled on fitted grids and
     decoded, until one reads: a curved grid through its three finder patterns (and the
-    alignment pattern), then a homography refined on all the fixed patterns. Empty when
-    the finder patterns are not found."""
-    trio = _pick_three(_finders(_binary(gray)))
+    alignment pattern), then a homography refined on all the fixed patterns. Also how many
+    finder-like patterns were seen (a region with fewer than 2 holds no code at this
+    scale, and seldom at twice it). No grids when three finder patterns are not found."""
+    finders = _finders(_binary(gray))
+    trio = _pick_three(finders)
     if trio is None:
-        return []
+        return [], len(finders)
     src, dst = _points(*trio)
     coef = _fit(src, dst)
     at = _alignment(gray, coef)
@@ -299,20 +301,20 @@ def grids(gray: np.ndarray) -> list[Grid]:
     corners = _map(coef, np.array([[0, 0], [N, 0], [N, N], [0, N]], float)).astype(np.float32)
     out = [_read(darkness(_values(gray, coef)), corners)]
     if out[0].text is not None:
-        return out
+        return out, len(finders)
     h = _refine(gray, coef)
     if h is not None:
         corners = cv2.perspectiveTransform(
             np.float64([[0, 0], [N, 0], [N, N], [0, N]]).reshape(-1, 1, 2), h)
         out.append(_read(darkness(_homography_values(gray, h)), corners.reshape(4, 2)
                          .astype(np.float32)))
-    return out
+    return out, len(finders)
 
 
 def grid(gray: np.ndarray) -> Grid | None:
     """The best of :func:`grids`: the one that read, else the one whose fixed patterns fit
     best; None when no finder patterns are found."""
-    gs = grids(gray)
+    gs, _ = grids(gray)
     if not gs:
         return None
     return next((g for g in gs if g.text), max(gs, key=lambda g: g.fit))
