@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from ..errors import DependencyMissing, InvalidValue
+from . import deblur
 from .known import KnownCodes
 from .resample import Grid
 from .resample import grids as fitted_grids
@@ -48,6 +49,9 @@ MAX_REGIONS = 24
 #: are retried, with the cheap decoder passes only (most are printed text).
 SMALL_WINDOW = 0.4
 MAX_SMALL_REGIONS = 60
+#: A region the ladder could not read is read by modelling its blur (deblur.py, tens of
+#: milliseconds) only where at least this many finder-like patterns were seen in it.
+DEBLUR_FINDERS = 1
 
 
 @dataclass(frozen=True)
@@ -433,6 +437,20 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]]):
     yield "up2", lambda read: read(up), 0.5
     if seen[0] >= 2:  # fewer: no code there (measured: none read in 164 such regions)
         yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5, seen), 0.5
+    if seen[0] >= DEBLUR_FINDERS:
+        yield "deblur", lambda read: _deblur_raws(crop, grids), 1.0
+
+
+def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]]) -> list[Raw]:
+    """The code in ``crop`` read by modelling its blur (deblur.py), as raw reads; on the
+    homography a fitted grid found already, if any."""
+    h = next((np.diag([scale, scale, 1.0]) @ g.homography for g, scale in grids
+              if g.homography is not None), None)
+    g = deblur.read(crop, h)
+    if g is None:
+        return []
+    grids.append((g, 1.0))
+    return [(g.text, g.corners)] if g.text else []
 
 
 def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False) -> int:

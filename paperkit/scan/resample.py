@@ -222,12 +222,14 @@ class Grid:
     darkness (N × N, float; 0 the light level, 1 the dark level of the fixed patterns);
     ``corners``: the symbol's outer corners (top-left, top-right, bottom-right, bottom-left)
     in the sampled image's pixels; ``text``: what the clean matrix decodes to, or None;
-    ``fit``: how well the fixed patterns agree with what they must be (0 none .. 1 all)."""
+    ``fit``: how well the fixed patterns agree with what they must be (0 none .. 1 all);
+    ``homography``: module coordinates → pixels when the grid is one (3 × 3), else None."""
 
     dark: np.ndarray = field(repr=False)
     corners: np.ndarray = field(repr=False)
     text: str | None
     fit: float
+    homography: np.ndarray | None = field(default=None, repr=False)
 
 
 def _template(k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -251,17 +253,25 @@ def _refine(gray: np.ndarray, coef: np.ndarray) -> np.ndarray | None:
     None when that does not converge."""
     corners = _map(coef, np.array([[0, 0], [N, 0], [N, N], [0, N]], float)).astype(np.float32)
     h0 = cv2.getPerspectiveTransform(np.float32([[0, 0], [N, 0], [N, N], [0, N]]), corners)
+    # only the symbol's neighbourhood is searched (the cost grows with the image)
+    pad = 0.25 * float(np.ptp(corners, axis=0).max())
+    x0, y0 = np.maximum(0, np.floor(corners.min(axis=0) - pad)).astype(int)
+    x1, y1 = np.ceil(corners.max(axis=0) + pad).astype(int)
+    part = gray[y0:y1, x0:x1]
+    if min(part.shape) < 8:
+        return None
+    shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
     # template px → module coordinates (the border is module -1) → pixels
     to_modules = np.array([[1 / _K, 0, -1], [0, 1 / _K, -1], [0, 0, 1]], np.float64)
-    w = (h0 @ to_modules).astype(np.float32)
-    src = gray.astype(np.float32) / 255.0
+    w = (shift @ h0 @ to_modules).astype(np.float32)
     try:
         _, w = cv2.findTransformECCWithMask(
-            _TEMPLATE, src, _TEMPLATE_MASK, np.full(gray.shape, 255, np.uint8), w,
-            cv2.MOTION_HOMOGRAPHY, (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5), 3)
+            _TEMPLATE, part.astype(np.float32) / 255.0, _TEMPLATE_MASK,
+            np.full(part.shape, 255, np.uint8), w, cv2.MOTION_HOMOGRAPHY,
+            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4), 3)
     except cv2.error:
         return None
-    return w.astype(np.float64) @ np.linalg.inv(to_modules)
+    return np.linalg.inv(shift) @ w.astype(np.float64) @ np.linalg.inv(to_modules)
 
 
 def _homography_values(gray: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -274,13 +284,13 @@ def _homography_values(gray: np.ndarray, h: np.ndarray) -> np.ndarray:
     return np.mean(vals, axis=0).reshape(N, N)
 
 
-def _read(dark: np.ndarray, corners: np.ndarray) -> Grid:
+def _read(dark: np.ndarray, corners: np.ndarray, h: np.ndarray | None = None) -> Grid:
     fit = float(np.mean((dark[FIXED] > 0.5) == FIXED_DARK[FIXED]))
     for bias in (0.0, -0.08, 0.08):
         text = _decode_matrix(_matrix(dark, bias))
         if text:
-            return Grid(dark, corners, text, fit)
-    return Grid(dark, corners, None, fit)
+            return Grid(dark, corners, text, fit, h)
+    return Grid(dark, corners, None, fit, h)
 
 
 def grids(gray: np.ndarray) -> tuple[list[Grid], int]:
@@ -307,7 +317,7 @@ def grids(gray: np.ndarray) -> tuple[list[Grid], int]:
         corners = cv2.perspectiveTransform(
             np.float64([[0, 0], [N, 0], [N, N], [0, N]]).reshape(-1, 1, 2), h)
         out.append(_read(darkness(_homography_values(gray, h)), corners.reshape(4, 2)
-                         .astype(np.float32)))
+                         .astype(np.float32), h))
     return out, len(finders)
 
 
