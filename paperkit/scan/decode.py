@@ -50,8 +50,11 @@ MAX_REGIONS = 24
 SMALL_WINDOW = 0.4
 MAX_SMALL_REGIONS = 60
 #: A region the ladder could not read is read by modelling its blur (deblur.py, tens of
-#: milliseconds) only where at least this many finder-like patterns were seen in it.
+#: milliseconds) only where at least this many finder-like patterns were seen in it, and
+#: only in a frame whose codes read are small (their median under DEBLUR_MODULE px a
+#: module, or none read): every code it read on the synthetic set was in such a frame.
 DEBLUR_FINDERS = 1
+DEBLUR_MODULE = 3.6
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,12 @@ class _Search:
             new += 1
         return new
 
+    def small_codes(self) -> bool:
+        """Whether the codes read are small (median under DEBLUR_MODULE px a module), or
+        none were read."""
+        modules = [f.side / 29 for f in self.found]
+        return not modules or float(np.median(modules)) < DEBLUR_MODULE
+
     def step(self, name: str, t0: float, tried: int, new: int) -> None:
         self.steps.append(DecodeStep(name, time.perf_counter() - t0, tried, new))
 
@@ -419,7 +428,7 @@ def _grid_raws(img: np.ndarray, grids: list[tuple[Grid, float]], scale: float,
     return [(g.text, g.corners) for g in found if g.text][:1]
 
 
-def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]]):
+def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], small: Callable[[], bool]):
     """The retry ladder for one region, cheapest and most useful first:
     (name, a function of the crop giving raw reads, coordinate scale). Measured on the
     synthetic set (bench/): the full-resolution pass reads most, the bent-paper grid the
@@ -428,7 +437,9 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]]):
     of the 36 missed on 60 photos; and the grid fitted on that upscaled crop (its finder
     patterns are found there when they merge at the crop's own size). CLAHE contrast,
     sharpening and the decoder's own thorough mode read none there once the grid was in,
-    and were dropped. The grids fitted are kept in ``grids``."""
+    and were dropped. The grids fitted are kept in ``grids``. ``small()``: whether the
+    frame's codes are small, so that a blurred code is likely: then the blur is modelled as
+    a last step."""
     yield "local", lambda read: read(crop, "local"), 1.0
     yield "global", lambda read: read(crop, "global"), 1.0
     seen: list[int] = []
@@ -437,20 +448,18 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]]):
     yield "up2", lambda read: read(up), 0.5
     if seen[0] >= 2:  # fewer: no code there (measured: none read in 164 such regions)
         yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5, seen), 0.5
-    if seen[0] >= DEBLUR_FINDERS:
+    if seen[0] >= DEBLUR_FINDERS and small():
         yield "deblur", lambda read: _deblur_raws(crop, grids), 1.0
 
 
 def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]]) -> list[Raw]:
     """The code in ``crop`` read by modelling its blur (deblur.py), as raw reads; on the
-    homography a fitted grid found already, if any."""
+    homography a fitted grid found already, if any. Its module estimates are not matched
+    against known codes (the match's margins were measured on sampled grids only)."""
     h = next((np.diag([scale, scale, 1.0]) @ g.homography for g, scale in grids
               if g.homography is not None), None)
     g = deblur.read(crop, h)
-    if g is None:
-        return []
-    grids.append((g, 1.0))
-    return [(g.text, g.corners)] if g.text else []
+    return [(g.text, g.corners)] if g is not None and g.text else []
 
 
 def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False) -> int:
@@ -463,7 +472,7 @@ def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False)
     if crop.size == 0:
         return 0
     grids: list[tuple[Grid, float]] = []
-    for name, attempt, scale in _variants(crop, grids):
+    for name, attempt, scale in _variants(crop, grids, s.small_codes):
         if cheap and name != "local":
             break
         raws = attempt(s.read)
