@@ -9,7 +9,10 @@ Steps (each is timed and counted in :class:`DecodeStep`):
    located but could not decode, and square patches whose edge density looks like a QR code
    of the size already seen. Each region is retried at full resolution with a ladder of cheap
    variants (another binarizer, then a grid fitted to the finder patterns that follows bent
-   paper: resample.py, then the crop upscaled 2×), stopping at the first that reads it.
+   paper: resample.py, then the crop upscaled 2× and its grid), stopping at the first that
+   reads it; last, in a frame of small codes and where finder-like patterns show, the
+   symbol's blur is modelled (deblur.py). When the caller names the codes that may be in
+   the photo, a grid that no decoder read is matched against them (known.py).
    ``small``: codes smaller than the ones read (a window the size of those averages them
    away): patches dense in edges at a smaller window, retried with the plain decoder pass
    only (most are printed text).
