@@ -49,15 +49,18 @@ SMALL_MODULE = 2.0
 MAX_REGIONS = 24
 #: Codes printed smaller than the ones read (or further from the camera) are looked for
 #: again with a window this share of the usual one; at most MAX_SMALL_REGIONS such patches
-#: are retried, with the cheap decoder passes only (most are printed text).
+#: are retried, with the cheap decoder passes only (most are printed text). Since edges are
+#: measured against the local brightness (:func:`_edges`) the first regions hold nearly all
+#: codes: on 200 photos 60 such patches read 2 more than 15, and none plain zxing-cpp reads.
 SMALL_WINDOW = 0.4
-MAX_SMALL_REGIONS = 60
+MAX_SMALL_REGIONS = 15
 #: A region the ladder could not read is read by modelling its blur (deblur.py, tens of
 #: milliseconds) only where at least this many finder-like patterns were seen in it, and
 #: only in a frame whose codes read are small (their median under DEBLUR_MODULE px a
-#: module, or none read): every code it read on the synthetic set was in such a frame.
+#: module, or none read): on 200 photos, 3.6 read 10 fewer, 4.5 read 3 more at a higher
+#: mean time.
 DEBLUR_FINDERS = 1
-DEBLUR_MODULE = 3.6
+DEBLUR_MODULE = 4.0
 
 
 @dataclass(frozen=True)
@@ -384,8 +387,12 @@ def _edges(work: np.ndarray, factor: int) -> tuple[np.ndarray, int]:
         small = cv2.pyrDown(small)
         f *= 2
     grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    cut = max(20.0, 0.4 * float(np.percentile(grad[::4, ::4], 99.5)))
-    return (grad > cut).astype(np.float32), f
+    # edges against the local brightness: a code in a dim corner has as many as one in light
+    k = max(3, max(small.shape) // 16)
+    local = cv2.blur(small, (k, k)).astype(np.float32)
+    rel = grad.astype(np.float32) * (float(np.mean(local)) / np.maximum(local, 8.0))
+    cut = max(20.0, 0.4 * float(np.percentile(rel[::4, ::4], 99.5)))
+    return (rel > cut).astype(np.float32), f
 
 
 def _dense_patches(edges: tuple[np.ndarray, int], side: float,
