@@ -10,10 +10,14 @@ about a third of its modules (finders, timing, alignment) are the same in every 
 2. **grid**: a homography from module coordinates to pixels is refined so that the fixed
    patterns and the quiet zone line up with the image (OpenCV's ECC, resample.py);
 3. **modules**: the symbol is rectified to a few pixels a module, and its data modules are
-   estimated by regularised least squares (SciPy's LSQR) under a model of the photo: a
-   Gaussian blur of the drawn symbol, with the fixed modules known, and the light and dark
-   levels taken from them. A few blur widths are tried, and each estimate is thresholded and
-   decoded by zxing-cpp (Reed-Solomon); nothing is trusted that does not decode.
+   estimated by damped least squares (conjugate gradients, :func:`_cgls`) under a model of
+   the photo: a Gaussian blur of the drawn symbol, with the fixed modules known, and the
+   light and dark levels taken from them. A few blur widths are tried, and each estimate is
+   thresholded and decoded by zxing-cpp (Reed-Solomon); nothing is trusted that does not
+   decode.
+
+It needs OpenCV 4.13 or later (``findTransformECCWithMask``); with an older OpenCV the
+grid is not refined and this step reads nothing.
 
 Costs some tens of milliseconds a region, so it is only tried where a code is expected and
 nothing cheaper read it (decode.py).
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, lsqr
 
 from .resample import FIXED, FIXED_DARK, Grid, N, _decode_matrix, _refine
 
@@ -164,12 +167,33 @@ def estimate(rect: np.ndarray, sigma: float) -> np.ndarray:
         img = _blur(u.reshape(_S * K, _S * K).astype(np.float32), s)
         return img.reshape(_S, K, _S, K).sum(axis=(1, 3))[_FREE]
 
-    op = LinearOperator((target.size, int(_FREE.sum())), matvec=forward, rmatvec=adjoint,
-                        dtype=np.float32)
-    sol = lsqr(op, target, damp=0.05, iter_lim=20)[0]
+    sol = _cgls(forward, adjoint, target.astype(np.float32), int(_FREE.sum()))
     dark = _VALUE.copy()
     dark[_FREE] = sol
     return dark[BORDER:-BORDER, BORDER:-BORDER]
+
+
+def _cgls(forward, adjoint, b: np.ndarray, n: int, damp: float = 0.05,
+          iterations: int = 20) -> np.ndarray:
+    """x (n) minimising |forward(x) - b|² + damp²|x|², by conjugate gradients on the normal
+    equations (CGLS), from x = 0; ``adjoint`` is ``forward``'s transpose."""
+    x = np.zeros(n, np.float32)
+    r = b.copy()
+    s = adjoint(r)
+    p = s.copy()
+    gamma = float(s @ s)
+    for _ in range(iterations):
+        if gamma < 1e-12:
+            break
+        q = forward(p)
+        alpha = gamma / (float(q @ q) + damp * damp * float(p @ p))
+        x += alpha * p
+        r -= alpha * q
+        s = adjoint(r) - damp * damp * x
+        new = float(s @ s)
+        p = s + (new / gamma) * p
+        gamma = new
+    return x
 
 
 def read(gray: np.ndarray, h: np.ndarray | None = None) -> Grid | None:

@@ -264,6 +264,8 @@ def _refine(gray: np.ndarray, coef: np.ndarray) -> np.ndarray | None:
     # template px → module coordinates (the border is module -1) → pixels
     to_modules = np.array([[1 / _K, 0, -1], [0, 1 / _K, -1], [0, 0, 1]], np.float64)
     w = (shift @ h0 @ to_modules).astype(np.float32)
+    if not hasattr(cv2, "findTransformECCWithMask"):  # OpenCV before 4.13: no template mask
+        return None
     try:
         _, w = cv2.findTransformECCWithMask(
             _TEMPLATE, part.astype(np.float32) / 255.0, _TEMPLATE_MASK,
