@@ -279,3 +279,48 @@ def test_a_slip_too_small_in_the_photo_for_a_faint_mark_goes_to_review(tmp_path,
     if outcome == "review":
         assert all("small in the photo" in s.reason for s in res.slips)
         assert get_task(rec, "T0001").status == "open"
+
+
+def test_a_code_read_only_by_modelling_blur_is_never_applied(tmp_path, monkeypatch):
+    """A code that only the blur model (or the printed-code match) could read comes from an
+    image too poor to trust its marks: the slip goes to review, even with a clear mark."""
+    from dataclasses import replace as _replace
+
+    pipeline = pipeline_mod
+
+    kit, rec = _kit(tmp_path, 2)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, f"T000{i}"), (Mark("done"),)) for i in (1, 2)],
+                  size=(1400, 700), cols=2)
+    real = pipeline.find_codes
+
+    def guessed(gray, *args, **kw):
+        out = real(gray, *args, **kw)
+        return _replace(out, found=(_replace(out.found[0], step="regions:deblur"),
+                                    *out.found[1:]))
+
+    monkeypatch.setattr(pipeline, "find_codes", guessed)
+    (res,) = scan_photos(kit, rec, [path])
+    outcomes = sorted((s.outcome, s.reason) for s in res.slips)
+    assert outcomes[0][0] == "applied"
+    assert outcomes[1][0] == "review" and "blurred or damaged" in outcomes[1][1]
+
+
+def test_scan_photos_matches_against_the_codes_the_kit_printed(tmp_path, monkeypatch):
+    from paperkit.record.prints import record_print
+    pipeline = pipeline_mod
+
+    kit, rec = _kit(tmp_path, 2)
+    printed = [(_code(kit, f"T000{i}"), f"T000{i}", 1) for i in (1, 2)]
+    with rec.write(Source("cli", "print")) as w:
+        record_print(w, "slips", "slips.pdf", printed)
+    seen = []
+    real = pipeline.find_codes
+
+    def spy(gray, *args, known=None, **kw):
+        seen.append(known.texts)
+        return real(gray, *args, known=known, **kw)
+
+    monkeypatch.setattr(pipeline, "find_codes", spy)
+    path = _photo(tmp_path, "p.jpg", [(printed[0][0], (Mark("done"),))], size=(800, 600), cols=1)
+    scan_photos(kit, rec, [path], dry_run=True)
+    assert seen == [tuple(c for c, _, _ in printed)]

@@ -17,3 +17,8 @@ def last_print(rec: Record, product: str) -> str | None:
     """The time (ISO) of the latest print of ``product``, or None."""
     row = rec.query_one("SELECT max(at) FROM prints WHERE product = ?", (product,))
     return row[0] if row else None
+
+
+def printed_codes(rec: Record) -> list[str]:
+    """Every slip code this kit has printed, oldest first."""
+    return [r[0] for r in rec.query("SELECT DISTINCT code FROM print_codes ORDER BY rowid")]

@@ -17,6 +17,7 @@ from ..kit import Kit
 from ..layout import slip as S
 from ..record import scans as rs
 from ..record.db import Record, Source
+from ..record.prints import printed_codes
 from ..record.tasks import get_task, set_status
 from .decide import QUEUED, Decision, decide
 from .decode import Found, backend, find_codes
@@ -24,6 +25,7 @@ from .geometry import SlipPose, locate
 from .helper import HelperFailed
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
+from .known import KnownCodes
 from .load import Frame, load_photo
 from .marks import read_boxes
 from .result import PhotoResult, SlipResult
@@ -36,6 +38,10 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
 #: nothing saw (a double mark applied as one status, bench/RESULTS.md), so it goes to review.
 MIN_PPU = 1.0
 QR_SIDE = S.QR.width
+#: Decode steps that read a code no decoder pass could (decode.py): the image was too
+#: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
+#: slip had a struck-out box read as clean), so such a slip is never applied.
+GUESSED = ("regions:deblur", "regions:known")
 #: How long (seconds) a slip waits for the helper process before it is measured here.
 HELPER_WAIT = 10.0
 
@@ -111,6 +117,11 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     if decision.outcome == "applied" and _geometry_confidence(pose, outlines) < 0.5:
         decision = Decision(decision.status, "review", decision.confidence,
                             "the slip's position in the photo is uncertain")
+    elif decision.outcome == "applied" and found.step in GUESSED:
+        decision = Decision(decision.status, "review", decision.confidence,
+                            "the code was read only by modelling a blurred or damaged image,"
+                            " so its marks may be as unclear; check it, or retake the photo"
+                            " closer and steadier")
     elif decision.outcome == "applied" and pose.ppu < MIN_PPU:
         decision = Decision(decision.status, "review", decision.confidence,
                             f"the slip is small in the photo (its code {pose.ppu * QR_SIDE:.0f} px"
@@ -180,8 +191,10 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult) -> None:
 
 
 def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
-               decoder: str = "zxing") -> PhotoResult:
-    """Scan one file. Never raises for a bad photo: the problem is in ``errors``."""
+               decoder: str = "zxing", known: KnownCodes | None = None) -> PhotoResult:
+    """Scan one file. Never raises for a bad photo: the problem is in ``errors``.
+    ``known``: the codes this kit printed (a code no decoder reads may be matched against
+    them; :func:`scan_photos` passes them), or None."""
     t = {"start": time.perf_counter()}
 
     def lap(name: str) -> None:
@@ -224,7 +237,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
 
         try:
             d0 = time.perf_counter()
-            decoded = find_codes(frame.gray, decoder, on_found=start)
+            decoded = find_codes(frame.gray, decoder, on_found=start, known=known)
             decode_s += time.perf_counter() - d0
             steps.extend(decoded.steps)
             for found in decoded.found:
@@ -266,9 +279,10 @@ def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: boo
     one photo is reported in its result and the others still run."""
     backend(decoder)
     paths = list(paths)
+    known = KnownCodes(printed_codes(rec))
     out = []
     for i, path in enumerate(paths, 1):
-        res = scan_photo(kit, rec, path, dry_run, decoder)
+        res = scan_photo(kit, rec, path, dry_run, decoder, known)
         out.append(res)
         if progress:
             progress(i, len(paths), res)

@@ -19,6 +19,8 @@ more than a decoder's output.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import cv2
 import numpy as np
 
@@ -170,16 +172,27 @@ def _alignment(gray: np.ndarray, coef: np.ndarray) -> np.ndarray | None:
     return _map(coef, cand[best][None])[0] if score[best] > 0 else None
 
 
-def _matrix(gray: np.ndarray, coef: np.ndarray, bias: float) -> np.ndarray:
+def _values(gray: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """Each module's grey level (N × N): the mean of 5 samples about its centre."""
     idx = np.arange(N) + 0.5
     jj, ii = np.meshgrid(idx, idx)
     centres = np.stack([jj, ii], -1).reshape(-1, 2)
     offs = np.array([[0, 0], [-0.2, -0.2], [0.2, -0.2], [-0.2, 0.2], [0.2, 0.2]])
     vals = np.mean([_sample(gray, _map(coef, centres + o)) for o in offs], axis=0)
-    vals = vals.reshape(N, N)
+    return vals.reshape(N, N)
+
+
+def darkness(vals: np.ndarray) -> np.ndarray:
+    """Module grey levels (N × N) as darkness: 0 at the light level and 1 at the dark level
+    the fixed patterns show, not clipped (the fixed modules keep their sampled values)."""
     dark_lvl = float(np.median(vals[FIXED & FIXED_DARK]))
     light_lvl = float(np.median(vals[FIXED & ~FIXED_DARK]))
-    m = vals < dark_lvl + (0.5 + bias) * (light_lvl - dark_lvl)
+    return (light_lvl - vals) / max(light_lvl - dark_lvl, 1.0)
+
+
+def _matrix(dark: np.ndarray, bias: float) -> np.ndarray:
+    """Modules darker than halfway (+ ``bias``) are dark; the fixed patterns as they must be."""
+    m = dark > 0.5 - bias
     m[FIXED] = FIXED_DARK[FIXED]
     return m
 
@@ -198,25 +211,131 @@ def _decode_matrix(m: np.ndarray) -> str | None:
 
 
 def _binary(gray: np.ndarray) -> np.ndarray:
-    block = max(11, (max(gray.shape) // 12) | 1)
+    block = max(11, (max(gray.shape) // 16) | 1)
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
                                  cv2.THRESH_BINARY_INV, block, 5)
 
 
-def resample(gray: np.ndarray) -> tuple[str, np.ndarray] | None:
-    """(text, corners tl/tr/br/bl in ``gray``'s pixels) of the one version 3 code in
-    ``gray`` (a region around it), read on a fitted curved grid; None if that fails too."""
-    trio = _pick_three(_finders(_binary(gray)))
-    if trio is None:
+@dataclass(frozen=True)
+class Grid:
+    """A version 3 symbol's modules sampled on a fitted grid. ``dark``: each module's
+    darkness (N × N, float; 0 the light level, 1 the dark level of the fixed patterns);
+    ``corners``: the symbol's outer corners (top-left, top-right, bottom-right, bottom-left)
+    in the sampled image's pixels; ``text``: what the clean matrix decodes to, or None;
+    ``fit``: how well the fixed patterns agree with what they must be (0 none .. 1 all);
+    ``homography``: module coordinates → pixels when the grid is one (3 × 3), else None."""
+
+    dark: np.ndarray = field(repr=False)
+    corners: np.ndarray = field(repr=False)
+    text: str | None
+    fit: float
+    homography: np.ndarray | None = field(default=None, repr=False)
+
+
+def _template(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed patterns drawn at ``k`` px a module with a one-module light border (the quiet
+    zone), float32 (0 dark, 1 light), and the mask of what is known there (uint8)."""
+    img = np.ones((N + 2, N + 2), np.float32)
+    known = np.ones((N + 2, N + 2), np.uint8)
+    img[1:-1, 1:-1] = np.where(FIXED_DARK, 0.0, 1.0)
+    known[1:-1, 1:-1] = FIXED
+    big = np.kron(img, np.ones((k, k), np.float32))
+    return big, np.kron(known, np.ones((k, k), np.uint8)) * 255
+
+
+_K = 4
+_TEMPLATE, _TEMPLATE_MASK = _template(_K)
+
+
+def _refine(gray: np.ndarray, coef: np.ndarray) -> np.ndarray | None:
+    """A homography, module coordinates → pixels, fitted so that the fixed patterns and the
+    quiet zone line up with the image best (OpenCV's ECC), starting from the grid ``coef``;
+    None when that does not converge."""
+    corners = _map(coef, np.array([[0, 0], [N, 0], [N, N], [0, N]], float)).astype(np.float32)
+    h0 = cv2.getPerspectiveTransform(np.float32([[0, 0], [N, 0], [N, N], [0, N]]), corners)
+    # only the symbol's neighbourhood is searched (the cost grows with the image)
+    pad = 0.25 * float(np.ptp(corners, axis=0).max())
+    x0, y0 = np.maximum(0, np.floor(corners.min(axis=0) - pad)).astype(int)
+    x1, y1 = np.ceil(corners.max(axis=0) + pad).astype(int)
+    part = gray[y0:y1, x0:x1]
+    if min(part.shape) < 8:
         return None
+    shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
+    # template px → module coordinates (the border is module -1) → pixels
+    to_modules = np.array([[1 / _K, 0, -1], [0, 1 / _K, -1], [0, 0, 1]], np.float64)
+    w = (shift @ h0 @ to_modules).astype(np.float32)
+    if not hasattr(cv2, "findTransformECCWithMask"):  # OpenCV before 4.13: no template mask
+        return None
+    try:
+        _, w = cv2.findTransformECCWithMask(
+            _TEMPLATE, part.astype(np.float32) / 255.0, _TEMPLATE_MASK,
+            np.full(part.shape, 255, np.uint8), w, cv2.MOTION_HOMOGRAPHY,
+            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4), 3)
+    except cv2.error:
+        return None
+    return np.linalg.inv(shift) @ w.astype(np.float64) @ np.linalg.inv(to_modules)
+
+
+def _homography_values(gray: np.ndarray, h: np.ndarray) -> np.ndarray:
+    idx = np.arange(N) + 0.5
+    jj, ii = np.meshgrid(idx, idx)
+    centres = np.stack([jj, ii], -1).reshape(-1, 2)
+    offs = np.array([[0, 0], [-0.2, -0.2], [0.2, -0.2], [-0.2, 0.2], [0.2, 0.2]])
+    vals = [_sample(gray, cv2.perspectiveTransform((centres + o).reshape(-1, 1, 2), h))
+            for o in offs]
+    return np.mean(vals, axis=0).reshape(N, N)
+
+
+def _read(dark: np.ndarray, corners: np.ndarray, h: np.ndarray | None = None) -> Grid:
+    fit = float(np.mean((dark[FIXED] > 0.5) == FIXED_DARK[FIXED]))
+    for bias in (0.0, -0.08, 0.08):
+        text = _decode_matrix(_matrix(dark, bias))
+        if text:
+            return Grid(dark, corners, text, fit, h)
+    return Grid(dark, corners, None, fit, h)
+
+
+def grids(gray: np.ndarray) -> tuple[list[Grid], int]:
+    """The one version 3 code in ``gray`` (a region around it) sampled on fitted grids and
+    decoded, until one reads: a curved grid through its three finder patterns (and the
+    alignment pattern), then a homography refined on all the fixed patterns. Also how many
+    finder-like patterns were seen (a region with fewer than 2 holds no code at this
+    scale, and seldom at twice it). No grids when three finder patterns are not found."""
+    finders = _finders(_binary(gray))
+    trio = _pick_three(finders)
+    if trio is None:
+        return [], len(finders)
     src, dst = _points(*trio)
     coef = _fit(src, dst)
     at = _alignment(gray, coef)
     if at is not None:
         coef = _fit([*src, (N - 6.5, N - 6.5)], [*dst, at])
-    for bias in (0.0, -0.08, 0.08):
-        text = _decode_matrix(_matrix(gray, coef, bias))
-        if text:
-            corners = _map(coef, np.array([[0, 0], [N, 0], [N, N], [0, N]], float))
-            return text, corners.astype(np.float32)
-    return None
+    corners = _map(coef, np.array([[0, 0], [N, 0], [N, N], [0, N]], float)).astype(np.float32)
+    out = [_read(darkness(_values(gray, coef)), corners)]
+    if out[0].text is not None:
+        return out, len(finders)
+    h = _refine(gray, coef)
+    if h is not None:
+        corners = cv2.perspectiveTransform(
+            np.float64([[0, 0], [N, 0], [N, N], [0, N]]).reshape(-1, 1, 2), h)
+        out.append(_read(darkness(_homography_values(gray, h)), corners.reshape(4, 2)
+                         .astype(np.float32), h))
+    return out, len(finders)
+
+
+def grid(gray: np.ndarray) -> Grid | None:
+    """The best of :func:`grids`: the one that read, else the one whose fixed patterns fit
+    best; None when no finder patterns are found."""
+    gs, _ = grids(gray)
+    if not gs:
+        return None
+    return next((g for g in gs if g.text), max(gs, key=lambda g: g.fit))
+
+
+def resample(gray: np.ndarray) -> tuple[str, np.ndarray] | None:
+    """(text, corners tl/tr/br/bl in ``gray``'s pixels) of the one version 3 code in
+    ``gray`` (a region around it), read on a fitted curved grid; None if that fails too."""
+    g = grid(gray)
+    if g is None or g.text is None:
+        return None
+    return g.text, g.corners

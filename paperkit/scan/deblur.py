@@ -1,0 +1,222 @@
+"""Read a small, blurred slip code by modelling the blur, where sampling module centres fails.
+
+Under about 3 px a module, defocus and hand shake spread each module over its neighbours: the
+three finder patterns no longer show their rings to a threshold, and a module's centre is as
+much its neighbours' colour as its own. But a slip code is always version 3 (29 × 29), and
+about a third of its modules (finders, timing, alignment) are the same in every code. So:
+
+1. **finders**: the three finder patterns are found by normalised correlation with a drawn
+   finder pattern (a few sizes and turns), and the trio is picked by its right-angled shape;
+2. **grid**: a homography from module coordinates to pixels is refined so that the fixed
+   patterns and the quiet zone line up with the image (OpenCV's ECC, resample.py);
+3. **modules**: the symbol is rectified to a few pixels a module, and its data modules are
+   estimated by damped least squares (conjugate gradients, :func:`_cgls`) under a model of
+   the photo: a Gaussian blur of the drawn symbol, with the fixed modules known, and the
+   light and dark levels taken from them. A few blur widths are tried, and each estimate is
+   thresholded and decoded by zxing-cpp (Reed-Solomon); nothing is trusted that does not
+   decode.
+
+It needs OpenCV 4.13 or later (``findTransformECCWithMask``); with an older OpenCV the
+grid is not refined and this step reads nothing.
+
+Costs some tens of milliseconds a region, so it is only tried where a code is expected and
+nothing cheaper read it (decode.py).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .resample import FIXED, FIXED_DARK, Grid, N, _decode_matrix, _refine
+
+#: Rectified pixels a module, and light modules of border (the quiet zone) kept round it.
+K = 3
+BORDER = 2
+#: Gaussian blur widths (sigma, in modules) tried, likeliest first.
+SIGMAS = (0.5, 0.375, 0.625, 0.25)
+#: Finder pattern sizes (px a module) and turns (degrees) correlated.
+FINDER_MODULES = (2.2, 2.8, 3.4)
+FINDER_TURNS = (0.0, 22.5, 45.0, 67.5)
+#: A finder pattern's correlation must reach this.
+FINDER_SCORE = 0.45
+
+_S = N + 2 * BORDER
+_KNOWN = np.ones((_S, _S), bool)
+_KNOWN[BORDER:-BORDER, BORDER:-BORDER] = FIXED
+_VALUE = np.zeros((_S, _S), np.float32)  # darkness of the known modules (border: light)
+_VALUE[BORDER:-BORDER, BORDER:-BORDER] = FIXED_DARK
+_FREE = ~_KNOWN
+
+
+def _finder_template(module: float, turn: float) -> np.ndarray:
+    """A finder pattern with its light separator, ``module`` px a module, turned, float32
+    (0 dark, 1 light)."""
+    k = 8
+    f = np.ones((9 * k, 9 * k), np.float32)
+    f[k:8 * k, k:8 * k] = 0
+    f[2 * k:7 * k, 2 * k:7 * k] = 1
+    f[3 * k:6 * k, 3 * k:6 * k] = 0
+    size = int(np.ceil(9 * module)) | 1
+    c = 9 * k / 2
+    m = cv2.getRotationMatrix2D((c, c), turn, module / k)
+    m[:, 2] += size / 2 - c
+    return cv2.warpAffine(f, m, (size, size), flags=cv2.INTER_AREA, borderValue=1.0)
+
+
+_TEMPLATES = [(m, _finder_template(m, t)) for m in FINDER_MODULES for t in FINDER_TURNS]
+
+
+def finders(gray: np.ndarray, most: int = 8) -> list[tuple[np.ndarray, float, float]]:
+    """Up to ``most`` finder-pattern-like places in ``gray``: (centre px, score, px a
+    module), best first."""
+    g = gray.astype(np.float32)
+    best = np.full(g.shape, -1.0, np.float32)
+    size = np.zeros(g.shape, np.float32)
+    for module, t in _TEMPLATES:
+        if t.shape[0] >= min(g.shape):
+            continue
+        r = cv2.matchTemplate(g, t, cv2.TM_CCOEFF_NORMED)
+        p = t.shape[0] // 2
+        view = best[p:p + r.shape[0], p:p + r.shape[1]]
+        better = r > view
+        view[better] = r[better]
+        size[p:p + r.shape[0], p:p + r.shape[1]][better] = module
+    peak = (best == cv2.dilate(best, np.ones((9, 9), np.uint8))) & (best > FINDER_SCORE)
+    ys, xs = np.nonzero(peak)
+    order = np.argsort(-best[ys, xs])[:most]
+    return [(np.array([xs[i], ys[i]], float), float(best[ys[i], xs[i]]),
+             float(size[ys[i], xs[i]])) for i in order]
+
+
+def _trio(found: list[tuple[np.ndarray, float, float]]):
+    """The three finder centres of one symbol as (top-left, top-right, bottom-left): legs
+    about 22 modules long, near a right angle and of near equal length (a tilted camera
+    foreshortens one); None if no three are."""
+    best, best_score = None, 2.0
+    n = len(found)
+    for i in range(n):
+        for j in range(n):
+            for k in range(j + 1, n):
+                if i in (j, k):
+                    continue
+                tl, a, b = found[i][0], found[j][0], found[k][0]
+                v1, v2 = a - tl, b - tl
+                l1, l2 = float(np.hypot(*v1)), float(np.hypot(*v2))
+                leg = 22 * np.mean([found[x][2] for x in (i, j, k)])
+                if not (0.5 * leg < l1 < 1.6 * leg and 0.5 * leg < l2 < 1.6 * leg):
+                    continue
+                cos = abs(float(v1 @ v2) / (l1 * l2))
+                likeness = np.mean([found[x][1] for x in (i, j, k)])
+                score = abs(np.log(l1 / l2)) + 1.5 * cos + 2.0 * (1.0 - likeness)
+                if cos < 0.5 and score < best_score:
+                    cross = v1[0] * v2[1] - v1[1] * v2[0]
+                    best, best_score = ((tl, a, b) if cross > 0 else (tl, b, a)), score
+    return best
+
+
+def locate(gray: np.ndarray) -> np.ndarray | None:
+    """A homography, module coordinates → ``gray``'s pixels, for the one version 3 symbol
+    in ``gray``: from finder patterns found by correlation, refined on the fixed patterns;
+    None when no three finder patterns are found."""
+    trio = _trio(finders(gray))
+    if trio is None:
+        return None
+    aff = cv2.getAffineTransform(np.float32([(3.5, 3.5), (N - 3.5, 3.5), (3.5, N - 3.5)]),
+                                 np.float32(trio))
+    coef = np.zeros((6, 2))  # resample.py's quadratic map, here with no quadratic terms
+    coef[0], coef[1], coef[2] = aff[:, 2], aff[:, 0], aff[:, 1]
+    return _refine(gray, coef)
+
+
+def _rectify(gray: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """``gray`` warped to K px a module, BORDER modules round the symbol, float32."""
+    to_modules = np.array([[1 / K, 0, -BORDER], [0, 1 / K, -BORDER], [0, 0, 1]], float)
+    return cv2.warpPerspective(gray.astype(np.float32), h @ to_modules, (_S * K, _S * K),
+                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+
+
+def _draw(dark: np.ndarray) -> np.ndarray:
+    return np.kron(dark, np.ones((K, K), np.float32))
+
+
+def estimate(rect: np.ndarray, sigma: float) -> np.ndarray:
+    """Each module's darkness (N × N; 1 dark) in a rectified symbol (:func:`_rectify`), if
+    the photo is the drawn symbol blurred by a Gaussian of ``sigma`` modules."""
+    s = sigma * K
+    fixed = _blur(_draw(np.where(_KNOWN, _VALUE, 0.0).astype(np.float32)), s).ravel()
+    # light and dark levels: the fixed patterns against the image (free modules at 0.5)
+    mid = _blur(_draw(np.where(_KNOWN, _VALUE, 0.5).astype(np.float32)), s).ravel()
+    (a, b), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(mid), mid]), rect.ravel(),
+                                 rcond=None)
+    if b >= -1.0:  # darker modules must make darker pixels
+        return np.full((N, N), 0.5, np.float32)
+    target = (rect.ravel() - a) / b - fixed
+
+    def forward(v: np.ndarray) -> np.ndarray:
+        m = np.zeros((_S, _S), np.float32)
+        m[_FREE] = v
+        return _blur(_draw(m), s).ravel()
+
+    def adjoint(u: np.ndarray) -> np.ndarray:
+        img = _blur(u.reshape(_S * K, _S * K).astype(np.float32), s)
+        return img.reshape(_S, K, _S, K).sum(axis=(1, 3))[_FREE]
+
+    sol = _cgls(forward, adjoint, target.astype(np.float32), int(_FREE.sum()))
+    dark = _VALUE.copy()
+    dark[_FREE] = sol
+    return dark[BORDER:-BORDER, BORDER:-BORDER]
+
+
+def _cgls(forward, adjoint, b: np.ndarray, n: int, damp: float = 0.05,
+          iterations: int = 20) -> np.ndarray:
+    """x (n) minimising |forward(x) - b|² + damp²|x|², by conjugate gradients on the normal
+    equations (CGLS), from x = 0; ``adjoint`` is ``forward``'s transpose."""
+    x = np.zeros(n, np.float32)
+    r = b.copy()
+    s = adjoint(r)
+    p = s.copy()
+    gamma = float(s @ s)
+    for _ in range(iterations):
+        if gamma < 1e-12:
+            break
+        q = forward(p)
+        alpha = gamma / (float(q @ q) + damp * damp * float(p @ p))
+        x += alpha * p
+        r -= alpha * q
+        s = adjoint(r) - damp * damp * x
+        new = float(s @ s)
+        p = s + (new / gamma) * p
+        gamma = new
+    return x
+
+
+def read(gray: np.ndarray, h: np.ndarray | None = None) -> Grid | None:
+    """The code in ``gray`` (a region around one symbol) read by modelling its blur, on the
+    homography ``h`` (module coordinates → pixels) or one found by :func:`locate`. The
+    Grid's ``text`` is None when no blur width gave a matrix that decodes; None when no
+    symbol was located."""
+    if h is None:
+        h = locate(gray)
+        if h is None:
+            return None
+    rect = _rectify(gray, h)
+    corners = cv2.perspectiveTransform(
+        np.float64([[0, 0], [N, 0], [N, N], [0, N]]).reshape(-1, 1, 2), h
+    ).reshape(4, 2).astype(np.float32)
+    first = None
+    for sigma in SIGMAS:
+        dark = estimate(rect, sigma)
+        m = dark > 0.5
+        m[FIXED] = FIXED_DARK[FIXED]
+        text = _decode_matrix(m)
+        fit = float(np.mean((dark[FIXED] > 0.5) == FIXED_DARK[FIXED]))
+        if text:
+            return Grid(dark, corners, text, fit, h)
+        first = first or Grid(dark, corners, None, fit, h)
+    return first

@@ -1,0 +1,155 @@
+"""Decoding small, blurred and damaged slip codes (paperkit/scan/decode.py, deblur.py, known.py)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import zxingcpp
+from scan_images import compose, render_slip, slip_quad
+
+from paperkit import codes
+from paperkit.render.qr import matrix
+from paperkit.scan import deblur
+from paperkit.scan.decode import find_codes
+from paperkit.scan.known import MAX_DISTANCE, KnownCodes
+from paperkit.scan.resample import FIXED
+
+KEY = bytes(range(32))
+KIT = "K3FQ"
+
+#: The blur model refines its grid with OpenCV's masked ECC (OpenCV 4.13 and later).
+needs_masked_ecc = pytest.mark.skipif(
+    not hasattr(cv2, "findTransformECCWithMask"),
+    reason="this OpenCV has no findTransformECCWithMask (4.13+), so the blur model is off")
+
+
+def _code(task: str, rev: int = 1) -> str:
+    return codes.build(KEY, KIT, task, rev).text
+
+
+def _matrix(text: str) -> np.ndarray:
+    return np.asarray(matrix(text, version=3, error="Q").rows, bool)
+
+
+def _flip(m: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
+    """``m`` with ``share`` of its data modules (not the fixed patterns) inverted."""
+    rng = np.random.default_rng(seed)
+    free = np.argwhere(~FIXED)
+    pick = free[rng.choice(len(free), int(round(share * len(free))), replace=False)]
+    out = m.copy()
+    out[pick[:, 0], pick[:, 1]] ^= True
+    return out
+
+
+def _draw(m: np.ndarray, px: int = 6) -> np.ndarray:
+    img = np.kron((~m).astype(np.uint8) * 255, np.ones((px, px), np.uint8))
+    return np.pad(img, 4 * px, constant_values=255)
+
+
+def _plain_zxing(gray: np.ndarray) -> set[str]:
+    return {r.text for r in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)}
+
+
+@pytest.fixture(scope="module")
+def blurred_photo():
+    """Six slips at about 2.5 px a QR module, blurred (Gaussian, 1.2 px): one plain pass of
+    zxing-cpp reads none of them."""
+    texts = [_code(f"T{i:04d}") for i in range(1, 7)]
+    items = [(render_slip(t, s=3.0),
+              slip_quad(250 + 330 * (i % 3), 200 + 300 * (i // 3), 270, 10 + 25 * i, 0.1))
+             for i, t in enumerate(texts)]
+    rgb = compose(items, (1100, 650), seed=3, blur=1.2, noise=3.0)
+    return texts, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+@needs_masked_ecc
+def test_small_blurred_codes_that_plain_zxing_misses_are_read(blurred_photo):
+    texts, gray = blurred_photo
+    assert not _plain_zxing(gray) & set(texts)
+    found = find_codes(gray).found
+    read = {f.text for f in found}
+    assert read <= set(texts)  # nothing read that is not there
+    assert len(read) >= 4
+    assert any(f.step == "regions:deblur" for f in found)
+    for f in found:  # the corners are the symbol's own, in the frame
+        assert f.corners.shape == (4, 2)
+        assert 60 < f.side < 90  # about 29 modules of 2.5 px
+
+
+@needs_masked_ecc
+def test_deblur_reads_blurred_symbols_on_its_own_and_nothing_on_plain_paper(blurred_photo):
+    texts, gray = blurred_photo
+    reads = []
+    for f in find_codes(gray).found:
+        c = f.center.astype(int)
+        g = deblur.read(np.ascontiguousarray(gray[c[1] - 75:c[1] + 75, c[0] - 75:c[0] + 75]))
+        reads.append(g.text if g is not None else None)
+    assert set(reads) - {None} <= set(texts)
+    assert len(set(reads) - {None}) >= 3
+    g = deblur.read(np.full((180, 180), 200, np.uint8))
+    assert g is None or g.text is None
+
+
+def test_known_codes_match_only_a_close_code_with_every_other_far():
+    printed = [_code(f"T{i:04d}", rev) for i in range(1, 30) for rev in (1, 2)]
+    known = KnownCodes(printed)
+    target = printed[7]
+    dark = _matrix(target).astype(np.float32)
+    assert known.match(dark) == target
+    assert known.match(_flip(_matrix(target), 0.05).astype(np.float32)) == target
+    # too many modules read the other way: refused, though it is still the nearest
+    far = _flip(_matrix(target), 0.12).astype(np.float32)
+    assert int(np.argmin(known.distances(far))) == 7
+    assert known.distances(far).min() > MAX_DISTANCE
+    assert known.match(far) is None
+
+
+def test_a_code_that_was_not_printed_is_never_matched_to_a_printed_one():
+    printed = [_code(f"T{i:04d}", rev) for i in range(1, 30) for rev in (1, 2)]
+    known = KnownCodes(printed)
+    # the nearest there is: the same task and rev with another tag (a forgery, or another
+    # kit key), another rev of a printed task, another kit's code
+    forged = codes.build(bytes(32), KIT, "T0003", 1).text
+    newer = _code("T0003", 3)
+    other_kit = codes.build(KEY, "ZZZZ", "T0003", 1).text
+    for text in (forged, newer, other_kit):
+        for share in (0.0, 0.03, 0.06):
+            dark = _flip(_matrix(text), share, seed=1).astype(np.float32)
+            assert known.match(dark) is None, (text, share)
+            assert known.distances(dark).min() > 2 * MAX_DISTANCE
+
+
+def _damaged_frame(share: float) -> tuple[str, str, np.ndarray]:
+    """A clean code beside a damaged one (``share`` of its data modules inverted, too many
+    for Reed-Solomon), slightly blurred."""
+    clean, damaged = _code("T0001"), _code("T0002")
+    canvas = np.full((400, 700), 235, np.uint8)
+    a = _draw(_matrix(clean))
+    b = _draw(_flip(_matrix(damaged), share))
+    canvas[60:60 + a.shape[0], 60:60 + a.shape[1]] = a
+    canvas[80:80 + b.shape[0], 380:380 + b.shape[1]] = b
+    return clean, damaged, cv2.GaussianBlur(canvas, (0, 0), 0.8)
+
+
+def test_a_damaged_code_is_read_only_by_matching_the_codes_printed():
+    clean, damaged, gray = _damaged_frame(0.05)
+    assert _plain_zxing(gray) == {clean}
+    assert {f.text for f in find_codes(gray).found} == {clean}
+    found = find_codes(gray, known=[clean, damaged, _code("T0003")]).found
+    assert {f.text: f.step for f in found} == {clean: "first", damaged: "regions:known"}
+    f = next(f for f in found if f.text == damaged)
+    assert np.allclose(f.center, (380 + 24 + 87, 80 + 24 + 87), atol=6)
+
+
+def test_a_damaged_code_that_was_not_printed_is_not_read_as_another():
+    clean, damaged, gray = _damaged_frame(0.05)
+    # printed: everything but the damaged code, with its own task at other revs
+    printed = [clean, _code("T0002", 2), _code("T0002", 3), *(_code(f"T{i:04d}")
+                                                             for i in range(3, 40))]
+    assert {f.text for f in find_codes(gray, known=printed).found} == {clean}
+
+
+def test_a_code_too_damaged_to_match_is_not_read():
+    clean, damaged, gray = _damaged_frame(0.12)
+    assert {f.text for f in find_codes(gray, known=[clean, damaged]).found} == {clean}
