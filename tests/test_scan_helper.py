@@ -114,7 +114,7 @@ def test_scan_is_the_same_with_and_without_the_helper(photo, helper, monkeypatch
 
     monkeypatch.setattr(helper_mod.Helper, "measure", spy)
     (with_helper,) = scan_photos(kit, rec, [path], dry_run=True)
-    assert len(sent) == 4  # every other slip went to the helper
+    assert len(sent) == 8  # all went to the helper first (some may be taken back)
     monkeypatch.setenv(helper_mod.ENV, "0")
     (without,) = scan_photos(kit, rec, [path], dry_run=True)
     assert len(with_helper.slips) == 8
@@ -178,3 +178,31 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_helper(tmp_path):
         pytest.skip("the helper process did not start here")
     assert len(runs.read_text().split()) == 1
     assert "Warning" not in out.stderr
+
+
+def test_take_back_measures_here_the_later_half_of_what_the_helper_has_not_started(photo):
+    from paperkit.scan import pipeline
+
+    kit, rec, path = photo
+    frame = load_photo(path).frames[0]
+    found = find_codes(frame.gray).found[:6]
+
+    class Queued(Future):
+        def __init__(self, started):
+            super().__init__()
+            self.started = lambda: started
+            self.taken = False
+
+        def take_back(self):
+            self.taken = True
+            return True
+
+    remote = [Queued(started=i < 2) for i in range(6)]  # two started, four still queued
+    pending = {id(f): fut for f, fut in zip(found, remote, strict=True)}
+    pipeline._take_back(pending, frame, found)
+    assert [fut.taken for fut in remote] == [False, False, False, False, True, True]
+    for f in found[4:]:
+        pose, reads = pending[id(f)].result(timeout=60)  # measured here, the same
+        here_pose, here_reads = measure(frame, f)
+        assert np.array_equal(pose.H, here_pose.H) and reads == here_reads
+    assert all(pending[id(f)] is fut for f, fut in zip(found[:4], remote, strict=False))

@@ -153,6 +153,8 @@ class Helper:
                 out.set_exception(HelperFailed(repr(exc)))
 
         inner.add_done_callback(settle)
+        out.started = lambda: inner.running() or inner.done()
+        out.take_back = inner.cancel  # True when it had not started: the caller measures it
         return out
 
     def close(self, kill: bool = False) -> None:

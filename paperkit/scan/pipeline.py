@@ -91,6 +91,17 @@ def _result(fut: Future, frame: Frame, found: Found):
     return measure(frame, found)
 
 
+def _take_back(pending: dict[int, Future], frame: Frame, found: tuple[Found, ...]) -> None:
+    """Of the slips queued for the helper and not started there, the later half is
+    measured here instead (a queued job can still be cancelled), so both cores finish
+    together."""
+    queued = [f for f in found
+              if id(f) in pending and not getattr(pending[id(f)], "started", lambda: True)()]
+    for f in queued[len(queued) - len(queued) // 2:]:
+        if pending[id(f)].take_back():
+            pending[id(f)] = _POOL.submit(measure, frame, f)
+
+
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
               seen: dict[tuple[str, int], list[str]], measured=None) -> _Read:
     """Verify, locate, read and decide one code. ``seen`` holds statuses already read from
@@ -216,9 +227,10 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     steps = []
     decode_s = 0.0
     for i, frame in enumerate(photo.frames):
-        # each code is measured as soon as it is read, while the decoder's later steps
-        # (which release the GIL) still run; every other one in the helper process when it
-        # is up, as measuring holds the GIL and threads alone leave the second core idle
+        # each code is measured as soon as it is read. With the helper process up, all go
+        # to it while the codes are still being found (measuring holds the GIL, so threads
+        # here would only slow the decoder down); once they are found, the half of its queue
+        # it has not started is taken back and measured here (:func:`_take_back`)
         pending: dict[int, Future] = {}
         key = f"{photo.sha256}#{i}"
         sent = None
@@ -229,7 +241,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                   key: str = key, sent: Future | None = sent) -> None:
             if not _verifies(kit, found.text):
                 return
-            if sent is not None and len(pending) % 2 == 0:
+            if sent is not None:
                 sent.result()  # the frame is handed over (long done by the first code)
                 pending[id(found)] = helper.measure(key, found.text, found.corners)
             else:
@@ -240,6 +252,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             decoded = find_codes(frame.gray, decoder, on_found=start, known=known)
             decode_s += time.perf_counter() - d0
             steps.extend(decoded.steps)
+            if sent is not None:
+                _take_back(pending, frame, decoded.found)
             for found in decoded.found:
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
                 reads.append(read_slip(kit, rec, frame, found, seen, m))
