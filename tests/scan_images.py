@@ -176,3 +176,17 @@ def save(arr: np.ndarray, path, quality: int = 85, exif: bytes | None = None) ->
     if exif is not None:
         kw["exif"] = exif
     img.save(path, **kw)
+
+
+def harness_sheet(synth, kit, rec, rng: np.random.Generator, n: int = 20):
+    """``n`` sampled tasks in ``rec``, printed on the project's own slips PDF and rendered at
+    200 dpi by the harness ``synth`` (paperkit.synth): (each task as it was before, the pages,
+    and (page index, manifest entry) for each slip)."""
+    synth.sample_tasks(rec, n, rng)
+    from paperkit.record.tasks import get_task
+
+    before = {t: get_task(rec, t) for t in (f"T{i:04d}" for i in range(1, n + 1))}
+    pdf, manifest = synth.slip_sheet(kit, rec)
+    pages = synth.render_pages(pdf, 200)
+    entries = [(i, e) for i, p in enumerate(manifest["pages"]) for e in p["slips"]]
+    return before, pages, entries

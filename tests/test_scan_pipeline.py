@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from scan_images import Mark, grid_photo, save
+from scan_images import Mark, grid_photo, harness_sheet, save
 
 from paperkit import codes
 from paperkit.kit import init_kit
@@ -106,11 +106,7 @@ def test_harness_12mp_photo_of_20_slips_never_applies_a_wrong_status(tmp_path):
     synth = pytest.importorskip("paperkit.synth")
     kit, rec = _kit(tmp_path, 0)
     rng = np.random.default_rng(11)
-    synth.sample_tasks(rec, 20, rng)
-    before = {t: get_task(rec, t) for t in (f"T{i:04d}" for i in range(1, 21))}
-    pdf, manifest = synth.slip_sheet(kit, rec)
-    pages = synth.render_pages(pdf, 200)
-    entries = [(i, e) for i, p in enumerate(manifest["pages"]) for e in p["slips"]]
+    before, pages, entries = harness_sheet(synth, kit, rec, rng)
     assert len(entries) == 20
     crops = [synth.mark_slip(pages[i], e, 200, synth.random_spec(rng), rng) for i, e in entries]
     jpeg, truth = synth.compose_photo(crops, rng, megapixels=12)

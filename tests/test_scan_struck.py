@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import ImageDraw
-from scan_images import INK, Mark
+from scan_images import INK, Mark, harness_sheet
 from test_scan_marks import PX, _photo, _read
 
 from paperkit.kit import init_kit
@@ -80,11 +80,7 @@ def test_harness_photo_of_mixed_double_marks_applies_nothing(tmp_path):
     kit = init_kit(tmp_path / "kit", name="Struck test")
     rec = kit.open_record()
     rng = np.random.default_rng(5)
-    synth.sample_tasks(rec, 20, rng)
-    before = {t: get_task(rec, t) for t in (f"T{i:04d}" for i in range(1, 21))}
-    pdf, manifest = synth.slip_sheet(kit, rec)
-    pages = synth.render_pages(pdf, 200)
-    entries = [(i, e) for i, p in enumerate(manifest["pages"]) for e in p["slips"]]
+    before, pages, entries = harness_sheet(synth, kit, rec, rng)
     inks = ("black-marker", "blue", "pencil-grey")
     specs = []
     for j in range(len(entries)):
