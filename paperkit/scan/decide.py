@@ -113,7 +113,7 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
     if len(marked) > 1:
         final = None if unsure else final_mark(reads, marked)
         if final is None:
-            return None, f"{' and '.join(marked)} are both marked"
+            return None, f"{' and '.join(marked)} are {'both' if len(marked) == 2 else 'all'} marked"
         struck = [b for b in marked if b != final]
         names, look = " and ".join(struck), "looks" if len(struck) == 1 else "look"
         return None, (f"{names} {look} struck out and {final} marked after it, or {names} "
