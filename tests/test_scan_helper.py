@@ -180,29 +180,31 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_helper(tmp_path):
     assert "Warning" not in out.stderr
 
 
-def test_take_back_measures_here_the_later_half_of_what_the_helper_has_not_started(photo):
+def test_take_back_measures_here_what_the_helper_has_not_started_last_first(photo):
     from paperkit.scan import pipeline
 
     kit, rec, path = photo
     frame = load_photo(path).frames[0]
     found = find_codes(frame.gray).found[:6]
+    order = []
 
     class Queued(Future):
-        def __init__(self, started):
+        def __init__(self, i, started, gives_back=True):
             super().__init__()
+            self.i, self.gives_back = i, gives_back
             self.started = lambda: started
-            self.taken = False
 
         def take_back(self):
-            self.taken = True
-            return True
+            order.append(self.i)
+            return self.gives_back
 
-    remote = [Queued(started=i < 2) for i in range(6)]  # two started, four still queued
+    # two started; of the four queued, the helper grabs the third before it is taken back
+    remote = [Queued(i, started=i < 2, gives_back=i != 2) for i in range(6)]
     pending = {id(f): fut for f, fut in zip(found, remote, strict=True)}
     pipeline._take_back(pending, frame, found)
-    assert [fut.taken for fut in remote] == [False, False, False, False, True, True]
-    for f in found[4:]:
+    assert order == [5, 4, 3, 2]  # last first, until one could not be taken back
+    for f in found[3:]:
         pose, reads = pending[id(f)].result(timeout=60)  # measured here, the same
         here_pose, here_reads = measure(frame, f)
         assert np.array_equal(pose.H, here_pose.H) and reads == here_reads
-    assert all(pending[id(f)] is fut for f, fut in zip(found[:4], remote, strict=False))
+    assert all(pending[id(f)] is fut for f, fut in zip(found[:3], remote, strict=False))

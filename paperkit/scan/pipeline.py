@@ -92,14 +92,17 @@ def _result(fut: Future, frame: Frame, found: Found):
 
 
 def _take_back(pending: dict[int, Future], frame: Frame, found: tuple[Found, ...]) -> None:
-    """Of the slips queued for the helper and not started there, the later half is
-    measured here instead (a queued job can still be cancelled), so both cores finish
-    together."""
-    queued = [f for f in found
-              if id(f) in pending and not getattr(pending[id(f)], "started", lambda: True)()]
-    for f in queued[len(queued) - len(queued) // 2:]:
-        if pending[id(f)].take_back():
-            pending[id(f)] = _POOL.submit(measure, frame, f)
+    """Once the codes are found, this process helps the helper: while the helper has slips
+    queued that it has not started, the last of them is taken back (a queued job can still
+    be cancelled) and measured here, so both cores stay busy until the queue is empty."""
+    remote = [f for f in found if id(f) in pending and hasattr(pending[id(f)], "take_back")]
+    for f in reversed(remote):
+        fut = pending[id(f)]
+        if fut.started() or not fut.take_back():
+            break  # the helper has reached it: it has started every earlier one too
+        here: Future = Future()
+        here.set_result(measure(frame, f))
+        pending[id(f)] = here
 
 
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
@@ -229,8 +232,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     for i, frame in enumerate(photo.frames):
         # each code is measured as soon as it is read. With the helper process up, all go
         # to it while the codes are still being found (measuring holds the GIL, so threads
-        # here would only slow the decoder down); once they are found, the half of its queue
-        # it has not started is taken back and measured here (:func:`_take_back`)
+        # here would only slow the decoder down); once they are found, what it has not
+        # started is taken back, the last first, and measured here (:func:`_take_back`)
         pending: dict[int, Future] = {}
         key = f"{photo.sha256}#{i}"
         sent = None
