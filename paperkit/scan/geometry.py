@@ -97,78 +97,27 @@ def _find_blob(gray: np.ndarray, H: np.ndarray, center: tuple[float, float], hal
     """A solid dark square about ``size`` slip units wide, isolated by paper, nearest to
     ``center``: its centre in slip units as seen through ``H``, or None if none is clear.
     The search window is ``half`` units each side, cut to ``clip`` (slip units) if given."""
-    return _find_blobs(gray, H, [(center, half, size)], k, clip)[0]
-
-
-def _find_blobs(gray: np.ndarray, H: np.ndarray, targets, k: float = 4.0,
-                clip: Rect | None = None) -> list[np.ndarray | None]:
-    """:func:`_find_blob` for each (centre, half, size) of ``targets``: each window is
-    warped and thresholded on its own, then all are stacked (a background row between
-    them) and their dark parts found in one pass."""
-    wins = []
-    for center, half, size in targets:
-        x0, y0, x1, y1 = center[0] - half, center[1] - half, center[0] + half, center[1] + half
-        if clip is not None:
-            x0, y0 = max(x0, clip.x0), max(y0, clip.y0)
-            x1, y1 = min(x1, clip.x1), min(y1, clip.y1)
-        img = _warp(gray, H, x0, y0, x1, y1, k)
-        lo, hi = levels(img, (0.03, 0.90))
-        if hi - lo < 30:
-            wins.append(None)
-            continue
-        # dark: img < (lo + hi) / 2, i.e. img <= ceil of it - 1 (grey levels are whole)
-        _, dark = cv2.threshold(img, math.ceil((lo + hi) / 2) - 1, 1, cv2.THRESH_BINARY_INV)
-        wins.append((dark, x0, y0, center, size))
-    shown = [w for w in wins if w is not None]
-    if not shown:
-        return [None] * len(wins)
-    width = max(w[0].shape[1] for w in shown)
-    rows = sum(w[0].shape[0] + 1 for w in shown)
-    stack = np.zeros((rows, width), np.uint8)
-    tops, top = [], 0
-    for w in shown:
-        h_, w_ = w[0].shape
-        stack[top:top + h_, :w_] = w[0]
-        tops.append(top)
-        top += h_ + 1
-    _, _, stats, cents = cv2.connectedComponentsWithStats(stack, connectivity=4)
-    # most parts are specks: keep those near any size looked for, and their centres
-    wants = [(w[4] * k) ** 2 for w in shown]
-    area = stats[1:, 4]
-    keep = np.flatnonzero((area >= 0.4 * min(wants)) & (area <= 1.8 * max(wants))) + 1
-    stats, cents = stats[keep], cents[keep]
-    out, j = [], 0
-    for w in wins:
-        if w is None:
-            out.append(None)
-            continue
-        dark, x0, y0, center, size = w
-        out.append(_pick_blob(stats, cents, tops[j], dark.shape, x0, y0, center, size, k))
-        j += 1
-    return out
-
-
-def _pick_blob(stats: np.ndarray, cents: np.ndarray, top: int, shape: tuple[int, int],
-               x0: float, y0: float, center: tuple[float, float], size: float, k: float
-               ) -> np.ndarray | None:
-    """Of the dark parts found in a stack (``stats``/``cents`` of connectedComponents, the
-    background left out), the solid square in the window whose rows start at ``top``
-    (``shape``; its top-left at (x0, y0) slip units) nearest to ``center``: its centre in
-    slip units, or None."""
-    ih, iw = shape
+    x0, y0, x1, y1 = center[0] - half, center[1] - half, center[0] + half, center[1] + half
+    if clip is not None:
+        x0, y0, x1, y1 = max(x0, clip.x0), max(y0, clip.y0), min(x1, clip.x1), min(y1, clip.y1)
+    img = _warp(gray, H, x0, y0, x1, y1, k)
+    lo, hi = levels(img, (0.03, 0.90))
+    if hi - lo < 30:
+        return None
+    # dark: img < (lo + hi) / 2, i.e. img <= ceil of it - 1 (grey levels are whole)
+    _, dark = cv2.threshold(img, math.ceil((lo + hi) / 2) - 1, 1, cv2.THRESH_BINARY_INV)
+    _, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=4)
     want = (size * k) ** 2
-    ys, area = stats[:, 1], stats[:, 4]
-    keep = np.flatnonzero((area >= 0.4 * want) & (area <= 1.8 * want)  # most are specks
-                          & (ys >= top) & (ys < top + ih))
+    area = stats[1:, 4]
+    keep = np.flatnonzero((area >= 0.4 * want) & (area <= 1.8 * want))  # most are specks
+    ih, iw = img.shape
     mx, my = (center[0] - x0) * k, (center[1] - y0) * k
     best = None
-    for i in keep.tolist():
+    for i in (keep + 1).tolist():
         x, y, w, h, a = stats[i].tolist()
-        y -= top
         if (x > 0 and y > 0 and x + w < iw and y + h < ih  # isolated
                 and w >= 0.55 * h and w <= 1.8 * h and a >= 0.55 * w * h):  # a solid square
             cx, cy = cents[i].tolist()
-            cy -= top
             d = math.hypot(cx - mx, cy - my)
             if best is None or d < best[0]:
                 best = (d, cx, cy)
@@ -201,7 +150,8 @@ def _observe(gray: np.ndarray, H: np.ndarray, targets, tol: float,
     """Slip-unit points and where they were found in the frame (px); a point found more
     than ``tol`` slip units from where ``H`` puts it is not trusted."""
     src, seen = [], []
-    for (true, _, _), at in zip(targets, _find_blobs(gray, H, targets, k, clip), strict=True):
+    for true, half, size in targets:
+        at = _find_blob(gray, H, true, half, size, k, clip)
         if at is not None and math.hypot(at[0] - true[0], at[1] - true[1]) <= tol:
             src.append(true)
             seen.append(at)
