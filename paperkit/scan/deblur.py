@@ -33,8 +33,17 @@ from .resample import FIXED, FIXED_DARK, Grid, N, _decode_matrix, _refine
 #: Rectified pixels a module, and light modules of border (the quiet zone) kept round it.
 K = 3
 BORDER = 2
-#: Gaussian blur widths (sigma, in modules) tried, likeliest first.
+#: Gaussian blur widths (sigma, in modules) in the blur model.
 SIGMAS = (0.5, 0.375, 0.625, 0.25)
+#: Hand shake in the blur model: straight smears (length in modules, turn in degrees) after a
+#: Gaussian of each of SHAKE_SIGMAS.
+SHAKES = tuple((length, turn) for length in (0.5, 0.8, 1.1) for turn in (0, 45, 90, 135))
+SHAKE_SIGMAS = (0.25, 0.4)
+#: Of the blurs modelled, this many that match the fixed patterns best are solved for.
+TRIED = 2
+#: A symbol whose fixed patterns look less like them than this (:func:`likeness`) is not
+#: solved for: no code read on 200 photos was under 0.69.
+LIKENESS = 0.5
 #: Finder pattern sizes (px a module) and turns (degrees) correlated.
 FINDER_MODULES = (2.2, 2.8, 3.4)
 FINDER_TURNS = (0.0, 22.5, 45.0, 67.5)
@@ -137,18 +146,44 @@ def _rectify(gray: np.ndarray, h: np.ndarray) -> np.ndarray:
                                borderMode=cv2.BORDER_REPLICATE)
 
 
-def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
-    return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+def psf(sigma: float, length: float = 0.0, turn: float = 0.0) -> np.ndarray:
+    """The blur of a rectified symbol (:func:`_rectify`, K px a module) as a kernel, float32
+    summing to 1: a Gaussian of ``sigma`` modules, after a straight smear (hand shake)
+    ``length`` modules long at ``turn`` degrees (0: along the rows). Symmetric about its
+    centre, so it is its own adjoint."""
+    s, n = sigma * K, length * K
+    half = int(np.ceil(3 * s + n / 2)) + 1
+    k = np.zeros((2 * half + 1, 2 * half + 1), np.float32)
+    if n < 0.5:
+        k[half, half] = 1.0
+    else:
+        a = np.deg2rad(turn)
+        dx, dy = np.cos(a) * n / 2, np.sin(a) * n / 2
+        cv2.line(k, (round((half - dx) * 16), round((half - dy) * 16)),
+                 (round((half + dx) * 16), round((half + dy) * 16)), 1.0, 1, cv2.LINE_AA, 4)
+    if s > 0.05:
+        k = cv2.GaussianBlur(k, (0, 0), s, borderType=cv2.BORDER_CONSTANT)
+    return k / k.sum()
+
+
+def _blur(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    return cv2.filter2D(img, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+
+
+_PSFS = {sigma: psf(sigma) for sigma in SIGMAS}
 
 
 def _draw(dark: np.ndarray) -> np.ndarray:
     return np.kron(dark, np.ones((K, K), np.float32))
 
 
-def estimate(rect: np.ndarray, sigma: float) -> np.ndarray:
+#: The fixed patterns and quiet zone drawn, the data modules mid-grey, blurred.
+_MID = _blur(_draw(np.where(_KNOWN, _VALUE, 0.5).astype(np.float32)), _PSFS[SIGMAS[0]]).ravel()
+
+
+def estimate(rect: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Each module's darkness (N × N; 1 dark) in a rectified symbol (:func:`_rectify`), if
-    the photo is the drawn symbol blurred by a Gaussian of ``sigma`` modules."""
-    s = sigma * K
+    the photo is the drawn symbol blurred by the kernel ``s`` (:func:`psf`)."""
     fixed = _blur(_draw(np.where(_KNOWN, _VALUE, 0.0).astype(np.float32)), s).ravel()
     # light and dark levels: the fixed patterns against the image (free modules at 0.5)
     mid = _blur(_draw(np.where(_KNOWN, _VALUE, 0.5).astype(np.float32)), s).ravel()
@@ -196,10 +231,41 @@ def _cgls(forward, adjoint, b: np.ndarray, n: int, damp: float = 0.05,
     return x
 
 
+#: The blurs modelled (:func:`psf` kernels), and the pixels of a rectified symbol whose
+#: neighbourhood holds only known modules (fixed patterns, quiet zone), where each blur's
+#: drawing of them (data modules mid-grey) is compared with the photo.
+_KERNELS = [_PSFS[s] for s in SIGMAS] + [psf(s, length, turn) for length, turn in SHAKES
+                                         for s in SHAKE_SIGMAS]
+_NEAR = cv2.erode(_draw(_KNOWN.astype(np.float32)), np.ones((7, 7), np.uint8)).ravel() > 0.5
+_DRAWN = [_blur(_draw(np.where(_KNOWN, _VALUE, 0.5).astype(np.float32)), k).ravel()[_NEAR]
+          for k in _KERNELS]
+
+
+def _likeliest(rect: np.ndarray) -> list[np.ndarray]:
+    """The blurs modelled, best first: by how closely each one's drawing of the fixed
+    patterns and quiet zone fits the photo there (least squares, with a light and a dark
+    level). On the 200-photo set every code the model read was read by one of the first two
+    (a Gaussian, or a smear along the shake)."""
+    y = rect.ravel()[_NEAR]
+    residual = []
+    for drawn in _DRAWN:
+        a = np.column_stack([np.ones_like(drawn), drawn])
+        coef, *_ = np.linalg.lstsq(a, y, rcond=None)
+        residual.append(float(np.sum((a @ coef - y) ** 2)))
+    return [_KERNELS[i] for i in np.argsort(residual)]
+
+
+def likeness(rect: np.ndarray) -> float:
+    """How much a rectified symbol (:func:`_rectify`) looks like a blurred slip code's fixed
+    patterns and quiet zone: the correlation of its pixels with them drawn (data modules
+    mid-grey) and blurred, -1..1 (1: dark where they are dark)."""
+    return -float(np.corrcoef(rect.ravel(), _MID)[0, 1])
+
+
 def read(gray: np.ndarray, h: np.ndarray | None = None) -> Grid | None:
     """The code in ``gray`` (a region around one symbol) read by modelling its blur, on the
     homography ``h`` (module coordinates → pixels) or one found by :func:`locate`. The
-    Grid's ``text`` is None when no blur width gave a matrix that decodes; None when no
+    Grid's ``text`` is None when no blur modelled gave a matrix that decodes; None when no
     symbol was located."""
     if h is None:
         h = locate(gray)
@@ -210,8 +276,10 @@ def read(gray: np.ndarray, h: np.ndarray | None = None) -> Grid | None:
         np.float64([[0, 0], [N, 0], [N, N], [0, N]]).reshape(-1, 1, 2), h
     ).reshape(4, 2).astype(np.float32)
     first = None
-    for sigma in SIGMAS:
-        dark = estimate(rect, sigma)
+    if likeness(rect) < LIKENESS:
+        return Grid(np.full((N, N), 0.5, np.float32), corners, None, 0.0, h)
+    for kernel in _likeliest(rect)[:TRIED]:
+        dark = estimate(rect, kernel)
         m = dark > 0.5
         m[FIXED] = FIXED_DARK[FIXED]
         text = _decode_matrix(m)

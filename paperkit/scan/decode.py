@@ -10,8 +10,8 @@ Steps (each is timed and counted in :class:`DecodeStep`):
    of the size already seen. Each region is retried at full resolution with a ladder of cheap
    variants (another binarizer, then a grid fitted to the finder patterns that follows bent
    paper: resample.py, then the crop upscaled 2× and its grid), stopping at the first that
-   reads it; last, in a frame of small codes and where finder-like patterns show, the
-   symbol's blur is modelled (deblur.py). When the caller names the codes that may be in
+   reads it; last, the symbol's blur is modelled (deblur.py: a Gaussian, or a smear of hand
+   shake). When the caller names the codes that may be in
    the photo, a grid that no decoder read is matched against them (known.py).
    ``small``: codes smaller than the ones read (a window the size of those averages them
    away): patches dense in edges at a smaller window, retried with the plain decoder pass
@@ -55,13 +55,11 @@ MAX_REGIONS = 24
 #: codes: on 200 photos 60 such patches read 2 more than 15, and none plain zxing-cpp reads.
 SMALL_WINDOW = 0.4
 MAX_SMALL_REGIONS = 15
-#: A region the ladder could not read is read by modelling its blur (deblur.py, tens of
-#: milliseconds) only where at least this many finder-like patterns were seen in it, and
-#: only in a frame whose codes read are small (their median under DEBLUR_MODULE px a
-#: module, or none read): on 200 photos, 3.6 read 10 fewer, 4.5 read 3 more at a higher
-#: mean time.
-DEBLUR_FINDERS = 1
-DEBLUR_MODULE = 4.0
+#: A region the ladder could not read is read by modelling its blur (deblur.py): in every
+#: frame and wherever its own finder search locates a symbol. Gating it by the frame's code
+#: size (under 4 px a module) and by contour-found finder patterns (one or more) read 16
+#: fewer on 200 photos; the model itself now turns away most places that are not codes
+#: cheaply (deblur.LIKENESS), and no photo without an unread region pays for it.
 
 
 @dataclass(frozen=True)
@@ -250,12 +248,6 @@ class _Search:
             new += 1
         return new
 
-    def small_codes(self) -> bool:
-        """Whether the codes read are small (median under DEBLUR_MODULE px a module), or
-        none were read."""
-        modules = [f.side / 29 for f in self.found]
-        return not modules or float(np.median(modules)) < DEBLUR_MODULE
-
     def step(self, name: str, t0: float, tried: int, new: int) -> None:
         self.steps.append(DecodeStep(name, time.perf_counter() - t0, tried, new))
 
@@ -443,7 +435,7 @@ def _grid_raws(img: np.ndarray, grids: list[tuple[Grid, float]], scale: float,
     return [(g.text, g.corners) for g in found if g.text][:1]
 
 
-def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], small: Callable[[], bool]):
+def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]]):
     """The retry ladder for one region, cheapest and most useful first:
     (name, a function of the crop giving raw reads, coordinate scale). Measured on the
     synthetic set (bench/): the full-resolution pass reads most, the bent-paper grid the
@@ -452,9 +444,8 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], small: Callable
     of the 36 missed on 60 photos; and the grid fitted on that upscaled crop (its finder
     patterns are found there when they merge at the crop's own size). CLAHE contrast,
     sharpening and the decoder's own thorough mode read none there once the grid was in,
-    and were dropped. The grids fitted are kept in ``grids``. ``small()``: whether the
-    frame's codes are small, so that a blurred code is likely: then the blur is modelled as
-    a last step."""
+    and were dropped. The grids fitted are kept in ``grids``. Last, the blur is modelled
+    (deblur.py)."""
     yield "local", lambda read: read(crop, "local"), 1.0
     yield "global", lambda read: read(crop, "global"), 1.0
     seen: list[int] = []
@@ -463,8 +454,7 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], small: Callable
     yield "up2", lambda read: read(up), 0.5
     if seen[0] >= 2:  # fewer: no code there (measured: none read in 164 such regions)
         yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5, seen), 0.5
-    if seen[0] >= DEBLUR_FINDERS and small():
-        yield "deblur", lambda read: _deblur_raws(crop, grids), 1.0
+    yield "deblur", lambda read: _deblur_raws(crop, grids), 1.0
 
 
 def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]]) -> list[Raw]:
@@ -487,7 +477,7 @@ def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False)
     if crop.size == 0:
         return 0
     grids: list[tuple[Grid, float]] = []
-    for name, attempt, scale in _variants(crop, grids, s.small_codes):
+    for name, attempt, scale in _variants(crop, grids):
         if cheap and name != "local":
             break
         raws = attempt(s.read)
