@@ -74,15 +74,21 @@ def _finder_template(module: float, turn: float) -> np.ndarray:
 
 
 _TEMPLATES = [(m, _finder_template(m, t)) for m in FINDER_MODULES for t in FINDER_TURNS]
+#: The finder pattern averaged over its turns, one a size: a first, quick look (a quarter of
+#: the correlations) that says whether three finder-like places show at all.
+_ROUND = [(m, np.mean([_finder_template(m, t) for t in np.arange(0.0, 90.0, 7.5)], axis=0)
+           .astype(np.float32)) for m in FINDER_MODULES]
 
 
-def finders(gray: np.ndarray, most: int = 8) -> list[tuple[np.ndarray, float, float]]:
+def finders(gray: np.ndarray, most: int = 8, templates=None) -> list[tuple[np.ndarray, float,
+                                                                           float]]:
     """Up to ``most`` finder-pattern-like places in ``gray``: (centre px, score, px a
-    module), best first."""
+    module), best first; ``templates``: (px a module, drawn pattern) pairs, by default
+    every size and turn."""
     g = gray.astype(np.float32)
     best = np.full(g.shape, -1.0, np.float32)
     size = np.zeros(g.shape, np.float32)
-    for module, t in _TEMPLATES:
+    for module, t in _TEMPLATES if templates is None else templates:
         if t.shape[0] >= min(g.shape):
             continue
         r = cv2.matchTemplate(g, t, cv2.TM_CCOEFF_NORMED)
@@ -127,7 +133,9 @@ def _trio(found: list[tuple[np.ndarray, float, float]]):
 def locate(gray: np.ndarray) -> np.ndarray | None:
     """A homography, module coordinates → ``gray``'s pixels, for the one version 3 symbol
     in ``gray``: from finder patterns found by correlation, refined on the fixed patterns;
-    None when no three finder patterns are found."""
+    None when no three finder patterns are found (the quick look first: :data:`_ROUND`)."""
+    if _trio(finders(gray, templates=_ROUND)) is None:
+        return None
     trio = _trio(finders(gray))
     if trio is None:
         return None
