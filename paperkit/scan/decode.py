@@ -461,12 +461,16 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]]):
 
 def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]]) -> list[Raw]:
     """The code in ``crop`` read by modelling its blur (deblur.py), as raw reads; on the
-    homography a fitted grid found already, if any. Its module estimates are not matched
-    against known codes (the match's margins were measured on sampled grids only)."""
+    homography a fitted grid found already, if any, then on the one its own finder search
+    gives. Its module estimates are not matched against known codes (the match's margins
+    were measured on sampled grids only)."""
     h = next((np.diag([scale, scale, 1.0]) @ g.homography for g, scale in grids
               if g.homography is not None), None)
-    g = deblur.read(crop, h)
-    return [(g.text, g.corners)] if g is not None and g.text else []
+    for at in (h, None) if h is not None else (None,):
+        g = deblur.read(crop, at)
+        if g is not None and g.text:
+            return [(g.text, g.corners)]
+    return []
 
 
 def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False) -> int:
