@@ -13,7 +13,7 @@ from paperkit.render.qr import matrix
 from paperkit.scan import deblur
 from paperkit.scan.decode import find_codes
 from paperkit.scan.known import MAX_DISTANCE, KnownCodes
-from paperkit.scan.resample import FIXED
+from paperkit.scan.resample import FIXED, FIXED_DARK, _decode_matrix
 
 KEY = bytes(range(32))
 KIT = "K3FQ"
@@ -179,6 +179,12 @@ def _spread(kernel: np.ndarray) -> tuple[float, float]:
     return float((kernel * xs ** 2).sum()), float((kernel * ys ** 2).sum())
 
 
+def _along_diagonal(kernel: np.ndarray) -> bool:
+    """Whether a kernel spreads mostly along the x = y diagonal."""
+    ys, xs = np.mgrid[:kernel.shape[0], :kernel.shape[1]] - kernel.shape[0] // 2
+    return float((kernel * xs * ys).sum()) > 0.15 * np.sqrt(np.prod(_spread(kernel)))
+
+
 def test_the_blur_kernels_are_normalised_symmetric_and_smear_along_their_turn():
     for args in ((0.5,), (0.25, 1.1, 0), (0.4, 0.8, 90), (0.4, 1.1, 45)):
         k = deblur.psf(*args)
@@ -188,14 +194,20 @@ def test_the_blur_kernels_are_normalised_symmetric_and_smear_along_their_turn():
     assert along_x > 3 * along_y  # a smear along the rows
     across_x, across_y = _spread(deblur.psf(0.25, 1.1, 90))
     assert across_y > 3 * across_x
+    assert _along_diagonal(deblur.psf(0.25, 1.1, 45)) and not _along_diagonal(deblur.psf(0.5))
 
 
 def test_the_blur_model_picks_a_smear_of_hand_shake_and_reads_through_it():
     text = _code("T0005")
-    shake = deblur.psf(0.4, 1.1, 90)  # a Gaussian, then a smear down the columns
+    shake = deblur.psf(0.4, 1.5, 45)  # a Gaussian, then a smear along the diagonal
     rect = _smeared_symbol(text, shake).astype(np.float32)
-    along_x, along_y = _spread(deblur._likeliest(rect)[0])
-    assert along_y > 2 * along_x  # the smear's direction
+    # a Gaussian blur model alone reads nothing here
+    for sigma in deblur.SIGMAS:
+        m = deblur.estimate(rect, deblur.psf(sigma)) > 0.5
+        m[FIXED] = FIXED_DARK[FIXED]
+        assert _decode_matrix(m) is None
+    # one of the blurs solved for smears along the same diagonal
+    assert any(_along_diagonal(k) for k in deblur._likeliest(rect)[:deblur.TRIED])
     g = deblur.read(_smeared_symbol(text, shake), _to_rect())
     assert g is not None and g.text == text
     assert deblur.likeness(rect) > deblur.LIKENESS

@@ -6,15 +6,21 @@ much its neighbours' colour as its own. But a slip code is always version 3 (29 
 about a third of its modules (finders, timing, alignment) are the same in every code. So:
 
 1. **finders**: the three finder patterns are found by normalised correlation with a drawn
-   finder pattern (a few sizes and turns), and the trio is picked by its right-angled shape;
+   finder pattern (a few sizes and turns; a quick look with the pattern averaged over its
+   turns first says whether three show at all), and the trio is picked by its right-angled
+   shape;
 2. **grid**: a homography from module coordinates to pixels is refined so that the fixed
-   patterns and the quiet zone line up with the image (OpenCV's ECC, resample.py);
-3. **modules**: the symbol is rectified to a few pixels a module, and its data modules are
-   estimated by damped least squares (conjugate gradients, :func:`_cgls`) under a model of
-   the photo: a Gaussian blur of the drawn symbol, with the fixed modules known, and the
-   light and dark levels taken from them. A few blur widths are tried, and each estimate is
-   thresholded and decoded by zxing-cpp (Reed-Solomon); nothing is trusted that does not
-   decode.
+   patterns and the quiet zone line up with the image (OpenCV's ECC, resample.py); a symbol
+   whose fixed patterns then look too little like them (:func:`likeness`) is left;
+3. **blur**: the blurs modelled are Gaussians and, for hand shake, straight smears (a few
+   lengths and turns) after a Gaussian (:func:`psf`); each draws the fixed patterns and the
+   quiet zone (data modules mid-grey), and the ones whose drawing fits the photo there best
+   are taken (:func:`_likeliest`), as the fixed patterns show the blur the data modules had;
+4. **modules**: the symbol is rectified to a few pixels a module, and its data modules are
+   estimated by damped least squares (conjugate gradients, :func:`_cgls`) under that blur of
+   the drawn symbol, with the fixed modules known, and the light and dark levels taken from
+   them. Each estimate is thresholded and decoded by zxing-cpp (Reed-Solomon); nothing is
+   trusted that does not decode.
 
 It needs OpenCV 4.13 or later (``findTransformECCWithMask``); with an older OpenCV the
 grid is not refined and this step reads nothing.
