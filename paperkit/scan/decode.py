@@ -10,8 +10,8 @@ Steps (each is timed and counted in :class:`DecodeStep`):
    of the size already seen. Each region is retried at full resolution with a ladder of cheap
    variants (another binarizer, then a grid fitted to the finder patterns that follows bent
    paper: resample.py, then the crop upscaled 2× and its grid), stopping at the first that
-   reads it; last, the symbol's blur is modelled (deblur.py: a Gaussian, or a smear of hand
-   shake). When the caller names the codes that may be in
+   reads it; last, where a finder-like pattern shows or the frame's codes are small, the
+   symbol's blur is modelled (deblur.py: a Gaussian, or a smear of hand shake). When the caller names the codes that may be in
    the photo, a grid that no decoder read is matched against them (known.py).
    ``small``: codes smaller than the ones read (a window the size of those averages them
    away): patches dense in edges at a smaller window, retried with the plain decoder pass
