@@ -13,7 +13,7 @@ from paperkit.render.qr import matrix
 from paperkit.scan import deblur
 from paperkit.scan.decode import find_codes
 from paperkit.scan.known import MAX_DISTANCE, KnownCodes
-from paperkit.scan.resample import FIXED
+from paperkit.scan.resample import FIXED, FIXED_DARK, _decode_matrix
 
 KEY = bytes(range(32))
 KIT = "K3FQ"
@@ -153,3 +153,68 @@ def test_a_damaged_code_that_was_not_printed_is_not_read_as_another():
 def test_a_code_too_damaged_to_match_is_not_read():
     clean, damaged, gray = _damaged_frame(0.12)
     assert {f.text for f in find_codes(gray, known=[clean, damaged]).found} == {clean}
+
+
+def _smeared_symbol(text: str, kernel: np.ndarray, seed: int = 0) -> np.ndarray:
+    """``text``'s symbol rectified as the blur model sees it (deblur.K px a module, its
+    quiet zone round it), light 200 and dark 50, blurred by ``kernel``, with a little noise."""
+    b = deblur.BORDER
+    dark = np.zeros((deblur._S, deblur._S), np.float32)
+    dark[b:-b, b:-b] = _matrix(text)
+    img = 200.0 - 150.0 * cv2.filter2D(deblur._draw(dark), -1, kernel,
+                                       borderType=cv2.BORDER_REPLICATE)
+    img += np.random.default_rng(seed).normal(0, 3.0, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _to_rect() -> np.ndarray:
+    """The homography, module coordinates → pixels of :func:`_smeared_symbol`."""
+    k, b = deblur.K, deblur.BORDER
+    return np.array([[k, 0, k * b], [0, k, k * b], [0, 0, 1]], float)
+
+
+def _spread(kernel: np.ndarray) -> tuple[float, float]:
+    """A kernel's variance along x and along y (px²)."""
+    ys, xs = np.mgrid[:kernel.shape[0], :kernel.shape[1]] - kernel.shape[0] // 2
+    return float((kernel * xs ** 2).sum()), float((kernel * ys ** 2).sum())
+
+
+def _along_diagonal(kernel: np.ndarray) -> bool:
+    """Whether a kernel spreads mostly along the x = y diagonal."""
+    ys, xs = np.mgrid[:kernel.shape[0], :kernel.shape[1]] - kernel.shape[0] // 2
+    return float((kernel * xs * ys).sum()) > 0.15 * np.sqrt(np.prod(_spread(kernel)))
+
+
+def test_the_blur_kernels_are_normalised_symmetric_and_smear_along_their_turn():
+    for args in ((0.5,), (0.25, 1.1, 0), (0.4, 0.8, 90), (0.4, 1.1, 45)):
+        k = deblur.psf(*args)
+        assert k.sum() == pytest.approx(1.0, abs=1e-5)
+        assert np.allclose(k, k[::-1, ::-1], atol=1e-6)  # its own adjoint
+    along_x, along_y = _spread(deblur.psf(0.25, 1.1, 0))
+    assert along_x > 3 * along_y  # a smear along the rows
+    across_x, across_y = _spread(deblur.psf(0.25, 1.1, 90))
+    assert across_y > 3 * across_x
+    assert _along_diagonal(deblur.psf(0.25, 1.1, 45)) and not _along_diagonal(deblur.psf(0.5))
+
+
+def test_the_blur_model_picks_a_smear_of_hand_shake_and_reads_through_it():
+    text = _code("T0005")
+    shake = deblur.psf(0.4, 1.5, 45)  # a Gaussian, then a smear along the diagonal
+    rect = _smeared_symbol(text, shake).astype(np.float32)
+    # a Gaussian blur model alone reads nothing here
+    for sigma in deblur.SIGMAS:
+        m = deblur.estimate(rect, deblur.psf(sigma)) > 0.5
+        m[FIXED] = FIXED_DARK[FIXED]
+        assert _decode_matrix(m) is None
+    # one of the blurs solved for smears along the same diagonal
+    assert any(_along_diagonal(k) for k in deblur._likeliest(rect)[:deblur.TRIED])
+    g = deblur.read(_smeared_symbol(text, shake), _to_rect())
+    assert g is not None and g.text == text
+    assert deblur.likeness(rect) > deblur.LIKENESS
+
+
+def test_the_blur_model_solves_nothing_where_the_fixed_patterns_do_not_show():
+    noise = np.random.default_rng(2).integers(60, 200, (deblur._S * deblur.K,) * 2, np.uint8)
+    assert deblur.likeness(noise.astype(np.float32)) < deblur.LIKENESS
+    g = deblur.read(noise, _to_rect())
+    assert g is not None and g.text is None and g.fit == 0.0

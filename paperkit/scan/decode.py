@@ -10,8 +10,8 @@ Steps (each is timed and counted in :class:`DecodeStep`):
    of the size already seen. Each region is retried at full resolution with a ladder of cheap
    variants (another binarizer, then a grid fitted to the finder patterns that follows bent
    paper: resample.py, then the crop upscaled 2× and its grid), stopping at the first that
-   reads it; last, in a frame of small codes and where finder-like patterns show, the
-   symbol's blur is modelled (deblur.py). When the caller names the codes that may be in
+   reads it; last, where a finder-like pattern shows or the frame's codes are small, the
+   symbol's blur is modelled (deblur.py: a Gaussian, or a smear of hand shake). When the caller names the codes that may be in
    the photo, a grid that no decoder read is matched against them (known.py).
    ``small``: codes smaller than the ones read (a window the size of those averages them
    away): patches dense in edges at a smaller window, retried with the plain decoder pass
@@ -52,15 +52,16 @@ MAX_REGIONS = 24
 #: again with a window this share of the usual one; at most MAX_SMALL_REGIONS such patches
 #: are retried, with the cheap decoder passes only (most are printed text). Since edges are
 #: measured against the local brightness (:func:`_edges`) the first regions hold nearly all
-#: codes: on 200 photos 60 such patches read 2 more than 15, and none plain zxing-cpp reads.
+#: codes: on 200 photos 60 such patches read 2 more than 15, and none plain zxing-cpp reads;
+#: with 15, the two codes this step read were each the densest patch of its frame, so 5 are
+#: tried (the step cost about 5 ms on a photo the first pass read whole).
 SMALL_WINDOW = 0.4
-MAX_SMALL_REGIONS = 15
-#: A region the ladder could not read is read by modelling its blur (deblur.py, tens of
-#: milliseconds) only where at least this many finder-like patterns were seen in it, and
-#: only in a frame whose codes read are small (their median under DEBLUR_MODULE px a
-#: module, or none read): on 200 photos, 3.6 read 10 fewer, 4.5 read 3 more at a higher
-#: mean time.
-DEBLUR_FINDERS = 1
+MAX_SMALL_REGIONS = 5
+#: A region the ladder could not read is read by modelling its blur (deblur.py) where a
+#: finder-like pattern was seen in it, or in any region of a frame whose codes read are small
+#: (their median under DEBLUR_MODULE px a module, or none read). On 200 photos this reads 17
+#: more than requiring both (3954 -> 3971) and as many as no gate at all, which cost the
+#: held-out set's median photo about 4 ms (the blur model's finder search on printed text).
 DEBLUR_MODULE = 4.0
 
 
@@ -452,9 +453,8 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], small: Callable
     of the 36 missed on 60 photos; and the grid fitted on that upscaled crop (its finder
     patterns are found there when they merge at the crop's own size). CLAHE contrast,
     sharpening and the decoder's own thorough mode read none there once the grid was in,
-    and were dropped. The grids fitted are kept in ``grids``. ``small()``: whether the
-    frame's codes are small, so that a blurred code is likely: then the blur is modelled as
-    a last step."""
+    and were dropped. The grids fitted are kept in ``grids``. Last, the blur is modelled
+    (deblur.py)."""
     yield "local", lambda read: read(crop, "local"), 1.0
     yield "global", lambda read: read(crop, "global"), 1.0
     seen: list[int] = []
@@ -463,18 +463,22 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], small: Callable
     yield "up2", lambda read: read(up), 0.5
     if seen[0] >= 2:  # fewer: no code there (measured: none read in 164 such regions)
         yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5, seen), 0.5
-    if seen[0] >= DEBLUR_FINDERS and small():
+    if seen[0] >= 1 or small():
         yield "deblur", lambda read: _deblur_raws(crop, grids), 1.0
 
 
 def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]]) -> list[Raw]:
     """The code in ``crop`` read by modelling its blur (deblur.py), as raw reads; on the
-    homography a fitted grid found already, if any. Its module estimates are not matched
-    against known codes (the match's margins were measured on sampled grids only)."""
+    homography a fitted grid found already, if any, then on the one its own finder search
+    gives. Its module estimates are not matched against known codes (the match's margins
+    were measured on sampled grids only)."""
     h = next((np.diag([scale, scale, 1.0]) @ g.homography for g, scale in grids
               if g.homography is not None), None)
-    g = deblur.read(crop, h)
-    return [(g.text, g.corners)] if g is not None and g.text else []
+    for at in (h, None) if h is not None else (None,):
+        g = deblur.read(crop, at)
+        if g is not None and g.text:
+            return [(g.text, g.corners)]
+    return []
 
 
 def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False) -> int:
