@@ -34,7 +34,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .resample import FIXED, FIXED_DARK, Grid, N, _decode_matrix, _refine
+from .resample import FINDER, FIXED, FIXED_DARK, Grid, N, _decode_matrix, _refine
 
 #: Rectified pixels a module, and light modules of border (the quiet zone) kept round it.
 K = 3
@@ -68,10 +68,7 @@ def _finder_template(module: float, turn: float) -> np.ndarray:
     """A finder pattern with its light separator, ``module`` px a module, turned, float32
     (0 dark, 1 light)."""
     k = 8
-    f = np.ones((9 * k, 9 * k), np.float32)
-    f[k:8 * k, k:8 * k] = 0
-    f[2 * k:7 * k, 2 * k:7 * k] = 1
-    f[3 * k:6 * k, 3 * k:6 * k] = 0
+    f = 1 - np.kron(np.pad(FINDER, 1), np.ones((k, k))).astype(np.float32)
     size = int(np.ceil(9 * module)) | 1
     c = 9 * k / 2
     m = cv2.getRotationMatrix2D((c, c), turn, module / k)

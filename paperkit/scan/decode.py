@@ -36,7 +36,7 @@ from ..errors import DependencyMissing, InvalidValue
 from . import deblur
 from .geometry import inside_slips
 from .known import KnownCodes
-from .resample import Grid
+from .resample import FINDER, Grid
 from .resample import grids as fitted_grids
 
 DECODERS = ("zxing", "zbar")
@@ -172,15 +172,8 @@ def backend(name: str) -> Backend:
 
 # -- orientation of an unordered quad (zbar) ---------------------------------------------
 
-def _finder_pattern() -> np.ndarray:
-    f = np.zeros((7, 7), np.float32)
-    f[0, :] = f[6, :] = f[:, 0] = f[:, 6] = 1.0
-    f[2:5, 2:5] = 1.0
-    return f
-
-
 #: Darkness of the finder pattern (1 dark, 0 light), 7 × 7 modules.
-_FINDER = _finder_pattern()
+_FINDER = FINDER.astype(np.float32)
 
 
 def orient_quad(gray: np.ndarray, quad: np.ndarray, modules: int = 29) -> np.ndarray | None:

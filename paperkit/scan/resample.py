@@ -27,16 +27,24 @@ import numpy as np
 N = 29  # modules across a version 3 symbol
 
 
+def _finder() -> np.ndarray:
+    finder = np.zeros((7, 7), bool)
+    finder[0, :] = finder[6, :] = finder[:, 0] = finder[:, 6] = True
+    finder[2:5, 2:5] = True
+    return finder
+
+
+#: A finder pattern, 7 × 7 modules, True dark.
+FINDER = _finder()
+
+
 def _fixed() -> tuple[np.ndarray, np.ndarray]:
     """(mask of function-pattern modules, their colour: True dark) for version 3."""
     mask = np.zeros((N, N), bool)
     dark = np.zeros((N, N), bool)
-    finder = np.zeros((7, 7), bool)
-    finder[0, :] = finder[6, :] = finder[:, 0] = finder[:, 6] = True
-    finder[2:5, 2:5] = True
     for r, c in ((0, 0), (0, N - 7), (N - 7, 0)):
         mask[max(0, r - 1):r + 8, max(0, c - 1):c + 8] = True  # with the light separator
-        dark[r:r + 7, c:c + 7] = finder
+        dark[r:r + 7, c:c + 7] = FINDER
     for i in range(8, N - 8):
         mask[6, i] = mask[i, 6] = True
         dark[6, i] = dark[i, 6] = i % 2 == 0
