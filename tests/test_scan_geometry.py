@@ -142,8 +142,7 @@ def test_levels_are_the_histogram_fractions():
 def test_inside_slips_covers_the_slip_of_a_read_code_and_nothing_beside_it():
     from paperkit.scan.geometry import inside_slips
 
-    qr = np.float32([[S.QR.x0, S.QR.y0], [S.QR.x1, S.QR.y0], [S.QR.x1, S.QR.y1],
-                     [S.QR.x0, S.QR.y1]])
+    qr = np.float32(S.qr_corners())
     turn = np.float32([[0, -1], [1, 0]])  # a quarter turn, 3 px per unit, moved
     corners = qr @ turn.T * 3 + np.float32([900, 100])
     to_frame = lambda x, y: np.float32([x, y]) @ turn.T * 3 + np.float32([900, 100])  # noqa: E731

@@ -643,22 +643,16 @@ def _row_turns(boxes: dict[str, tuple[float, float]]) -> dict[str, float]:
             for n in boxes}
 
 
-#: How far inside its printed edge (slip units) :func:`inside_slips` draws a slip's outline;
-#: the QR code's own homography, carried to the far edge of curled paper, can overshoot.
-SLIP_INSET = 0.0
-
-
 def inside_slips(qr_corners: list[np.ndarray], points: np.ndarray) -> np.ndarray:
     """Which ``points`` (N × 2, frame px) lie on a slip whose code was read (``qr_corners``:
-    each code's corners, tl/tr/br/bl, frame px), at least :data:`SLIP_INSET` units inside its
-    edge. A printed slip holds no second code, so a search for unread codes can skip them."""
+    each code's corners, tl/tr/br/bl, frame px), as the code's own homography places the slip
+    (on curled paper it may overshoot the far edge by a few units: a neighbouring slip's code
+    centre lies at least ~46 units from that edge). A printed slip holds no second code, so
+    a search for unread codes can skip these points."""
     points = np.asarray(points, np.float64).reshape(-1, 2)
     inside = np.zeros(len(points), bool)
-    qr = np.float32([[S.QR.x0, S.QR.y0], [S.QR.x1, S.QR.y0], [S.QR.x1, S.QR.y1],
-                     [S.QR.x0, S.QR.y1]])
-    m = SLIP_INSET
-    slip = np.float32([[[m, m], [S.SLIP_W - m, m], [S.SLIP_W - m, S.SLIP_H - m],
-                        [m, S.SLIP_H - m]]])
+    qr = np.float32(S.qr_corners())
+    slip = np.float32([[[0, 0], [S.SLIP_W, 0], [S.SLIP_W, S.SLIP_H], [0, S.SLIP_H]]])
     for corners in qr_corners:
         H = cv2.getPerspectiveTransform(qr, np.float32(corners))
         quad = cv2.perspectiveTransform(slip, H)[0].astype(np.float64)
