@@ -37,7 +37,6 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
 #: stroke can vanish in blur and JPEG: a slip read as one mark there might hold a second mark
 #: nothing saw (a double mark applied as one status, bench/RESULTS.md), so it goes to review.
 MIN_PPU = 1.0
-QR_SIDE = S.QR.width
 #: Decode steps that read a code no decoder pass could (decode.py): the image was too
 #: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
 #: slip had a struck-out box read as clean), so such a slip is never applied.
@@ -138,7 +137,7 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             " closer and steadier")
     elif decision.outcome == "applied" and pose.ppu < MIN_PPU:
         decision = Decision(decision.status, "review", decision.confidence,
-                            f"the slip is small in the photo (its code {pose.ppu * QR_SIDE:.0f} px"
+                            f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px"
                             " wide), so a faint second mark could be missed; check it, or retake"
                             " the photo closer")
     seen.setdefault(key, []).append(decision.status or "")
