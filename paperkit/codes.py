@@ -14,12 +14,14 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import BadCode, OtherKit
 
 PREFIX = "PK1"
 TAG_LEN = 8
+_TASK = re.compile(r"^T[0-9]{4,8}$")
 _CODE = re.compile(r"^PK1:([A-Z2-7]{4}):(T[0-9]{4,8}):([1-9][0-9]{0,8}):([A-Z2-7]{8})$")
 
 
@@ -47,6 +49,18 @@ def build(key: bytes, kit: str, task: str, rev: int) -> SlipCode:
     code = SlipCode(kit=kit, task=task, rev=rev, tag=_tag(key, kit, task, rev))
     parse(code.text)  # refuse ids that would not parse back
     return code
+
+
+def shapes(kit: str, tasks: Iterable[str] = (), max_rev: int = 0) -> tuple[str, ...]:
+    """The shapes this kit's codes can have, each a code with ``?`` for the characters that
+    are not known in advance (the task's digits, the rev and the tag): what a damaged code
+    must look like (scan/soft.py). ``tasks``: the kit's task ids, and ``max_rev``: the
+    highest rev of any, when known (a code names one of them at that rev or an earlier one);
+    without them, tasks of 4 or 5 digits at revs up to 999."""
+    digits = sorted({len(t) - 1 for t in tasks if _TASK.match(t)}) or [4, 5]
+    revs = range(1, len(str(max_rev)) + 1) if max_rev > 0 else range(1, 4)
+    return tuple(f"{PREFIX}:{kit}:T{'?' * t}:{'?' * r}:{'?' * TAG_LEN}"
+                 for t in digits for r in revs)
 
 
 def normalize(text: str) -> str:

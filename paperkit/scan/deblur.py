@@ -273,11 +273,12 @@ def likeness(rect: np.ndarray) -> float:
     return -float(np.corrcoef(rect.ravel(), _MID)[0, 1])
 
 
-def read(gray: np.ndarray, h: np.ndarray | None = None) -> Grid | None:
+def read(gray: np.ndarray, h: np.ndarray | None = None,
+         keep: list[Grid] | None = None) -> Grid | None:
     """The code in ``gray`` (a region around one symbol) read by modelling its blur, on the
     homography ``h`` (module coordinates → pixels) or one found by :func:`locate`. The
     Grid's ``text`` is None when no blur modelled gave a matrix that decodes; None when no
-    symbol was located."""
+    symbol was located. Every estimate that did not decode is appended to ``keep``."""
     if h is None:
         h = locate(gray)
         if h is None:
@@ -297,5 +298,8 @@ def read(gray: np.ndarray, h: np.ndarray | None = None) -> Grid | None:
         fit = float(np.mean((dark[FIXED] > 0.5) == FIXED_DARK[FIXED]))
         if text:
             return Grid(dark, corners, text, fit, h)
-        first = first or Grid(dark, corners, None, fit, h)
+        g = Grid(dark, corners, None, fit, h)
+        if keep is not None:
+            keep.append(g)
+        first = first or g
     return first

@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from ..errors import DependencyMissing, InvalidValue
-from . import deblur
+from . import deblur, soft
 from .geometry import inside_slips
 from .known import KnownCodes
 from .resample import FINDER, Grid
@@ -217,11 +217,12 @@ def _read_at(found: list[Found], center: np.ndarray, text: str | None = None) ->
 class _Search:
     def __init__(self, gray: np.ndarray, read: Backend,
                  on_found: Callable[[Found], None] | None = None,
-                 known: KnownCodes | None = None):
+                 known: KnownCodes | None = None, expected: soft.Expected | None = None):
         self.gray = gray
         self.read = read
         self.on_found = on_found
         self.known = known
+        self.expected = expected
         self.found: list[Found] = []
         self.missed: list[np.ndarray] = []  # located, not decoded: corners in frame px
         self.steps: list[DecodeStep] = []
@@ -256,17 +257,21 @@ class _Search:
 
 def find_codes(gray: np.ndarray, decoder: str = "zxing",
                on_found: Callable[[Found], None] | None = None,
-               known: KnownCodes | Iterable[str] | None = None) -> Decoded:
+               known: KnownCodes | Iterable[str] | None = None,
+               expected: soft.Expected | None = None) -> Decoded:
     """Every QR code in ``gray`` (uint8), with corners in its pixels. ``on_found`` is called
     with each code as soon as it is read (the later steps are still running), so the caller
     can start working on it at once; the same codes, in the same order, are returned.
     ``known``: the codes that may be in the photo (those the kit printed); a located code
     that no decoder reads is matched against them, and read only when it is clearly one of
-    them (known.py). A ``KnownCodes`` keeps its matrices from one call to the next."""
+    them (known.py). A ``KnownCodes`` keeps its matrices from one call to the next.
+    ``expected``: the shapes of the codes that may be in the photo and the check a text
+    must pass (the kit's tag); a located code that no decoder reads is then read from how
+    sure each module is and what the code must say (soft.py)."""
     read = backend(decoder)
     if known is not None and not isinstance(known, KnownCodes):
         known = KnownCodes(known)
-    s = _Search(gray, read, on_found, known)
+    s = _Search(gray, read, on_found, known, expected)
     h, w = gray.shape
     t0 = time.perf_counter()
     factor = 1
@@ -437,7 +442,8 @@ def _grid_raws(img: np.ndarray, grids: list[tuple[Grid, float]], scale: float,
     return [(g.text, g.corners) for g in found if g.text][:1]
 
 
-def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], small: Callable[[], bool]):
+def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], estimates: list[Grid],
+              small: Callable[[], bool]):
     """The retry ladder for one region, cheapest and most useful first:
     (name, a function of the crop giving raw reads, coordinate scale). Measured on the
     synthetic set (bench/): the full-resolution pass reads most, the bent-paper grid the
@@ -447,7 +453,7 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], small: Callable
     patterns are found there when they merge at the crop's own size). CLAHE contrast,
     sharpening and the decoder's own thorough mode read none there once the grid was in,
     and were dropped. The grids fitted are kept in ``grids``. Last, the blur is modelled
-    (deblur.py)."""
+    (deblur.py); its estimates that did not decode are kept in ``estimates``."""
     yield "local", lambda read: read(crop, "local"), 1.0
     yield "global", lambda read: read(crop, "global"), 1.0
     seen: list[int] = []
@@ -457,10 +463,11 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], small: Callable
     if seen[0] >= 2:  # fewer: no code there (measured: none read in 164 such regions)
         yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5, seen), 0.5
     if seen[0] >= 1 or small():
-        yield "deblur", lambda read: _deblur_raws(crop, grids), 1.0
+        yield "deblur", lambda read: _deblur_raws(crop, grids, estimates), 1.0
 
 
-def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]]) -> list[Raw]:
+def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]],
+                 estimates: list[Grid]) -> list[Raw]:
     """The code in ``crop`` read by modelling its blur (deblur.py), as raw reads; on the
     homography a fitted grid found already, if any, then on the one its own finder search
     gives. Its module estimates are not matched against known codes (the match's margins
@@ -468,7 +475,7 @@ def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]]) -> list[Raw]
     h = next((np.diag([scale, scale, 1.0]) @ g.homography for g, scale in grids
               if g.homography is not None), None)
     for at in (h, None) if h is not None else (None,):
-        g = deblur.read(crop, at)
+        g = deblur.read(crop, at, estimates)
         if g is not None and g.text:
             return [(g.text, g.corners)]
     return []
@@ -484,12 +491,19 @@ def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False)
     if crop.size == 0:
         return 0
     grids: list[tuple[Grid, float]] = []
-    for name, attempt, scale in _variants(crop, grids, s.small_codes):
+    estimates: list[Grid] = []
+    for name, attempt, scale in _variants(crop, grids, estimates, s.small_codes):
         if cheap and name != "local":
             break
         raws = attempt(s.read)
         if any(t for t, _ in raws):
             return s.add(raws, f"regions:{name}", scale=scale, offset=(x0, y0))
+    if s.expected is not None:
+        for g, scale in [*grids, *((e, 1.0) for e in estimates)]:
+            text = soft.decode(g.dark, s.expected)
+            if text is not None:
+                return s.add([(text, g.corners)], "regions:soft", scale=scale,
+                             offset=(x0, y0))
     if s.known is None or not grids:
         return 0
     matches = {(text, i) for i, (g, _) in enumerate(grids)

@@ -18,7 +18,7 @@ from ..layout import slip as S
 from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.prints import printed_codes
-from ..record.tasks import get_task, set_status
+from ..record.tasks import get_task, list_tasks, set_status
 from .decide import QUEUED, Decision, decide
 from .decode import Found, backend, find_codes
 from .geometry import SlipPose, locate
@@ -26,6 +26,7 @@ from .helper import HelperFailed
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
 from .known import KnownCodes
+from .soft import Expected
 from .load import Frame, load_photo
 from .marks import read_boxes
 from .result import PhotoResult, SlipResult
@@ -40,7 +41,7 @@ MIN_PPU = 1.0
 #: Decode steps that read a code no decoder pass could (decode.py): the image was too
 #: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
 #: slip had a struck-out box read as clean), so such a slip is never applied.
-GUESSED = ("regions:deblur", "regions:known")
+GUESSED = ("regions:deblur", "regions:known", "regions:soft")
 #: How long (seconds) a slip waits for the helper process before it is measured here.
 HELPER_WAIT = 10.0
 
@@ -220,6 +221,10 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         return PhotoResult(photo=str(path), sha256=None, errors=(exc.user_message(),),
                            dry_run=dry_run)
     lap("load")
+    tasks = list_tasks(rec)
+    expected = Expected(codes.shapes(kit.id, [t.id for t in tasks],
+                                     max((t.rev for t in tasks), default=0)),
+                        lambda text: _verifies(kit, text))
     done = rs.get_scan(rec, photo.sha256)
     if done is not None:
         return PhotoResult(photo=str(path), sha256=photo.sha256, already_scanned=done.at,
@@ -251,7 +256,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
 
         try:
             d0 = time.perf_counter()
-            decoded = find_codes(frame.gray, decoder, on_found=start, known=known)
+            decoded = find_codes(frame.gray, decoder, on_found=start, known=known,
+                                 expected=expected)
             decode_s += time.perf_counter() - d0
             steps.extend(decoded.steps)
             if sent is not None:
