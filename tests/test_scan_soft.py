@@ -58,7 +58,8 @@ def test_the_shapes_fit_every_code_of_the_kit_and_know_its_fixed_parts():
     assert SHAPES == ("PK1:K3FQ:T????:?:????????", "PK1:K3FQ:T????:??:????????")
     for rev in (1, 9, 12):
         text = _code("T0040", rev)
-        assert any(len(s) == len(text) and all(c in ("?", t) for c, t in zip(s, text))
+        assert any(len(s) == len(text)
+                   and all(c in ("?", t) for c, t in zip(s, text, strict=True))
                    for s in SHAPES)
     assert codes.shapes(KIT) == tuple(f"PK1:K3FQ:T{'?' * t}:{'?' * r}:????????"
                                       for t in (4, 5) for r in (1, 2, 3))

@@ -26,10 +26,10 @@ from .helper import HelperFailed
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
 from .known import KnownCodes
-from .soft import Expected
 from .load import Frame, load_photo
 from .marks import read_boxes
 from .result import PhotoResult, SlipResult
+from .soft import Expected
 from .store import crop_image, store_crop, store_photo
 
 #: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores).
