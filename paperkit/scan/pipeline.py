@@ -38,10 +38,11 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
 #: stroke can vanish in blur and JPEG: a slip read as one mark there might hold a second mark
 #: nothing saw (a double mark applied as one status, bench/RESULTS.md), so it goes to review.
 MIN_PPU = 1.0
-#: Decode steps that read a code no decoder pass could (decode.py): the image was too
+#: Decode steps (the last part of their name, decode.py: ``regions:deblur``,
+#: ``tight:soft``, ...) that read a code no decoder pass could: the image was too
 #: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
 #: slip had a struck-out box read as clean), so such a slip is never applied.
-GUESSED = ("regions:deblur", "regions:known", "regions:soft")
+GUESSED = ("deblur", "known", "soft")
 #: How long (seconds) a slip waits for the helper process before it is measured here.
 HELPER_WAIT = 10.0
 
@@ -131,7 +132,7 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     if decision.outcome == "applied" and _geometry_confidence(pose, outlines) < 0.5:
         decision = Decision(decision.status, "review", decision.confidence,
                             "the slip's position in the photo is uncertain")
-    elif decision.outcome == "applied" and found.step in GUESSED:
+    elif decision.outcome == "applied" and found.step.split(":")[-1] in GUESSED:
         decision = Decision(decision.status, "review", decision.confidence,
                             "the code was read only by modelling a blurred or damaged image,"
                             " so its marks may be as unclear; check it, or retake the photo"
