@@ -232,8 +232,14 @@ def decode(dark: np.ndarray, expected: Expected) -> str | None:
         at = known >= 0
         b[:, :DATA][at] = known[at].astype(bool)
         s[:, :DATA][at] = 0.5
-        fixes = [_corrections(np.packbits(b[k].astype(np.uint8), axis=1).ravel(),
-                              s[k].min(axis=1)) for k in range(BLOCKS)]
+        fixes: list[list[bytes]] = []
+        for k in range(BLOCKS):  # a block with no correction leaves nothing to combine
+            fixes.append(_corrections(np.packbits(b[k].astype(np.uint8), axis=1).ravel(),
+                                      s[k].min(axis=1)))
+            if not fixes[-1]:
+                break
+        if len(fixes) < BLOCKS:
+            continue
         for d0 in fixes[0]:
             for d1 in fixes[1]:
                 text = parse(d0 + d1)
