@@ -218,3 +218,68 @@ def test_the_blur_model_solves_nothing_where_the_fixed_patterns_do_not_show():
     assert deblur.likeness(noise.astype(np.float32)) < deblur.LIKENESS
     g = deblur.read(noise, _to_rect())
     assert g is not None and g.text is None and g.fit == 0.0
+
+
+def _found(text: str, cx: float, cy: float, side: float):
+    from paperkit.scan.decode import Found
+
+    h = side / 2
+    return Found(text, np.float32([[cx - h, cy - h], [cx + h, cy - h], [cx + h, cy + h],
+                                   [cx - h, cy + h]]), "first")
+
+
+def test_a_tight_crop_is_sized_by_the_codes_read_nearest_it():
+    from paperkit.scan import decode
+
+    s = decode._Search(np.zeros((2000, 3000), np.uint8), decode.backend("zxing"))
+    assert decode._tight(s, (0, 0, 400, 400)) is None  # nothing read: no size to go by
+    # three small codes near the region, three big ones far away
+    s.found = [_found("a", 1000, 1000, 80), _found("b", 1200, 1000, 84),
+               _found("c", 1000, 1200, 76), *(_found(t, 2700, 300 + 500 * i, 200)
+                                              for i, t in enumerate("def"))]
+    r = (900, 900, 1380, 1380)  # the wide crop: 1.2 sides of the median code each way
+    x0, y0, x1, y1 = decode._tight(s, r)
+    assert (x0 + x1) / 2 == pytest.approx(1140, abs=1) and (y0 + y1) / 2 == pytest.approx(1140, abs=1)
+    assert (x1 - x0) / 2 == pytest.approx(decode.TIGHT * 80, abs=1)  # the nearest three's median
+    assert decode._tight(s, (1060, 1060, 1220, 1220)) is None  # not much smaller than that
+    assert decode._tight(s, (950, 950, 1050, 1050)) is None  # a code was read there since
+
+
+def _reads_nothing(attempt):
+    """A ladder step that runs (later steps use what it saw) but reads nothing."""
+    def run(read):
+        attempt(read)
+        return []
+    return run
+
+
+def test_a_region_that_reads_nothing_is_tried_again_cropped_close(monkeypatch):
+    """The ladder fails on the wide crop (here: on any crop over 200 px), and the close
+    crop about the same middle reads the code; its step says so."""
+    from paperkit.scan import decode
+
+    texts = [_code(f"T000{i}") for i in range(1, 5)]
+    canvas = np.full((700, 900), 235, np.uint8)
+    for (x, y), text in zip(((60, 60), (360, 60), (60, 380), (600, 380)), texts, strict=True):
+        sym = _draw(_matrix(text), px=4)
+        canvas[y:y + sym.shape[0], x:x + sym.shape[1]] = sym
+    first = set(texts[:3])
+    real_read = decode._zxing
+    real_variants = decode._variants
+    crops = []
+
+    def first_pass_misses_one(gray, *args, **kw):
+        out = real_read(gray, *args, **kw)
+        return [r for r in out if r[0] in first] if gray.shape == canvas.shape else out
+
+    def wide_crops_fail(crop, *args, **kw):
+        crops.append(crop.shape)
+        for name, attempt, scale in real_variants(crop, *args, **kw):
+            yield name, attempt if max(crop.shape) <= 200 else _reads_nothing(attempt), scale
+
+    monkeypatch.setattr(decode, "_zxing", first_pass_misses_one)
+    monkeypatch.setattr(decode, "_variants", wide_crops_fail)
+    found = {f.text: f.step for f in decode.find_codes(canvas).found}
+    assert found[texts[3]].startswith("tight:")
+    assert {t: found[t] for t in first} == {t: "first" for t in first}
+    assert max(crops[0]) > 200 >= max(crops[-1])

@@ -277,9 +277,12 @@ def test_a_slip_too_small_in_the_photo_for_a_faint_mark_goes_to_review(tmp_path,
         assert get_task(rec, "T0001").status == "open"
 
 
-def test_a_code_read_only_by_modelling_blur_is_never_applied(tmp_path, monkeypatch):
-    """A code that only the blur model (or the printed-code match) could read comes from an
-    image too poor to trust its marks: the slip goes to review, even with a clear mark."""
+@pytest.mark.parametrize("step", ["regions:deblur", "regions:known", "regions:soft",
+                                  "tight:deblur", "tight:soft"])
+def test_a_code_read_only_by_modelling_blur_is_never_applied(tmp_path, monkeypatch, step):
+    """A code that only the blur model, the printed-code match or the soft read could read
+    comes from an image too poor to trust its marks: the slip goes to review, even with a
+    clear mark, whichever crop it was read in."""
     from dataclasses import replace as _replace
 
     pipeline = pipeline_mod
@@ -291,7 +294,7 @@ def test_a_code_read_only_by_modelling_blur_is_never_applied(tmp_path, monkeypat
 
     def guessed(gray, *args, **kw):
         out = real(gray, *args, **kw)
-        return _replace(out, found=(_replace(out.found[0], step="regions:deblur"),
+        return _replace(out, found=(_replace(out.found[0], step=step),
                                     *out.found[1:]))
 
     monkeypatch.setattr(pipeline, "find_codes", guessed)
@@ -320,3 +323,28 @@ def test_scan_photos_matches_against_the_codes_the_kit_printed(tmp_path, monkeyp
     path = _photo(tmp_path, "p.jpg", [(printed[0][0], (Mark("done"),))], size=(800, 600), cols=1)
     scan_photos(kit, rec, [path], dry_run=True)
     assert seen == [tuple(c for c, _, _ in printed)]
+
+
+def test_scan_photos_tells_the_decoder_the_shape_of_the_kits_codes(tmp_path, monkeypatch):
+    """The decoder is told what this kit's codes look like (its id, its task ids' digits and
+    its revs) and checks a text against the kit's key, so a damaged code can be read from
+    its unsure modules (soft.py) and never as another kit's or a forged one."""
+    pipeline = pipeline_mod
+
+    kit, rec = _kit(tmp_path, 2)
+    seen = []
+    real = pipeline.find_codes
+
+    def spy(gray, *args, expected=None, **kw):
+        seen.append(expected)
+        return real(gray, *args, expected=expected, **kw)
+
+    monkeypatch.setattr(pipeline, "find_codes", spy)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),))], size=(800, 600),
+                  cols=1)
+    scan_photos(kit, rec, [path], dry_run=True)
+    (expected,) = seen
+    assert expected.shapes == (f"PK1:{kit.id}:T????:?:????????",)
+    assert expected.accept(_code(kit, "T0002"))
+    assert not expected.accept(codes.build(bytes(32), kit.id, "T0002", 1).text)
+    assert not expected.accept(codes.build(kit.key, "ZZZZ", "T0002", 1).text)
