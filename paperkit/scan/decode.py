@@ -11,15 +11,16 @@ Steps (each is timed and counted in :class:`DecodeStep`):
    variants (another binarizer, then a grid fitted to the finder patterns that follows bent
    paper: resample.py, then the crop upscaled 2× and its grid), stopping at the first that
    reads it; last, where a finder-like pattern shows or the frame's codes are small, the
-   symbol's blur is modelled (deblur.py: a Gaussian, or a smear of hand shake). When the caller names the codes that may be in
-   the photo, a grid that no decoder read is matched against them (known.py).
-   the blurred and damaged symbols that no decoder read are read from how sure each module
-   is and what a slip code must say (soft.py), when the caller says what to expect.
+   symbol's blur is modelled (deblur.py: a Gaussian, or a smear of hand shake). When the
+   caller says what the photo's codes look like, the grids and blur estimates no decoder
+   read are read from how sure each module is and what a slip code must say (soft.py);
+   when it names the codes that may be in the photo, a grid that no decoder read is matched
+   against them (known.py).
+   ``tight``: a region nothing read is tried once more, cropped close for the size of the
+   codes read nearest it (a far code is smaller than most, and lost in a wide crop).
    ``small``: codes smaller than the ones read (a window the size of those averages them
    away): patches dense in edges at a smaller window, retried with the plain decoder pass
    only (most are printed text).
-   ``tight``: a region nothing read is tried once more, cropped close for the size of the
-   codes read nearest it (a far code is smaller than most).
 3. ``full``: only when nothing at all was read: the whole frame at full resolution with every
    decoder option on, then overlapping tiles.
 

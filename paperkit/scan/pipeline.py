@@ -222,14 +222,14 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         return PhotoResult(photo=str(path), sha256=None, errors=(exc.user_message(),),
                            dry_run=dry_run)
     lap("load")
-    tasks = list_tasks(rec)
-    expected = Expected(codes.shapes(kit.id, [t.id for t in tasks],
-                                     max((t.rev for t in tasks), default=0)),
-                        lambda text: _verifies(kit, text))
     done = rs.get_scan(rec, photo.sha256)
     if done is not None:
         return PhotoResult(photo=str(path), sha256=photo.sha256, already_scanned=done.at,
                            stored=done.photo, dry_run=dry_run)
+    tasks = list_tasks(rec)
+    expected = Expected(codes.shapes(kit.id, [t.id for t in tasks],
+                                     max((t.rev for t in tasks), default=0)),
+                        lambda text: _verifies(kit, text))
     seen: dict[tuple[str, int], list[str]] = {}
     reads: list[_Read] = []
     steps = []
