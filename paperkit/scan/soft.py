@@ -142,7 +142,7 @@ def _stream_bits(text: str, segno: bool = True) -> list[int | None]:
     while len(out) < total:
         put(_PAD[k % 2], 8)
         k += 1
-    return out
+    return out[:total]  # a text that fills the symbol has no room for the zero byte
 
 
 def parse(data: bytes) -> str | None:
