@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                         tot["review_redo"] += 1
                     else:
                         tot["review_unexpected"] += 1
+                        tot["clear_" + _why(r.reason)] += 1
                 elif r.outcome in ("applied", "unchanged"):
                     if _right(r.status, s["accept"]) and r.status != "review":
                         tot["right"] += 1
@@ -210,6 +211,17 @@ def _pct(a: int, b: int) -> str:
     return f"{100.0 * a / b:.2f}%" if b else "n/a"
 
 
+#: Why a clear slip went to review, by the start of the pipeline's reason.
+_WHY = (("the code was read only", "guessed"), ("the slip is small", "small"),
+        ("the slip's position", "pose"), ("copies of this slip", "copies"))
+
+
+def _why(reason: str) -> str:
+    """A clear slip's review reason as one word: the pipeline's rules (a guessed code, a
+    slip too small, an uncertain pose, disagreeing copies) or the box reads ('boxes')."""
+    return next((word for start, word in _WHY if reason.startswith(start)), "boxes")
+
+
 def _report(t: Counter, ratios: list[float], pk: list[float], pil: list[float], zbar: bool,
             scanned: bool, misses_by: Counter) -> str:
     n = t["slips"]
@@ -244,7 +256,9 @@ def _report(t: Counter, ratios: list[float], pk: list[float], pil: list[float], 
         f"    struck out and re-marked, not read (review allowed, DESIGN §6):"
         f" {t['review_redo']} ({_pct(t['review_redo'], n)})",
         f"    a clear slip (one mark or none): {t['review_unexpected']}"
-        f" ({_pct(t['review_unexpected'], n)})",
+        f" ({_pct(t['review_unexpected'], n)}): box reads {t['clear_boxes']}, code read only"
+        f" with help {t['clear_guessed']}, slip too small {t['clear_small']}, pose"
+        f" uncertain {t['clear_pose']}, copies disagree {t['clear_copies']}",
         f"  review that is not a double mark: {t['review_redo'] + t['review_unexpected']}"
         f" ({_pct(t['review_redo'] + t['review_unexpected'], n)})",
         f"  other outcomes: {t['other_outcome']}",
