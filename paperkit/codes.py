@@ -21,8 +21,9 @@ from .errors import BadCode, OtherKit
 
 PREFIX = "PK1"
 TAG_LEN = 8
-_TASK = re.compile(r"^T[0-9]{4,8}$")
-_CODE = re.compile(r"^PK1:([A-Z2-7]{4}):(T[0-9]{4,8}):([1-9][0-9]{0,8}):([A-Z2-7]{8})$")
+_TASK_ID = r"T[0-9]{4,8}"
+_TASK = re.compile(rf"^{_TASK_ID}$")
+_CODE = re.compile(rf"^PK1:([A-Z2-7]{{4}}):({_TASK_ID}):([1-9][0-9]{{0,8}}):([A-Z2-7]{{8}})$")
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,10 @@ def _order() -> tuple[np.ndarray, np.ndarray]:
     return np.array(rows), np.array(cols)
 
 
-def _codec():
+@cache
+def _rs():
+    """(the reedsolo module, a codec for one block: the QR code's field and generator),
+    made on first use."""
     try:
         import reedsolo
     except ImportError as exc:  # pragma: no cover - a dependency of the package
@@ -86,16 +89,6 @@ def _codec():
                                 "reinstall paperkit: pip install -e .") from None
     return reedsolo, reedsolo.RSCodec(CHECK, nsize=DATA + CHECK, fcr=0, prim=0x11D,
                                       generator=2, c_exp=8)
-
-
-_RS = None
-
-
-def _rs():
-    global _RS
-    if _RS is None:
-        _RS = _codec()
-    return _RS
 
 
 def soft_bits(dark: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
