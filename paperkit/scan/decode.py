@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -45,6 +46,9 @@ from .resample import FINDER, Grid
 from .resample import grids as fitted_grids
 
 DECODERS = ("zxing", "zbar")
+#: Regions are retried two at a time: most of a retry is zxing-cpp and OpenCV, which let go
+#: of the GIL (bench/RESULTS.md, Scan, Speed).
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
 #: Long side, in pixels, of the image the first pass reads.
 WORK_SIDE = 2200
 #: The first pass reads a downscaled frame; when fewer than FEW codes are read there, or
@@ -306,18 +310,19 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
     edges = _edges(work, factor)
     regions = _regions(s, edges)
     before = len(s.found)
-    missed = [r for r in regions if not _retry_region(s, r)]
+    read_ = _retry_regions(s, regions)
     s.step("regions", t0, len(regions), len(s.found) - before)
 
     t0 = time.perf_counter()
-    tight = [b for r in missed if (b := _tight(s, r)) is not None]
-    new = sum(_retry_region(s, b, step="tight") for b in tight)
+    tight = [b for r, ok in zip(regions, read_, strict=True)
+             if not ok and (b := _tight(s, r)) is not None]
+    new = sum(_retry_regions(s, tight, step="tight"))
     s.step("tight", t0, len(tight), new)
 
     if s.found:
         t0 = time.perf_counter()
         small = _small_regions(s, edges, regions)
-        new = sum(_retry_region(s, r, cheap=True) for r in small)
+        new = sum(_retry_regions(s, small, cheap=True))
         s.step("small", t0, len(small), new)
 
     if not s.found:
@@ -459,9 +464,8 @@ def _grid_raws(img: np.ndarray, grids: list[tuple[Grid, float]], scale: float,
     return [(g.text, g.corners) for g in found if g.text][:1]
 
 
-def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], estimates: list[Grid],
-              small: Callable[[], bool]):
-    """The retry ladder for one region, cheapest and most useful first:
+def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], seen: list[int]):
+    """The cheap retry ladder for one region, cheapest and most useful first:
     (name, a function of the crop giving raw reads, coordinate scale). Measured on the
     synthetic set (bench/): the full-resolution pass reads most, the bent-paper grid the
     rest; another binarizer once in a while, for a millisecond; last, the crop upscaled 2×
@@ -469,18 +473,16 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], estimates: list
     of the 36 missed on 60 photos; and the grid fitted on that upscaled crop (its finder
     patterns are found there when they merge at the crop's own size). CLAHE contrast,
     sharpening and the decoder's own thorough mode read none there once the grid was in,
-    and were dropped. The grids fitted are kept in ``grids``. Last, the blur is modelled
-    (deblur.py); its estimates that did not decode are kept in ``estimates``."""
+    and were dropped. The grids fitted are kept in ``grids``, and the number of finder-like
+    patterns the first fit saw is appended to ``seen``. The blur model comes after
+    (:func:`_finish`)."""
     yield "local", lambda read: read(crop, "local"), 1.0
     yield "global", lambda read: read(crop, "global"), 1.0
-    seen: list[int] = []
     yield "resample", lambda read: _grid_raws(crop, grids, 1.0, seen), 1.0
     up = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     yield "up2", lambda read: read(up), 0.5
     if seen[0] >= 2:  # fewer: no code there (measured: none read in 164 such regions)
-        yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5, seen), 0.5
-    if seen[0] >= 1 or small():
-        yield "deblur", lambda read: _deblur_raws(crop, grids, estimates), 1.0
+        yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5, []), 0.5
 
 
 def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]],
@@ -498,42 +500,103 @@ def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]],
     return []
 
 
-def _retry_region(s: _Search, r: tuple[int, int, int, int], cheap: bool = False,
-                  step: str = "regions") -> int:
-    """Retry one region with the ladder of :func:`_variants`; ``cheap``: the plain decoder
-    pass only (where most regions are printed text). When the ladder reads
-    nothing, the grids and blur estimates are read from how sure each module is (soft.py)
-    when the caller said what to expect, and the grids are matched against the codes
-    printed (known.py) when the caller named them. ``step`` names the reads."""
+@dataclass
+class _Attempt:
+    """One region's retry (:func:`_attempt`, then :func:`_finish`), kept apart from the
+    search until it is settled: the raw reads of the step that read it (``name``;
+    ``scale``: frame px per raw px), and what the cheap ladder left for the costly steps."""
+
+    region: tuple[int, int, int, int]
+    crop: np.ndarray = field(repr=False)
+    raws: list[Raw] = field(default_factory=list)
+    name: str = ""
+    scale: float = 1.0
+    known: str | None = None  # read by matching a printed code: that code
+    grids: list[tuple[Grid, float]] = field(default_factory=list, repr=False)
+    estimates: list[Grid] = field(default_factory=list, repr=False)
+    seen: list[int] = field(default_factory=list)  # finder-like patterns seen
+
+    def took(self, raws: list[Raw], name: str, scale: float) -> _Attempt:
+        self.raws, self.name, self.scale = raws, name, scale
+        return self
+
+
+def _attempt(gray: np.ndarray, r: tuple[int, int, int, int], read: Backend,
+             cheap: bool = False) -> _Attempt:
+    """Retry one region with the cheap ladder of :func:`_variants`, stopping at the first
+    step that reads it; ``cheap``: the plain decoder pass only (where most regions are
+    printed text). Touches nothing shared, so regions are tried two at a time (zxing-cpp
+    and OpenCV let go of the GIL while they work)."""
     x0, y0, x1, y1 = r
-    crop = np.ascontiguousarray(s.gray[y0:y1, x0:x1])
-    if crop.size == 0:
-        return 0
-    grids: list[tuple[Grid, float]] = []
-    estimates: list[Grid] = []
-    for name, attempt, scale in _variants(crop, grids, estimates, s.small_codes):
+    a = _Attempt(r, np.ascontiguousarray(gray[y0:y1, x0:x1]))
+    if a.crop.size == 0:
+        return a
+    for name, attempt, scale in _variants(a.crop, a.grids, a.seen):
         if cheap and name != "local":
-            return 0
-        raws = attempt(s.read)
+            break
+        raws = attempt(read)
         if any(t for t, _ in raws):
-            return s.add(raws, f"{step}:{name}", scale=scale, offset=(x0, y0))
-    if s.expected is not None:
-        for g, scale in [*grids, *((e, 1.0) for e in estimates)]:
-            text = soft.decode(g.dark, s.expected)
+            return a.took(raws, name, scale)
+    return a
+
+
+def _finish(a: _Attempt, small: bool, expected: soft.Expected | None = None,
+            known: KnownCodes | None = None) -> _Attempt:
+    """The costly steps for a region the cheap ladder did not read: its blur is modelled
+    (deblur.py) where a finder-like pattern was seen in it or the frame's codes are
+    ``small`` (:meth:`_Search.small_codes`, judged once the cheap ladder has read what it
+    can in every region); then the grids and blur estimates are read from how sure each
+    module is (soft.py) when the caller said what to expect, and the grids are matched
+    against the codes printed (known.py) when the caller named them."""
+    if a.raws or not a.seen:  # read, or an empty crop
+        return a
+    if a.seen[0] >= 1 or small:
+        raws = _deblur_raws(a.crop, a.grids, a.estimates)
+        if raws:
+            return a.took(raws, "deblur", 1.0)
+    if expected is not None:
+        for g, scale in [*a.grids, *((e, 1.0) for e in a.estimates)]:
+            text = soft.decode(g.dark, expected)
             if text is not None:
-                return s.add([(text, g.corners)], f"{step}:soft", scale=scale,
-                             offset=(x0, y0))
-    if s.known is None or not grids:
-        return 0
-    matches = {(text, i) for i, (g, _) in enumerate(grids)
-               if (text := s.known.match(g.dark)) is not None}
+                return a.took([(text, g.corners)], "soft", scale)
+    if known is None or not a.grids:
+        return a
+    matches = {(text, i) for i, (g, _) in enumerate(a.grids)
+               if (text := known.match(g.dark)) is not None}
     if len({text for text, _ in matches}) != 1:  # none, or grids that disagree
-        return 0
+        return a
     text, i = min(matches, key=lambda m: m[1])
-    if any(f.text == text for f in s.found):  # read elsewhere already: do not guess a copy
+    g, scale = a.grids[i]
+    a.known = text
+    return a.took([(text, g.corners)], "known", scale)
+
+
+def _settle(s: _Search, a: _Attempt, step: str) -> int:
+    """Add what one attempt read to the search; ``step`` names the reads. A printed code
+    matched to a grid is not taken when that code was read elsewhere already."""
+    if not a.raws:
         return 0
-    g, scale = grids[i]
-    return s.add([(text, g.corners)], f"{step}:known", scale=scale, offset=(x0, y0))
+    if a.known is not None and any(f.text == a.known for f in s.found):
+        return 0  # do not guess a copy
+    return s.add(a.raws, f"{step}:{a.name}", scale=a.scale, offset=a.region[:2])
+
+
+def _retry_regions(s: _Search, regions: list[tuple[int, int, int, int]], cheap: bool = False,
+                   step: str = "regions") -> list[bool]:
+    """Retry each region, two at a time: first the cheap ladder in all of them
+    (:func:`_attempt`), then the costly steps in those it did not read (:func:`_finish`).
+    Reads are added in the regions' order, whichever thread finished first, so the result
+    is the same every time. Whether each region read a new code."""
+    tries = list(_POOL.map(lambda r: _attempt(s.gray, r, s.read, cheap), regions))
+    new = [_settle(s, a, step) > 0 for a in tries]
+    if cheap:
+        return new
+    small = s.small_codes()
+    rest = [i for i, a in enumerate(tries) if not a.raws]
+    for i, a in zip(rest, _POOL.map(lambda a: _finish(a, small, s.expected, s.known),
+                                    [tries[i] for i in rest]), strict=True):
+        new[i] = _settle(s, a, step) > 0
+    return new
 
 
 def _tight(s: _Search, r: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
