@@ -24,9 +24,12 @@ STATUSES = list(S.BOXES)
 
 
 class _Silent:
-    """A stand-in helper that takes frames and does nothing with them."""
+    """A stand-in helper that takes photos and frames and does nothing with them."""
 
-    def send_frame(self, key, gray):
+    def preload(self, path):
+        return "token"
+
+    def adopt(self, key, token, index, sha):
         pass
 
     def forget(self, key):
@@ -60,15 +63,15 @@ def helper():
 
 def test_helper_measures_like_the_scanning_process(photo, helper):
     kit, rec, path = photo
-    frame = load_photo(path).frames[0]
+    token = helper.preload(path)  # the worker loads the photo itself, as the scan does here
+    loaded = load_photo(path)
+    frame = loaded.frames[0]
     found = find_codes(frame.gray).found
     assert len(found) == 8
-    helper.send_frame("test#0", frame.gray)
-    handed = Path(helper._files["test#0"][0])
+    helper.adopt("test#0", token, 0, loaded.sha256)
     futures = [helper.measure("test#0", f.text, f.corners) for f in found]
     remote = [fut.result(timeout=60) for fut in futures]
     helper.forget("test#0")
-    assert not handed.exists()  # the hand-over file goes with the scan
     with pytest.raises(helper_mod.HelperFailed):  # forgotten
         helper.measure("test#0", found[0].text, found[0].corners).result(timeout=60)
     for f, (pose, reads) in zip(found, remote, strict=True):
@@ -87,18 +90,23 @@ def test_helper_refuses_a_frame_it_was_not_sent(photo, helper):
         fut.result(timeout=60)
 
 
-def test_a_failure_in_the_worker_comes_back_as_helper_failed(photo, helper):
+def test_a_failure_in_the_worker_comes_back_as_helper_failed(photo, helper, tmp_path):
     kit, rec, path = photo
-    frame = load_photo(path).frames[0]
-    f = find_codes(frame.gray).found[0]
-    helper.send_frame("gone#0", frame.gray)
-    Path(helper._files["gone#0"][0]).unlink()  # the worker cannot map it
+    loaded = load_photo(path)
+    f = find_codes(loaded.frames[0].gray).found[0]
+    gone = tmp_path / "gone.jpg"  # the worker cannot load it
+    helper.adopt("gone#0", helper.preload(gone), 0, loaded.sha256)
+    changed = tmp_path / "changed.jpg"  # the worker loads another photo than the scan did
+    changed.write_bytes(path.read_bytes() + b"\0")
+    helper.adopt("changed#0", helper.preload(changed), 0, loaded.sha256)
     try:
-        fut = helper.measure("gone#0", f.text, f.corners)
-        with pytest.raises(helper_mod.HelperFailed):
-            fut.result(timeout=60)
+        for key in ("gone#0", "changed#0"):
+            fut = helper.measure(key, f.text, f.corners)
+            with pytest.raises(helper_mod.HelperFailed):
+                fut.result(timeout=60)
     finally:
         helper.forget("gone#0")
+        helper.forget("changed#0")
     assert helper.usable  # one slip failing does not stop the helper
 
 

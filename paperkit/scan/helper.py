@@ -3,9 +3,11 @@
 Measuring one slip (``geometry.locate`` then ``marks.read_boxes``) is many small
 NumPy/OpenCV calls, so Python's GIL, not the cores, bounds it: two threads measure barely
 faster than one (bench/RESULTS.md, Scan, Speed). A second process really runs on the second
-core. It is a one-worker :class:`concurrent.futures.ProcessPoolExecutor`; each decoded frame
-is handed over as a file in memory (/dev/shm where there is one, written by a thread while
-the codes are still being found) that the worker maps read-only.
+core. It is a one-worker :class:`concurrent.futures.ProcessPoolExecutor`. The worker loads
+each photo itself (``load.load_photo``, the same code, so the same frames), at the same time
+as the scanning process: handing a 12 MP frame over through a file cost the scanning side
+more than that, and the worker is idle until the codes are found anyway. A frame is used
+there only if the photo's sha256 is the one the scanning process read.
 
 The worker is started on first use, in the background; until it is ready, while the machine
 has no core to spare, and whenever it fails or is slow, slips are measured in-process. The
@@ -19,9 +21,9 @@ import atexit
 import multiprocessing
 import os
 import sys
-import tempfile
 import threading
 import types
+import uuid
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -30,10 +32,8 @@ import numpy as np
 
 #: "0": measure every slip in-process; "1": use the helper even when the machine is busy.
 ENV = "PAPERKIT_SCAN_HELPER"
-#: Frames the worker keeps mapped at most (one per photo being scanned).
-KEEP = 4
-#: Where frames are handed over: memory, where the system has it.
-_SHM = "/dev/shm" if os.path.isdir("/dev/shm") else None
+#: Photos the worker keeps loaded at most (the one being scanned, and the next).
+KEEP = 2
 #: This package's folder (paperkit/scan); the worker must run this same code.
 _PACKAGE = str(Path(__file__).resolve().parent)
 
@@ -45,7 +45,7 @@ class HelperFailed(Exception):
 
 # -- in the worker process --------------------------------------------------------------------
 
-_mapped: OrderedDict[str, np.ndarray] = OrderedDict()
+_loaded: OrderedDict[str, tuple[str, list[np.ndarray]]] = OrderedDict()  # token → sha, frames
 
 
 def _hello() -> str:
@@ -56,29 +56,44 @@ def _hello() -> str:
     return _PACKAGE
 
 
-def _measure(path: str, shape: tuple[int, int], text: str, corners: np.ndarray):
+def _load(token: str, path: str) -> None:
+    """Load the photo at ``path`` as ``token``. A photo that cannot be loaded is simply not
+    there: its slips fail here and are measured in the scanning process."""
+    from ..errors import PaperkitError
+    from .load import load_photo
+
+    try:
+        photo = load_photo(path)
+    except (PaperkitError, OSError):
+        return
+    _loaded[token] = (photo.sha256, [f.gray for f in photo.frames])
+    while len(_loaded) > KEEP:
+        _loaded.popitem(last=False)
+
+
+def _measure(token: str, index: int, sha: str, text: str, corners: np.ndarray):
     from .decode import Found
     from .load import Frame
     from .pipeline import measure
 
-    gray = _mapped.get(path)
-    if gray is None:  # mapped, the pixels stay readable after the scanning side unlinks
-        gray = _mapped[path] = np.memmap(path, np.uint8, "r", shape=shape)
-        while len(_mapped) > KEEP:
-            _mapped.popitem(last=False)
-    return measure(Frame(path, gray), Found(text, np.float32(corners), "helper"))
+    sha_here, frames = _loaded.get(token, ("", []))
+    if sha_here != sha or index >= len(frames):  # not loaded, or the file changed since
+        raise LookupError(f"frame {index} of {token} is not loaded here")
+    return measure(Frame(token, frames[index]), Found(text, np.float32(corners), "helper"))
 
 
 # -- in the scanning process ------------------------------------------------------------------
 
 class Helper:
-    """The scanning process's side: ``send_frame`` a frame, then ``measure`` codes in it
-    (each gives a Future of ``pipeline.measure``'s result, or HelperFailed)."""
+    """The scanning process's side: ``preload`` a photo as soon as its scan starts, ``adopt``
+    each of its frames under the scanning process's own key once it is loaded there, then
+    ``measure`` codes in them (each gives a Future of ``pipeline.measure``'s result, or
+    HelperFailed)."""
 
     def __init__(self) -> None:
         self.dead = False
         self._lock = threading.Lock()
-        self._files: dict[str, tuple[str, tuple[int, int]]] = {}  # frame key → file, shape
+        self._frames: dict[str, tuple[str, int, str]] = {}  # frame key → token, index, sha
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         # The first submit starts the worker. A spawned worker first re-imports the caller's
         # __main__ script (a script without an `if __name__ == "__main__"` guard would run
@@ -104,27 +119,29 @@ class Helper:
             return False
         return self.usable
 
-    def send_frame(self, key: str, gray: np.ndarray) -> None:
-        """Hand the frame's pixels (uint8, rows × columns) over; codes in it can be measured
-        once this returns. A frame that cannot be written is simply not there."""
-        name = None
+    def preload(self, path: str | Path) -> str | None:
+        """Have the worker load the photo at ``path`` now; a token for :meth:`adopt`, or
+        None when the worker cannot take it."""
+        token = uuid.uuid4().hex
         try:
-            fd, name = tempfile.mkstemp(prefix="paperkit-scan-", suffix=".gray", dir=_SHM)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(np.ascontiguousarray(gray, np.uint8).data)
-        except OSError:
-            if name:
-                Path(name).unlink(missing_ok=True)
-            return
-        with self._lock:
-            self._files[key] = (name, tuple(gray.shape))
+            self._pool.submit(_load, token, str(Path(path).resolve()))
+        except RuntimeError:  # shut down, or the worker died (BrokenProcessPool)
+            self.dead = True
+            return None
+        return token
+
+    def adopt(self, key: str, token: str | None, index: int, sha: str) -> None:
+        """Frame ``index`` of the photo preloaded as ``token``, whose sha256 the scanning
+        process read as ``sha``, is frame ``key``: codes in it can be measured now."""
+        if token is not None:
+            with self._lock:
+                self._frames[key] = (token, index, sha)
 
     def forget(self, key: str) -> None:
-        """The scan of frame ``key`` is over: its file goes."""
+        """The scan of frame ``key`` is over (the worker drops the photo when it loads the
+        next ones)."""
         with self._lock:
-            name, _ = self._files.pop(key, (None, None))
-        if name:
-            Path(name).unlink(missing_ok=True)
+            self._frames.pop(key, None)
 
     def measure(self, key: str, text: str, corners: np.ndarray) -> Future:
         """Measure the code ``text`` at ``corners`` (frame px) in the frame ``key``. The
@@ -132,14 +149,13 @@ class Helper:
         out: Future = Future()
         out.remote = True  # the caller waits for it with a time limit
         with self._lock:
-            handed = self._files.get(key)
-        if self.dead or handed is None:
+            frame = self._frames.get(key)
+        if self.dead or frame is None:
             out.set_exception(HelperFailed("the helper is stopped" if self.dead
                                            else "that frame was not handed over"))
             return out
         try:
-            inner = self._pool.submit(_measure, handed[0], handed[1], text,
-                                      np.asarray(corners))
+            inner = self._pool.submit(_measure, *frame, text, np.asarray(corners))
         except RuntimeError as exc:  # shut down, or the worker died (BrokenProcessPool)
             self.dead = True
             out.set_exception(HelperFailed(repr(exc)))
@@ -168,9 +184,7 @@ class Helper:
             except OSError:
                 pass
         with self._lock:
-            names, self._files = [n for n, _ in self._files.values()], {}
-        for name in names:
-            Path(name).unlink(missing_ok=True)
+            self._frames = {}
 
 
 _shared: Helper | None = None

@@ -216,6 +216,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         t[name] = time.perf_counter()
 
     helper = shared_helper()
+    token = helper.preload(path) if helper is not None else None  # it loads it as we do
     try:
         photo = load_photo(path)
     except PhotoError as exc:
@@ -241,16 +242,14 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         # started is taken back, the last first, and measured here (:func:`_take_back`)
         pending: dict[int, Future] = {}
         key = f"{photo.sha256}#{i}"
-        sent = None
         if helper is not None:
-            sent = _POOL.submit(helper.send_frame, key, frame.gray)  # while codes are found
+            helper.adopt(key, token, i, photo.sha256)
 
         def start(found: Found, frame: Frame = frame, pending: dict = pending,
-                  key: str = key, sent: Future | None = sent) -> None:
+                  key: str = key) -> None:
             if not _verifies(kit, found.text):
                 return
-            if sent is not None:
-                sent.result()  # the frame is handed over (long done by the first code)
+            if helper is not None:
                 pending[id(found)] = helper.measure(key, found.text, found.corners)
             else:
                 pending[id(found)] = _POOL.submit(measure, frame, found)
@@ -261,14 +260,13 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                                  expected=expected)
             decode_s += time.perf_counter() - d0
             steps.extend(decoded.steps)
-            if sent is not None:
+            if helper is not None:
                 _take_back(pending, frame, decoded.found)
             for found in decoded.found:
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
                 reads.append(read_slip(kit, rec, frame, found, seen, m))
         finally:
-            if sent is not None:
-                sent.result()
+            if helper is not None:
                 helper.forget(key)
     lap("read")
     reads = _settle_duplicates(reads)
