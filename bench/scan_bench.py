@@ -74,16 +74,19 @@ def _paperkit(kit_path: Path):
     """The paperkit scan hook: a function path → (results by code, seconds), or None."""
     try:
         from paperkit.kit import open_kit
+        from paperkit.record.prints import printed_codes
+        from paperkit.scan.known import KnownCodes
         from paperkit.scan.pipeline import scan_photo
     except ImportError as exc:  # the scan pipeline is not there yet
         print(f"paperkit scan skipped: {exc}", file=sys.stderr)
         return None, None
     kit = open_kit(kit_path)
     rec = kit.open_record()
+    known = KnownCodes(printed_codes(rec))  # as `paperkit scan` (scan_photos) gives it
 
     def run(path: Path):
         t0 = time.perf_counter()
-        res = scan_photo(kit, rec, path, dry_run=True)
+        res = scan_photo(kit, rec, path, dry_run=True, known=known)
         dt = time.perf_counter() - t0
         return {s.code: s for s in res.slips}, dt, res
 

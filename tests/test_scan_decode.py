@@ -290,3 +290,37 @@ def test_a_region_that_reads_nothing_is_tried_again_cropped_close(monkeypatch):
     assert found[texts[3]].startswith("tight:")
     assert {t: found[t] for t in first} == {t: "first" for t in first}
     assert max(crops[0]) > 200 >= max(crops[-1])
+
+
+def test_regions_tried_two_at_a_time_read_what_one_at_a_time_reads(monkeypatch):
+    """The first pass misses five of eight codes; the regions retried in two threads give
+    the same codes, corners and steps, in the same order, as one thread, every time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from paperkit.scan import decode
+
+    texts = [_code(f"T00{i:02d}") for i in range(1, 9)]
+    canvas = np.full((900, 1500), 235, np.uint8)
+    for i, text in enumerate(texts):
+        sym = _draw(_matrix(text), px=5)
+        x, y = 40 + (i % 4) * 360, 60 + (i // 4) * 420
+        canvas[y:y + sym.shape[0], x:x + sym.shape[1]] = sym
+    real_read = decode._zxing
+
+    def first_pass_misses_five(gray, *args, **kw):
+        out = real_read(gray, *args, **kw)
+        return [r for r in out if r[0] in texts[:3]] if gray.shape == canvas.shape else out
+
+    monkeypatch.setattr(decode, "_zxing", first_pass_misses_five)
+
+    def run():
+        found = decode.find_codes(canvas).found
+        return [(f.text, f.step, f.corners.round(2).tolist()) for f in found]
+
+    two = [run() for _ in range(3)]
+    with ThreadPoolExecutor(max_workers=1) as one_thread:
+        monkeypatch.setattr(decode, "_POOL", one_thread)
+        one = run()
+    assert {t for t, _, _ in one} == set(texts)
+    assert any(step.startswith("regions:") for _, step, _ in one)
+    assert two == [one] * 3

@@ -7,10 +7,12 @@ Steps (each is timed and counted in :class:`DecodeStep`):
    read there are small (under 2 px a module) or hardly any were read, the full frame too.
 2. ``regions``: places where a code is expected but none was read: symbols the decoder
    located but could not decode, and square patches whose edge density looks like a QR code
-   of the size already seen. Each region is retried at full resolution with a ladder of cheap
-   variants (another binarizer, then a grid fitted to the finder patterns that follows bent
-   paper: resample.py, then the crop upscaled 2× and its grid), stopping at the first that
-   reads it; last, where a finder-like pattern shows or the frame's codes are small, the
+   of the size already seen. Regions are retried two at a time (threads: zxing-cpp and
+   OpenCV let go of the GIL), their reads added in the regions' order. Each region is
+   retried at full resolution with a ladder of cheap variants (another binarizer, then a
+   grid fitted to the finder patterns that follows bent paper: resample.py, then the crop
+   upscaled 2× and its grid), stopping at the first that reads it; then, in the regions
+   still unread, where a finder-like pattern shows or the frame's codes are small, the
    symbol's blur is modelled (deblur.py: a Gaussian, or a smear of hand shake). When the
    caller says what the photo's codes look like, the grids and blur estimates no decoder
    read are read from how sure each module is and what a slip code must say (soft.py);
