@@ -243,3 +243,56 @@ def test_levels_of_several_parts_at_once_equal_each_part_alone():
         fractions = rng.choice([0.25, 0.5, 0.9], len(parts))
         got = _levels_cols(_hist_cols(parts), fractions)
         assert got == [levels(p, (f,))[0] for p, f in zip(parts, fractions, strict=True)]
+
+
+def _moved(pose, box: str, dx: float, dy: float):
+    """``pose`` with ``box`` put (dx, dy) slip units away from where it was found."""
+    from dataclasses import replace
+
+    off = pose.boxes.get(box, (0.0, 0.0))
+    return replace(pose, boxes={**pose.boxes, box: (off[0] + dx, off[1] + dy)})
+
+
+@pytest.mark.parametrize("dx, dy", [(3.5, 0.0), (-3.5, 0.0), (0.0, 3.5)])
+def test_a_box_read_off_its_real_place_is_unclear_not_marked(dx, dy):
+    """Strongly curled paper can put a box further from where the pose says than the
+    outline's sides are looked for: the window then may hold a side of the real printed
+    outline, which reads like a stroke (a blank box read 1.0 on the 30-slip set). Each side
+    of the outline must show within reach, else the box is unclear and the slip goes to
+    review."""
+    from paperkit.scan.marks import OUTLINE_SIDE, read_boxes
+
+    gray = _photo([])  # a blank slip
+    pose, reads = _read(gray)
+    assert all(r.outline and r.edge >= OUTLINE_SIDE for r in reads.values())
+    assert read_status(reads) == (None, None)
+    shifted = read_boxes(gray, _moved(pose, "taken", dx, dy))
+    assert not shifted["taken"].outline and shifted["taken"].edge < OUTLINE_SIDE
+    assert read_status(shifted) == (None, "the taken box is unclear")  # never "taken"
+    assert all(shifted[n].outline for n in ("done", "stuck", "dropped"))
+
+
+def test_off_place_the_real_outline_reads_as_a_mark():
+    """Why the check above matters: 3.5 units off, the blank box's window holds its real
+    outline's side, which scores as a full mark."""
+    from paperkit.scan.marks import MARKED, read_boxes
+
+    gray = _photo([])
+    pose, _ = _read(gray)
+    assert read_boxes(gray, _moved(pose, "taken", 3.5, 0.0))["taken"].score >= MARKED
+
+
+@pytest.mark.parametrize("dx, dy", [(2.0, 0.0), (-2.5, 0.0), (0.0, 2.5), (0.0, -2.5),
+                                    (2.0, 2.0)])
+@pytest.mark.parametrize("marks, status", [((), None),
+                                           ((Mark("taken", "tick", "blue", 1.0),), "taken")])
+def test_a_box_a_little_beyond_the_reach_is_found_and_read_in_place(dx, dy, marks, status):
+    """A side whose outline lies just beyond where it is looked for moves the box that way
+    once more: 2-2.5 units off, the box is read inside its real outline."""
+    from paperkit.scan.marks import read_boxes
+
+    gray = _photo(list(marks))
+    pose, _ = _read(gray)
+    shifted = read_boxes(gray, _moved(pose, "taken", dx, dy))
+    assert shifted["taken"].outline
+    assert read_status(shifted) == (status, None)

@@ -268,8 +268,11 @@ def test_a_slip_too_small_in_the_photo_for_a_faint_mark_goes_to_review(tmp_path,
     status; such a slip read as one clear mark is held for a person, not applied."""
     kit, rec = _kit(tmp_path, 2)
     cell = ppu * S.SLIP_W / 0.86  # grid_photo makes each slip 0.86 of its cell wide
-    path = _photo(tmp_path, "p.jpg", [(_code(kit, f"T000{i}"), (Mark("done", "fill"),))
-                                      for i in (1, 2)], size=(int(2 * cell), int(cell)), cols=2)
+    # a crisp photo and a plain cross, so that every box's outline shows (at 0.9 px a unit
+    # and the usual blur a box may be unclear, which is review too, for another reason)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, f"T000{i}"), (Mark("done", "cross"),))
+                                      for i in (1, 2)], size=(int(2 * cell), int(cell)), cols=2,
+                  s=1.6)
     (res,) = scan_photos(kit, rec, [path])
     assert [s.outcome for s in res.slips] == [outcome, outcome]
     if outcome == "review":

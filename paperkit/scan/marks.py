@@ -40,6 +40,15 @@ BLANK = 0.15
 MARKED = 0.55
 #: How far (slip units) the printed outline may be from where the pose puts it.
 SEARCH = 1.5
+#: Each side of a box's printed outline must show within reach of where the box is read (the
+#: darkest line along it at least this much darker than the paper, in shares of the
+#: contrast); else the box is read off its real place
+#: (strongly curled paper: the box lies wider or further than the pose and the outline
+#: search reach) and is unclear, whatever its score. Such a window holds a side of the real
+#: outline, which reads as a mark: on a 30-slip set a blank box read 1.0 that way. Boxes
+#: read in place have their faintest side at 0.40 or more in 99.9 % (200-photo set: 0.24,
+#: and the 21 boxes under 0.3 there were all read off place, bench/RESULTS.md).
+OUTLINE_SIDE = 0.3
 #: Interior inset from the box edge (slip units): half the printed stroke plus blur, which
 #: spreads over more slip units the fewer photo pixels a unit has.
 INSET = 2.0
@@ -71,7 +80,9 @@ class BoxRead:
     """One box: ``score`` 0 (blank) .. 1 (clearly marked); ``confidence`` 0..1 that the score
     is on the right side of the unsure band. ``cover``/``fill``/``over`` are the raw measures
     (shares of the interior, contrast units), ``contrast`` paper minus print in grey levels;
-    ``outline`` is whether the printed outline was found near where the pose put it;
+    ``outline`` is whether the printed outline was found near where the pose put it, each of
+    its four sides where the box is read (``edge``: the faintest side's darkness, in shares
+    of the contrast; below OUTLINE_SIDE the box is read off its real place);
     ``grain`` how much darker plain paper is than the local paper level (grey levels);
     ``spread`` the ink cover of the emptiest of the interior's 3 × 3 cells (high only when
     ink covers the whole box: filled in, or scribbled over to strike it out); ``crossings``
@@ -94,6 +105,7 @@ class BoxRead:
     crossings: int = 0
     sides: float = 0.0
     faint: float = 0.0
+    edge: float = 1.0
 
 
 def band_confidence(score: float) -> float:
@@ -220,6 +232,12 @@ def _median(a: np.ndarray, axis: int) -> np.ndarray:
 #: middle of the box, across which the median is taken.
 _NEAR = np.arange(-round(1.5 * K), round(1.5 * K) + 1)
 _MIDDLE = np.arange(_SIZE // 4, _SIZE - _SIZE // 4)
+#: The outer end of each side's reach (left, right, top, bottom), as an index into _NEAR.
+_OUTER = np.array([0, len(_NEAR) - 1, 0, len(_NEAR) - 1])
+#: How far (px) a box whose outline lies beyond the reach on one side is looked for again
+#: (once): the reach again, so 3 units in all, as far as the window keeps every line read
+#: inside it (the box's corner may be SEARCH units off already).
+_REACH = int(_NEAR[-1])
 #: Depths in from the box edge, and the stretch along each side, at which the outline's
 #: blur is measured (:func:`_clear_of_outline`).
 _DEPTH = np.arange(1, _SIZE // 4)
@@ -253,13 +271,15 @@ _GATHER, _GATHER_ENDS = _gather_index()
 
 
 def _edges(lines: np.ndarray, bx: list[int], by: list[int]
-           ) -> list[tuple[int, int, int, int]]:
+           ) -> tuple[list[tuple[int, int, int, int]], list[list[float | None]]]:
     """Each side of each box's printed outline on its own (left, right, top, bottom; window
     px, one per box), within 1.5 units of where it is expected (``bx``, ``by``): the darkest
     line by the median across the box's middle, so a tick through it does not move it.
     Absorbs a box that looks a little larger, smaller or shifted after rectification
     (perspective, bent paper). ``lines``: each box's pixels along those lines (the first
-    part of :func:`_gather_index`)."""
+    part of :func:`_gather_index`). Also, for each box, the grey level of each side's darkest
+    line within reach, by its median (None when that line is at the outer end of the reach:
+    the outline lies further out)."""
     nb, n, m = len(lines), len(_NEAR), len(_MIDDLE)
     # twice the median of each line (the darkest is the same; m is even)
     k = m // 2
@@ -274,7 +294,12 @@ def _edges(lines: np.ndarray, bx: list[int], by: list[int]
         if abs((y1 - y0) - _SIZE) > 0.12 * _SIZE:
             y0, y1 = y, y + _SIZE
         out.append((x0, x1, y0, y1))
-    return out
+    # each side's darkest line within reach (the outline, or ink over it); where that is
+    # at the outer end of the reach, the outline lies further out: None (the inner end may
+    # be a box filled in)
+    at = np.argmin(med, axis=2)
+    darkest = np.where(at == _OUTER, -1, med.min(axis=2)).tolist()
+    return out, [[None if v < 0 else v / 2.0 for v in box] for box in darkest]
 
 
 def _clear_of_outline(sides: np.ndarray, white: list[float], contrast: list[float]
@@ -362,19 +387,21 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         if not p:
             bx[i], by[i], found[i] = _locate_outline(255.0 - win[i].astype(np.float32), PAD,
                                                      SEARCH)
-    shift = np.array([i * _N * _N + (by[i] - _C) * _N + bx[i] - _C for i in range(nb)])
-    got = np.take(win, _GATHER + shift[:, None])
-    lines, sides, ring = np.split(got, _GATHER_ENDS[:2], 1)
-    # paper white: the bright level of each window; print black: the dark level of its
-    # printed outline
-    # and the grain, how much darker than that paper level plain paper is: levels at once
-    lv = _levels_cols(np.concatenate([_hist_cols([*win, *ring]), strip_hist], axis=1),
-                      _WHITE_BLACK[nb])
-    white, black, grain = lv[:nb], lv[nb:2 * nb], lv[-1]
-    contrast = [max(w - b, 1.0) for w, b in zip(white, black, strict=True)]
+    lines, sides, white, contrast, grain = _gather(win, bx, by, strip_hist)
+    edges, lines_at = _edges(lines, bx, by)
+    # a side whose outline lies further out than its reach: the box is looked for again
+    # that much further that way (bent paper moved it more than the pose followed)
+    moved = False
+    for i, (left, right, top, bottom) in enumerate(lines_at):
+        dx = _REACH * ((right is None) - (left is None))
+        dy = _REACH * ((bottom is None) - (top is None))
+        if dx or dy:
+            bx[i], by[i], moved = bx[i] + dx, by[i] + dy, True
+    if moved:
+        lines, sides, white, contrast, grain = _gather(win, bx, by, strip_hist)
+        edges, lines_at = _edges(lines, bx, by)
     ink = below > _whole([INK_LEVEL * c + GRAIN * grain for c in contrast])
     faint_ink = below > _whole([FAINT_LEVEL * c for c in contrast])
-    edges = _edges(lines, bx, by)
     clear = _clear_of_outline(sides, white, contrast)
     parts, fills = [], []
     for i in range(nb):
@@ -390,6 +417,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
     for i in range(nb):
         cover, spread, crossings, sides, over, faint = parts[i]
         c = contrast[i]
+        edge = min(0.0 if v is None else (white[i] - v) / c for v in lines_at[i])
         fill = (white[i] - mid[i]) / c
         s_cover = (cover - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
         s_fill = (fill - 0.25) / 0.35
@@ -404,10 +432,31 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
             conf *= max(0.0, (c - 20) / 40)
         out.append(BoxRead(score=round(score, 3), confidence=round(conf, 3),
                            cover=round(cover, 4), fill=round(fill, 3), over=round(over, 4),
-                           contrast=round(c, 1), outline=found[i], grain=grain,
+                           contrast=round(c, 1), outline=found[i] and edge >= OUTLINE_SIDE,
+                           grain=grain,
                            spread=round(spread, 3), crossings=crossings,
-                           sides=round(sides, 3), faint=round(faint, 4)))
+                           sides=round(sides, 3), faint=round(faint, 4),
+                           edge=round(edge, 3)))
     return out
+
+
+def _gather(win: np.ndarray, bx: list[int], by: list[int], strip_hist: np.ndarray):
+    """The pixels read around each box's printed outline, its top-left corner at (``bx``,
+    ``by``) in its window (:func:`_gather_index`): the lines where each side is looked for,
+    the outline's blur at each depth, and each window's paper white, its contrast to the
+    printed outline's dark level, and the strip's grain (``strip_hist``), all at once."""
+    nb = len(win)
+    shift = np.array([i * _N * _N + (by[i] - _C) * _N + bx[i] - _C for i in range(nb)])
+    got = np.take(win, _GATHER + shift[:, None])
+    lines, sides, ring = np.split(got, _GATHER_ENDS[:2], 1)
+    # paper white: the bright level of each window; print black: the dark level of its
+    # printed outline
+    # and the grain, how much darker than that paper level plain paper is: levels at once
+    lv = _levels_cols(np.concatenate([_hist_cols([*win, *ring]), strip_hist], axis=1),
+                      _WHITE_BLACK[nb])
+    white, black, grain = lv[:nb], lv[nb:2 * nb], lv[-1]
+    contrast = [max(w - b, 1.0) for w, b in zip(white, black, strict=True)]
+    return lines, sides, white, contrast, grain
 
 
 def _whole(t: list[float]) -> np.ndarray:
