@@ -76,8 +76,9 @@ def _picture(gray: np.ndarray, pose, reads: dict, title: str) -> np.ndarray:
         a = pose.turns.get(name, 0.0)
         c, s = np.cos(a), np.sin(a)
         h = r.width / 2
-        f = pose.squeezes.get(name, 1.0)
-        pts = [((cx + c * u * f - s * v - STRIP.x0) * K, (cy + s * u * f + c * v - STRIP.y0) * K)
+        f, g = pose.squeezes.get(name, 1.0), pose.stretches.get(name, 1.0)
+        pts = [((cx + c * u * f - s * v * g - STRIP.x0) * K,
+                (cy + s * u * f + c * v * g - STRIP.y0) * K)
                for u, v in ((-h, -h), (h, -h), (h, h), (-h, h))]
         cv2.polylines(img, [np.int32(pts)], True, colour, 1)
         p0 = (round((r.x0 + dx - STRIP.x0) * K), round((r.y0 + dy - STRIP.y0) * K))

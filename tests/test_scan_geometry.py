@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 from scan_images import Mark, compose, render_slip, slip_quad
 
@@ -151,3 +152,34 @@ def test_inside_slips_covers_the_slip_of_a_read_code_and_nothing_beside_it():
     assert inside_slips([corners], np.array(points)).tolist() == [True, True, False, False,
                                                                   False]
     assert not inside_slips([], np.array(points)).any()
+
+
+def _box_row(taken_offset: tuple[float, float], grow: float, px: float = 4.0) -> np.ndarray:
+    """The row of printed check boxes drawn in slip units × ``px``: each where the slip puts
+    it, but 'taken' moved by ``taken_offset`` units and ``grow`` times its size (paper
+    curled towards the camera), lightly blurred."""
+    img = np.full((int(S.SLIP_H * px), int(S.SLIP_W * px)), 235, np.uint8)
+    for name, r in S.BOXES.items():
+        cx, cy, half = (r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2, S.BOX_SIZE / 2
+        if name == "taken":
+            cx, cy, half = cx + taken_offset[0], cy + taken_offset[1], half * grow
+        cv2.rectangle(img, (round((cx - half) * px), round((cy - half) * px)),
+                      (round((cx + half) * px), round((cy + half) * px)), 40,
+                      max(1, round(S.BOX_STROKE * px)))
+    return cv2.GaussianBlur(img, (0, 0), 1.2)
+
+
+@pytest.mark.parametrize("grow", [1.15, 1.3])
+def test_a_far_box_larger_than_the_pose_puts_it_is_found_at_its_size(grow, monkeypatch):
+    """A box nearer the camera than the pose (paper curled towards it) is larger both ways;
+    looked for at its own height only, it is not found (its slip goes to review), and at the
+    taller heights it is, where it lies and at its size."""
+    gray = _box_row((-6.0, -4.0), grow)
+    H = np.diag([4.0, 4.0, 1.0])
+    found = {"done": (0.0, 0.0), "stuck": (0.0, 0.0), "dropped": (0.0, 0.0)}
+    off, angle, width, height = G._far_box(gray, H, found, "taken")
+    assert off == pytest.approx((-6.0, -4.0), abs=0.5)
+    assert width == height == grow
+    monkeypatch.setattr(G, "FAR_HEIGHTS", ())
+    assert G._far_box(gray, H, found, "taken") is None
+    assert G._far_box(_box_row((-6.0, -4.0), 1.0), H, found, "taken")[2:] == (1.0, 1.0)

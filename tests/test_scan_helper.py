@@ -4,7 +4,6 @@ results as measuring them in-process, and anything it cannot do is done in-proce
 from __future__ import annotations
 
 from concurrent.futures import Future
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -38,7 +38,8 @@ class SlipPose:
     each box that lies turned against ``H`` (curled paper bends the row of boxes) to that
     angle (radians, slip units, positive turns x towards y); ``squeezes`` each box that
     looks narrower (paper curling away) or wider (curling towards the camera) than ``H``
-    puts it to that share of its width."""
+    puts it to that share of its width, and ``stretches`` each box found taller than ``H``
+    puts it (nearer the camera) to that share of its height."""
 
     H: np.ndarray = field(repr=False)
     ppu: float
@@ -46,6 +47,7 @@ class SlipPose:
     boxes: dict[str, tuple[float, float]] = field(default_factory=dict)
     turns: dict[str, float] = field(default_factory=dict)
     squeezes: dict[str, float] = field(default_factory=dict)
+    stretches: dict[str, float] = field(default_factory=dict)
 
     def to_frame(self, pts) -> np.ndarray:
         return cv2.perspectiveTransform(np.float32(pts).reshape(1, -1, 2), self.H)[0]
@@ -274,19 +276,21 @@ BOX_PEAK = 0.3
 MAX_DRIFT = 35.0
 
 
-def _local(angle: float, squeeze: float) -> np.ndarray:
-    """The 2 × 2 map: squeeze x by ``squeeze``, then turn by ``angle`` (radians)."""
+def _local(angle: float, squeeze: float, stretch: float = 1.0) -> np.ndarray:
+    """The 2 × 2 map: scale x by ``squeeze`` and y by ``stretch``, then turn by ``angle``
+    (radians)."""
     c, s = np.cos(angle), np.sin(angle)
-    return np.array([[c * squeeze, -s], [s * squeeze, c]])
+    return np.array([[c * squeeze, -s * stretch], [s * squeeze, c * stretch]])
 
 
-def turned(H: np.ndarray, center: tuple[float, float], angle: float, squeeze: float = 1.0
-           ) -> np.ndarray:
-    """``H`` with slip units first squeezed along x by ``squeeze`` and turned by ``angle``
-    (radians), both about ``center`` (curled paper: a box foreshortened and turned)."""
-    if not angle and squeeze == 1.0:
+def turned(H: np.ndarray, center: tuple[float, float], angle: float, squeeze: float = 1.0,
+           stretch: float = 1.0) -> np.ndarray:
+    """``H`` with slip units first scaled along x by ``squeeze`` and along y by ``stretch``,
+    and turned by ``angle`` (radians), all about ``center`` (curled paper: a box
+    foreshortened, or nearer the camera and larger, and turned)."""
+    if not angle and squeeze == 1.0 and stretch == 1.0:
         return H
-    A = _local(angle, squeeze)
+    A = _local(angle, squeeze, stretch)
     c = np.asarray(center, np.float64)
     M = np.eye(3)
     M[:2, :2] = A
@@ -321,7 +325,8 @@ def _match_peak(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, 
 
 
 def _outline_window(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
-                    reach: tuple[float, float], angle: float, squeeze: float):
+                    reach: tuple[float, float], angle: float, squeeze: float,
+                    stretch: float = 1.0):
     """The window where ``box``'s outline is looked for, ``reach`` (x, y slip units) each
     way around ``guess``, in the box's own frame (turned and squeezed about its guessed
     centre, see :func:`turned`), at _BOX_K px per unit: (the window, its integral image,
@@ -331,9 +336,9 @@ def _outline_window(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[flo
     pad_x, pad_y = reach[0] + 2.0, reach[1] + 2.0
     x0, y0 = box.x0 + guess[0] - pad_x, box.y0 + guess[1] - pad_y
     x1, y1 = box.x1 + guess[0] + pad_x, box.y1 + guess[1] + pad_y
-    if angle or squeeze != 1.0:
+    if angle or squeeze != 1.0 or stretch != 1.0:
         c = ((box.x0 + box.x1) / 2 + guess[0], (box.y0 + box.y1) / 2 + guess[1])
-        H = turned(H, c, angle, squeeze)
+        H = turned(H, c, angle, squeeze, stretch)
     img = _warp(gray, H, x0, y0, x1, y1, _BOX_K)
     ii = cv2.integral(img)
     diff, m = _ring_minus_band(ii, img.shape, _BOX_K, 255)
@@ -341,25 +346,28 @@ def _outline_window(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[flo
 
 
 def _box_offset(box: Rect, guess: tuple[float, float], angle: float, squeeze: float,
-                origin: tuple[float, float], X: int, Y: int) -> tuple[float, float]:
+                origin: tuple[float, float], X: int, Y: int, stretch: float = 1.0
+                ) -> tuple[float, float]:
     """The offset (slip units, from where the pose puts ``box``) of its outline found with
     its top-left corner at (X, Y) px in the window from :func:`_outline_window`."""
     dx, dy = origin[0] + X / _BOX_K - box.x0, origin[1] + Y / _BOX_K - box.y0
-    if angle or squeeze != 1.0:  # the centre found in the local window, mapped back
+    if angle or squeeze != 1.0 or stretch != 1.0:  # the centre found locally, mapped back
         g = np.asarray(guess, np.float64)
-        d = g + _local(angle, squeeze) @ (np.array([dx, dy]) - g)
+        d = g + _local(angle, squeeze, stretch) @ (np.array([dx, dy]) - g)
         return float(d[0]), float(d[1])
     return float(dx), float(dy)
 
 
 def _far_match(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
-               reach: tuple[float, float], angle: float, squeeze: float) -> dict | None:
+               reach: tuple[float, float], angle: float, squeeze: float, stretch: float = 1.0
+               ) -> dict | None:
     """The best place for ``box``'s outline within ``reach`` (x, y slip units, in the box's
     own turned and squeezed frame) of ``guess``: its offset (as :func:`_match_peak`), its
     outline score, each side's own score (top, bottom, left, right: how much darker that
     side is than the paper just outside it, in share of the contrast) and the best score
     found more than FAR_APART units from it (another place that looks like the box)."""
-    img, ii, diff, m, origin = _outline_window(gray, H, box, guess, reach, angle, squeeze)
+    img, ii, diff, m, origin = _outline_window(gray, H, box, guess, reach, angle, squeeze,
+                                               stretch)
     if diff is None:
         return None
     k = _BOX_K
@@ -386,7 +394,7 @@ def _far_match(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, f
         mean(Y, Y + size, X + size + h, X + size + h + b) - mean(Y, Y + size, X + size - h,
                                                                 X + size + h),
     )
-    return {"off": _box_offset(box, guess, angle, squeeze, origin, X, Y),
+    return {"off": _box_offset(box, guess, angle, squeeze, origin, X, Y, stretch),
             "peak": top / contrast, "sides": tuple(v / contrast for v in sides),
             "second": second}
 
@@ -518,20 +526,23 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
                 turns.setdefault(name, angle)
                 if squeeze != 1.0:
                     squeezes[name] = squeeze
+    stretches = {}
     for name in _WALK:  # last, far from where anything puts them (strongly curled paper)
         if name not in boxes:
             far = _far_box(gray, H, boxes, name)
             if far is not None:
-                boxes[name], angle, squeeze = far
+                boxes[name], angle, squeeze, stretch = far
                 turns = _row_turns(boxes)
                 turns.setdefault(name, angle)
                 if squeeze != 1.0:
                     squeezes[name] = squeeze
+                if stretch != 1.0:
+                    stretches[name] = stretch
     boxes = {n: boxes[n] for n in S.BOXES if n in boxes}
     turns = {n: a for n, a in turns.items()
-             if n in boxes and (abs(a) >= TURN_MIN or n in squeezes)}
+             if n in boxes and (abs(a) >= TURN_MIN or n in squeezes or n in stretches)}
     return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes, turns=turns,
-                    squeezes=squeezes)
+                    squeezes=squeezes, stretches=stretches)
 
 
 #: The boxes in the order they are walked: from the code's side outwards.
@@ -561,11 +572,12 @@ def _clear(r: dict | None) -> bool:
 
 
 def _far_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, float]],
-             name: str) -> tuple[tuple[float, float], float, float] | None:
+             name: str) -> tuple[tuple[float, float], float, float, float] | None:
     """Box ``name``'s outline looked for far from where it is expected: around where the
     row through the boxes found puts it (or the nearest box found, or the pose), turned
-    with the row, at each of FAR_WIDTHS. Returns (offset, angle, width share) of a clear,
-    unique outline (the best of those), or None."""
+    with the row, at each of FAR_WIDTHS; where none is clear, also at each of FAR_HEIGHTS
+    (paper curled towards the camera makes the far box larger). Returns (offset, angle,
+    width share, height share) of a clear, unique outline (the best of those), or None."""
     angle = 0.0
     guesses = [(0.0, 0.0)]
     if len(boxes) >= 2:
@@ -578,16 +590,24 @@ def _far_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, floa
         angle = 0.0
     if len(guesses) == 2 and math.hypot(guesses[0][0], guesses[0][1]) < 4.0:
         guesses.pop()
-    best = None
-    for guess in guesses:
-        for width in FAR_WIDTHS:
-            r = _far_match(gray, H, S.BOXES[name], guess, FAR_REACH, angle, width)
-            if _clear(r) and (best is None or r["peak"] > best[0]["peak"]):
-                best = (r, width)
-    if best is None:
-        return None
-    r, width = best
-    return r["off"], angle, width
+    for heights in ((1.0,), FAR_HEIGHTS):
+        best = None
+        for guess in guesses:
+            for height in heights:
+                for width in FAR_WIDTHS:
+                    r = _far_match(gray, H, S.BOXES[name], guess, FAR_REACH, angle, width,
+                                   height)
+                    if _clear(r) and (best is None or r["peak"] > best[0]["peak"]):
+                        best = (r, width, height)
+        if best is not None:
+            r, width, height = best
+            return r["off"], angle, width, height
+    return None
+
+
+#: The heights (share of its printed height, after ``H``) at which a far box is looked for
+#: when none is clear at its own height.
+FAR_HEIGHTS = (1.15, 1.3)
 
 
 #: How narrow (share of its printed width, after ``H``) a missing box is also looked for.

@@ -147,7 +147,7 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
         if name in pose.turns:  # on curled paper: read it square to its own outline
             r = S.BOXES[name].translate(*pose.boxes[name])
             H = turned(pose.H, ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), pose.turns[name],
-                       pose.squeezes.get(name, 1.0))
+                       pose.squeezes.get(name, 1.0), pose.stretches.get(name, 1.0))
             win[i] = warp(gray, H, w, K)
             win_below[i] = _below_paper(win[i])
         else:
