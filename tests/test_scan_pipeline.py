@@ -101,20 +101,22 @@ def test_rescanning_the_same_photo_changes_nothing(big_round_trip):
     assert _events(rec) == before
 
 
-def test_harness_12mp_photo_of_20_slips_never_applies_a_wrong_status(tmp_path):
-    """The project's own slips PDF, marked and photographed by the synthetic harness."""
+@pytest.mark.parametrize("n, least", [(20, 15), (30, 24)])
+def test_harness_12mp_photo_of_many_slips_never_applies_a_wrong_status(tmp_path, n, least):
+    """The project's own slips PDF, marked and photographed by the synthetic harness: 20
+    slips, and 30 (the most the issue asks for in one photo)."""
     synth = pytest.importorskip("paperkit.synth")
     kit, rec = _kit(tmp_path, 0)
     rng = np.random.default_rng(11)
-    before, pages, entries = harness_sheet(synth, kit, rec, rng)
-    assert len(entries) == 20
+    before, pages, entries = harness_sheet(synth, kit, rec, rng, n)
+    assert len(entries) == n
     crops = [synth.mark_slip(pages[i], e, 200, synth.random_spec(rng), rng) for i, e in entries]
     jpeg, truth = synth.compose_photo(crops, rng, megapixels=12)
     path = tmp_path / "harness.jpg"
     path.write_bytes(jpeg)
     (res,) = scan_photos(kit, rec, [path])
     accept = {p.truth.task: p.truth.accept for p in truth.slips}
-    assert len(res.slips) >= 15, f"only {len(res.slips)} of 20 slips read"
+    assert len(res.slips) >= least, f"only {len(res.slips)} of {n} slips read"
     read = {s.task: s for s in res.slips}
     for task, old in before.items():
         s = read.get(task)
