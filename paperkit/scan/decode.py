@@ -312,11 +312,11 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
     edges = _edges(work, factor)
     regions = _regions(s, edges)
     before = len(s.found)
-    read_ = _retry_regions(s, regions)
+    got = _retry_regions(s, regions)
     s.step("regions", t0, len(regions), len(s.found) - before)
 
     t0 = time.perf_counter()
-    tight = [b for r, ok in zip(regions, read_, strict=True)
+    tight = [b for r, ok in zip(regions, got, strict=True)
              if not ok and (b := _tight(s, r)) is not None]
     new = sum(_retry_regions(s, tight, step="tight"))
     s.step("tight", t0, len(tight), new)
