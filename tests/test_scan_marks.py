@@ -296,3 +296,25 @@ def test_a_box_a_little_beyond_the_reach_is_found_and_read_in_place(dx, dy, mark
     shifted = read_boxes(gray, _moved(pose, "taken", dx, dy))
     assert shifted["taken"].outline
     assert read_status(shifted) == (status, None)
+
+
+def test_a_scribbled_mark_beside_a_trace_of_ink_goes_to_review():
+    """A box struck out in pencil, and the final tick so light it read 0.116 (under BLANK):
+    it was applied as the struck-out box (a 30-slip set, photo 0014). A one-mark slip whose
+    mark looks scribbled over goes to review when another box holds any ink; a fill alone,
+    or beside boxes with no ink at all, is still read."""
+    from paperkit.scan.decide import struck_traces
+
+    blank = _box(score=0.0, cover=0.0)
+    struck = BoxRead(score=1.0, confidence=1.0, cover=0.486, fill=0.382, over=0.078,
+                     contrast=131.0, spread=0.025, crossings=3, sides=0.565, faint=0.486)
+    trace = BoxRead(score=0.116, confidence=0.77, cover=0.0187, fill=0.047, over=0.0,
+                    contrast=129.0, faint=0.0187)
+    reads = {"taken": trace, "done": blank, "stuck": blank, "dropped": struck}
+    assert struck_traces(reads, "dropped") == ["taken"]
+    status, why = read_status(reads)
+    assert status is None
+    assert why.startswith("dropped looks scribbled over, and the taken box holds a trace")
+    assert read_status({**reads, "taken": blank}) == ("dropped", None)
+    clean = _box(cover=0.2)  # a clean tick beside the same trace: the trace is not a mark
+    assert read_status({**reads, "dropped": clean}) == ("dropped", None)
