@@ -318,3 +318,19 @@ def test_a_scribbled_mark_beside_a_trace_of_ink_goes_to_review():
     assert read_status({**reads, "taken": blank}) == ("dropped", None)
     clean = _box(cover=0.2)  # a clean tick beside the same trace: the trace is not a mark
     assert read_status({**reads, "dropped": clean}) == ("dropped", None)
+    # a blue tick lost in blur beside a struck-out box: no score, a trace of cover and
+    # of plain-threshold ink (a second 30-slip set, photo 0003)
+    lost = BoxRead(score=0.0, confidence=1.0, cover=0.0094, fill=0.07, over=0.0,
+                   contrast=71.0, faint=0.0083)
+    struck2 = BoxRead(score=1.0, confidence=1.0, cover=0.286, fill=0.787, over=0.188,
+                      contrast=108.0, crossings=1, sides=0.714, faint=0.145)
+    reads2 = {"taken": blank, "done": lost, "stuck": blank, "dropped": struck2}
+    assert read_status(reads2)[0] is None
+    assert struck_traces(reads2, "dropped") == ["done"]
+    def box(cover, faint):
+        return BoxRead(score=0.0, confidence=1.0, cover=cover, fill=0.07, over=0.0,
+                       contrast=71.0, faint=faint)
+
+    for only in (box(0.0094, 0.0), box(0.0, 0.008)):
+        assert struck_traces({**reads2, "done": only}, "dropped") == ["done"]
+    assert struck_traces({**reads2, "done": box(0.0, 0.004)}, "dropped") == []
