@@ -282,6 +282,27 @@ def test_a_slip_too_small_in_the_photo_for_a_faint_mark_goes_to_review(tmp_path,
         assert get_task(rec, "T0001").status == "open"
 
 
+def test_a_light_single_mark_on_a_small_slip_goes_to_review(tmp_path):
+    """Just above MIN_PPU, a second light pencil tick beside one read as light left no trace
+    at all and the slip was applied as the one (a new 30-slip set). Below LIGHT_PPU a slip
+    whose one mark is light is held for a person; a full mark there is still applied."""
+    from paperkit.scan.pipeline import LIGHT_PPU, MIN_PPU
+
+    ppu = 1.1
+    assert MIN_PPU < ppu < LIGHT_PPU
+    kit, rec = _kit(tmp_path, 2)
+    cell = ppu * S.SLIP_W / 0.86  # grid_photo makes each slip 0.86 of its cell wide
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done", "tick", "pencil", 0.3),)),
+                                      (_code(kit, "T0002"), (Mark("done", "fill"),))],
+                  size=(int(2 * cell), int(cell)), cols=2)
+    (res,) = scan_photos(kit, rec, [path])
+    by = {s.task: s for s in res.slips}
+    assert by["T0001"].read["done"] >= 0.55  # read as marked, but light:
+    assert by["T0001"].outcome == "review" and "mark light" in by["T0001"].reason
+    assert by["T0002"].outcome == "applied" and by["T0002"].status == "done"
+    assert get_task(rec, "T0001").status == "open"
+
+
 @pytest.mark.parametrize("step", ["regions:deblur", "regions:known", "regions:soft",
                                   "tight:deblur", "tight:soft"])
 def test_a_code_read_only_by_modelling_blur_is_never_applied(tmp_path, monkeypatch, step):

@@ -38,6 +38,14 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
 #: stroke can vanish in blur and JPEG: a slip read as one mark there might hold a second mark
 #: nothing saw (a double mark applied as one status, bench/RESULTS.md), so it goes to review.
 MIN_PPU = 1.0
+#: Below LIGHT_PPU, a slip whose one mark is itself light (its ink cover under LIGHT_COVER of
+#: the interior; a full mark is 0.07) also goes to review: a second mark as light may have
+#: left no trace there. On seven synthetic sets (~10,500 slips) the only two one-mark reads
+#: beside a real second mark that no rule caught were light pencil ticks (cover 0.06-0.07)
+#: on blurred slips at 1.05 px a unit, one of them applied as a wrong status; the rule holds
+#: 0.5 % of one-mark slips (bench/RESULTS.md, Box reads).
+LIGHT_PPU = 1.2
+LIGHT_COVER = 0.1
 #: Decode steps (the last part of their name, decode.py: ``regions:deblur``,
 #: ``tight:soft``, ...) that read a code no decoder pass could: the image was too
 #: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
@@ -142,6 +150,13 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px"
                             " wide), so a faint second mark could be missed; check it, or retake"
                             " the photo closer")
+    elif (decision.outcome == "applied" and pose.ppu < LIGHT_PPU
+          and reads[decision.status].cover < LIGHT_COVER):
+        decision = Decision(decision.status, "review", decision.confidence,
+                            f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px"
+                            f" wide) and its {decision.status} mark light, so a second light"
+                            " mark could have left no trace; check it, or retake the photo"
+                            " closer")
     seen.setdefault(key, []).append(decision.status or "")
     res = SlipResult(code=found.text, task=code.task, rev=code.rev,
                      read={k: v.score for k, v in reads.items()}, status=decision.status,
