@@ -316,8 +316,9 @@ def test_a_scribbled_mark_beside_a_trace_of_ink_goes_to_review():
     assert status is None
     assert why.startswith("dropped looks scribbled over, and the taken box holds a trace")
     assert read_status({**reads, "taken": blank}) == ("dropped", None)
-    clean = _box(cover=0.2)  # a clean tick beside the same trace: the trace is not a mark
-    assert read_status({**reads, "dropped": clean}) == ("dropped", None)
+    clean = _box(cover=0.2)  # a clean tick beside the same trace: held too (any trace)
+    status, why = read_status({**reads, "dropped": clean})
+    assert status is None and why.startswith("the taken box holds a trace of ink")
     # a blue tick lost in blur beside a struck-out box: no score, a trace of cover and
     # of plain-threshold ink (a second 30-slip set, photo 0003)
     lost = BoxRead(score=0.0, confidence=1.0, cover=0.0094, fill=0.07, over=0.0,
@@ -334,3 +335,22 @@ def test_a_scribbled_mark_beside_a_trace_of_ink_goes_to_review():
     for only in (box(0.0094, 0.0), box(0.0, 0.008)):
         assert struck_traces({**reads2, "done": only}, "dropped") == ["done"]
     assert struck_traces({**reads2, "done": box(0.0, 0.004)}, "dropped") == []
+
+
+def test_a_trace_of_ink_beside_one_mark_goes_to_review():
+    """A second blue tick blurred to a few pixels (cover 0.0069, under the speck level)
+    beside a clear one was applied as the clear one (a new 25-slip set, photo 0002). Any
+    ink cover above TRACE_COVER in another box now holds the slip for a person."""
+    from paperkit.scan.decide import TRACE_COVER, ink_traces
+
+    blank = _box(score=0.0, cover=0.0)
+    tick = _box(cover=0.317)
+    trace = BoxRead(score=0.0, confidence=1.0, cover=0.0069, fill=0.05, over=0.0,
+                    contrast=96.0, faint=0.0206)
+    reads = {"taken": trace, "done": blank, "stuck": blank, "dropped": tick}
+    assert ink_traces(reads, "dropped") == ["taken"]
+    assert read_status(reads) == (None, "the taken box holds a trace of ink: a light second "
+                                        "mark may be there; check it")
+    speck = BoxRead(score=0.0, confidence=1.0, cover=TRACE_COVER / 2, fill=0.05, over=0.0,
+                    contrast=96.0)
+    assert read_status({**reads, "taken": speck}) == ("dropped", None)

@@ -95,6 +95,22 @@ def struck_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
             and (reads[b].score > 0 or reads[b].cover > 0 or reads[b].faint > FAINT_TRACE)]
 
 
+#: Ink cover (share of the interior, by the grain threshold) above which a box beside a
+#: slip's one mark holds a trace: a third of COVER_NOISE (marks.py), under which specks are
+#: not counted as a stroke at all.
+TRACE_COVER = 0.004
+
+
+def ink_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
+    """The boxes besides the one marked box ``mark`` whose ink cover, though under the
+    speck level, is above TRACE_COVER: a light tick blurred to a few pixels. On eight
+    synthetic sets (~12,000 slips), of the three one-mark reads left beside a real second
+    mark read blank, two showed it only this way (cover 0.006-0.007; one was applied as a
+    wrong status); 56 of 8,859 one-mark reads have such a trace (bench/RESULTS.md)."""
+    return [b for b in SLIP_STATUSES if b in reads and b != mark
+            and reads[b].cover > TRACE_COVER]
+
+
 def clean_mark(b: BoxRead) -> bool:
     """Whether a marked box holds a clean tick or cross: part of it empty, no scribble."""
     return (b.outline and b.score >= MARKED and b.spread < CLEAN_SPREAD
@@ -151,6 +167,10 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
             return None, (f"{marked[0]} looks scribbled over, and the {names} box holds a "
                           f"trace of ink: {marked[0]} may be struck out and {names} the "
                           "final mark; check which mark is meant")
+        traces = ink_traces(reads, marked[0])
+        if traces:
+            return None, (f"the {', '.join(traces)} box holds a trace of ink: a light second "
+                          "mark may be there; check it")
     if unsure:
         return None, f"the {', '.join(unsure)} box is unclear"
     return (marked[0] if marked else None), None
