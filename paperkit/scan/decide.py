@@ -54,12 +54,17 @@ def struck_out(b: BoxRead) -> bool:
             and (b.crossings >= STRUCK_CROSSINGS or b.sides >= STRUCK_SIDES))
 
 
+def _others(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
+    """The slip's boxes read besides ``mark``, in printed order."""
+    return [b for b in SLIP_STATUSES if b in reads and b != mark]
+
+
 def faint_marks(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
     """The boxes besides ``mark`` that may hold a faint mark: their plain-threshold ink
     (``BoxRead.faint``) above the middle one of them (the slip's own grain and noise) by a
     score of MARKED, or of BLANK when ``mark`` looks struck out (its final mark may be the
     faint one)."""
-    others = [b for b in SLIP_STATUSES if b in reads and b != mark]
+    others = _others(reads, mark)
     if len(others) < 2:
         return []
     floor = sorted(reads[b].faint for b in others)[(len(others) - 1) // 2]
@@ -91,8 +96,8 @@ def struck_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
     have such a trace, all fills or ticks read right (bench/RESULTS.md, Box reads)."""
     if not scribbled(reads[mark]):
         return []
-    return [b for b in SLIP_STATUSES if b in reads and b != mark
-            and (reads[b].score > 0 or reads[b].cover > 0 or reads[b].faint > FAINT_TRACE)]
+    return [b for b in _others(reads, mark)
+            if reads[b].score > 0 or reads[b].cover > 0 or reads[b].faint > FAINT_TRACE]
 
 
 #: Ink cover (share of the interior, by the grain threshold) above which a box beside a
@@ -107,8 +112,7 @@ def ink_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
     synthetic sets (~12,000 slips), of the three one-mark reads left beside a real second
     mark read blank, two showed it only this way (cover 0.006-0.007; one was applied as a
     wrong status); 56 of 8,859 one-mark reads have such a trace (bench/RESULTS.md)."""
-    return [b for b in SLIP_STATUSES if b in reads and b != mark
-            and reads[b].cover > TRACE_COVER]
+    return [b for b in _others(reads, mark) if reads[b].cover > TRACE_COVER]
 
 
 def clean_mark(b: BoxRead) -> bool:

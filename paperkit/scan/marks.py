@@ -286,20 +286,21 @@ def _edges(lines: np.ndarray, bx: list[int], by: list[int]
     k = m // 2
     part = np.partition(lines.reshape(nb, 4 * n, m), (k - 1, k), axis=2)
     med = np.add(part[:, :, k - 1], part[:, :, k], dtype=np.int16).reshape(nb, 4, n)
+    at = np.argmin(med, axis=2)  # each side's darkest line within reach
     out = []
-    for (left, right, top, bottom), x, y in zip((np.argmin(med, axis=2) + int(_NEAR[0])).tolist(),
-                                               bx, by, strict=True):
+    for (left, right, top, bottom), x, y in zip((at + int(_NEAR[0])).tolist(), bx, by,
+                                               strict=True):
         x0, x1, y0, y1 = x + left, x + _SIZE + right, y + top, y + _SIZE + bottom
         if abs((x1 - x0) - _SIZE) > 0.12 * _SIZE:  # a mark, not the outline: the pose's
             x0, x1 = x, x + _SIZE
         if abs((y1 - y0) - _SIZE) > 0.12 * _SIZE:
             y0, y1 = y, y + _SIZE
         out.append((x0, x1, y0, y1))
-    # each side's darkest line within reach (the outline, or ink over it); where that is
-    # at the outer end of the reach, the outline lies further out: None (the inner end may
-    # be a box filled in)
-    at = np.argmin(med, axis=2)
-    darkest = np.where(at == _OUTER, -1, med.min(axis=2)).tolist()
+    # the darkest lines' levels (the outline, or ink over it); where that line is at the
+    # outer end of the reach, the outline lies further out: None (the inner end may be a
+    # box filled in)
+    darkest = np.where(at == _OUTER, -1, np.take_along_axis(med, at[..., None], 2)[..., 0])
+    darkest = darkest.tolist()
     return out, [[None if v < 0 else v / 2.0 for v in box] for box in darkest]
 
 
