@@ -183,3 +183,53 @@ def test_a_far_box_larger_than_the_pose_puts_it_is_found_at_its_size(grow, monke
     monkeypatch.setattr(G, "FAR_HEIGHTS", ())
     assert G._far_box(gray, H, found, "taken") is None
     assert G._far_box(_box_row((-6.0, -4.0), 1.0), H, found, "taken")[2:] == (1.0, 1.0)
+
+
+def _sheared(marks=(), shift=(-12.0, 6.0), shear: float = 0.45) -> np.ndarray:
+    """A slip curled so strongly at its far end that the far box lies off (``shift``: the
+    cube ramp of :func:`_bend`) and is sheared: its rows slide along x by ``shear`` times
+    their height below the box's middle, more the further out."""
+    arr = np.asarray(render_slip(CODE, tuple(marks), PX))
+    h, w = arr.shape[:2]
+    u = np.arange(w, dtype=np.float32) / PX
+    ramp = np.clip((100.0 - u) / 100.0, 0, None) ** 2
+    v = np.arange(h, dtype=np.float32)[:, None] / PX
+    map_x = (u[None, :] + shear * (v - 121.0) * ramp[None, :]) * PX
+    arr = cv2.remap(arr, map_x.astype(np.float32),
+                    np.tile(np.arange(h, dtype=np.float32)[:, None], (1, w)), cv2.INTER_LINEAR,
+                    borderValue=(255, 255, 255))
+    arr = _bend(arr, *shift)
+    rgb = compose([(Image.fromarray(arr), QUAD)], (640, 480), 0, blur=0.8, noise=3.0)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+@pytest.mark.parametrize("shear", [0.45, 0.6])
+@pytest.mark.parametrize("marks, status", [((), None),
+                                           ((Mark("done", "cross", "black", 1.0),), "done")])
+def test_far_box_sheared_on_curled_paper_is_found_as_a_four_sided_outline(marks, status, shear,
+                                                                          monkeypatch):
+    """Paper curled towards the camera moves the far box and shears it out of square: no
+    turned, resized square matches it (so the slip went to review), but its outline is the
+    one four-sided dark shape of a box's size there, and it is read inside that shape."""
+    gray = _sheared(marks, shear=shear)
+    pose, reads = _measure(gray)
+    assert "taken" in pose.quads
+    assert reads["taken"].outline and reads["taken"].score == 0.0
+    assert read_status(reads) == (status, None)
+    from paperkit.scan import marks as M
+
+    for module in (G, M):  # where the pose is found, and where boxes are read again
+        monkeypatch.setattr(module, "quad_box", lambda *a, **k: None)
+    pose, reads = _measure(gray)
+    assert "taken" not in pose.boxes  # the other searches do not find it
+    assert read_status(reads) == (None, "the taken box is unclear")
+
+
+@pytest.mark.parametrize("mark", [Mark("taken", "tick", "blue", 1.0),
+                                  Mark("taken", "fill", "black")])
+def test_far_box_sheared_and_marked_reads_marked(mark):
+    """The same sheared box, ticked or filled in: read as marked (the other searches find
+    it turned and squeezed, or it is found as a four-sided shape)."""
+    gray = _sheared((mark,))
+    _, reads = _measure(gray)
+    assert read_status(reads) == ("taken", None)

@@ -254,29 +254,55 @@ def _moved(pose, box: str, dx: float, dy: float):
 
 
 @pytest.mark.parametrize("dx, dy", [(3.5, 0.0), (-3.5, 0.0), (0.0, 3.5)])
-def test_a_box_read_off_its_real_place_is_unclear_not_marked(dx, dy):
+def test_a_box_read_off_its_real_place_is_unclear_not_marked(dx, dy, monkeypatch):
     """Strongly curled paper can put a box further from where the pose says than the
     outline's sides are looked for: the window then may hold a side of the real printed
     outline, which reads like a stroke (a blank box read 1.0 on the 30-slip set). Each side
     of the outline must show within reach, else the box is unclear and the slip goes to
-    review."""
+    review (here with the search for its outline as a four-sided shape turned off: the
+    next test has it on)."""
+    from paperkit.scan import marks
     from paperkit.scan.marks import OUTLINE_SIDE, read_boxes
 
     gray = _photo([])  # a blank slip
     pose, reads = _read(gray)
     assert all(r.outline and r.edge >= OUTLINE_SIDE for r in reads.values())
     assert read_status(reads) == (None, None)
+    monkeypatch.setattr(marks, "quad_box", lambda *a, **k: None)
     shifted = read_boxes(gray, _moved(pose, "taken", dx, dy))
     assert not shifted["taken"].outline and shifted["taken"].edge < OUTLINE_SIDE
     assert read_status(shifted) == (None, "the taken box is unclear")  # never "taken"
     assert all(shifted[n].outline for n in ("done", "stuck", "dropped"))
 
 
-def test_off_place_the_real_outline_reads_as_a_mark():
+@pytest.mark.parametrize("dx, dy", [(3.5, 0.0), (-3.5, 0.0), (0.0, 3.5), (0.0, -3.5)])
+@pytest.mark.parametrize("marks, status", [((), None),
+                                           ((Mark("taken", "tick", "blue", 1.0),), "taken"),
+                                           ((Mark("done", "cross", "black", 1.0),), "done"),
+                                           ((Mark("taken", "fill", "black"),), "taken")])
+def test_a_box_read_off_its_place_is_found_again_as_a_four_sided_outline(dx, dy, marks, status):
+    """The same box, 3.5 units off: its printed outline is the one four-sided dark shape of
+    a box's size near there (geometry.quad_box), so it is read again inside it, and reads
+    as it is: blank, or marked."""
+    from paperkit.scan.marks import BLANK, MARKED, read_boxes
+
+    gray = _photo(list(marks))
+    pose, reads = _read(gray)
+    assert read_status(reads) == (status, None)
+    shifted = read_boxes(gray, _moved(pose, "taken", dx, dy))
+    assert shifted["taken"].outline
+    assert (shifted["taken"].score >= MARKED) if status == "taken" else (
+        shifted["taken"].score <= BLANK)
+    assert read_status(shifted) == (status, None)
+
+
+def test_off_place_the_real_outline_reads_as_a_mark(monkeypatch):
     """Why the check above matters: 3.5 units off, the blank box's window holds its real
     outline's side, which scores as a full mark."""
+    from paperkit.scan import marks
     from paperkit.scan.marks import MARKED, read_boxes
 
+    monkeypatch.setattr(marks, "quad_box", lambda *a, **k: None)
     gray = _photo([])
     pose, _ = _read(gray)
     assert read_boxes(gray, _moved(pose, "taken", 3.5, 0.0))["taken"].score >= MARKED

@@ -39,7 +39,10 @@ class SlipPose:
     angle (radians, slip units, positive turns x towards y); ``squeezes`` each box that
     looks narrower (paper curling away) or wider (curling towards the camera) than ``H``
     puts it to that share of its width, and ``stretches`` each box found taller than ``H``
-    puts it (nearer the camera) to that share of its height."""
+    puts it (nearer the camera) to that share of its height. ``quads`` maps each box found
+    only as a four-sided outline (paper curled so strongly it shears the far box: see
+    :func:`_quad_box`) to its own homography, which maps the box where ``boxes`` puts it
+    onto that outline."""
 
     H: np.ndarray = field(repr=False)
     ppu: float
@@ -48,6 +51,7 @@ class SlipPose:
     turns: dict[str, float] = field(default_factory=dict)
     squeezes: dict[str, float] = field(default_factory=dict)
     stretches: dict[str, float] = field(default_factory=dict)
+    quads: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def to_frame(self, pts) -> np.ndarray:
         return cv2.perspectiveTransform(np.float32(pts).reshape(1, -1, 2), self.H)[0]
@@ -538,11 +542,18 @@ def locate(gray: np.ndarray, corners: np.ndarray) -> SlipPose:
                     squeezes[name] = squeeze
                 if stretch != 1.0:
                     stretches[name] = stretch
+    quads = {}
+    for name in _WALK:  # sheared out of square: its outline as a four-sided shape
+        if name not in boxes:
+            found_quad = quad_box(gray, H, boxes, name)
+            if found_quad is not None:
+                boxes[name], quads[name] = found_quad
     boxes = {n: boxes[n] for n in S.BOXES if n in boxes}
     turns = {n: a for n, a in turns.items()
-             if n in boxes and (abs(a) >= TURN_MIN or n in squeezes or n in stretches)}
+             if n in boxes and n not in quads
+             and (abs(a) >= TURN_MIN or n in squeezes or n in stretches)}
     return SlipPose(H=H, ppu=_ppu(H), marks=marks, boxes=boxes, turns=turns,
-                    squeezes=squeezes, stretches=stretches)
+                    squeezes=squeezes, stretches=stretches, quads=quads)
 
 
 #: The boxes in the order they are walked: from the code's side outwards.
@@ -603,6 +614,118 @@ def _far_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, floa
             r, width, height = best
             return r["off"], angle, width, height
     return None
+
+
+#: How far (slip units, along the row and across it) around where the row (or the pose)
+#: puts a box still missing its outline is looked for as a four-sided shape, at how many px
+#: a unit, and what that shape must be: its area QUAD_AREA times the box's, each side
+#: QUAD_SIDES times its side, each side within QUAD_TILT (radians) of the way the pose runs
+#: there, and drawn at least QUAD_INK of the window's contrast darker than the paper around
+#: it. The printed outline is the only such shape near a box's place: the label's letters
+#: and the corner marks are far smaller, the note box and the code far larger, and a
+#: neighbouring slip's nearest box lies 70 units or more away.
+QUAD_REACH = (24.0, 14.0)
+QUAD_K = 3.0
+QUAD_AREA = (0.4, 2.5)
+QUAD_SIDES = (0.55, 1.8)
+QUAD_TILT = np.deg2rad(30.0)
+QUAD_INK = 0.3
+#: Shapes whose centres lie within this many slip units are one outline (its outer and
+#: inner edge).
+QUAD_SAME = 5.0
+
+
+def _quads_near(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float]
+                ) -> list[tuple[bool, np.ndarray]]:
+    """Four-sided dark outlines the size of ``box`` within QUAD_REACH of ``guess`` (its
+    offset): (whether it is the inner edge of the dark line, corners tl/tr/br/bl in slip
+    units of ``H``) each."""
+    k, (rx, ry) = QUAD_K, QUAD_REACH
+    x0, y0 = box.x0 + guess[0] - rx, box.y0 + guess[1] - ry
+    img = _warp(gray, H, x0, y0, box.x1 + guess[0] + rx, box.y1 + guess[1] + ry, k)
+    kk = round(4.5 * k) | 1  # darker than the paper around it (as marks._below_paper)
+    below = cv2.subtract(cv2.blur(cv2.dilate(img, np.ones((kk, kk), np.uint8)), (kk, kk)), img)
+    lo, hi = levels(img, (0.01, 0.95))
+    mask = (below > QUAD_INK * max(hi - lo, 1.0)).view(np.uint8)
+    contours, tree = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    size = S.BOX_SIZE * k
+    out = []
+    for ct, (*_, parent) in zip(contours, tree[0] if tree is not None else (), strict=True):
+        area = cv2.contourArea(ct)
+        if not QUAD_AREA[0] * size * size <= area <= QUAD_AREA[1] * size * size:
+            continue
+        poly = cv2.approxPolyDP(ct, 0.06 * cv2.arcLength(ct, True), True)
+        if len(poly) != 4 or not cv2.isContourConvex(poly):
+            continue
+        p = poly.reshape(4, 2).astype(np.float64)
+        c = p.mean(axis=0)
+        start = int(np.argmin(p.sum(axis=1)))  # top-left, then clockwise on the image
+        order = np.argsort(np.arctan2(p[:, 1] - c[1], p[:, 0] - c[0]))
+        order = np.roll(order, -int(np.where(order == start)[0][0]))
+        p = p[order]
+        v = np.roll(p, -1, axis=0) - p  # top, right, bottom, left sides
+        lengths = np.hypot(v[:, 0], v[:, 1])
+        if lengths.min() < QUAD_SIDES[0] * size or lengths.max() > QUAD_SIDES[1] * size:
+            continue
+        tilt = np.arctan2(v[:, 1], v[:, 0]) - np.array([0.0, 0.5, 1.0, -0.5]) * np.pi
+        if np.abs((tilt + np.pi) % (2 * np.pi) - np.pi).max() > QUAD_TILT:
+            continue
+        out.append((parent >= 0, p / k + (x0, y0)))
+    return out
+
+
+def quad_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, float]],
+             name: str, near: tuple[float, float] | None = None
+             ) -> tuple[tuple[float, float], np.ndarray] | None:
+    """Box ``name``'s outline as a four-sided dark shape of about its size (curled paper
+    shears and bends the far box out of square, so no turned and resized square matches
+    it), around ``near`` (an offset), where the row through the other ``boxes`` found puts
+    it, and where the pose does. Kept only when exactly one such outline is there, clear of
+    every other box, and within MAX_DRIFT units of where the pose puts it, or QUAD_ROW of
+    where the row through three boxes or more does (paper curled towards the camera
+    magnifies its far end: the far box then lies up to 65 units beyond the pose's place).
+    Returns (its centre's offset, the homography mapping the box at that offset onto it,
+    frame px), or None."""
+    box = S.BOXES[name]
+    others = {n: at for n, at in boxes.items() if n != name}
+    row = _row_predict(others, name)[0] if len(others) >= 2 else None
+    guesses = [g for g in (near, row, (0.0, 0.0)) if g is not None]
+    found: list[tuple[bool, np.ndarray]] = []
+    for guess in guesses:
+        found += _quads_near(gray, H, box, guess)
+    if not found:
+        return None
+    centres = np.array([p.mean(axis=0) for _, p in found])
+    if np.hypot(*(centres - centres[0]).T).max() > QUAD_SAME:
+        return None  # more than one outline: not sure which
+    # the printed line's middle: between its outer and inner edges where both were found,
+    # else a stroke's width in from the outer edge or out from the inner one (the window's
+    # own outline search then finds each side)
+    inner = [p for hole, p in found if hole]
+    outer = [p for hole, p in found if not hole]
+    corners = (np.mean(inner, axis=0) + np.mean(outer, axis=0)) / 2 if inner and outer \
+        else np.mean(inner or outer, axis=0)
+    grow = 0.0 if inner and outer else S.BOX_STROKE if outer else -S.BOX_STROKE
+    c = _center(box)
+    off = (float(centres[0][0] - c[0]), float(centres[0][1] - c[1]))
+    on_row = (row is not None and len(others) >= 3
+              and math.hypot(off[0] - row[0], off[1] - row[1]) <= QUAD_ROW)
+    if max(abs(off[0]), abs(off[1])) > (2 * MAX_DRIFT if on_row else MAX_DRIFT):
+        return None
+    for other, at in others.items():  # never another box's outline
+        o = _center(S.BOXES[other])
+        if math.hypot(o[0] + at[0] - centres[0][0], o[1] + at[1] - centres[0][1]) < 2 * S.BOX_SIZE:
+            return None
+    edge = box.inset(-grow).translate(*off)
+    src = np.float32([[edge.x0, edge.y0], [edge.x1, edge.y0], [edge.x1, edge.y1],
+                      [edge.x0, edge.y1]])
+    dst = cv2.perspectiveTransform(np.float32(corners).reshape(1, 4, 2), H)[0]
+    return off, cv2.getPerspectiveTransform(src, dst)
+
+
+#: How near (slip units) to where the row through three boxes or more puts a box its
+#: four-sided outline must lie when it lies further than MAX_DRIFT from the pose's place.
+QUAD_ROW = 8.0
 
 
 #: The heights (share of its printed height, after ``H``) at which a far box is looked for
