@@ -10,7 +10,10 @@ marks are looked for; those that agree with the fit (within FIT_TOL) are added, 
 the far corners (note and steward crops) in place. A box still missing is looked for where
 the row's bend puts it, turned with it and narrower; and then far from there (strongly
 curled paper moves the far box 10-25 units, and widens or narrows it), where it is kept only
-if every side of its outline stands out on its own and no other place looks like it.
+if every side of its outline stands out on its own and no other place looks like it. Last,
+a box that no square search found (paper curled so strongly that the far box is sheared out
+of square, or lies up to 65 units from the pose's place) is looked for as the one
+four-sided dark outline of about its size there (:func:`quad_box`), and read inside it.
 """
 
 from __future__ import annotations
