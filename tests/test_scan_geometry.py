@@ -233,3 +233,19 @@ def test_far_box_sheared_and_marked_reads_marked(mark):
     gray = _sheared((mark,))
     _, reads = _measure(gray)
     assert read_status(reads) == ("taken", None)
+
+
+def test_four_sided_outline_search_never_takes_another_box():
+    """With the far box's outline gone and the search led to the next box's place, that
+    box's outline (the one four-sided shape there) is not taken for it: nor is any shape
+    past the next box along the row."""
+    gray = _photo([Mark("done", "tick", "black", 1.0)], erase="taken")
+    (found,) = find_codes(gray, "zxing").found
+    pose = G.locate(gray, found.corners)
+    assert "taken" not in pose.boxes and "done" in pose.boxes
+    step = S.BOXES["done"].x0 - S.BOXES["taken"].x0
+    assert G.quad_box(gray, pose.H, pose.boxes, "taken", (step, 0.0)) is None
+    assert G.quad_box(gray, pose.H, pose.boxes, "taken") is None
+    # the done box itself is found as such a shape where it is
+    off, _ = G.quad_box(gray, pose.H, pose.boxes, "done", pose.boxes["done"])
+    assert np.hypot(off[0] - pose.boxes["done"][0], off[1] - pose.boxes["done"][1]) < 1.5

@@ -715,9 +715,10 @@ def quad_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, floa
               and math.hypot(off[0] - row[0], off[1] - row[1]) <= QUAD_ROW)
     if max(abs(off[0]), abs(off[1])) > (2 * MAX_DRIFT if on_row else MAX_DRIFT):
         return None
-    for other, at in others.items():  # never another box's outline
+    for other, at in others.items():  # never another box's outline, nor past it on the row
         o = _center(S.BOXES[other])
-        if math.hypot(o[0] + at[0] - centres[0][0], o[1] + at[1] - centres[0][1]) < 2 * S.BOX_SIZE:
+        if (math.hypot(o[0] + at[0] - centres[0][0], o[1] + at[1] - centres[0][1])
+                < 2 * S.BOX_SIZE or (o[0] + at[0] - centres[0][0]) * (o[0] - c[0]) <= 0):
             return None
     edge = box.inset(-grow).translate(*off)
     src = np.float32([[edge.x0, edge.y0], [edge.x1, edge.y0], [edge.x1, edge.y1],
