@@ -44,7 +44,7 @@ class SlipPose:
     puts it to that share of its width, and ``stretches`` each box found taller than ``H``
     puts it (nearer the camera) to that share of its height. ``quads`` maps each box found
     only as a four-sided outline (paper curled so strongly it shears the far box: see
-    :func:`_quad_box`) to its own homography, which maps the box where ``boxes`` puts it
+    :func:`quad_box`) to its own homography, which maps the box where ``boxes`` puts it
     onto that outline."""
 
     H: np.ndarray = field(repr=False)
@@ -625,8 +625,10 @@ def _far_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, floa
 #: QUAD_SIDES times its side, each side within QUAD_TILT (radians) of the way the pose runs
 #: there, and drawn at least QUAD_INK of the window's contrast darker than the paper around
 #: it. The printed outline is the only such shape near a box's place: the label's letters
-#: and the corner marks are far smaller, the note box and the code far larger, and a
-#: neighbouring slip's nearest box lies 70 units or more away.
+#: and the corner marks are far smaller, the note box and the code far larger. A
+#: neighbouring slip's box is at least 28 units away (every box lies 14 or more inside its
+#: slip's edge); one in reach makes two shapes, and the search gives up, unless this box's
+#: own outline is too broken to show as one (bench/RESULTS.md, Box reads, fifth session).
 QUAD_REACH = (24.0, 14.0)
 QUAD_K = 3.0
 QUAD_AREA = (0.4, 2.5)
