@@ -167,16 +167,23 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     strip_hist = cv2.calcHist([below], [0], None, [256], [0, 256]).reshape(256, 1)
     inset = inset_for(pose.ppu)
     reads = dict(zip(names, _read_all(win, win_below, placed, inset, strip_hist), strict=True))
-    for name in names:  # no outline on every side: sheared out of square, found as a shape
-        if reads[name].outline or name in pose.quads:
+    for i, name in enumerate(names):  # no outline on every side: sheared out of square,
+        if reads[name].outline:  # found as a four-sided shape
             continue
-        found = quad_box(gray, pose.H, pose.boxes, name, pose.boxes.get(name))
-        if found is not None:
+        if name in pose.quads:
+            one, tries = win[i], (True,)  # looked for in its window already: where it is
+        else:
+            found = quad_box(gray, pose.H, pose.boxes, name, pose.boxes.get(name))
+            if found is None:
+                continue
             off, H = found
-            one = warp(gray, H, S.BOXES[name].translate(*off).inset(-PAD), K)
-            again = _read_all(one[None], _below_paper(one)[None], [False], inset, strip_hist)[0]
+            one, tries = warp(gray, H, S.BOXES[name].translate(*off).inset(-PAD), K), (False, True)
+        one_below = _below_paper(one)[None]
+        for placed_here in tries:  # looked for around the shape, then where the shape is
+            again = _read_all(one[None], one_below, [placed_here], inset, strip_hist)[0]
             if again.outline:
                 reads[name] = again
+                break
     return reads
 
 
