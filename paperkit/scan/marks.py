@@ -140,7 +140,11 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     The paper level is a max filter, so on grainy paper, a textured table seen through it,
     or a noisy dark photo it sits above most paper pixels: the median of how much darker
     the strip is than it (mostly paper) is that grain, and ink must be darker than GRAIN
-    times it on top of INK_LEVEL of the contrast."""
+    times it on top of INK_LEVEL of the contrast.
+
+    A box whose outline does not show on every side is looked for once more as the one
+    four-sided outline of its size near there (:func:`geometry.quad_box`: curled paper shears
+    a box out of square) and read inside it, kept only when that read's outline checks pass."""
     names = list(S.BOXES)
     wins = [S.BOXES[n].translate(*pose.boxes.get(n, (0.0, 0.0))).inset(-PAD) for n in names]
     strip = Rect(min(w.x0 for w in wins), min(w.y0 for w in wins),
@@ -170,17 +174,17 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     for i, name in enumerate(names):  # no outline on every side: sheared out of square,
         if reads[name].outline:  # found as a four-sided shape
             continue
-        if name in pose.quads:
-            one, tries = win[i], (True,)  # looked for in its window already: where it is
+        if name in pose.quads:  # looked for in its window already: read where it is
+            one, one_below, tries = win[i], win_below[i], (True,)
         else:
             found = quad_box(gray, pose.H, pose.boxes, name, pose.boxes.get(name))
             if found is None:
                 continue
             off, H = found
-            one, tries = warp(gray, H, S.BOXES[name].translate(*off).inset(-PAD), K), (False, True)
-        one_below = _below_paper(one)[None]
+            one = warp(gray, H, S.BOXES[name].translate(*off).inset(-PAD), K)
+            one_below, tries = _below_paper(one), (False, True)
         for placed_here in tries:  # looked for around the shape, then where the shape is
-            again = _read_all(one[None], one_below, [placed_here], inset, strip_hist)[0]
+            again = _read_all(one[None], one_below[None], [placed_here], inset, strip_hist)[0]
             if again.outline:
                 reads[name] = again
                 break
