@@ -380,3 +380,23 @@ def test_a_trace_of_ink_beside_one_mark_goes_to_review():
     speck = BoxRead(score=0.0, confidence=1.0, cover=TRACE_COVER / 2, fill=0.05, over=0.0,
                     contrast=96.0)
     assert read_status({**reads, "taken": speck}) == ("dropped", None)
+
+
+@pytest.mark.parametrize("ink, found", [(60, True), (150, True), (192, False)])
+def test_an_outline_too_faint_against_the_paper_is_not_found(ink, found):
+    """A box's outline counts as found only when it stands out from the paper by at least
+    MIN_CONTRAST grey levels: else the band read as the printed line has missed it (a box
+    read off its place: a blank box once read 1.0 at a contrast of 10 that way) or the
+    photo is too dark to tell ink from paper."""
+    from paperkit.scan import marks as M
+
+    win = np.full((M._N, M._N), 200, np.uint8)
+    c, s = M._C, M._SIZE
+    cv2.rectangle(win, (c, c), (c + s, c + s), int(ink), 3)  # the printed outline, blurred
+    win = cv2.GaussianBlur(win, (0, 0), 0.8)
+    below = M._below_paper(win)
+    hist = cv2.calcHist([below], [0], None, [256], [0, 256]).reshape(256, 1)
+    (read,) = M._read_all(win[None], below[None], [True], M.INSET, hist)
+    assert (read.contrast >= M.MIN_CONTRAST) is found
+    assert read.outline is found
+    assert read.score == 0.0  # an empty box, whatever its outline
