@@ -640,6 +640,15 @@ QUAD_INK = 0.3
 QUAD_SAME = 5.0
 
 
+def below_paper(img: np.ndarray, k: float) -> np.ndarray:
+    """How much darker (grey levels, uint8, 0 where lighter) each pixel of ``img`` (``k`` px
+    a slip unit) is than the paper around it: a max filter wider than any pen stroke, then
+    smoothed."""
+    kk = round(4.5 * k) | 1
+    bg = cv2.blur(cv2.dilate(img, np.ones((kk, kk), np.uint8)), (kk, kk))
+    return cv2.subtract(bg, img)
+
+
 def _quads_near(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float]
                 ) -> list[tuple[bool, np.ndarray]]:
     """Four-sided dark outlines the size of ``box`` within QUAD_REACH of ``guess`` (its
@@ -648,8 +657,7 @@ def _quads_near(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, 
     k, (rx, ry) = QUAD_K, QUAD_REACH
     x0, y0 = box.x0 + guess[0] - rx, box.y0 + guess[1] - ry
     img = _warp(gray, H, x0, y0, box.x1 + guess[0] + rx, box.y1 + guess[1] + ry, k)
-    kk = round(4.5 * k) | 1  # darker than the paper around it (as marks._below_paper)
-    below = cv2.subtract(cv2.blur(cv2.dilate(img, np.ones((kk, kk), np.uint8)), (kk, kk)), img)
+    below = below_paper(img, k)
     lo, hi = levels(img, (0.01, 0.95))
     mask = (below > QUAD_INK * max(hi - lo, 1.0)).view(np.uint8)
     contours, tree = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
@@ -694,7 +702,7 @@ def quad_box(gray: np.ndarray, H: np.ndarray, boxes: dict[str, tuple[float, floa
     box = S.BOXES[name]
     others = {n: at for n, at in boxes.items() if n != name}
     row = _row_predict(others, name)[0] if len(others) >= 2 else None
-    guesses = [g for g in (near, row, (0.0, 0.0)) if g is not None]
+    guesses = list(dict.fromkeys(g for g in (near, row, (0.0, 0.0)) if g is not None))
     found: list[tuple[bool, np.ndarray]] = []
     for guess in guesses:
         found += _quads_near(gray, H, box, guess)

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..layout import slip as S
 from ..layout.model import Rect
-from .geometry import BOX_PEAK, SlipPose, outline_scores, quad_box, turned, warp
+from .geometry import BOX_PEAK, SlipPose, below_paper, outline_scores, quad_box, turned, warp
 
 #: Pixels per slip unit of the rectified box windows.
 K = 4.0
@@ -192,11 +192,8 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
 
 
 def _below_paper(img: np.ndarray) -> np.ndarray:
-    """How much darker (grey levels, uint8, 0 where lighter) each pixel is than the paper
-    around it: a max filter wider than any pen stroke (K px per unit), then smoothed."""
-    kk = round(4.5 * K) | 1
-    bg = cv2.blur(cv2.dilate(img, np.ones((kk, kk), np.uint8)), (kk, kk))
-    return cv2.subtract(bg, img)
+    """:func:`geometry.below_paper` of a window at K px per unit."""
+    return below_paper(img, K)
 
 
 def _hist_cols(parts: list[np.ndarray]) -> np.ndarray:

@@ -136,8 +136,10 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     key = (code.task, code.rev)
     earlier = [*rs.earlier_reads(rec, *key), *seen.get(key, [])]
     outlines = sum(r.outline for r in reads.values())
-    decision = decide(reads, code.rev, task, earlier, _geometry_confidence(pose, outlines))
-    if decision.outcome == "applied" and _geometry_confidence(pose, outlines) < 0.5:
+    geometry = _geometry_confidence(pose, outlines)
+    decision = decide(reads, code.rev, task, earlier, geometry)
+    small = f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px wide)"
+    if decision.outcome == "applied" and geometry < 0.5:
         decision = Decision(decision.status, "review", decision.confidence,
                             "the slip's position in the photo is uncertain")
     elif decision.outcome == "applied" and found.step.split(":")[-1] in GUESSED:
@@ -147,14 +149,12 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             " closer and steadier")
     elif decision.outcome == "applied" and pose.ppu < MIN_PPU:
         decision = Decision(decision.status, "review", decision.confidence,
-                            f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px"
-                            " wide), so a faint second mark could be missed; check it, or retake"
-                            " the photo closer")
+                            f"{small}, so a faint second mark could be missed; check it, or"
+                            " retake the photo closer")
     elif (decision.outcome == "applied" and pose.ppu < LIGHT_PPU
           and reads[decision.status].cover < LIGHT_COVER):
         decision = Decision(decision.status, "review", decision.confidence,
-                            f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px"
-                            f" wide) and its {decision.status} mark light, so a second light"
+                            f"{small} and its {decision.status} mark light, so a second light"
                             " mark could have left no trace; check it, or retake the photo"
                             " closer")
     seen.setdefault(key, []).append(decision.status or "")
