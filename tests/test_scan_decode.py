@@ -324,3 +324,67 @@ def test_regions_tried_two_at_a_time_read_what_one_at_a_time_reads(monkeypatch):
     assert {t for t, _, _ in one} == set(texts)
     assert any(step.startswith("regions:") for _, step, _ in one)
     assert two == [one] * 3
+
+
+def _two_codes(px: int = 4):
+    """Two sharp symbols side by side on paper, and each one's corners (canvas px)."""
+    texts = [_code("T0011"), _code("T0012")]
+    canvas = np.full((220, 480), 235, np.uint8)
+    quads = []
+    for x, text in zip((20, 260), texts, strict=True):
+        sym = _draw(_matrix(text), px=px)  # 4 modules of quiet zone round it
+        canvas[20:20 + sym.shape[0], x:x + sym.shape[1]] = sym
+        q = 4 * px
+        quads.append(np.float32([[x + q, 20 + q], [x + q + 29 * px, 20 + q],
+                                 [x + q + 29 * px, 20 + q + 29 * px],
+                                 [x + q, 20 + q + 29 * px]]))
+    return texts, canvas, quads
+
+
+def _taken_mask(canvas: np.ndarray, quads: list[np.ndarray]) -> np.ndarray:
+    from paperkit.scan import decode
+
+    a = decode._Attempt((0, 0, canvas.shape[1], canvas.shape[0]), canvas)
+    return decode._taken(a, quads)
+
+
+def test_finder_patterns_of_a_code_read_already_are_not_looked_at_again():
+    """A region often holds part of a neighbour read already: its finder patterns are
+    neither counted (they would send the region on to the costly steps) nor fitted."""
+    from paperkit.scan.resample import grids
+
+    texts, canvas, quads = _two_codes()
+    found, seen = grids(canvas[:, :240])
+    assert seen == 3 and found[0].text == texts[0]
+    found, seen = grids(canvas[:, :240], _taken_mask(canvas[:, :240], quads[:1]))
+    assert (found, seen) == ([], 0)
+    # beside it, the other code is still found, and it alone is counted
+    found, seen = grids(canvas, _taken_mask(canvas, quads[:1]))
+    assert seen == 3 and found[0].text == texts[1]
+
+
+@needs_masked_ecc
+def test_the_blur_model_does_not_locate_a_code_read_already(blurred_photo):
+    texts, gray = blurred_photo
+    f = next(f for f in find_codes(gray).found if f.step == "regions:deblur")
+    c = f.center.astype(int)
+    x0, y0 = c[0] - 75, c[1] - 75
+    crop = np.ascontiguousarray(gray[y0:y0 + 150, x0:x0 + 150])
+    g = deblur.read(crop)
+    assert g is not None and g.text == f.text
+    taken = _taken_mask(crop, [f.corners - np.float32([x0, y0])])
+    assert deblur.read(crop, taken=taken) is None
+    # a mask away from the code changes nothing
+    assert deblur.read(crop, taken=np.zeros_like(taken)).text == f.text
+
+
+def test_a_mask_of_codes_read_holds_only_those_in_the_region():
+    from paperkit.scan import decode
+
+    a = decode._Attempt((100, 100, 300, 300), np.zeros((200, 200), np.uint8))
+    far = np.float32([[400, 400], [450, 400], [450, 450], [400, 450]])
+    assert decode._taken(a, [far]) is None
+    near = np.float32([[250, 120], [350, 120], [350, 220], [250, 220]])  # half in it
+    mask = decode._taken(a, [far, near])
+    assert mask.shape == (200, 200) and mask[50, 180] == 1 and mask[50, 100] == 0
+    assert mask[150, 180] == 0

@@ -83,11 +83,12 @@ _ROUND = [(m, np.mean([_finder_template(m, t) for t in np.arange(0.0, 90.0, 7.5)
            .astype(np.float32)) for m in FINDER_MODULES]
 
 
-def finders(gray: np.ndarray, most: int = 8, templates=None) -> list[tuple[np.ndarray, float,
-                                                                           float]]:
+def finders(gray: np.ndarray, most: int = 8, templates=None, taken: np.ndarray | None = None
+            ) -> list[tuple[np.ndarray, float, float]]:
     """Up to ``most`` finder-pattern-like places in ``gray``: (centre px, score, px a
     module), best first; ``templates``: (px a module, drawn pattern) pairs, by default
-    every size and turn."""
+    every size and turn; ``taken``: a mask (uint8, as ``gray``) of where codes are read
+    already, where none is looked for."""
     g = gray.astype(np.float32)
     best = np.full(g.shape, -1.0, np.float32)
     size = np.zeros(g.shape, np.float32)
@@ -98,8 +99,10 @@ def finders(gray: np.ndarray, most: int = 8, templates=None) -> list[tuple[np.nd
         p = t.shape[0] // 2
         view = best[p:p + r.shape[0], p:p + r.shape[1]]
         better = r > view
-        view[better] = r[better]
-        size[p:p + r.shape[0], p:p + r.shape[1]][better] = module
+        np.copyto(view, r, where=better)
+        np.copyto(size[p:p + r.shape[0], p:p + r.shape[1]], module, where=better)
+    if taken is not None:
+        best[taken > 0] = -1.0
     peak = (best == cv2.dilate(best, np.ones((9, 9), np.uint8))) & (best > FINDER_SCORE)
     ys, xs = np.nonzero(peak)
     order = np.argsort(-best[ys, xs])[:most]
@@ -133,13 +136,14 @@ def _trio(found: list[tuple[np.ndarray, float, float]]):
     return best
 
 
-def locate(gray: np.ndarray) -> np.ndarray | None:
+def locate(gray: np.ndarray, taken: np.ndarray | None = None) -> np.ndarray | None:
     """A homography, module coordinates → ``gray``'s pixels, for the one version 3 symbol
     in ``gray``: from finder patterns found by correlation, refined on the fixed patterns;
-    None when no three finder patterns are found (the quick look first: :data:`_ROUND`)."""
-    if _trio(finders(gray, templates=_ROUND)) is None:
+    None when no three finder patterns are found (the quick look first: :data:`_ROUND`).
+    ``taken``: where codes are read already (:func:`finders`)."""
+    if _trio(finders(gray, templates=_ROUND, taken=taken)) is None:
         return None
-    trio = _trio(finders(gray))
+    trio = _trio(finders(gray, taken=taken))
     if trio is None:
         return None
     aff = cv2.getAffineTransform(np.float32([(3.5, 3.5), (N - 3.5, 3.5), (3.5, N - 3.5)]),
@@ -185,7 +189,9 @@ _PSFS = {sigma: psf(sigma) for sigma in SIGMAS}
 
 
 def _draw(dark: np.ndarray) -> np.ndarray:
-    return np.kron(dark, np.ones((K, K), np.float32))
+    """Each module of ``dark`` (float32) drawn K × K px (as ``np.kron`` with a block of
+    ones, in a fifth of its time)."""
+    return cv2.resize(dark, None, fx=K, fy=K, interpolation=cv2.INTER_NEAREST)
 
 
 #: The fixed patterns and quiet zone drawn, the data modules mid-grey, blurred.
@@ -274,13 +280,14 @@ def likeness(rect: np.ndarray) -> float:
 
 
 def read(gray: np.ndarray, h: np.ndarray | None = None,
-         keep: list[Grid] | None = None) -> Grid | None:
+         keep: list[Grid] | None = None, taken: np.ndarray | None = None) -> Grid | None:
     """The code in ``gray`` (a region around one symbol) read by modelling its blur, on the
     homography ``h`` (module coordinates → pixels) or one found by :func:`locate`. The
     Grid's ``text`` is None when no blur modelled gave a matrix that decodes; None when no
-    symbol was located. Every estimate that did not decode is appended to ``keep``."""
+    symbol was located. Every estimate that did not decode is appended to ``keep``.
+    ``taken``: a mask of where codes are read already, where no symbol is located."""
     if h is None:
-        h = locate(gray)
+        h = locate(gray, taken)
         if h is None:
             return None
     rect = _rectify(gray, h)

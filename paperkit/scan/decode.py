@@ -456,17 +456,19 @@ def _dense_patches(edges: tuple[np.ndarray, int], side: float,
 
 
 def _grid_raws(img: np.ndarray, grids: list[tuple[Grid, float]], scale: float,
-               seen: list[int]) -> list[Raw]:
+               seen: list[int], taken: np.ndarray | None = None) -> list[Raw]:
     """The code in ``img`` read on a fitted grid (resample.py), as raw reads; the grids are
     kept in ``grids`` with ``scale`` (frame px per ``img`` px) for matching known codes, and
-    the number of finder-like patterns seen is appended to ``seen``."""
-    found, finders = fitted_grids(img)
+    the number of finder-like patterns seen is appended to ``seen`` (not those on codes
+    read already: ``taken``, a mask as ``img``)."""
+    found, finders = fitted_grids(img, taken)
     seen.append(finders)
     grids.extend((g, scale) for g in found)
     return [(g.text, g.corners) for g in found if g.text][:1]
 
 
-def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], seen: list[int]):
+def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], seen: list[int],
+              taken: np.ndarray | None = None):
     """The cheap retry ladder for one region, cheapest and most useful first:
     (name, a function of the crop giving raw reads, coordinate scale). Measured on the
     synthetic set (bench/): the full-resolution pass reads most, the bent-paper grid the
@@ -476,27 +478,31 @@ def _variants(crop: np.ndarray, grids: list[tuple[Grid, float]], seen: list[int]
     patterns are found there when they merge at the crop's own size). CLAHE contrast,
     sharpening and the decoder's own thorough mode read none there once the grid was in,
     and were dropped. The grids fitted are kept in ``grids``, and the number of finder-like
-    patterns the first fit saw is appended to ``seen``. The blur model comes after
+    patterns the first fit saw is appended to ``seen``. The grids are not fitted on codes
+    read already (``taken``, a mask as ``crop``). The blur model comes after
     (:func:`_finish`)."""
     yield "local", lambda read: read(crop, "local"), 1.0
     yield "global", lambda read: read(crop, "global"), 1.0
-    yield "resample", lambda read: _grid_raws(crop, grids, 1.0, seen), 1.0
+    yield "resample", lambda read: _grid_raws(crop, grids, 1.0, seen, taken), 1.0
     up = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     yield "up2", lambda read: read(up), 0.5
     if seen[0] >= 2:  # fewer: no code there (measured: none read in 164 such regions)
-        yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5, []), 0.5
+        up_taken = None if taken is None else \
+            cv2.resize(taken, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+        yield "resample-up2", lambda read: _grid_raws(up, grids, 0.5, [], up_taken), 0.5
 
 
 def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]],
-                 estimates: list[Grid]) -> list[Raw]:
+                 estimates: list[Grid], taken: np.ndarray | None = None) -> list[Raw]:
     """The code in ``crop`` read by modelling its blur (deblur.py), as raw reads; on the
     homography a fitted grid found already, if any, then on the one its own finder search
-    gives. Its module estimates are not matched against known codes (the match's margins
-    were measured on sampled grids only)."""
+    gives (not where ``taken``, a mask of codes read already, says). Its module estimates
+    are not matched against known codes (the match's margins were measured on sampled
+    grids only)."""
     h = next((np.diag([scale, scale, 1.0]) @ g.homography for g, scale in grids
               if g.homography is not None), None)
     for at in (h, None) if h is not None else (None,):
-        g = deblur.read(crop, at, estimates)
+        g = deblur.read(crop, at, estimates, taken)
         if g is not None and g.text:
             return [(g.text, g.corners)]
     return []
@@ -524,16 +530,17 @@ class _Attempt:
 
 
 def _attempt(gray: np.ndarray, r: tuple[int, int, int, int], read: Backend,
-             cheap: bool = False) -> _Attempt:
+             cheap: bool = False, done: list[np.ndarray] = ()) -> _Attempt:
     """Retry one region with the cheap ladder of :func:`_variants`, stopping at the first
     step that reads it; ``cheap``: the plain decoder pass only (where most regions are
-    printed text). Touches nothing shared, so regions are tried two at a time (zxing-cpp
-    and OpenCV let go of the GIL while they work)."""
+    printed text); ``done``: the corners (frame px) of the codes read before. Touches
+    nothing shared, so regions are tried two at a time (zxing-cpp and OpenCV let go of
+    the GIL while they work)."""
     x0, y0, x1, y1 = r
     a = _Attempt(r, np.ascontiguousarray(gray[y0:y1, x0:x1]))
     if a.crop.size == 0:
         return a
-    for name, attempt, scale in _variants(a.crop, a.grids, a.seen):
+    for name, attempt, scale in _variants(a.crop, a.grids, a.seen, _taken(a, done)):
         if cheap and name != "local":
             break
         raws = attempt(read)
@@ -542,18 +549,51 @@ def _attempt(gray: np.ndarray, r: tuple[int, int, int, int], read: Backend,
     return a
 
 
+def _taken(a: _Attempt, read: list[np.ndarray]) -> np.ndarray | None:
+    """A mask over ``a``'s crop (uint8) of the codes already read there (``read``: their
+    corners in frame px), or None when none lies in it."""
+    x0, y0, x1, y1 = a.region
+    quads = [q - np.float32([x0, y0]) for q in read
+             if q[:, 0].max() > x0 and q[:, 0].min() < x1 and q[:, 1].max() > y0
+             and q[:, 1].min() < y1]
+    if not quads:
+        return None
+    mask = np.zeros(a.crop.shape, np.uint8)
+    for q in quads:
+        cv2.fillConvexPoly(mask, np.round(q).astype(np.int32), 1)
+    return mask
+
+
+def _not_taken(grids: list[tuple[Grid, float]], taken: np.ndarray | None
+               ) -> list[tuple[Grid, float]]:
+    """The fitted ``grids`` whose centre is not on a code read already (``taken``)."""
+    if taken is None:
+        return grids
+    h, w = taken.shape
+    out = []
+    for g, scale in grids:
+        x, y = (g.corners.mean(axis=0) * scale).astype(int)
+        if not (0 <= x < w and 0 <= y < h and taken[y, x]):
+            out.append((g, scale))
+    return out
+
+
 def _finish(a: _Attempt, small: bool, expected: soft.Expected | None = None,
-            known: KnownCodes | None = None) -> _Attempt:
+            known: KnownCodes | None = None, read: list[np.ndarray] = ()) -> _Attempt:
     """The costly steps for a region the cheap ladder did not read: its blur is modelled
     (deblur.py) where a finder-like pattern was seen in it or the frame's codes are
     ``small`` (:meth:`_Search.small_codes`, judged once the cheap ladder has read what it
     can in every region); then the grids and blur estimates are read from how sure each
     module is (soft.py) when the caller said what to expect, and the grids are matched
-    against the codes printed (known.py) when the caller named them."""
+    against the codes printed (known.py) when the caller named them. ``read``: the
+    corners (frame px) of the codes read so far; nothing is tried on them again (a region
+    about one code often holds part of a neighbour already read)."""
     if a.raws or not a.seen:  # read, or an empty crop
         return a
+    taken = _taken(a, read)
+    a.grids = _not_taken(a.grids, taken)
     if a.seen[0] >= 1 or small:
-        raws = _deblur_raws(a.crop, a.grids, a.estimates)
+        raws = _deblur_raws(a.crop, a.grids, a.estimates, taken)
         if raws:
             return a.took(raws, "deblur", 1.0)
     if expected is not None:
@@ -589,13 +629,15 @@ def _retry_regions(s: _Search, regions: list[tuple[int, int, int, int]], cheap: 
     (:func:`_attempt`), then the costly steps in those it did not read (:func:`_finish`).
     Reads are added in the regions' order, whichever thread finished first, so the result
     is the same every time. Whether each region read a new code."""
-    tries = list(_POOL.map(lambda r: _attempt(s.gray, r, s.read, cheap), regions))
+    done = [f.corners for f in s.found]
+    tries = list(_POOL.map(lambda r: _attempt(s.gray, r, s.read, cheap, done), regions))
     new = [_settle(s, a, step) > 0 for a in tries]
     if cheap:
         return new
     small = s.small_codes()
+    read = [f.corners for f in s.found]  # as it is now, whichever region settles first
     rest = [i for i, a in enumerate(tries) if not a.raws]
-    for i, a in zip(rest, _POOL.map(lambda a: _finish(a, small, s.expected, s.known),
+    for i, a in zip(rest, _POOL.map(lambda a: _finish(a, small, s.expected, s.known, read),
                                     [tries[i] for i in rest]), strict=True):
         new[i] = _settle(s, a, step) > 0
     return new

@@ -60,9 +60,11 @@ def _fixed() -> tuple[np.ndarray, np.ndarray]:
 FIXED, FIXED_DARK = _fixed()
 
 
-def _finders(binary: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def _finders(binary: np.ndarray, taken: np.ndarray | None = None
+             ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(centre, 4 outer corners) of each finder-like pattern: a dark contour holding a
-    light hole holding a dark centre, with about the 7:5:3 proportions of a finder."""
+    light hole holding a dark centre, with about the 7:5:3 proportions of a finder; none
+    whose centre is on ``taken`` (a mask as ``binary``, where codes are read already)."""
     contours, hier = cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hier is None:
         return []
@@ -87,6 +89,8 @@ def _finders(binary: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         if m["m00"] == 0:
             continue
         centre = np.array([m["m10"] / m["m00"], m["m01"] / m["m00"]])
+        if taken is not None and taken[int(centre[1]), int(centre[0])]:
+            continue
         out.append((centre, quad.astype(np.float64)))
     return out
 
@@ -303,13 +307,15 @@ def _read(dark: np.ndarray, corners: np.ndarray, h: np.ndarray | None = None) ->
     return Grid(dark, corners, None, fit, h)
 
 
-def grids(gray: np.ndarray) -> tuple[list[Grid], int]:
+def grids(gray: np.ndarray, taken: np.ndarray | None = None) -> tuple[list[Grid], int]:
     """The one version 3 code in ``gray`` (a region around it) sampled on fitted grids and
     decoded, until one reads: a curved grid through its three finder patterns (and the
     alignment pattern), then a homography refined on all the fixed patterns. Also how many
     finder-like patterns were seen (a region with fewer than 2 holds no code at this
-    scale, and seldom at twice it). No grids when three finder patterns are not found."""
-    finders = _finders(_binary(gray))
+    scale, and seldom at twice it). No grids when three finder patterns are not found.
+    ``taken``: a mask (as ``gray``) of where codes are read already; finder patterns
+    there are not counted."""
+    finders = _finders(_binary(gray), taken)
     trio = _pick_three(finders)
     if trio is None:
         return [], len(finders)
