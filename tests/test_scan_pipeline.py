@@ -303,6 +303,34 @@ def test_a_light_single_mark_on_a_small_slip_goes_to_review(tmp_path):
     assert get_task(rec, "T0001").status == "open"
 
 
+@pytest.mark.parametrize("ppu, small", [(1.1, True), (1.6, False)])
+def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_path, ppu,
+                                                                          small):
+    """Under BLANK_PPU one slip in eleven read blank held a mark nothing saw (synthetic
+    sets): nothing changes, as for any blank slip, but the reason and the confidence say
+    the reading is not sure."""
+    from paperkit.scan.pipeline import BLANK_CONFIDENCE, BLANK_PPU
+
+    assert (ppu < BLANK_PPU) == small
+    kit, rec = _kit(tmp_path, 2)
+    cell = ppu * S.SLIP_W / 0.86  # grid_photo makes each slip 0.86 of its cell wide
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), ()),
+                                      (_code(kit, "T0002"), (Mark("done", "fill"),))],
+                  size=(int(2 * cell), int(cell)), cols=2, s=1.6)
+    (res,) = scan_photos(kit, rec, [path])
+    by = {s.task: s for s in res.slips}
+    blank = by["T0001"]
+    assert blank.outcome == "unchanged" and blank.status is None
+    assert get_task(rec, "T0001").status == "open"
+    if small:
+        assert "a light mark could be missed" in blank.reason and "closer" in blank.reason
+        assert blank.confidence <= BLANK_CONFIDENCE
+    else:
+        assert blank.reason == "no box marked" and blank.confidence > BLANK_CONFIDENCE
+    assert by["T0002"].outcome == "applied"  # a slip read marked is not touched by this
+    assert res.ok
+
+
 @pytest.mark.parametrize("step", ["regions:deblur", "regions:known", "regions:soft",
                                   "tight:deblur", "tight:soft"])
 def test_a_code_read_only_by_modelling_blur_is_never_applied(tmp_path, monkeypatch, step):
