@@ -400,3 +400,25 @@ def test_an_outline_too_faint_against_the_paper_is_not_found(ink, found):
     assert (read.contrast >= M.MIN_CONTRAST) is found
     assert read.outline is found
     assert read.score == 0.0  # an empty box, whatever its outline
+
+
+def test_review_reasons_name_several_boxes_in_plain_words():
+    blank = _box(score=0.0, cover=0.0)
+    unsure = _box(score=0.3, cover=0.03)
+    tick = _box(cover=0.2)
+    assert read_status({"taken": unsure, "done": blank, "stuck": unsure, "dropped": blank}) \
+        == (None, "the taken and stuck boxes are unclear")
+    assert read_status({"taken": unsure, "done": unsure, "stuck": unsure, "dropped": blank}) \
+        == (None, "the taken, done and stuck boxes are unclear")
+    trace = BoxRead(score=0.0, confidence=1.0, cover=0.0069, fill=0.05, over=0.0,
+                    contrast=96.0, faint=0.0206)
+    assert read_status({"taken": trace, "done": trace, "stuck": blank, "dropped": tick}) == (
+        None, "the taken and done boxes hold a trace of ink: a light second mark may be "
+              "there; check it")
+    scribble = _box(cover=0.2, crossings=2, sides=0.34)
+    status, why = read_status({"taken": trace, "done": blank, "stuck": trace,
+                               "dropped": scribble})
+    assert status is None and why == (
+        "dropped looks scribbled over, and the taken and stuck boxes hold a trace of ink: "
+        "dropped may be struck out and taken or stuck the final mark; check which mark is "
+        "meant")

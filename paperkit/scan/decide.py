@@ -164,20 +164,28 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         # looks struck out (its final mark may be the faint one)
         faint = faint_marks(reads, marked[0])
         if faint:
-            return None, f"the {', '.join(faint)} box may hold a faint mark"
+            return None, f"{_the(faint, 'may hold', 'may hold')} a faint mark"
         traces = struck_traces(reads, marked[0])
         if traces:
-            names = ", ".join(traces)
-            return None, (f"{marked[0]} looks scribbled over, and the {names} box holds a "
-                          f"trace of ink: {marked[0]} may be struck out and {names} the "
-                          "final mark; check which mark is meant")
+            return None, (f"{marked[0]} looks scribbled over, and "
+                          f"{_the(traces, 'holds', 'hold')} a trace of ink: {marked[0]} may "
+                          f"be struck out and {' or '.join(traces)} the final mark; check "
+                          "which mark is meant")
         traces = ink_traces(reads, marked[0])
         if traces:
-            return None, (f"the {', '.join(traces)} box holds a trace of ink: a light second "
+            return None, (f"{_the(traces, 'holds', 'hold')} a trace of ink: a light second "
                           "mark may be there; check it")
     if unsure:
-        return None, f"the {', '.join(unsure)} box is unclear"
+        return None, f"{_the(unsure, 'is', 'are')} unclear"
     return (marked[0] if marked else None), None
+
+
+def _the(boxes: list[str], one: str, many: str) -> str:
+    """'the done box' and the verb ``one``, or 'the done and stuck boxes' (three: 'the
+    taken, done and stuck boxes') and the verb ``many``."""
+    if len(boxes) == 1:
+        return f"the {boxes[0]} box {one}"
+    return f"the {', '.join(boxes[:-1])} and {boxes[-1]} boxes {many}"
 
 
 def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
