@@ -46,10 +46,11 @@ MIN_PPU = 1.0
 #: 0.5 % of one-mark slips (bench/RESULTS.md, Box reads).
 LIGHT_PPU = 1.2
 LIGHT_COVER = 0.1
-#: Below BLANK_PPU a slip read with no box marked may still hold a light mark that left no
-#: trace: on 18 synthetic sets (18,737 slips) 46 of the 508 slips read blank under 1.3 px a
-#: unit were marked (9 %), against 16 of 1,791 above (0.9 %). Nothing is changed either way,
-#: but such a slip's reason says so and its confidence is at most BLANK_CONFIDENCE.
+#: Below BLANK_PPU a slip read with no box marked and no trace of ink (a trace sends it to
+#: review: decide.blank_traces) may still hold a light mark that left nothing: on 18
+#: synthetic sets (18,737 slips) 30 of the 459 such slips under 1.3 px a unit were marked
+#: (6.5 %), against 4 of 1,775 above (0.2 %). Nothing is changed either way, but such a
+#: slip's reason says so and its confidence is at most BLANK_CONFIDENCE.
 BLANK_PPU = 1.3
 BLANK_CONFIDENCE = 0.5
 #: Decode steps (the last part of their name, decode.py: ``regions:deblur``,
