@@ -306,7 +306,7 @@ def test_a_light_single_mark_on_a_small_slip_goes_to_review(tmp_path):
 @pytest.mark.parametrize("ppu, small", [(1.1, True), (1.6, False)])
 def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_path, ppu,
                                                                           small):
-    """Under BLANK_PPU one slip in eleven read blank held a mark nothing saw (synthetic
+    """Under BLANK_PPU one slip in fifteen read blank held a mark nothing saw (synthetic
     sets): nothing changes, as for any blank slip, but the reason and the confidence say
     the reading is not sure."""
     from paperkit.scan.pipeline import BLANK_CONFIDENCE, BLANK_PPU
