@@ -91,6 +91,9 @@ def test_scan_command_table_json_and_exit_codes(queued, capsys, monkeypatch):
     assert code == 1 and "T0002" in out and "paperkit review" in out
     code, out, err = _run(capsys, "review")
     assert code == 1 and "T0002" in out and "picture:" in out
+    boxes = [line.split()[1:] for line in out.splitlines() if line.strip().startswith("boxes:")]
+    assert boxes and all([b.split("=")[0] for b in row] == ["taken", "done", "stuck", "dropped"]
+                         for row in boxes)  # in the order the slip prints them
     code, out, err = _run(capsys, "review", "set", "T0002", "done")
     assert code == 0 and "open → done" in out
     code, out, err = _run(capsys, "review", "skip", "t0003")

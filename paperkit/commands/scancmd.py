@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_ATTENTION, EXIT_OK
+from ..record.models import SLIP_STATUSES
 from ..scan import DECODERS, PhotoResult, review, scan_photos
 from ..scan.decide import SETTLED
 
@@ -127,7 +128,8 @@ def register(cli: click.Group) -> None:
             click.echo("nothing to review")
             return EXIT_OK
         for i in items:
-            reads = " ".join(f"{k}={v:.2f}" for k, v in i.read.items())
+            order = [*SLIP_STATUSES, *sorted(set(i.read) - set(SLIP_STATUSES))]
+            reads = " ".join(f"{k}={i.read[k]:.2f}" for k in order if k in i.read)
             click.echo(f"{i.task} (rev {i.rev})  read: {i.suggested or '-'}  "
                        f"confidence {i.confidence:.2f}  {i.reason}")
             click.echo(f"    boxes: {reads}")
