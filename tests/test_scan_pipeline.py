@@ -303,6 +303,26 @@ def test_a_light_single_mark_on_a_small_slip_goes_to_review(tmp_path):
     assert get_task(rec, "T0001").status == "open"
 
 
+def test_a_tick_too_light_to_read_leaves_a_trace_and_goes_to_review(tmp_path, monkeypatch):
+    """A tick in very light pencil (215 grey on white) reads under the blank level, but it
+    leaves a trace of ink in its box: the slip goes to review, naming the box, instead of
+    reading as a blank slip. Nothing is applied."""
+    import scan_images
+
+    monkeypatch.setitem(scan_images.INK, "faint", (215, 215, 220))
+    kit, rec = _kit(tmp_path, 3)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, f"T000{i}"), (Mark("done", "tick", "faint",
+                                                                    1.0),))
+                                      for i in (1, 2, 3)], size=(2000, 900), cols=3)
+    (res,) = scan_photos(kit, rec, [path])
+    assert [s.outcome for s in res.slips] == ["review"] * 3
+    traces = [s for s in res.slips if s.reason.startswith("no box is clearly marked")]
+    assert traces and all("the done box holds a trace of ink" in s.reason for s in traces)
+    assert all(s.read["done"] < 0.55 for s in res.slips)  # none read as marked
+    assert {r.task for r in pending_reviews(rec)} == {"T0001", "T0002", "T0003"}
+    assert all(get_task(rec, f"T000{i}").status == "open" for i in (1, 2, 3))
+
+
 @pytest.mark.parametrize("ppu, small", [(1.1, True), (1.6, False)])
 def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_path, ppu,
                                                                           small):
