@@ -374,7 +374,7 @@ def test_the_blur_model_does_not_locate_a_code_read_already(blurred_photo):
     assert g is not None and g.text == f.text
     taken = _taken_mask(crop, [f.corners - np.float32([x0, y0])])
     assert deblur.read(crop, taken=taken) is None
-    # a mask away from the code changes nothing
+    # an empty mask changes nothing
     assert deblur.read(crop, taken=np.zeros_like(taken)).text == f.text
 
 
