@@ -112,7 +112,7 @@ def ink_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
     synthetic sets (~12,000 slips), of the three one-mark reads left beside a real second
     mark read blank, two showed it only this way (cover 0.006-0.007; one was applied as a
     wrong status); 56 of 8,859 one-mark reads have such a trace (bench/RESULTS.md)."""
-    return [b for b in _others(reads, mark) if reads[b].cover > TRACE_COVER]
+    return [b for b in blank_traces(reads) if b != mark]
 
 
 def clean_mark(b: BoxRead) -> bool:
@@ -187,10 +187,11 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
 
 
 def blank_traces(reads: Mapping[str, BoxRead]) -> list[str]:
-    """On a slip with no box marked, the boxes whose ink cover is above TRACE_COVER. On 18
-    synthetic sets (18,737 slips), 64 of the 2,299 slips read blank had such a trace, and
-    28 of those were marked slips whose mark was lost (of 62 lost in all): reading them as
-    blank would be a guess."""
+    """The boxes whose ink cover is above TRACE_COVER, in printed order: on a slip with no
+    box marked, each may hold a light mark blurred away (:func:`ink_traces` are those beside
+    a slip's one mark). On 18 synthetic sets (18,737 slips), 64 of the 2,299 slips read
+    blank had such a trace, and 28 of those were marked slips whose mark was lost (of 62
+    lost in all): reading them as blank would be a guess."""
     return [b for b in SLIP_STATUSES if b in reads and reads[b].cover > TRACE_COVER]
 
 

@@ -540,7 +540,8 @@ def _attempt(gray: np.ndarray, r: tuple[int, int, int, int], read: Backend,
     a = _Attempt(r, np.ascontiguousarray(gray[y0:y1, x0:x1]))
     if a.crop.size == 0:
         return a
-    for name, attempt, scale in _variants(a.crop, a.grids, a.seen, _taken(a, done)):
+    taken = None if cheap else _taken(a, done)  # the cheap pass fits no grid
+    for name, attempt, scale in _variants(a.crop, a.grids, a.seen, taken):
         if cheap and name != "local":
             break
         raws = attempt(read)
