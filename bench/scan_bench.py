@@ -166,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
                 tot["expected_review"] += expect == "review"
                 if r.outcome in ("review", "stale"):
                     tot["review"] += 1
+                    if r.outcome == "review" and r.status is not None:  # the queue's hint
+                        tot["hinted"] += 1
+                        tot["hinted_right"] += _right(r.status, s["accept"])
                     if expect == "review":
                         tot["right_outcome"] += 1  # two boxes marked: review is the answer
                     elif s["spec"]["kind"] == "redo":
@@ -262,6 +265,8 @@ def _report(t: Counter, ratios: list[float], pk: list[float], pil: list[float], 
         f" ({_pct(t['review_unexpected'], n)}): box reads {t['clear_boxes']}, code read only"
         f" with help {t['clear_guessed']}, slip too small {t['clear_small']}, pose"
         f" uncertain {t['clear_pose']}, copies disagree {t['clear_copies']}",
+        f"    with a likely status shown to the person: {t['hinted']}, of which the"
+        f" marks mean it: {t['hinted_right']}",
         f"  review that is not a double mark: {t['review_redo'] + t['review_unexpected']}"
         f" ({_pct(t['review_redo'] + t['review_unexpected'], n)})",
         f"  other outcomes: {t['other_outcome']}",

@@ -286,6 +286,7 @@ def test_a_light_single_mark_on_a_small_slip_goes_to_review(tmp_path):
     """Just above MIN_PPU, a second light pencil tick beside one read as light left no trace
     at all and the slip was applied as the one (a new 30-slip set). Below LIGHT_PPU a slip
     whose one mark is light is held for a person; a full mark there is still applied."""
+    from paperkit.scan.decide import HELD_CONFIDENCE
     from paperkit.scan.pipeline import LIGHT_PPU, MIN_PPU
 
     ppu = 1.1
@@ -299,6 +300,8 @@ def test_a_light_single_mark_on_a_small_slip_goes_to_review(tmp_path):
     by = {s.task: s for s in res.slips}
     assert by["T0001"].read["done"] >= 0.55  # read as marked, but light:
     assert by["T0001"].outcome == "review" and "mark light" in by["T0001"].reason
+    assert by["T0001"].status == "done"  # what the person is shown, never applied
+    assert by["T0001"].confidence <= HELD_CONFIDENCE  # though the mark read as sure
     assert by["T0002"].outcome == "applied" and by["T0002"].status == "done"
     assert get_task(rec, "T0001").status == "open"
 

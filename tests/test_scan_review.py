@@ -146,3 +146,50 @@ def test_a_box_whose_outline_was_not_found_is_never_applied():
     reads["done"] = BoxRead(score=1.0, confidence=1.0, cover=0.5, fill=0.5, over=0,
                             contrast=12, outline=False)
     assert decide(reads, 1, Task("T1", "t", rev=1)).outcome == "review"
+
+
+def _box(score: float = 0.0, cover: float = 0.0, **kw) -> BoxRead:
+    return BoxRead(score=score, confidence=1.0, cover=cover, fill=0, over=0, contrast=100, **kw)
+
+
+@pytest.mark.parametrize("why, reads", [
+    ("the stuck box holds a trace of ink", {"done": _box(1.0, 0.2), "stuck": _box(0.0, 0.008)}),
+    ("the stuck box is unclear", {"done": _box(1.0, 0.2), "stuck": _box(0.3, 0.02)}),
+    ("the stuck box may hold a faint mark",
+     {"done": _box(1.0, 0.2), "stuck": _box(faint=0.1), "taken": _box(), "dropped": _box()}),
+])
+def test_a_slip_held_beside_its_one_clear_mark_suggests_it_and_is_not_sure(why, reads):
+    """A slip held because another box may hold a light mark is not applied, but the queue
+    shows what it most likely says (its one clear mark) so the person can confirm it; and
+    its confidence says the reading is unsure, though each box read surely."""
+    from paperkit.scan.decide import HELD_CONFIDENCE
+
+    reads = {**_reads(), **reads}
+    d = decide(reads, 1, Task("T1", "t", rev=1))
+    assert d.outcome == "review" and why in d.reason
+    assert d.status == "done" and d.confidence <= HELD_CONFIDENCE
+
+
+@pytest.mark.parametrize("reads", [
+    {"done": _box(1.0, 0.2), "stuck": _box(1.0, 0.2)},  # two clear marks
+    {"done": _box(1.0, 0.8, spread=0.4, crossings=3), "stuck": _box(0.0, 0.008)},  # struck?
+    {"done": _box(0.0, 0.008)},  # no mark, a trace
+    {"done": _box(0.3, 0.02)},  # no mark, one box unclear
+])
+def test_a_held_slip_without_one_clear_mark_suggests_nothing(reads):
+    """Two marks (one may look struck out: a box filled in reads the same), a lone mark that
+    looks scribbled over, or no clear mark: the queue does not lean the person either way."""
+    d = decide({**_reads(), **reads}, 1, Task("T1", "t", rev=1))
+    assert d.outcome == "review" and d.status is None
+
+
+def test_a_double_mark_read_surely_keeps_its_confidence():
+    """Two boxes clearly marked is a sure reading whose answer is review: it is listed after
+    the slips whose reading is in doubt (lowest confidence first)."""
+    from paperkit.scan.decide import HELD_CONFIDENCE
+
+    d = decide(_reads(done=1.0, stuck=1.0), 1, Task("T1", "t", rev=1))
+    assert d.outcome == "review" and d.confidence > HELD_CONFIDENCE
+    held = decide({**_reads(), "done": _box(1.0, 0.2), "stuck": _box(0.0, 0.008)}, 1,
+                  Task("T1", "t", rev=1))
+    assert held.confidence < d.confidence

@@ -21,8 +21,10 @@ QUEUED = ("review", "stale")
 
 @dataclass(frozen=True)
 class Decision:
-    """``status`` is what the slip's boxes say (None: no box marked, or unclear);
-    ``confidence`` 0..1; ``reason`` says why, in words for a person."""
+    """``status`` is what the slip's boxes say (None: no box marked, or unclear); for a
+    slip sent to review, what it most likely says (:func:`likely_status`), shown to the
+    person deciding it and never applied; ``confidence`` 0..1; ``reason`` says why, in
+    words for a person."""
 
     status: str | None
     outcome: str
@@ -203,6 +205,32 @@ def _the(boxes: list[str], one: str, many: str) -> str:
     return f"the {', '.join(boxes[:-1])} and {boxes[-1]} boxes {many}"
 
 
+#: A slip held because its reading is unsure (a box in the unsure band or off its place, a
+#: faint mark or a trace of ink beside the one mark, a slip too small or too blurred: the
+#: pipeline's holds) is at most this sure of it, whatever its boxes' own confidences: the
+#: review queue lists such slips before the ones it read surely (two boxes clearly marked).
+HELD_CONFIDENCE = 0.5
+
+
+def likely_status(reads: Mapping[str, BoxRead]) -> str | None:
+    """What a slip sent to review most likely says, for the person deciding it (never
+    applied): its one clearly marked box, when that box does not look scribbled over; else
+    None. Two marked boxes get none, also when one looks struck out and the other made
+    after it: a box filled in reads the same (:func:`final_mark`), and the queue should not
+    lean the person either way."""
+    marked = [b for b in SLIP_STATUSES
+              if b in reads and reads[b].score >= MARKED and reads[b].outline]
+    return marked[0] if len(marked) == 1 and not scribbled(reads[marked[0]]) else None
+
+
+def _read_surely(reads: Mapping[str, BoxRead]) -> bool:
+    """Whether a slip held by :func:`read_status` was read surely: two or more boxes clearly
+    marked and none unsure (review is the answer, not a doubt)."""
+    marked = [r for r in reads.values() if r.score >= MARKED and r.outline]
+    return len(marked) > 1 and not any(BLANK < r.score < MARKED or not r.outline
+                                       for r in reads.values())
+
+
 def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
            earlier: Iterable[str] = (), geometry_confidence: float = 1.0) -> Decision:
     """The outcome for a slip printed at ``slip_rev`` whose boxes read ``reads``.
@@ -215,7 +243,8 @@ def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
         return Decision(None, "unknown-task", conf, "no such task in this record")
     status, unclear = read_status(reads)
     if unclear:
-        return Decision(None, "review", conf, unclear)
+        return Decision(likely_status(reads), "review",
+                        conf if _read_surely(reads) else min(conf, HELD_CONFIDENCE), unclear)
     if status is None:
         return Decision(None, "unchanged", conf, "no box marked")
     if status == task.status:

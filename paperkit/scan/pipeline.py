@@ -19,7 +19,7 @@ from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.prints import printed_codes
 from ..record.tasks import get_task, list_tasks, set_status
-from .decide import QUEUED, Decision, decide
+from .decide import HELD_CONFIDENCE, QUEUED, Decision, decide
 from .decode import Found, backend, find_codes
 from .geometry import SlipPose, locate
 from .helper import HelperFailed
@@ -145,22 +145,23 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     outlines = sum(r.outline for r in reads.values())
     geometry = _geometry_confidence(pose, outlines)
     decision = decide(reads, code.rev, task, earlier, geometry)
+    held = min(decision.confidence, HELD_CONFIDENCE)  # a hold below: the reading is unsure
     small = f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px wide)"
     if decision.outcome == "applied" and geometry < 0.5:
-        decision = Decision(decision.status, "review", decision.confidence,
+        decision = Decision(decision.status, "review", held,
                             "the slip's position in the photo is uncertain")
     elif decision.outcome == "applied" and found.step.split(":")[-1] in GUESSED:
-        decision = Decision(decision.status, "review", decision.confidence,
+        decision = Decision(decision.status, "review", held,
                             "the code was read only by modelling a blurred or damaged image,"
                             " so its marks may be as unclear; check it, or retake the photo"
                             " closer and steadier")
     elif decision.outcome == "applied" and pose.ppu < MIN_PPU:
-        decision = Decision(decision.status, "review", decision.confidence,
+        decision = Decision(decision.status, "review", held,
                             f"{small}, so a faint second mark could be missed; check it, or"
                             " retake the photo closer")
     elif (decision.outcome == "applied" and pose.ppu < LIGHT_PPU
           and reads[decision.status].cover < LIGHT_COVER):
-        decision = Decision(decision.status, "review", decision.confidence,
+        decision = Decision(decision.status, "review", held,
                             f"{small} and its {decision.status} mark light, so a second light"
                             " mark could have left no trace; check it, or retake the photo"
                             " closer")

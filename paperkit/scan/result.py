@@ -10,7 +10,8 @@ from .decide import SETTLED
 @dataclass(frozen=True)
 class SlipResult:
     """One code read in a photo. ``read`` maps box name → ink score 0..1; ``status`` is what
-    the boxes say (None: none marked, or unclear); ``outcome`` one of decide.OUTCOMES;
+    the boxes say (None: none marked, or unclear; for a slip sent to review, what it most
+    likely says, for the person deciding it); ``outcome`` one of decide.OUTCOMES;
     ``confidence`` 0..1. ``task``/``rev`` are None when the code does not parse.
     ``crops`` are kit-relative paths of the images kept (note, steward, slip)."""
 
