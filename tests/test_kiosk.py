@@ -525,12 +525,15 @@ def test_the_server_binds_localhost_unless_lan(sample_kit):
 
 
 def test_the_results_page_shows_each_slip_of_a_photo(client, sample_kit):
-    html = upload(client, slip_photo(sample_kit, {"T0007": (Mark("taken"),), "T0010": ()})
+    html = upload(client, slip_photo(sample_kit, {"T0007": (Mark("taken"),), "T0010": (),
+                                                  "T0011": (Mark("done"), Mark("stuck"))})
                   ).get_data(as_text=True)
-    rows = dict(re.findall(r'<tr class="outcome-([a-z-]+)">\s*<td data-label="Task"><span '
-                           r'class="tid">(T\d+)', html))
-    assert {task: outcome for outcome, task in rows.items()} == {"T0007": "applied",
-                                                                 "T0010": "unchanged"}
+    rows = re.findall(r'<tr class="outcome-([a-z-]+)">\s*<td data-label="Task"><span '
+                      r'class="tid">(T\d+)</span>.*?<td data-label="Read">([^<]*)</td>', html,
+                      re.S)
+    assert {task: (outcome, read) for outcome, task, read in rows} == {
+        "T0007": ("applied", "taken"), "T0010": ("unchanged", "no box marked"),
+        "T0011": ("review", "—")}  # two marks: not 'no box marked'
     assert status_of(sample_kit, "T0007") == "taken" and status_of(sample_kit, "T0010") == "open"
 
 

@@ -352,6 +352,11 @@ def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_p
         assert blank.reason == "no box marked" and blank.confidence > BLANK_CONFIDENCE
     assert by["T0002"].outcome == "applied"  # a slip read marked is not touched by this
     assert res.ok
+    # the photo says how to take the next one when its slips are small
+    assert bool(res.advice) == small and ("advice" in res.as_json()) == small
+    if small:
+        assert res.advice[0].startswith("2 of 2 slips are small in this photo")
+        assert "fewer slips at a time, or come closer" in res.advice[0]
 
 
 @pytest.mark.parametrize("step", ["regions:deblur", "regions:known", "regions:soft",

@@ -193,3 +193,12 @@ def test_a_double_mark_read_surely_keeps_its_confidence():
     held = decide({**_reads(), "done": _box(1.0, 0.2), "stuck": _box(0.0, 0.008)}, 1,
                   Task("T1", "t", rev=1))
     assert held.confidence < d.confidence
+
+
+def test_scan_table_shows_the_photos_advice():
+    from paperkit.commands.scancmd import _table
+    from paperkit.scan import PhotoResult
+
+    res = PhotoResult(photo="p.jpg", sha256="ab" * 32, advice=("photograph fewer slips",))
+    assert "  tip: photograph fewer slips" in _table(res)
+    assert not any("tip:" in line for line in _table(PhotoResult(photo="p.jpg", sha256=None)))

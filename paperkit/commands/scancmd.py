@@ -31,6 +31,7 @@ def _table(res: PhotoResult) -> list[str]:
         lines.append(f"  {s.task or '?':<8} {s.rev if s.rev is not None else '':>4}  "
                      f"{s.status or '-':<8} {s.outcome:<13} {s.confidence:>5.2f}  "
                      f"{s.reason}{flag}")
+    lines.extend(f"  tip: {tip}" for tip in res.advice)
     return lines
 
 

@@ -36,7 +36,8 @@ class SlipResult:
 class PhotoResult:
     """One input file. ``errors`` are messages for a person (the photo could not be read, or
     no code was found); ``already_scanned`` is when this exact file (same sha256) was
-    scanned before, in which case nothing was read or written. ``seconds`` times each stage."""
+    scanned before, in which case nothing was read or written. ``advice``: how to take the
+    next photo so that fewer slips need a person. ``seconds`` times each stage."""
 
     photo: str
     sha256: str | None
@@ -47,6 +48,7 @@ class PhotoResult:
     dry_run: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
     steps: tuple = ()
+    advice: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -56,6 +58,8 @@ class PhotoResult:
     def as_json(self) -> dict:
         out = {"photo": self.photo, "sha256": self.sha256,
                "slips": [s.as_json() for s in self.slips], "errors": list(self.errors)}
+        if self.advice:
+            out["advice"] = list(self.advice)
         if self.already_scanned:
             out["already_scanned"] = self.already_scanned
         if self.dry_run:
