@@ -153,6 +153,43 @@ def test_unreadable_file_is_reported_not_raised(tmp_path, kit_rec):
     _assert_applied(rec, good_res)
 
 
+@pytest.mark.parametrize("name, data, says", [
+    ("empty.jpg", b"", "empty.jpg is empty (0 bytes)"),
+    ("notes.jpg", b"this is not a photo", "notes.jpg is not an image paperkit can read"),
+    ("tiny.png", None, "tiny.png is only 2×2 pixels, too small"),
+])
+def test_a_file_that_cannot_hold_a_slip_says_why_in_words(tmp_path, kit_rec, name, data, says):
+    """No traceback (a 2-pixel image once crashed the decoder) and no Python object names
+    (Pillow's own message quotes its stream object): what is wrong, and what to do."""
+    kit, rec = kit_rec
+    path = tmp_path / name
+    if data is None:
+        Image.new("RGB", (2, 2), "white").save(path)
+    else:
+        path.write_bytes(data)
+    (res,) = scan_photos(kit, rec, [path])
+    assert not res.slips and len(res.errors) == 1
+    assert res.errors[0].startswith(says) and "object at 0x" not in res.errors[0]
+
+
+@pytest.mark.parametrize("mode", ["I;16", "I", "F"])
+def test_a_16_bit_or_float_grey_scan_is_read(tmp_path, kit_rec, mode):
+    """Flatbed scanners write 16-bit grey PNG and TIFF; Pillow's own conversion to 8 bits
+    clips such values to white, which read no code at all."""
+    kit, rec = kit_rec
+    grey = grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6)
+    grey = np.asarray(Image.fromarray(grey).convert("L"), np.float64)
+    scale = 1.0 if mode == "F" else 257.0
+    img = Image.fromarray((grey * scale).astype({"I;16": np.uint16, "I": np.int32,
+                                                 "F": np.float32}[mode]))
+    path = tmp_path / ("scan.png" if mode == "I;16" else "scan.tif")
+    img.save(path)
+    back = load_photo(path).frames[0].gray.astype(np.float64)
+    assert np.abs(back - grey).max() <= 1.0  # the same grey, not clipped to white
+    (res,) = scan_photos(kit, rec, [path])
+    _assert_applied(rec, res)
+
+
 def test_photo_without_codes_is_an_error(tmp_path, kit_rec):
     kit, rec = kit_rec
     path = tmp_path / "table.jpg"

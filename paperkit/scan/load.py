@@ -18,12 +18,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import PhotoError, PhotoTooLarge
 
 #: The most pixels paperkit decodes in one frame (80 megapixels, about 3× a phone photo).
 MAX_PIXELS = 80_000_000
+#: The fewest pixels a side of a photo may have: a slip code needs more than this.
+MIN_SIDE = 64
 #: The most bytes paperkit reads from one file.
 MAX_BYTES = 200_000_000
 #: The most pages read from one PDF.
@@ -93,6 +95,9 @@ def load_photo(path: str | Path) -> Photo:
     Raises PhotoTooLarge above :data:`MAX_PIXELS`, PhotoError for anything unreadable."""
     path = Path(path)
     raw = read_bytes(path)
+    if not raw:
+        raise PhotoError(f"{path.name} is empty (0 bytes)",
+                         "copy the photo again from the phone or camera")
     sha = hashlib.sha256(raw).hexdigest()
     if raw[:5] == b"%PDF-":
         return Photo(path, sha, "pdf", _pdf_frames(path, raw), raw)
@@ -105,6 +110,9 @@ def load_photo(path: str | Path) -> Photo:
             w, h = im.size
             if w * h > MAX_PIXELS:
                 raise _too_large(path, w, h)
+            if min(w, h) < MIN_SIDE:
+                raise PhotoError(f"{path.name} is only {w}×{h} pixels, too small to hold a "
+                                 "readable slip code", "use the full-size photo")
             fmt = (im.format or "").lower()
             orientation = int(im.getexif().get(0x0112, 1) or 1)
             if fmt == "jpeg":  # OpenCV's libjpeg-turbo: luma only, EXIF rotation applied
@@ -117,14 +125,28 @@ def load_photo(path: str | Path) -> Photo:
                                 f"(over {MAX_PIXELS / 1e6:.0f} MP)") from None
         except PhotoError:
             raise
+        except UnidentifiedImageError:
+            raise PhotoError(f"{path.name} is not an image paperkit can read",
+                             "use a JPEG, PNG, HEIC or PDF file") from None
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise PhotoError(f"{path.name} is not a readable photo: {exc}",
                              "use a JPEG, PNG, HEIC or PDF file") from None
     if orientation != 1:
         im = ImageOps.exif_transpose(im)
-    gray = np.asarray(im.convert("L") if im.mode != "L" else im)
+    gray = _gray(im)
     kind = {"jpeg": "jpeg", "png": "png", "heif": "heic"}.get(fmt, "image")
     return Photo(path, sha, kind, (Frame(path.name, gray),), raw, orientation)
+
+
+def _gray(im: Image.Image) -> np.ndarray:
+    """The image as 8-bit grey. 16- and 32-bit grey (flatbed scanners write 16-bit PNG and
+    TIFF) are scaled from their own range, which Pillow's conversion would clip to white:
+    values above 255 mean a 16-bit range."""
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):
+        a = np.asarray(im, np.float32)
+        top = 65535.0 if float(a.max(initial=0.0)) > 255.0 else 255.0
+        return np.clip(a * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
+    return np.asarray(im.convert("L") if im.mode != "L" else im)
 
 
 def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
