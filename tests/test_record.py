@@ -187,3 +187,23 @@ def test_backup_is_a_consistent_standalone_copy(sample_kit, tmp_path):
     with Record.open(dest) as copy:
         assert [tuple(r) for r in copy.query("SELECT * FROM events ORDER BY id")] == original
         assert copy.query_one("SELECT count(*) FROM contacts")[0] == 40
+
+
+def test_a_record_locked_by_another_writer_is_a_clear_error(tmp_path):
+    """The kiosk and a command can write to one record; when one holds it longer than the
+    busy timeout, the other gets a RecordError that says so (not sqlite3's traceback), and
+    nothing is half-written."""
+    path = tmp_path / "record.sqlite"
+    first, second = Record.open(path), Record.open(path)
+    second.conn.execute("PRAGMA busy_timeout = 50")
+    with first.write(Source("cli", "first")) as w:
+        w.insert("tasks", {"id": "T0001", "title": "held"})
+        with pytest.raises(RecordError) as exc:
+            with second.write(Source("cli", "second")) as w2:
+                w2.insert("tasks", {"id": "T0002", "title": "waits"})
+    assert "busy" in str(exc.value) and "run this again" in exc.value.user_message()
+    assert [r["id"] for r in second.query("SELECT id FROM tasks")] == ["T0001"]
+    with second.write(Source("cli", "second")) as w2:  # free again: it goes through
+        w2.insert("tasks", {"id": "T0002", "title": "waits"})
+    first.close()
+    second.close()

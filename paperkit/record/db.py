@@ -137,7 +137,7 @@ class Record:
         for number, name, script in known:
             if number <= current:
                 continue
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 for statement in _split_sql(script):
                     self.conn.execute(statement)
@@ -160,13 +160,25 @@ class Record:
         return self.conn.execute(sql, params).fetchone()
 
     # -- writing ----------------------------------------------------------------------
+    def _begin(self) -> None:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise RecordError(f"the record {self.path} is busy: another paperkit (the kiosk, "
+                              "or another command) is writing to it",
+                              "wait until it has finished, then run this again") from None
+
     @contextmanager
     def write(self, source: Source) -> Iterator[Writer]:
         """One transaction: every change made through the Writer commits together, or none.
 
         Ledger balance assertions are checked before commit when the ledger changed.
+        Raises RecordError when another process (the kiosk, another command) keeps the
+        record locked longer than the connection's busy timeout.
         """
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         writer = Writer(self, source)
         try:
             yield writer
