@@ -257,3 +257,30 @@ def test_resample_finds_nothing_on_plain_paper():
     from paperkit.scan.resample import resample
 
     assert resample(np.full((200, 200), 230, np.uint8)) is None
+
+
+def test_a_folder_is_read_as_the_photos_in_it(tmp_path, kit_rec):
+    """`paperkit scan meeting/` reads each photo file in the folder, by name; other files,
+    hidden files and sub-folders are left alone. A folder with no photo is an error that
+    says which files are read, before anything is scanned."""
+    kit, rec = kit_rec
+    folder = tmp_path / "meeting"
+    (folder / "older").mkdir(parents=True)
+    one, two = _slips(kit)
+    save(grid_photo([two], size=(900, 700), cols=1, s=2.6), folder / "IMG_2.JPG")
+    save(grid_photo([one], size=(900, 700), cols=1, s=2.6), folder / "IMG_1.jpg")
+    (folder / "notes.txt").write_text("not a photo")
+    (folder / "._IMG_1.jpg").write_bytes(b"macOS resource fork")
+    save(grid_photo([one], size=(900, 700), cols=1, s=2.6), folder / "older" / "IMG_0.jpg")
+    res = scan_photos(kit, rec, [folder])
+    assert [r.photo for r in res] == [str(folder / "IMG_1.jpg"), str(folder / "IMG_2.JPG")]
+    assert [(s.task, s.outcome, s.status) for r in res for s in r.slips] == [
+        ("T0001", "applied", "done"), ("T0002", "applied", "stuck")]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("x")
+    with pytest.raises(PhotoError) as exc:
+        scan_photos(kit, rec, [folder, empty])
+    assert "the folder" in str(exc.value) and "holds no photos" in str(exc.value)
+    assert "jpg" in exc.value.user_message() and "heic" in exc.value.user_message()
+    assert rec.query_one("SELECT count(*) FROM scans")[0] == 2  # nothing more was scanned

@@ -117,6 +117,11 @@ def test_scan_command_exit_0_when_all_applied(tmp_path, capsys, monkeypatch):
     code, out, err = _run(capsys, "scan", str(path), str(path))
     assert code == 0 and "applied" in out
     assert "[2/2]" in err  # progress on stderr for several photos
+    code, out, err = _run(capsys, "scan", str(tmp_path))  # a folder: the photo in it
+    assert code == 0 and "already scanned" in out and "[1/1]" not in err
+    (tmp_path / "empty").mkdir()
+    code, out, err = _run(capsys, "scan", str(tmp_path / "empty"))
+    assert code != 0 and "holds no photos" in err and "Traceback" not in err
 
 
 def _reads(**scores) -> dict[str, BoxRead]:

@@ -52,7 +52,7 @@ def register(cli: click.Group) -> None:
 
     @cli.command("scan")
     @click.argument("photos", nargs=-1, required=True,
-                    type=click.Path(dir_okay=False, path_type=Path))
+                    type=click.Path(path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Read and report, but write nothing.")
     @click.option("--json", "as_json", is_flag=True,
                   help="Print one JSON object per photo (one per line).")
@@ -62,8 +62,8 @@ def register(cli: click.Group) -> None:
     def scan(obj, photos: tuple[Path, ...], dry_run: bool, as_json: bool, decoder: str) -> int:
         """Read photos of marked task slips back into the record.
 
-        Takes JPEG, PNG, HEIC or PDF files: phone photos at any angle, or flatbed scans,
-        with one or many slips each. Each photo is applied in one transaction and
+        Takes JPEG, PNG, HEIC or PDF files, or folders of them: phone photos at any
+        angle, or flatbed scans, with one or many slips each. Each photo is applied in one transaction and
         remembered by its sha256, so scanning it again changes nothing. Only a clear single
         mark on a current slip changes a task; anything unsure goes to 'paperkit review'.
 
@@ -73,13 +73,13 @@ def register(cli: click.Group) -> None:
         \b
         Example:
           paperkit scan meeting/IMG_0412.jpg meeting/IMG_0413.heic
+          paperkit scan meeting/
           paperkit scan --dry-run --json board.jpg
         """
         kit = obj.kit
-        many = len(photos) > 1
 
         def progress(i: int, n: int, res: PhotoResult) -> None:
-            if many:
+            if n > 1:
                 bad = sum(1 for s in res.slips if s.outcome not in SETTLED) + len(res.errors)
                 click.echo(f"[{i}/{n}] {res.photo}: {len(res.slips)} slip(s)"
                            + (f", {bad} need attention" if bad else ""), err=True)

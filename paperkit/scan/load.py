@@ -13,6 +13,7 @@ import hashlib
 import io
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +73,28 @@ def _too_large(path: Path, w: int, h: int) -> PhotoTooLarge:
         f"{path.name} is {w}×{h} pixels ({w * h / 1e6:.0f} MP), more than the "
         f"{MAX_PIXELS / 1e6:.0f} MP paperkit will decode"
     )
+
+
+#: The files a folder given to scan is read for (its own files, not its sub-folders).
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".pdf", ".tif", ".tiff", ".webp")
+
+
+def photo_files(paths: Iterable[str | Path]) -> list[Path]:
+    """``paths`` in order, each folder replaced by the photo files in it (by name; hidden
+    files and sub-folders left out). Raises PhotoError for a folder that holds none."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = sorted(f for f in path.iterdir() if f.suffix.lower() in PHOTO_SUFFIXES
+                       and not f.name.startswith(".") and f.is_file())
+        if not found:
+            raise PhotoError(f"the folder {path} holds no photos",
+                             "paperkit reads " + ", ".join(s[1:] for s in PHOTO_SUFFIXES)
+                             + " files; name them, or the folder they are in")
+        out.extend(found)
+    return out
 
 
 def read_bytes(path: Path) -> bytes:

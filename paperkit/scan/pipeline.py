@@ -26,7 +26,7 @@ from .helper import HelperFailed
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
 from .known import KnownCodes
-from .load import Frame, load_photo
+from .load import Frame, load_photo, photo_files
 from .marks import read_boxes
 from .result import PhotoResult, SlipResult
 from .soft import Expected
@@ -337,12 +337,14 @@ def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: boo
                 decoder: str = "zxing",
                 progress: Callable[[int, int, PhotoResult], None] | None = None
                 ) -> list[PhotoResult]:
-    """Scan each file in turn, each committed in its own transaction (none with dry_run).
+    """Scan each file in turn (a folder: each photo file in it, by name), each committed in
+    its own transaction (none with dry_run).
 
-    Raises DependencyMissing at once if the decoder's library is absent; any problem with
-    one photo is reported in its result and the others still run."""
+    Raises DependencyMissing at once if the decoder's library is absent, PhotoError if a
+    folder holds no photo; any problem with one photo is reported in its result and the
+    others still run."""
     backend(decoder)
-    paths = list(paths)
+    paths = photo_files(paths)
     known = KnownCodes(printed_codes(rec))
     out = []
     for i, path in enumerate(paths, 1):
