@@ -220,7 +220,7 @@ def test_the_same_photo_twice_changes_nothing(client, sample_kit):
 
 def test_a_photo_without_codes_says_so(client, sample_kit):
     buf = io.BytesIO()
-    Image.fromarray(np.full((60, 80, 3), 235, np.uint8)).save(buf, "PNG")
+    Image.fromarray(np.full((120, 160, 3), 235, np.uint8)).save(buf, "PNG")
     r = upload(client, buf.getvalue(), "blank.png")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "blank.png" in html and "no slip code found" in html
