@@ -63,9 +63,10 @@ def register(cli: click.Group) -> None:
         """Read photos of marked task slips back into the record.
 
         Takes JPEG, PNG, HEIC or PDF files, or folders of them: phone photos at any
-        angle, or flatbed scans, with one or many slips each. Each photo is applied in one transaction and
-        remembered by its sha256, so scanning it again changes nothing. Only a clear single
-        mark on a current slip changes a task; anything unsure goes to 'paperkit review'.
+        angle, or flatbed scans, with one or many slips each. Each photo is applied in one
+        transaction and remembered by its sha256, so scanning it again changes nothing.
+        Only a clear single mark on a current slip changes a task; anything unsure goes to
+        'paperkit review'.
 
         Exit code: 0 when every slip was applied or unchanged, 1 when anything needs
         review or a photo could not be read, 2 for usage errors.
