@@ -121,7 +121,7 @@ def test_scan_command_exit_0_when_all_applied(tmp_path, capsys, monkeypatch):
     assert code == 0 and "already scanned" in out and "[1/1]" not in err
     (tmp_path / "empty").mkdir()
     code, out, err = _run(capsys, "scan", str(tmp_path / "empty"))
-    assert code != 0 and "holds no photos" in err and "Traceback" not in err
+    assert code == 1 and "holds no photos" in err and "Traceback" not in err
 
 
 def _reads(**scores) -> dict[str, BoxRead]:
