@@ -210,6 +210,32 @@ def test_two_photos_of_one_slip_that_disagree_go_to_review(tmp_path):
     assert get_task(rec, "T0001").status == "done"
 
 
+def test_a_photo_that_misses_a_mark_an_earlier_photo_read_goes_to_review(tmp_path):
+    """One photo reads two marks on a slip (review); a later, poorer photo of the same slip
+    reads only one of them. The photos disagree: applying the one would be a wrong status,
+    so the later read goes to review too, naming what the earlier photo read. The same
+    within one photo holding two copies of the slip."""
+    kit, rec = _kit(tmp_path, 2)
+    code = _code(kit, "T0001")
+    both = _photo(tmp_path, "a.jpg", [(code, (Mark("done"), Mark("stuck")))], size=(1200, 900),
+                  cols=1)
+    one = _photo(tmp_path, "b.jpg", [(code, (Mark("done"),))], size=(1200, 900), cols=1, seed=5)
+    a, b = scan_photos(kit, rec, [both, one])
+    assert [(s.outcome, s.says) for s in a.slips] == [("review", "done+stuck")]
+    assert [(s.outcome, s.status) for s in b.slips] == [("review", "done")]
+    assert b.slips[0].reason == "another photo of this slip read done and stuck"
+    assert get_task(rec, "T0001").status == "open"
+    # two copies of one slip in one photo, one read with both marks, one with one
+    code2 = _code(kit, "T0002")
+    copies = _photo(tmp_path, "c.jpg", [(code2, (Mark("taken"), Mark("dropped"))),
+                                        (code2, (Mark("taken"),))], size=(2000, 900), cols=2)
+    (c,) = scan_photos(kit, rec, [copies])
+    assert [s.outcome for s in c.slips] == ["review", "review"]
+    assert all(s.reason == "copies of this slip in the photo disagree: taken, or taken and "
+                           "dropped" for s in c.slips)
+    assert get_task(rec, "T0002").status == "open"
+
+
 def test_upside_down_photo(tmp_path):
     kit, rec = _kit(tmp_path, 4)
     slips = [(_code(kit, f"T000{i}"), (Mark(STATUSES[i - 1]),)) for i in range(1, 5)]

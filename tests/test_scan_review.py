@@ -139,6 +139,7 @@ def _reads(**scores) -> dict[str, BoxRead]:
     (_reads(done=0.9), 1, Task("T1", "t", status="done", rev=2), [], "unchanged"),
     (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["stuck"], "review"),
     (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["", "done"], "applied"),
+    (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["done+stuck"], "review"),  # lost a mark?
     (_reads(done=0.9), 3, Task("T1", "t", rev=2), [], "review"),
     (_reads(done=0.9), 2, None, [], "unknown-task"),
 ])

@@ -45,7 +45,8 @@ def get_scan(rec: Record, sha256: str) -> ScanRow | None:
 
 
 def earlier_reads(rec: Record, task: str, rev: int) -> list[str]:
-    """Statuses earlier scans read from the slip (task, rev); '' where none was clear."""
+    """What earlier scans read from the slip (task, rev): a status, two or more marked boxes
+    joined by '+' ('done+stuck'), or '' where nothing was clear (scan.decide.says)."""
     rows = rec.query("SELECT status FROM slip_reads WHERE task = ? AND rev = ? ORDER BY id",
                      (task, rev))
     return [r["status"] for r in rows]

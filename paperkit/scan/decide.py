@@ -142,14 +142,35 @@ def final_mark(reads: Mapping[str, BoxRead], marked: list[str]) -> str | None:
     return clean[0]
 
 
+def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
+    """The boxes clearly marked (at least MARKED, their printed outline found), in printed
+    order."""
+    return [b for b in SLIP_STATUSES
+            if b in reads and reads[b].score >= MARKED and reads[b].outline]
+
+
+#: Joins the boxes of a slip read with two or more marks in what is kept of each read
+#: (:func:`says`).
+BOTH = "+"
+
+
+def says(status: str | None, reads: Mapping[str, BoxRead]) -> str:
+    """What one read of a slip says, to compare photos of the same slip: its status (also a
+    held slip's likely one), or its marked boxes joined by BOTH when two or more are marked
+    ('done+stuck'), or '' when it says nothing clear. A later photo that reads one mark
+    where an earlier one read two disagrees with it (a mark lost in a poorer photo would
+    apply a wrong status); one with nothing clear does not."""
+    marked = marked_boxes(reads)
+    return status or (BOTH.join(marked) if len(marked) > 1 else "")
+
+
 def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
     """(the one marked status or None, a reason to send the slip to review or None).
     A box whose printed outline was not found is unclear, whatever its score. Two or more
     marked boxes always go to review, also when all but one look struck out (DESIGN §6:
     a struck-out box cannot be told from a filled one, see :func:`final_mark`); the reason
     then says which mark looks final."""
-    marked = [b for b in SLIP_STATUSES
-              if b in reads and reads[b].score >= MARKED and reads[b].outline]
+    marked = marked_boxes(reads)
     unsure = [b for b in SLIP_STATUSES
               if b in reads and (BLANK < reads[b].score < MARKED or not reads[b].outline)]
     if len(marked) > 1:
@@ -197,6 +218,11 @@ def blank_traces(reads: Mapping[str, BoxRead]) -> list[str]:
     return [b for b in SLIP_STATUSES if b in reads and reads[b].cover > TRACE_COVER]
 
 
+def said(readings: Iterable[str]) -> str:
+    """Readings as :func:`says` keeps them, in words: 'done, or done and stuck'."""
+    return ", or ".join(r.replace(BOTH, " and ") for r in readings)
+
+
 def _the(boxes: list[str], one: str, many: str) -> str:
     """'the done box' and the verb ``one``, or 'the done and stuck boxes' (three: 'the
     taken, done and stuck boxes') and the verb ``many``."""
@@ -218,8 +244,7 @@ def likely_status(reads: Mapping[str, BoxRead]) -> str | None:
     None. Two marked boxes get none, also when one looks struck out and the other made
     after it: a box filled in reads the same (:func:`final_mark`), and the queue should not
     lean the person either way."""
-    marked = [b for b in SLIP_STATUSES
-              if b in reads and reads[b].score >= MARKED and reads[b].outline]
+    marked = marked_boxes(reads)
     return marked[0] if len(marked) == 1 and not scribbled(reads[marked[0]]) else None
 
 
@@ -235,8 +260,8 @@ def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
            earlier: Iterable[str] = (), geometry_confidence: float = 1.0) -> Decision:
     """The outcome for a slip printed at ``slip_rev`` whose boxes read ``reads``.
 
-    ``earlier``: the statuses other photos (or this one, elsewhere) read from the same slip
-    (task and rev); a different one means two photos disagree."""
+    ``earlier``: what other photos (or this one, elsewhere) read from the same slip (task
+    and rev), as :func:`says` keeps it; a different one means two photos disagree."""
     conf = min([r.confidence for r in reads.values()] + [geometry_confidence])
     conf = round(conf, 3)
     if task is None:
@@ -252,7 +277,7 @@ def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
     others = sorted({s for s in earlier if s and s != status})
     if others:
         return Decision(status, "review", min(conf, 0.4),
-                        f"another photo of this slip read {', '.join(others)}")
+                        f"another photo of this slip read {said(others)}")
     if slip_rev < task.rev:
         return Decision(status, "stale", conf,
                         f"printed at rev {slip_rev}; the task changed since (now rev {task.rev}, "

@@ -19,7 +19,7 @@ from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.prints import printed_codes
 from ..record.tasks import get_task, list_tasks, set_status
-from .decide import HELD_CONFIDENCE, QUEUED, Decision, decide
+from .decide import HELD_CONFIDENCE, QUEUED, Decision, decide, said, says
 from .decode import Found, backend, find_codes
 from .geometry import SlipPose, locate
 from .helper import HelperFailed
@@ -174,27 +174,29 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
         decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
                             f"no box marked, but {small}, so a light mark could be missed;"
                             " if it was marked, retake the photo closer")
-    seen.setdefault(key, []).append(decision.status or "")
+    reading = says(decision.status, reads)
+    seen.setdefault(key, []).append(reading)
     res = SlipResult(code=found.text, task=code.task, rev=code.rev,
                      read={k: v.score for k, v in reads.items()}, status=decision.status,
                      outcome=decision.outcome, confidence=decision.confidence,
-                     reason=decision.reason, frame=frame.label)
+                     reason=decision.reason, frame=frame.label, says=reading)
     return _Read(res, frame, pose)
 
 
 def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
-    """Two copies of one slip in the same photo that disagree all go to review."""
+    """Two copies of one slip in the same photo that disagree (:func:`decide.says`: one
+    mark against another, or against two) all go to review."""
     by_key: dict[tuple, set[str]] = {}
     for r in reads:
-        if r.pose is not None and r.result.status:
-            by_key.setdefault((r.result.task, r.result.rev), set()).add(r.result.status)
+        if r.pose is not None and r.result.says:
+            by_key.setdefault((r.result.task, r.result.rev), set()).add(r.result.says)
     out = []
     for r in reads:
-        statuses = by_key.get((r.result.task, r.result.rev), set())
-        if len(statuses) > 1 and r.result.outcome not in ("unknown-task",):
+        readings = by_key.get((r.result.task, r.result.rev), set())
+        if len(readings) > 1 and r.result.outcome not in ("unknown-task",):
             r = _Read(replace(r.result, outcome="review", confidence=min(r.result.confidence, 0.4),
                               reason="copies of this slip in the photo disagree: "
-                                     + ", ".join(sorted(statuses))), r.frame, r.pose)
+                                     + said(sorted(readings))), r.frame, r.pose)
         out.append(r)
     return out
 
@@ -235,7 +237,7 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult) -> None:
         for s in result.slips:
             if s.task is None or s.outcome in ("bad-code", "other-kit"):
                 continue
-            rs.add_slip_read(w, sha, s.task, s.rev, s.status, s.outcome, s.confidence)
+            rs.add_slip_read(w, sha, s.task, s.rev, s.says, s.outcome, s.confidence)
             if s.outcome == "unknown-task":
                 continue
             for kind in ("note", "steward"):

@@ -13,7 +13,8 @@ class SlipResult:
     the boxes say (None: none marked, or unclear; for a slip sent to review, what it most
     likely says, for the person deciding it); ``outcome`` one of decide.OUTCOMES;
     ``confidence`` 0..1. ``task``/``rev`` are None when the code does not parse.
-    ``crops`` are kit-relative paths of the images kept (note, steward, slip)."""
+    ``crops`` are kit-relative paths of the images kept (note, steward, slip). ``says``
+    is what the read says, kept to compare photos of the same slip (decide.says)."""
 
     code: str
     task: str | None
@@ -25,6 +26,7 @@ class SlipResult:
     reason: str
     frame: str = ""
     crops: dict[str, str] = field(default_factory=dict)
+    says: str = ""
 
     def as_json(self) -> dict:
         return {"task": self.task, "rev": self.rev, "read": dict(self.read),
