@@ -332,6 +332,36 @@ def test_a_light_single_mark_on_a_small_slip_goes_to_review(tmp_path):
     assert get_task(rec, "T0001").status == "open"
 
 
+def test_a_photo_retaken_closer_settles_the_earlier_review(tmp_path):
+    """A slip held because it was small in the photo suggests its one mark; the photo taken
+    again closer reads that mark clearly and applies it, and the earlier item leaves the
+    review queue (resolved, logged with the new photo as its source). An item that
+    suggested something else would stay."""
+    from paperkit.record.events import list_events
+
+    kit, rec = _kit(tmp_path, 2)
+    cell = 1.1 * S.SLIP_W / 0.86  # grid_photo makes each slip 0.86 of its cell wide
+    t1, t2 = _code(kit, "T0001"), _code(kit, "T0002")
+    far = _photo(tmp_path, "far.jpg", [(t1, (Mark("done", "tick", "pencil", 0.3),)),
+                                       (t2, (Mark("done", "tick", "pencil", 0.3),))],
+                 size=(int(2 * cell), int(cell)), cols=2, seed=1)
+    (a,) = scan_photos(kit, rec, [far])
+    assert [(s.outcome, s.status) for s in a.slips] == [("review", "done")] * 2
+    with rec.write(Source("cli", "test: T0002's item suggested another status")) as w:
+        w.conn.execute("UPDATE reviews SET suggested = 'stuck' WHERE task = 'T0002'")
+    near = _photo(tmp_path, "near.jpg", [(t1, (Mark("done", "tick", "pencil", 0.3),)),
+                                         (t2, (Mark("done", "tick", "pencil", 0.3),))],
+                  size=(1600, 700), cols=2, seed=4)
+    (b,) = scan_photos(kit, rec, [near])
+    assert [(s.outcome, s.status) for s in b.slips] == [("applied", "done")] * 2
+    assert [i.task for i in pending_reviews(rec)] == ["T0002"]  # it suggested stuck
+    settled = rec.query_one("SELECT id, state FROM reviews WHERE task = 'T0001'")
+    assert settled["state"] == "resolved"
+    event = list_events(rec, table="reviews", row_id=str(settled["id"]))[-1]
+    assert event.source_kind == "scan" and event.source == b.sha256
+    assert event.changed()["state"] == ("pending", "resolved")
+
+
 def test_a_tick_too_light_to_read_leaves_a_trace_and_goes_to_review(tmp_path, monkeypatch):
     """A tick in very light pencil (215 grey on white) reads under the blank level, but it
     leaves a trace of ink in its box: the slip goes to review, naming the box, instead of

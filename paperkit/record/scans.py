@@ -101,6 +101,19 @@ def pending_reviews(rec: Record, task: str | None = None) -> list[ReviewItem]:
     return [_item(r) for r in rec.query(sql + " ORDER BY confidence, id", params)]
 
 
+def settle_reviews(w: Writer, task: str, rev: int, status: str) -> list[int]:
+    """Mark resolved the pending reviews of the slip (``task``, ``rev``) whose suggested
+    status is ``status``: a later photo read that slip clearly as the status an earlier,
+    unsure read of it suggested. Returns their ids."""
+    ids = [r["id"] for r in w.conn.execute(
+        "SELECT id FROM reviews WHERE task = ? AND rev = ? AND suggested = ? "
+        "AND state = 'pending' ORDER BY id", (task, rev, status))]
+    at = now_iso()
+    for rid in ids:
+        w.update("reviews", rid, {"state": "resolved", "resolved_at": at})
+    return ids
+
+
 def close_reviews(w: Writer, task: str, state: str) -> list[int]:
     """Mark every pending review of ``task`` resolved or skipped; returns their ids."""
     ids = [r["id"] for r in w.conn.execute(

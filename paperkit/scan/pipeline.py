@@ -248,6 +248,11 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult) -> None:
             elif s.outcome in QUEUED:
                 rs.add_review(w, sha, s.task, s.rev, f"{s.outcome}: {s.reason}", s.status,
                               s.read, s.confidence, s.crops.get("slip", ""))
+        # a slip applied here settles what an earlier, unsure read of it suggested (a photo
+        # retaken closer, as the reason asked): those items leave the queue
+        for s in result.slips:
+            if s.outcome == "applied":
+                rs.settle_reviews(w, s.task, s.rev, s.status)
 
 
 def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
