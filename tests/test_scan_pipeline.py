@@ -236,6 +236,53 @@ def test_a_photo_that_misses_a_mark_an_earlier_photo_read_goes_to_review(tmp_pat
     assert get_task(rec, "T0002").status == "open"
 
 
+@pytest.mark.parametrize("meanwhile, outcome, why, status", [
+    ("stuck", "review", "the task changed while the photo was read (now rev 2, stuck); "
+     "check which is right", "stuck"),
+    ("done", "unchanged", "already done", "done"),
+    ("another photo", "review", "another photo of this slip read stuck", "open"),
+])
+def test_what_is_written_while_a_photo_is_read_is_not_overwritten(tmp_path, monkeypatch,
+                                                                  meanwhile, outcome, why,
+                                                                  status):
+    """The kiosk's task edits, and a scan in another process, can write while a photo is
+    read. The photo's transaction checks each applied slip again: a task changed meanwhile
+    is not overwritten (the slip goes to review, with its picture, unless the change was to
+    the same status), and neither is a photo of the same slip read meanwhile as something
+    else."""
+    from paperkit.record import Record
+    from paperkit.record import scans as rs
+    from paperkit.record.tasks import set_status
+
+    kit, rec = _kit(tmp_path, 1)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),))],
+                  size=(1200, 900), cols=1)
+    real = pipeline_mod.store_photo
+
+    def write_meanwhile(kit_, photo):
+        with Record.open(kit.path / "record.sqlite") as other:
+            with other.write(Source("kiosk", "a person, meanwhile")) as w:
+                if meanwhile == "another photo":
+                    rs.add_scan(w, "f" * 64, "", {})
+                    rs.add_slip_read(w, "f" * 64, "T0001", 1, "stuck", "applied", 1.0)
+                else:
+                    set_status(w, "T0001", meanwhile)
+        return real(kit_, photo)
+
+    monkeypatch.setattr(pipeline_mod, "store_photo", write_meanwhile)
+    (res,) = scan_photos(kit, rec, [path])
+    (slip,) = res.slips
+    assert (slip.outcome, slip.reason, slip.status) == (outcome, why, "done")
+    assert get_task(rec, "T0001").status == status
+    stored = json.loads(rec.query_one("SELECT result FROM scans WHERE sha256 = ?",
+                                      (res.sha256,))["result"])
+    assert stored["slips"][0]["outcome"] == outcome  # the record says what was done
+    items = pending_reviews(rec)
+    assert len(items) == (outcome == "review")
+    for item in items:
+        assert item.suggested == "done" and (kit.path / item.crop).is_file()
+
+
 def test_upside_down_photo(tmp_path):
     kit, rec = _kit(tmp_path, 4)
     slips = [(_code(kit, f"T000{i}"), (Mark(STATUSES[i - 1]),)) for i in range(1, 5)]

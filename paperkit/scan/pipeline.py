@@ -230,9 +230,46 @@ def _keep_crops(kit: Kit, sha: str, reads: list[_Read]) -> list[_Read]:
     return out
 
 
-def _commit(kit: Kit, rec: Record, result: PhotoResult) -> None:
+def _crop_stem(s: SlipResult) -> str:
+    """The name a slip's crops are stored under (T0042, or T0042-2 for a second copy of it
+    in the photo: :func:`_keep_crops`)."""
+    note = s.crops.get("note")
+    return Path(note).stem.removesuffix("-note") if note else str(s.task)
+
+
+def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read) -> SlipResult:
+    """An applied slip checked again inside the photo's write transaction, against what
+    was written while the photo was read (the kiosk's task edits and reviews, or another
+    process's scan, run beside a scan): the task must still be at the slip's rev, and no
+    other photo of the slip may have read something else since. Else the slip goes to
+    review (with its picture), and what was written stands."""
+    task = get_task(rec, s.task)
+    if task is None:
+        return replace(s, outcome="unknown-task", reason="no such task in this record")
+    if task.status == s.status:
+        return replace(s, outcome="unchanged", reason=f"already {s.status}")
+    if task.rev != s.rev:
+        why = (f"the task changed while the photo was read (now rev {task.rev}, {task.status});"
+               " check which is right")
+    else:
+        others = sorted({e for e in rs.earlier_reads(rec, s.task, s.rev) if e and e != s.says})
+        if not others:
+            return s
+        why = f"another photo of this slip read {said(others)}"
+    crop = store_crop(kit, sha, f"{_crop_stem(s)}-slip",
+                      crop_image(read.frame.gray, read.pose, "slip"))
+    return replace(s, outcome="review", confidence=min(s.confidence, HELD_CONFIDENCE),
+                   reason=why, crops={**s.crops, "slip": crop})
+
+
+def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read]) -> PhotoResult:
+    """Write the photo's results in one transaction; returns them as written (an applied
+    slip that the record no longer allows goes to review: :func:`_recheck`)."""
     sha = result.sha256
     with rec.write(Source("scan", sha)) as w:
+        result = replace(result, slips=tuple(
+            _recheck(kit, rec, sha, s, r) if s.outcome == "applied" else s
+            for s, r in zip(result.slips, reads, strict=True)))
         rs.add_scan(w, sha, result.stored or "", result.as_json())
         for s in result.slips:
             if s.task is None or s.outcome in ("bad-code", "other-kit"):
@@ -253,6 +290,7 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult) -> None:
         for s in result.slips:
             if s.outcome == "applied":
                 rs.settle_reviews(w, s.task, s.rev, s.status)
+    return result
 
 
 def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
@@ -331,7 +369,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                          slips=tuple(r.result for r in reads), errors=errors, stored=stored,
                          dry_run=dry_run, steps=tuple(steps), advice=_advice(reads))
     if not dry_run:
-        _commit(kit, rec, result)
+        result = _commit(kit, rec, result, reads)
     lap("commit")
     marks = list(t.items())
     seconds = {name: round(at - prev_at, 4)
