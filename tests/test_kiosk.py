@@ -24,7 +24,7 @@ from paperkit.record import scans as rs
 from paperkit.record.contacts import list_contacts
 from paperkit.record.events import list_events
 from paperkit.record.ledger import balances, format_amount
-from paperkit.record.tasks import get_task
+from paperkit.record.tasks import get_task, set_status
 
 TOKEN = "kiosk-test-token-0123456789"
 PAGES = ["/", "/upload", "/review", "/print", "/ledger", "/contacts", "/access", "/task/T0001"]
@@ -322,6 +322,26 @@ def test_a_status_changed_at_the_kiosk_is_a_logged_kiosk_edit(client, sample_kit
     assert last.source_kind == "kiosk" and last.changed()["status"] == ("open", "taken")
     assert "status: open → taken" in html  # the history on the task page
     assert column_of(client.get("/").get_data(as_text=True), "T0005") == "taken"
+
+
+def test_a_status_chosen_on_a_page_the_task_has_since_left_is_not_written(client,
+                                                                          sample_kit):
+    """Two people, or a scan, change one task: a choice made on a page that shows an older
+    rev of it is refused, says what the task is now, and writes nothing."""
+    page = client.get("/task/T0005").get_data(as_text=True)
+    assert 'name="rev" value="1"' in page
+    token = csrf_of(client, "/task/T0005")
+    with sample_kit.open_record() as rec, rec.write(Source("scan", "f" * 64)) as w:
+        set_status(w, "T0005", "stuck")  # meanwhile
+    r = client.post("/task/T0005/status", data={"csrf": token, "status": "taken", "rev": "1"},
+                    follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "changed while this page was open (it is now stuck, rev 2)" in html
+    assert status_of(sample_kit, "T0005") == "stuck"
+    r = client.post("/task/T0005/status", data={"csrf": token, "status": "taken", "rev": "2"},
+                    follow_redirects=True)
+    assert "T0005: stuck → taken" in r.get_data(as_text=True)
+    assert status_of(sample_kit, "T0005") == "taken"
 
 
 def test_task_edits_are_checked(client, sample_kit):

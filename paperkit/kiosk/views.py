@@ -133,16 +133,27 @@ def task(task_id: str):
 
 @bp.post("/task/<task_id>/status")
 def task_status(task_id: str):
-    """A person at the kiosk changes a task's status (logged with Source('kiosk', ...))."""
+    """A person at the kiosk changes a task's status (logged with Source('kiosk', ...)).
+    The page's ``rev`` is the task's rev the person saw: when the task changed since (a scan,
+    another person), nothing is written and the page shows it again as it is now."""
     choice = _choice("status", TASK_STATUSES)
     if not choice:
         raise InvalidValue("no status chosen", "use one of the status buttons")
+    seen = request.form.get("rev", "")
     rec = record()
     if get_task(rec, task_id) is None:
         abort(404)
     with rec.write(Source("kiosk", f"kiosk: {task_id} status {choice}")) as w:
-        before, after = set_status(w, task_id, choice)
-    if before == after:
+        now = get_task(rec, task_id)
+        if seen.isdigit() and int(seen) != now.rev:
+            changed = now
+        else:
+            changed = None
+            before, after = set_status(w, task_id, choice)
+    if changed is not None:
+        flash(f"{task_id} changed while this page was open (it is now {changed.status}, rev "
+              f"{changed.rev}); nothing was changed: look again, then choose.", "error")
+    elif before == after:
         flash(f"{task_id} is already {choice}.", "ok")
     else:
         flash(f"{task_id}: {before['status']} → {after['status']}. Its printed slip is now "
