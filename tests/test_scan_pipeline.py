@@ -283,6 +283,33 @@ def test_what_is_written_while_a_photo_is_read_is_not_overwritten(tmp_path, monk
         assert item.suggested == "done" and (kit.path / item.crop).is_file()
 
 
+def test_the_same_photo_committed_meanwhile_by_another_scan_is_not_written_twice(
+        tmp_path, monkeypatch):
+    """The kiosk and a command can scan the same file at once: the second to commit finds
+    it scanned already and writes nothing (it used to fail on the scans table's key)."""
+    from paperkit.record import Record
+    from paperkit.record import scans as rs
+
+    kit, rec = _kit(tmp_path, 1)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),))],
+                  size=(1200, 900), cols=1)
+    real = pipeline_mod.store_photo
+
+    def first_elsewhere(kit_, photo):
+        with Record.open(kit.path / "record.sqlite") as other:
+            with other.write(Source("scan", photo.sha256)) as w:
+                rs.add_scan(w, photo.sha256, "photos/elsewhere.jpg", {})
+        return real(kit_, photo)
+
+    monkeypatch.setattr(pipeline_mod, "store_photo", first_elsewhere)
+    events = _events(rec)
+    (res,) = scan_photos(kit, rec, [path])
+    assert res.already_scanned and not res.slips and not res.errors
+    assert res.stored == "photos/elsewhere.jpg"
+    assert _events(rec) == events + 1  # only the other scan's row
+    assert get_task(rec, "T0001").status == "open"
+
+
 def test_upside_down_photo(tmp_path):
     kit, rec = _kit(tmp_path, 4)
     slips = [(_code(kit, f"T000{i}"), (Mark(STATUSES[i - 1]),)) for i in range(1, 5)]

@@ -264,9 +264,15 @@ def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read) -> Sli
 
 def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read]) -> PhotoResult:
     """Write the photo's results in one transaction; returns them as written (an applied
-    slip that the record no longer allows goes to review: :func:`_recheck`)."""
+    slip that the record no longer allows goes to review: :func:`_recheck`). When the same
+    file was scanned and committed meanwhile (by the kiosk and a command at once), nothing
+    is written and the result says it was scanned already."""
     sha = result.sha256
     with rec.write(Source("scan", sha)) as w:
+        done = rs.get_scan(rec, sha)
+        if done is not None:
+            return replace(result, slips=(), already_scanned=done.at, stored=done.photo,
+                           advice=())
         result = replace(result, slips=tuple(
             _recheck(kit, rec, sha, s, r) if s.outcome == "applied" else s
             for s, r in zip(result.slips, reads, strict=True)))
