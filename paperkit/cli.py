@@ -7,12 +7,13 @@ exit codes: 0 ok, 1 needs attention, 2 bad input or usage.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
 
 from . import __version__
-from .errors import EXIT_USAGE, PaperkitError
+from .errors import EXIT_ATTENTION, EXIT_USAGE, PaperkitError
 from .kit import Kit, open_kit
 
 
@@ -75,4 +76,25 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("paperkit: interrupted; the record is unchanged by the unfinished step",
                    err=True)
         sys.exit(130)
+    except OSError as exc:  # the disk or the file system, not paperkit's input
+        click.echo(f"paperkit: {_os_message(exc)}", err=True)
+        sys.exit(EXIT_ATTENTION)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+#: What to do next, by the errno of a failed read or write.
+_OS_HINTS = {
+    errno.ENOSPC: "free some disk space, then run it again",
+    errno.EDQUOT: "free some disk space, then run it again",
+    errno.EACCES: "check that you may write to the kit folder and the output folder",
+    errno.EPERM: "check that you may write to the kit folder and the output folder",
+    errno.EROFS: "the disk is read-only: copy the kit folder to a writable one",
+}
+
+
+def _os_message(exc: OSError) -> str:
+    """An operating-system error as a message: what failed, on which file, what to do."""
+    what = exc.strerror or str(exc)
+    where = f" ({exc.filename})" if exc.filename else ""
+    hint = _OS_HINTS.get(exc.errno, "check the file and the disk, then run it again")
+    return f"could not read or write a file: {what}{where} ({hint})"

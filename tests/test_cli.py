@@ -238,3 +238,27 @@ def test_the_readme_tour_runs(run, tmp_path, monkeypatch):
         code, out, err = run(*words)
         assert code == (1 if words[0] == "status" else 0), (words, out, err)
     assert (tmp_path / "record-backup.sqlite").is_file()
+
+
+def test_a_full_disk_is_a_message_not_a_traceback(run, sample_kit, monkeypatch):
+    """A write the operating system refuses (a full disk, a read-only folder) is reported
+    with the file and what to do, exit 1; the record is not half-changed."""
+    import errno
+
+    from PIL import Image
+
+    from paperkit.scan import pipeline
+
+    def full(kit, photo):
+        raise OSError(errno.ENOSPC, "No space left on device", str(kit.photos_dir / "p.jpg"))
+
+    monkeypatch.setattr(pipeline, "store_photo", full)
+    photo = sample_kit.path / "meeting.jpg"
+    Image.new("RGB", (400, 300), "white").save(photo)
+    with sample_kit.open_record() as rec:
+        before = rec.query_one("SELECT count(*) FROM events")[0]
+    code, out, err = run("--kit", str(sample_kit.path), "scan", str(photo))
+    assert code == 1 and "Traceback" not in err
+    assert "No space left on device" in err and "p.jpg" in err and "free some disk space" in err
+    with sample_kit.open_record() as rec:
+        assert rec.query_one("SELECT count(*) FROM events")[0] == before
