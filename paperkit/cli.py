@@ -8,6 +8,7 @@ exit codes: 0 ok, 1 needs attention, 2 bad input or usage.
 from __future__ import annotations
 
 import errno
+import sqlite3
 import sys
 
 import click
@@ -78,6 +79,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except OSError as exc:  # the disk or the file system, not paperkit's input
         click.echo(f"paperkit: {_os_message(exc)}", err=True)
+        sys.exit(EXIT_ATTENTION)
+    except sqlite3.DatabaseError as exc:  # the record file itself (full disk, damage)
+        click.echo(f"paperkit: the record could not be read or written: {exc}; the change "
+                   "that failed was not kept (free some disk space and run it again; if "
+                   "the record is damaged, restore it from a 'paperkit backup' copy)",
+                   err=True)
         sys.exit(EXIT_ATTENTION)
     sys.exit(code if isinstance(code, int) else 0)
 

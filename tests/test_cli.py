@@ -262,3 +262,20 @@ def test_a_full_disk_is_a_message_not_a_traceback(run, sample_kit, monkeypatch):
     assert "No space left on device" in err and "p.jpg" in err and "free some disk space" in err
     with sample_kit.open_record() as rec:
         assert rec.query_one("SELECT count(*) FROM events")[0] == before
+
+
+def test_a_record_that_cannot_be_written_is_a_message_not_a_traceback(run, sample_kit,
+                                                                       monkeypatch):
+    """SQLite's own failures (a full disk, a damaged file) say what to do, exit 1."""
+    import sqlite3
+
+    from paperkit.record.db import Writer
+
+    def full(*args, **kw):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Writer, "update", full)
+    code, out, err = run("--kit", str(sample_kit.path), "task", "set", "T0005", "--status",
+                         "done")
+    assert code == 1 and "Traceback" not in err
+    assert "database or disk is full" in err and "paperkit backup" in err
