@@ -250,26 +250,17 @@ def test_what_is_written_while_a_photo_is_read_is_not_overwritten(tmp_path, monk
     is not overwritten (the slip goes to review, with its picture, unless the change was to
     the same status), and neither is a photo of the same slip read meanwhile as something
     else."""
-    from paperkit.record import Record
     from paperkit.record import scans as rs
     from paperkit.record.tasks import set_status
 
-    kit, rec = _kit(tmp_path, 1)
-    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),))],
-                  size=(1200, 900), cols=1)
-    real = pipeline_mod.store_photo
+    def write(w, photo):
+        if meanwhile == "another photo":
+            rs.add_scan(w, "f" * 64, "", {})
+            rs.add_slip_read(w, "f" * 64, "T0001", 1, "stuck", "applied", 1.0)
+        else:
+            set_status(w, "T0001", meanwhile)
 
-    def write_meanwhile(kit_, photo):
-        with Record.open(kit.path / "record.sqlite") as other:
-            with other.write(Source("kiosk", "a person, meanwhile")) as w:
-                if meanwhile == "another photo":
-                    rs.add_scan(w, "f" * 64, "", {})
-                    rs.add_slip_read(w, "f" * 64, "T0001", 1, "stuck", "applied", 1.0)
-                else:
-                    set_status(w, "T0001", meanwhile)
-        return real(kit_, photo)
-
-    monkeypatch.setattr(pipeline_mod, "store_photo", write_meanwhile)
+    kit, rec, path = _meanwhile(tmp_path, monkeypatch, write)
     (res,) = scan_photos(kit, rec, [path])
     (slip,) = res.slips
     assert (slip.outcome, slip.reason, slip.status) == (outcome, why, "done")
@@ -287,27 +278,37 @@ def test_the_same_photo_committed_meanwhile_by_another_scan_is_not_written_twice
         tmp_path, monkeypatch):
     """The kiosk and a command can scan the same file at once: the second to commit finds
     it scanned already and writes nothing (it used to fail on the scans table's key)."""
-    from paperkit.record import Record
     from paperkit.record import scans as rs
 
-    kit, rec = _kit(tmp_path, 1)
-    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),))],
-                  size=(1200, 900), cols=1)
-    real = pipeline_mod.store_photo
-
-    def first_elsewhere(kit_, photo):
-        with Record.open(kit.path / "record.sqlite") as other:
-            with other.write(Source("scan", photo.sha256)) as w:
-                rs.add_scan(w, photo.sha256, "photos/elsewhere.jpg", {})
-        return real(kit_, photo)
-
-    monkeypatch.setattr(pipeline_mod, "store_photo", first_elsewhere)
+    kit, rec, path = _meanwhile(tmp_path, monkeypatch, lambda w, photo: rs.add_scan(
+        w, photo.sha256, "photos/elsewhere.jpg", {}))
     events = _events(rec)
     (res,) = scan_photos(kit, rec, [path])
     assert res.already_scanned and not res.slips and not res.errors
     assert res.stored == "photos/elsewhere.jpg"
     assert _events(rec) == events + 1  # only the other scan's row
     assert get_task(rec, "T0001").status == "open"
+
+
+def _meanwhile(tmp_path, monkeypatch, write):
+    """A kit with task T0001, a photo of its slip marked done, and ``write(w, photo)`` run
+    in another connection to the record after the photo is read and before its results
+    are committed (as the kiosk or another process would)."""
+    from paperkit.record import Record
+
+    kit, rec = _kit(tmp_path, 1)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),))],
+                  size=(1200, 900), cols=1)
+    real = pipeline_mod.store_photo
+
+    def store_photo(kit_, photo):
+        with Record.open(kit.path / "record.sqlite") as other:
+            with other.write(Source("kiosk", "meanwhile")) as w:
+                write(w, photo)
+        return real(kit_, photo)
+
+    monkeypatch.setattr(pipeline_mod, "store_photo", store_photo)
+    return kit, rec, path
 
 
 def test_upside_down_photo(tmp_path):
