@@ -115,6 +115,27 @@ def test_pdf_input(tmp_path, kit_rec):
     assert (kit.path / res.stored).suffix == ".png"
 
 
+def test_a_pdf_page_too_large_at_200_dpi_is_rendered_at_fewer(tmp_path, kit_rec, monkeypatch):
+    """A poster-sized page is rendered at the dots per inch that fit the pixel limit (here
+    lowered to 4 MP), and read; only under 100 dpi is it refused, with its size."""
+    from paperkit.scan import load, pipeline
+
+    monkeypatch.setattr(load, "MAX_PIXELS", 4_000_000)
+    monkeypatch.setattr(pipeline, "shared_helper", lambda: None)  # it loads with 80 MP
+    kit, rec = kit_rec
+    rgb = grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6, seed=4)
+    poster = tmp_path / "poster.pdf"  # 16 × 10 in: 6.4 MP at 200 dpi
+    Image.fromarray(rgb).save(poster, "PDF", resolution=100)
+    (frame,) = load_photo(poster).frames
+    assert 3_900_000 < frame.gray.size <= 4_000_000  # about 158 dpi
+    (res,) = scan_photos(kit, rec, [poster])
+    _assert_applied(rec, res)
+    huge = tmp_path / "huge.pdf"  # 53 × 33 in: 17.8 MP even at 100 dpi
+    Image.fromarray(rgb).save(huge, "PDF", resolution=30)
+    with pytest.raises(PhotoTooLarge, match="more than the 4 MP"):
+        load_photo(huge)
+
+
 def _png_header_only(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 import warnings
 from collections.abc import Iterable
@@ -31,8 +32,10 @@ MIN_SIDE = 64
 MAX_BYTES = 200_000_000
 #: The most pages read from one PDF.
 MAX_PDF_PAGES = 50
-#: PDF pages are rendered at this many dots per inch.
+#: PDF pages are rendered at this many dots per inch; a page too large for MAX_PIXELS at
+#: that (a poster) at fewer, down to PDF_MIN_DPI (a slip's code, an inch wide, is then 100 px).
 PDF_DPI = 200
+PDF_MIN_DPI = 100
 
 _heif_registered = False
 
@@ -184,13 +187,15 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
         if n > MAX_PDF_PAGES:
             raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
                                 f"{MAX_PDF_PAGES} pages from one PDF", "split the PDF")
-        scale = PDF_DPI / 72.0
         frames = []
         for i in range(n):
             page = pdf[i]
             w, h = page.get_size()
-            pw, ph = round(w * scale), round(h * scale)
-            if pw * ph > MAX_PIXELS:
+            # a large page (a poster) is rendered at fewer dots per inch, down to PDF_MIN_DPI
+            # (0.995: pdfium rounds each side up)
+            scale = min(PDF_DPI / 72.0, 0.995 * math.sqrt(MAX_PIXELS / max(w * h, 1.0)))
+            if scale < PDF_MIN_DPI / 72.0:
+                pw, ph = round(w * PDF_MIN_DPI / 72.0), round(h * PDF_MIN_DPI / 72.0)
                 raise _too_large(path, pw, ph)
             bitmap = page.render(scale=scale, grayscale=True)
             arr = bitmap.to_numpy()
