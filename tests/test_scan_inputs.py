@@ -305,3 +305,27 @@ def test_a_folder_is_read_as_the_photos_in_it(tmp_path, kit_rec):
     assert "the folder" in str(exc.value) and "holds no photos" in str(exc.value)
     assert "jpg" in exc.value.user_message() and "heic" in exc.value.user_message()
     assert rec.query_one("SELECT count(*) FROM scans")[0] == 2  # nothing more was scanned
+
+
+def test_a_jpeg_over_the_pixel_limit_is_read_at_half_size(tmp_path, kit_rec, monkeypatch):
+    """A phone's 108 MP mode: a JPEG over the limit (here lowered to 1 MP) is decoded at
+    half its size inside the JPEG decoder, and read; a PNG over it, or a JPEG over four
+    times it, is refused with its size."""
+    from paperkit.scan import load, pipeline
+
+    monkeypatch.setattr(load, "MAX_PIXELS", 1_000_000)
+    monkeypatch.setattr(pipeline, "shared_helper", lambda: None)  # it loads with 80 MP
+    kit, rec = kit_rec
+    rgb = grid_photo(_slips(kit), size=(2000, 1300), cols=2, s=2.6, seed=4)
+    big = tmp_path / "big.jpg"
+    save(rgb, big, 92)
+    (frame,) = load_photo(big).frames
+    assert frame.gray.shape == (650, 1000)
+    (res,) = scan_photos(kit, rec, [big])
+    _assert_applied(rec, res)
+    Image.fromarray(rgb).save(tmp_path / "big.png")
+    with pytest.raises(PhotoTooLarge, match="2000×1300 pixels"):
+        load_photo(tmp_path / "big.png")
+    Image.new("L", (2100, 2000), 200).save(tmp_path / "huge.jpg")
+    with pytest.raises(PhotoTooLarge, match="2100×2000 pixels"):
+        load_photo(tmp_path / "huge.jpg")

@@ -134,17 +134,20 @@ def load_photo(path: str | Path) -> Photo:
         try:
             im = Image.open(io.BytesIO(raw))
             w, h = im.size
-            if w * h > MAX_PIXELS:
+            fmt = (im.format or "").lower()
+            reduce = _reduction(fmt, w, h)
+            if reduce is None:
                 raise _too_large(path, w, h)
             if min(w, h) < MIN_SIDE:
                 raise PhotoError(f"{path.name} is only {w}×{h} pixels, too small to hold a "
                                  "readable slip code", "use the full-size photo")
-            fmt = (im.format or "").lower()
             orientation = int(im.getexif().get(0x0112, 1) or 1)
             if fmt == "jpeg":  # OpenCV's libjpeg-turbo: luma only, EXIF rotation applied
-                gray = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_GRAYSCALE)
+                gray = cv2.imdecode(np.frombuffer(raw, np.uint8), _JPEG_FLAGS[reduce])
                 if gray is not None:
                     return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
+                if reduce > 1:  # Pillow's decoder scales the same way (in the DCT)
+                    im.draft("L", (w // reduce, h // reduce))
             im.load()
         except Image.DecompressionBombError:
             raise PhotoTooLarge(f"{path.name} is too large to decode safely "
@@ -162,6 +165,21 @@ def load_photo(path: str | Path) -> Photo:
     gray = _gray(im)
     kind = {"jpeg": "jpeg", "png": "png", "heif": "heic"}.get(fmt, "image")
     return Photo(path, sha, kind, (Frame(path.name, gray),), raw, orientation)
+
+
+#: OpenCV's decode flags for a JPEG decoded at full size, or at half of it.
+_JPEG_FLAGS = {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2}
+
+
+def _reduction(fmt: str, w: int, h: int) -> int | None:
+    """By how much a photo of w × h is decoded (1: full size), or None when it is too large:
+    a JPEG over MAX_PIXELS (a phone's 108 MP mode) is decoded at half its size within the
+    discrete cosine transform, so the full-size pixels never exist; other formats cannot
+    be, and are refused. (Pillow refuses to open any image over about 179 MP first.)"""
+    for reduce in (1, 2) if fmt == "jpeg" else (1,):
+        if w * h <= MAX_PIXELS * reduce * reduce:
+            return reduce
+    return None
 
 
 def _gray(im: Image.Image) -> np.ndarray:
