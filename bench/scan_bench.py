@@ -278,6 +278,8 @@ def _report(t: Counter, ratios: list[float], pk: list[float], pil: list[float], 
             f" mean {statistics.fmean(ratios):.2f}x, worst {max(ratios):.2f}x",
             f"  (paperkit median {statistics.median(pk):.3f} s, Pillow median"
             f" {statistics.median(pil):.3f} s, this machine, this run)",
+            f"  photos at or under 2x (the target): {sum(r <= 2.0 for r in ratios)} of"
+            f" {len(ratios)} ({_pct(sum(r <= 2.0 for r in ratios), len(ratios))})",
         ]
     return "\n".join(lines)
 
