@@ -92,6 +92,14 @@ class LedgerAssertionFailed(PaperkitError):
     hint = "check the entries before that date, or correct the assertion; nothing was changed"
 
 
+class ChangedMeanwhile(PaperkitError):
+    """A row changed after the person looked at it (at the kiosk: a scan, or another
+    person); nothing was written."""
+
+    exit_code = EXIT_ATTENTION
+    hint = "look at it again as it is now, then choose"
+
+
 class BadCode(PaperkitError):
     """A slip code is malformed or its tag does not verify."""
 

@@ -281,6 +281,25 @@ def test_review_shows_the_crop_and_the_choice_wins(client, sample_kit):
     assert last.source_kind == "review"
 
 
+def test_a_review_choice_made_on_a_page_the_task_has_since_left_is_not_written(client,
+                                                                              sample_kit):
+    """The review page shows the task as it was; if a scan or another person changed it
+    before the choice arrives, the choice is refused and nothing is written."""
+    _two_marks(client, sample_kit)
+    html = client.get("/review").get_data(as_text=True)
+    assert 'name="rev" value="1"' in html
+    token = csrf_of(client, "/review")
+    with sample_kit.open_record() as rec, rec.write(Source("kiosk", "another person")) as w:
+        set_status(w, "T0005", "dropped")
+    r = client.post("/review/T0005", data={"csrf": token, "action": "set", "status": "stuck",
+                                           "rev": "1"}, follow_redirects=True)
+    assert "T0005 changed while the review was open (it is now dropped, rev 2)" in \
+        r.get_data(as_text=True)
+    assert status_of(sample_kit, "T0005") == "dropped"
+    with sample_kit.open_record() as rec:
+        assert [i.task for i in rs.pending_reviews(rec)] == ["T0005"]  # still to decide
+
+
 def test_review_skip_leaves_the_task(client, sample_kit):
     _two_marks(client, sample_kit, "T0008")
     r = client.post("/review/T0008", data={"csrf": csrf_of(client, "/review"),
@@ -337,6 +356,7 @@ def test_a_status_chosen_on_a_page_the_task_has_since_left_is_not_written(client
                     follow_redirects=True)
     html = r.get_data(as_text=True)
     assert "changed while this page was open (it is now stuck, rev 2)" in html
+    assert "look at it again as it is now" in html
     assert status_of(sample_kit, "T0005") == "stuck"
     r = client.post("/task/T0005/status", data={"csrf": token, "status": "taken", "rev": "2"},
                     follow_redirects=True)

@@ -28,7 +28,7 @@ from flask import (
 )
 
 from ..commands.printcmd import EXAMPLES
-from ..errors import InvalidValue, NotFound
+from ..errors import ChangedMeanwhile, InvalidValue, NotFound
 from ..printing import print_product
 from ..products import PRODUCTS, PrintOptions
 from ..products.contacts import VISIBLE
@@ -143,17 +143,17 @@ def task_status(task_id: str):
     rec = record()
     if get_task(rec, task_id) is None:
         abort(404)
-    with rec.write(Source("kiosk", f"kiosk: {task_id} status {choice}")) as w:
-        now = get_task(rec, task_id)
-        if seen.isdigit() and int(seen) != now.rev:
-            changed = now
-        else:
-            changed = None
+    try:
+        with rec.write(Source("kiosk", f"kiosk: {task_id} status {choice}")) as w:
+            now = get_task(rec, task_id)
+            if seen.isdigit() and int(seen) != now.rev:
+                raise ChangedMeanwhile(f"{task_id} changed while this page was open (it is "
+                                       f"now {now.status}, rev {now.rev}); nothing was changed")
             before, after = set_status(w, task_id, choice)
-    if changed is not None:
-        flash(f"{task_id} changed while this page was open (it is now {changed.status}, rev "
-              f"{changed.rev}); nothing was changed: look again, then choose.", "error")
-    elif before == after:
+    except ChangedMeanwhile as exc:
+        flash(f"{exc.user_message()}.", "error")
+        return redirect(url_for("kiosk.task", task_id=task_id))
+    if before == after:
         flash(f"{task_id} is already {choice}.", "ok")
     else:
         flash(f"{task_id}: {before['status']} → {after['status']}. Its printed slip is now "
@@ -238,12 +238,16 @@ def review_decide(task_id: str):
             flash(f"{task_id} skipped; the task is unchanged.", "ok")
         elif action == "set":
             choice = request.form.get("status", "")
-            before, after = scan_review.set_status(rec, task_id, choice)
+            seen = request.form.get("rev", "")
+            before, after = scan_review.set_status(rec, task_id, choice,
+                                                   int(seen) if seen.isdigit() else None)
             flash(f"{task_id}: {before} → {after}.", "ok")
         else:
             raise InvalidValue(f"unknown review action {action!r}", "use the page's buttons")
     except NotFound as exc:
         flash(f"{exc} (someone may have decided it already).", "error")
+    except ChangedMeanwhile as exc:
+        flash(f"{exc.user_message()}.", "error")
     return redirect(url_for("kiosk.review_queue"))
 
 

@@ -6,7 +6,7 @@ closes every pending item of that task; ``skip`` closes them and leaves the task
 
 from __future__ import annotations
 
-from ..errors import InvalidValue, NotFound
+from ..errors import ChangedMeanwhile, InvalidValue, NotFound
 from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.models import TASK_STATUSES
@@ -27,8 +27,11 @@ def _items(rec: Record, task: str) -> list[ReviewItem]:
     return items
 
 
-def set_status(rec: Record, task: str, status: str) -> tuple[str, str]:
-    """Resolve ``task``'s pending reviews with ``status``. Returns (before, after) status."""
+def set_status(rec: Record, task: str, status: str, seen_rev: int | None = None
+               ) -> tuple[str, str]:
+    """Resolve ``task``'s pending reviews with ``status``. Returns (before, after) status.
+    ``seen_rev``: the task's rev the person saw when choosing; if the task has changed
+    since, nothing is written and ChangedMeanwhile is raised."""
     if status not in TASK_STATUSES:
         raise InvalidValue(f"{status!r} is not a task status",
                            f"choose from {', '.join(TASK_STATUSES)}")
@@ -37,6 +40,10 @@ def set_status(rec: Record, task: str, status: str) -> tuple[str, str]:
         raise NotFound(f"task {task} is not in the record")
     ref = f"{task} reviews {','.join(str(i.id) for i in items)}"
     with rec.write(Source("review", ref)) as w:
+        now = get_task(rec, task)
+        if seen_rev is not None and now.rev != seen_rev:
+            raise ChangedMeanwhile(f"{task} changed while the review was open (it is now "
+                                   f"{now.status}, rev {now.rev}); nothing was changed")
         before, after = set_task_status(w, task, status)
         rs.close_reviews(w, task, "resolved")
     return before["status"], after["status"]
