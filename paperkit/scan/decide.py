@@ -251,9 +251,8 @@ def likely_status(reads: Mapping[str, BoxRead]) -> str | None:
 def _read_surely(reads: Mapping[str, BoxRead]) -> bool:
     """Whether a slip held by :func:`read_status` was read surely: two or more boxes clearly
     marked and none unsure (review is the answer, not a doubt)."""
-    marked = [r for r in reads.values() if r.score >= MARKED and r.outline]
-    return len(marked) > 1 and not any(BLANK < r.score < MARKED or not r.outline
-                                       for r in reads.values())
+    return len(marked_boxes(reads)) > 1 and not any(BLANK < r.score < MARKED or not r.outline
+                                                    for r in reads.values())
 
 
 def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
