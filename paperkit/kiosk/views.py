@@ -39,7 +39,7 @@ from ..record.events import list_events
 from ..record.ledger import assertion_failures, balances, format_amount, list_assertions, running
 from ..record.models import RINGS, SLIP_STATUSES, TASK_STATUSES, Task
 from ..record.status import stale_contacts, status
-from ..record.tasks import get_task, list_tasks, set_status
+from ..record.tasks import check_seen, get_task, list_tasks, set_status
 from ..scan import review as scan_review
 from ..scan import scan_photos
 from ..scan.result import PhotoResult
@@ -145,10 +145,7 @@ def task_status(task_id: str):
         abort(404)
     try:
         with rec.write(Source("kiosk", f"kiosk: {task_id} status {choice}")) as w:
-            now = get_task(rec, task_id)
-            if seen.isdigit() and int(seen) != now.rev:
-                raise ChangedMeanwhile(f"{task_id} changed while this page was open (it is "
-                                       f"now {now.status}, rev {now.rev}); nothing was changed")
+            check_seen(rec, task_id, int(seen) if seen.isdigit() else None, "this page")
             before, after = set_status(w, task_id, choice)
     except ChangedMeanwhile as exc:
         flash(f"{exc.user_message()}.", "error")

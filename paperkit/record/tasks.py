@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import ChangedMeanwhile
 from .db import Record, Writer
 from .models import Task
 
@@ -32,3 +33,14 @@ def next_task_id(rec: Record) -> str:
 
 def set_status(w: Writer, task_id: str, status: str) -> tuple[dict, dict]:
     return w.update("tasks", task_id, {"status": status})
+
+
+def check_seen(rec: Record, task_id: str, seen_rev: int | None, where: str) -> Task | None:
+    """The task as it is now; raises ChangedMeanwhile when ``seen_rev`` (the rev a person
+    saw, or None) is not its rev any more: it changed while ``where`` was open. Call it
+    inside the write the person's choice makes, so nothing lands between."""
+    now = get_task(rec, task_id)
+    if now is not None and seen_rev is not None and now.rev != seen_rev:
+        raise ChangedMeanwhile(f"{task_id} changed while {where} was open (it is now "
+                               f"{now.status}, rev {now.rev}); nothing was changed")
+    return now

@@ -218,6 +218,13 @@ def blank_traces(reads: Mapping[str, BoxRead]) -> list[str]:
     return [b for b in SLIP_STATUSES if b in reads and reads[b].cover > TRACE_COVER]
 
 
+def disagreement(earlier: Iterable[str], reading: str) -> str | None:
+    """Why a read that says ``reading`` disagrees with ``earlier`` reads of the same slip
+    (as :func:`says` keeps them; '' says nothing, and disagrees with nothing), or None."""
+    others = sorted({e for e in earlier if e and e != reading})
+    return f"another photo of this slip read {said(others)}" if others else None
+
+
 def said(readings: Iterable[str]) -> str:
     """Readings as :func:`says` keeps them, in words: 'done, or done and stuck'."""
     return ", or ".join(r.replace(BOTH, " and ") for r in readings)
@@ -273,10 +280,9 @@ def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
         return Decision(None, "unchanged", conf, "no box marked")
     if status == task.status:
         return Decision(status, "unchanged", conf, f"already {status}")
-    others = sorted({s for s in earlier if s and s != status})
-    if others:
-        return Decision(status, "review", min(conf, 0.4),
-                        f"another photo of this slip read {said(others)}")
+    why = disagreement(earlier, status)
+    if why:
+        return Decision(status, "review", min(conf, 0.4), why)
     if slip_rev < task.rev:
         return Decision(status, "stale", conf,
                         f"printed at rev {slip_rev}; the task changed since (now rev {task.rev}, "

@@ -19,7 +19,7 @@ from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.prints import printed_codes
 from ..record.tasks import get_task, list_tasks, set_status
-from .decide import HELD_CONFIDENCE, QUEUED, Decision, decide, said, says
+from .decide import HELD_CONFIDENCE, QUEUED, Decision, decide, disagreement, said, says
 from .decode import Found, backend, find_codes
 from .geometry import SlipPose, locate
 from .helper import HelperFailed
@@ -252,10 +252,9 @@ def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read) -> Sli
         why = (f"the task changed while the photo was read (now rev {task.rev}, {task.status});"
                " check which is right")
     else:
-        others = sorted({e for e in rs.earlier_reads(rec, s.task, s.rev) if e and e != s.says})
-        if not others:
+        why = disagreement(rs.earlier_reads(rec, s.task, s.rev), s.says)
+        if why is None:
             return s
-        why = f"another photo of this slip read {said(others)}"
     crop = store_crop(kit, sha, f"{_crop_stem(s)}-slip",
                       crop_image(read.frame.gray, read.pose, "slip"))
     return replace(s, outcome="review", confidence=min(s.confidence, HELD_CONFIDENCE),

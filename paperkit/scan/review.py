@@ -6,12 +6,12 @@ closes every pending item of that task; ``skip`` closes them and leaves the task
 
 from __future__ import annotations
 
-from ..errors import ChangedMeanwhile, InvalidValue, NotFound
+from ..errors import InvalidValue, NotFound
 from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.models import TASK_STATUSES
 from ..record.scans import ReviewItem
-from ..record.tasks import get_task
+from ..record.tasks import check_seen, get_task
 from ..record.tasks import set_status as set_task_status
 
 
@@ -40,10 +40,7 @@ def set_status(rec: Record, task: str, status: str, seen_rev: int | None = None
         raise NotFound(f"task {task} is not in the record")
     ref = f"{task} reviews {','.join(str(i.id) for i in items)}"
     with rec.write(Source("review", ref)) as w:
-        now = get_task(rec, task)
-        if seen_rev is not None and now.rev != seen_rev:
-            raise ChangedMeanwhile(f"{task} changed while the review was open (it is now "
-                                   f"{now.status}, rev {now.rev}); nothing was changed")
+        check_seen(rec, task, seen_rev, "the review")
         before, after = set_task_status(w, task, status)
         rs.close_reviews(w, task, "resolved")
     return before["status"], after["status"]
