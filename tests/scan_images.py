@@ -117,6 +117,13 @@ def slip_quad(cx: float, cy: float, width: float, angle_deg: float, tilt: float 
     return (pts @ rot.T + [cx, cy]).astype(np.float32)
 
 
+def slip_at(x: float, y: float, px: float) -> np.ndarray:
+    """Four photo points (tl, tr, br, bl) of an upright slip whose top-left corner is at
+    (x, y), ``px`` photo pixels a slip unit."""
+    return np.float32([[x, y], [x + S.SLIP_W * px, y], [x + S.SLIP_W * px, y + S.SLIP_H * px],
+                       [x, y + S.SLIP_H * px]])
+
+
 def compose(slips: list[tuple[Image.Image, np.ndarray]], size: tuple[int, int],
             seed: int = 0, light: bool = True, blur: float = 0.6, noise: float = 3.0
             ) -> np.ndarray:

@@ -154,6 +154,49 @@ def test_inside_slips_covers_the_slip_of_a_read_code_and_nothing_beside_it():
     assert not inside_slips([], np.array(points)).any()
 
 
+def _placed(x: float, y: float, px: float = 3.0, turn: float = 0.0):
+    """(homography, no box offsets, code corners) of a slip whose top-left corner is at
+    (x, y) frame px, ``px`` px a unit, turned by ``turn`` degrees about that corner."""
+    a = np.radians(turn)
+    H = np.float64([[px * np.cos(a), -px * np.sin(a), x], [px * np.sin(a), px * np.cos(a), y],
+                    [0, 0, 1]])
+    code = cv2.perspectiveTransform(np.float64([S.qr_corners()]), H)[0]
+    return H, {}, code
+
+
+def test_a_slip_fanned_over_another_hides_that_ones_boxes_not_its_own():
+    px = 3.0
+    under = _placed(1000, 500)
+    pitch = S.BOXES["done"].x0 - S.BOXES["taken"].x0
+    for shift in (2 * pitch, 3 * pitch, 2 * pitch + 5):  # its stuck box on the other's taken
+        top = _placed(1000 - shift * px, 500 + 2 * px)  # laid over it, its code on it
+        hidden = G.covered_boxes([under, top])
+        assert list(hidden) == [0] and hidden[0][0] == 1
+        assert "taken" in hidden[0][1] and "dropped" not in hidden[0][1]
+        assert G.covered_boxes([top, under]) == {1: (0, hidden[0][1])}
+
+
+def test_slips_laid_apart_or_edge_to_edge_hide_nothing():
+    px = 3.0
+    a = _placed(1000, 500)
+    for b in (_placed(1000 + S.SLIP_W * px, 500), _placed(1000, 500 + S.SLIP_H * px),
+              _placed(1000 - S.SLIP_W * px, 500 + 1.5 * px, turn=1.0),
+              _placed(1000 + 40, 500 + S.SLIP_H * px + 100, turn=25.0)):
+        assert G.covered_boxes([a, b]) == {}
+        assert G.covered_boxes([b, a]) == {}
+    assert G.covered_boxes([a]) == {}
+
+
+def test_slips_overlapping_where_neither_code_lies_on_the_other_count_as_hidden():
+    px = 3.0
+    a = _placed(1000, 500)
+    # b turned a quarter, its top-left corner on a between the done and stuck boxes, so it
+    # spreads down and left over a's first two boxes; its code lies off a and a's code off
+    # b, so which one is on top is unknown
+    b = _placed(1000 + 110 * px, 500 + 100 * px, turn=90.0)
+    assert G.covered_boxes([a, b]) == {0: (1, ["taken", "done"])}  # b's boxes lie off a
+
+
 def _box_row(taken_offset: tuple[float, float], grow: float, px: float = 4.0) -> np.ndarray:
     """The row of printed check boxes drawn in slip units × ``px``: each where the slip puts
     it, but 'taken' moved by ``taken_offset`` units and ``grow`` times its size (paper

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from scan_images import Mark, grid_photo, harness_sheet, save
+from scan_images import Mark, compose, grid_photo, harness_sheet, render_slip, save, slip_at
 
 from paperkit import codes
 from paperkit.kit import init_kit
@@ -309,6 +309,28 @@ def _meanwhile(tmp_path, monkeypatch, write):
 
     monkeypatch.setattr(pipeline_mod, "store_photo", store_photo)
     return kit, rec, path
+
+
+@pytest.mark.parametrize("shift", [2, 3])
+def test_a_slip_laid_over_another_never_lends_it_its_mark(tmp_path, shift):
+    """Slips fanned out on a table, each laid over the one before: the one below shows its
+    code and its last boxes, and where its first boxes are, the top slip's boxes lie, one
+    of them ticked. Read as its own, that tick applied a wrong status to the slip below."""
+    kit, rec = _kit(tmp_path, 2)
+    px, pitch = 3.0, S.BOXES["done"].x0 - S.BOXES["taken"].x0
+    over = STATUSES[shift]  # the top slip's box that lies on the lower one's taken box
+    below = (render_slip(_code(kit, "T0002"), (), s=6), slip_at(900, 300, px))
+    top = (render_slip(_code(kit, "T0001"), (Mark(over, "tick"),), s=6),
+           slip_at(900 - shift * pitch * px, 300 + px, px))
+    path = tmp_path / "fanned.jpg"
+    save(compose([below, top], (2000, 1200), seed=shift), path, 88)
+    (res,) = scan_photos(kit, rec, [path])
+    got = {s.task: s for s in res.slips}
+    assert got["T0001"].outcome == "applied" and got["T0001"].status == over
+    assert got["T0002"].outcome == "review" and got["T0002"].status is None
+    assert "the slip of T0001 lies over part of this one (its taken" in got["T0002"].reason
+    assert get_task(rec, "T0002").status == "open"
+    assert [r.task for r in pending_reviews(rec)] == ["T0002"]
 
 
 def test_upside_down_photo(tmp_path):

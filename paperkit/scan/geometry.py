@@ -800,6 +800,28 @@ def _row_turns(boxes: dict[str, tuple[float, float]]) -> dict[str, float]:
             for n in boxes}
 
 
+def _inside(quad: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Which ``points`` (N × 2) lie inside the convex ``quad`` (4 × 2, either winding)."""
+    edges = np.roll(quad, -1, axis=0) - quad
+    rel = points[:, None, :] - quad[None, :, :]
+    cross = edges[None, :, 0] * rel[..., 1] - edges[None, :, 1] * rel[..., 0]
+    return np.all(cross >= 0, axis=1) | np.all(cross <= 0, axis=1)
+
+
+_SLIP = Rect(0.0, 0.0, S.SLIP_W, S.SLIP_H)
+
+
+def _corners(H: np.ndarray, r: Rect) -> np.ndarray:
+    """The rect's four corners (slip units) in the frame (px), through ``H``."""
+    pts = np.float64([[[r.x0, r.y0], [r.x1, r.y0], [r.x1, r.y1], [r.x0, r.y1]]])
+    return cv2.perspectiveTransform(pts, np.float64(H))[0]
+
+
+def code_homography(corners: np.ndarray) -> np.ndarray:
+    """Slip units → frame px as a read code's four corners alone place the slip."""
+    return cv2.getPerspectiveTransform(np.float32(S.qr_corners()), np.float32(corners))
+
+
 def inside_slips(qr_corners: list[np.ndarray], points: np.ndarray) -> np.ndarray:
     """Which ``points`` (N × 2, frame px) lie on a slip whose code was read (``qr_corners``:
     each code's corners, tl/tr/br/bl, frame px), as the code's own homography places the slip
@@ -808,13 +830,43 @@ def inside_slips(qr_corners: list[np.ndarray], points: np.ndarray) -> np.ndarray
     a search for unread codes can skip these points."""
     points = np.asarray(points, np.float64).reshape(-1, 2)
     inside = np.zeros(len(points), bool)
-    qr = np.float32(S.qr_corners())
-    slip = np.float32([[[0, 0], [S.SLIP_W, 0], [S.SLIP_W, S.SLIP_H], [0, S.SLIP_H]]])
     for corners in qr_corners:
-        H = cv2.getPerspectiveTransform(qr, np.float32(corners))
-        quad = cv2.perspectiveTransform(slip, H)[0].astype(np.float64)
-        edges = np.roll(quad, -1, axis=0) - quad
-        rel = points[:, None, :] - quad[None, :, :]
-        cross = edges[None, :, 0] * rel[..., 1] - edges[None, :, 1] * rel[..., 0]
-        inside |= np.all(cross >= 0, axis=1) | np.all(cross <= 0, axis=1)
+        inside |= _inside(_corners(code_homography(corners), _SLIP), points)
     return inside
+
+
+#: A check box counts as lying under another slip when its outline, widened by COVER_PAD
+#: units (where the box was found, and a little more for the pose's error), reaches more
+#: than COVER_EDGE units inside that slip's outline as its own pose places it. Slips laid
+#: apart never come that close: the boxes lie at least 14 units inside their own slip's
+#: edges.
+COVER_PAD = 3.0
+COVER_EDGE = 3.0
+
+
+def covered_boxes(slips: list[tuple[np.ndarray, dict[str, tuple[float, float]],
+                                    np.ndarray]]) -> dict[int, tuple[int, list[str]]]:
+    """Slips in one frame whose check boxes another slip may hide (slips laid overlapping,
+    fanned out or in a pile): ``slips`` holds, for every code read in the frame, its pose's
+    homography, the box offsets its pose found (``SlipPose.boxes``) and the code's four
+    corners (frame px). The answer maps the index of each slip with boxes inside another
+    slip's outline to (that slip's index, those boxes), unless the slip's own code lies
+    inside that slip's outline: a code read there is on top of it (flat paper lies wholly
+    above or below another sheet), so its boxes are too. What lies over a box is read as
+    the box: another slip's box with a mark in it would read as this slip's status."""
+    outlines = [_corners(H, _SLIP.inset(COVER_EDGE)) for H, _, _ in slips]
+    whole = [_corners(H, _SLIP) for H, _, _ in slips]
+    out: dict[int, tuple[int, list[str]]] = {}
+    for i, (H, offsets, corners) in enumerate(slips):
+        boxes = {name: _corners(H, r.translate(*offsets.get(name, (0.0, 0.0))).inset(-COVER_PAD))
+                 for name, r in S.BOXES.items()}
+        centre = np.float64(corners).reshape(-1, 2).mean(axis=0)[None]
+        for j in range(len(slips)):
+            if j == i or _inside(whole[j], centre)[0]:
+                continue
+            under = [name for name, pts in boxes.items()
+                     if _inside(outlines[j], pts).any() or _inside(pts, outlines[j]).any()]
+            if under:
+                out[i] = (j, under)
+                break
+    return out
