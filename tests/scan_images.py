@@ -160,6 +160,20 @@ def compose(slips: list[tuple[Image.Image, np.ndarray]], size: tuple[int, int],
     return np.clip(canvas, 0, 255).astype(np.uint8)
 
 
+def hard_shadow(gray: np.ndarray, through: tuple[float, float], angle: float, dark: float
+                ) -> np.ndarray:
+    """``gray`` (uint8, grey or RGB) with a hard shadow (``dark`` of the light kept) over the
+    half-plane whose edge runs through ``through`` (photo px) at ``angle`` degrees: the
+    phone's or a hand's shadow under a lamp or in the sun."""
+    h, w = gray.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = math.radians(angle)
+    side = ((xx - through[0]) * math.cos(a) + (yy - through[1]) * math.sin(a) > 0)
+    side = cv2.GaussianBlur(side.astype(np.float32), (0, 0), 0.8)
+    keep = 1 - (1 - dark) * side
+    return np.clip(gray * (keep[..., None] if gray.ndim == 3 else keep), 0, 255).astype(np.uint8)
+
+
 def grid_photo(codes_marks: list[tuple[str, tuple[Mark, ...]]], size=(4000, 3000),
                cols: int = 5, seed: int = 0, jitter: float = 8.0, s: float = 4.0,
                tilt: float = 0.0) -> np.ndarray:

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import ImageDraw
-from scan_images import INK, Mark, compose, render_slip, slip_quad
+from scan_images import INK, Mark, compose, hard_shadow, render_slip, slip_quad
 
 from paperkit.layout import slip as S
 from paperkit.scan.decide import final_mark, read_status
@@ -170,10 +170,11 @@ def test_two_clean_ticks_still_go_to_review():
     assert status is None and "both marked" in why
 
 
-def _box(score=1.0, cover=0.2, spread=0.0, crossings=0, outline=True, sides=0.0) -> BoxRead:
+def _box(score=1.0, cover=0.2, spread=0.0, crossings=0, outline=True, sides=0.0,
+         shade=1.0) -> BoxRead:
     return BoxRead(score=score, confidence=1.0, cover=cover, fill=0.1, over=0.0,
                    contrast=120.0, outline=outline, spread=spread, crossings=crossings,
-                   sides=sides)
+                   sides=sides, shade=shade)
 
 
 def test_final_mark_needs_one_clean_mark_and_the_rest_struck_out():
@@ -451,3 +452,55 @@ def test_review_reasons_name_several_boxes_in_plain_words():
         "dropped looks scribbled over, and the taken and stuck boxes hold a trace of ink: "
         "dropped may be struck out and taken or stuck the final mark; check which mark is "
         "meant")
+
+
+@pytest.mark.parametrize("dark", [0.55, 0.75])
+@pytest.mark.parametrize("box, angle, shift", [("taken", 35, 3.0), ("done", 100, -2.0),
+                                               ("stuck", 200, 0.0), ("dropped", 300, 4.0)])
+def test_the_edge_of_a_hard_shadow_across_a_box_is_not_read_as_a_mark(box, angle, shift,
+                                                                       dark):
+    """A sharp shadow's edge across a blank box used to read as a mark there (the paper
+    level is the brightest paper around, so the shadowed side of the edge reads darker than
+    it): a blank slip applied a status. Its 'ink' is no darker than the shadowed paper
+    outside the box, so the slip now goes to review, saying so."""
+    gray = _photo([])
+    pose, _ = _read(gray)
+    r = S.BOXES[box]
+    centre = pose.to_frame([((r.x0 + r.x1) / 2 + shift, (r.y0 + r.y1) / 2 + shift)])[0]
+    pose, reads = _read(hard_shadow(gray, tuple(centre), angle, dark))
+    status, why = read_status(reads)
+    assert status is None
+    if why is not None:  # review: never a status
+        assert "may be the edge of a shadow" in why or "unclear" in why or "trace" in why
+
+
+@pytest.mark.parametrize("dark", [0.55, 0.75])
+def test_a_tick_with_a_hard_shadow_across_it_is_still_read(dark):
+    gray = _photo([Mark("done", "tick", "blue")])
+    pose, _ = _read(gray)
+    r = S.BOXES["done"]
+    centre = pose.to_frame([((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)])[0]
+    for angle in (20, 160):
+        _, reads = _read(hard_shadow(gray, tuple(centre), angle, dark))
+        assert reads["done"].score >= MARKED and reads["done"].shade > 0.05
+        assert read_status(reads) == ("done", None)
+
+
+def test_ink_no_darker_than_the_shadowed_paper_around_is_never_a_mark():
+    from paperkit.scan.decide import likely_status, marked_boxes, says
+    from paperkit.scan.marks import SHADE_MIN
+
+    blank, tick = _box(score=0.0, cover=0.0), _box()
+    edge = _box(shade=SHADE_MIN / 2)
+    reads = {"taken": edge, "done": blank, "stuck": blank, "dropped": blank}
+    status, why = read_status(reads)
+    assert status is None and why.startswith("the taken box holds ink no darker than")
+    assert marked_boxes(reads) == [] and likely_status(reads) is None and says(None, reads) == ""
+    # beside a real mark: still review (a shadow's edge can hide as a second mark, too),
+    # and the real mark is what it most likely says
+    reads = {**reads, "stuck": tick}
+    assert read_status(reads)[0] is None and likely_status(reads) == "stuck"
+    # a box in the unsure band with a shadow's edge says so; at SHADE_MIN it is a mark
+    assert "shadow" in read_status({**reads, "taken": _box(score=0.3, shade=0.0)})[1]
+    assert read_status({**reads, "taken": blank, "done": _box(shade=SHADE_MIN)}) == (
+        None, "done and stuck are both marked")

@@ -6,7 +6,16 @@ import json
 
 import numpy as np
 import pytest
-from scan_images import Mark, compose, grid_photo, harness_sheet, render_slip, save, slip_at
+from scan_images import (
+    Mark,
+    compose,
+    grid_photo,
+    hard_shadow,
+    harness_sheet,
+    render_slip,
+    save,
+    slip_at,
+)
 
 from paperkit import codes
 from paperkit.kit import init_kit
@@ -331,6 +340,39 @@ def test_a_slip_laid_over_another_never_lends_it_its_mark(tmp_path, shift):
     assert "the slip of T0001 lies over part of this one (its taken" in got["T0002"].reason
     assert get_task(rec, "T0002").status == "open"
     assert [r.task for r in pending_reviews(rec)] == ["T0002"]
+
+
+@pytest.mark.parametrize("dark", [0.55, 0.75])
+def test_a_hard_shadow_across_a_blank_slip_never_applies_a_status(tmp_path, dark):
+    """The phone's shadow under a lamp: its sharp edge runs across a box of each slip. Blank
+    slips used to apply the status of the box the edge crossed; marked ones still read
+    their mark, or go to review."""
+    kit, rec = _kit(tmp_path, 4)
+    px, marks = 3.0, {"T0001": None, "T0002": "done", "T0003": None, "T0004": "stuck"}
+    slips, edges = [], []
+    for i, (task, mark) in enumerate(marks.items()):
+        x, y = 100 + i % 2 * 300 * px, 100 + i // 2 * 210 * px
+        slips.append((render_slip(_code(kit, task), (Mark(mark),) if mark else (), s=6),
+                      slip_at(x, y, px)))
+        r = S.BOXES[STATUSES[i]]  # the edge runs through a different box on each slip
+        edges.append((x + (r.x0 + 4) * px, y + (r.y0 + 5) * px))
+    photo = compose(slips, (int(200 + 600 * px), int(200 + 420 * px)), seed=1)
+    for i, through in enumerate(edges):  # one shadow edge a slip, each over its own slip
+        x, y = 100 + i % 2 * 300 * px, 100 + i // 2 * 210 * px
+        part = photo[int(y) - 5:int(y + S.SLIP_H * px) + 5, int(x) - 5:int(x + S.SLIP_W * px) + 5]
+        part[:] = hard_shadow(part, (through[0] - x + 5, through[1] - y + 5), 30 + 70 * i, dark)
+    path = tmp_path / "lamp.jpg"
+    save(photo, path, 88)
+    (res,) = scan_photos(kit, rec, [path])
+    got = {s.task: s for s in res.slips}
+    assert set(got) == set(marks)
+    for task, mark in marks.items():
+        s = got[task]
+        assert s.outcome in ("applied", "review", "unchanged"), s
+        if s.outcome == "applied":
+            assert s.status == mark
+        assert get_task(rec, task).status in ("open", mark)
+    assert any("edge of a shadow" in (s.reason or "") for s in res.slips)
 
 
 def test_upside_down_photo(tmp_path):

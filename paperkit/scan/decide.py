@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..record.models import SLIP_STATUSES, Task
-from .marks import BLANK, FAINT_FULL, FAINT_NOISE, MARKED, BoxRead
+from .marks import BLANK, FAINT_FULL, FAINT_NOISE, MARKED, SHADE_MIN, BoxRead
 
 OUTCOMES = ("applied", "unchanged", "review", "stale", "unknown-task", "bad-code", "other-kit")
 #: Outcomes that leave nothing for a person to do.
@@ -142,11 +142,18 @@ def final_mark(reads: Mapping[str, BoxRead], marked: list[str]) -> str | None:
     return clean[0]
 
 
+def shaded(b: BoxRead) -> bool:
+    """Whether a box's ink may be the edge of a shadow: no darker than the darkest paper
+    around the box (marks.SHADE_MIN)."""
+    return b.score > BLANK and b.shade < SHADE_MIN
+
+
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
-    """The boxes clearly marked (at least MARKED, their printed outline found), in printed
-    order."""
+    """The boxes clearly marked (at least MARKED, their printed outline found, the ink
+    darker than any paper around: not :func:`shaded`), in printed order."""
     return [b for b in SLIP_STATUSES
-            if b in reads and reads[b].score >= MARKED and reads[b].outline]
+            if b in reads and reads[b].score >= MARKED and reads[b].outline
+            and not shaded(reads[b])]
 
 
 #: Joins the boxes of a slip read with two or more marks in what is kept of each read
@@ -170,6 +177,11 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
     marked boxes always go to review, also when all but one look struck out (DESIGN §6:
     a struck-out box cannot be told from a filled one, see :func:`final_mark`); the reason
     then says which mark looks final."""
+    shadows = [b for b in SLIP_STATUSES if b in reads and shaded(reads[b])]
+    if shadows:  # whatever else it holds: a shadow's edge can make a mark or a second one
+        return None, (f"{_the(shadows, 'holds', 'hold')} ink no darker than the shadowed "
+                      "paper around it: it may be the edge of a shadow, not a mark; check "
+                      "it, or retake the photo without the shadow")
     marked = marked_boxes(reads)
     unsure = [b for b in SLIP_STATUSES
               if b in reads and (BLANK < reads[b].score < MARKED or not reads[b].outline)]

@@ -79,6 +79,29 @@ FAINT_NOISE = 0.02
 FAINT_FULL = 0.09
 #: Ink inside a box that reaches less than this across (slip units) is a dot, not a stroke.
 SPECK = 2.5
+#: A shadow's sharp edge across a box reads as ink: the paper level is the brightest paper
+#: around each pixel (:func:`geometry.below_paper`), so next to the edge the shadowed paper
+#: reads darker than it, in a band as wide as a marker stroke. That "ink" is no darker than
+#: the shadowed paper just outside the box, where a pen's ink is darker than any paper near
+#: it. ``BoxRead.shade`` is how much darker the darker quarter of a box's ink (or, filled
+#: in, its interior's middle level: a shadow over most of a box reads as a fill) is than the
+#: darkest paper around the box (its 5th percentile, 3.5 units or more from the outline,
+#: once a closing SHADE_CLOSE units wide has wiped strokes, label text and printed lines
+#: off it), in shares of the contrast; under
+#: SHADE_MIN the mark cannot be told from a shadow's edge (decide.py). Hard shadows 15-45 %
+#: dark across blank boxes read 0.00-0.02; of the 3,712 marked boxes of the 200-photo set
+#: read as marked, 2 read under 0.05 and the next 0.105 (bench/RESULTS.md, Box reads).
+SHADE_MIN = 0.05
+SHADE_CLOSE = 4.0
+#: A box filled in darker than this (``fill``, shares of the contrast) is ink: no shadow on
+#: paper is that dark, and a solid fill makes the outline hard to place, so some of it can
+#: lie in what is read as the paper around.
+SHADE_SOLID = 0.8
+_SHADE_KERNEL = np.ones((round(SHADE_CLOSE * K) | 1,) * 2, np.uint8)
+#: The paper around a box is read this far (px) from its outline and further: a box read
+#: a little off its place (the outline of a filled box is hard to place) keeps its own ink
+#: out of it, and a shadow reaches it.
+_SHADE_GAP = round(3.5 * K)
 
 
 @dataclass(frozen=True)
@@ -97,7 +120,8 @@ class BoxRead:
     ``sides`` the smaller share of that side's height where ink runs out across it (tight
     turns blur into one run); ``faint`` the ink cover by the plain contrast threshold,
     without the grain term (a faint mark shows here, and so does grain: see
-    ``decide.faint_marks``)."""
+    ``decide.faint_marks``); ``shade`` how much darker its ink is than the darkest paper
+    around the box (under SHADE_MIN it may be a shadow's edge: see :data:`SHADE_MIN`)."""
 
     score: float
     confidence: float
@@ -112,6 +136,7 @@ class BoxRead:
     sides: float = 0.0
     faint: float = 0.0
     edge: float = 1.0
+    shade: float = 1.0
 
 
 def band_confidence(score: float) -> float:
@@ -432,7 +457,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
     ink = below > _whole([INK_LEVEL * c + GRAIN * grain for c in contrast])
     faint_ink = below > _whole([FAINT_LEVEL * c for c in contrast])
     clear = _clear_of_outline(sides, white, contrast)
-    parts, fills = [], []
+    parts, fills, inners = [], [], []
     for i in range(nb):
         x0, x1, y0, y1 = edges[i]
         i0 = max(round(inset * K), clear[i])
@@ -441,6 +466,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         inner = (slice(y0 + i0, y1 - i0), slice(x0 + i0, x1 - i0))
         parts.append(_measure_ink(ink[i], faint_ink[i], inner, (x0, x1, y0, y1), i0, inset))
         fills.append(win[i][inner])
+        inners.append(inner)
     mid = _levels_cols(_hist_cols(fills), _HALF[nb])  # the interiors' median levels
     out = []
     for i in range(nb):
@@ -456,6 +482,8 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         s_over = ((over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
                   if cover > 0 or faint > FAINT_NOISE else 0.0)
         score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
+        shade = (_shade(win[i], ink[i], inners[i], edges[i], c)
+                 if score > BLANK and fill < SHADE_SOLID else 1.0)
         conf = band_confidence(score)
         if c < 60:
             conf *= max(0.0, (c - 20) / 40)
@@ -466,8 +494,29 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                            grain=grain,
                            spread=round(spread, 3), crossings=crossings,
                            sides=round(sides, 3), faint=round(faint, 4),
-                           edge=round(edge, 3)))
+                           edge=round(edge, 3), shade=round(shade, 3)))
     return out
+
+
+def _shade(win: np.ndarray, ink: np.ndarray, inner: tuple[slice, slice],
+           edges: tuple[int, int, int, int], contrast: float) -> float:
+    """``BoxRead.shade`` of one box (see :data:`SHADE_MIN`): ``win`` its window, ``ink``
+    the window's ink mask, ``inner`` the interior read, ``edges`` the outline's sides found
+    (x0, x1, y0, y1, window px)."""
+    inside = win[inner]
+    marks = inside[ink[inner]]
+    # the mark's dark level: its darker quarter, or, filled in, the interior's middle
+    dark = float(np.median(inside))
+    if marks.size >= 5:
+        dark = min(dark, float(np.percentile(marks, 25)))
+    x0, x1, y0, y1 = edges
+    g = _SHADE_GAP
+    around = np.ones(win.shape, bool)
+    around[max(0, y0 - g):y1 + g, max(0, x0 - g):x1 + g] = False
+    paper = cv2.morphologyEx(win, cv2.MORPH_CLOSE, _SHADE_KERNEL)[around]
+    if paper.size == 0:
+        return 1.0
+    return (float(np.percentile(paper, 5)) - dark) / contrast
 
 
 def _gather(win: np.ndarray, bx: list[int], by: list[int], strip_hist: np.ndarray):
