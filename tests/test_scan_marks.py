@@ -500,7 +500,57 @@ def test_ink_no_darker_than_the_shadowed_paper_around_is_never_a_mark():
     # and the real mark is what it most likely says
     reads = {**reads, "stuck": tick}
     assert read_status(reads)[0] is None and likely_status(reads) == "stuck"
-    # a box in the unsure band with a shadow's edge says so; at SHADE_MIN it is a mark
-    assert "shadow" in read_status({**reads, "taken": _box(score=0.3, shade=0.0)})[1]
+    # a box in the unsure band is unclear, whatever it holds; two other marks are a double
+    # mark; at SHADE_MIN it is a mark
+    assert read_status({**reads, "taken": _box(score=0.3, shade=0.0)})[1] == (
+        "the taken box is unclear")
+    assert read_status({**reads, "done": tick})[1] == "done and stuck are both marked"
     assert read_status({**reads, "taken": blank, "done": _box(shade=SHADE_MIN)}) == (
         None, "done and stuck are both marked")
+
+
+def _creased(gray: np.ndarray, pose, box: str, angle: float, depth: float) -> np.ndarray:
+    """``gray`` with a crease of the paper, a thin line ``depth`` grey levels dark, through
+    the middle of ``box`` at ``angle`` degrees, from one edge of the slip to the other."""
+    r = S.BOXES[box]
+    cx, cy = (r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2
+    a = np.radians(angle)
+    ends = pose.to_frame([(cx - 200 * np.cos(a), cy - 200 * np.sin(a)),
+                          (cx + 200 * np.cos(a), cy + 200 * np.sin(a))])
+    line = np.zeros(gray.shape, np.float32)
+    cv2.line(line, tuple(np.round(ends[0] * 16).astype(int)),
+             tuple(np.round(ends[1] * 16).astype(int)), 1.0, 1, cv2.LINE_AA, shift=4)
+    return np.clip(gray - depth * cv2.GaussianBlur(line, (0, 0), 0.5), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("box, angle", [("taken", 10), ("done", 75), ("stuck", 120),
+                                        ("dropped", 160)])
+def test_a_crease_across_a_box_is_not_read_as_a_mark(box, angle):
+    """A fold of the paper seen as a thin dark line across a blank box read as a mark there:
+    a blank slip applied a status. It runs on past the box both ways, so the slip now goes
+    to review, saying so."""
+    gray = _photo([])
+    pose, _ = _read(gray)
+    _, reads = _read(_creased(gray, pose, box, angle, 90.0))
+    status, why = read_status(reads)
+    assert status is None
+    if why is not None:
+        assert "crease" in why or "unclear" in why or "trace" in why
+
+
+def test_a_line_running_on_past_a_box_is_never_a_mark_unless_scribbled_over():
+    from paperkit.scan.decide import creased, likely_status
+    from paperkit.scan.marks import THROUGH_MIN
+
+    blank, tick = _box(score=0.0, cover=0.0), _box()
+    line = BoxRead(score=1.0, confidence=1.0, cover=0.1, fill=0.05, over=0.1, contrast=120.0,
+                   through=THROUGH_MIN + 3)
+    reads = {"taken": line, "done": blank, "stuck": blank, "dropped": blank}
+    assert creased(line)
+    assert read_status(reads) == (None, "the taken box has a line running through and on "
+                                        "past it both ways: a crease or fold of the paper, "
+                                        "or a ruled line, may read as a mark; check it")
+    assert likely_status({**reads, "stuck": tick}) == "stuck"
+    assert not creased(BoxRead(**{**line.__dict__, "through": THROUGH_MIN - 1}))
+    struck = _box(cover=0.8, spread=0.4, crossings=3)
+    assert not creased(BoxRead(**{**struck.__dict__, "through": THROUGH_MIN + 5}))

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..record.models import SLIP_STATUSES, Task
-from .marks import BLANK, FAINT_FULL, FAINT_NOISE, MARKED, SHADE_MIN, BoxRead
+from .marks import BLANK, FAINT_FULL, FAINT_NOISE, MARKED, SHADE_MIN, THROUGH_MIN, BoxRead
 
 OUTCOMES = ("applied", "unchanged", "review", "stale", "unknown-task", "bad-code", "other-kit")
 #: Outcomes that leave nothing for a person to do.
@@ -143,17 +143,27 @@ def final_mark(reads: Mapping[str, BoxRead], marked: list[str]) -> str | None:
 
 
 def shaded(b: BoxRead) -> bool:
-    """Whether a box's ink may be the edge of a shadow: no darker than the darkest paper
-    around the box (marks.SHADE_MIN)."""
-    return b.score > BLANK and b.shade < SHADE_MIN
+    """Whether a box that reads as marked may hold the edge of a shadow instead: its ink
+    no darker than the darkest paper around the box (marks.SHADE_MIN)."""
+    return b.score >= MARKED and b.outline and b.shade < SHADE_MIN
+
+
+def creased(b: BoxRead) -> bool:
+    """Whether a box that reads as marked may hold a crease or fold of the paper (or a
+    ruled line) instead: one straight line that runs on past the box both ways
+    (marks.THROUGH_MIN), not a scribble (whose strokes run out across its sides again and
+    again)."""
+    return (b.score >= MARKED and b.outline and b.through >= THROUGH_MIN
+            and b.crossings < STRUCK_CROSSINGS and not struck_out(b))
 
 
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
     """The boxes clearly marked (at least MARKED, their printed outline found, the ink
-    darker than any paper around: not :func:`shaded`), in printed order."""
+    darker than any paper around and not running on past the box: not :func:`shaded`
+    nor :func:`creased`), in printed order."""
     return [b for b in SLIP_STATUSES
             if b in reads and reads[b].score >= MARKED and reads[b].outline
-            and not shaded(reads[b])]
+            and not shaded(reads[b]) and not creased(reads[b])]
 
 
 #: Joins the boxes of a slip read with two or more marks in what is kept of each read
@@ -177,11 +187,6 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
     marked boxes always go to review, also when all but one look struck out (DESIGN §6:
     a struck-out box cannot be told from a filled one, see :func:`final_mark`); the reason
     then says which mark looks final."""
-    shadows = [b for b in SLIP_STATUSES if b in reads and shaded(reads[b])]
-    if shadows:  # whatever else it holds: a shadow's edge can make a mark or a second one
-        return None, (f"{_the(shadows, 'holds', 'hold')} ink no darker than the shadowed "
-                      "paper around it: it may be the edge of a shadow, not a mark; check "
-                      "it, or retake the photo without the shadow")
     marked = marked_boxes(reads)
     unsure = [b for b in SLIP_STATUSES
               if b in reads and (BLANK < reads[b].score < MARKED or not reads[b].outline)]
@@ -193,6 +198,17 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         names, look = " and ".join(struck), "looks" if len(struck) == 1 else "look"
         return None, (f"{names} {look} struck out and {final} marked after it, or {names} "
                       f"filled in as well: check which mark is meant")
+    # a box read as marked that may hold something else: not a mark, nor a second one
+    shadows = [b for b in SLIP_STATUSES if b in reads and shaded(reads[b])]
+    if shadows:
+        return None, (f"{_the(shadows, 'holds', 'hold')} ink no darker than the shadowed "
+                      "paper around it: it may be the edge of a shadow, not a mark; check "
+                      "it, or retake the photo without the shadow")
+    creases = [b for b in SLIP_STATUSES if b in reads and creased(reads[b])]
+    if creases:
+        return None, (f"{_the(creases, 'has', 'have')} a line running through and on past "
+                      "it both ways: a crease or fold of the paper, or a ruled line, may "
+                      "read as a mark; check it")
     if len(marked) == 1 and not unsure:
         # one mark: not when another box may hold a faint mark the grain threshold lost
         # (a lost second mark would make a wrong status), the less so when the one mark

@@ -85,13 +85,14 @@ SPECK = 2.5
 #: the shadowed paper just outside the box, where a pen's ink is darker than any paper near
 #: it. ``BoxRead.shade`` is how much darker the darker quarter of a box's ink (or, filled
 #: in, its interior's middle level: a shadow over most of a box reads as a fill) is than the
-#: darkest paper around the box (its 5th percentile, 3.5 units or more from the outline,
-#: once a closing SHADE_CLOSE units wide has wiped strokes, label text and printed lines
-#: off it), in shares of the contrast; under
-#: SHADE_MIN the mark cannot be told from a shadow's edge (decide.py). Hard shadows 15-45 %
-#: dark across blank boxes read 0.00-0.02; of the 3,712 marked boxes of the 200-photo set
-#: read as marked, 2 read under 0.05 and the next 0.105 (bench/RESULTS.md, Box reads).
-SHADE_MIN = 0.05
+#: darkest paper around the box (its 5th percentile, 3.5 units or more from the outline and
+#: not on the label's side, once a closing SHADE_CLOSE units wide has wiped strokes and
+#: printed lines off it), in shares of the contrast; under
+#: SHADE_MIN the mark cannot be told from a shadow's edge (decide.py). Hard shadows 25-60 %
+#: dark across blank boxes read 0.005-0.017; the 3,704 marked boxes of the 200-photo set
+#: read as marked read 0.05 at least (a light pencil cross on grainy paper), and all but
+#: that one 0.217 or more (bench/RESULTS.md, Box reads).
+SHADE_MIN = 0.035
 SHADE_CLOSE = 4.0
 #: A box filled in darker than this (``fill``, shares of the contrast) is ink: no shadow on
 #: paper is that dark, and a solid fill makes the outline hard to place, so some of it can
@@ -102,6 +103,21 @@ _SHADE_KERNEL = np.ones((round(SHADE_CLOSE * K) | 1,) * 2, np.uint8)
 #: a little off its place (the outline of a filled box is hard to place) keeps its own ink
 #: out of it, and a shadow reaches it.
 _SHADE_GAP = round(3.5 * K)
+#: A crease or fold of the paper (or a ruled line) across a box reads as a stroke in it.
+#: Unlike a mark, it is straight and runs on past the box both ways: ``BoxRead.through`` is
+#: how long (slip units) such a line is in the box's window (the box and PAD units around
+#: it): the ink inside the box lies within THROUGH_WIDTH units (standard deviation across
+#: it) of one straight line, and ink joined to it lies along that line, past the box, at
+#: THROUGH_ON_LINE or more of the points walked out to the window's edge on each side; else
+#: 0 (a tick is bent; a stroke that stops at the box does not run on). Only ink darker than
+#: the darkest paper around the box by THROUGH_DARK (shares of the contrast) counts: a
+#: shadow's edge also runs on past a box, and a tick under it is still a tick. A line that
+#: runs on to the window's edges is about 20 to 35 units long there; at THROUGH_MIN or more
+#: a box that does not look scribbled over is not read as marked (decide.creased).
+THROUGH_MIN = 20.0
+THROUGH_WIDTH = 1.0
+THROUGH_ON_LINE = 0.8
+THROUGH_DARK = 0.05
 
 
 @dataclass(frozen=True)
@@ -121,7 +137,9 @@ class BoxRead:
     turns blur into one run); ``faint`` the ink cover by the plain contrast threshold,
     without the grain term (a faint mark shows here, and so does grain: see
     ``decide.faint_marks``); ``shade`` how much darker its ink is than the darkest paper
-    around the box (under SHADE_MIN it may be a shadow's edge: see :data:`SHADE_MIN`)."""
+    around the box (under SHADE_MIN it may be a shadow's edge: see :data:`SHADE_MIN`);
+    ``through`` how long a straight line of ink running through the box and on past it
+    both ways is in the box's window (a crease: see :data:`THROUGH_MIN`), or 0."""
 
     score: float
     confidence: float
@@ -137,6 +155,7 @@ class BoxRead:
     faint: float = 0.0
     edge: float = 1.0
     shade: float = 1.0
+    through: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -482,8 +501,14 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         s_over = ((over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
                   if cover > 0 or faint > FAINT_NOISE else 0.0)
         score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
-        shade = (_shade(win[i], ink[i], inners[i], edges[i], c)
-                 if score > BLANK and fill < SHADE_SOLID else 1.0)
+        shade, through = 1.0, 0.0
+        paper = (_paper_around(win[i], edges[i]) if score > BLANK and fill < SHADE_SOLID
+                 else None)
+        if paper is not None:
+            shade = _shade(win[i], ink[i], inners[i], paper, c)
+            # what is darker than any paper around: not a shadow's edge
+            through = _through(ink[i] & (win[i] < paper - THROUGH_DARK * c), inners[i],
+                               edges[i])
         conf = band_confidence(score)
         if c < 60:
             conf *= max(0.0, (c - 20) / 40)
@@ -494,29 +519,34 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                            grain=grain,
                            spread=round(spread, 3), crossings=crossings,
                            sides=round(sides, 3), faint=round(faint, 4),
-                           edge=round(edge, 3), shade=round(shade, 3)))
+                           edge=round(edge, 3), shade=round(shade, 3),
+                           through=round(through, 2)))
     return out
 
 
-def _shade(win: np.ndarray, ink: np.ndarray, inner: tuple[slice, slice],
-           edges: tuple[int, int, int, int], contrast: float) -> float:
-    """``BoxRead.shade`` of one box (see :data:`SHADE_MIN`): ``win`` its window, ``ink``
-    the window's ink mask, ``inner`` the interior read, ``edges`` the outline's sides found
-    (x0, x1, y0, y1, window px)."""
+def _paper_around(win: np.ndarray, edges: tuple[int, int, int, int]) -> float | None:
+    """The darkest paper around a box (see :data:`SHADE_MIN`) in its window ``win``, whose
+    outline's sides were found at ``edges`` (x0, x1, y0, y1, window px); None if the window
+    holds none."""
+    x0, x1, y0, y1 = edges
+    g = _SHADE_GAP
+    around = np.ones(win.shape, bool)
+    around[max(0, y0 - g):y1 + g, max(0, x0 - g):] = False  # and the label, right of it
+    paper = cv2.morphologyEx(win, cv2.MORPH_CLOSE, _SHADE_KERNEL)[around]
+    return float(np.percentile(paper, 5)) if paper.size else None
+
+
+def _shade(win: np.ndarray, ink: np.ndarray, inner: tuple[slice, slice], paper: float,
+           contrast: float) -> float:
+    """``BoxRead.shade`` of one box: ``win`` its window, ``ink`` the window's ink mask,
+    ``inner`` the interior read, ``paper`` the darkest paper around it."""
     inside = win[inner]
     marks = inside[ink[inner]]
     # the mark's dark level: its darker quarter, or, filled in, the interior's middle
     dark = float(np.median(inside))
     if marks.size >= 5:
         dark = min(dark, float(np.percentile(marks, 25)))
-    x0, x1, y0, y1 = edges
-    g = _SHADE_GAP
-    around = np.ones(win.shape, bool)
-    around[max(0, y0 - g):y1 + g, max(0, x0 - g):x1 + g] = False
-    paper = cv2.morphologyEx(win, cv2.MORPH_CLOSE, _SHADE_KERNEL)[around]
-    if paper.size == 0:
-        return 1.0
-    return (float(np.percentile(paper, 5)) - dark) / contrast
+    return (paper - dark) / contrast
 
 
 def _gather(win: np.ndarray, bx: list[int], by: list[int], strip_hist: np.ndarray):
@@ -581,3 +611,51 @@ def _measure_ink(ink: np.ndarray, faint_ink: np.ndarray, inner: tuple[slice, sli
     # grain or not: a faint mark the grain threshold may have lost shows here
     faint = _share(faint_ink[inner])
     return cover, spread, crossings, sides, over, faint
+
+
+def _through(ink: np.ndarray, inner: tuple[slice, slice], edges: tuple[int, int, int, int]
+             ) -> float:
+    """``BoxRead.through``: when the ink inside the box (``inner``; ``ink``: the window's
+    mask of it) lies along one straight line, and ink joined to it runs on along that line
+    past the box (its outline's sides found at ``edges``) on both sides, how long (slip
+    units) the line is in the window; else 0 (a tick is bent, and a stroke that stops at
+    the box does not run on)."""
+    _, labels = cv2.connectedComponents(ink.view(np.uint8), connectivity=8)
+    part = labels[inner]
+    joined = np.unique(part[part > 0])
+    if joined.size == 0:
+        return 0.0
+    ys, xs = np.nonzero(np.isin(part, joined))
+    if xs.size < 8:
+        return 0.0
+    pts = np.stack([xs + inner[1].start, ys + inner[0].start], axis=1).astype(np.float64)
+    mid = pts.mean(axis=0)
+    vals, vecs = np.linalg.eigh(np.cov((pts - mid).T))
+    if math.sqrt(max(float(vals[0]), 0.0)) > THROUGH_WIDTH * K:  # not one straight line
+        return 0.0
+    u = vecs[:, 1]
+    on = np.isin(labels, joined)
+    h, w = ink.shape
+    x0, x1, y0, y1 = edges
+    g = round(1.5 * K)
+    ends = []
+    for sign in (1.0, -1.0):  # walk out along the line both ways, past the box
+        seen = steps = 0
+        t, far = 0.0, 0.0
+        while True:
+            t += 1.0
+            x, y = mid + sign * t * u
+            xi, yi = round(x), round(y)
+            if not (0 <= xi < w and 0 <= yi < h):
+                break
+            if x0 - g <= xi < x1 + g and y0 - g <= yi < y1 + g:
+                continue  # still on the box
+            steps += 1
+            near = on[max(0, yi - 1):yi + 2, max(0, xi - 1):xi + 2]
+            if near.any():
+                seen += 1
+                far = t
+        if steps == 0 or seen < THROUGH_ON_LINE * steps:
+            return 0.0
+        ends.append(far)
+    return float(sum(ends) / K)
