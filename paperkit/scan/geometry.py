@@ -844,6 +844,15 @@ COVER_PAD = 3.0
 COVER_EDGE = 3.0
 
 
+def _rect_points(*rects: Rect) -> np.ndarray:
+    """The rects' corners (tl, tr, br, bl each), shaped for ``cv2.perspectiveTransform``."""
+    return np.float64([[(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)]
+                       for r in rects]).reshape(1, -1, 2)
+
+
+_OUTLINES = _rect_points(_SLIP, _SLIP.inset(COVER_EDGE))
+
+
 def covered_boxes(slips: list[tuple[np.ndarray, dict[str, tuple[float, float]],
                                     np.ndarray]]) -> dict[int, tuple[int, list[str]]]:
     """Slips in one frame whose check boxes another slip may hide (slips laid overlapping,
@@ -854,18 +863,32 @@ def covered_boxes(slips: list[tuple[np.ndarray, dict[str, tuple[float, float]],
     inside that slip's outline: a code read there is on top of it (flat paper lies wholly
     above or below another sheet), so its boxes are too. What lies over a box is read as
     the box: another slip's box with a mark in it would read as this slip's status."""
-    outlines = [_corners(H, _SLIP.inset(COVER_EDGE)) for H, _, _ in slips]
-    whole = [_corners(H, _SLIP) for H, _, _ in slips]
+    if len(slips) < 2:
+        return {}
+    # each slip's outline, whole and COVER_EDGE in: one transform a slip
+    both = np.array([cv2.perspectiveTransform(_OUTLINES, np.float64(H))[0]
+                     for H, _, _ in slips])
+    whole, outlines = both[:, :4], both[:, 4:]
+    lo, hi = whole.min(axis=1), whole.max(axis=1)
+    # pairs whose outlines' bounding boxes meet: the only ones that can overlap
+    near = np.all((lo[:, None] <= hi[None]) & (lo[None] <= hi[:, None]), axis=2)
+    np.fill_diagonal(near, False)
     out: dict[int, tuple[int, list[str]]] = {}
     for i, (H, offsets, corners) in enumerate(slips):
-        boxes = {name: _corners(H, r.translate(*offsets.get(name, (0.0, 0.0))).inset(-COVER_PAD))
-                 for name, r in S.BOXES.items()}
+        if not near[i].any():
+            continue
+        pts = cv2.perspectiveTransform(_rect_points(*(
+            r.translate(*offsets.get(name, (0.0, 0.0))).inset(-COVER_PAD)
+            for name, r in S.BOXES.items())), np.float64(H))[0]
+        blo, bhi = pts.min(axis=0), pts.max(axis=0)
+        boxes = dict(zip(S.BOXES, pts.reshape(-1, 4, 2), strict=True))
         centre = np.float64(corners).reshape(-1, 2).mean(axis=0)[None]
-        for j in range(len(slips)):
-            if j == i or _inside(whole[j], centre)[0]:
+        for j in np.flatnonzero(near[i]).tolist():
+            if (np.any(blo > hi[j]) or np.any(lo[j] > bhi)  # the boxes lie off it
+                    or _inside(whole[j], centre)[0]):
                 continue
-            under = [name for name, pts in boxes.items()
-                     if _inside(outlines[j], pts).any() or _inside(pts, outlines[j]).any()]
+            under = [name for name, q in boxes.items()
+                     if _inside(outlines[j], q).any() or _inside(q, outlines[j]).any()]
             if under:
                 out[i] = (j, under)
                 break

@@ -502,7 +502,8 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                   if cover > 0 or faint > FAINT_NOISE else 0.0)
         score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
         shade, through = 1.0, 0.0
-        paper = (_paper_around(win[i], edges[i]) if score > BLANK and fill < SHADE_SOLID
+        # only a box that would count as marked is checked (decide.shaded, decide.creased)
+        paper = (_paper_around(win[i], edges[i]) if score >= MARKED and fill < SHADE_SOLID
                  else None)
         if paper is not None:
             shade = _shade(win[i], ink[i], inners[i], paper, c)
@@ -530,23 +531,41 @@ def _paper_around(win: np.ndarray, edges: tuple[int, int, int, int]) -> float | 
     holds none."""
     x0, x1, y0, y1 = edges
     g = _SHADE_GAP
-    around = np.ones(win.shape, bool)
-    around[max(0, y0 - g):y1 + g, max(0, x0 - g):] = False  # and the label, right of it
-    paper = cv2.morphologyEx(win, cv2.MORPH_CLOSE, _SHADE_KERNEL)[around]
-    return float(np.percentile(paper, 5)) if paper.size else None
+    around = np.full(win.shape, 255, np.uint8)
+    around[max(0, y0 - g):y1 + g, max(0, x0 - g):] = 0  # and the label, right of it
+    return _level(cv2.morphologyEx(win, cv2.MORPH_CLOSE, _SHADE_KERNEL), around, 0.05)
+
+
+def _level(img: np.ndarray, mask: np.ndarray, share: float) -> float | None:
+    """The grey level below which ``share`` of the pixels of ``img`` (uint8) under ``mask``
+    (uint8, non-zero where counted) lie; None if the mask is empty."""
+    cum = cv2.calcHist([img], [0], mask, [256], [0, 256]).ravel().cumsum()
+    return float(np.searchsorted(cum, share * cum[-1])) if cum[-1] else None
 
 
 def _shade(win: np.ndarray, ink: np.ndarray, inner: tuple[slice, slice], paper: float,
            contrast: float) -> float:
     """``BoxRead.shade`` of one box: ``win`` its window, ``ink`` the window's ink mask,
     ``inner`` the interior read, ``paper`` the darkest paper around it."""
-    inside = win[inner]
-    marks = inside[ink[inner]]
+    inside = np.ascontiguousarray(win[inner])
+    marks = ink[inner].view(np.uint8)
     # the mark's dark level: its darker quarter, or, filled in, the interior's middle
-    dark = float(np.median(inside))
-    if marks.size >= 5:
-        dark = min(dark, float(np.percentile(marks, 25)))
+    dark = _level(inside, _ALL[inside.shape], 0.5) or 0.0
+    if cv2.countNonZero(marks) >= 5:
+        dark = min(dark, _level(inside, np.ascontiguousarray(marks), 0.25) or 0.0)
     return (paper - dark) / contrast
+
+
+class _Ones(dict):
+    """Masks of ones by shape (made once each)."""
+
+    def __missing__(self, shape: tuple[int, int]) -> np.ndarray:
+        self[shape] = mask = np.ones(shape, np.uint8)
+        return mask
+
+
+_ALL = _Ones()
+_BY_ONE = np.ones((3, 3), np.uint8)
 
 
 def _gather(win: np.ndarray, bx: list[int], by: list[int], strip_hist: np.ndarray):
@@ -620,12 +639,11 @@ def _through(ink: np.ndarray, inner: tuple[slice, slice], edges: tuple[int, int,
     past the box (its outline's sides found at ``edges``) on both sides, how long (slip
     units) the line is in the window; else 0 (a tick is bent, and a stroke that stops at
     the box does not run on)."""
-    _, labels = cv2.connectedComponents(ink.view(np.uint8), connectivity=8)
-    part = labels[inner]
-    joined = np.unique(part[part > 0])
-    if joined.size == 0:
+    if not (np.count_nonzero(ink[0]) or np.count_nonzero(ink[-1])
+            or np.count_nonzero(ink[:, 0])):
+        # a line through leaves the window on two sides, one of them not the label's (right)
         return 0.0
-    ys, xs = np.nonzero(np.isin(part, joined))
+    ys, xs = np.nonzero(ink[inner])
     if xs.size < 8:
         return 0.0
     pts = np.stack([xs + inner[1].start, ys + inner[0].start], axis=1).astype(np.float64)
@@ -633,29 +651,29 @@ def _through(ink: np.ndarray, inner: tuple[slice, slice], edges: tuple[int, int,
     vals, vecs = np.linalg.eigh(np.cov((pts - mid).T))
     if math.sqrt(max(float(vals[0]), 0.0)) > THROUGH_WIDTH * K:  # not one straight line
         return 0.0
+    _, labels = cv2.connectedComponents(ink.view(np.uint8), connectivity=8)
+    part = labels[inner]
+    joined = np.unique(part[part > 0])
+    rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    if np.count_nonzero(np.isin(rim, joined)) < 2:
+        return 0.0  # it does not run out of the window
     u = vecs[:, 1]
-    on = np.isin(labels, joined)
+    # ink joined to it, or next to that (a pixel either way)
+    near = cv2.dilate(np.isin(labels, joined).view(np.uint8), _BY_ONE)
     h, w = ink.shape
     x0, x1, y0, y1 = edges
     g = round(1.5 * K)
+    t = np.arange(1.0, float(h + w))
     ends = []
     for sign in (1.0, -1.0):  # walk out along the line both ways, past the box
-        seen = steps = 0
-        t, far = 0.0, 0.0
-        while True:
-            t += 1.0
-            x, y = mid + sign * t * u
-            xi, yi = round(x), round(y)
-            if not (0 <= xi < w and 0 <= yi < h):
-                break
-            if x0 - g <= xi < x1 + g and y0 - g <= yi < y1 + g:
-                continue  # still on the box
-            steps += 1
-            near = on[max(0, yi - 1):yi + 2, max(0, xi - 1):xi + 2]
-            if near.any():
-                seen += 1
-                far = t
-        if steps == 0 or seen < THROUGH_ON_LINE * steps:
+        xs_ = np.rint(mid[0] + sign * t * u[0]).astype(int)
+        ys_ = np.rint(mid[1] + sign * t * u[1]).astype(int)
+        inside = (xs_ >= 0) & (xs_ < w) & (ys_ >= 0) & (ys_ < h)
+        stop = int(np.argmin(inside)) if not inside.all() else inside.size
+        xs_, ys_, tt = xs_[:stop], ys_[:stop], t[:stop]
+        past = ~((xs_ >= x0 - g) & (xs_ < x1 + g) & (ys_ >= y0 - g) & (ys_ < y1 + g))
+        hits = near[ys_[past], xs_[past]] > 0
+        if hits.size == 0 or np.count_nonzero(hits) < THROUGH_ON_LINE * hits.size:
             return 0.0
-        ends.append(far)
+        ends.append(float(tt[past][hits].max()))
     return float(sum(ends) / K)

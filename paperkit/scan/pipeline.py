@@ -126,7 +126,7 @@ def _take_back(pending: dict[int, Future], frame: Frame, found: tuple[Found, ...
         pending[id(f)] = here
 
 
-def _overlaps(found: tuple[Found, ...], measured: dict[int, tuple[SlipPose, dict]]
+def _overlaps(found: tuple[Found, ...], poses: dict[int, SlipPose | None]
               ) -> dict[int, tuple[Found, list[str]]]:
     """For each code in one frame whose slip has check boxes under another slip read there
     (:func:`geometry.covered_boxes`), that slip's code and those boxes. A slip measured
@@ -134,31 +134,37 @@ def _overlaps(found: tuple[Found, ...], measured: dict[int, tuple[SlipPose, dict
     same) by its code's corners."""
     slips = []
     for f in found:
-        pose = measured[id(f)][0] if id(f) in measured else None
+        pose = poses.get(id(f))
         slips.append((pose.H, pose.boxes, f.corners) if pose is not None
                      else (code_homography(f.corners), {}, f.corners))
     return {id(found[i]): (found[j], boxes)
             for i, (j, boxes) in covered_boxes(slips).items()}
 
 
-def _covered_reason(top: Found, boxes: list[str]) -> str:
+def _covered(read: _Read, top: Found, boxes: list[str]) -> _Read:
+    """``read`` of a slip whose ``boxes`` lie under the slip of code ``top``: what they read
+    is not this slip's, so it goes to review (whatever it read: a mark seen there may be
+    the other slip's), and its read is kept as saying nothing (:func:`decide.says`)."""
+    s = read.result
+    if s.outcome not in ("applied", "unchanged", "review", "stale"):
+        return read
     try:
         which = f"the slip of {codes.parse(top.text).task}"
     except BadCode:
         which = "another slip"
-    return (f"{which} lies over part of this one (its {' and '.join(boxes)} "
-            f"box{'es' if len(boxes) > 1 else ''}), so a mark seen there may be on that"
-            " slip; lay the slips apart and take the photo again")
+    why = (f"{which} lies over part of this one (its {' and '.join(boxes)} "
+           f"box{'es' if len(boxes) > 1 else ''}), so a mark seen there may be on that"
+           " slip; lay the slips apart and take the photo again")
+    return replace(read, result=replace(s, status=None, outcome="review", reason=why,
+                                        confidence=min(s.confidence, HELD_CONFIDENCE),
+                                        says=""))
 
 
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
-              seen: dict[tuple[str, int], list[str]], measured=None,
-              covered: tuple[Found, list[str]] | None = None) -> _Read:
+              seen: dict[tuple[str, int], list[str]], measured=None) -> _Read:
     """Verify, locate, read and decide one code. ``seen`` holds statuses already read from
     each (task, rev) in this photo; it is updated. ``measured`` is ``measure``'s result
-    when it was computed already. ``covered``: the code of a slip lying over some of this
-    one's boxes, and those boxes (:func:`_overlaps`): what its boxes read is not this
-    slip's, so it goes to review, and its read is kept as saying nothing."""
+    when it was computed already."""
     try:
         code = codes.verify(found.text, kit.key, kit.id)
     except (OtherKit, BadCode) as exc:
@@ -202,9 +208,7 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
         decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
                             f"no box marked, but {small}, so a light mark could be missed;"
                             " if it was marked, retake the photo closer")
-    if covered is not None and decision.outcome in ("applied", "unchanged", "review", "stale"):
-        decision = Decision(None, "review", held, _covered_reason(*covered))
-    reading = "" if covered is not None else says(decision.status, reads)
+    reading = says(decision.status, reads)
     seen.setdefault(key, []).append(reading)
     res = SlipResult(code=found.text, task=code.task, rev=code.rev,
                      read={k: v.score for k, v in reads.items()}, status=decision.status,
@@ -385,12 +389,16 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             steps.extend(decoded.steps)
             if helper is not None:
                 _take_back(pending, frame, decoded.found)
-            measured = {id(f): _result(pending[id(f)], frame, f)
-                        for f in decoded.found if id(f) in pending}
-            over = _overlaps(decoded.found, measured)
-            for found in decoded.found:
-                reads.append(read_slip(kit, rec, frame, found, seen, measured.get(id(found)),
-                                       over.get(id(found))))
+            here: list[_Read] = []
+            for found in decoded.found:  # each read as soon as it is measured
+                m = _result(pending[id(found)], frame, found) if id(found) in pending else None
+                here.append(read_slip(kit, rec, frame, found, seen, m))
+            # then slips that lie over others (seen may hold what a covered slip read: at
+            # worst another copy of it went to review for disagreeing)
+            over = _overlaps(decoded.found, {id(f): r.pose for f, r in
+                                             zip(decoded.found, here, strict=True)})
+            reads.extend(_covered(r, *over[id(f)]) if id(f) in over else r
+                         for f, r in zip(decoded.found, here, strict=True))
         finally:
             if helper is not None:
                 helper.forget(key)
