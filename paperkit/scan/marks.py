@@ -19,6 +19,11 @@ Then, inside the outline (inset to where the outline's blur has faded):
 
 The score is 0 for a blank box, 1 for a clear mark; between :data:`BLANK` and :data:`MARKED`
 is the unsure band, which sends the slip to review.
+
+A box that reads as marked is also measured for two things in a photo that look like ink
+and are not: the sharp edge of a shadow (``shade``: its "ink" is no darker than the
+shadowed paper around the box) and a crease or fold of the paper (``through``: a straight
+line that runs on past the box both ways). ``decide.py`` holds such a slip for review.
 """
 
 from __future__ import annotations
@@ -87,11 +92,11 @@ SPECK = 2.5
 #: in, its interior's middle level: a shadow over most of a box reads as a fill) is than the
 #: darkest paper around the box (its 5th percentile, 3.5 units or more from the outline and
 #: not on the label's side, once a closing SHADE_CLOSE units wide has wiped strokes and
-#: printed lines off it), in shares of the contrast; under
-#: SHADE_MIN the mark cannot be told from a shadow's edge (decide.py). Hard shadows 25-60 %
-#: dark across blank boxes read 0.005-0.017; the 3,704 marked boxes of the 200-photo set
-#: read as marked read 0.05 at least (a light pencil cross on grainy paper), and all but
-#: that one 0.217 or more (bench/RESULTS.md, Box reads).
+#: printed lines off it), in shares of the contrast; under SHADE_MIN the mark cannot be
+#: told from a shadow's edge (decide.py). Hard shadows 25-60 % dark across blank boxes read
+#: 0.005-0.017; the 3,704 marked boxes of the 200-photo set read as marked read 0.05 at
+#: least (a light pencil cross on grainy paper), and all but that one 0.217 or more
+#: (bench/RESULTS.md, Box reads).
 SHADE_MIN = 0.035
 SHADE_CLOSE = 4.0
 #: A box filled in darker than this (``fill``, shares of the contrast) is ink: no shadow on
