@@ -60,10 +60,12 @@ class SlipPose:
         return cv2.perspectiveTransform(np.float32(pts).reshape(1, -1, 2), self.H)[0]
 
 
-def levels(img: np.ndarray, fractions: tuple[float, ...]) -> list[float]:
-    """Grey levels (uint8 image) below which the given fractions of pixels lie; a histogram
-    does it far faster than ``np.percentile``."""
-    cum = cv2.calcHist([np.ascontiguousarray(img)], [0], None, [256], [0, 256]).cumsum()
+def levels(img: np.ndarray, fractions: tuple[float, ...], mask: np.ndarray | None = None
+           ) -> list[float]:
+    """Grey levels (uint8 image) below which the given fractions of pixels lie (only those
+    where ``mask``, uint8, is non-zero, when given); a histogram does it far faster than
+    ``np.percentile``."""
+    cum = cv2.calcHist([np.ascontiguousarray(img)], [0], mask, [256], [0, 256]).cumsum()
     cum /= max(1.0, float(cum[-1]))  # whole counts: the last is the pixel count
     return cum.searchsorted(_fractions(fractions)).astype(float).tolist()
 
@@ -811,10 +813,15 @@ def _inside(quad: np.ndarray, points: np.ndarray) -> np.ndarray:
 _SLIP = Rect(0.0, 0.0, S.SLIP_W, S.SLIP_H)
 
 
+def _rect_points(*rects: Rect) -> np.ndarray:
+    """The rects' corners (tl, tr, br, bl each), shaped for ``cv2.perspectiveTransform``."""
+    return np.float64([[(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)]
+                       for r in rects]).reshape(1, -1, 2)
+
+
 def _corners(H: np.ndarray, r: Rect) -> np.ndarray:
     """The rect's four corners (slip units) in the frame (px), through ``H``."""
-    pts = np.float64([[[r.x0, r.y0], [r.x1, r.y0], [r.x1, r.y1], [r.x0, r.y1]]])
-    return cv2.perspectiveTransform(pts, np.float64(H))[0]
+    return cv2.perspectiveTransform(_rect_points(r), np.float64(H))[0]
 
 
 def code_homography(corners: np.ndarray) -> np.ndarray:
@@ -842,12 +849,6 @@ def inside_slips(qr_corners: list[np.ndarray], points: np.ndarray) -> np.ndarray
 #: edges.
 COVER_PAD = 3.0
 COVER_EDGE = 3.0
-
-
-def _rect_points(*rects: Rect) -> np.ndarray:
-    """The rects' corners (tl, tr, br, bl each), shaped for ``cv2.perspectiveTransform``."""
-    return np.float64([[(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)]
-                       for r in rects]).reshape(1, -1, 2)
 
 
 _OUTLINES = _rect_points(_SLIP, _SLIP.inset(COVER_EDGE))

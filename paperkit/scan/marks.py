@@ -36,7 +36,16 @@ import numpy as np
 
 from ..layout import slip as S
 from ..layout.model import Rect
-from .geometry import BOX_PEAK, SlipPose, below_paper, outline_scores, quad_box, turned, warp
+from .geometry import (
+    BOX_PEAK,
+    SlipPose,
+    below_paper,
+    levels,
+    outline_scores,
+    quad_box,
+    turned,
+    warp,
+)
 
 #: Pixels per slip unit of the rectified box windows.
 K = 4.0
@@ -538,38 +547,24 @@ def _paper_around(win: np.ndarray, edges: tuple[int, int, int, int]) -> float | 
     g = _SHADE_GAP
     around = np.full(win.shape, 255, np.uint8)
     around[max(0, y0 - g):y1 + g, max(0, x0 - g):] = 0  # and the label, right of it
-    return _level(cv2.morphologyEx(win, cv2.MORPH_CLOSE, _SHADE_KERNEL), around, 0.05)
-
-
-def _level(img: np.ndarray, mask: np.ndarray, share: float) -> float | None:
-    """The grey level below which ``share`` of the pixels of ``img`` (uint8) under ``mask``
-    (uint8, non-zero where counted) lie; None if the mask is empty."""
-    cum = cv2.calcHist([img], [0], mask, [256], [0, 256]).ravel().cumsum()
-    return float(np.searchsorted(cum, share * cum[-1])) if cum[-1] else None
+    if not cv2.countNonZero(around):
+        return None
+    return levels(cv2.morphologyEx(win, cv2.MORPH_CLOSE, _SHADE_KERNEL), (0.05,), around)[0]
 
 
 def _shade(win: np.ndarray, ink: np.ndarray, inner: tuple[slice, slice], paper: float,
            contrast: float) -> float:
     """``BoxRead.shade`` of one box: ``win`` its window, ``ink`` the window's ink mask,
     ``inner`` the interior read, ``paper`` the darkest paper around it."""
-    inside = np.ascontiguousarray(win[inner])
-    marks = ink[inner].view(np.uint8)
+    inside = win[inner]
+    marks = np.ascontiguousarray(ink[inner]).view(np.uint8)
     # the mark's dark level: its darker quarter, or, filled in, the interior's middle
-    dark = _level(inside, _ALL[inside.shape], 0.5) or 0.0
+    dark = levels(inside, (0.5,))[0]
     if cv2.countNonZero(marks) >= 5:
-        dark = min(dark, _level(inside, np.ascontiguousarray(marks), 0.25) or 0.0)
+        dark = min(dark, levels(inside, (0.25,), marks)[0])
     return (paper - dark) / contrast
 
 
-class _Ones(dict):
-    """Masks of ones by shape (made once each)."""
-
-    def __missing__(self, shape: tuple[int, int]) -> np.ndarray:
-        self[shape] = mask = np.ones(shape, np.uint8)
-        return mask
-
-
-_ALL = _Ones()
 _BY_ONE = np.ones((3, 3), np.uint8)
 
 

@@ -19,7 +19,16 @@ from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.prints import printed_codes
 from ..record.tasks import get_task, list_tasks, set_status
-from .decide import HELD_CONFIDENCE, QUEUED, Decision, decide, disagreement, said, says
+from .decide import (
+    HELD_CONFIDENCE,
+    QUEUED,
+    SETTLED,
+    Decision,
+    decide,
+    disagreement,
+    said,
+    says,
+)
 from .decode import Found, backend, find_codes
 from .geometry import SlipPose, code_homography, covered_boxes, locate
 from .helper import HelperFailed
@@ -146,7 +155,7 @@ def _covered(read: _Read, top: Found, boxes: list[str]) -> _Read:
     is not this slip's, so it goes to review (whatever it read: a mark seen there may be
     the other slip's), and its read is kept as saying nothing (:func:`decide.says`)."""
     s = read.result
-    if s.outcome not in ("applied", "unchanged", "review", "stale"):
+    if s.outcome not in (*SETTLED, *QUEUED):  # not unknown-task, bad-code, other-kit
         return read
     try:
         which = f"the slip of {codes.parse(top.text).task}"
