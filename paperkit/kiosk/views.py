@@ -139,13 +139,12 @@ def task_status(task_id: str):
     choice = _choice("status", TASK_STATUSES)
     if not choice:
         raise InvalidValue("no status chosen", "use one of the status buttons")
-    seen = request.form.get("rev", "")
     rec = record()
     if get_task(rec, task_id) is None:
         abort(404)
     try:
         with rec.write(Source("kiosk", f"kiosk: {task_id} status {choice}")) as w:
-            check_seen(rec, task_id, int(seen) if seen.isdigit() else None, "this page")
+            check_seen(rec, task_id, _seen_rev(), "this page")
             before, after = set_status(w, task_id, choice)
     except ChangedMeanwhile as exc:
         flash(f"{exc.user_message()}.", "error")
@@ -235,9 +234,7 @@ def review_decide(task_id: str):
             flash(f"{task_id} skipped; the task is unchanged.", "ok")
         elif action == "set":
             choice = request.form.get("status", "")
-            seen = request.form.get("rev", "")
-            before, after = scan_review.set_status(rec, task_id, choice,
-                                                   int(seen) if seen.isdigit() else None)
+            before, after = scan_review.set_status(rec, task_id, choice, _seen_rev())
             flash(f"{task_id}: {before} → {after}.", "ok")
         else:
             raise InvalidValue(f"unknown review action {action!r}", "use the page's buttons")
@@ -268,6 +265,12 @@ def print_centre():
     products = [(name, EXAMPLES.get(name, (name, ""))[0]) for name in PRODUCTS]
     return render_template("print.html", products=products, rings=RINGS,
                            audiences=PRINT_AUDIENCES, paper=state().kit.settings.paper)
+
+
+def _seen_rev() -> int | None:
+    """The task's rev the page showed when the person chose (its form's ``rev``), or None."""
+    seen = request.form.get("rev", "")
+    return int(seen) if seen.isdigit() else None
 
 
 def _choice(name: str, allowed: tuple[str, ...], default: str = "") -> str:
