@@ -12,7 +12,7 @@ from scan_images import INK, Mark, compose, hard_shadow, render_slip, slip_quad
 from paperkit.layout import slip as S
 from paperkit.scan.decide import final_mark, read_status
 from paperkit.scan.decode import find_codes
-from paperkit.scan.marks import BLANK, MARKED, BoxRead
+from paperkit.scan.marks import BLANK, CORNER_MIN, HIDDEN_MIN, MARKED, SOLID_MIN, BoxRead
 from paperkit.scan.pipeline import frame_from_array, measure
 
 CODE = "PK1:ABCD:T0001:1:AAAAAAAA"
@@ -554,3 +554,93 @@ def test_a_line_running_on_past_a_box_is_never_a_mark_unless_scribbled_over():
     assert not creased(BoxRead(**{**line.__dict__, "through": THROUGH_MIN - 1}))
     struck = _box(cover=0.8, spread=0.4, crossings=3)
     assert not creased(BoxRead(**{**struck.__dict__, "through": THROUGH_MIN + 5}))
+
+
+def _pinned(gray: np.ndarray, pose, box: str, dx: float, dy: float, radius: float,
+            tone: float) -> np.ndarray:
+    """``gray`` with a push-pin's head lying on the slip: a shaded dome ``radius`` slip units
+    across its middle, ``tone`` its grey (0..1) at the rim, with a highlight and a soft
+    shadow, its centre (``dx``, ``dy``) units from ``box``'s centre."""
+    r = S.BOXES[box]
+    (cx, cy), = pose.to_frame([((r.x0 + r.x1) / 2 + dx, (r.y0 + r.y1) / 2 + dy)])
+    rad = radius * pose.ppu
+    yy, xx = np.mgrid[0:gray.shape[0], 0:gray.shape[1]].astype(np.float32)
+    out = gray.astype(np.float32)
+    shadow = ((xx - cx - 0.3 * rad) ** 2 + (yy - cy - 0.4 * rad) ** 2 < (1.1 * rad) ** 2)
+    out *= 1 - 0.45 * cv2.GaussianBlur(shadow.astype(np.float32), (0, 0), rad / 4)
+    d2 = ((xx - cx) ** 2 + (yy - cy) ** 2) / rad**2
+    head = np.clip((1 - np.sqrt(d2)) * rad + 0.5, 0, 1)
+    dome = tone * 255 * (1 + 0.8 * np.sqrt(np.clip(1 - d2, 0, 1)))
+    shine = 150 * np.exp(-((xx - cx + 0.3 * rad) ** 2 + (yy - cy + 0.3 * rad) ** 2)
+                         / (0.25 * rad) ** 2)
+    out = out * (1 - head) + np.clip(dome + shine, 0, 255) * head
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("box, dx, dy, tone", [("taken", 9.0, 9.0, 0.15), ("done", -10.0, 4.0, 0.2),
+                                               ("stuck", 4.0, -11.0, 0.1),
+                                               ("dropped", 12.0, 0.0, 0.25)])
+def test_a_pin_head_over_a_box_edge_is_not_read_as_a_mark(box, dx, dy, tone):
+    """A push-pin's head lying over the edge of a blank box (a slip pinned on the board
+    through its box row, or a pin dropped on it) read as a mark in that box: a blank slip
+    applied a status. It is solid far past the box, thicker than any stroke, so the slip
+    now goes to review, saying so."""
+    gray = _photo([])
+    pose, _ = _read(gray)
+    _, reads = _read(_pinned(gray, pose, box, dx, dy, 12.0, tone))
+    status, why = read_status(reads)
+    assert status is None
+    if why is not None:  # review: never a status
+        assert "lying on it" in why or "unclear" in why or "trace" in why
+
+
+@pytest.mark.parametrize("ink", ["black", "blue", "pencil"])
+def test_a_filled_box_is_not_taken_for_something_lying_on_it(ink):
+    from paperkit.scan.decide import covered
+
+    _, reads = _read(_photo([Mark("stuck", "fill", ink)]))
+    assert not covered(reads["stuck"]) and read_status(reads) == ("stuck", None)
+
+
+@pytest.mark.parametrize("dark", [0.4, 0.55])
+@pytest.mark.parametrize("gap", [0.5, 1.5, 3.0])
+def test_a_shadow_over_the_paper_around_a_tick_is_not_something_lying_on_it(dark, gap):
+    """A deep hard shadow over the paper beside a box reads as a solid mass there, but the
+    box's printed outline still shows, darker than the paper (shadowed or not) beside it."""
+    from paperkit.scan.decide import covered
+
+    gray = _photo([Mark("done", "tick", "blue")])
+    pose, _ = _read(gray)
+    r = S.BOXES["done"]
+    cx, cy = (r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2
+    for at, away in (((r.x0 - gap, cy), (r.x0 - 20, cy)), ((cx, r.y1 + gap), (cx, r.y1 + 20)),
+                     ((cx, r.y0 - gap), (cx, r.y0 - 20))):
+        edge, far = pose.to_frame([at, away])
+        angle = np.degrees(np.arctan2(far[1] - edge[1], far[0] - edge[0]))
+        _, reads = _read(hard_shadow(gray, tuple(edge), angle, dark))
+        status, why = read_status(reads)
+        assert not covered(reads["done"]) and "lying on it" not in (why or "")
+        # read, or held for the shadow's edge on the row's other boxes, never lost
+        assert status == "done" or "shadow" in why, (at, why)
+
+
+def test_something_lying_on_a_box_is_never_a_mark():
+    from paperkit.scan.decide import covered, likely_status, marked_boxes
+
+    blank, tick = _box(score=0.0, cover=0.0), _box()
+    pin = BoxRead(score=1.0, confidence=1.0, cover=0.3, fill=0.4, over=0.2, contrast=120.0,
+                  solid=SOLID_MIN + 4, hidden=HIDDEN_MIN + 2)
+    disc = BoxRead(**{**pin.__dict__, "solid": 2.0, "corner": CORNER_MIN / 2})
+    for thing in (pin, disc):
+        reads = {"taken": blank, "done": thing, "stuck": blank, "dropped": blank}
+        assert covered(thing) and marked_boxes(reads) == []
+        assert read_status(reads) == (None, "the done box may have something lying on it (a "
+                                            "pin's head?) that reads as a mark; check it, or "
+                                            "retake the photo with nothing on the slip")
+        assert likely_status({**reads, "stuck": tick}) == "stuck"
+    assert not covered(BoxRead(**{**pin.__dict__, "solid": SOLID_MIN - 1}))
+    # a shadow over the paper around it: solid, but the outline shows through it
+    assert not covered(BoxRead(**{**pin.__dict__, "hidden": HIDDEN_MIN - 1}))
+    assert not covered(BoxRead(**{**disc.__dict__, "corner": CORNER_MIN}))
+    # a box that is not read as marked holds nothing to check
+    assert not covered(BoxRead(**{**pin.__dict__, "score": 0.3}))

@@ -10,7 +10,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..record.models import SLIP_STATUSES, Task
-from .marks import BLANK, FAINT_FULL, FAINT_NOISE, MARKED, SHADE_MIN, THROUGH_MIN, BoxRead
+from .marks import (
+    BLANK,
+    CORNER_MIN,
+    FAINT_FULL,
+    FAINT_NOISE,
+    HIDDEN_MIN,
+    MARKED,
+    SHADE_MIN,
+    SOLID_MIN,
+    THROUGH_MIN,
+    BoxRead,
+)
 
 OUTCOMES = ("applied", "unchanged", "review", "stale", "unknown-task", "bad-code", "other-kit")
 #: Outcomes that leave nothing for a person to do.
@@ -157,13 +168,29 @@ def creased(b: BoxRead) -> bool:
             and b.crossings < STRUCK_CROSSINGS and not struck_out(b))
 
 
+def covered(b: BoxRead) -> bool:
+    """Whether a box that reads as marked may have something lying on it instead (a
+    push-pin's head, a pen): a dark mass thicker than any stroke lying over its edge and
+    hiding its printed outline there (marks.SOLID_MIN, marks.HIDDEN_MIN), or a corner of
+    its outline not seen (marks.CORNER_MIN: a round pin head the size of the box, taken
+    for it)."""
+    return b.score >= MARKED and b.outline and (
+        (b.solid >= SOLID_MIN and b.hidden >= HIDDEN_MIN) or b.corner < CORNER_MIN)
+
+
+def _not_ink(b: BoxRead) -> bool:
+    """Whether what a box reads as a mark may be something else (a shadow's edge, a
+    crease, something lying on it)."""
+    return shaded(b) or creased(b) or covered(b)
+
+
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
     """The boxes clearly marked (at least MARKED, their printed outline found, the ink
-    darker than any paper around and not running on past the box: not :func:`shaded`
-    nor :func:`creased`), in printed order."""
+    darker than any paper around, not running on past the box and nothing lying on it:
+    not :func:`shaded`, :func:`creased` nor :func:`covered`), in printed order."""
     return [b for b in SLIP_STATUSES
             if b in reads and reads[b].score >= MARKED and reads[b].outline
-            and not shaded(reads[b]) and not creased(reads[b])]
+            and not _not_ink(reads[b])]
 
 
 #: Joins the boxes of a slip read with two or more marks in what is kept of each read
@@ -209,6 +236,11 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         return None, (f"{_the(creases, 'has', 'have')} a line running through and on past "
                       "it both ways: a crease or fold of the paper, or a ruled line, may "
                       "read as a mark; check it")
+    objects = [b for b in SLIP_STATUSES if b in reads and covered(reads[b])]
+    if objects:
+        return None, (f"{_the(objects, 'may have', 'may have')} something lying on it (a "
+                      "pin's head?) that reads as a mark; check it, or retake the photo "
+                      "with nothing on the slip")
     if len(marked) == 1 and not unsure:
         # one mark: not when another box may hold a faint mark the grain threshold lost
         # (a lost second mark would make a wrong status), the less so when the one mark

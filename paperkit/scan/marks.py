@@ -132,6 +132,36 @@ THROUGH_MIN = 20.0
 THROUGH_WIDTH = 1.0
 THROUGH_ON_LINE = 0.8
 THROUGH_DARK = 0.05
+#: Something lying on the slip over a box (a push-pin's head, a pen) reads as ink too. It
+#: is solid, wider than any stroke, and it hides the box's printed outline where it lies
+#: on it. ``BoxRead.solid`` is how thick (slip units, the widest disc that fits) the
+#: thickest mass darker than the paper white by SOLID_DARK of the contrast is where it
+#: lies more than SOLID_GAP units outside the box's outline; ``BoxRead.hidden`` is the
+#: longest stretch (slip units) of the outline that does not show darker than the paper
+#: just outside it (HIDDEN_BAND units out) by OUTLINE_SEEN of the contrast. A stroke across
+#: the outline hides it over its own width; a shadow hides nothing, the outline shows
+#: darker than the shadowed paper, though that paper may read as a solid mass. Both at
+#: SOLID_MIN and HIDDEN_MIN or more: the box is not read as marked (decide.covered). On
+#: 14 bench sets, 1 of the 16,091 boxes read as marked with their outline found reaches
+#: both (a marker fill run well over its box in a small photo, on a slip in review
+#: already); of the push-pin heads drawn over a box that read as marked, 55 of 71 do, and
+#: a deep hard shadow beside a ticked box reads a solid mass but hides at most 4 units
+#: (bench/RESULTS.md, Box reads).
+SOLID_DARK = 0.5
+SOLID_GAP = 1.5
+SOLID_MIN = 7.0
+HIDDEN_MIN = 6.0
+HIDDEN_BAND = (1.0, 2.5)
+OUTLINE_SEEN = 0.15
+#: An object about the size of a box (a round pin head) can be taken for the box itself
+#: and read as filled in. A printed box has four dark corners; a disc leaves the square's
+#: corners paper. ``BoxRead.corner`` is how dark the lightest corner of the outline is
+#: (the darkest point within CORNER_REACH units of it, in shares of the contrast); under
+#: CORNER_MIN the box is not read as marked. On the bench sets 3 of the 16,091 boxes
+#: read under it, each a real mark in a box read a little off square (curled paper, a box
+#: found again); those three slips (of 19,137) now go to review.
+CORNER_REACH = 1.0
+CORNER_MIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -153,7 +183,12 @@ class BoxRead:
     ``decide.faint_marks``); ``shade`` how much darker its ink is than the darkest paper
     around the box (under SHADE_MIN it may be a shadow's edge: see :data:`SHADE_MIN`);
     ``through`` how long a straight line of ink running through the box and on past it
-    both ways is in the box's window (a crease: see :data:`THROUGH_MIN`), or 0."""
+    both ways is in the box's window (a crease: see :data:`THROUGH_MIN`), or 0;
+    ``solid`` how thick the thickest dark mass just outside the box is, ``hidden`` the
+    longest stretch of its outline that does not show (measured only when ``solid`` is at
+    SOLID_MIN), and ``corner`` how dark its outline's lightest corner is (something lying
+    on the box: see :data:`SOLID_MIN`, :data:`CORNER_MIN`). The last five are measured only
+    for a box that would count as marked."""
 
     score: float
     confidence: float
@@ -170,6 +205,9 @@ class BoxRead:
     edge: float = 1.0
     shade: float = 1.0
     through: float = 0.0
+    solid: float = 0.0
+    hidden: float = 0.0
+    corner: float = 1.0
 
 
 def band_confidence(score: float) -> float:
@@ -515,8 +553,14 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         s_over = ((over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
                   if cover > 0 or faint > FAINT_NOISE else 0.0)
         score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
-        shade, through = 1.0, 0.0
-        # only a box that would count as marked is checked (decide.shaded, decide.creased)
+        shade, through, solid, hidden, corner = 1.0, 0.0, 0.0, 0.0, 1.0
+        # only a box that would count as marked is checked (decide.shaded, decide.creased,
+        # decide.covered)
+        if score >= MARKED:
+            smooth = cv2.blur(win[i], (3, 3))
+            solid = _solid(win[i] < white[i] - SOLID_DARK * c, edges[i])
+            hidden = _hidden(smooth, edges[i], c) if solid >= SOLID_MIN else 0.0
+            corner = _corner(smooth, edges[i], white[i], c)
         paper = (_paper_around(win[i], edges[i]) if score >= MARKED and fill < SHADE_SOLID
                  else None)
         if paper is not None:
@@ -535,8 +579,79 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                            spread=round(spread, 3), crossings=crossings,
                            sides=round(sides, 3), faint=round(faint, 4),
                            edge=round(edge, 3), shade=round(shade, 3),
-                           through=round(through, 2)))
+                           through=round(through, 2), solid=round(solid, 2),
+                           hidden=round(hidden, 2), corner=round(corner, 3)))
     return out
+
+
+def _solid(dark: np.ndarray, edges: tuple[int, int, int, int]) -> float:
+    """``BoxRead.solid``: the thickness (slip units) of the widest disc that fits in
+    ``dark`` (a window's mask of what is dark) outside the box (its outline's sides found
+    at ``edges``: x0, x1, y0, y1, window px), its centre more than SOLID_GAP units outside
+    it. The window's own edge does not bound it (an object runs on beyond); the box does
+    (a filled box read a little off its outline is not a mass outside it)."""
+    x0, x1, y0, y1 = edges
+    outside = dark.view(np.uint8).copy()
+    outside[y0:y1, x0:x1] = 0
+    dist = cv2.distanceTransform(outside, cv2.DIST_L2, 3)
+    g = round(SOLID_GAP * K)
+    dist[max(0, y0 - g):y1 + g, max(0, x0 - g):x1 + g] = 0
+    return 2.0 * float(dist.max()) / K
+
+
+_OUT = round(HIDDEN_BAND[0] * K), round(HIDDEN_BAND[1] * K)
+_HALF_UNIT = round(0.5 * K)
+
+
+def _hidden(smooth: np.ndarray, edges: tuple[int, int, int, int], contrast: float) -> float:
+    """``BoxRead.hidden``: the longest stretch (slip units) of the outline found at
+    ``edges`` where its line (the darkest pixel of ``smooth``, the window's 3 × 3 px mean,
+    within half a unit of where it was found) is not OUTLINE_SEEN of ``contrast`` darker
+    than the mean of the band HIDDEN_BAND units outside it. A side whose band runs off the
+    window is not measured."""
+    x0, x1, y0, y1 = edges
+    w = smooth.astype(np.float32)
+    n = w.shape[0]
+    a, b = _OUT
+    h = _HALF_UNIT
+    sides = []  # (the line, the band outside it), along each side
+    if x0 - b >= 0:
+        sides.append((w[y0:y1, max(0, x0 - h):x0 + h + 1].min(1),
+                      w[y0:y1, x0 - b:x0 - a].mean(1)))
+    if x1 + b <= n:
+        sides.append((w[y0:y1, x1 - h:x1 + h + 1].min(1), w[y0:y1, x1 + a:x1 + b].mean(1)))
+    if y0 - b >= 0:
+        sides.append((w[max(0, y0 - h):y0 + h + 1, x0:x1].min(0),
+                      w[y0 - b:y0 - a, x0:x1].mean(0)))
+    if y1 + b <= n:
+        sides.append((w[y1 - h:y1 + h + 1, x0:x1].min(0), w[y1 + a:y1 + b, x0:x1].mean(0)))
+    seen = OUTLINE_SEEN * contrast
+    return max((_longest_run(line >= outside - seen) for line, outside in sides),
+               default=0) / K
+
+
+def _longest_run(flags: np.ndarray) -> int:
+    """The length of the longest run of True in the 1-D bool array ``flags``."""
+    steps = np.diff(np.concatenate(([0], flags.view(np.int8), [0])))
+    if not steps.any():
+        return 0
+    return int((np.flatnonzero(steps < 0) - np.flatnonzero(steps > 0)).max())
+
+
+_CORNER = round(CORNER_REACH * K)
+
+
+def _corner(smooth: np.ndarray, edges: tuple[int, int, int, int], white: float,
+            contrast: float) -> float:
+    """``BoxRead.corner``: how much darker than ``white`` the darkest point of ``smooth``
+    (the window's 3 × 3 px mean) within CORNER_REACH units of each corner of the outline
+    found at ``edges`` is, for the lightest of the four corners, in shares of
+    ``contrast``."""
+    x0, x1, y0, y1 = edges
+    r = _CORNER
+    darkest = max(int(smooth[max(0, y - r):y + r + 1, max(0, x - r):x + r + 1].min())
+                  for x in (x0, x1) for y in (y0, y1))
+    return (white - darkest) / contrast
 
 
 def _paper_around(win: np.ndarray, edges: tuple[int, int, int, int]) -> float | None:
