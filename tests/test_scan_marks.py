@@ -619,9 +619,9 @@ def test_a_shadow_over_the_paper_around_a_tick_is_not_something_lying_on_it(dark
         angle = np.degrees(np.arctan2(far[1] - edge[1], far[0] - edge[0]))
         _, reads = _read(hard_shadow(gray, tuple(edge), angle, dark))
         status, why = read_status(reads)
-        assert not covered(reads["done"]) and "lying on it" not in (why or "")
-        # read, or held for the shadow's edge on the row's other boxes, never lost
-        assert status == "done" or "shadow" in why, (at, why)
+        assert not covered(reads["done"]), (at, reads["done"])
+        # read, or held for the shadow's edge on the row's other boxes: never another status
+        assert status == "done" or (status is None and "done" not in why), (at, why)
 
 
 def test_something_lying_on_a_box_is_never_a_mark():
@@ -644,3 +644,47 @@ def test_something_lying_on_a_box_is_never_a_mark():
     assert not covered(BoxRead(**{**disc.__dict__, "corner": CORNER_MIN}))
     # a box that is not read as marked holds nothing to check
     assert not covered(BoxRead(**{**pin.__dict__, "score": 0.3}))
+
+
+def _ringed(gray: np.ndarray, pose, box: str, angle: float, radius: float = 110.0,
+            depth: float = 70.0, width: float = 2.0) -> np.ndarray:
+    """``gray`` with the rim of a cup's ring (a coffee stain) ``radius`` slip units across
+    its middle, a line ``width`` units wide and ``depth`` grey levels dark at its darkest,
+    through the middle of ``box``, its centre away at ``angle`` degrees."""
+    r = S.BOXES[box]
+    a = np.radians(angle)
+    centre = ((r.x0 + r.x1) / 2 + radius * np.cos(a), (r.y0 + r.y1) / 2 + radius * np.sin(a))
+    (cx, cy), = pose.to_frame([centre])
+    yy, xx = np.mgrid[0:gray.shape[0], 0:gray.shape[1]].astype(np.float32)
+    d = np.hypot(xx - cx, yy - cy) / pose.ppu  # slip units from the ring's centre
+    rim = np.exp(-((d - radius) / (width / 2)) ** 2)
+    return np.clip(gray - depth * rim, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("radius", [60.0, 90.0])
+@pytest.mark.parametrize("box, angle", [("taken", 30), ("done", 100), ("stuck", 200),
+                                        ("dropped", 290), ("done", 0), ("taken", 250)])
+def test_the_rim_of_a_cups_ring_across_a_box_is_not_read_as_a_mark(box, angle, radius):
+    """A cup's ring on the slip (a coffee stain, 4-6 cm across): its rim, a thin faint line
+    gently bent, crossed a blank box and read as a mark there, and the blank slip applied a
+    status (in 10 of these 12 cases). It runs on past the box both ways as a crease does, so the slip now goes to
+    review: the line may bend, and is followed past the box where it breaks up."""
+    gray = _photo([])
+    pose, _ = _read(gray)
+    _, reads = _read(_ringed(gray, pose, box, angle, radius, depth=40.0))
+    status, why = read_status(reads)
+    assert status is None
+    if why is not None:
+        assert "crease" in why or "unclear" in why or "trace" in why
+
+
+def test_a_tick_beside_a_cups_ring_is_still_read():
+    """A ring's rim through one box leaves a tick in another read, held for the rim only
+    when it crosses a box (then the slip goes to review, the tick its likely status)."""
+    from paperkit.scan.decide import likely_status
+
+    gray = _photo([Mark("done", "tick", "blue")])
+    pose, _ = _read(gray)
+    _, reads = _read(_ringed(gray, pose, "stuck", 90, 90.0, depth=40.0))
+    assert read_status(reads)[0] is None and likely_status(reads) == "done"
+    assert not reads["done"].through

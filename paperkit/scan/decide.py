@@ -226,6 +226,11 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         return None, (f"{names} {look} struck out and {final} marked after it, or {names} "
                       f"filled in as well: check which mark is meant")
     # a box read as marked that may hold something else: not a mark, nor a second one
+    objects = [b for b in SLIP_STATUSES if b in reads and covered(reads[b])]
+    if objects:
+        return None, (f"{_the(objects, 'may have', 'may have')} something lying on it (a "
+                      "pin's head?) that reads as a mark; check it, or retake the photo "
+                      "with nothing on the slip")
     shadows = [b for b in SLIP_STATUSES if b in reads and shaded(reads[b])]
     if shadows:
         return None, (f"{_the(shadows, 'holds', 'hold')} ink no darker than the shadowed "
@@ -236,11 +241,6 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         return None, (f"{_the(creases, 'has', 'have')} a line running through and on past "
                       "it both ways: a crease or fold of the paper, or a ruled line, may "
                       "read as a mark; check it")
-    objects = [b for b in SLIP_STATUSES if b in reads and covered(reads[b])]
-    if objects:
-        return None, (f"{_the(objects, 'may have', 'may have')} something lying on it (a "
-                      "pin's head?) that reads as a mark; check it, or retake the photo "
-                      "with nothing on the slip")
     if len(marked) == 1 and not unsure:
         # one mark: not when another box may hold a faint mark the grain threshold lost
         # (a lost second mark would make a wrong status), the less so when the one mark
