@@ -146,6 +146,11 @@ THROUGH_RADIUS = 20.0
 THROUGH_REACH = 3.0
 THROUGH_LOOSE = 0.6
 _BEND = 1.0 / (2.0 * THROUGH_RADIUS * K)
+#: Across a box (at most its diagonal, 20 units), a line bent that much strays from its
+#: chord by at most 2.45 units, a spread (standard deviation) of 0.3 times that: with the
+#: stroke's own THROUGH_WIDTH, such ink spreads across its line by 1.24 units at most.
+_BENT_SPREAD = math.hypot(THROUGH_WIDTH,
+                          0.3 * 2.0 * S.BOX_SIZE ** 2 / (8.0 * THROUGH_RADIUS)) * K
 #: Something lying on the slip over a box (a push-pin's head, a pen) reads as ink too. It
 #: is solid, wider than any stroke, and it hides the box's printed outline where it lies
 #: on it. ``BoxRead.solid`` is how thick (slip units, the widest disc that fits) the
@@ -779,12 +784,16 @@ def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
     vals, vecs = np.linalg.eigh(np.cov((pts - mid).T))
     u, v = vecs[:, 1], vecs[:, 0]  # along the line, and across it
     fit = np.zeros(3)  # the line's offset across, as a parabola along it
-    if math.sqrt(max(float(vals[0]), 0.0)) > THROUGH_WIDTH * K:  # not one straight line:
-        along, across = (pts - mid) @ u, (pts - mid) @ v  # gently bent (a tick is bent
-        fit = np.polyfit(along, across, 2)  # sharply)?
-        if (abs(fit[0]) > _BEND
-                or float(np.std(across - np.polyval(fit, along))) > THROUGH_WIDTH * K):
+    spread = math.sqrt(max(float(vals[0]), 0.0))
+    if spread > THROUGH_WIDTH * K:  # not one straight line: gently bent?
+        if spread > _BENT_SPREAD:  # a bend that gentle spreads less across the box
             return 0.0
+        along, across = (pts - mid) @ u, (pts - mid) @ v
+        basis = np.stack([along * along, along, np.ones_like(along)], axis=1)
+        fit = np.linalg.lstsq(basis, across, rcond=None)[0]
+        if (abs(fit[0]) > _BEND
+                or float(np.std(across - basis @ fit)) > THROUGH_WIDTH * K):
+            return 0.0  # a tick is bent sharply
     _, labels = cv2.connectedComponents((ink | loose).view(np.uint8), connectivity=8)
     part = labels[inner][ink[inner]]
     joined = np.unique(part[part > 0])
