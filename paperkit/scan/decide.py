@@ -161,16 +161,16 @@ def shaded(b: BoxRead) -> bool:
 
 def creased(b: BoxRead) -> bool:
     """Whether a box that reads as marked may hold a crease or fold of the paper (or a
-    ruled line) instead: one straight line that runs on past the box both ways
-    (marks.THROUGH_MIN), not a scribble (whose strokes run out across its sides again and
-    again)."""
+    ruled line, or a cup ring's rim) instead: one line, straight or gently bent, that runs
+    on past the box both ways (marks.THROUGH_MIN), not a scribble (whose strokes run out
+    across its sides again and again)."""
     return (b.score >= MARKED and b.outline and b.through >= THROUGH_MIN
             and b.crossings < STRUCK_CROSSINGS and not struck_out(b))
 
 
 def covered(b: BoxRead) -> bool:
     """Whether a box that reads as marked may have something lying on it instead (a
-    push-pin's head, a pen): a dark mass thicker than any stroke lying over its edge and
+    push-pin's head): a dark mass thicker than any stroke lying over its edge and
     hiding its printed outline there (marks.SOLID_MIN, marks.HIDDEN_MIN), or a corner of
     its outline not seen (marks.CORNER_MIN: a round pin head the size of the box, taken
     for it)."""

@@ -201,8 +201,9 @@ class BoxRead:
     without the grain term (a faint mark shows here, and so does grain: see
     ``decide.faint_marks``); ``shade`` how much darker its ink is than the darkest paper
     around the box (under SHADE_MIN it may be a shadow's edge: see :data:`SHADE_MIN`);
-    ``through`` how long a straight line of ink running through the box and on past it
-    both ways is in the box's window (a crease: see :data:`THROUGH_MIN`), or 0;
+    ``through`` how long a line of ink (straight, or gently bent) running through the box
+    and on past it both ways is in the box's window (a crease, or a cup ring's rim: see
+    :data:`THROUGH_MIN`), or 0;
     ``solid`` how thick the thickest dark mass just outside the box is, ``hidden`` the
     longest stretch of its outline that does not show (measured only when ``solid`` is at
     SOLID_MIN), and ``corner`` how dark its outline's lightest corner is (something lying
@@ -816,8 +817,8 @@ def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
         stop = int(np.argmin(inside)) if not inside.all() else inside.size
         xs_, ys_, tt = xs_[:stop], ys_[:stop], t[:stop]
         past = ~((xs_ >= x0 - g) & (xs_ < x1 + g) & (ys_ >= y0 - g) & (ys_ < y1 + g))
-        # the line's bend and direction are known from the box only: further out, the
-        # line may be that much further off the path walked
+        # the line's bend is read from the box alone: further out, the line may stray
+        # that much further from the path walked
         tt_past = tt[past]
         hits = apart[ys_[past], xs_[past]] <= np.minimum(1.5 + _BEND * tt_past ** 2,
                                                           THROUGH_REACH)
