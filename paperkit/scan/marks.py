@@ -824,5 +824,5 @@ def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
                                                           THROUGH_REACH)
         if hits.size == 0 or np.count_nonzero(hits) < THROUGH_ON_LINE * hits.size:
             return 0.0
-        ends.append(float(tt[past][hits].max()))
+        ends.append(float(tt_past[hits].max()))
     return float(sum(ends) / K)
