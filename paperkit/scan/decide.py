@@ -19,6 +19,7 @@ from .marks import (
     MARKED,
     SHADE_MIN,
     SOLID_MIN,
+    TAIL_MIN,
     THROUGH_MIN,
     BoxRead,
 )
@@ -178,10 +179,17 @@ def covered(b: BoxRead) -> bool:
         (b.solid >= SOLID_MIN and b.hidden >= HIDDEN_MIN) or b.corner < CORNER_MIN)
 
 
+def written(b: BoxRead) -> bool:
+    """Whether a box that reads as marked may hold writing from the after-action note below
+    it instead (a tall letter reaching up into it): its ink runs out through its bottom
+    side and on down into the note (marks.TAIL_MIN)."""
+    return b.score >= MARKED and b.outline and b.tail >= TAIL_MIN
+
+
 def _not_ink(b: BoxRead) -> bool:
     """Whether what a box reads as a mark may be something else (a shadow's edge, a
-    crease, something lying on it)."""
-    return shaded(b) or creased(b) or covered(b)
+    crease, something lying on it, writing reaching into it)."""
+    return shaded(b) or creased(b) or covered(b) or written(b)
 
 
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
@@ -241,6 +249,11 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         return None, (f"{_the(creases, 'has', 'have')} a line running through and on past "
                       "it both ways: a crease or fold of the paper, or a ruled line, may "
                       "read as a mark; check it")
+    writing = [b for b in SLIP_STATUSES if b in reads and written(reads[b])]
+    if writing:
+        return None, (f"{_the(writing, 'has', 'have')} ink running down out of it into the "
+                      "note: writing in the note may reach into it and read as a mark; "
+                      "check it")
     if len(marked) == 1 and not unsure:
         # one mark: not when another box may hold a faint mark the grain threshold lost
         # (a lost second mark would make a wrong status), the less so when the one mark

@@ -20,16 +20,18 @@ Then, inside the outline (inset to where the outline's blur has faded):
 The score is 0 for a blank box, 1 for a clear mark; between :data:`BLANK` and :data:`MARKED`
 is the unsure band, which sends the slip to review.
 
-A box that reads as marked is also measured for two things in a photo that look like ink
-and are not: the sharp edge of a shadow (``shade``: its "ink" is no darker than the
-shadowed paper around the box) and a crease or fold of the paper (``through``: a straight
-line that runs on past the box both ways). ``decide.py`` holds such a slip for review.
+A box that reads as marked is also measured for things in a photo that look like ink and
+are not: the sharp edge of a shadow (``shade``: its "ink" is no darker than the shadowed
+paper around the box), a crease or fold of the paper or a cup ring's rim (``through``: a
+line that runs on past the box both ways), something lying on the box such as a pin's head
+(``solid``, ``hidden``, ``corner``), and writing from the note below reaching up into it
+(``tail``). ``decide.py`` holds such a slip for review.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -181,6 +183,24 @@ OUTLINE_SEEN = 0.15
 #: found again); those three slips (of 19,137) now go to review.
 CORNER_REACH = 1.0
 CORNER_MIN = 0.1
+#: Writing in the after-action note, printed 6 units below the box row, can reach up into a
+#: box (a tall letter's loop or stem) and read as a mark there. ``BoxRead.tail`` is how far
+#: from the box the ink that runs out of it through its bottom side reaches, followed up to
+#: TAIL_REACH units; printed rules are not followed (a row of at most RULE_THICK units that
+#: ink runs RULE_SHARE of the box's width along: the box's own side, the note's outline),
+#: only strokes across them (ink within RULE_BRIDGE units on both sides), and neither is a
+#: shadow's edge (as for THROUGH_DARK) nor anything TAIL_BLOB units wide or more (the table
+#: past the paper's edge). At TAIL_MIN or
+#: more the box is not read as marked (decide.written). Drawn note writing reaching into a
+#: blank box reads 11 or more; on the 19 bench sets, every tick, cross and fill not in
+#: review for another reason reads 7.6 or less, but one (a cross in a blurred photo whose
+#: strokes ran into the note's printed label: 14.6).
+TAIL_REACH = 14.0
+TAIL_MIN = 9.0
+RULE_SHARE = 0.5
+RULE_THICK = 3.0
+RULE_BRIDGE = 3.0
+TAIL_BLOB = 8.0
 
 
 @dataclass(frozen=True)
@@ -207,8 +227,10 @@ class BoxRead:
     ``solid`` how thick the thickest dark mass just outside the box is, ``hidden`` the
     longest stretch of its outline that does not show (measured only when ``solid`` is at
     SOLID_MIN), and ``corner`` how dark its outline's lightest corner is (something lying
-    on the box: see :data:`SOLID_MIN`, :data:`CORNER_MIN`). The last five are measured only
-    for a box that would count as marked."""
+    on the box: see :data:`SOLID_MIN`, :data:`CORNER_MIN`), and ``tail`` how far from the
+    box the ink running out through its bottom side reaches (writing from the note below:
+    see :data:`TAIL_MIN`). The last six are measured only for a box that would count as
+    marked."""
 
     score: float
     confidence: float
@@ -228,6 +250,7 @@ class BoxRead:
     solid: float = 0.0
     hidden: float = 0.0
     corner: float = 1.0
+    tail: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -269,13 +292,17 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     below = _below_paper(img)
     win = np.empty((len(names), _N, _N), np.uint8)
     win_below = np.empty_like(win)
+    seen = {}  # each box's window: its homography, where it is (then where its outline is,
+    # and the darkest paper around it)
     for i, (name, w) in enumerate(zip(names, wins, strict=True)):
+        seen[name] = pose.H, w
         if name in pose.turns or name in pose.quads:  # on curled paper: read it square
             r = S.BOXES[name].translate(*pose.boxes[name])  # to its own outline
             H = pose.quads.get(name)
             if H is None:
                 H = turned(pose.H, ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), pose.turns[name],
                            pose.squeezes.get(name, 1.0), pose.stretches.get(name, 1.0))
+            seen[name] = H, w
             win[i] = warp(gray, H, w, K)
             win_below[i] = _below_paper(win[i])
         else:
@@ -286,7 +313,10 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     placed = [n in pose.boxes and n not in pose.quads for n in names]
     strip_hist = cv2.calcHist([below], [0], None, [256], [0, 256]).reshape(256, 1)
     inset = inset_for(pose.ppu)
-    reads = dict(zip(names, _read_all(win, win_below, placed, inset, strip_hist), strict=True))
+    first, sides = _read_all(win, win_below, placed, inset, strip_hist)
+    reads = dict(zip(names, first, strict=True))
+    for name, w, (at, paper) in zip(names, wins, sides, strict=True):
+        seen[name] = seen[name][0], _outline_at(w, at), paper
     for i, name in enumerate(names):  # no outline on every side: sheared out of square,
         if reads[name].outline:  # found as a four-sided shape
             continue
@@ -300,11 +330,103 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
             one = warp(gray, H, S.BOXES[name].translate(*off).inset(-PAD), K)
             one_below, tries = _below_paper(one), (False, True)
         for placed_here in tries:  # looked for around the shape, then where the shape is
-            again = _read_all(one[None], one_below[None], [placed_here], inset, strip_hist)[0]
+            (again,), (at,) = _read_all(one[None], one_below[None], [placed_here], inset,
+                                        strip_hist)
             if again.outline:
                 reads[name] = again
+                w = S.BOXES[name].translate(*off).inset(-PAD) if name not in pose.quads else wins[i]
+                seen[name] = H, _outline_at(w, at[0]), at[1]
                 break
+    for name, b in reads.items():  # only a box that would count as marked (decide.written)
+        if b.score >= MARKED and b.outline:
+            reads[name] = replace(b, tail=round(_tail(gray, *seen[name], b.contrast, b.grain),
+                                                2))
     return reads
+
+
+_INSIDE = round(3.0 * K)
+_OUT_AT = slice(_INSIDE + _BAND + 2, _INSIDE + _BAND + 2 + round(K))  # just out past the line
+_TWO = round(2 * K)
+_BLOB = np.ones((round(TAIL_BLOB * K),) * 2, np.uint8)
+_EDGE = np.ones((5, 5), np.uint8)
+_ROW = round(2 * SEARCH * K)
+
+
+def _tail(gray: np.ndarray, H: np.ndarray, box: Rect, paper: float | None, contrast: float,
+          grain: float) -> float:
+    """``BoxRead.tail``: how far (slip units) from the box (about at ``box``, slip units of
+    ``H``) the ink that runs out of it through its bottom side reaches, followed up to
+    TAIL_REACH units; 0 if none does. Ink is as the box is read (``contrast``, ``grain``:
+    INK_LEVEL, GRAIN), and darker than the darkest ``paper`` around the box (if measured:
+    not a shadow's edge) by THROUGH_DARK of the contrast; printed rules (the side's own
+    line, the note's outline) are not followed, only strokes across them
+    (:func:`_unruled`), and neither is anything TAIL_BLOB units wide or more."""
+    reach = TAIL_REACH
+    img = warp(gray, H, Rect(box.x0 - reach, box.y1 - 7.0, box.x1 + reach, box.y1 + reach), K)
+    ink = (below_paper(img, K) > INK_LEVEL * contrast + GRAIN * grain).view(np.uint8)
+    dark = ink
+    if paper is not None:  # darker than any paper around the box: not a shadow's edge
+        dark = (img < paper - THROUGH_DARK * contrast).view(np.uint8)
+        ink &= dark
+    # nor what is dark wider than any stroke (the table past the paper's edge)
+    ink &= 1 - cv2.dilate(cv2.morphologyEx(dark, cv2.MORPH_OPEN, _BLOB), _EDGE)
+    x0, x1 = round(reach * K), round((box.width + reach) * K)  # the box's columns
+    # the side's line: of the rows near there that ink runs most fully across (a box read
+    # where the pose put it may be off its outline by more than a unit), the nearest
+    at = round(7.0 * K)
+    across = ink[at - _ROW:at + _ROW + 1, x0:x1].mean(axis=1)
+    full = np.flatnonzero(across >= across.max() - 0.05) - _ROW
+    row = at + int(full[np.argmin(np.abs(full))])
+    top = row - _INSIDE  # the lowest few units inside the box
+    out = _unruled(np.ascontiguousarray(ink[top:]), _INSIDE - _BAND - 1, slice(x0, x1))
+    inner = (slice(0, _INSIDE - _BAND), slice(x0 + _BAND + 1, x1 - _BAND - 1))
+    # nothing inside, or nothing just out past the side's line (a corner's width aside)
+    if not out[inner].any() or not out[_OUT_AT, x0 - _TWO:x1 + _TWO].any():
+        return 0.0
+    n, lab = cv2.connectedComponents(out, connectivity=8)
+    through = np.zeros(n, bool)
+    through[lab[inner][out[inner] > 0]] = True
+    through[0] = False
+    ys, xs = np.nonzero(through[lab])
+    dx = np.maximum(np.maximum(x0 - xs, xs - x1), 0)
+    dy = np.maximum(ys - _INSIDE, 0)
+    return float(np.sqrt((dx * dx + dy * dy).max())) / K
+
+
+_BRIDGE = round(RULE_BRIDGE * K)
+_ACROSS = np.ones((1, 2 * _BRIDGE + 1), np.uint8)
+_THICK = round(RULE_THICK * K)
+
+
+def _unruled(mask: np.ndarray, start: int, cols: slice) -> np.ndarray:
+    """``mask`` (uint8, 0/1) without its printed rules (a box's side, the note's outline):
+    from row ``start`` on, each run of at most RULE_THICK units of rows where ink covers
+    RULE_SHARE of the columns ``cols`` or more (and the row each side), except where a
+    stroke crosses it (ink within RULE_BRIDGE units of the run on both sides, as far
+    across). A wider run is ink (thick writing), not a rule."""
+    dense = mask[:, cols].mean(axis=1) >= RULE_SHARE
+    dense[:start] = False
+    steps = np.diff(np.concatenate(([0], dense.view(np.int8), [0])))
+    out = mask
+    for a, b in zip(np.flatnonzero(steps > 0), np.flatnonzero(steps < 0), strict=True):
+        if b - a > _THICK:
+            continue
+        a, b = max(0, a - 1), min(len(mask), b + 1)
+        up = mask[max(0, a - _BRIDGE):a].any(axis=0)
+        down = mask[b:b + _BRIDGE].any(axis=0)
+        crossed = cv2.dilate(up.view(np.uint8)[None], _ACROSS) & cv2.dilate(
+            down.view(np.uint8)[None], _ACROSS)
+        if out is mask:
+            out = mask.copy()
+        out[a:b] &= crossed
+    return out
+
+
+def _outline_at(window: Rect, sides: tuple[int, int, int, int]) -> Rect:
+    """Where a box's outline is, slip units: ``sides`` (x0, x1, y0, y1) found in its
+    window, taken at ``window`` (slip units) at K px a unit."""
+    x0, x1, y0, y1 = sides
+    return Rect(window.x0 + x0 / K, window.y0 + y0 / K, window.x0 + x1 / K, window.y0 + y1 / K)
 
 
 def _below_paper(img: np.ndarray) -> np.ndarray:
@@ -519,13 +641,15 @@ _HALF = {n: np.full(n, 0.5) for n in range(1, len(S.BOXES) + 1)}
 
 
 def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: float,
-              strip_hist: np.ndarray) -> list[BoxRead]:
+              strip_hist: np.ndarray
+              ) -> tuple[list[BoxRead], list[tuple[tuple[int, int, int, int], float | None]]]:
     """The boxes in the stacked windows ``win`` (gray, K px per unit, each box PAD units in
     from each side); ``below``: how much darker each pixel is than the paper around it;
     ``placed``: the pose already found that box's outline where its window is centred;
     ``strip_hist``: the histogram (256 × 1) of ``below`` over the whole strip, whose median
-    is the paper's grain (see :func:`read_boxes`). The pixel work is done for all boxes at
-    once."""
+    is the paper's grain (see :func:`read_boxes`). Also, for each box, where its outline was
+    read (x0, x1, y0, y1, window px) and, for a box read as marked, the darkest paper around
+    it (None if not measured). The pixel work is done for all boxes at once."""
     nb = len(win)
     bx, by, found = [_C] * nb, [_C] * nb, [True] * nb
     for i, p in enumerate(placed):
@@ -548,13 +672,14 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
     ink = below > _whole([INK_LEVEL * c + GRAIN * grain for c in contrast])
     faint_ink = below > _whole([FAINT_LEVEL * c for c in contrast])
     clear = _clear_of_outline(sides, white, contrast)
-    parts, fills, inners = [], [], []
+    parts, fills, inners, inners_at, where = [], [], [], [], []
     for i in range(nb):
         x0, x1, y0, y1 = edges[i]
         i0 = max(round(inset * K), clear[i])
         if min(x1 - x0, y1 - y0) - 2 * i0 < _SIZE // 3:  # edges not believable: expected
             x0, x1, y0, y1 = bx[i], bx[i] + _SIZE, by[i], by[i] + _SIZE
         inner = (slice(y0 + i0, y1 - i0), slice(x0 + i0, x1 - i0))
+        inners_at.append((x0, x1, y0, y1))
         parts.append(_measure_ink(ink[i], faint_ink[i], inner, (x0, x1, y0, y1), i0, inset))
         fills.append(win[i][inner])
         inners.append(inner)
@@ -581,9 +706,9 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
             solid = _solid(win[i] < white[i] - SOLID_DARK * c, edges[i])
             hidden = _hidden(smooth, edges[i], c) if solid >= SOLID_MIN else 0.0
             corner = _corner(smooth, edges[i], white[i], c)
-        paper = (_paper_around(win[i], edges[i]) if score >= MARKED and fill < SHADE_SOLID
-                 else None)
-        if paper is not None:
+        paper = _paper_around(win[i], edges[i]) if score >= MARKED else None
+        where.append((inners_at[i], paper))
+        if paper is not None and fill < SHADE_SOLID:
             shade = _shade(win[i], ink[i], inners[i], paper, c)
             # what is darker than any paper around: not a shadow's edge
             dark = win[i] < paper - THROUGH_DARK * c
@@ -602,7 +727,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                            edge=round(edge, 3), shade=round(shade, 3),
                            through=round(through, 2), solid=round(solid, 2),
                            hidden=round(hidden, 2), corner=round(corner, 3)))
-    return out
+    return out, where
 
 
 def _solid(dark: np.ndarray, edges: tuple[int, int, int, int]) -> float:
