@@ -268,6 +268,8 @@ PAD = SEARCH + 4.0
 _SIZE = round(S.BOX_SIZE * K)  # the box, window px
 _N = round((S.BOX_SIZE + 2 * PAD) * K)  # the window, px
 _C = round(PAD * K)  # where the box's top-left corner is expected in its window, px
+_UNIT = round(K)
+_PAST = round(1.5 * K), round(2.5 * K)  # below a box's outline, clear of its blur
 _BAND = max(1, round(0.6 * K))  # half the band read as the printed outline, px
 
 
@@ -293,7 +295,7 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     win = np.empty((len(names), _N, _N), np.uint8)
     win_below = np.empty_like(win)
     seen = {}  # each box's window: its homography, where it is (then where its outline is,
-    # and the darkest paper around it)
+    # the darkest paper around it, and whether ink runs out past its bottom side)
     for i, (name, w) in enumerate(zip(names, wins, strict=True)):
         seen[name] = pose.H, w
         if name in pose.turns or name in pose.quads:  # on curled paper: read it square
@@ -315,8 +317,8 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     inset = inset_for(pose.ppu)
     first, sides = _read_all(win, win_below, placed, inset, strip_hist)
     reads = dict(zip(names, first, strict=True))
-    for name, w, (at, paper) in zip(names, wins, sides, strict=True):
-        seen[name] = seen[name][0], _outline_at(w, at), paper
+    for name, w, (at, paper, leaves) in zip(names, wins, sides, strict=True):
+        seen[name] = seen[name][0], _outline_at(w, at), paper, leaves
     for i, name in enumerate(names):  # no outline on every side: sheared out of square,
         if reads[name].outline:  # found as a four-sided shape
             continue
@@ -335,12 +337,13 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
             if again.outline:
                 reads[name] = again
                 w = S.BOXES[name].translate(*off).inset(-PAD) if name not in pose.quads else wins[i]
-                seen[name] = H, _outline_at(w, at[0]), at[1]
+                seen[name] = H, _outline_at(w, at[0]), *at[1:]
                 break
     for name, b in reads.items():  # only a box that would count as marked (decide.written)
-        if b.score >= MARKED and b.outline:
-            reads[name] = replace(b, tail=round(_tail(gray, *seen[name], b.contrast, b.grain),
-                                                2))
+        H, box, paper, leaves = seen[name]
+        if b.score >= MARKED and b.outline and leaves:  # ink just out past its bottom side
+            reads[name] = replace(b, tail=round(_tail(gray, H, box, paper, b.contrast,
+                                                      b.grain), 2))
     return reads
 
 
@@ -642,14 +645,16 @@ _HALF = {n: np.full(n, 0.5) for n in range(1, len(S.BOXES) + 1)}
 
 def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: float,
               strip_hist: np.ndarray
-              ) -> tuple[list[BoxRead], list[tuple[tuple[int, int, int, int], float | None]]]:
+              ) -> tuple[list[BoxRead],
+                         list[tuple[tuple[int, int, int, int], float | None, bool]]]:
     """The boxes in the stacked windows ``win`` (gray, K px per unit, each box PAD units in
     from each side); ``below``: how much darker each pixel is than the paper around it;
     ``placed``: the pose already found that box's outline where its window is centred;
     ``strip_hist``: the histogram (256 × 1) of ``below`` over the whole strip, whose median
     is the paper's grain (see :func:`read_boxes`). Also, for each box, where its outline was
-    read (x0, x1, y0, y1, window px) and, for a box read as marked, the darkest paper around
-    it (None if not measured). The pixel work is done for all boxes at once."""
+    read (x0, x1, y0, y1, window px), for a box read as marked the darkest paper around it
+    (else None), and whether ink lies 1.5-2.5 units out past its bottom side (within 2
+    units across). The pixel work is done for all boxes at once."""
     nb = len(win)
     bx, by, found = [_C] * nb, [_C] * nb, [True] * nb
     for i, p in enumerate(placed):
@@ -707,7 +712,10 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
             hidden = _hidden(smooth, edges[i], c) if solid >= SOLID_MIN else 0.0
             corner = _corner(smooth, edges[i], white[i], c)
         paper = _paper_around(win[i], edges[i]) if score >= MARKED else None
-        where.append((inners_at[i], paper))
+        x0, x1, _, y1 = inners_at[i]
+        leaves = bool(ink[i][y1 + _PAST[0]:y1 + _PAST[1],
+                             max(0, x0 - 2 * _UNIT):x1 + 2 * _UNIT].any())
+        where.append((inners_at[i], paper, leaves))
         if paper is not None and fill < SHADE_SOLID:
             shade = _shade(win[i], ink[i], inners[i], paper, c)
             # what is darker than any paper around: not a shadow's edge
