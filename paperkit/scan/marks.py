@@ -95,6 +95,18 @@ FAINT_NOISE = 0.02
 FAINT_FULL = 0.09
 #: Ink inside a box that reaches less than this across (slip units) is a dot, not a stroke.
 SPECK = 2.5
+#: Ink inside a box that reaches less than ``dot_for(ppu)`` across, all of it (a pen's dot
+#: up to DOT units, blurred by DOT_BLUR photo px each way), is unclear at most (score
+#: DOT_SCORE): a pen resting in a box is not a mark, and a very small mark is not sure.
+DOT = 3.0
+DOT_BLUR = 0.75
+DOT_SCORE = 0.35
+
+
+def dot_for(ppu: float) -> float:
+    """Slip units under which all of a box's ink, reaching that little across, is a dot or a
+    very small mark, for a photo with ``ppu`` px per unit."""
+    return DOT + 2 * DOT_BLUR / max(ppu, 0.5)
 #: A shadow's sharp edge across a box reads as ink: the paper level is the brightest paper
 #: around each pixel (:func:`geometry.below_paper`), so next to the edge the shadowed paper
 #: reads darker than it, in a band as wide as a marker stroke. That "ink" is no darker than
@@ -315,7 +327,8 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     placed = [n in pose.boxes and n not in pose.quads for n in names]
     strip_hist = cv2.calcHist([below], [0], None, [256], [0, 256]).reshape(256, 1)
     inset = inset_for(pose.ppu)
-    first, sides = _read_all(win, win_below, placed, inset, strip_hist)
+    dot = dot_for(pose.ppu)
+    first, sides = _read_all(win, win_below, placed, inset, strip_hist, dot)
     reads = dict(zip(names, first, strict=True))
     for name, w, (at, paper, leaves) in zip(names, wins, sides, strict=True):
         seen[name] = seen[name][0], _outline_at(w, at), paper, leaves
@@ -333,7 +346,7 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
             one_below, tries = _below_paper(one), (False, True)
         for placed_here in tries:  # looked for around the shape, then where the shape is
             (again,), (at,) = _read_all(one[None], one_below[None], [placed_here], inset,
-                                        strip_hist)
+                                        strip_hist, dot)
             if again.outline:
                 reads[name] = again
                 w = S.BOXES[name].translate(*off).inset(-PAD) if name not in pose.quads else wins[i]
@@ -604,6 +617,16 @@ def _stroke_cover(ink: np.ndarray) -> float:
     return count / ink.size
 
 
+def _ink_across(ink: np.ndarray) -> float:
+    """How far across (slip units) all of the ink in ``ink`` (a box interior's ink mask)
+    reaches; 0 if there is none."""
+    mask = ink.view(np.uint8)
+    if not cv2.countNonZero(mask):
+        return 0.0
+    _, _, dx, dy = cv2.boundingRect(mask)
+    return max(dx, dy) / K
+
+
 def _spread(ink: np.ndarray) -> float:
     """The ink cover of the emptiest cell when ``ink`` is cut into 3 × 3 cells."""
     h, w = ink.shape
@@ -644,14 +667,16 @@ _HALF = {n: np.full(n, 0.5) for n in range(1, len(S.BOXES) + 1)}
 
 
 def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: float,
-              strip_hist: np.ndarray
+              strip_hist: np.ndarray, dot: float = SPECK
               ) -> tuple[list[BoxRead],
                          list[tuple[tuple[int, int, int, int], float | None, bool]]]:
     """The boxes in the stacked windows ``win`` (gray, K px per unit, each box PAD units in
     from each side); ``below``: how much darker each pixel is than the paper around it;
     ``placed``: the pose already found that box's outline where its window is centred;
     ``strip_hist``: the histogram (256 × 1) of ``below`` over the whole strip, whose median
-    is the paper's grain (see :func:`read_boxes`). Also, for each box, where its outline was
+    is the paper's grain (see :func:`read_boxes`); ``dot``: ink inside a box that reaches
+    less than this across (slip units), all of it, reads unclear at most (:data:`DOT`).
+    Also, for each box, where its outline was
     read (x0, x1, y0, y1, window px), for a box read as marked the darkest paper around it
     (else None), and whether ink lies 1.5-2.5 units out past its bottom side (within 2
     units across). The pixel work is done for all boxes at once."""
@@ -691,7 +716,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
     mid = _levels_cols(_hist_cols(fills), _HALF[nb])  # the interiors' median levels
     out = []
     for i in range(nb):
-        cover, spread, crossings, sides, over, faint = parts[i]
+        cover, spread, crossings, sides, over, faint, across = parts[i]
         c = contrast[i]
         edge = min(0.0 if v is None else (white[i] - v) / c for v in lines_at[i])
         fill = (white[i] - mid[i]) / c
@@ -702,6 +727,8 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         # off, a dot blurred onto it or writing near it, not a mark in it
         s_over = ((over - COVER_NOISE) / (COVER_FULL - COVER_NOISE)
                   if cover > 0 or faint > FAINT_NOISE else 0.0)
+        if 0 < across < dot:  # a dot, or a very small mark: unclear at most
+            s_cover = min(s_cover, DOT_SCORE)
         score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
         shade, through, solid, hidden, corner = 1.0, 0.0, 0.0, 0.0, 1.0
         # only a box that would count as marked is checked (decide.shaded, decide.creased,
@@ -860,8 +887,10 @@ def _whole(t: list[float]) -> np.ndarray:
 
 def _measure_ink(ink: np.ndarray, faint_ink: np.ndarray, inner: tuple[slice, slice],
                  edges: tuple[int, int, int, int], i0: int, inset: float
-                 ) -> tuple[float, float, int, float, float, float]:
-    """One box's ink measures (see BoxRead): cover, spread, crossings, sides, over, faint.
+                 ) -> tuple[float, float, int, float, float, float, float]:
+    """One box's ink measures (see BoxRead): cover, spread, crossings, sides, over, faint,
+    and how far across (slip units) the interior's ink reaches, all of it (0 when ``cover``
+    is 0).
     ``ink``/``faint_ink``: the window's ink masks (grain threshold, plain threshold);
     ``inner``: the interior read; ``edges``: the outline's sides found (x0, x1, y0, y1);
     ``i0``: how far in from them the interior starts (px)."""
@@ -895,7 +924,7 @@ def _measure_ink(ink: np.ndarray, faint_ink: np.ndarray, inner: tuple[slice, sli
     # the same with ink as any pixel a third of the contrast darker than the paper level,
     # grain or not: a faint mark the grain threshold may have lost shows here
     faint = _share(faint_ink[inner])
-    return cover, spread, crossings, sides, over, faint
+    return cover, spread, crossings, sides, over, faint, _ink_across(core) if cover else 0.0
 
 
 def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
