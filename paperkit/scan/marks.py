@@ -337,19 +337,20 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
             continue
         if name in pose.quads:  # looked for in its window already: read where it is
             one, one_below, tries = win[i], win_below[i], (True,)
+            H, w = pose.quads[name], wins[i]
         else:
             found = quad_box(gray, pose.H, pose.boxes, name, pose.boxes.get(name))
             if found is None:
                 continue
             off, H = found
-            one = warp(gray, H, S.BOXES[name].translate(*off).inset(-PAD), K)
+            w = S.BOXES[name].translate(*off).inset(-PAD)
+            one = warp(gray, H, w, K)
             one_below, tries = _below_paper(one), (False, True)
         for placed_here in tries:  # looked for around the shape, then where the shape is
             (again,), (at,) = _read_all(one[None], one_below[None], [placed_here], inset,
                                         strip_hist, dot)
             if again.outline:
                 reads[name] = again
-                w = S.BOXES[name].translate(*off).inset(-PAD) if name not in pose.quads else wins[i]
                 seen[name] = H, _outline_at(w, at[0]), *at[1:]
                 break
     for name, b in reads.items():  # only a box that would count as marked (decide.written)
