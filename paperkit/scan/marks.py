@@ -107,6 +107,8 @@ def dot_for(ppu: float) -> float:
     """Slip units under which all of a box's ink, reaching that little across, is a dot or a
     very small mark, for a photo with ``ppu`` px per unit."""
     return DOT + 2 * DOT_BLUR / max(ppu, 0.5)
+
+
 #: A shadow's sharp edge across a box reads as ink: the paper level is the brightest paper
 #: around each pixel (:func:`geometry.below_paper`), so next to the edge the shadowed paper
 #: reads darker than it, in a band as wide as a marker stroke. That "ink" is no darker than
@@ -202,11 +204,11 @@ CORNER_MIN = 0.1
 #: ink runs RULE_SHARE of the box's width along: the box's own side, the note's outline),
 #: only strokes across them (ink within RULE_BRIDGE units on both sides), and neither is a
 #: shadow's edge (as for THROUGH_DARK) nor anything TAIL_BLOB units wide or more (the table
-#: past the paper's edge). At TAIL_MIN or
-#: more the box is not read as marked (decide.written). Drawn note writing reaching into a
-#: blank box reads 11 or more; on the 19 bench sets, every tick, cross and fill not in
-#: review for another reason reads 7.6 or less, but one (a cross in a blurred photo whose
-#: strokes ran into the note's printed label: 14.6).
+#: past the paper's edge). At TAIL_MIN or more the box is not read as marked
+#: (decide.written). Drawn note writing reaching into a blank box reads 11 or more; on the
+#: 19 bench sets, every tick, cross and fill not in review for another reason reads 7.6 or
+#: less, but one (a cross in a blurred photo whose strokes ran into the note's printed
+#: label: 14.6).
 TAIL_REACH = 14.0
 TAIL_MIN = 9.0
 RULE_SHARE = 0.5
@@ -677,10 +679,10 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
     ``strip_hist``: the histogram (256 × 1) of ``below`` over the whole strip, whose median
     is the paper's grain (see :func:`read_boxes`); ``dot``: ink inside a box that reaches
     less than this across (slip units), all of it, reads unclear at most (:data:`DOT`).
-    Also, for each box, where its outline was
-    read (x0, x1, y0, y1, window px), for a box read as marked the darkest paper around it
-    (else None), and whether ink lies 1.5-2.5 units out past its bottom side (within 2
-    units across). The pixel work is done for all boxes at once."""
+    Also, for each box, where its outline was read (x0, x1, y0, y1, window px), for a box
+    read as marked the darkest paper around it (else None), and whether ink lies 1.5-2.5
+    units out past its bottom side (within 2 units across). The pixel work is done for all
+    boxes at once."""
     nb = len(win)
     bx, by, found = [_C] * nb, [_C] * nb, [True] * nb
     for i, p in enumerate(placed):
