@@ -802,3 +802,54 @@ def test_a_pen_dot_beside_a_tick_leaves_the_tick_its_likely_status(seed):
                             draw=lambda d: _dot(d, "stuck", 8.0, 6.0, 1.0)))
     assert read_status(reads) in (("done", None), (None, "the stuck box is unclear"))
     assert likely_status(reads) == "done"
+
+
+def _circled(box: str, ink: str = "blue"):
+    """A drawing step for :func:`_photo`: ``box``'s printed label circled, instead of a mark
+    in the box."""
+    r = S.BOXES[box]
+
+    def draw(d: ImageDraw.ImageDraw) -> None:
+        d.ellipse([(r.x1 + 2) * PX, (r.y0 - 3) * PX, (r.x1 + 32) * PX, (r.y1 + 3) * PX],
+                  outline=INK[ink], width=round(1.0 * PX))
+
+    return draw
+
+
+@pytest.mark.parametrize("box", ["taken", "done", "stuck", "dropped"])
+@pytest.mark.parametrize("ink, width", [("blue", 420.0), ("pencil", 520.0)])
+def test_a_circled_label_with_no_box_marked_goes_to_review(box, ink, width):
+    """Only a mark in a box counts, but a person may circle a status's label instead: such a
+    slip read as no mark, and the change it asked for was lost without a word. Ink above a
+    label on a slip with no box marked now sends it to review, naming the label."""
+    _, reads = _read(_photo([], draw=_circled(box, ink), width=width))
+    assert read_status(reads) == (None, f"no box is marked, but there is ink by the {box} "
+                                         "label (circled?): only a mark in a box counts; "
+                                         "check it")
+
+
+@pytest.mark.parametrize("kind, ink, width", [("tick", "black", 2.0), ("cross", "blue", 1.4),
+                                              ("fill", "pencil", 1.4)])
+def test_a_mark_in_its_box_is_not_taken_for_ink_by_its_label(kind, ink, width):
+    from paperkit.scan.decide import by_label
+
+    for box in S.BOXES:
+        _, reads = _read(_photo([Mark(box, kind, ink, width)]))
+        assert not any(by_label(r) for r in reads.values()), (box, reads)
+        assert read_status(reads) == (box, None)
+
+
+def test_ink_by_a_label_holds_only_a_slip_with_no_box_marked():
+    from paperkit.scan.decide import by_label
+    from paperkit.scan.marks import LABEL_MIN
+
+    blank, tick = _box(score=0.0, cover=0.0), _box()
+    circled = BoxRead(**{**blank.__dict__, "label": LABEL_MIN + 10})
+    reads = {"taken": blank, "done": circled, "stuck": blank, "dropped": blank}
+    assert by_label(circled) and not by_label(BoxRead(**{**blank.__dict__,
+                                                         "label": LABEL_MIN - 2}))
+    assert read_status({**reads, "taken": circled}) == (
+        None, "no box is marked, but there is ink by the taken and done labels (circled?): "
+              "only a mark in a box counts; check it")
+    # beside a box marked, the box is what counts (a label circled as well is not read)
+    assert read_status({**reads, "stuck": tick}) == ("stuck", None)

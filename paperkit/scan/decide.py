@@ -16,6 +16,7 @@ from .marks import (
     FAINT_FULL,
     FAINT_NOISE,
     HIDDEN_MIN,
+    LABEL_MIN,
     MARKED,
     SHADE_MIN,
     SOLID_MIN,
@@ -186,6 +187,12 @@ def written(b: BoxRead) -> bool:
     return b.score >= MARKED and b.outline and b.tail >= TAIL_MIN
 
 
+def by_label(b: BoxRead) -> bool:
+    """Whether a box's printed label has hand ink above it (circled; marks.LABEL_MIN): only
+    a mark in a box counts, so a slip with none would lose the change it asks for."""
+    return b.label >= LABEL_MIN
+
+
 def _not_ink(b: BoxRead) -> bool:
     """Whether what a box reads as a mark may be something else (a shadow's edge, a
     crease, something lying on it, writing reaching into it)."""
@@ -273,6 +280,11 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
                           "mark may be there; check it")
     if unsure:
         return None, f"{_the(unsure, 'is', 'are')} unclear"
+    labels = [b for b in SLIP_STATUSES if b in reads and by_label(reads[b])]
+    if not marked and labels:
+        return None, (f"no box is marked, but there is ink by the {' and '.join(labels)} "
+                      f"label{'s' if len(labels) > 1 else ''} (circled?): only a mark in a "
+                      "box counts; check it")
     if not marked:
         # no mark: not when a box holds a trace of ink (a light mark blurred away)
         traces = blank_traces(reads)

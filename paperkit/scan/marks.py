@@ -209,6 +209,16 @@ CORNER_MIN = 0.1
 #: 19 bench sets, every tick, cross and fill not in review for another reason reads 7.6 or
 #: less, but one (a cross in a blurred photo whose strokes ran into the note's printed
 #: label: 14.6).
+#: Only a mark in a box counts, but a person may circle a box's label instead, and the
+#: change the slip asks for would be lost without a word. ``BoxRead.label`` is the size
+#: (slip units) of the largest piece of ink in the band LABEL_BAND above the label's printed
+#: line (x from the box's right side, y from its top: x0, x1, y0, y1), where nothing is
+#: printed; at LABEL_MIN or more, a slip with no box marked goes to review
+#: (decide.by_label). Drawn circles read 12.75-21; on the 19 bench sets, 5 blank slips read
+#: 4-4.75 (a label's blur, curled) and one 13.75. A tick beside the box, on its label, only
+#: flicks 3.25-4.25 into the band: it is not told from those and still reads as no mark.
+LABEL_BAND = (9.0, 44.0, -2.5, 0.3)
+LABEL_MIN = 6.0
 TAIL_REACH = 14.0
 TAIL_MIN = 9.0
 RULE_SHARE = 0.5
@@ -265,6 +275,7 @@ class BoxRead:
     hidden: float = 0.0
     corner: float = 1.0
     tail: float = 0.0
+    label: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -355,6 +366,13 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
                 reads[name] = again
                 seen[name] = H, _outline_at(w, at[0]), *at[1:]
                 break
+    for name in names:  # hand ink above its printed label (circled, ticked)
+        b, (H, r) = reads[name], seen[name][:2]
+        if b.contrast >= MIN_CONTRAST:
+            label = _label_ink(gray, H, below if H is pose.H else None, strip, r,
+                               INK_LEVEL * b.contrast + GRAIN * b.grain)
+            if label:
+                reads[name] = replace(b, label=round(label, 2))
     for name, b in reads.items():  # only a box that would count as marked (decide.written)
         H, box, paper, leaves = seen[name]
         if b.score >= MARKED and b.outline and leaves:  # ink just out past its bottom side
@@ -439,6 +457,34 @@ def _unruled(mask: np.ndarray, start: int, cols: slice) -> np.ndarray:
             out = mask.copy()
         out[a:b] &= crossed
     return out
+
+
+def _label_ink(gray: np.ndarray, H: np.ndarray, below: np.ndarray | None, strip: Rect,
+               box: Rect, thresh: float) -> float:
+    """``BoxRead.label`` of ``box`` (its outline, slip units of ``H``): the longest side
+    (slip units) of the bounding box of each piece of ink (``thresh`` darker than the paper)
+    in the band LABEL_BAND above the box's printed label, not running across all of it (a
+    crease, a shadow's edge); 0 if none. The band is cut from ``below`` (the below-paper
+    levels of the strip ``strip``, rectified with ``H``) where the strip holds it, else
+    rectified from ``gray`` on its own (a box on curled paper: turned with it)."""
+    a0, a1, b0, b1 = LABEL_BAND
+    band = Rect(box.x1 + a0, box.y0 + b0, box.x1 + a1, box.y0 + b1)
+    if (below is not None and strip.x0 <= band.x0 and band.x1 <= strip.x1
+            and strip.y0 <= band.y0):
+        x0, y0 = round((band.x0 - strip.x0) * K), round((band.y0 - strip.y0) * K)
+        part = below[y0:y0 + round(band.height * K), x0:x0 + round(band.width * K)]
+    else:
+        part = below_paper(warp(gray, H, band, K), K)
+    mask = (part > thresh).view(np.uint8)
+    if not cv2.countNonZero(mask):
+        return 0.0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    w = mask.shape[1]
+    best = 0
+    for _, _, width, height, _ in stats[1:].tolist():
+        if width < w - 1:  # not across all of it
+            best = max(best, width, height)
+    return best / K
 
 
 def _outline_at(window: Rect, sides: tuple[int, int, int, int]) -> Rect:
