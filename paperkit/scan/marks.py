@@ -254,7 +254,9 @@ class BoxRead:
     on the box: see :data:`SOLID_MIN`, :data:`CORNER_MIN`), and ``tail`` how far from the
     box the ink running out through its bottom side reaches (writing from the note below:
     see :data:`TAIL_MIN`). The last six are measured only for a box that would count as
-    marked."""
+    marked. ``label`` is the size of the largest piece of ink just above the box's printed
+    label (a label circled instead of the box marked: see :data:`LABEL_MIN`), for every
+    box."""
 
     score: float
     confidence: float
