@@ -368,7 +368,7 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
                 reads[name] = again
                 seen[name] = H, _outline_at(w, at[0]), *at[1:]
                 break
-    for name in names:  # hand ink above its printed label (circled, ticked)
+    for name in names:  # hand ink above its printed label (circled)
         b, (H, r) = reads[name], seen[name][:2]
         if b.contrast >= MIN_CONTRAST:
             label = _label_ink(gray, H, below if H is pose.H else None, strip, r,
@@ -480,7 +480,7 @@ def _label_ink(gray: np.ndarray, H: np.ndarray, below: np.ndarray | None, strip:
     mask = (part > thresh).view(np.uint8)
     if not cv2.countNonZero(mask):
         return 0.0
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    stats = cv2.connectedComponentsWithStats(mask, connectivity=8)[2]
     w = mask.shape[1]
     best = 0
     for _, _, width, height, _ in stats[1:].tolist():
