@@ -193,16 +193,30 @@ def by_label(b: BoxRead) -> bool:
     return b.label >= LABEL_MIN
 
 
+#: What a box read as a mark may be instead, in the order a slip's review reason names it:
+#: the rule, the verb for one box and for several, and what follows it.
+_NOT_INK = (
+    (covered, "may have", "may have", "something lying on it (a pin's head?) that reads as a "
+     "mark; check it, or retake the photo with nothing on the slip"),
+    (shaded, "holds", "hold", "ink no darker than the shadowed paper around it: it may be the "
+     "edge of a shadow, not a mark; check it, or retake the photo without the shadow"),
+    (creased, "has", "have", "a line running through and on past it both ways: a crease or "
+     "fold of the paper, or a ruled line, may read as a mark; check it"),
+    (written, "has", "have", "ink running down out of it into the note: writing in the note "
+     "may reach into it and read as a mark; check it"),
+)
+
+
 def _not_ink(b: BoxRead) -> bool:
     """Whether what a box reads as a mark may be something else (a shadow's edge, a
-    crease, something lying on it, writing reaching into it)."""
-    return shaded(b) or creased(b) or covered(b) or written(b)
+    crease, something lying on it, writing reaching into it: _NOT_INK)."""
+    return any(rule(b) for rule, *_ in _NOT_INK)
 
 
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
     """The boxes clearly marked (at least MARKED, their printed outline found, the ink
-    darker than any paper around, not running on past the box and nothing lying on it:
-    not :func:`shaded`, :func:`creased` nor :func:`covered`), in printed order."""
+    darker than any paper around, not running on past the box, nothing lying on it and no
+    writing reaching into it: none of _NOT_INK), in printed order."""
     return [b for b in SLIP_STATUSES
             if b in reads and reads[b].score >= MARKED and reads[b].outline
             and not _not_ink(reads[b])]
@@ -241,26 +255,10 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         return None, (f"{names} {look} struck out and {final} marked after it, or {names} "
                       f"filled in as well: check which mark is meant")
     # a box read as marked that may hold something else: not a mark, nor a second one
-    objects = [b for b in SLIP_STATUSES if b in reads and covered(reads[b])]
-    if objects:
-        return None, (f"{_the(objects, 'may have', 'may have')} something lying on it (a "
-                      "pin's head?) that reads as a mark; check it, or retake the photo "
-                      "with nothing on the slip")
-    shadows = [b for b in SLIP_STATUSES if b in reads and shaded(reads[b])]
-    if shadows:
-        return None, (f"{_the(shadows, 'holds', 'hold')} ink no darker than the shadowed "
-                      "paper around it: it may be the edge of a shadow, not a mark; check "
-                      "it, or retake the photo without the shadow")
-    creases = [b for b in SLIP_STATUSES if b in reads and creased(reads[b])]
-    if creases:
-        return None, (f"{_the(creases, 'has', 'have')} a line running through and on past "
-                      "it both ways: a crease or fold of the paper, or a ruled line, may "
-                      "read as a mark; check it")
-    writing = [b for b in SLIP_STATUSES if b in reads and written(reads[b])]
-    if writing:
-        return None, (f"{_the(writing, 'has', 'have')} ink running down out of it into the "
-                      "note: writing in the note may reach into it and read as a mark; "
-                      "check it")
+    for rule, one, many, what in _NOT_INK:
+        boxes = [b for b in SLIP_STATUSES if b in reads and rule(reads[b])]
+        if boxes:
+            return None, f"{_the(boxes, one, many)} {what}"
     if len(marked) == 1 and not unsure:
         # one mark: not when another box may hold a faint mark the grain threshold lost
         # (a lost second mark would make a wrong status), the less so when the one mark
