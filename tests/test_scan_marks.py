@@ -539,6 +539,55 @@ def test_a_crease_across_a_box_is_not_read_as_a_mark(box, angle):
         assert "crease" in why or "unclear" in why or "trace" in why
 
 
+def _stapled(gray: np.ndarray, pose, box: str, angle: float, dx: float, dy: float,
+             tone: float) -> np.ndarray:
+    """``gray`` with a staple's crown lying on the slip: a wire bar 38 units (12.7 mm) long
+    and 1.5 wide, ``tone`` its grey (0..255), with a bright highlight along it and a soft
+    shadow beside it, at ``angle`` degrees through a point (``dx``, ``dy``) units from
+    ``box``'s centre (a slip stapled to the board through its box row)."""
+    r = S.BOXES[box]
+    cx, cy = (r.x0 + r.x1) / 2 + dx, (r.y0 + r.y1) / 2 + dy
+    a = np.radians(angle)
+    u, v = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+    out = gray.astype(np.float32)
+
+    def bar(off: np.ndarray, width: float) -> np.ndarray:
+        ends = pose.to_frame([(cx, cy) + off - 19 * u, (cx, cy) + off + 19 * u])
+        m = np.zeros(gray.shape, np.float32)
+        cv2.line(m, tuple(np.round(ends[0] * 16).astype(int)),
+                 tuple(np.round(ends[1] * 16).astype(int)), 1.0,
+                 max(1, round(width * pose.ppu)), cv2.LINE_AA, shift=4)
+        return m
+
+    out *= 1 - 0.35 * cv2.GaussianBlur(bar(np.array([0.6, 0.8]), 1.8), (0, 0),
+                                       0.5 * pose.ppu)
+    body = bar(np.zeros(2), 1.5)
+    out = out * (1 - body) + tone * body
+    shine = 0.8 * bar(-0.3 * v, 0.4)
+    out = out * (1 - shine) + 245 * shine
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("box, angle, dx, dy, tone", [
+    ("stuck", -17, 0.0, 4.0, 130), ("stuck", -22, 2.0, 1.0, 170), ("dropped", -8, -3.0, 0.0, 150),
+    ("taken", 12, 0.0, -2.0, 120), ("done", 95, 1.0, 0.0, 180), ("done", -20, -2.0, 3.0, 140)])
+def test_a_staple_through_a_box_is_not_read_as_a_mark(box, angle, dx, dy, tone):
+    """A staple's crown across a blank box (a slip stapled to the board) read as a stroke
+    there: a blank slip applied a status. Its bright highlight splits it into two dark
+    lines, which looked like a scribble's strokes to the crease check; it runs on past the
+    box both ways in one straight line, so the slip now goes to review, saying so."""
+    slip = render_slip(CODE, (), 6.0)  # at 3.5 px a unit, as close-up photos are
+    photo = compose([(slip, slip_quad(600, 450, 945.0, 7.0))], (1200, 900), 0, blur=0.8)
+    gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+    pose, _ = _read(gray)
+    _, reads = _read(_stapled(gray, pose, box, angle, dx, dy, tone))
+    status, why = read_status(reads)
+    assert status is None
+    if why is not None:
+        assert any(w in why for w in ("crease", "unclear", "trace", "lying on it",
+                                      "into the note"))
+
+
 def test_a_line_running_on_past_a_box_is_never_a_mark_unless_scribbled_over():
     from paperkit.scan.decide import creased, likely_status
     from paperkit.scan.marks import THROUGH_MIN
@@ -550,11 +599,15 @@ def test_a_line_running_on_past_a_box_is_never_a_mark_unless_scribbled_over():
     assert creased(line)
     assert read_status(reads) == (None, "the taken box has a line running through and on "
                                         "past it both ways: a crease or fold of the paper, "
-                                        "or a ruled line, may read as a mark; check it")
+                                        "a ruled line or a staple may read as a mark; "
+                                        "check it")
     assert likely_status({**reads, "stuck": tick}) == "stuck"
     assert not creased(BoxRead(**{**line.__dict__, "through": THROUGH_MIN - 1}))
     struck = _box(cover=0.8, spread=0.4, crossings=3)
     assert not creased(BoxRead(**{**struck.__dict__, "through": THROUGH_MIN + 5}))
+    # two runs out across each side, but not scribbled over: one straight line split by a
+    # highlight (a staple's crown) is still a line
+    assert creased(BoxRead(**{**line.__dict__, "crossings": 2}))
 
 
 def _pinned(gray: np.ndarray, pose, box: str, dx: float, dy: float, radius: float,

@@ -163,11 +163,12 @@ def shaded(b: BoxRead) -> bool:
 
 def creased(b: BoxRead) -> bool:
     """Whether a box that reads as marked may hold a crease or fold of the paper (or a
-    ruled line, or a cup ring's rim) instead: one line, straight or gently bent, that runs
-    on past the box both ways (marks.THROUGH_MIN), not a scribble (whose strokes run out
-    across its sides again and again)."""
+    ruled line, a cup ring's rim, or a staple's crown) instead: one line, straight or gently
+    bent, that runs on past the box both ways (marks.THROUGH_MIN), not a box scribbled over.
+    How many runs of ink cross its sides does not count: a staple's highlight splits it
+    into two dark lines, and the ink inside the box must lie along one line anyway."""
     return (b.score >= MARKED and b.outline and b.through >= THROUGH_MIN
-            and b.crossings < STRUCK_CROSSINGS and not struck_out(b))
+            and not struck_out(b))
 
 
 def covered(b: BoxRead) -> bool:
@@ -201,7 +202,7 @@ _NOT_INK = (
     (shaded, "holds", "hold", "ink no darker than the shadowed paper around it: it may be the "
      "edge of a shadow, not a mark; check it, or retake the photo without the shadow"),
     (creased, "has", "have", "a line running through and on past it both ways: a crease or "
-     "fold of the paper, or a ruled line, may read as a mark; check it"),
+     "fold of the paper, a ruled line or a staple may read as a mark; check it"),
     (written, "has", "have", "ink running down out of it into the note: writing in the note "
      "may reach into it and read as a mark; check it"),
 )
