@@ -146,6 +146,15 @@ _SHADE_GAP = round(3.5 * K)
 #: a box that does not look scribbled over is not read as marked (decide.creased).
 THROUGH_MIN = 20.0
 THROUGH_WIDTH = 1.0
+#: THROUGH_WIDTH holds a pen's stroke, about 1.5 units wide (THROUGH_PEN, the standard
+#: deviation across it). A line drawn thicker, or a thing lying across the box (a paper
+#: clip's wire with its shadow, 2-3 units wide: a clip on the slip's edge reaches over the
+#: box row), spreads wider about as straight a middle: what its own thickness (the median,
+#: a unit at a time along it, of the ink's spread across it) adds past a pen's is not held
+#: against it, up to THROUGH_THICK (about 5 units wide). The median leaves a tick's corner
+#: out, where its two strokes lie side by side.
+THROUGH_PEN = 0.45
+THROUGH_THICK = 1.5
 THROUGH_ON_LINE = 0.8
 THROUGH_DARK = 0.05
 #: The line may also bend gently, as the rim of a cup's ring does (a coffee stain, 4 cm
@@ -978,6 +987,20 @@ def _measure_ink(ink: np.ndarray, faint_ink: np.ndarray, inner: tuple[slice, sli
     return cover, spread, crossings, sides, over, faint, _ink_across(core) if cover else 0.0
 
 
+def _thickness(along: np.ndarray, across: np.ndarray) -> float:
+    """How thick ink lying along a line is (px, a standard deviation across it): the median,
+    over each px step along it (``along``: each ink pixel's place along the line; ``across``:
+    its offset across it) holding 3 or more pixels, of the ink's spread across it there."""
+    step = np.floor(along - along.min()).astype(np.int64)
+    n = np.bincount(step)
+    s1, s2 = np.bincount(step, across), np.bincount(step, across * across)
+    full = n >= 3
+    if not full.any():
+        return 0.0
+    mean = s1[full] / n[full]
+    return math.sqrt(max(float(np.median(s2[full] / n[full] - mean * mean)), 0.0))
+
+
 def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
              edges: tuple[int, int, int, int]) -> float:
     """``BoxRead.through``: when the ink inside the box (``inner``; ``ink``: the window's
@@ -997,16 +1020,21 @@ def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
     mid = pts.mean(axis=0)
     vals, vecs = np.linalg.eigh(np.cov((pts - mid).T))
     u, v = vecs[:, 1], vecs[:, 0]  # along the line, and across it
+    along, across = (pts - mid) @ u, (pts - mid) @ v
+    thick = _thickness(along, across)
+    if thick > THROUGH_THICK * K:
+        return 0.0
+    extra = max(thick * thick - (THROUGH_PEN * K) ** 2, 0.0)  # past a pen's, as variance
     fit = np.zeros(3)  # the line's offset across, as a parabola along it
-    spread = math.sqrt(max(float(vals[0]), 0.0))
+    spread = math.sqrt(max(float(vals[0]) - extra, 0.0))
     if spread > THROUGH_WIDTH * K:  # not one straight line: gently bent?
         if spread > _BENT_SPREAD:  # a bend that gentle spreads less across the box
             return 0.0
-        along, across = (pts - mid) @ u, (pts - mid) @ v
         basis = np.stack([along * along, along, np.ones_like(along)], axis=1)
         fit = np.linalg.lstsq(basis, across, rcond=None)[0]
+        off = across - basis @ fit
         if (abs(fit[0]) > _BEND
-                or float(np.std(across - basis @ fit)) > THROUGH_WIDTH * K):
+                or math.sqrt(max(float(np.mean(off * off)) - extra, 0.0)) > THROUGH_WIDTH * K):
             return 0.0  # a tick is bent sharply
     _, labels = cv2.connectedComponents((ink | loose).view(np.uint8), connectivity=8)
     part = labels[inner][ink[inner]]
