@@ -152,8 +152,12 @@ THROUGH_WIDTH = 1.0
 #: box row), spreads wider about as straight a middle: what its own thickness (the median,
 #: a unit at a time along it, of the ink's spread across it) adds past a pen's is not held
 #: against it, up to THROUGH_THICK (about 5 units wide). The median leaves a tick's corner
-#: out, where its two strokes lie side by side.
+#: out, where its two strokes lie side by side. A straight line is then fitted again to
+#: the ink joined to it within THROUGH_NEAR units of it, past the box too (a line close
+#: along a side inside the box takes in some of the outline's blur, and the walk past the
+#: box missed it: a staple across a box's corner).
 THROUGH_PEN = 0.45
+THROUGH_NEAR = 2.0
 THROUGH_THICK = 1.5
 THROUGH_ON_LINE = 0.8
 THROUGH_DARK = 0.05
@@ -1042,11 +1046,27 @@ def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
     rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     if np.count_nonzero(np.isin(rim, joined)) < 2:
         return 0.0  # it does not run out of the window
-    # how far each pixel is from ink joined to it
-    apart = cv2.distanceTransform(np.where(np.isin(labels, joined), 0, 1).astype(np.uint8),
-                                  cv2.DIST_L2, 3)
+    on = np.isin(labels, joined)
     h, w = ink.shape
     x0, x1, y0, y1 = edges
+    if not fit.any():
+        # a straight line: fitted again to the ink joined to it past the box as well, where
+        # it lies near (inside the box alone, a line close along a side may take in some of
+        # the outline's blur); the printed outline and its blur are left out, as far out
+        # past it as the interior read is inside it
+        yy, xx = np.nonzero(on & ink)
+        ring = ((xx >= 2 * x0 - inner[1].start) & (xx < 2 * x1 - inner[1].stop)
+                & (yy >= 2 * y0 - inner[0].start) & (yy < 2 * y1 - inner[0].stop)
+                & ~((xx >= inner[1].start) & (xx < inner[1].stop)
+                    & (yy >= inner[0].start) & (yy < inner[0].stop)))
+        p2 = np.stack([xx, yy], axis=1)[~ring].astype(np.float64)
+        p2 = p2[np.abs((p2 - mid) @ v) <= THROUGH_NEAR * K]
+        if len(p2) >= 8:
+            mid = p2.mean(axis=0)
+            vecs = np.linalg.eigh(np.cov((p2 - mid).T))[1]
+            u, v = vecs[:, 1], vecs[:, 0]
+    # how far each pixel is from ink joined to it
+    apart = cv2.distanceTransform((~on).view(np.uint8), cv2.DIST_L2, 3)
     g = round(1.5 * K)
     t = np.arange(1.0, float(h + w))
     ends = []
