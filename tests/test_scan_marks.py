@@ -630,6 +630,69 @@ def test_a_paper_clips_leg_through_a_box_is_not_read_as_a_mark(box, angle, dx, d
     _not_a_mark(_read(_wire(gray, pose, box, angle, dx, dy, tone, 90.0, width, 17.0))[1])
 
 
+def _clip(gray: np.ndarray, pose, box: str, right: bool, dy: float, into: float,
+          apart: float = 17.0, width: float = 2.3, tone: float = 150.0) -> np.ndarray:
+    """``gray`` with a paper clip clipped on the slip's right (or left) edge, lying along the
+    box row: two wire legs ``apart`` units apart run in from the edge, and the wire turns
+    ``into`` units inside ``box`` from its far side, its middle ``dy`` units below the
+    box's middle (wire ``width`` units wide, ``tone`` its grey, with a highlight and a soft
+    shadow)."""
+    r = S.BOXES[box]
+    cy, g = (r.y0 + r.y1) / 2 + dy, apart / 2
+    edge, end = (S.SLIP_W + 8.0, r.x0 + into) if right else (-8.0, r.x1 - into)
+    turn = 1.0 if right else -1.0  # the turn bulges away from the slip's edge
+    pts = [(edge, cy - g), (end + turn * g, cy - g)]
+    pts += [(end + turn * g * (1 - np.sin(t)), cy - g * np.cos(t))
+            for t in np.linspace(0, np.pi, 16)]
+    pts += [(end + turn * g, cy + g), (edge, cy + g)]
+    out = gray.astype(np.float32)
+
+    def wire(off: tuple[float, float], wide: float) -> np.ndarray:
+        m = np.zeros(gray.shape, np.float32)
+        q = pose.to_frame([(x + off[0], y + off[1]) for x, y in pts])
+        cv2.polylines(m, [np.round(q * 16).astype(np.int32)], False, 1.0,
+                      max(1, round(wide * pose.ppu)), cv2.LINE_AA, shift=4)
+        return m
+
+    out *= 1 - 0.35 * cv2.GaussianBlur(wire((0.8, 1.0), 1.2 * width), (0, 0), 0.6 * pose.ppu)
+    body = wire((0.0, 0.0), width)
+    out = out * (1 - body) + tone * body
+    shine = 0.8 * wire((-0.3, -0.3), 0.3 * width)
+    out = out * (1 - shine) + 245 * shine
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("width, box, right, dy, into", [
+    (702.0, "dropped", True, -3.2, 5.9), (702.0, "dropped", True, -4.0, 10.8),
+    (702.0, "dropped", True, -3.8, 8.4), (945.0, "dropped", True, -2.6, 8.7),
+    (702.0, "taken", False, 1.9, 3.0), (945.0, "taken", False, 0.0, 3.0),
+    (702.0, "done", False, -1.0, 5.0)])
+def test_a_paper_clips_end_in_a_box_is_not_read_as_a_mark(width, box, right, dy, into):
+    """A paper clip clipped on the slip's edge along the box row, with its end (where the
+    wire turns) lying in a blank box, read as a mark there: the curve is no line, and the
+    legs leave the box on one side only. The wire runs on along the row to the slip's edge,
+    further than any mark's ink, so the slip now goes to review, saying so."""
+    gray = _close_up(width)
+    pose, _ = _read(gray)
+    _, reads = _read(_clip(gray, pose, box, right, dy, into))
+    status, why = read_status(reads)
+    assert status is None
+    if why is not None:
+        assert any(w in why for w in ("paper clip", "crease", "unclear", "trace",
+                                      "lying on it", "into the note"))
+
+
+@pytest.mark.parametrize("ink", ["black", "blue", "pencil"])
+@pytest.mark.parametrize("kind", ["tick", "cross", "fill"])
+def test_marks_touching_their_label_do_not_reach_along_the_row(ink, kind):
+    """A mark's ink joined to its box's outline and label stays within the label's space."""
+    from paperkit.scan.decide import reaching
+
+    for box in S.BOXES:
+        _, reads = _read(_photo([Mark(box, kind, ink, 1.6)]))
+        assert not reaching(reads[box]) and read_status(reads) == (box, None)
+
+
 def test_a_line_running_on_past_a_box_is_never_a_mark_unless_scribbled_over():
     from paperkit.scan.decide import creased, likely_status
     from paperkit.scan.marks import THROUGH_MIN

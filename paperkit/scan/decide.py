@@ -18,6 +18,7 @@ from .marks import (
     HIDDEN_MIN,
     LABEL_MIN,
     MARKED,
+    REACH_MIN,
     SHADE_MIN,
     SOLID_MIN,
     TAIL_MIN,
@@ -188,6 +189,13 @@ def written(b: BoxRead) -> bool:
     return b.score >= MARKED and b.outline and b.tail >= TAIL_MIN
 
 
+def reaching(b: BoxRead) -> bool:
+    """Whether a box that reads as marked may hold something lying across the slip from its
+    edge instead (a paper clip's end, where its wire turns): the ink joined to it runs on
+    along the box row further than a mark's does (marks.REACH_MIN)."""
+    return b.score >= MARKED and b.outline and b.reach >= REACH_MIN
+
+
 def by_label(b: BoxRead) -> bool:
     """Whether a box's printed label has hand ink above it (circled; marks.LABEL_MIN): only
     a mark in a box counts, so a slip with none would lose the change it asks for."""
@@ -205,6 +213,9 @@ _NOT_INK = (
      "fold of the paper, a ruled line or a staple may read as a mark; check it"),
     (written, "has", "have", "ink running down out of it into the note: writing in the note "
      "may reach into it and read as a mark; check it"),
+    (reaching, "has", "have", "ink joined to it running on along the row to the slip's edge: "
+     "something lying across the slip (a paper clip?) may read as a mark; check it, or "
+     "retake the photo with nothing on the slip"),
 )
 
 
