@@ -682,6 +682,21 @@ def test_a_paper_clips_end_in_a_box_is_not_read_as_a_mark(width, box, right, dy,
                                       "lying on it", "into the note"))
 
 
+def test_ink_running_on_along_the_row_is_never_a_mark():
+    from paperkit.scan.decide import likely_status, reaching
+    from paperkit.scan.marks import REACH_MIN
+
+    blank, tick = _box(score=0.0, cover=0.0), _box()
+    clip = BoxRead(**{**tick.__dict__, "reach": REACH_MIN})
+    reads = {"taken": clip, "done": blank, "stuck": blank, "dropped": blank}
+    assert reaching(clip) and not reaching(BoxRead(**{**clip.__dict__, "reach": REACH_MIN - 0.25}))
+    assert read_status(reads) == (
+        None, "the taken box has ink joined to it running on along the row to the slip's "
+              "edge: something lying across the slip (a paper clip?) may read as a mark; "
+              "check it, or retake the photo with nothing on the slip")
+    assert likely_status({**reads, "stuck": tick}) == "stuck"
+
+
 @pytest.mark.parametrize("ink", ["black", "blue", "pencil"])
 @pytest.mark.parametrize("kind", ["tick", "cross", "fill"])
 def test_marks_touching_their_label_do_not_reach_along_the_row(ink, kind):
