@@ -221,14 +221,15 @@ _NOT_INK = (
 
 def _not_ink(b: BoxRead) -> bool:
     """Whether what a box reads as a mark may be something else (a shadow's edge, a
-    crease, something lying on it, writing reaching into it: _NOT_INK)."""
+    crease, something lying on it, writing reaching into it, a clip's end: _NOT_INK)."""
     return any(rule(b) for rule, *_ in _NOT_INK)
 
 
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
     """The boxes clearly marked (at least MARKED, their printed outline found, the ink
-    darker than any paper around, not running on past the box, nothing lying on it and no
-    writing reaching into it: none of _NOT_INK), in printed order."""
+    darker than any paper around, not running on past the box, nothing lying on it, no
+    writing reaching into it, not joined to ink running on along the row: none of
+    _NOT_INK), in printed order."""
     return [b for b in SLIP_STATUSES
             if b in reads and reads[b].score >= MARKED and reads[b].outline
             and not _not_ink(reads[b])]

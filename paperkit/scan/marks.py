@@ -150,7 +150,7 @@ THROUGH_WIDTH = 1.0
 #: deviation across it). A line drawn thicker, or a thing lying across the box (a paper
 #: clip's wire with its shadow, 2-3 units wide: a clip on the slip's edge reaches over the
 #: box row), spreads wider about as straight a middle: what its own thickness (the median,
-#: a unit at a time along it, of the ink's spread across it) adds past a pen's is not held
+#: a px at a time along it, of the ink's spread across it) adds past a pen's is not held
 #: against it, up to THROUGH_THICK (about 5 units wide). The median leaves a tick's corner
 #: out, where its two strokes lie side by side. A straight line is then fitted again to
 #: the ink joined to it within THROUGH_NEAR units of it, past the box too (a line close
@@ -242,7 +242,9 @@ LABEL_MIN = 6.0
 #: below. At REACH_MIN or more the box is not read as marked (decide.reaching). On the 200
 #: bench photos and another 100 (4,574 boxes read as marked, struck-out ones included) ink
 #: runs out of a box's left side at most 8 units and never past a label's space; a clip's
-#: end in a box reads 5 or more (it runs to the slip's edge).
+#: end in a box reads 3 or more (it runs to the slip's edge: 3-3.5 from the taken box's,
+#: 14 units away, more from the others). Only a box whose joined ink runs out of its window
+#: sideways is followed (:func:`_sideways`).
 REACH_K = 2.0
 REACH_ROW = 3.0
 REACH_CLEAR = 2.0
