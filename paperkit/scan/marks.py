@@ -444,13 +444,7 @@ def _reach(gray: np.ndarray, H: np.ndarray, box: Rect, paper: float | None, cont
     a = REACH_ROW
     left, right = REACH_SLACK + REACH_MIN + REACH_PAST, REACH_LABEL + REACH_PAST
     img = warp(gray, H, Rect(box.x0 - left, box.y0 - a, box.x1 + right, box.y1 + a), k)
-    ink = (below_paper(img, k) > INK_LEVEL * contrast + GRAIN * grain).view(np.uint8)
-    dark = ink
-    if paper is not None:  # darker than any paper around the box: not a shadow's edge
-        dark = (img < paper - THROUGH_DARK * contrast).view(np.uint8)
-        ink &= dark
-    blob = np.ones((round(TAIL_BLOB * k),) * 2, np.uint8)
-    ink &= 1 - cv2.dilate(cv2.morphologyEx(dark, cv2.MORPH_OPEN, blob), _EDGE)
+    ink = _hand_ink(img, k, paper, contrast, grain)
     _, lab = cv2.connectedComponents(ink, connectivity=8)
     x0, y0 = round(left * k), round(a * k)
     x1, y1 = x0 + round(box.width * k), y0 + round(box.height * k)
@@ -468,8 +462,27 @@ def _reach(gray: np.ndarray, H: np.ndarray, box: Rect, paper: float | None, cont
 _INSIDE = round(3.0 * K)
 _OUT_AT = slice(_INSIDE + _BAND + 2, _INSIDE + _BAND + 2 + round(K))  # just out past the line
 _TWO = round(2 * K)
-_BLOB = np.ones((round(TAIL_BLOB * K),) * 2, np.uint8)
 _EDGE = np.ones((5, 5), np.uint8)
+#: Anything TAIL_BLOB units wide or more, at K and at REACH_K px a unit.
+_BLOBS = {k: np.ones((round(TAIL_BLOB * k),) * 2, np.uint8) for k in (K, REACH_K)}
+
+
+def _hand_ink(img: np.ndarray, k: float, paper: float | None, contrast: float,
+              grain: float) -> np.ndarray:
+    """The mask (uint8, 0/1) of hand ink in ``img`` (``k`` px a unit, k in _BLOBS) around a
+    box: ink as the box is read (``contrast``, ``grain``: INK_LEVEL, GRAIN), darker than the
+    darkest ``paper`` around the box (if measured: not a shadow's edge) by THROUGH_DARK of
+    the contrast, and not within what is dark TAIL_BLOB units wide or more (the table past
+    the paper's edge)."""
+    ink = (below_paper(img, k) > INK_LEVEL * contrast + GRAIN * grain).view(np.uint8)
+    dark = ink
+    if paper is not None:  # darker than any paper around the box: not a shadow's edge
+        dark = (img < paper - THROUGH_DARK * contrast).view(np.uint8)
+        ink &= dark
+    ink &= 1 - cv2.dilate(cv2.morphologyEx(dark, cv2.MORPH_OPEN, _BLOBS[k]), _EDGE)
+    return ink
+
+
 _ROW = round(2 * SEARCH * K)
 
 
@@ -484,13 +497,7 @@ def _tail(gray: np.ndarray, H: np.ndarray, box: Rect, paper: float | None, contr
     (:func:`_unruled`), and neither is anything TAIL_BLOB units wide or more."""
     reach = TAIL_REACH
     img = warp(gray, H, Rect(box.x0 - reach, box.y1 - 7.0, box.x1 + reach, box.y1 + reach), K)
-    ink = (below_paper(img, K) > INK_LEVEL * contrast + GRAIN * grain).view(np.uint8)
-    dark = ink
-    if paper is not None:  # darker than any paper around the box: not a shadow's edge
-        dark = (img < paper - THROUGH_DARK * contrast).view(np.uint8)
-        ink &= dark
-    # nor what is dark wider than any stroke (the table past the paper's edge)
-    ink &= 1 - cv2.dilate(cv2.morphologyEx(dark, cv2.MORPH_OPEN, _BLOB), _EDGE)
+    ink = _hand_ink(img, K, paper, contrast, grain)
     x0, x1 = round(reach * K), round((box.width + reach) * K)  # the box's columns
     # the side's line: of the rows near there that ink runs most fully across (a box read
     # where the pose put it may be off its outline by more than a unit), the nearest
