@@ -477,20 +477,23 @@ def test_a_photo_retaken_closer_settles_the_earlier_review(tmp_path):
     review queue (resolved, logged with the new photo as its source). An item that
     suggested something else would stay."""
     from paperkit.record.events import list_events
+    from paperkit.scan.pipeline import MIN_PPU
 
     kit, rec = _kit(tmp_path, 2)
-    cell = 1.1 * S.SLIP_W / 0.86  # grid_photo makes each slip 0.86 of its cell wide
+    ppu = 0.9  # under MIN_PPU, where every one-mark read is held: the hold does not hang on
+    assert ppu < MIN_PPU  # how light this kit's random codes let a pencil tick read
+    cell = ppu * S.SLIP_W / 0.86  # grid_photo makes each slip 0.86 of its cell wide
     t1, t2 = _code(kit, "T0001"), _code(kit, "T0002")
-    far = _photo(tmp_path, "far.jpg", [(t1, (Mark("done", "tick", "pencil", 0.3),)),
-                                       (t2, (Mark("done", "tick", "pencil", 0.3),))],
-                 size=(int(2 * cell), int(cell)), cols=2, seed=1)
+    cross = (Mark("done", "cross"),)  # crisp, so that every box's outline shows (as above)
+    far = _photo(tmp_path, "far.jpg", [(t1, cross), (t2, cross)],
+                 size=(int(2 * cell), int(cell)), cols=2, s=1.6)
     (a,) = scan_photos(kit, rec, [far])
     assert [(s.outcome, s.status) for s in a.slips] == [("review", "done")] * 2
+    assert all("small in the photo" in s.reason for s in a.slips)
     with rec.write(Source("cli", "test: T0002's item suggested another status")) as w:
         w.conn.execute("UPDATE reviews SET suggested = 'stuck' WHERE task = 'T0002'")
-    near = _photo(tmp_path, "near.jpg", [(t1, (Mark("done", "tick", "pencil", 0.3),)),
-                                         (t2, (Mark("done", "tick", "pencil", 0.3),))],
-                  size=(1600, 700), cols=2, seed=4)
+    near = _photo(tmp_path, "near.jpg", [(t1, cross), (t2, cross)], size=(1600, 700), cols=2,
+                  seed=4)
     (b,) = scan_photos(kit, rec, [near])
     assert [(s.outcome, s.status) for s in b.slips] == [("applied", "done")] * 2
     assert [i.task for i in pending_reviews(rec)] == ["T0002"]  # it suggested stuck
