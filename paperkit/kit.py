@@ -144,6 +144,11 @@ def open_kit(explicit: str | os.PathLike | None = None, cwd: Path | None = None)
     return Kit(path=path, settings=settings, key=key)
 
 
+def _new_key() -> bytes:
+    """A new kit's secret key: 32 random bytes (the tests make theirs repeatable)."""
+    return secrets.token_bytes(32)
+
+
 def init_kit(path: str | os.PathLike, name: str | None = None) -> Kit:
     """Create a kit folder. Refuses if a key, record or kit.toml is already there."""
     path = Path(path).expanduser().resolve()
@@ -156,7 +161,7 @@ def init_kit(path: str | os.PathLike, name: str | None = None) -> Kit:
     (path / TOML_NAME).write_text(toml_text, encoding="utf-8")
     fd = os.open(path / KEY_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(secrets.token_bytes(32))
+        fh.write(_new_key())
     os.chmod(path / KEY_NAME, 0o600)
     kit = open_kit(path)
     kit.open_record().close()
