@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..record.models import SLIP_STATUSES, Task
 from .marks import (
+    BAND_MIN,
     BLANK,
     CORNER_MIN,
     FAINT_FULL,
@@ -196,6 +197,13 @@ def reaching(b: BoxRead) -> bool:
     return b.score >= MARKED and b.outline and b.reach >= REACH_MIN
 
 
+def banded(b: BoxRead) -> bool:
+    """Whether a box that reads as marked may have something lying across it instead (a
+    rubber band): a dark mass thicker than a pen's stroke runs through it and on out of its
+    window both ways (marks.BAND_MIN)."""
+    return b.score >= MARKED and b.outline and b.band >= BAND_MIN
+
+
 def by_label(b: BoxRead) -> bool:
     """Whether a box's printed label has hand ink above it (circled; marks.LABEL_MIN): only
     a mark in a box counts, so a slip with none would lose the change it asks for."""
@@ -213,6 +221,8 @@ _NOT_INK = (
      "fold of the paper, a ruled line or a staple may read as a mark; check it"),
     (written, "has", "have", "ink running down out of it into the note: writing in the note "
      "may reach into it and read as a mark; check it"),
+    (banded, "has", "have", "something lying across it and on past it both ways (a rubber "
+     "band?) that reads as a mark; check it, or retake the photo with nothing on the slip"),
     (reaching, "has", "have", "ink joined to it running on along the row to the slip's edge: "
      "something lying across the slip (a paper clip?) may read as a mark; check it, or "
      "retake the photo with nothing on the slip"),
@@ -221,15 +231,16 @@ _NOT_INK = (
 
 def _not_ink(b: BoxRead) -> bool:
     """Whether what a box reads as a mark may be something else (a shadow's edge, a
-    crease, something lying on it, writing reaching into it, a clip's end: _NOT_INK)."""
+    crease, something lying on it, writing reaching into it, a band across it, a clip's
+    end: _NOT_INK)."""
     return any(rule(b) for rule, *_ in _NOT_INK)
 
 
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
     """The boxes clearly marked (at least MARKED, their printed outline found, the ink
     darker than any paper around, not running on past the box, nothing lying on it, no
-    writing reaching into it, not joined to ink running on along the row: none of
-    _NOT_INK), in printed order."""
+    writing reaching into it, nothing lying across it, not joined to ink running on along
+    the row: none of _NOT_INK), in printed order."""
     return [b for b in SLIP_STATUSES
             if b in reads and reads[b].score >= MARKED and reads[b].outline
             and not _not_ink(reads[b])]

@@ -201,6 +201,20 @@ SOLID_MIN = 7.0
 HIDDEN_MIN = 6.0
 HIDDEN_BAND = (1.0, 2.5)
 OUTLINE_SEEN = 0.15
+#: A rubber band around the slip, across a box, reads as a filled box. It is thicker than
+#: a pen's line (the crease check leaves it), and a band 5-8 units wide is thinner than a
+#: pin's head and hides less of the outline. But it runs straight through the box and out
+#: of the box's window on both sides, as thick as it is inside, as a mark does not.
+#: ``BoxRead.band`` is that thickness (slip units; the widest disc that fits where the ink
+#: or dark mass joined to the box leaves the window, the thinner of two such places on a
+#: line through the box), or 0; at BAND_MIN or more the box is not read as marked
+#: (decide.banded). A mass covering more than BAND_EDGE of the window's edge is a shadow
+#: or the table, not something lying on the slip. Of 1,050 bands drawn at random across
+#: boxes, 20 applied a status before, 1 now (a light beige band read as a faint fill); on
+#: five bench sets the marked boxes read 4.59 at most (a marker scribble striking a box
+#: out; all other 6,836 read 0), and drawn bands 6.2-8.1 (bench/RESULTS.md, Box reads).
+BAND_MIN = 5.5
+BAND_EDGE = 0.4
 #: An object about the size of a box (a round pin head) can be taken for the box itself
 #: and read as filled in. A printed box has four dark corners; a disc leaves the square's
 #: corners paper. ``BoxRead.corner`` is how dark the lightest corner of the outline is
@@ -286,8 +300,9 @@ class BoxRead:
     SOLID_MIN), and ``corner`` how dark its outline's lightest corner is (something lying
     on the box: see :data:`SOLID_MIN`, :data:`CORNER_MIN`), and ``tail`` how far from the
     box the ink running out through its bottom side reaches (writing from the note below:
-    see :data:`TAIL_MIN`). The last six are measured only for a box that would count as
-    marked. ``label`` is the size of the largest piece of ink just above the box's printed
+    see :data:`TAIL_MIN`), and ``band`` how thick a mass running through it and out of its
+    window both ways is (a rubber band: see :data:`BAND_MIN`). The last seven are measured
+    only for a box that would count as marked. ``label`` is the size of the largest piece of ink just above the box's printed
     label (a label circled instead of the box marked: see :data:`LABEL_MIN`), for every
     box."""
 
@@ -312,6 +327,7 @@ class BoxRead:
     tail: float = 0.0
     label: float = 0.0
     reach: float = 0.0
+    band: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -871,12 +887,14 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         if 0 < across < dot:  # a dot, or a very small mark: unclear at most
             s_cover = min(s_cover, DOT_SCORE)
         score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
-        shade, through, solid, hidden, corner = 1.0, 0.0, 0.0, 0.0, 1.0
+        shade, through, solid, hidden, corner, band = 1.0, 0.0, 0.0, 0.0, 1.0, 0.0
         # only a box that would count as marked is checked (decide.shaded, decide.creased,
-        # decide.covered)
+        # decide.covered, decide.banded)
         if score >= MARKED:
             smooth = cv2.blur(win[i], (3, 3))
-            solid = _solid(win[i] < white[i] - SOLID_DARK * c, edges[i])
+            dark_mass = win[i] < white[i] - SOLID_DARK * c
+            solid = _solid(dark_mass, edges[i])
+            band = _band(dark_mass | ink[i], inners[i])
             hidden = _hidden(smooth, edges[i], c) if solid >= SOLID_MIN else 0.0
             corner = _corner(smooth, edges[i], white[i], c)
         paper = _paper_around(win[i], edges[i]) if score >= MARKED else None
@@ -903,7 +921,8 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                            sides=round(sides, 3), faint=round(faint, 4),
                            edge=round(edge, 3), shade=round(shade, 3),
                            through=round(through, 2), solid=round(solid, 2),
-                           hidden=round(hidden, 2), corner=round(corner, 3)))
+                           hidden=round(hidden, 2), corner=round(corner, 3),
+                           band=round(band, 2)))
     return out, where
 
 
@@ -920,6 +939,52 @@ def _solid(dark: np.ndarray, edges: tuple[int, int, int, int]) -> float:
     g = round(SOLID_GAP * K)
     dist[max(0, y0 - g):y1 + g, max(0, x0 - g):x1 + g] = 0
     return 2.0 * float(dist.max()) / K
+
+
+def _band(mass: np.ndarray, inner: tuple[slice, slice]) -> float:
+    """``BoxRead.band``: where the mass joined to the ink in the box (``inner``; ``mass``:
+    the window's mask of what is ink or dark) runs out of the window in two places, as
+    thick as BAND_MIN units in each, and the straight line between those two places
+    crosses the box's interior (it runs through the box), the thinner of the two
+    thicknesses (slip units); else 0. Not when that mass covers more than BAND_EDGE of the
+    window's edge (a shadow, a table)."""
+    _, labels = cv2.connectedComponents(mass.view(np.uint8), connectivity=8)
+    part = labels[inner][mass[inner]]
+    joined = np.unique(part[part > 0])
+    if not joined.size:
+        return 0.0
+    on = np.isin(labels, joined)
+    h, w = on.shape
+    # the window's edge, in order around it
+    ys = np.concatenate([np.zeros(w - 1, int), np.arange(h - 1), np.full(w - 1, h - 1),
+                         np.arange(h - 1, 0, -1)])
+    xs = np.concatenate([np.arange(w - 1), np.full(h - 1, w - 1), np.arange(w - 1, 0, -1),
+                         np.zeros(h - 1, int)])
+    rim = on[ys, xs]
+    if np.count_nonzero(rim) > BAND_EDGE * rim.size:
+        return 0.0
+    thick = 2.0 * cv2.distanceTransform(on.view(np.uint8), cv2.DIST_L2, 3)[ys, xs] / K
+    hit = rim & (thick >= BAND_MIN)
+    if hit.all() or np.count_nonzero(hit) < 2:
+        return 0.0
+    # each run of the edge where it leaves that thick: its middle, and the thickness there
+    # (read from a place off every run, so that none wraps around the end)
+    idx = np.roll(np.arange(hit.size), -int(np.argmin(hit)))
+    hit = hit[idx]
+    bounds = np.flatnonzero(np.diff(np.concatenate([[0], hit.view(np.int8), [0]])))
+    exits = [(float(xs[idx[a:b]].mean()), float(ys[idx[a:b]].mean()),
+              float(thick[idx[a:b]].max())) for a, b in zip(bounds[::2], bounds[1::2],
+                                                            strict=True)]
+    t = np.linspace(0.0, 1.0, 64)
+    best = 0.0
+    for i, (xa, ya, ta) in enumerate(exits):
+        for xb, yb, tb in exits[i + 1:]:
+            px, py = xa + t * (xb - xa), ya + t * (yb - ya)
+            g = min(ta, tb) * K / 2  # the mass's half-width: its side may be what is inside
+            if np.any((px >= inner[1].start - g) & (px < inner[1].stop + g)
+                      & (py >= inner[0].start - g) & (py < inner[0].stop + g)):
+                best = max(best, min(ta, tb))
+    return best
 
 
 _OUT = round(HIDDEN_BAND[0] * K), round(HIDDEN_BAND[1] * K)
