@@ -30,6 +30,7 @@ line that runs on past the box both ways), something lying on the box such as a 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
@@ -210,9 +211,10 @@ OUTLINE_SEEN = 0.15
 #: line through the box), or 0; at BAND_MIN or more the box is not read as marked
 #: (decide.banded). A mass covering more than BAND_EDGE of the window's edge is a shadow
 #: or the table, not something lying on the slip. Of 1,050 bands drawn at random across
-#: boxes, 20 applied a status before, 1 now (a light beige band read as a faint fill); on
-#: five bench sets the marked boxes read 4.59 at most (a marker scribble striking a box
-#: out; all other 6,836 read 0), and drawn bands 6.2-8.1 (bench/RESULTS.md, Box reads).
+#: boxes, 20 applied a status before, 1 now (a light beige band read as a faint fill).
+#: With the threshold at 4.5, one of the 17,721 boxes read as marked on the 19 bench sets
+#: read more than 0: 4.59, a black marker's scribble striking a box out (a slip in review
+#: anyway); bands drawn across a box read 6.2-8.1 (bench/RESULTS.md, Box reads).
 BAND_MIN = 5.5
 BAND_EDGE = 0.4
 #: An object about the size of a box (a round pin head) can be taken for the box itself
@@ -941,6 +943,16 @@ def _solid(dark: np.ndarray, edges: tuple[int, int, int, int]) -> float:
     return 2.0 * float(dist.max()) / K
 
 
+@functools.cache
+def _rim(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (ys, xs) of an h × w window's edge pixels, in order around it."""
+    ys = np.concatenate([np.zeros(w - 1, int), np.arange(h - 1), np.full(w - 1, h - 1),
+                         np.arange(h - 1, 0, -1)])
+    xs = np.concatenate([np.arange(w - 1), np.full(h - 1, w - 1), np.arange(w - 1, 0, -1),
+                         np.zeros(h - 1, int)])
+    return ys, xs
+
+
 def _band(mass: np.ndarray, inner: tuple[slice, slice]) -> float:
     """``BoxRead.band``: where the mass joined to the ink in the box (``inner``; ``mass``:
     the window's mask of what is ink or dark) runs out of the window in two places, as
@@ -948,20 +960,21 @@ def _band(mass: np.ndarray, inner: tuple[slice, slice]) -> float:
     crosses the box's interior (it runs through the box), the thinner of the two
     thicknesses (slip units); else 0. Not when that mass covers more than BAND_EDGE of the
     window's edge (a shadow, a table)."""
-    _, labels = cv2.connectedComponents(mass.view(np.uint8), connectivity=8)
-    part = labels[inner][mass[inner]]
-    joined = np.unique(part[part > 0])
-    if not joined.size:
-        return 0.0
-    on = np.isin(labels, joined)
-    h, w = on.shape
-    # the window's edge, in order around it
-    ys = np.concatenate([np.zeros(w - 1, int), np.arange(h - 1), np.full(w - 1, h - 1),
-                         np.arange(h - 1, 0, -1)])
-    xs = np.concatenate([np.arange(w - 1), np.full(h - 1, w - 1), np.arange(w - 1, 0, -1),
-                         np.zeros(h - 1, int)])
+    n, labels = cv2.connectedComponents(mass.view(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[labels[inner][mass[inner]]] = True
+    keep[0] = False
+    on = keep[labels]
+    ys, xs = _rim(*on.shape)
     rim = on[ys, xs]
-    if np.count_nonzero(rim) > BAND_EDGE * rim.size:
+    if not rim.any() or np.count_nonzero(rim) > BAND_EDGE * rim.size:
+        return 0.0
+    # where it is that thick at the edge, it covers nearly as long a run of the edge (the
+    # distance transform is a close approximation): most marked boxes have no such run (a
+    # mark's strokes are thin) and are done here
+    runs = np.roll(rim, -int(np.argmin(rim)))  # from a place off every run: none wraps
+    ends = np.flatnonzero(np.diff(np.concatenate([[0], runs.view(np.int8), [0]])))
+    if not np.any(ends[1::2] - ends[::2] >= 0.8 * BAND_MIN * K):
         return 0.0
     thick = 2.0 * cv2.distanceTransform(on.view(np.uint8), cv2.DIST_L2, 3)[ys, xs] / K
     hit = rim & (thick >= BAND_MIN)
