@@ -679,19 +679,31 @@ def test_a_paper_clips_end_in_a_box_is_not_read_as_a_mark(width, box, right, dy,
     _not_a_mark(_read(_clip(gray, pose, box, right, dy, into))[1])
 
 
-def test_ink_running_on_along_the_row_is_never_a_mark():
-    from paperkit.scan.decide import likely_status, reaching
-    from paperkit.scan.marks import REACH_MIN
+@pytest.mark.parametrize("rule, field, least, box, reason", [
+    ("reaching", "reach", "REACH_MIN", "taken",
+     "has ink joined to it running on along the row to the slip's edge: something lying "
+     "across the slip (a paper clip?) may read as a mark; check it, or retake the photo "
+     "with nothing on the slip"),
+    ("banded", "band", "BAND_MIN", "stuck",
+     "has something lying across it and on past it both ways (a rubber band?) that reads "
+     "as a mark; check it, or retake the photo with nothing on the slip")])
+def test_something_lying_across_a_box_or_its_row_is_never_a_mark(rule, field, least, box,
+                                                                 reason):
+    """A box read as marked whose ink runs on along the row to the slip's edge (a paper
+    clip's end), or through it and out both ways thicker than a pen's line (a rubber band),
+    is not a mark: the slip goes to review naming the box, and a mark in another box is
+    only its likely status."""
+    from paperkit.scan import decide, marks
 
+    held, at = getattr(decide, rule), getattr(marks, least)
     blank, tick = _box(score=0.0, cover=0.0), _box()
-    clip = BoxRead(**{**tick.__dict__, "reach": REACH_MIN})
-    reads = {"taken": clip, "done": blank, "stuck": blank, "dropped": blank}
-    assert reaching(clip) and not reaching(BoxRead(**{**clip.__dict__, "reach": REACH_MIN - 0.25}))
-    assert read_status(reads) == (
-        None, "the taken box has ink joined to it running on along the row to the slip's "
-              "edge: something lying across the slip (a paper clip?) may read as a mark; "
-              "check it, or retake the photo with nothing on the slip")
-    assert likely_status({**reads, "stuck": tick}) == "stuck"
+    thing = BoxRead(**{**tick.__dict__, field: at})
+    reads = {**dict.fromkeys(S.BOXES, blank), box: thing}
+    assert held(thing) and not held(BoxRead(**{**thing.__dict__, field: at - 0.25}))
+    assert not held(BoxRead(**{**thing.__dict__, "score": 0.3}))
+    assert decide.marked_boxes(reads) == []
+    assert read_status(reads) == (None, f"the {box} box {reason}")
+    assert decide.likely_status({**reads, "done": tick}) == "done"
 
 
 @pytest.mark.parametrize("ink", ["black", "blue", "pencil"])
@@ -787,21 +799,6 @@ def test_marks_are_not_taken_for_a_rubber_band(ink, kind):
 
     _, reads = _read(_photo([Mark("done", kind, ink, 1.6)]))
     assert not banded(reads["done"]) and read_status(reads) == ("done", None)
-
-
-def test_something_lying_across_a_box_is_never_a_mark():
-    from paperkit.scan.decide import banded, likely_status
-    from paperkit.scan.marks import BAND_MIN
-
-    blank, tick = _box(score=0.0, cover=0.0), _box()
-    band = BoxRead(**{**tick.__dict__, "band": BAND_MIN})
-    reads = {"taken": blank, "done": blank, "stuck": band, "dropped": blank}
-    assert banded(band) and not banded(BoxRead(**{**band.__dict__, "band": BAND_MIN - 0.25}))
-    assert read_status(reads) == (
-        None, "the stuck box has something lying across it and on past it both ways (a "
-              "rubber band?) that reads as a mark; check it, or retake the photo with "
-              "nothing on the slip")
-    assert likely_status({**reads, "done": tick}) == "done"
 
 
 def _pinned(gray: np.ndarray, pose, box: str, dx: float, dy: float, radius: float,
