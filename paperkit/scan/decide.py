@@ -199,8 +199,8 @@ def reaching(b: BoxRead) -> bool:
 
 def banded(b: BoxRead) -> bool:
     """Whether a box that reads as marked may have something lying across it instead (a
-    rubber band): a dark mass thicker than a pen's stroke runs through it and on out of its
-    window both ways (marks.BAND_MIN)."""
+    rubber band): a mass of ink or dark thicker than a pen's stroke runs through it and on
+    out of its window both ways (marks.BAND_MIN)."""
     return b.score >= MARKED and b.outline and b.band >= BAND_MIN
 
 

@@ -304,9 +304,9 @@ class BoxRead:
     box the ink running out through its bottom side reaches (writing from the note below:
     see :data:`TAIL_MIN`), and ``band`` how thick a mass running through it and out of its
     window both ways is (a rubber band: see :data:`BAND_MIN`). The last seven are measured
-    only for a box that would count as marked. ``label`` is the size of the largest piece of ink just above the box's printed
-    label (a label circled instead of the box marked: see :data:`LABEL_MIN`), for every
-    box."""
+    only for a box that would count as marked. ``label`` is the size of the largest piece
+    of ink just above the box's printed label (a label circled instead of the box marked:
+    see :data:`LABEL_MIN`), for every box."""
 
     score: float
     confidence: float
@@ -953,6 +953,14 @@ def _rim(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return ys, xs
 
 
+def _runs(on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of True in ``on``, a sequence around a loop that is not all True: its
+    indexes in order from a False place (so that no run wraps around the end), and each
+    run's start and end in that order, flat (start, end, start, end, ...)."""
+    order = np.roll(np.arange(on.size), -int(np.argmin(on)))
+    return order, np.flatnonzero(np.diff(np.concatenate([[0], on[order].view(np.int8), [0]])))
+
+
 def _band(mass: np.ndarray, inner: tuple[slice, slice]) -> float:
     """``BoxRead.band``: where the mass joined to the ink in the box (``inner``; ``mass``:
     the window's mask of what is ink or dark) runs out of the window in two places, as
@@ -972,22 +980,17 @@ def _band(mass: np.ndarray, inner: tuple[slice, slice]) -> float:
     # where it is that thick at the edge, it covers nearly as long a run of the edge (the
     # distance transform is a close approximation): most marked boxes have no such run (a
     # mark's strokes are thin) and are done here
-    runs = np.roll(rim, -int(np.argmin(rim)))  # from a place off every run: none wraps
-    ends = np.flatnonzero(np.diff(np.concatenate([[0], runs.view(np.int8), [0]])))
-    if not np.any(ends[1::2] - ends[::2] >= 0.8 * BAND_MIN * K):
+    _, bounds = _runs(rim)
+    if not np.any(bounds[1::2] - bounds[::2] >= 0.8 * BAND_MIN * K):
         return 0.0
     thick = 2.0 * cv2.distanceTransform(on.view(np.uint8), cv2.DIST_L2, 3)[ys, xs] / K
     hit = rim & (thick >= BAND_MIN)
-    if hit.all() or np.count_nonzero(hit) < 2:
+    if np.count_nonzero(hit) < 2:
         return 0.0
     # each run of the edge where it leaves that thick: its middle, and the thickness there
-    # (read from a place off every run, so that none wraps around the end)
-    idx = np.roll(np.arange(hit.size), -int(np.argmin(hit)))
-    hit = hit[idx]
-    bounds = np.flatnonzero(np.diff(np.concatenate([[0], hit.view(np.int8), [0]])))
-    exits = [(float(xs[idx[a:b]].mean()), float(ys[idx[a:b]].mean()),
-              float(thick[idx[a:b]].max())) for a, b in zip(bounds[::2], bounds[1::2],
-                                                            strict=True)]
+    order, bounds = _runs(hit)
+    exits = [(float(xs[run].mean()), float(ys[run].mean()), float(thick[run].max()))
+             for run in (order[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True))]
     t = np.linspace(0.0, 1.0, 64)
     best = 0.0
     for i, (xa, ya, ta) in enumerate(exits):
