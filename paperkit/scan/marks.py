@@ -427,26 +427,34 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
                                INK_LEVEL * b.contrast + GRAIN * b.grain)
             if label:
                 reads[name] = replace(b, label=round(label, 2))
-    for name, b in reads.items():  # only a box that would count as marked (decide.written)
-        H, box, paper, leaves, _ = seen[name]
-        if b.score >= MARKED and b.outline and leaves:  # ink just out past its bottom side
-            reads[name] = replace(b, tail=round(_tail(gray, H, box, paper, b.contrast,
-                                                      b.grain), 2))
-    for name, b in reads.items():  # only a box that would count as marked (decide.reaching)
-        H, box, paper, _, sideways = seen[name]
-        if b.score >= MARKED and b.outline and sideways:  # ink out to the window's side
-            reads[name] = replace(b, reach=round(_reach(gray, H, box, paper, b.contrast,
-                                                        b.grain), 2))
+    for name, b in reads.items():  # only a box that would count as marked (decide.written,
+        H, box, paper, leaves, sideways = seen[name]  # decide.reaching)
+        if not (b.score >= MARKED and b.outline):
+            continue
+        if leaves:  # ink just out past its bottom side
+            b = replace(b, tail=round(_tail(gray, H, box, paper, b.contrast, b.grain), 2))
+        if sideways:  # ink out to the window's side
+            b = replace(b, reach=round(_reach(gray, H, box, paper, b.contrast, b.grain), 2))
+        reads[name] = b
     return reads
+
+
+def _joined(mask: np.ndarray, seed) -> np.ndarray:
+    """What of ``mask`` (bool or 0/1 uint8) is joined (8-connected) to its pixels at
+    ``seed`` (an index of it: a pair of slices, or a bool mask of its shape), as a bool
+    mask."""
+    n, labels = cv2.connectedComponents(mask.view(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[labels[seed]] = True
+    keep[0] = False  # not the mask itself
+    return keep[labels]
 
 
 def _sideways(ink: np.ndarray, inner: tuple[slice, slice]) -> bool:
     """Whether the ink in a box's window (``ink``, its mask) joined to the ink inside the box
     (``inner``) runs out to the window's left or right edge."""
-    _, lab = cv2.connectedComponents(ink.view(np.uint8), connectivity=8)
-    own = lab[inner]
-    own = own[own > 0]
-    return bool(own.size) and bool(np.isin(np.concatenate([lab[:, 0], lab[:, -1]]), own).any())
+    own = _joined(ink, inner)
+    return bool(own[:, 0].any() or own[:, -1].any())
 
 
 def _reach(gray: np.ndarray, H: np.ndarray, box: Rect, paper: float | None, contrast: float,
@@ -463,15 +471,12 @@ def _reach(gray: np.ndarray, H: np.ndarray, box: Rect, paper: float | None, cont
     left, right = REACH_SLACK + REACH_MIN + REACH_PAST, REACH_LABEL + REACH_PAST
     img = warp(gray, H, Rect(box.x0 - left, box.y0 - a, box.x1 + right, box.y1 + a), k)
     ink = _hand_ink(img, k, paper, contrast, grain)
-    _, lab = cv2.connectedComponents(ink, connectivity=8)
     x0, y0 = round(left * k), round(a * k)
     x1, y1 = x0 + round(box.width * k), y0 + round(box.height * k)
     m = round(REACH_CLEAR * k)  # the interior, clear of the outline
-    inside = lab[y0 + m:y1 - m, x0 + m:x1 - m]
-    own = np.unique(inside[inside > 0])
-    if own.size == 0:
+    _, xs = np.nonzero(_joined(ink, (slice(y0 + m, y1 - m), slice(x0 + m, x1 - m))))
+    if xs.size == 0:
         return 0.0
-    _, xs = np.nonzero(np.isin(lab, own))
     past_left = (x0 - int(xs.min())) / k - REACH_SLACK
     past_right = (int(xs.max()) + 1 - x1) / k - REACH_LABEL
     return max(past_left, past_right, 0.0)
@@ -529,11 +534,7 @@ def _tail(gray: np.ndarray, H: np.ndarray, box: Rect, paper: float | None, contr
     # nothing inside, or nothing just out past the side's line (a corner's width aside)
     if not out[inner].any() or not out[_OUT_AT, x0 - _TWO:x1 + _TWO].any():
         return 0.0
-    n, lab = cv2.connectedComponents(out, connectivity=8)
-    through = np.zeros(n, bool)
-    through[lab[inner][out[inner] > 0]] = True
-    through[0] = False
-    ys, xs = np.nonzero(through[lab])
+    ys, xs = np.nonzero(_joined(out, inner))
     dx = np.maximum(np.maximum(x0 - xs, xs - x1), 0)
     dy = np.maximum(ys - _INSIDE, 0)
     return float(np.sqrt((dx * dx + dy * dy).max())) / K
@@ -968,11 +969,7 @@ def _band(mass: np.ndarray, inner: tuple[slice, slice]) -> float:
     crosses the box's interior (it runs through the box), the thinner of the two
     thicknesses (slip units); else 0. Not when that mass covers more than BAND_EDGE of the
     window's edge (a shadow, a table)."""
-    n, labels = cv2.connectedComponents(mass.view(np.uint8), connectivity=8)
-    keep = np.zeros(n, bool)
-    keep[labels[inner][mass[inner]]] = True
-    keep[0] = False
-    on = keep[labels]
+    on = _joined(mass, inner)
     ys, xs = _rim(*on.shape)
     rim = on[ys, xs]
     if not rim.any() or np.count_nonzero(rim) > BAND_EDGE * rim.size:
@@ -1133,10 +1130,7 @@ def _measure_ink(ink: np.ndarray, faint_ink: np.ndarray, inner: tuple[slice, sli
     near_cols = slice(max(0, x0 - o0) - ox, None)
     near = cv2.countNonZero(zone[near_rows, near_cols])
     if outer > near:  # some ink outside: only what is joined to the box counts, not a dot
-        n, labels = cv2.connectedComponents(zone, connectivity=8)
-        keep = np.bincount(labels[near_rows, near_cols].ravel(), minlength=n) > 0
-        keep[0] = False
-        joined = keep[labels]
+        joined = _joined(zone, (near_rows, near_cols))
         outer, near = cv2.countNonZero(joined.view(np.uint8)), \
             cv2.countNonZero(joined[near_rows, near_cols].view(np.uint8))
         joined[near_rows, near_cols] = False  # what lies outside: a stroke, not a dot
@@ -1199,13 +1193,12 @@ def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
         if (abs(fit[0]) > _BEND
                 or math.sqrt(max(float(np.mean(off * off)) - extra, 0.0)) > THROUGH_WIDTH * K):
             return 0.0  # a tick is bent sharply
-    _, labels = cv2.connectedComponents((ink | loose).view(np.uint8), connectivity=8)
-    part = labels[inner][ink[inner]]
-    joined = np.unique(part[part > 0])
-    rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    if np.count_nonzero(np.isin(rim, joined)) < 2:
+    seed = np.zeros_like(ink)
+    seed[inner] = ink[inner]
+    on = _joined(ink | loose, seed)
+    rim = np.concatenate([on[0], on[-1], on[:, 0], on[:, -1]])
+    if np.count_nonzero(rim) < 2:
         return 0.0  # it does not run out of the window
-    on = np.isin(labels, joined)
     h, w = ink.shape
     x0, x1, y0, y1 = edges
     if not fit.any():
