@@ -274,6 +274,45 @@ def test_code_on_bent_paper_is_read_on_a_fitted_grid():
     assert corners.shape == (4, 2) and corners[:, 0].min() >= 0
 
 
+def test_a_code_on_bent_paper_seen_strongly_foreshortened_is_read_on_a_fitted_grid():
+    """A slip far off-axis or curling away: the code's legs differ too much for the usual
+    triangle test (PICK_SCORE), but its finders fit the triangle they make."""
+    import cv2
+    import zxingcpp
+
+    from paperkit.scan import resample as R
+
+    text = "PK1:ABCD:T0042:3:ABCDEFGH"
+    bent = _bent_code(text, 0.1)
+    img = cv2.resize(bent, (bent.shape[1], round(bent.shape[0] * 0.55)),
+                     interpolation=cv2.INTER_AREA)  # seen at about 57° off-axis
+    plain = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert not [r for r in plain if r.valid]
+    finders = R._finders(R._binary(img))
+    assert len(finders) == 3 and R._triangle_score(R._order(finders)) > R.PICK_SCORE
+    got = R.resample(img)
+    assert got is not None and got[0] == text
+
+
+def test_three_finder_like_patterns_not_the_size_of_their_triangle_are_not_a_code():
+    """Three finder-like squares, as big as a code's, placed as the finders of one twice
+    as wide as it is tall: the triangle is not a code seen at an angle (each square would
+    be wider than tall), so no grid is fitted."""
+    from paperkit.scan import resample as R
+
+    px = 6
+    img = np.full((480, 720), 235, np.uint8)
+    square = np.where(R.FINDER, 0, 235).astype(np.uint8)
+    square = np.kron(square, np.ones((px, px), np.uint8))
+    for x, y in ((40, 40), (600, 40), (40, 320)):
+        img[y:y + 7 * px, x:x + 7 * px] = square
+    finders = R._finders(R._binary(img))
+    assert len(finders) == 3
+    trio = R._order(finders)
+    assert R._triangle_score(trio) > R.PICK_SCORE and R._corner_misfit(trio) > R.PICK_CORNERS
+    assert R.grids(img) == ([], 3)
+
+
 def test_resample_finds_nothing_on_plain_paper():
     from paperkit.scan.resample import resample
 

@@ -19,6 +19,7 @@ more than a decoder's output.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import cv2
@@ -95,29 +96,24 @@ def _finders(binary: np.ndarray, taken: np.ndarray | None = None
     return out
 
 
-def _pick_three(found: list) -> tuple | None:
-    """The three finders of one symbol, as (top-left, top-right, bottom-left)."""
-    if len(found) < 3:
-        return None
-    best, best_score = None, None
-    n = len(found)
-    for i in range(n):
-        for j in range(i + 1, n):
-            for k in range(j + 1, n):
-                trio = [found[i], found[j], found[k]]
-                c = [t[0] for t in trio]
-                d = [np.linalg.norm(c[1] - c[2]), np.linalg.norm(c[0] - c[2]),
-                     np.linalg.norm(c[0] - c[1])]
-                corner = int(np.argmax(d))  # opposite the longest side: top-left
-                legs = [d[x] for x in range(3) if x != corner]
-                ratio = max(legs) / max(min(legs), 1e-6)
-                hyp = d[corner] / max(np.mean(legs), 1e-6)
-                score = abs(ratio - 1) + abs(hyp - np.sqrt(2))
-                if best_score is None or score < best_score:
-                    best, best_score = (trio, corner), score
-    (trio, corner), score = best, best_score
-    if score > 0.6:
-        return None
+#: The three finders of one code make a right-angled triangle with equal legs (scored as
+#: how far the legs' ratio is from 1 plus how far the long side's share of them is from
+#: √2); a trio scoring above PICK_SCORE is not that triangle as seen.
+PICK_SCORE = 0.6
+#: Strongly foreshortened (a slip 35° off-axis, or curling away) a code's legs differ more
+#: than that. Such a trio is still taken when each finder's four corners lie within
+#: PICK_CORNERS modules of where the affine map through the three centres puts them: three
+#: finders of different codes, or printed text, are not the right size and shape for the
+#: triangle they make. A wrong trio only costs time: what it reads must still verify.
+PICK_CORNERS = 1.5
+
+
+def _order(trio: list) -> tuple:
+    """Three finders as (top-left, top-right, bottom-left): the top-left is opposite the
+    longest side, the top-right clockwise from it on screen."""
+    c = [t[0] for t in trio]
+    d = [np.linalg.norm(c[1] - c[2]), np.linalg.norm(c[0] - c[2]), np.linalg.norm(c[0] - c[1])]
+    corner = int(np.argmax(d))
     tl = trio[corner]
     a, b = (trio[x] for x in range(3) if x != corner)
     v1, v2 = a[0] - tl[0], b[0] - tl[0]
@@ -126,19 +122,67 @@ def _pick_three(found: list) -> tuple | None:
     return tl, b, a
 
 
+def _triangle_score(trio: tuple) -> float:
+    """How far the three centres (ordered) are from a right-angled isosceles triangle."""
+    tl, tr, bl = (t[0] for t in trio)
+    legs = [np.linalg.norm(tr - tl), np.linalg.norm(bl - tl)]
+    ratio = max(legs) / max(min(legs), 1e-6)
+    hyp = np.linalg.norm(tr - bl) / max(np.mean(legs), 1e-6)
+    return float(abs(ratio - 1) + abs(hyp - np.sqrt(2)))
+
+
+def _affine(tl, tr, bl) -> np.ndarray:
+    """The affine map (2 × 3) from module coordinates to pixels through the three centres."""
+    return cv2.getAffineTransform(np.float32([(3.5, 3.5), (N - 3.5, 3.5), (3.5, N - 3.5)]),
+                                  np.float32([tl[0], tr[0], bl[0]]))
+
+
+#: Each finder's top-left module, and its four outer corners from there.
+_FINDER_AT = ((0, 0), (N - 7, 0), (0, N - 7))
+_FINDER_CORNERS = ((0, 0), (7, 0), (7, 7), (0, 7))
+
+
+def _corner_misfit(trio: tuple) -> float:
+    """The furthest (modules) any of the three finders' outer corners lies from where the
+    affine map through their centres puts it."""
+    aff = _affine(*trio)
+    module = (np.linalg.norm(trio[1][0] - trio[0][0])
+              + np.linalg.norm(trio[2][0] - trio[0][0])) / (2 * (N - 7))
+    worst = 0.0
+    for (_, quad), (mx, my) in zip(trio, _FINDER_AT, strict=True):
+        for cx, cy in _FINDER_CORNERS:
+            guess = aff @ np.array([mx + cx, my + cy, 1.0])
+            worst = max(worst, float(np.min(np.hypot(*(quad - guess).T))))
+    return worst / max(module, 1e-6)
+
+
+def _pick_three(found: list) -> tuple | None:
+    """The three finders of one symbol, as (top-left, top-right, bottom-left): the trio
+    nearest the code's triangle (PICK_SCORE), else the one whose finders fit the triangle
+    they make best (PICK_CORNERS); None when neither is close enough."""
+    if len(found) < 3:
+        return None
+    trios = [_order([found[i], found[j], found[k]]) for i, j, k in
+             itertools.combinations(range(len(found)), 3)]
+    scores = [_triangle_score(t) for t in trios]
+    best = int(np.argmin(scores))
+    if scores[best] <= PICK_SCORE:
+        return trios[best]
+    misfit, best = min((_corner_misfit(t), i) for i, t in enumerate(trios))
+    return trios[best] if misfit <= PICK_CORNERS else None
+
+
 def _points(tl, tr, bl) -> tuple[list, list]:
     """Module coordinates ↔ pixels for the finders' centres and outer corners."""
     src, dst = [], []
-    for (centre, _quad), (mx, my) in ((tl, (0, 0)), (tr, (N - 7, 0)), (bl, (0, N - 7))):
+    for (centre, _quad), (mx, my) in zip((tl, tr, bl), _FINDER_AT, strict=True):
         src.append((mx + 3.5, my + 3.5))
         dst.append(centre)
-        known = [(mx, my), (mx + 7, my), (mx + 7, my + 7), (mx, my + 7)]
         # place the corners with the affine map through the three centres, then match
-        for k in known:
-            src.append(k)
+        for cx, cy in _FINDER_CORNERS:
+            src.append((mx + cx, my + cy))
             dst.append(None)
-    aff = cv2.getAffineTransform(np.float32([(3.5, 3.5), (N - 3.5, 3.5), (3.5, N - 3.5)]),
-                                 np.float32([tl[0], tr[0], bl[0]]))
+    aff = _affine(tl, tr, bl)
     quads = [tl[1], tr[1], bl[1]]
     for f in range(3):
         for c in range(4):
