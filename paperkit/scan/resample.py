@@ -142,17 +142,25 @@ _FINDER_AT = ((0, 0), (N - 7, 0), (0, N - 7))
 _FINDER_CORNERS = ((0, 0), (7, 0), (7, 7), (0, 7))
 
 
-def _corner_misfit(trio: tuple) -> float:
-    """The furthest (modules) any of the three finders' outer corners lies from where the
-    affine map through their centres puts it."""
+def _corner_matches(trio: tuple) -> list[tuple[tuple[float, float], np.ndarray, np.ndarray]]:
+    """Each of the three finders' outer corners: (its module coordinates, where the affine
+    map through the three centres puts it, the finder's found corner nearest that), px."""
     aff = _affine(*trio)
-    module = (np.linalg.norm(trio[1][0] - trio[0][0])
-              + np.linalg.norm(trio[2][0] - trio[0][0])) / (2 * (N - 7))
-    worst = 0.0
+    out = []
     for (_, quad), (mx, my) in zip(trio, _FINDER_AT, strict=True):
         for cx, cy in _FINDER_CORNERS:
             guess = aff @ np.array([mx + cx, my + cy, 1.0])
-            worst = max(worst, float(np.min(np.hypot(*(quad - guess).T))))
+            out.append(((mx + cx, my + cy), guess,
+                        quad[int(np.argmin(np.hypot(*(quad - guess).T)))]))
+    return out
+
+
+def _corner_misfit(trio: tuple) -> float:
+    """The furthest (modules) any of the three finders' outer corners lies from where the
+    affine map through their centres puts it."""
+    module = (np.linalg.norm(trio[1][0] - trio[0][0])
+              + np.linalg.norm(trio[2][0] - trio[0][0])) / (2 * (N - 7))
+    worst = max(float(np.hypot(*(seen - guess))) for _, guess, seen in _corner_matches(trio))
     return worst / max(module, 1e-6)
 
 
@@ -173,23 +181,16 @@ def _pick_three(found: list) -> tuple | None:
 
 
 def _points(tl, tr, bl) -> tuple[list, list]:
-    """Module coordinates ↔ pixels for the finders' centres and outer corners."""
+    """Module coordinates ↔ pixels for the finders' centres and outer corners (each corner
+    the found one nearest where the affine map through the three centres puts it)."""
     src, dst = [], []
-    for (centre, _quad), (mx, my) in zip((tl, tr, bl), _FINDER_AT, strict=True):
+    corners = _corner_matches((tl, tr, bl))
+    for f, ((centre, _quad), (mx, my)) in enumerate(zip((tl, tr, bl), _FINDER_AT, strict=True)):
         src.append((mx + 3.5, my + 3.5))
         dst.append(centre)
-        # place the corners with the affine map through the three centres, then match
-        for cx, cy in _FINDER_CORNERS:
-            src.append((mx + cx, my + cy))
-            dst.append(None)
-    aff = _affine(tl, tr, bl)
-    quads = [tl[1], tr[1], bl[1]]
-    for f in range(3):
-        for c in range(4):
-            at = 5 * f + 1 + c
-            guess = aff @ np.array([*src[at], 1.0])
-            quad = quads[f]
-            dst[at] = quad[int(np.argmin(np.hypot(*(quad - guess).T)))]
+        for at, _, seen in corners[4 * f:4 * f + 4]:
+            src.append(at)
+            dst.append(seen)
     return src, dst
 
 
