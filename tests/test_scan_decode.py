@@ -13,7 +13,14 @@ from paperkit.render.qr import matrix
 from paperkit.scan import deblur
 from paperkit.scan.decode import find_codes
 from paperkit.scan.known import MAX_DISTANCE, KnownCodes
-from paperkit.scan.resample import FIXED, FIXED_DARK, _decode_matrix
+from paperkit.scan.resample import (
+    FIXED,
+    FIXED_DARK,
+    Grid,
+    _decode_dark,
+    _decode_matrix,
+    read_sharpened,
+)
 
 KEY = bytes(range(32))
 KIT = "K3FQ"
@@ -388,3 +395,48 @@ def test_a_mask_of_codes_read_holds_only_those_in_the_region():
     mask = decode._taken(a, [far, near])
     assert mask.shape == (200, 200) and mask[50, 180] == 1 and mask[50, 100] == 0
     assert mask[150, 180] == 0
+
+
+def _bled(text: str, share: float, seed: int = 0) -> np.ndarray:
+    """A code's modules as a blurred photo samples them: each module's darkness is
+    ``share`` its eight neighbours' mean, the rest its own, with a little noise."""
+    m = _matrix(text).astype(np.float32)
+    around = (cv2.blur(m, (3, 3), borderType=cv2.BORDER_REPLICATE) * 9 - m) / 8
+    noise = np.random.default_rng(seed).normal(0.0, 0.05, m.shape).astype(np.float32)
+    return (1 - share) * m + share * around + noise
+
+
+def test_a_grid_blurred_past_its_threshold_reads_once_its_modules_are_sharpened():
+    text = _code("T0042")
+    dark = _bled(text, 0.6)
+    assert _decode_dark(dark) is None  # lone modules cross the halfway level
+    assert read_sharpened(Grid(dark, np.zeros((4, 2), np.float32), None, 0.0)) == text
+
+
+def test_sharpening_reads_nothing_from_modules_that_are_not_a_code():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        dark = rng.random((29, 29)).astype(np.float32)
+        dark[FIXED] = FIXED_DARK[FIXED]
+        assert read_sharpened(Grid(dark, np.zeros((4, 2), np.float32), None, 0.0)) is None
+
+
+def test_the_sharpened_grid_is_the_last_step_for_a_region_and_is_named(monkeypatch):
+    """A region no other step read is read on its grid sharpened, as ``sharp`` (the
+    pipeline never applies such a slip: pipeline.GUESSED); a region the blur model reads
+    is not sharpened."""
+    from paperkit.scan import decode
+
+    text = _code("T0042")
+    corners = np.float32([[10, 10], [100, 10], [100, 100], [10, 100]])
+
+    def attempt():
+        a = decode._Attempt((0, 0, 120, 120), np.full((120, 120), 200, np.uint8))
+        a.seen, a.grids = [3], [(Grid(_bled(text, 0.6), corners, None, 0.9), 1.0)]
+        return a
+
+    monkeypatch.setattr(decode, "_deblur_raws", lambda *args: [])
+    a = decode._finish(attempt(), small=False)
+    assert (a.name, a.raws[0][0]) == ("sharp", text)
+    monkeypatch.setattr(decode, "_deblur_raws", lambda *args: [(text, corners)])
+    assert decode._finish(attempt(), small=False).name == "deblur"

@@ -558,10 +558,11 @@ def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_p
 
 
 @pytest.mark.parametrize("step", ["regions:deblur", "regions:known", "regions:soft",
-                                  "tight:deblur", "tight:soft"])
+                                  "regions:sharp", "tight:deblur", "tight:soft",
+                                  "tight:sharp"])
 def test_a_code_read_only_by_modelling_blur_is_never_applied(tmp_path, monkeypatch, step):
-    """A code that only the blur model, the printed-code match or the soft read could read
-    comes from an image too poor to trust its marks: the slip goes to review, even with a
+    """A code that only the blur model, the printed-code match, the soft read or the
+    sharpened grid could read comes from an image too poor to trust its marks: the slip goes to review, even with a
     clear mark, whichever crop it was read in."""
     from dataclasses import replace as _replace
 

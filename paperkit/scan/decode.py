@@ -17,7 +17,8 @@ Steps (each is timed and counted in :class:`DecodeStep`):
    caller says what the photo's codes look like, the grids and blur estimates no decoder
    read are read from how sure each module is and what a slip code must say (soft.py);
    when it names the codes that may be in the photo, a grid that no decoder read is matched
-   against them (known.py).
+   against them (known.py); last, a grid is read again with each module's blurred-in
+   neighbours taken back out (``sharp``).
    ``tight``: a region nothing read is tried once more, cropped close for the size of the
    codes read nearest it (a far code is smaller than most, and lost in a wide crop).
    ``small``: codes smaller than the ones read (a window the size of those averages them
@@ -44,7 +45,7 @@ from ..errors import DependencyMissing, InvalidValue
 from . import deblur, soft
 from .geometry import inside_slips
 from .known import KnownCodes
-from .resample import FINDER, Grid
+from .resample import FINDER, Grid, read_sharpened
 from .resample import grids as fitted_grids
 
 DECODERS = ("zxing", "zbar")
@@ -586,9 +587,11 @@ def _finish(a: _Attempt, small: bool, expected: soft.Expected | None = None,
     ``small`` (:meth:`_Search.small_codes`, judged once the cheap ladder has read what it
     can in every region); then the grids and blur estimates are read from how sure each
     module is (soft.py) when the caller said what to expect, and the grids are matched
-    against the codes printed (known.py) when the caller named them. ``read``: the
-    corners (frame px) of the codes read so far; nothing is tried on them again (a region
-    about one code often holds part of a neighbour already read)."""
+    against the codes printed (known.py) when the caller named them; last, each grid is
+    read again with the bleed of its neighbours taken out of every module
+    (:func:`resample.sharpened`). ``read``: the corners (frame px) of the codes read so
+    far; nothing is tried on them again (a region about one code often holds part of a
+    neighbour already read)."""
     if a.raws or not a.seen:  # read, or an empty crop
         return a
     taken = _taken(a, read)
@@ -602,16 +605,19 @@ def _finish(a: _Attempt, small: bool, expected: soft.Expected | None = None,
             text = soft.decode(g.dark, expected)
             if text is not None:
                 return a.took([(text, g.corners)], "soft", scale)
-    if known is None or not a.grids:
-        return a
-    matches = {(text, i) for i, (g, _) in enumerate(a.grids)
-               if (text := known.match(g.dark)) is not None}
-    if len({text for text, _ in matches}) != 1:  # none, or grids that disagree
-        return a
-    text, i = min(matches, key=lambda m: m[1])
-    g, scale = a.grids[i]
-    a.known = text
-    return a.took([(text, g.corners)], "known", scale)
+    if known is not None and a.grids:
+        matches = {(text, i) for i, (g, _) in enumerate(a.grids)
+                   if (text := known.match(g.dark)) is not None}
+        if len({text for text, _ in matches}) == 1:  # not none, nor grids that disagree
+            text, i = min(matches, key=lambda m: m[1])
+            g, scale = a.grids[i]
+            a.known = text
+            return a.took([(text, g.corners)], "known", scale)
+    for g, scale in a.grids:  # last, each grid's modules with the blur's bleed taken out
+        text = read_sharpened(g)
+        if text is not None:
+            return a.took([(text, g.corners)], "sharp", scale)
+    return a
 
 
 def _settle(s: _Search, a: _Attempt, step: str) -> int:
