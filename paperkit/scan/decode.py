@@ -45,7 +45,7 @@ from ..errors import DependencyMissing, InvalidValue
 from . import deblur, soft
 from .geometry import inside_slips
 from .known import KnownCodes
-from .resample import FINDER, Grid, read_sharpened
+from .resample import FINDER, Grid, read_dark, sharpened
 from .resample import grids as fitted_grids
 
 DECODERS = ("zxing", "zbar")
@@ -589,7 +589,8 @@ def _finish(a: _Attempt, small: bool, expected: soft.Expected | None = None,
     module is (soft.py) when the caller said what to expect, and the grids are matched
     against the codes printed (known.py) when the caller named them; last, each grid is
     read again with the bleed of its neighbours taken out of every module
-    (:func:`resample.sharpened`). ``read``: the corners (frame px) of the codes read so
+    (:func:`resample.sharpened`), plainly and then (when the caller said what to expect)
+    from how sure each module is. ``read``: the corners (frame px) of the codes read so
     far; nothing is tried on them again (a region about one code often holds part of a
     neighbour already read)."""
     if a.raws or not a.seen:  # read, or an empty crop
@@ -614,7 +615,10 @@ def _finish(a: _Attempt, small: bool, expected: soft.Expected | None = None,
             a.known = text
             return a.took([(text, g.corners)], "known", scale)
     for g, scale in a.grids:  # last, each grid's modules with the blur's bleed taken out
-        text = read_sharpened(g)
+        dark = sharpened(g.dark)
+        text = read_dark(dark)
+        if text is None and expected is not None:
+            text = soft.decode(dark, expected)
         if text is not None:
             return a.took([(text, g.corners)], "sharp", scale)
     return a

@@ -348,7 +348,7 @@ def _homography_values(gray: np.ndarray, h: np.ndarray) -> np.ndarray:
 BIASES = (0.0, -0.08, 0.08)
 
 
-def _decode_dark(dark: np.ndarray) -> str | None:
+def read_dark(dark: np.ndarray) -> str | None:
     """The text of the modules' darkness (N × N) read at each of BIASES, or None."""
     for bias in BIASES:
         text = _decode_matrix(_matrix(dark, bias))
@@ -359,7 +359,7 @@ def _decode_dark(dark: np.ndarray) -> str | None:
 
 def _read(dark: np.ndarray, corners: np.ndarray, h: np.ndarray | None = None) -> Grid:
     fit = float(np.mean((dark[FIXED] > 0.5) == FIXED_DARK[FIXED]))
-    return Grid(dark, corners, _decode_dark(dark), fit, h)
+    return Grid(dark, corners, read_dark(dark), fit, h)
 
 
 #: In a blurred code a dark module among light ones reads lighter than the dark level (its
@@ -373,12 +373,6 @@ def sharpened(dark: np.ndarray) -> np.ndarray:
     d = dark.astype(np.float32)
     around = (cv2.blur(d, (3, 3), borderType=cv2.BORDER_REPLICATE) * 9 - d) / 8
     return d + SHARPEN * (d - around)
-
-
-def read_sharpened(g: Grid) -> str | None:
-    """The text of a grid that did not read, its modules :func:`sharpened` first, or None.
-    Like any read, it is checked afterwards (its tag must verify)."""
-    return _decode_dark(sharpened(g.dark))
 
 
 def grids(gray: np.ndarray, taken: np.ndarray | None = None) -> tuple[list[Grid], int]:
