@@ -125,7 +125,7 @@ def run_photo(args: tuple[str, str, str, str | None]) -> list[dict]:
                    "reason": d.reason, "fail": kind, "ppu": round(pose.ppu, 2),
                    "marks": pose.marks, "found": list(pose.boxes),
                    "reads": {k: [v.score, v.cover, v.fill, v.over, v.contrast, v.outline, v.grain, v.spread, v.crossings, v.sides, v.faint,
-                                 v.tail, v.label]
+                                 v.tail, v.label, v.edge, v.shade, v.corner, v.band]
                              for k, v in reads.items()}}
             rows.append(row)
             if kind and out:
