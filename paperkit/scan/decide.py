@@ -24,6 +24,8 @@ from .marks import (
     SOLID_MIN,
     TAIL_MIN,
     THROUGH_MIN,
+    VEIL_EDGE,
+    VEIL_SHADE,
     BoxRead,
 )
 
@@ -204,6 +206,13 @@ def banded(b: BoxRead) -> bool:
     return b.score >= MARKED and b.outline and b.band >= BAND_MIN
 
 
+def veiled(b: BoxRead) -> bool:
+    """Whether a box that reads as marked may have something pale lying across it instead
+    (a beige rubber band): part of its printed outline is hidden, and its ink is hardly
+    darker than the paper around (marks.VEIL_EDGE, marks.VEIL_SHADE)."""
+    return b.score >= MARKED and b.outline and b.edge < VEIL_EDGE and b.shade < VEIL_SHADE
+
+
 def by_label(b: BoxRead) -> bool:
     """Whether a box's printed label has hand ink above it (circled; marks.LABEL_MIN): only
     a mark in a box counts, so a slip with none would lose the change it asks for."""
@@ -223,6 +232,9 @@ _NOT_INK = (
      "may reach into it and read as a mark; check it"),
     (banded, "has", "have", "something lying across it and on past it both ways (a rubber "
      "band?) that reads as a mark; check it, or retake the photo with nothing on the slip"),
+    (veiled, "has", "have", "something pale lying across it, over its printed outline (a "
+     "rubber band?), that reads as a mark; check it, or retake the photo with nothing on "
+     "the slip"),
     (reaching, "has", "have", "ink joined to it running on along the row to the slip's edge: "
      "something lying across the slip (a paper clip?) may read as a mark; check it, or "
      "retake the photo with nothing on the slip"),
@@ -231,8 +243,8 @@ _NOT_INK = (
 
 def _not_ink(b: BoxRead) -> bool:
     """Whether what a box reads as a mark may be something else (a shadow's edge, a
-    crease, something lying on it, writing reaching into it, a band across it, a clip's
-    end: _NOT_INK)."""
+    crease, something lying on it, writing reaching into it, a band across it, dark or
+    pale, a clip's end: _NOT_INK)."""
     return any(rule(b) for rule, *_ in _NOT_INK)
 
 

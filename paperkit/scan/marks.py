@@ -125,6 +125,16 @@ def dot_for(ppu: float) -> float:
 #: (bench/RESULTS.md, Box reads).
 SHADE_MIN = 0.035
 SHADE_CLOSE = 4.0
+#: Something pale lying across a box (a beige rubber band) hides part of its printed
+#: outline, and at its edge the paper beside it reads as ink, as a shadow's edge does, but
+#: a little darker than the paper around (the band is that paper). A box read as marked
+#: whose weakest outline side shows less than VEIL_EDGE of the contrast (``BoxRead.edge``)
+#: and whose ink is less than VEIL_SHADE darker than the darkest paper around it
+#: (``BoxRead.shade``) may be that (decide.veiled). A drawn band read edge 0.50 and shade
+#: 0.065; of the 19,552 boxes read as marked with their outline found on 20 synthetic sets
+#: none reads both, and one would under 0.65 and 0.1 (bench/RESULTS.md, Box reads).
+VEIL_EDGE = 0.6
+VEIL_SHADE = 0.1
 #: A box filled in darker than this (``fill``, shares of the contrast) is ink: no shadow on
 #: paper is that dark, and a solid fill makes the outline hard to place, so some of it can
 #: lie in what is read as the paper around.
