@@ -6,12 +6,16 @@ zxing-cpp and zbar do) reads too many wrong modules. Here:
 
 1. the three finder patterns are found as nested contours (ring, gap, centre), and each
    gives its four outer corners and its centre: 15 points whose module coordinates are
-   known; the alignment pattern's centre adds one more;
+   known; the alignment pattern's centre adds one more (three that do not look like the
+   code's right-angled triangle, as on a slip seen steeply, are still taken when each
+   finder's corners lie where the triangle they make puts them);
 2. a quadratic map from module coordinates to pixels is fitted through them (it follows a
    bend, which a perspective grid cannot);
 3. every module is sampled on that map, thresholded halfway between the dark and light
    levels the fixed patterns show, the fixed patterns are set to what they must be, and the
-   clean matrix is decoded again (Reed-Solomon corrects what is left).
+   clean matrix is decoded again (Reed-Solomon corrects what is left). A grid that does
+   not read may be read once more with the blur's bleed between modules taken back out
+   (:func:`sharpened`, decode.py's last step).
 
 The text is then checked like any other code (its tag must verify); nothing here is trusted
 more than a decoder's output.
@@ -106,6 +110,9 @@ PICK_SCORE = 0.6
 #: finders of different codes, or printed text, are not the right size and shape for the
 #: triangle they make. A wrong trio only costs time: what it reads must still verify.
 PICK_CORNERS = 1.5
+#: Only the PICK_TRIES trios nearest the triangle are tried that way (a region holds up to a
+#: dozen finder-like patterns: 220 trios).
+PICK_TRIES = 10
 
 
 def _order(trio: list) -> tuple:
@@ -166,8 +173,9 @@ def _corner_misfit(trio: tuple) -> float:
 
 def _pick_three(found: list) -> tuple | None:
     """The three finders of one symbol, as (top-left, top-right, bottom-left): the trio
-    nearest the code's triangle (PICK_SCORE), else the one whose finders fit the triangle
-    they make best (PICK_CORNERS); None when neither is close enough."""
+    nearest the code's triangle (PICK_SCORE), else, of the PICK_TRIES nearest, the one whose
+    finders fit the triangle they make best (PICK_CORNERS); None when neither is close
+    enough."""
     if len(found) < 3:
         return None
     trios = [_order([found[i], found[j], found[k]]) for i, j, k in
@@ -176,7 +184,8 @@ def _pick_three(found: list) -> tuple | None:
     best = int(np.argmin(scores))
     if scores[best] <= PICK_SCORE:
         return trios[best]
-    misfit, best = min((_corner_misfit(t), i) for i, t in enumerate(trios))
+    nearest = sorted(range(len(trios)), key=scores.__getitem__)[:PICK_TRIES]
+    misfit, best = min((_corner_misfit(trios[i]), i) for i in nearest)
     return trios[best] if misfit <= PICK_CORNERS else None
 
 
