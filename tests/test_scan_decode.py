@@ -408,6 +408,17 @@ def _bled(text: str, share: float, seed: int = 0) -> np.ndarray:
     return (1 - share) * m + share * around + noise
 
 
+def _grid_region(dark: np.ndarray, corners: np.ndarray | None = None):
+    """A region whose cheap ladder read nothing but fitted one grid, ``dark`` its modules
+    (three finder-like patterns seen), for ``decode._finish``."""
+    from paperkit.scan import decode
+
+    a = decode._Attempt((0, 0, 120, 120), np.full((120, 120), 200, np.uint8))
+    corners = np.zeros((4, 2), np.float32) if corners is None else corners
+    a.seen, a.grids = [3], [(Grid(dark, corners, None, 0.9), 1.0)]
+    return a
+
+
 def test_a_grid_blurred_past_its_threshold_reads_once_its_modules_are_sharpened():
     text = _code("T0042")
     dark = _bled(text, 0.6)
@@ -430,9 +441,7 @@ def test_a_sharpened_grid_too_noisy_to_read_plainly_is_read_from_how_sure_its_mo
 
     expected = soft.Expected(codes.shapes(KIT, ["T0042"], 1), accept)
     assert soft.decode(dark, expected) is None
-    a = decode._Attempt((0, 0, 120, 120), np.full((120, 120), 200, np.uint8))
-    a.seen, a.grids = [3], [(Grid(dark, np.zeros((4, 2), np.float32), None, 0.9), 1.0)]
-    done = decode._finish(a, small=False, expected=expected)
+    done = decode._finish(_grid_region(dark), small=False, expected=expected)
     assert (done.name, done.raws[0][0]) == ("sharp", text)
 
 
@@ -453,13 +462,8 @@ def test_the_sharpened_grid_is_the_last_step_for_a_region_and_is_named(monkeypat
     text = _code("T0042")
     corners = np.float32([[10, 10], [100, 10], [100, 100], [10, 100]])
 
-    def attempt():
-        a = decode._Attempt((0, 0, 120, 120), np.full((120, 120), 200, np.uint8))
-        a.seen, a.grids = [3], [(Grid(_bled(text, 0.6), corners, None, 0.9), 1.0)]
-        return a
-
     monkeypatch.setattr(decode, "_deblur_raws", lambda *args: [])
-    a = decode._finish(attempt(), small=False)
+    a = decode._finish(_grid_region(_bled(text, 0.6), corners), small=False)
     assert (a.name, a.raws[0][0]) == ("sharp", text)
     monkeypatch.setattr(decode, "_deblur_raws", lambda *args: [(text, corners)])
-    assert decode._finish(attempt(), small=False).name == "deblur"
+    assert decode._finish(_grid_region(_bled(text, 0.6), corners), small=False).name == "deblur"

@@ -221,7 +221,8 @@ OUTLINE_SEEN = 0.15
 #: line through the box), or 0; at BAND_MIN or more the box is not read as marked
 #: (decide.banded). A mass covering more than BAND_EDGE of the window's edge is a shadow
 #: or the table, not something lying on the slip. Of 1,050 bands drawn at random across
-#: boxes, 20 applied a status before, 1 now (a light beige band read as a faint fill).
+#: boxes, 20 applied a status before, 1 after (a light beige band read as a faint fill,
+#: too pale for this check: see VEIL_EDGE), and none now.
 #: With the threshold at 4.5, one of the 17,721 boxes read as marked on the 19 bench sets
 #: read more than 0: 4.59, a black marker's scribble striking a box out (a slip in review
 #: anyway); bands drawn across a box read 6.2-8.1 (bench/RESULTS.md, Box reads).
