@@ -49,9 +49,12 @@ _loaded: OrderedDict[str, tuple[str, list[np.ndarray]]] = OrderedDict()  # token
 
 
 def _hello() -> str:
-    """Import the measuring code now (so the first slip does not wait for it) and say which
-    paperkit this is."""
+    """Import the measuring code now (so the first slip does not wait for it), keep freed
+    photo-sized memory for the next photo (memory.py), and say which paperkit this is."""
     from . import pipeline  # noqa: F401
+    from .memory import keep_freed_memory
+
+    keep_freed_memory()
 
     return _PACKAGE
 

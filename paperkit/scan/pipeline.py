@@ -37,6 +37,7 @@ from .helper import stop as stop_helper
 from .known import KnownCodes
 from .load import Frame, load_photo, photo_files
 from .marks import read_boxes
+from .memory import keep_freed_memory
 from .result import PhotoResult, SlipResult
 from .soft import Expected
 from .store import crop_image, store_crop, store_photo
@@ -351,6 +352,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     def lap(name: str) -> None:
         t[name] = time.perf_counter()
 
+    keep_freed_memory()  # the next photo reuses this one's pages (memory.py)
     helper = shared_helper()
     token = helper.preload(path) if helper is not None else None  # it loads it as we do
     try:
