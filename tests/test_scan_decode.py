@@ -467,3 +467,22 @@ def test_the_sharpened_grid_is_the_last_step_for_a_region_and_is_named(monkeypat
     assert (a.name, a.raws[0][0]) == ("sharp", text)
     monkeypatch.setattr(decode, "_deblur_raws", lambda *args: [(text, corners)])
     assert decode._finish(_grid_region(_bled(text, 0.6), corners), small=False).name == "deblur"
+
+
+def test_only_model_2_qr_codes_are_read_not_micro_qr_or_rmqr():
+    """paperkit prints model 2 QR codes only; zxing-cpp 3's QRCode format also finds Micro
+    QR and rMQR symbols, which it reads in printed text and in a code's own modules (a
+    Micro QR "48409" on a slip code's finder pattern, photo 0069 of bench seed 44)."""
+    import segno
+
+    slip = _draw(_matrix(_code("T0001")))
+    micro = segno.make("48409", micro=True)
+    small = np.asarray(micro.matrix, bool)
+    page = np.full((slip.shape[0], slip.shape[1] + 200), 255, np.uint8)
+    page[:, :slip.shape[1]] = slip
+    m = _draw(small)
+    page[40:40 + m.shape[0], slip.shape[1] + 40:slip.shape[1] + 40 + m.shape[1]] = m
+    family = zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode)
+    if "48409" not in {r.text for r in family}:
+        pytest.skip("this zxing-cpp's QRCode format does not include Micro QR (before 3)")
+    assert [f.text for f in find_codes(page).found] == [_code("T0001")]

@@ -45,7 +45,7 @@ from ..errors import DependencyMissing, InvalidValue
 from . import deblur, soft
 from .geometry import inside_slips
 from .known import KnownCodes
-from .resample import FINDER, Grid, read_dark, sharpened
+from .resample import FINDER, Grid, qr_format, read_dark, sharpened
 from .resample import grids as fitted_grids
 
 DECODERS = ("zxing", "zbar")
@@ -134,7 +134,7 @@ def _zxing(gray: np.ndarray, binarizer: str = "local", thorough: bool = False) -
     b = zxingcpp.Binarizer.GlobalHistogram if binarizer == "global" else \
         zxingcpp.Binarizer.LocalAverage
     out = []
-    for r in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode, binarizer=b,
+    for r in zxingcpp.read_barcodes(gray, formats=qr_format(), binarizer=b,
                                     return_errors=True, **kw):
         p = r.position
         pts = np.array([[q.x, q.y] for q in (p.top_left, p.top_right, p.bottom_right,
