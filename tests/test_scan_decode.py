@@ -486,3 +486,29 @@ def test_only_model_2_qr_codes_are_read_not_micro_qr_or_rmqr():
     if "48409" not in {r.text for r in family}:
         pytest.skip("this zxing-cpp's QRCode format does not include Micro QR (before 3)")
     assert [f.text for f in find_codes(page).found] == [_code("T0001")]
+
+
+def test_a_dense_patch_is_placed_at_its_densest_cell_not_between_a_code_and_text_beside_it():
+    """A code whose edges merge with the printed text beside it into one dense patch is
+    looked for where the patch is densest: the patch's centre lies between the two, and a
+    crop there cut the code off (held-out photo 0045, T0029)."""
+    from paperkit.scan.decode import _dense_patches
+
+    rng = np.random.default_rng(3)
+    strong = np.zeros((400, 700), np.float32)
+    side = 80
+
+    def speckle(x0, y0, w, h, share):
+        strong[y0:y0 + h, x0:x0 + w] = rng.random((h, w)) < share
+
+    speckle(40, 40, side, side, 0.5)  # a code read already
+    speckle(250, 100, side, side, 0.5)  # the code not read yet
+    speckle(330, 110, 220, 60, 0.3)  # lines of printed text running on from it
+    patches = _dense_patches((strong, 1), float(side), [np.array([80.0, 80.0])])
+    code = np.array([290.0, 140.0])
+    # the code's patch and the text's are one (the premise): its centre lies on the text
+    mask = (cv2.boxFilter(strong, -1, (64, 64)) > 0.45 * 0.5).astype(np.uint8)
+    _, labels, _, cents = cv2.connectedComponentsWithStats(mask)
+    assert np.hypot(*(cents[labels[140, 290]] - code)) > 60
+    near = min(patches, key=lambda p: float(np.hypot(*(p - code))))
+    assert np.hypot(*(near - code)) < side / 4

@@ -448,12 +448,23 @@ def _dense_patches(edges: tuple[np.ndarray, int], side: float,
     big = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= 0.1 * kk * kk)[0] + 1
     if not len(big):
         return []
-    # densest first: the likeliest codes are tried before printed text
+    # each patch's densest cell; densest first: the likeliest codes are tried before text
+    ys, xs = np.nonzero(labels)
+    lab, val = labels[ys, xs], density[ys, xs]
+    order = np.lexsort((-val, lab))
+    first = order[np.r_[0, np.flatnonzero(np.diff(lab[order])) + 1]]
     top = np.zeros(n)
-    inside = labels > 0  # only the patches' own cells (ufunc.at is slow per element)
-    np.maximum.at(top, labels[inside], density[inside])
-    big = big[np.argsort(-top[big])]
-    return list(cents[big] * f + f / 2)
+    top[lab[first]] = val[first]
+    peak = np.zeros((n, 2))
+    peak[lab[first]] = np.stack([xs[first], ys[first]], axis=1)
+    big = big[np.argsort(-top[big], kind="stable")]
+    # a patch is looked for about its centre, or about its densest cell when that lies
+    # over half a code from it: a code merged with the printed text beside it (the centre
+    # then lies between them, and a crop there cuts the code off)
+    at = cents[big]
+    off = np.hypot(*(peak[big] - at).T) > side / f / 2
+    at[off] = peak[big][off]
+    return list(at * f + f / 2)
 
 
 def _grid_raws(img: np.ndarray, grids: list[tuple[Grid, float]], scale: float,
