@@ -89,7 +89,10 @@ class _DefaultPillow:
     def time(self, path: Path) -> float:
         self._child.stdin.write(f"{path.resolve()}\n")
         self._child.stdin.flush()
-        return float(self._child.stdout.readline())
+        answer = self._child.stdout.readline()
+        if not answer:  # it stopped: Pillow could not read the file there (its error is shown)
+            raise SystemExit(f"the Pillow timing process stopped at {path}")
+        return float(answer)
 
     def close(self) -> None:
         self._child.stdin.close()

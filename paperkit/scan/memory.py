@@ -6,7 +6,7 @@ and unmaps it on free, so the next photo's buffers start as untouched pages: the
 zeroes and maps them one 4 KiB page at a time, about 5,000 page faults a 12 MP photo. With
 blocks up to :data:`MMAP_THRESHOLD` taken from the heap, and up to :data:`TRIM_THRESHOLD` of
 free heap kept, the next photo reuses the same pages (bench/RESULTS.md, Scan, Speed: about
-200 faults a photo, and a photo read 6-11 ms sooner).
+200 faults a photo, and a photo read 6-18 ms sooner).
 
 The setting is for the whole process and stays: the process keeps up to its peak (a few
 hundred MB during a scan) until it exits. It is made on the first scan (``pipeline``) and in
