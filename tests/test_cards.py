@@ -318,6 +318,30 @@ _WORDS = {
 }
 
 
+def _inside_the_card(kit, stock: str) -> None:
+    """Every text of the kit's cards on ``stock`` lies inside a card, its padding kept."""
+    doc = _build(kit, stock=stock, copies=1)
+    s = load_stock(stock)
+    inner = [s.cell_rect(0).inset(cards.PAD - 0.01),
+             s.cell_rect(0, mirrored=True).inset(cards.PAD - 0.01)]
+    for page in doc.pages:
+        for t in _texts(page):
+            assert any(c.contains(t.rect) for c in inner), t
+
+
+@pytest.mark.parametrize("key", ["lawyer_phone", "lawyer_name", "hotline_label"])
+def test_an_arabic_label_that_starts_with_a_latin_name_stays_on_the_card(skit, key):
+    """'Ana حافظ' is set in the Arabic face (most of its letters are Arabic) although its
+    first letter is Latin; its line was placed for the Latin size, and the lawyer's phone
+    label ran 0.7 pt past the card's padding (found by the property test below)."""
+    hotlines = (Hotline("", "+1 555 0100"),) if key == "hotline_label" else \
+        skit.settings.hotlines
+    kit = _kit_with(skit, card_text={"ar": {key: "Ana حافظ"}}, languages=("ar",),
+                    hotlines=hotlines)
+    for stock in CARD_STOCKS:
+        _inside_the_card(kit, stock)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(data=st.data())

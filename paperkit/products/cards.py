@@ -140,6 +140,12 @@ def _face(text: str, bold: bool) -> tuple[str, str]:
     return ("sans-bold" if bold else "sans"), "ltr"
 
 
+def _arabic(text: str) -> bool:
+    """Whether ``text`` is set in the Arabic face (and so ARABIC_SCALE larger): by most of
+    its letters, as :func:`_face` decides, not by its first letter (``Ana حافظ`` is)."""
+    return _face(text, False)[0].startswith("arabic")
+
+
 def _fit(ct: CardText, key: str, text: str, rect: Rect, size: float, min_size: float,
          bold: bool = False, align: str | None = None, color=(0.0, 0.0, 0.0),
          direction: str | None = None) -> Text:
@@ -338,7 +344,7 @@ def _hotlines(ct: CardText, hotlines: tuple[Hotline, ...], block: Rect, plan: Ho
                              LIST_ROW / LEADING)
             # the label's baseline on the number's
             text = _label_text(ct, hotline, i)
-            nominal = LIST_LABEL / (ARABIC_SCALE if fonts.is_rtl(text) else 1.0)
+            nominal = LIST_LABEL / (ARABIC_SCALE if _arabic(text) else 1.0)
             drop = max(0.0, BASELINE_EM * (number.size - LIST_LABEL))
             label = _label(ct, hotline, i, Rect(label_x[0], top + drop, label_x[1],
                                                 top + drop + _line_h(text, nominal)),
@@ -367,7 +373,7 @@ def front_items(ct: CardText, cell: Rect, group: str, hotlines: tuple[Hotline, .
     c = cell.inset(PAD)
     items = _header(ct, c, None, group)
     top = c.y0 + head_height(ct) + 4.0
-    arabic = any(fonts.is_rtl(_label_text(ct, h, i))
+    arabic = any(_arabic(_label_text(ct, h, i))
                  for i, h in enumerate(hotlines[:MAX_HOTLINES]))
     plan = hotline_plan(hotlines, c.width, LIST_ROW_ARABIC if arabic else LIST_ROW)
     block = Rect(c.x0, top, c.x1, top + plan.height)
@@ -404,7 +410,7 @@ def back_items(ct: CardText, cell: Rect) -> list[Item]:
     label_w = 34.0
     for i, key in enumerate(("lawyer_name", "lawyer_phone")):
         base = lawyer.y0 + 2.0 + title_h + WRITE_GAP * (i + 1)
-        size = 6.5 * (ARABIC_SCALE if fonts.is_rtl(ct.texts[key]) else 1.0)
+        size = 6.5 * (ARABIC_SCALE if _arabic(ct.texts[key]) else 1.0)
         top = base - BASELINE_EM * size  # the label's baseline on the line's
         label_h = _line_h(ct.texts[key], 6.5)
         if ct.rtl:
