@@ -318,15 +318,16 @@ _WORDS = {
 }
 
 
-def _inside_the_card(kit, stock: str) -> None:
-    """Every text of the kit's cards on ``stock`` lies inside a card, its padding kept."""
-    doc = _build(kit, stock=stock, copies=1)
+def _inside_the_card(doc, stock: str) -> list[Text]:
+    """Every text of one card's ``doc`` on ``stock`` lies inside the card, its padding
+    kept (front or back); the texts."""
     s = load_stock(stock)
     inner = [s.cell_rect(0).inset(cards.PAD - 0.01),
              s.cell_rect(0, mirrored=True).inset(cards.PAD - 0.01)]
-    for page in doc.pages:
-        for t in _texts(page):
-            assert any(c.contains(t.rect) for c in inner), t
+    texts = [t for page in doc.pages for t in _texts(page)]
+    for t in texts:
+        assert any(c.contains(t.rect) for c in inner), t
+    return texts
 
 
 @pytest.mark.parametrize("key", ["lawyer_phone", "lawyer_name", "hotline_label"])
@@ -339,7 +340,7 @@ def test_an_arabic_label_that_starts_with_a_latin_name_stays_on_the_card(skit, k
     kit = _kit_with(skit, card_text={"ar": {key: "Ana حافظ"}}, languages=("ar",),
                     hotlines=hotlines)
     for stock in CARD_STOCKS:
-        _inside_the_card(kit, stock)
+        _inside_the_card(_build(kit, stock=stock, copies=1), stock)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -359,15 +360,10 @@ def test_any_override_fits_inside_the_card_or_names_its_key(skit, data):
     except LayoutError as err:
         assert f"card_text.{lang}.{key}" in str(err)
         return
-    s = load_stock(stock)
-    inner = [s.cell_rect(0).inset(cards.PAD - 0.01),
-             s.cell_rect(0, mirrored=True).inset(cards.PAD - 0.01)]
-    for page in doc.pages:
-        for t in _texts(page):
-            assert any(c.contains(t.rect) for c in inner), t
-            assert all(fonts.width(ln, t.font, t.size, t.direction) <= t.rect.width + 0.01
-                       for ln in t.lines)
-            assert len(t.lines) * t.leading <= t.rect.height + 0.01
+    for t in _inside_the_card(doc, stock):
+        assert all(fonts.width(ln, t.font, t.size, t.direction) <= t.rect.width + 0.01
+                   for ln in t.lines)
+        assert len(t.lines) * t.leading <= t.rect.height + 0.01
     shown = " ".join(ln for p in doc.pages for t in _texts(p) for ln in t.lines)
     assert "".join(text.split()) in "".join(shown.split())  # nothing dropped
 
