@@ -205,13 +205,39 @@ def test_take_back_measures_here_what_the_helper_has_not_started_last_first(phot
             order.append(self.i)
             return self.gives_back
 
-    # two started; of the four queued, the helper grabs the third before it is taken back
-    remote = [Queued(i, started=i < 2, gives_back=i != 2) for i in range(6)]
+    # the helper has measured the first, is measuring the second, and holds the third
+    # (sent ahead: it cannot be taken back); the last three are queued
+    remote = [Queued(i, started=i < 3, gives_back=False) for i in range(3)]
+    remote += [Queued(i, started=False) for i in range(3, 6)]
+    remote[0].set_result("the helper's")
     pending = {id(f): fut for f, fut in zip(found, remote, strict=True)}
     pipeline._take_back(pending, frame, found)
-    assert order == [5, 4, 3, 2]  # last first, until one could not be taken back
-    for f in found[3:]:
+    assert order == [5, 4, 3]  # last first, until the one the helper holds
+    # then the third is measured here too, as the helper is busy with the second
+    for f in found[2:]:
         pose, reads = pending[id(f)].result(timeout=60)  # measured here, the same
         here_pose, here_reads = measure(frame, f)
         assert np.array_equal(pose.H, here_pose.H) and reads == here_reads
-    assert all(pending[id(f)] is fut for f, fut in zip(found[:3], remote, strict=False))
+    assert pending[id(found[0])] is remote[0] and pending[id(found[1])] is remote[1]
+
+
+def test_the_helpers_last_slips_are_measured_here_too_while_it_is_busy(photo):
+    """Slips the helper's pool has sent it ahead cannot be taken back; while two or more
+    are unfinished, the last is measured here as well (a helper that never answers: all
+    but the one it is measuring)."""
+    from paperkit.scan import pipeline
+
+    kit, rec, path = photo
+    frame = load_photo(path).frames[0]
+    found = find_codes(frame.gray).found[:3]
+
+    class Sent(Future):
+        started = staticmethod(lambda: True)
+        take_back = staticmethod(lambda: False)
+
+    remote = [Sent() for _ in found]
+    pending = {id(f): fut for f, fut in zip(found, remote, strict=True)}
+    pipeline._take_back(pending, frame, found)
+    assert pending[id(found[0])] is remote[0]
+    assert all(pending[id(f)].done() and pending[id(f)] is not fut
+               for f, fut in zip(found[1:], remote[1:], strict=True))

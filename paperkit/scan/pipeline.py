@@ -125,15 +125,27 @@ def _result(fut: Future, frame: Frame, found: Found):
 def _take_back(pending: dict[int, Future], frame: Frame, found: tuple[Found, ...]) -> None:
     """Once the codes are found, this process helps the helper: while the helper has slips
     queued that it has not started, the last of them is taken back (a queued job can still
-    be cancelled) and measured here, so both cores stay busy until the queue is empty."""
+    be cancelled) and measured here, so both cores stay busy until the queue is empty.
+
+    The helper's process pool also sends it up to two slips ahead of the one it is
+    measuring; those can no longer be taken back. While two or more of the helper's slips
+    are unfinished, the last of them is measured here as well and this result is used
+    (the helper's, for the same slip, is the same and is dropped): the photo's last slips
+    are then measured on both cores, not one after the other in the helper."""
     remote = [f for f in found if id(f) in pending and hasattr(pending[id(f)], "take_back")]
     for f in reversed(remote):
         fut = pending[id(f)]
         if fut.started() or not fut.take_back():
             break  # the helper has reached it: it has started every earlier one too
-        here: Future = Future()
-        here.set_result(measure(frame, f))
-        pending[id(f)] = here
+        pending[id(f)] = _measured_here(frame, f)
+    while len(left := [f for f in remote if not pending[id(f)].done()]) >= 2:
+        pending[id(left[-1])] = _measured_here(frame, left[-1])
+
+
+def _measured_here(frame: Frame, found: Found) -> Future:
+    here: Future = Future()
+    here.set_result(measure(frame, found))
+    return here
 
 
 def _overlaps(found: tuple[Found, ...], poses: dict[int, SlipPose | None]
