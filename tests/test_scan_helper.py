@@ -80,6 +80,17 @@ def test_helper_measures_like_the_scanning_process(photo, helper):
         assert reads == here_reads
 
 
+def test_with_the_helper_each_process_runs_opencv_on_one_thread(helper, monkeypatch):
+    """Two processes busy on two cores: OpenCV's own thread pools would only take turns
+    with the other process."""
+    import cv2
+
+    monkeypatch.setenv(helper_mod.ENV, "1")
+    assert helper_mod.shared() is helper
+    assert cv2.getNumThreads() == 1
+    assert helper._pool.submit(cv2.getNumThreads).result(timeout=60) == 1
+
+
 def test_helper_refuses_a_frame_it_was_not_sent(photo, helper):
     kit, rec, path = photo
     frame = load_photo(path).frames[0]
