@@ -366,16 +366,21 @@ def _regions(s: _Search, edges: tuple[np.ndarray, int]) -> list[tuple[int, int, 
             continue
         seen = float(np.max(np.ptp(corners, axis=0)))
         out.append(_box(c, max(1.2 * side, 0.6 * min(seen, 3 * side)), w, h))
-    patches = _dense_patches(edges, side, list(centers))
-    on_slips = inside_slips([f.corners for f in s.found], np.array(patches))
-    for c, covered in zip(patches, on_slips, strict=True):
-        if covered or (len(sides) and np.any(np.hypot(*(centers - c).T) < 0.8 * np.array(sides))):
-            continue
+    patches = np.array(_dense_patches(edges, side, list(centers))).reshape(-1, 2)
+    for c in patches[~(inside_slips([f.corners for f in s.found], patches)
+                       | _near_codes(patches, centers, np.array(sides)))]:
         if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 2 and abs(c[1] - (r[1] + r[3]) / 2) < side / 2
                for r in out):
             continue
         out.append(_box(c, side * 1.2, w, h))
     return out[:MAX_REGIONS]
+
+
+def _near_codes(points: np.ndarray, centers: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """Which ``points`` (N × 2) lie within 0.8 of a read code's side of its centre
+    (``centers``, M × 2, and ``sides``, M), each point against each code at once."""
+    return np.any(np.hypot(centers[None, :, 0] - points[:, None, 0],
+                           centers[None, :, 1] - points[:, None, 1]) < 0.8 * sides, axis=1)
 
 
 def _small_regions(s: _Search, edges: tuple[np.ndarray, int],
@@ -388,11 +393,9 @@ def _small_regions(s: _Search, edges: tuple[np.ndarray, int],
     centers = np.array([f.center for f in s.found]).reshape(-1, 2)
     side = float(np.median(sides))
     out: list[tuple[int, int, int, int]] = []
-    patches = _dense_patches(edges, side, list(centers), SMALL_WINDOW)
-    on_slips = inside_slips([f.corners for f in s.found], np.array(patches))
-    for c, covered in zip(patches, on_slips, strict=True):
-        if covered or np.any(np.hypot(*(centers - c).T) < 0.8 * sides):
-            continue
+    patches = np.array(_dense_patches(edges, side, list(centers), SMALL_WINDOW)).reshape(-1, 2)
+    for c in patches[~(inside_slips([f.corners for f in s.found], patches)
+                       | _near_codes(patches, centers, sides))]:
         if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 4 and abs(c[1] - (r[1] + r[3]) / 2) < side / 4
                for r in [*tried, *out]):  # the same crop, near enough
             continue

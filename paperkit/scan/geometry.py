@@ -836,10 +836,14 @@ def inside_slips(qr_corners: list[np.ndarray], points: np.ndarray) -> np.ndarray
     centre lies at least ~46 units from that edge). A printed slip holds no second code, so
     a search for unread codes can skip these points."""
     points = np.asarray(points, np.float64).reshape(-1, 2)
-    inside = np.zeros(len(points), bool)
-    for corners in qr_corners:
-        inside |= _inside(_corners(code_homography(corners), _SLIP), points)
-    return inside
+    if not len(qr_corners) or not len(points):
+        return np.zeros(len(points), bool)
+    quads = np.stack([_corners(code_homography(c), _SLIP) for c in qr_corners])
+    # _inside for every slip at once: each point against each slip's four edges
+    edges = np.roll(quads, -1, axis=1) - quads
+    rel = points[None, :, None, :] - quads[:, None, :, :]
+    cross = edges[:, None, :, 0] * rel[..., 1] - edges[:, None, :, 1] * rel[..., 0]
+    return (np.all(cross >= 0, axis=2) | np.all(cross <= 0, axis=2)).any(axis=0)
 
 
 #: A check box counts as lying under another slip when its outline, widened by COVER_PAD
