@@ -19,7 +19,13 @@ Two Pillow times are kept, because the scan tunes the process's C allocator
 also makes Pillow's own decode in the same process faster (it stops page-faulting its fresh
 buffers). The first ratio divides by Pillow in this process, under the same setting; the
 second by Pillow in a child process with the C library's defaults, as any other program
-decodes the photo.
+decodes the photo. That child's speed is not stable: on the 60 held-out photos it took
+0.057 s a photo (median) in two runs on one day where it had taken 0.038 s before, and in
+one probe the same child was 0.054 or 0.033 s a photo depending only on one more byte in
+its environment (where its memory happens to lie); starting four children with padded
+environments and taking the fastest did not steady it. Pillow in this process, after the
+scan's allocator setting, stayed at 0.034-0.038 s in every run that day
+(bench/RESULTS.md, Scan, Speed, fifteenth session).
 
 Example::
 
