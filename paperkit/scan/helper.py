@@ -18,6 +18,7 @@ results are the same either way. ``PAPERKIT_SCAN_HELPER=0`` in the environment t
 from __future__ import annotations
 
 import atexit
+import functools
 import multiprocessing
 import os
 import sys
@@ -60,6 +61,7 @@ def _hello() -> str:
     return _PACKAGE
 
 
+@functools.cache  # once a process
 def one_opencv_thread() -> None:
     """Have OpenCV run each operation on the calling thread. By default it splits its larger
     operations over a pool of one thread per core; with the scanning process and the helper
@@ -67,15 +69,9 @@ def one_opencv_thread() -> None:
     2 cores, 60 photos, three times each way: system time 6-8 → 3 ms a photo, the median
     photo 0-5 % sooner). Each process sets it for itself (the helper once, the scanning
     process once it uses the helper); the results are the same either way."""
-    global _one_thread
-    if not _one_thread:
-        import cv2
+    import cv2
 
-        cv2.setNumThreads(1)
-        _one_thread = True
-
-
-_one_thread = False
+    cv2.setNumThreads(1)
 
 
 def _load(token: str, path: str) -> None:
