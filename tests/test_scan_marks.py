@@ -130,6 +130,28 @@ def test_a_blank_slip_with_a_trace_of_ink_goes_to_review():
     assert status is None and why.startswith("the done box holds a trace of ink")
 
 
+def test_a_blank_slip_with_a_faint_mark_goes_to_review():
+    """A light pencil tick in a blurred photo can leave the grain threshold nothing (cover
+    under TRACE_COVER) while the plain threshold still sees it (photo 0022 of the seed-71
+    set: done read faint 0.079, the other boxes 0.0, and the slip was read blank, its mark
+    lost). A slip read with no box marked goes to review when one box's plain-threshold ink
+    stands above the slip's others by a mark's worth, as beside a one-mark slip
+    (decide.faint_marks); the same grain in every box does not."""
+    def box(faint: float, cover: float = 0.0) -> BoxRead:
+        return BoxRead(score=0.0, confidence=1.0, cover=cover, fill=0.1, over=0.0,
+                       contrast=80.0, faint=faint)
+
+    reads = {"taken": box(0.0), "done": box(0.079, 0.0038), "stuck": box(0.0),
+             "dropped": box(0.0)}
+    assert read_status(reads) == (None, "no box is clearly marked, but the done box may "
+                                        "hold a faint mark; check it")
+    # grain seen alike in every box is the slip's own floor, not a mark
+    grainy = {name: box(0.10 + 0.01 * i) for i, name in enumerate(reads)}
+    assert read_status(grainy) == (None, None)
+    # a box a little above the others, but by less than a mark's worth, reads blank
+    assert read_status({**reads, "done": box(0.05)}) == (None, None)
+
+
 def test_curled_slip_far_box_is_found_and_read():
     """On curled paper the box furthest from the code drifts and turns; it used to be
     missed (its outline not found), which sends the slip to review."""

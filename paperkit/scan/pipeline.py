@@ -56,8 +56,8 @@ MIN_PPU = 1.0
 #: 0.5 % of one-mark slips (bench/RESULTS.md, Box reads).
 LIGHT_PPU = 1.2
 LIGHT_COVER = 0.1
-#: Below BLANK_PPU a slip read with no box marked and no trace of ink (a trace sends it to
-#: review: decide.blank_traces) may still hold a light mark that left nothing: on 18
+#: Below BLANK_PPU a slip read with no box marked and no trace of ink (a trace or a faint
+#: mark sends it to review: decide.blank_traces, decide.faint_marks) may still hold a light mark that left nothing: on 18
 #: synthetic sets (18,737 slips) 30 of the 459 such slips under 1.3 px a unit were marked
 #: (6.5 %), against 4 of 1,775 above (0.2 %). Nothing is changed either way, but such a
 #: slip's reason says so and its confidence is at most BLANK_CONFIDENCE.
