@@ -488,6 +488,27 @@ def test_only_model_2_qr_codes_are_read_not_micro_qr_or_rmqr():
     assert [f.text for f in find_codes(page).found] == [_code("T0001")]
 
 
+def test_a_code_next_to_one_read_is_a_patch_of_its_own():
+    """Two codes side by side make one dense patch, densest on the one read already, so the
+    other was never looked for again (seed-71 set, photo 0035, T0013: plain zxing-cpp read
+    it, paperkit did not). The codes read are left out of the patches (they still set how
+    dense a code is): the code beside one is found where it lies."""
+    from paperkit.scan.decode import _dense_patches
+
+    rng = np.random.default_rng(5)
+    strong = np.zeros((300, 500), np.float32)
+    side = 80
+    strong[100:100 + side, 100:100 + side] = rng.random((side, side)) < 0.6  # read
+    strong[110:110 + side, 200:200 + side] = rng.random((side, side)) < 0.45  # not read
+    read = np.float32([[100, 100], [180, 100], [180, 180], [100, 180]])
+    code = np.array([240.0, 150.0])
+    # the premise: without the read code left out, the one patch is densest on the read code
+    before = _dense_patches((strong, 1), float(side), [np.array([140.0, 140.0])])
+    assert min(float(np.hypot(*(p - code))) for p in before) > side / 2
+    after = _dense_patches((strong, 1), float(side), [np.array([140.0, 140.0])], read=[read])
+    assert min(float(np.hypot(*(p - code))) for p in after) < side / 4
+
+
 def test_a_dense_patch_is_placed_at_its_densest_cell_not_between_a_code_and_text_beside_it():
     """A code whose edges merge with the printed text beside it into one dense patch is
     looked for where the patch is densest: the patch's centre lies between the two, and a

@@ -366,7 +366,8 @@ def _regions(s: _Search, edges: tuple[np.ndarray, int]) -> list[tuple[int, int, 
             continue
         seen = float(np.max(np.ptp(corners, axis=0)))
         out.append(_box(c, max(1.2 * side, 0.6 * min(seen, 3 * side)), w, h))
-    patches = np.array(_dense_patches(edges, side, list(centers))).reshape(-1, 2)
+    patches = np.array(_dense_patches(edges, side, list(centers),
+                                      read=[f.corners for f in s.found])).reshape(-1, 2)
     for c in patches[~(inside_slips([f.corners for f in s.found], patches)
                        | _near_codes(patches, centers, np.array(sides)))]:
         if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 2 and abs(c[1] - (r[1] + r[3]) / 2) < side / 2
@@ -428,23 +429,38 @@ def _edges(work: np.ndarray, factor: int) -> tuple[np.ndarray, int]:
 
 
 def _dense_patches(edges: tuple[np.ndarray, int], side: float,
-                   known: list[np.ndarray], window: float = 1.0) -> list[np.ndarray]:
+                   known: list[np.ndarray], window: float = 1.0,
+                   read: list[np.ndarray] = ()) -> list[np.ndarray]:
     """Centres (frame px) of square patches, about one code wide, nearly as dense in edges
     (:func:`_edges`) as the codes already read (``known``: their centres in frame px).
     Printed text is sparser; paper and table are far sparser. ``window``: the window's
-    share of ``side``."""
+    share of ``side``. ``read``: the corners (frame px) of the codes read; their own edges
+    set how dense a code is but are left out of the patches, so that a code lying next to
+    one read is a patch of its own (merged with the read one, the patch was densest on it
+    and passed over: seed-71 set, photo 0035, T0013)."""
     strong, f = edges
     k = max(3, int(side / f * 0.8 * window))
     if k > min(strong.shape) // 2:
         return []
-    density = cv2.boxFilter(strong, -1, (k, k))
     step = max(1, k // 4)  # the density varies slowly: a coarse grid is enough
-    density = np.ascontiguousarray(density[step // 2::step, step // 2::step])
+
+    def dense(img: np.ndarray) -> np.ndarray:
+        d = cv2.boxFilter(img, -1, (k, k))
+        return np.ascontiguousarray(d[step // 2::step, step // 2::step])
+
+    density = dense(strong)
+    px = f  # frame px per px of ``strong``
     f *= step
     hs, ws = density.shape
     peaks = [float(density[min(hs - 1, int(c[1] / f)), min(ws - 1, int(c[0] / f))])
              for c in known]
     level = 0.45 * float(np.median(peaks)) if peaks else 0.25
+    if len(read):
+        rest = strong.copy()
+        for q in read:  # each code a little enlarged about its centre: its edges' blur
+            c = q.mean(axis=0)
+            cv2.fillConvexPoly(rest, np.round((c + 1.15 * (q - c)) / px).astype(np.int32), 0.0)
+        density = dense(rest)
     mask = (density > level).astype(np.uint8)
     n, labels, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     kk = k / step
