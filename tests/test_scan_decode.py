@@ -301,6 +301,43 @@ def test_a_region_that_reads_nothing_is_tried_again_cropped_close(monkeypatch):
     assert max(crops[0]) > 200 >= max(crops[-1])
 
 
+@pytest.mark.parametrize("located", [2, 4])
+def test_more_codes_located_than_read_in_the_first_pass_reads_the_full_size(monkeypatch,
+                                                                           located):
+    """When the downscaled first pass locates more codes than it reads, the codes it read
+    are the photo's largest and sharpest, not its usual ones, and the full size is read too
+    (a board poster photographed with a shaken hand: seed-72 set, photo 0027). When it
+    locates fewer than it reads, the regions read the rest, as before."""
+    from paperkit.scan import decode
+
+    texts = [_code(f"T00{i:02d}") for i in range(1, 8)]
+    canvas = np.full((2400, 2400), 235, np.uint8)
+    for i, text in enumerate(texts):
+        sym = _draw(_matrix(text), px=8)  # 4 px a module in the first pass: not small
+        x, y = 100 + (i % 3) * 750, 100 + (i // 3) * 750
+        canvas[y:y + sym.shape[0], x:x + sym.shape[1]] = sym
+    real_read = decode._zxing
+    read_first, located_first = texts[:3], texts[3:3 + located]
+
+    def first_pass(gray, *args, **kw):
+        out = real_read(gray, *args, **kw)
+        if gray.shape == canvas.shape:
+            return out
+        return [(t if t in read_first else None, pts) for t, pts in out
+                if t in read_first or t in located_first]
+
+    monkeypatch.setattr(decode, "_zxing", first_pass)
+    decoded = decode.find_codes(canvas)
+    assert {f.text for f in decoded.found} == set(texts)
+    steps = {f.text: f.step for f in decoded.found}
+    if located > len(read_first):
+        assert "full-size" in [s.name for s in decoded.steps]
+        assert {steps[t] for t in texts[3:]} == {"full-size"}
+    else:
+        assert "full-size" not in [s.name for s in decoded.steps]
+        assert all(steps[t].startswith("regions:") for t in texts[3:])
+
+
 def test_regions_tried_two_at_a_time_read_what_one_at_a_time_reads(monkeypatch):
     """The first pass misses five of eight codes; the regions retried in two threads give
     the same codes, corners and steps, in the same order, as one thread, every time."""
