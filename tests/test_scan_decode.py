@@ -338,6 +338,26 @@ def test_more_codes_located_than_read_in_the_first_pass_reads_the_full_size(monk
         assert all(steps[t].startswith("regions:") for t in texts[3:])
 
 
+def test_a_code_seen_but_not_read_is_reported_where_it_lies():
+    """A code whose finder patterns show but whose data no step can read is not silently
+    left out: its region's centre is returned as unread (the pipeline then says that a
+    slip is not in the scan, and where). Codes read are never reported so."""
+    texts = [_code("T0001"), _code("T0002")]
+    canvas = np.full((420, 820), 235, np.uint8)
+    good, bad = _draw(_matrix(texts[0]), px=5), _draw(_flip(_matrix(texts[1]), 0.45), px=5)
+    canvas[40:40 + good.shape[0], 40:40 + good.shape[1]] = good
+    canvas[60:60 + bad.shape[0], 460:460 + bad.shape[1]] = bad
+    decoded = find_codes(canvas)
+    assert [f.text for f in decoded.found] == [texts[0]]
+    (at,) = decoded.unread
+    middle = np.array([460 + bad.shape[1] / 2, 60 + bad.shape[0] / 2])
+    assert np.hypot(*(at - middle)) < bad.shape[0] / 2
+    # both readable: nothing unread
+    canvas[60:60 + bad.shape[0], 460:460 + bad.shape[1]] = _draw(_matrix(texts[1]), px=5)
+    decoded = find_codes(canvas)
+    assert len(decoded.found) == 2 and decoded.unread == ()
+
+
 def test_regions_tried_two_at_a_time_read_what_one_at_a_time_reads(monkeypatch):
     """The first pass misses five of eight codes; the regions retried in two threads give
     the same codes, corners and steps, in the same order, as one thread, every time."""

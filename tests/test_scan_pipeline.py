@@ -629,3 +629,41 @@ def test_scan_photos_tells_the_decoder_the_shape_of_the_kits_codes(tmp_path, mon
     assert expected.accept(_code(kit, "T0002"))
     assert not expected.accept(codes.build(bytes(32), kit.id, "T0002", 1).text)
     assert not expected.accept(codes.build(kit.key, "ZZZZ", "T0002", 1).text)
+
+
+def test_a_code_seen_but_not_read_makes_the_photo_say_so(tmp_path, monkeypatch):
+    """A slip whose code the decoder saw but could not read (decode.Decoded.unread) is not
+    in the scan: the photo's errors say so and where it lies, so the photo is not 'ok'
+    (the command exits 1), and the slips read are applied as usual."""
+    from dataclasses import replace as _replace
+
+    pipeline = pipeline_mod
+    kit, rec = _kit(tmp_path, 1)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),))],
+                  size=(1400, 700), cols=2)
+    real = pipeline.find_codes
+
+    def one_unread(gray, *args, **kw):
+        h, w = gray.shape
+        return _replace(real(gray, *args, **kw), unread=(np.array([w * 0.9, h * 0.1]),))
+
+    monkeypatch.setattr(pipeline, "find_codes", one_unread)
+    (res,) = scan_photos(kit, rec, [path])
+    assert [s.outcome for s in res.slips] == ["applied"]
+    assert res.errors == ("a slip code could not be read (the top right of the photo): that "
+                          "slip is not in this scan; retake it closer, flatter and steadier",)
+    assert not res.ok and res.as_json()["errors"] == list(res.errors)
+
+
+def test_where_an_unread_code_lies_is_said_in_words():
+    from paperkit.scan.pipeline import _unread_message, _where
+
+    assert _where(np.array([10.0, 10.0]), (300, 400), "p.jpg", 1) == ("the top left",
+                                                                      "the photo")
+    assert _where(np.array([200.0, 150.0]), (300, 400), "p.jpg", 1) == ("the middle",
+                                                                        "the photo")
+    assert _where(np.array([399.0, 299.0]), (300, 400), "s.pdf#2", 3) == (
+        "the bottom right", "page 2 of s.pdf")
+    assert _unread_message([("the top left", "the photo"), ("the bottom", "the photo")]) == (
+        "2 slip codes could not be read (the top left and the bottom of the photo): those "
+        "slips are not in this scan; retake them closer, flatter and steadier")

@@ -40,10 +40,10 @@ def _summary(results: list[PhotoResult]) -> str:
     for r in results:
         for s in r.slips:
             counts[s.outcome] = counts.get(s.outcome, 0) + 1
-    failed = sum(1 for r in results if r.errors)
+    with_errors = sum(1 for r in results if r.errors)  # unreadable, or a code in it
     parts = [f"{n} {k}" for k, n in sorted(counts.items())]
-    if failed:
-        parts.append(f"{failed} photo(s) failed")
+    if with_errors:
+        parts.append(f"{with_errors} photo(s) with errors (above)")
     return f"{len(results)} photo(s): " + (", ".join(parts) if parts else "no slips read")
 
 

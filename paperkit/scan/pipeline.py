@@ -257,6 +257,35 @@ def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
     return out
 
 
+def _where(center: np.ndarray, shape: tuple[int, ...], label: str, frames: int
+           ) -> tuple[str, str]:
+    """Where a point lies in a frame, in words a person finds it by: ('the top left',
+    'the photo'), or for a PDF's page ('the middle', 'page 2 of slips.pdf')."""
+    h, w = shape[:2]
+    col = ("left", "", "right")[min(2, int(3 * float(center[0]) / max(w, 1)))]
+    row = ("top", "", "bottom")[min(2, int(3 * float(center[1]) / max(h, 1)))]
+    part = "the " + (f"{row} {col}".strip() or "middle")
+    if frames > 1 and "#" in label:  # a PDF's page (load.py names it file.pdf#2)
+        name, page = label.rsplit("#", 1)
+        return part, f"page {page} of {name}"
+    return part, "the photo"
+
+
+def _unread_message(places: list[tuple[str, str]]) -> str:
+    """The error for codes seen but not read (decode.UNREAD_FINDERS), ``places`` from
+    :func:`_where`: their slips are not in the scan, and nothing else tells them apart from
+    slips that were never photographed."""
+    n = len(places)
+    where: dict[str, list[str]] = {}
+    for part, of in places:
+        where.setdefault(of, []).append(part)
+    said = "; ".join(f"{' and '.join(parts)} of {of}" for of, parts in where.items())
+    what = "a slip code" if n == 1 else f"{n} slip codes"
+    return (f"{what} could not be read ({said}): "
+            f"{'that slip is' if n == 1 else 'those slips are'} not in this scan; retake "
+            f"{'it' if n == 1 else 'them'} closer, flatter and steadier")
+
+
 def _advice(reads: list[_Read]) -> tuple[str, ...]:
     """What to do differently next time, when many slips in the photo were small in it."""
     sizes = [r.pose.ppu for r in reads if r.pose is not None]
@@ -384,6 +413,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     seen: dict[tuple[str, int], list[str]] = {}
     reads: list[_Read] = []
     steps = []
+    unread: list[tuple[str, str]] = []  # where codes were seen but not read (_where)
     decode_s = 0.0
     for i, frame in enumerate(photo.frames):
         # each code is measured as soon as it is read. With the helper process up, all go
@@ -410,6 +440,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                                  expected=expected)
             decode_s += time.perf_counter() - d0
             steps.extend(decoded.steps)
+            unread.extend(_where(c, frame.gray.shape, frame.label, len(photo.frames))
+                          for c in decoded.unread)
             if helper is not None:
                 _take_back(pending, frame, decoded.found)
             here: list[_Read] = []
@@ -429,6 +461,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     reads = _settle_duplicates(reads)
     errors = () if reads else ("no slip code found in the photo; retake it closer, flatter "
                                "and in even light, or type the code from the slip",)
+    if unread:
+        errors += (_unread_message(unread),)
     stored = None
     if not dry_run:
         reads = _keep_crops(kit, photo.sha256, reads)
