@@ -667,3 +667,31 @@ def test_where_an_unread_code_lies_is_said_in_words():
     assert _unread_message([("the top left", "the photo"), ("the bottom", "the photo")]) == (
         "2 slip codes could not be read (the top left and the bottom of the photo): those "
         "slips are not in this scan; retake them closer, flatter and steadier")
+
+
+def test_a_slip_whose_code_is_not_read_is_said_missing_where_it_lies(tmp_path, monkeypatch):
+    """A slip whose code no step reads (here: the decoder is made to drop the last code it
+    read) is still paper printed like a slip where no slip read lies (missing.py): the
+    photo says a slip code could not be read, and where; the others are applied."""
+    from dataclasses import replace as _replace
+
+    pipeline = pipeline_mod
+    kit, rec = _kit(tmp_path, 3)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, f"T000{i}"), (Mark("done"),))
+                                      for i in (1, 2, 3)], size=(2400, 1200), cols=3)
+    real = pipeline.find_codes
+    dropped = []
+
+    def drop_last(gray, *args, **kw):
+        out = real(gray, *args, **kw)
+        last = max(out.found, key=lambda f: f.center[0])  # the rightmost slip's
+        dropped.append(last.text)
+        return _replace(out, found=tuple(f for f in out.found if f is not last))
+
+    monkeypatch.setattr(pipeline, "find_codes", drop_last)
+    (res,) = scan_photos(kit, rec, [path])
+    assert sorted(s.outcome for s in res.slips) == ["applied", "applied"]
+    assert dropped == [_code(kit, "T0003")]
+    (err,) = res.errors
+    assert err.startswith("a slip code could not be read (the right of the photo)"), err
+    assert not res.ok

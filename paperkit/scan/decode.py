@@ -126,12 +126,14 @@ class DecodeStep:
 
 @dataclass(frozen=True)
 class Decoded:
-    """The codes read, what each step cost and bought, and ``unread``: the centres (frame
-    px) of codes seen but not read (:data:`UNREAD_FINDERS`)."""
+    """The codes read, what each step cost and bought, ``unread``: the centres (frame px) of
+    codes seen but not read (:data:`UNREAD_FINDERS`), and ``half``: the frame at half its
+    size (``cv2.pyrDown``) when the first pass made it, else None."""
 
     found: tuple[Found, ...]
     steps: tuple[DecodeStep, ...]
     unread: tuple[np.ndarray, ...] = ()
+    half: np.ndarray | None = field(default=None, repr=False)
 
 
 # A raw read: text (None when the symbol was located but not decoded) and 4 corners.
@@ -309,9 +311,12 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
     t0 = time.perf_counter()
     factor = 1
     work = gray
+    half = None
     while max(work.shape) > WORK_SIDE:
         work = cv2.pyrDown(work)
         factor *= 2
+        if half is None:
+            half = work
     new = s.add(read(work), "first", scale=float(factor))
     s.step("first", t0, 1, new)
 
@@ -355,7 +360,7 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
             new += s.add(read(np.ascontiguousarray(gray[y0:y1, x0:x1]), "local", True), "full",
                          offset=(x0, y0))
         s.step("full", t0, 1 + len(tiles), new)
-    return Decoded(tuple(s.found), tuple(s.steps), _unread(s))
+    return Decoded(tuple(s.found), tuple(s.steps), _unread(s), half)
 
 
 def _unread(s: _Search) -> tuple[np.ndarray, ...]:

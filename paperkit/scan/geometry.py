@@ -810,9 +810,6 @@ def _inside(quad: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.all(cross >= 0, axis=1) | np.all(cross <= 0, axis=1)
 
 
-_SLIP = Rect(0.0, 0.0, S.SLIP_W, S.SLIP_H)
-
-
 def _rect_points(*rects: Rect) -> np.ndarray:
     """The rects' corners (tl, tr, br, bl each), shaped for ``cv2.perspectiveTransform``."""
     return np.float64([[(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)]
@@ -822,6 +819,11 @@ def _rect_points(*rects: Rect) -> np.ndarray:
 def _corners(H: np.ndarray, r: Rect) -> np.ndarray:
     """The rect's four corners (slip units) in the frame (px), through ``H``."""
     return cv2.perspectiveTransform(_rect_points(r), np.float64(H))[0]
+
+
+def slip_outline(H: np.ndarray) -> np.ndarray:
+    """The slip's four corners (tl, tr, br, bl) in the frame (px, 4 × 2), through ``H``."""
+    return _corners(H, _SLIP)
 
 
 def code_homography(corners: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.prints import printed_codes
 from ..record.tasks import get_task, list_tasks, set_status
+from . import missing
 from .decide import (
     HELD_CONFIDENCE,
     QUEUED,
@@ -29,8 +30,8 @@ from .decide import (
     said,
     says,
 )
-from .decode import Found, backend, find_codes
-from .geometry import SlipPose, code_homography, covered_boxes, locate
+from .decode import Decoded, Found, backend, find_codes
+from .geometry import SlipPose, code_homography, covered_boxes, locate, slip_outline
 from .helper import HelperFailed
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
@@ -257,6 +258,20 @@ def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
     return out
 
 
+def _missing(frame: Frame, decoded: Decoded, reads: list[_Read]) -> list[np.ndarray]:
+    """Where in ``frame`` a slip lies whose code was not read: a code seen but not read
+    (``decoded.unread``), or a piece of paper like a slip away from every slip read
+    (:func:`missing.codeless_slips`), each place once."""
+    outlines = [slip_outline(r.pose.H if r.pose is not None else code_homography(f.corners))
+                for f, r in zip(decoded.found, reads, strict=True)]
+    out = list(missing.codeless_slips(frame.gray, outlines, decoded.half))
+    near = 0.5 * float(np.median([np.hypot(*(q[2] - q[0])) for q in outlines])) \
+        if outlines else 0.0
+    out += [c for c in decoded.unread
+            if all(float(np.hypot(*(c - o))) >= near for o in out)]
+    return out
+
+
 def _where(center: np.ndarray, shape: tuple[int, ...], label: str, frames: int
            ) -> tuple[str, str]:
     """Where a point lies in a frame, in words a person finds it by: ('the top left',
@@ -440,8 +455,6 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                                  expected=expected)
             decode_s += time.perf_counter() - d0
             steps.extend(decoded.steps)
-            unread.extend(_where(c, frame.gray.shape, frame.label, len(photo.frames))
-                          for c in decoded.unread)
             if helper is not None:
                 _take_back(pending, frame, decoded.found)
             here: list[_Read] = []
@@ -452,6 +465,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             # worst another copy of it went to review for disagreeing)
             over = _overlaps(decoded.found, {id(f): r.pose for f, r in
                                              zip(decoded.found, here, strict=True)})
+            unread.extend(_where(c, frame.gray.shape, frame.label, len(photo.frames))
+                          for c in _missing(frame, decoded, here))
             reads.extend(_covered(r, *over[id(f)]) if id(f) in over else r
                          for f, r in zip(decoded.found, here, strict=True))
         finally:

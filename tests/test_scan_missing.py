@@ -1,0 +1,58 @@
+"""Slips whose code nothing read, found as paper printed like a slip (scan/missing.py)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from scan_images import Mark, grid_photo
+
+from paperkit import codes
+from paperkit.scan import missing
+from paperkit.scan.decode import find_codes
+from paperkit.scan.geometry import code_homography, slip_outline
+from paperkit.scan.missing import codeless_slips
+
+KEY = bytes(range(32))
+KIT = "TEST"
+
+
+@pytest.fixture(scope="module")
+def table():
+    """Three slips on a table, each code read, and each slip's outline."""
+    texts = [codes.build(KEY, KIT, f"T000{i}", 1).text for i in (1, 2, 3)]
+    rgb = grid_photo([(t, (Mark("done"),)) for t in texts], size=(2400, 1200), cols=3)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    found = {f.text: f for f in find_codes(gray).found}
+    assert set(found) == set(texts)
+    return gray, [slip_outline(code_homography(found[t].corners)) for t in texts]
+
+
+def test_every_slip_read_leaves_nothing_missing(table):
+    gray, outlines = table
+    assert codeless_slips(gray, outlines) == []
+
+
+def test_a_slip_not_read_is_found_where_it_lies(table):
+    gray, outlines = table
+    (at,) = codeless_slips(gray, outlines[:2])
+    assert cv2.pointPolygonTest(np.float32(outlines[2]), tuple(map(float, at)), False) > 0
+
+
+def test_a_bare_bright_patch_is_not_a_slip(table, monkeypatch):
+    """A lamp's hot spot on the table, slip-sized and as bright as paper, has no print."""
+    gray, outlines = table
+    spot = gray.copy()
+    h, w = spot.shape
+    paper = int(np.median(gray[int(outlines[0][:, 1].mean()), :]))
+    cv2.ellipse(spot, (w // 2, int(h * 0.85)), (380, 130), 0, 0, 360, max(paper, 230), -1)
+    assert codeless_slips(spot, outlines) == []
+    # the premise: it is paper-sized and solid, so only its lack of print tells it apart
+    monkeypatch.setattr(missing, "MIN_EDGES", 0.0)
+    monkeypatch.setattr(missing, "MIN_DARK", 0.0)
+    assert len(codeless_slips(spot, outlines)) == 1
+
+
+def test_nothing_read_says_nothing(table):
+    gray, _ = table
+    assert codeless_slips(gray, []) == []
