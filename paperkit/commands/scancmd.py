@@ -40,7 +40,7 @@ def _summary(results: list[PhotoResult]) -> str:
     for r in results:
         for s in r.slips:
             counts[s.outcome] = counts.get(s.outcome, 0) + 1
-    with_errors = sum(1 for r in results if r.errors)  # unreadable, or a code in it
+    with_errors = sum(1 for r in results if r.errors)  # or a slip whose code was not read
     parts = [f"{n} {k}" for k, n in sorted(counts.items())]
     if with_errors:
         parts.append(f"{with_errors} photo(s) with errors (above)")

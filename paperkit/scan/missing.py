@@ -45,7 +45,7 @@ MIN_DARK = 0.003
 def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray | None = None
                    ) -> list[np.ndarray]:
     """Centres (frame px) of pieces of paper in ``gray`` that look like slips but lie
-    where no slip read lies (``slips``: each read slip's outline, 4 × 2 frame px). None
+    where no slip read lies (``slips``: each read slip's outline, 4 × 2 frame px); none
     when nothing was read (nothing says what a slip looks like here). ``half``: ``gray``
     at half its size already (the decoder's first pass made it), or None."""
     if not slips:

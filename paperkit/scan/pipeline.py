@@ -58,10 +58,11 @@ MIN_PPU = 1.0
 LIGHT_PPU = 1.2
 LIGHT_COVER = 0.1
 #: Below BLANK_PPU a slip read with no box marked and no trace of ink (a trace or a faint
-#: mark sends it to review: decide.blank_traces, decide.faint_marks) may still hold a light mark that left nothing: on 18
-#: synthetic sets (18,737 slips) 30 of the 459 such slips under 1.3 px a unit were marked
-#: (6.5 %), against 4 of 1,775 above (0.2 %). Nothing is changed either way, but such a
-#: slip's reason says so and its confidence is at most BLANK_CONFIDENCE.
+#: mark sends it to review: decide.blank_traces, decide.faint_marks) may still hold a light
+#: mark that left nothing: on 18 synthetic sets (18,737 slips) 30 of the 459 such slips
+#: under 1.3 px a unit were marked (6.5 %), against 4 of 1,775 above (0.2 %). Nothing is
+#: changed either way, but such a slip's reason says so and its confidence is at most
+#: BLANK_CONFIDENCE.
 BLANK_PPU = 1.3
 BLANK_CONFIDENCE = 0.5
 #: A photo in which at least a quarter of the slips read have codes under ADVISE_CODE_PX
@@ -287,8 +288,8 @@ def _where(center: np.ndarray, shape: tuple[int, ...], label: str, frames: int
 
 
 def _unread_message(places: list[tuple[str, str]]) -> str:
-    """The error for codes seen but not read (decode.UNREAD_FINDERS), ``places`` from
-    :func:`_where`: their slips are not in the scan, and nothing else tells them apart from
+    """The error for slips whose code was not read (:func:`_missing`), ``places`` from
+    :func:`_where`: those slips are not in the scan, and nothing else tells them apart from
     slips that were never photographed."""
     n = len(places)
     where: dict[str, list[str]] = {}
@@ -428,7 +429,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     seen: dict[tuple[str, int], list[str]] = {}
     reads: list[_Read] = []
     steps = []
-    unread: list[tuple[str, str]] = []  # where codes were seen but not read (_where)
+    unread: list[tuple[str, str]] = []  # where slips lie whose code was not read (_where)
     decode_s = 0.0
     for i, frame in enumerate(photo.frames):
         # each code is measured as soon as it is read. With the helper process up, all go
@@ -474,10 +475,11 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                 helper.forget(key)
     lap("read")
     reads = _settle_duplicates(reads)
-    errors = () if reads else ("no slip code found in the photo; retake it closer, flatter "
-                               "and in even light, or type the code from the slip",)
-    if unread:
-        errors += (_unread_message(unread),)
+    if unread:  # also when no code at all was read: it says where the slips are
+        errors: tuple[str, ...] = (_unread_message(unread),)
+    else:
+        errors = () if reads else ("no slip code found in the photo; retake it closer, "
+                                   "flatter and in even light, or type the code from the slip",)
     stored = None
     if not dry_run:
         reads = _keep_crops(kit, photo.sha256, reads)
