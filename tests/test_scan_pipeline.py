@@ -650,8 +650,9 @@ def test_a_code_seen_but_not_read_makes_the_photo_say_so(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "find_codes", one_unread)
     (res,) = scan_photos(kit, rec, [path])
     assert [s.outcome for s in res.slips] == ["applied"]
-    assert res.errors == ("a slip code could not be read (the top right of the photo): that "
-                          "slip is not in this scan; retake it closer, flatter and steadier",)
+    assert res.errors == ("no code was read for what looks like a slip at the top right of the"
+                          " photo: if it is one, it is not in this scan; retake it closer, "
+                          "flatter and steadier",)
     assert not res.ok and res.as_json()["errors"] == list(res.errors)
 
 
@@ -665,8 +666,9 @@ def test_where_an_unread_code_lies_is_said_in_words():
     assert _where(np.array([399.0, 299.0]), (300, 400), "s.pdf#2", 3) == (
         "the bottom right", "page 2 of s.pdf")
     assert _unread_message([("the top left", "the photo"), ("the bottom", "the photo")]) == (
-        "2 slip codes could not be read (the top left and the bottom of the photo): those "
-        "slips are not in this scan; retake them closer, flatter and steadier")
+        "no code was read for what look like 2 slips at the top left and the bottom of the "
+        "photo: if they are slips, they are not in this scan; retake them closer, flatter and "
+        "steadier")
 
 
 def test_a_slip_whose_code_is_not_read_is_said_missing_where_it_lies(tmp_path, monkeypatch):
@@ -693,5 +695,6 @@ def test_a_slip_whose_code_is_not_read_is_said_missing_where_it_lies(tmp_path, m
     assert sorted(s.outcome for s in res.slips) == ["applied", "applied"]
     assert dropped == [_code(kit, "T0003")]
     (err,) = res.errors
-    assert err.startswith("a slip code could not be read (the right of the photo)"), err
+    assert err.startswith("no code was read for what looks like a slip at the right of the "
+                          "photo: if it is one, it is not in this scan"), err
     assert not res.ok

@@ -290,16 +290,18 @@ def _where(center: np.ndarray, shape: tuple[int, ...], label: str, frames: int
 def _unread_message(places: list[tuple[str, str]]) -> str:
     """The error for slips whose code was not read (:func:`_missing`), ``places`` from
     :func:`_where`: those slips are not in the scan, and nothing else tells them apart from
-    slips that were never photographed."""
+    slips that were never photographed. Worded for what was seen (a code, or paper printed
+    like a slip: a card or a note may look the same), not for what it surely is."""
     n = len(places)
     where: dict[str, list[str]] = {}
     for part, of in places:
         where.setdefault(of, []).append(part)
     said = "; ".join(f"{' and '.join(parts)} of {of}" for of, parts in where.items())
-    what = "a slip code" if n == 1 else f"{n} slip codes"
-    return (f"{what} could not be read ({said}): "
-            f"{'that slip is' if n == 1 else 'those slips are'} not in this scan; retake "
-            f"{'it' if n == 1 else 'them'} closer, flatter and steadier")
+    if n == 1:
+        return (f"no code was read for what looks like a slip at {said}: if it is one, it is"
+                " not in this scan; retake it closer, flatter and steadier")
+    return (f"no code was read for what look like {n} slips at {said}: if they are slips,"
+            " they are not in this scan; retake them closer, flatter and steadier")
 
 
 def _advice(reads: list[_Read]) -> tuple[str, ...]:
