@@ -60,10 +60,13 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
     sh, sw = small.shape
     read = np.zeros(small.shape, np.uint8)
     grown = np.zeros(small.shape, np.uint8)
-    for q in slips:
-        c = q.mean(axis=0)
-        cv2.fillConvexPoly(read, np.round(q / SCALE).astype(np.int32), 1)
-        cv2.fillConvexPoly(grown, np.round((c + GROW * (q - c)) / SCALE).astype(np.int32), 1)
+    quads = np.asarray(slips, np.float64).reshape(-1, 4, 2)
+    centres = quads.mean(axis=1, keepdims=True)
+    for q, g in zip(np.round(quads / SCALE).astype(np.int32),
+                    np.round((centres + GROW * (quads - centres)) / SCALE).astype(np.int32),
+                    strict=True):
+        cv2.fillConvexPoly(read, q, 1)
+        cv2.fillConvexPoly(grown, g, 1)
     if not read.any() or read.all():
         return []
     (paper,) = levels(small, (0.5,), read)
@@ -73,7 +76,10 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
     bright = (small > (paper + background) / 2).astype(np.uint8)
     bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     rest = cv2.morphologyEx(bright & (1 - grown), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    slip_area = float(np.median([cv2.contourArea(np.float32(q) / SCALE) for q in slips]))
+    q = quads / SCALE  # the shoelace formula, each slip's area at this scale
+    slip_area = float(np.median(0.5 * np.abs(np.sum(q[:, :, 0] * np.roll(q[:, :, 1], -1, 1)
+                                                    - np.roll(q[:, :, 0], -1, 1) * q[:, :, 1],
+                                                    axis=1))))
     # pieces of paper by pixel count (labels and a count, not connectedComponentsWithStats:
     # its statistics cost four times the labelling here), then the few slip-sized ones
     n, labels = cv2.connectedComponents(rest, connectivity=4)
