@@ -406,9 +406,9 @@ def _regions(s: _Search, edges: tuple[np.ndarray, int]) -> list[tuple[int, int, 
             continue
         seen = float(np.max(np.ptp(corners, axis=0)))
         out.append(_box(c, max(1.2 * side, 0.6 * min(seen, 3 * side)), w, h))
-    patches = np.array(_dense_patches(edges, side, list(centers),
-                                      read=[f.corners for f in s.found])).reshape(-1, 2)
-    for c in patches[~(inside_slips([f.corners for f in s.found], patches)
+    read = [f.corners for f in s.found]
+    patches = np.array(_dense_patches(edges, side, list(centers), read=read)).reshape(-1, 2)
+    for c in patches[~(inside_slips(read, patches)
                        | _near_codes(patches, centers, np.array(sides)))]:
         if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 2 and abs(c[1] - (r[1] + r[3]) / 2) < side / 2
                for r in out):

@@ -840,7 +840,7 @@ def inside_slips(qr_corners: list[np.ndarray], points: np.ndarray) -> np.ndarray
     points = np.asarray(points, np.float64).reshape(-1, 2)
     if not len(qr_corners) or not len(points):
         return np.zeros(len(points), bool)
-    quads = np.stack([_corners(code_homography(c), _SLIP) for c in qr_corners])
+    quads = np.stack([slip_outline(code_homography(c)) for c in qr_corners])
     # _inside for every slip at once: each point against each slip's four edges
     edges = np.roll(quads, -1, axis=1) - quads
     rel = points[None, :, None, :] - quads[:, None, :, :]
