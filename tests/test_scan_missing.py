@@ -56,3 +56,36 @@ def test_a_bare_bright_patch_is_not_a_slip(table, monkeypatch):
 def test_nothing_read_says_nothing(table):
     gray, _ = table
     assert codeless_slips(gray, []) == []
+
+
+def test_a_slip_in_a_shadow_is_found_in_its_own_light(table):
+    """A slip not read lies in a shadow: its paper is darker than halfway from the table
+    to the paper in the light, so only against the table just around it does it stand out
+    as paper. The shadow's edge is soft, as a lamp's or a window's is."""
+    gray, outlines = table
+    h, w = gray.shape
+    cut = int(outlines[2][:, 0].min())
+    light = np.interp(np.arange(w), [cut - 500, cut - 100], [1.0, 0.5])
+    shade = (gray * light[None, :]).astype(np.uint8)
+    y = int(outlines[2][:, 1].mean())
+    shaded = np.median(shade[y, cut + 100:cut + 200])
+    lit = np.median(shade[int(outlines[0][:, 1].mean()), 200:300])
+    table_lit = np.median(shade[20:60, 20:cut - 20])
+    assert shaded < (lit + table_lit) / 2  # the premise: not paper in the photo's light
+    (at,) = codeless_slips(shade, outlines[:2])
+    assert cv2.pointPolygonTest(np.float32(outlines[2]), tuple(map(float, at)), False) > 0
+
+
+def test_a_pen_on_the_table_is_not_a_slip(table, monkeypatch):
+    """A pen lying beside the slips, as bright as paper, is far longer than it is wide."""
+    gray, outlines = table
+    pen = gray.copy()
+    h, w = pen.shape
+    paper = int(np.median(gray[int(outlines[0][:, 1].mean()), :]))
+    cv2.rectangle(pen, (300, h - 200), (1700, h - 100), max(paper, 230), -1)
+    monkeypatch.setattr(missing, "MIN_EDGES", 0.0)
+    monkeypatch.setattr(missing, "MIN_DARK", 0.0)
+    assert codeless_slips(pen, outlines) == []
+    # the premise: slip-sized and solid, so only its length tells it apart
+    monkeypatch.setattr(missing, "MAX_LONG", 100.0)
+    assert len(codeless_slips(pen, outlines)) == 1

@@ -5,14 +5,19 @@ A slip whose code no decoder step reads is otherwise simply absent from the scan
 person who took the photo has no way to know (bench/RESULTS.md, Decoding, sixteenth session).
 The paper of the slips that were read sets what paper and background look like in this
 photo; what is as bright as that paper, away from every slip read, about the size of a
-slip, and holds edges and ink like print, is taken for a slip that was not read.
+slip and no longer than a slip seen at a slant, and holds edges and ink like print, is
+taken for a slip that was not read. Paper is looked for twice: as bright as the slips read,
+and as much brighter than the table just around it as they are than theirs (the light each
+falls in: a slip in a shadow is darker than the table in the light, but still brighter
+than the table beside it).
 
 All the thresholds were set on 11 synthetic sets (1,020 photos) and checked on 20 others
 never used for them (727 photos). In the scan, with the codes the decoder saw and could not
 read (decode.UNREAD_FINDERS), 24 of the 49 slips whose code no step read were reported on
 the first sets and 59 of the 254 on the others, and nothing else; most of the rest are
 slips of 1-1.5 px a module on 3-megapixel photos and board posters (pale, small, merged),
-or slips lying partly under others.
+or slips lying partly under others. The second look, in each piece's own light, and the
+length limit came later (bench/RESULTS.md, Decoding, seventeenth session).
 """
 
 from __future__ import annotations
@@ -32,14 +37,21 @@ GROW = 1.08
 #: A slip not read: a piece of paper this many times the median area of the slips read
 #: (its print and code, darker, are cut out of the paper mask: about half a slip remains)...
 MIN_AREA, MAX_AREA = 0.4, 1.3
-#: ...as solid as a card (its area this share of its convex hull, at least)...
+#: ...as solid as a card (its area this share of its convex hull, at least), its hull's
+#: least bounding rectangle at most this many times as long as it is wide (a slip is 1.5;
+#: seen at a slant, up to 2.3 on 33 sets; a pen lying on the table is 12)...
 MIN_SOLID = 0.85
+MAX_LONG = 3.5
 #: ...whose hull has print's edges over this share of it (a bare lamp spot or a plank of
 #: light wood has fewer; grain in a dim photo more)...
 MIN_EDGES, MAX_EDGES = 0.2, 0.6
 #: ...and this share of its pixels (full size) darker than halfway from the background to
 #: the ink of the slips read: printed ink, which wood grain never reaches.
 MIN_DARK = 0.003
+#: The light each piece falls in is the table's, just around it: the frame opened (grey
+#: erosion, then dilation) by a square this share of a slip's width, which takes out
+#: anything as bright and smaller (the slips), then smoothed as much.
+LIGHT_WIDTH = 1.3
 
 
 def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray | None = None
@@ -57,7 +69,6 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
         half = cv2.resize(gray, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     fine = cv2.resize(half, (w // (SCALE // 2), h // (SCALE // 2)), interpolation=cv2.INTER_AREA)
     small = cv2.resize(fine, (w // SCALE, h // SCALE), interpolation=cv2.INTER_AREA)
-    sh, sw = small.shape
     read = np.zeros(small.shape, np.uint8)
     grown = np.zeros(small.shape, np.uint8)
     quads = np.asarray(slips, np.float64).reshape(-1, 4, 2)
@@ -73,48 +84,92 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
     (background,) = levels(small, (0.5,), 1 - read)
     if paper - background < MIN_CONTRAST:
         return []
-    bright = (small > (paper + background) / 2).astype(np.uint8)
-    bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    rest = cv2.morphologyEx(bright & (1 - grown), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
     q = quads / SCALE  # the shoelace formula, each slip's area at this scale
     slip_area = float(np.median(0.5 * np.abs(np.sum(q[:, :, 0] * np.roll(q[:, :, 1], -1, 1)
                                                     - np.roll(q[:, :, 0], -1, 1) * q[:, :, 1],
                                                     axis=1))))
-    # pieces of paper by pixel count (labels and a count, not connectedComponentsWithStats:
-    # its statistics cost four times the labelling here), then the few slip-sized ones
-    n, labels = cv2.connectedComponents(rest, connectivity=4)
-    areas = np.bincount(labels.ravel(), minlength=n)
-    out: list[np.ndarray] = []
-    grad = ink = None
-    for i in np.flatnonzero((areas >= MIN_AREA * slip_area) & (areas <= MAX_AREA * slip_area)):
-        if i == 0:
-            continue
-        ys, xs = np.nonzero(labels == i)
-        x, y, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-        if x == 0 or y == 0 or x1 == sw or y1 == sh:  # runs out of the photo
-            continue
-        piece = (labels[y:y1, x:x1] == i).astype(np.uint8)
-        contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        hull = cv2.convexHull(max(contours, key=cv2.contourArea)) + np.int32([x, y])
-        if areas[i] < MIN_SOLID * max(cv2.contourArea(hull), 1.0):
-            continue
-        inside = np.zeros(small.shape, np.uint8)
-        cv2.fillConvexPoly(inside, hull[:, 0, :], 1)
-        inside_fine = cv2.resize(inside, (fine.shape[1], fine.shape[0]),
-                                 interpolation=cv2.INTER_NEAREST) > 0
-        if grad is None:
-            grad = cv2.morphologyEx(fine, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-        edges = float(np.mean(grad[inside_fine] > 0.3 * (paper - background + 1)))
-        if not MIN_EDGES <= edges <= MAX_EDGES:
-            continue
-        if ink is None:  # the darkest print of the slips read
-            read_fine = cv2.resize(read, (fine.shape[1], fine.shape[0]),
-                                   interpolation=cv2.INTER_NEAREST)
-            (ink,) = levels(fine, (0.01,), read_fine)
-        crop = gray[y * SCALE:y1 * SCALE, x * SCALE:x1 * SCALE]
-        mask = cv2.resize(inside[y:y1, x:x1], (crop.shape[1], crop.shape[0]),
-                          interpolation=cv2.INTER_NEAREST) > 0
-        if float(np.mean(crop[mask] < (ink + background) / 2)) < MIN_DARK:
-            continue
-        out.append(np.array([xs.mean(), ys.mean()]) * SCALE + SCALE / 2)
+    look = _Look(gray, fine, small, read, grown, slip_area)
+    out = look.pieces(None, paper, background)
+    near = 0.5 * float(np.median(np.hypot(*(quads[:, 2] - quads[:, 0]).T)))
+    out += [c for c in look.pieces(*look.own_light())
+            if all(float(np.hypot(*(c - o))) >= near for o in out)]
     return out
+
+
+class _Look:
+    """One photo's paper pieces, looked for in a given light (:meth:`pieces`)."""
+
+    def __init__(self, gray: np.ndarray, fine: np.ndarray, small: np.ndarray,
+                 read: np.ndarray, grown: np.ndarray, slip_area: float):
+        self.gray, self.fine, self.small = gray, fine, small
+        self.read, self.grown, self.slip_area = read, grown, slip_area
+
+    def own_light(self) -> tuple[np.ndarray, float, float]:
+        """The light each place falls in (the table's just around it: :data:`LIGHT_WIDTH`),
+        and the median paper of the slips read and of the table, each in its own light."""
+        k = max(3, int(LIGHT_WIDTH * np.sqrt(self.slip_area / 1.5)) | 1)
+        table = cv2.morphologyEx(self.small, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+        light = np.maximum(cv2.blur(table.astype(np.float32), (k, k)), 4.0)
+        rel = self.small / light
+        return light, float(np.median(rel[self.read > 0])), float(np.median(rel[self.grown == 0]))
+
+    def pieces(self, light: np.ndarray | None, paper: float, background: float
+               ) -> list[np.ndarray]:
+        """Centres (frame px) of the slip-like pieces of paper away from the slips read:
+        brighter than halfway from ``background`` to ``paper``, in ``light`` (each pixel
+        divided by it; None: grey levels as they are), slip-sized, solid, no longer than a
+        slip at a slant, with print's edges and ink."""
+        small, fine, sh, sw = self.small, self.fine, *self.small.shape
+        rel = small if light is None else small / light
+        bright = (rel > (paper + background) / 2).astype(np.uint8)
+        bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        rest = cv2.morphologyEx(bright & (1 - self.grown), cv2.MORPH_OPEN,
+                                np.ones((5, 5), np.uint8))
+        # pieces of paper by pixel count (labels and a count, not connectedComponentsWithStats:
+        # its statistics cost four times the labelling here), then the few slip-sized ones
+        n, labels = cv2.connectedComponents(rest, connectivity=4)
+        areas = np.bincount(labels.ravel(), minlength=n)
+        out: list[np.ndarray] = []
+        edges_rel = ink = fine_light = None
+        for i in np.flatnonzero((areas >= MIN_AREA * self.slip_area)
+                                & (areas <= MAX_AREA * self.slip_area)):
+            if i == 0:
+                continue
+            ys, xs = np.nonzero(labels == i)
+            x, y, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+            if x == 0 or y == 0 or x1 == sw or y1 == sh:  # runs out of the photo
+                continue
+            piece = (labels[y:y1, x:x1] == i).astype(np.uint8)
+            contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            hull = cv2.convexHull(max(contours, key=cv2.contourArea)) + np.int32([x, y])
+            if areas[i] < MIN_SOLID * max(cv2.contourArea(hull), 1.0):
+                continue
+            _, (rw, rh), _ = cv2.minAreaRect(hull)
+            if max(rw, rh) > MAX_LONG * max(min(rw, rh), 1.0):  # a pen, a ruler
+                continue
+            inside = np.zeros(small.shape, np.uint8)
+            cv2.fillConvexPoly(inside, hull[:, 0, :], 1)
+            inside_fine = cv2.resize(inside, (fine.shape[1], fine.shape[0]),
+                                     interpolation=cv2.INTER_NEAREST) > 0
+            if edges_rel is None:
+                fine_light = None if light is None else cv2.resize(
+                    light, (fine.shape[1], fine.shape[0]), interpolation=cv2.INTER_LINEAR)
+                grad = cv2.morphologyEx(fine, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+                edges_rel = grad if fine_light is None else grad / fine_light
+            edges = float(np.mean(edges_rel[inside_fine] > 0.3 * (paper - background)))
+            if not MIN_EDGES <= edges <= MAX_EDGES:
+                continue
+            if ink is None:  # the darkest print of the slips read
+                read_fine = cv2.resize(self.read, (fine.shape[1], fine.shape[0]),
+                                       interpolation=cv2.INTER_NEAREST)
+                ink = levels(fine, (0.01,), read_fine)[0] if fine_light is None else \
+                    float(np.percentile((fine / fine_light)[read_fine > 0], 1))
+            crop = self.gray[y * SCALE:y1 * SCALE, x * SCALE:x1 * SCALE]
+            size = (crop.shape[1], crop.shape[0])
+            mask = cv2.resize(inside[y:y1, x:x1], size, interpolation=cv2.INTER_NEAREST) > 0
+            if light is not None:
+                crop = crop / cv2.resize(light[y:y1, x:x1], size, interpolation=cv2.INTER_LINEAR)
+            if float(np.mean(crop[mask] < (ink + background) / 2)) < MIN_DARK:
+                continue
+            out.append(np.array([xs.mean(), ys.mean()]) * SCALE + SCALE / 2)
+        return out
