@@ -28,6 +28,19 @@ def table():
     return gray, [slip_outline(code_homography(found[t].corners)) for t in texts]
 
 
+def _with_paper_shape(table, draw) -> np.ndarray:
+    """The table's photo with a shape drawn as bright as the slips' paper:
+    ``draw(image, grey level)``."""
+    gray, outlines = table
+    img = gray.copy()
+    draw(img, max(int(np.median(gray[int(outlines[0][:, 1].mean()), :])), 230))
+    return img
+
+
+def _lies_in(outline: np.ndarray, at: np.ndarray) -> bool:
+    return cv2.pointPolygonTest(np.float32(outline), tuple(map(float, at)), False) > 0
+
+
 def test_every_slip_read_leaves_nothing_missing(table):
     gray, outlines = table
     assert codeless_slips(gray, outlines) == []
@@ -36,16 +49,15 @@ def test_every_slip_read_leaves_nothing_missing(table):
 def test_a_slip_not_read_is_found_where_it_lies(table):
     gray, outlines = table
     (at,) = codeless_slips(gray, outlines[:2])
-    assert cv2.pointPolygonTest(np.float32(outlines[2]), tuple(map(float, at)), False) > 0
+    assert _lies_in(outlines[2], at)
 
 
 def test_a_bare_bright_patch_is_not_a_slip(table, monkeypatch):
     """A lamp's hot spot on the table, slip-sized and as bright as paper, has no print."""
-    gray, outlines = table
-    spot = gray.copy()
-    h, w = spot.shape
-    paper = int(np.median(gray[int(outlines[0][:, 1].mean()), :]))
-    cv2.ellipse(spot, (w // 2, int(h * 0.85)), (380, 130), 0, 0, 360, max(paper, 230), -1)
+    _, outlines = table
+    h, w = table[0].shape
+    spot = _with_paper_shape(table, lambda img, level: cv2.ellipse(
+        img, (w // 2, int(h * 0.85)), (380, 130), 0, 0, 360, level, -1))
     assert codeless_slips(spot, outlines) == []
     # the premise: it is paper-sized and solid, so only its lack of print tells it apart
     monkeypatch.setattr(missing, "MIN_EDGES", 0.0)
@@ -73,16 +85,15 @@ def test_a_slip_in_a_shadow_is_found_in_its_own_light(table):
     table_lit = np.median(shade[20:60, 20:cut - 20])
     assert shaded < (lit + table_lit) / 2  # the premise: not paper in the photo's light
     (at,) = codeless_slips(shade, outlines[:2])
-    assert cv2.pointPolygonTest(np.float32(outlines[2]), tuple(map(float, at)), False) > 0
+    assert _lies_in(outlines[2], at)
 
 
 def test_a_pen_on_the_table_is_not_a_slip(table, monkeypatch):
     """A pen lying beside the slips, as bright as paper, is far longer than it is wide."""
-    gray, outlines = table
-    pen = gray.copy()
-    h, w = pen.shape
-    paper = int(np.median(gray[int(outlines[0][:, 1].mean()), :]))
-    cv2.rectangle(pen, (300, h - 200), (1700, h - 100), max(paper, 230), -1)
+    _, outlines = table
+    h = table[0].shape[0]
+    pen = _with_paper_shape(table, lambda img, level: cv2.rectangle(
+        img, (300, h - 200), (1700, h - 100), level, -1))
     monkeypatch.setattr(missing, "MIN_EDGES", 0.0)
     monkeypatch.setattr(missing, "MIN_DARK", 0.0)
     assert codeless_slips(pen, outlines) == []
