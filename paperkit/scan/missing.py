@@ -71,8 +71,7 @@ class View:
 def view(gray: np.ndarray, half: np.ndarray | None, slip_area: float) -> View | None:
     """``gray`` as :func:`codeless_slips` looks at it, for slips of about ``slip_area``
     (frame px²); None when it is too small to look at. ``half``: ``gray`` at half its size
-    already (the decoder's first pass made it), or None. It does not depend on which slips
-    were read, so the scan makes it while it waits for the last slips' measurements."""
+    already (the decoder's first pass made it), or None."""
     h, w = gray.shape
     if min(h, w) < 32 * SCALE:
         return None
@@ -96,19 +95,17 @@ def slip_area(slips: list[np.ndarray]) -> float:
                                                axis=1))))
 
 
-def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray | None = None,
-                   seen: View | None = None) -> list[np.ndarray]:
+def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray | None = None
+                   ) -> list[np.ndarray]:
     """Centres (frame px) of pieces of paper in ``gray`` that look like slips but lie
     where no slip read lies (``slips``: each read slip's outline, 4 × 2 frame px); none
     when nothing was read (nothing says what a slip looks like here). ``half``: ``gray``
-    at half its size already (the decoder's first pass made it), or None; ``seen``: its
-    :func:`view` made already, or None."""
+    at half its size already (the decoder's first pass made it), or None."""
     if not slips:
         return []
+    seen = view(gray, half, slip_area(slips))
     if seen is None:
-        seen = view(gray, half, slip_area(slips))
-        if seen is None:
-            return []
+        return []
     small = seen.small
     read = np.zeros(small.shape, np.uint8)
     grown = np.zeros(small.shape, np.uint8)

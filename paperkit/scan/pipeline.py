@@ -259,24 +259,13 @@ def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
     return out
 
 
-def _paper_view(frame: Frame, decoded: Decoded) -> missing.View | None:
-    """The frame as the paper check looks at it (:func:`missing.view`), for slips the size
-    the codes read put them at; None when no code was read. Made once the codes are found,
-    while the helper measures the last slips (nothing in it depends on their poses)."""
-    if not decoded.found:
-        return None
-    area = missing.slip_area([slip_outline(code_homography(f.corners)) for f in decoded.found])
-    return missing.view(frame.gray, decoded.half, area)
-
-
-def _missing(frame: Frame, decoded: Decoded, reads: list[_Read],
-             seen: missing.View | None = None) -> list[np.ndarray]:
+def _missing(frame: Frame, decoded: Decoded, reads: list[_Read]) -> list[np.ndarray]:
     """Where in ``frame`` a slip lies whose code was not read: a code seen but not read
     (``decoded.unread``), or a piece of paper like a slip away from every slip read
-    (:func:`missing.codeless_slips`; ``seen``: :func:`_paper_view`), each place once."""
+    (:func:`missing.codeless_slips`), each place once."""
     outlines = [slip_outline(r.pose.H if r.pose is not None else code_homography(f.corners))
                 for f, r in zip(decoded.found, reads, strict=True)]
-    out = list(missing.codeless_slips(frame.gray, outlines, decoded.half, seen))
+    out = list(missing.codeless_slips(frame.gray, outlines, decoded.half))
     near = 0.5 * float(np.median([np.hypot(*(q[2] - q[0])) for q in outlines])) \
         if outlines else 0.0
     out += [c for c in decoded.unread
@@ -471,7 +460,6 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             steps.extend(decoded.steps)
             if helper is not None:
                 _take_back(pending, frame, decoded.found)
-            seen_paper = _paper_view(frame, decoded)
             here: list[_Read] = []
             for found in decoded.found:  # each read as soon as it is measured
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
@@ -481,7 +469,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             over = _overlaps(decoded.found, {id(f): r.pose for f, r in
                                              zip(decoded.found, here, strict=True)})
             unread.extend(_where(c, frame.gray.shape, frame.label, len(photo.frames))
-                          for c in _missing(frame, decoded, here, seen_paper))
+                          for c in _missing(frame, decoded, here))
             reads.extend(_covered(r, *over[id(f)]) if id(f) in over else r
                          for f, r in zip(decoded.found, here, strict=True))
         finally:
