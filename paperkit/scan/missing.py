@@ -41,7 +41,7 @@ GROW = 1.08
 MIN_AREA, MAX_AREA = 0.4, 1.3
 #: ...as solid as a card (its area this share of its convex hull, at least), its hull's
 #: least bounding rectangle at most this many times as long as it is wide (a slip is 1.5;
-#: seen at a slant, up to 2.3 on 33 sets; a pen lying on the table is 12)...
+#: seen at a slant, up to 2.3 on 34 sets; a pen lying on the table is 12)...
 MIN_SOLID = 0.85
 MAX_LONG = 3.5
 #: ...whose hull has print's edges over this share of it (a bare lamp spot or a plank of
