@@ -11,7 +11,7 @@ from scan_images import compose, render_slip, slip_quad
 from paperkit import codes
 from paperkit.render.qr import matrix
 from paperkit.scan import deblur
-from paperkit.scan.decode import find_codes
+from paperkit.scan.decode import box_means, find_codes
 from paperkit.scan.known import MAX_DISTANCE, KnownCodes
 from paperkit.scan.resample import (
     FIXED,
@@ -590,3 +590,14 @@ def test_a_dense_patch_is_placed_at_its_densest_cell_not_between_a_code_and_text
     assert np.hypot(*(cents[labels[140, 290]] - code)) > 60
     near = min(patches, key=lambda p: float(np.hypot(*(p - code))))
     assert np.hypot(*(near - code)) < side / 4
+
+
+@pytest.mark.parametrize(("k", "step"), [(3, 1), (11, 2), (28, 7), (29, 7), (40, 10)])
+def test_box_means_are_the_box_filters_at_the_grids_pixels(k, step):
+    """The dense patches read box means at every step-th pixel only; they must be exactly
+    what cv2.boxFilter gives there, borders included (odd and even boxes)."""
+    rng = np.random.default_rng(k)
+    img = (rng.random((157, 203)) > 0.7).astype(np.uint8)
+    whole = cv2.boxFilter(img.astype(np.float32), -1, (k, k))
+    o = step // 2
+    assert np.array_equal(box_means(img, k, step), whole[o::step, o::step])

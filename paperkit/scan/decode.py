@@ -486,23 +486,7 @@ def _dense_patches(edges: tuple[np.ndarray, int], side: float,
         return []
     step = max(1, k // 4)  # the density varies slowly: a coarse grid is enough
 
-    h, w = strong.shape
-    o = step // 2  # the grid: every step-th pixel from o, each way
-    rows = slice(o, o + step * len(range(o, h, step)), step)
-    cols = slice(o, o + step * len(range(o, w, step)), step)
-    rows_k, cols_k = slice(rows.start + k, rows.stop + k, step), slice(cols.start + k,
-                                                                       cols.stop + k, step)
-    before, after = k // 2, k - 1 - k // 2  # the box about each pixel, as cv2.boxFilter's
-
-    def dense(img: np.ndarray) -> np.ndarray:
-        # cv2.boxFilter's mean (float32, the border reflected), at the grid's pixels only:
-        # box sums from an integral image, a fraction of the work of the whole filter
-        ii = cv2.integral(cv2.copyMakeBorder(img, before, after, before, after,
-                                             cv2.BORDER_REFLECT_101))
-        sums = ii[rows_k, cols_k] - ii[rows, cols_k] - ii[rows_k, cols] + ii[rows, cols]
-        return (sums * (1.0 / (k * k))).astype(np.float32)
-
-    density = dense(strong)
+    density = box_means(strong, k, step)
     px = f  # frame px per px of ``strong``
     f *= step
     hs, ws = density.shape
@@ -514,7 +498,7 @@ def _dense_patches(edges: tuple[np.ndarray, int], side: float,
         for q in read:  # each code a little enlarged about its centre: its edges' blur
             c = q.mean(axis=0)
             cv2.fillConvexPoly(rest, np.round((c + 1.15 * (q - c)) / px).astype(np.int32), 0.0)
-        density = dense(rest)
+        density = box_means(rest, k, step)
     mask = (density > level).astype(np.uint8)
     n, labels, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     kk = k / step
@@ -538,6 +522,25 @@ def _dense_patches(edges: tuple[np.ndarray, int], side: float,
     off = np.hypot(*(peak[big] - at).T) > side / f / 2
     at[off] = peak[big][off]
     return list(at * f + f / 2)
+
+
+def box_means(img: np.ndarray, k: int, step: int) -> np.ndarray:
+    """``cv2.boxFilter(img, -1, (k, k))`` of a uint8 image as float32 (the border reflected,
+    the box about each pixel as the filter puts it), at every ``step``-th pixel from
+    ``step // 2`` each way only: the box sums are read from an integral image through
+    strided views, a fraction of the filter's work when ``step`` is over 1. The values are
+    the filter's own (whole sums, scaled as it scales them)."""
+    h, w = img.shape
+    o = step // 2
+    rows = slice(o, o + step * len(range(o, h, step)), step)
+    cols = slice(o, o + step * len(range(o, w, step)), step)
+    rows_k = slice(rows.start + k, rows.stop + k, step)
+    cols_k = slice(cols.start + k, cols.stop + k, step)
+    before, after = k // 2, k - 1 - k // 2
+    ii = cv2.integral(cv2.copyMakeBorder(img, before, after, before, after,
+                                         cv2.BORDER_REFLECT_101))
+    sums = ii[rows_k, cols_k] - ii[rows, cols_k] - ii[rows_k, cols] + ii[rows, cols]
+    return (sums * (1.0 / (k * k))).astype(np.float32)
 
 
 def _grid_raws(img: np.ndarray, grids: list[tuple[Grid, float]], scale: float,
