@@ -103,7 +103,8 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
     at half its size already (the decoder's first pass made it), or None."""
     if not slips:
         return []
-    seen = view(gray, half, slip_area(slips))
+    area = slip_area(slips)
+    seen = view(gray, half, area)
     if seen is None:
         return []
     small = seen.small
@@ -122,7 +123,7 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
     (background,) = levels(small, (0.5,), 1 - read)
     if paper - background < MIN_CONTRAST:
         return []
-    look = _Look(seen, read, grown, slip_area(slips) / SCALE**2)
+    look = _Look(seen, read, grown, area / SCALE**2)
     out = look.pieces(None, paper, background)
     near = 0.5 * float(np.median(np.hypot(*(quads[:, 2] - quads[:, 0]).T)))
     out += [c for c in look.pieces(*look.own_light())
