@@ -803,11 +803,12 @@ def _row_turns(boxes: dict[str, tuple[float, float]]) -> dict[str, float]:
 
 
 def _inside(quad: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Which ``points`` (N × 2) lie inside the convex ``quad`` (4 × 2, either winding)."""
-    edges = np.roll(quad, -1, axis=0) - quad
-    rel = points[:, None, :] - quad[None, :, :]
-    cross = edges[None, :, 0] * rel[..., 1] - edges[None, :, 1] * rel[..., 0]
-    return np.all(cross >= 0, axis=1) | np.all(cross <= 0, axis=1)
+    """Which ``points`` (N × 2) lie inside the convex ``quad`` (4 × 2, either winding): N
+    bools; for a stack of quads (M × 4 × 2), M × N, each point against each quad at once."""
+    edges = np.roll(quad, -1, axis=-2) - quad
+    rel = points[:, None, :] - quad[..., None, :, :]
+    cross = edges[..., None, :, 0] * rel[..., 1] - edges[..., None, :, 1] * rel[..., 0]
+    return np.all(cross >= 0, axis=-1) | np.all(cross <= 0, axis=-1)
 
 
 def _rect_points(*rects: Rect) -> np.ndarray:
@@ -841,11 +842,7 @@ def inside_slips(qr_corners: list[np.ndarray], points: np.ndarray) -> np.ndarray
     if not len(qr_corners) or not len(points):
         return np.zeros(len(points), bool)
     quads = np.stack([slip_outline(code_homography(c)) for c in qr_corners])
-    # _inside for every slip at once: each point against each slip's four edges
-    edges = np.roll(quads, -1, axis=1) - quads
-    rel = points[None, :, None, :] - quads[:, None, :, :]
-    cross = edges[:, None, :, 0] * rel[..., 1] - edges[:, None, :, 1] * rel[..., 0]
-    return (np.all(cross >= 0, axis=2) | np.all(cross <= 0, axis=2)).any(axis=0)
+    return _inside(quads, points).any(axis=0)
 
 
 #: A check box counts as lying under another slip when its outline, widened by COVER_PAD

@@ -124,18 +124,23 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
     if paper - background < MIN_CONTRAST:
         return []
     look = _Look(seen, read, grown, area / SCALE**2)
-    out = look.pieces(None, paper, background)
-    near = 0.5 * float(np.median(np.hypot(*(quads[:, 2] - quads[:, 0]).T)))
-    out += [c for c in look.pieces(*look.own_light())
-            if all(float(np.hypot(*(c - o))) >= near for o in out)]
-    return out
+    return apart(look.pieces(None, paper, background), look.pieces(*look.own_light()), slips)
+
+
+def apart(places: list[np.ndarray], more, slips: list[np.ndarray]) -> list[np.ndarray]:
+    """``places`` (frame px), then each of ``more`` that lies at least half a slip's
+    diagonal (the median of ``slips``, outlines as :func:`codeless_slips` takes them) from
+    every one of ``places``: each place said once."""
+    q = np.asarray(slips, np.float64).reshape(-1, 4, 2)
+    near = 0.5 * float(np.median(np.hypot(*(q[:, 2] - q[:, 0]).T))) if len(q) else 0.0
+    return [*places, *(c for c in more if all(float(np.hypot(*(c - o))) >= near
+                                              for o in places))]
 
 
 class _Look:
     """One photo's paper pieces, looked for in a given light (:meth:`pieces`)."""
 
     def __init__(self, seen: View, read: np.ndarray, grown: np.ndarray, slip_area: float):
-        self.gray, self.fine, self.small = seen.gray, seen.fine, seen.small
         self.seen, self.read, self.grown, self.slip_area = seen, read, grown, slip_area
 
     def own_light(self) -> tuple[np.ndarray, float, float]:
@@ -153,7 +158,7 @@ class _Look:
         brighter than halfway from ``background`` to ``paper``, in ``light`` (each pixel
         divided by it; None: grey levels as they are), slip-sized, solid, no longer than a
         slip at a slant, with print's edges and ink."""
-        small, fine, sh, sw = self.small, self.fine, *self.small.shape
+        small, fine, sh, sw = self.seen.small, self.seen.fine, *self.seen.small.shape
         rel = small if light is None else self.seen.relit
         bright = (rel > (paper + background) / 2).astype(np.uint8)
         bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
@@ -198,7 +203,7 @@ class _Look:
                                        interpolation=cv2.INTER_NEAREST)
                 ink = levels(fine, (0.01,), read_fine)[0] if fine_light is None else \
                     float(np.percentile((fine / fine_light)[read_fine > 0], 1))
-            crop = self.gray[y * SCALE:y1 * SCALE, x * SCALE:x1 * SCALE]
+            crop = self.seen.gray[y * SCALE:y1 * SCALE, x * SCALE:x1 * SCALE]
             size = (crop.shape[1], crop.shape[0])
             mask = cv2.resize(inside[y:y1, x:x1], size, interpolation=cv2.INTER_NEAREST) > 0
             if light is not None:

@@ -265,12 +265,8 @@ def _missing(frame: Frame, decoded: Decoded, reads: list[_Read]) -> list[np.ndar
     (:func:`missing.codeless_slips`), each place once."""
     outlines = [slip_outline(r.pose.H if r.pose is not None else code_homography(f.corners))
                 for f, r in zip(decoded.found, reads, strict=True)]
-    out = list(missing.codeless_slips(frame.gray, outlines, decoded.half))
-    near = 0.5 * float(np.median([np.hypot(*(q[2] - q[0])) for q in outlines])) \
-        if outlines else 0.0
-    out += [c for c in decoded.unread
-            if all(float(np.hypot(*(c - o))) >= near for o in out)]
-    return out
+    return missing.apart(missing.codeless_slips(frame.gray, outlines, decoded.half),
+                         decoded.unread, outlines)
 
 
 def _where(center: np.ndarray, shape: tuple[int, ...], label: str, frames: int
