@@ -601,3 +601,90 @@ def test_box_means_are_the_box_filters_at_the_grids_pixels(k, step):
     whole = cv2.boxFilter(img.astype(np.float32), -1, (k, k))
     o = step // 2
     assert np.array_equal(box_means(img, k, step), whole[o::step, o::step])
+
+
+def _jpeg(gray: np.ndarray, orientation: int = 1) -> bytes:
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(gray).save(buf, "JPEG", quality=90, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def four_codes():
+    """Four slips at 5 px a module on a 4000 × 3000 photo."""
+    texts = [_code(f"T{i:04d}") for i in range(1, 5)]
+    items = [(render_slip(t, s=5.0), slip_quad(700 + 900 * i, 1400, 560, 15 * i - 20, 0.1))
+             for i, t in enumerate(texts)]
+    rgb = compose(items, (4000, 3000), seed=4, blur=0.8, noise=2.0)
+    return texts, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6])
+def test_a_jpegs_first_pass_is_read_from_the_file_at_the_first_pass_size(
+        four_codes, tmp_path, orientation):
+    """The first pass read straight from the JPEG (decoded smaller within the DCT, beside
+    the full-size decode) reads the codes where the full size places them, EXIF rotation
+    applied as for the frame, and find_codes takes it as its first pass."""
+    from paperkit.scan.decode import first_look
+    from paperkit.scan.load import load_photo
+
+    texts, gray = four_codes
+    raw = _jpeg(gray, orientation)
+    path = tmp_path / "four.jpg"
+    path.write_bytes(raw)
+    frame = load_photo(path, raw).frames[0].gray
+    early = first_look(raw)
+    assert early is not None and early.factor == 2
+    assert early.shape == cv2.pyrDown(frame).shape  # rotated as the frame
+    full = {t: q for t, q in _raw_reads(frame)}
+    got = {t: q for t, q in early.raws if t}
+    assert set(got) == set(texts) == set(full)
+    for t in texts:  # corners in frame px, within a pixel of the small image (2 frame px)
+        assert np.abs(got[t] - full[t]).max() <= 2.0
+    decoded = find_codes(frame, early=early)
+    assert {f.text for f in decoded.found} == set(texts)
+    assert decoded.steps[0].name == "first" and decoded.steps[0].new == 4
+    assert all(np.array_equal(f.corners, got[f.text]) for f in decoded.found)
+
+
+def _raw_reads(gray):
+    from paperkit.scan.decode import backend
+
+    return [(t, q) for t, q in backend("zxing")(gray) if t]
+
+
+def test_a_first_pass_read_for_another_size_is_not_used(four_codes):
+    """find_codes uses an early first pass only when it was read at the size its own first
+    pass would have: here the frame is smaller than the file's (a crop), so it reads its own."""
+    from paperkit.scan.decode import Early
+
+    texts, gray = four_codes
+    stale = Early([(texts[0], np.float32([[0, 0], [9, 0], [9, 9], [0, 9]]))], (9, 9), 2)
+    decoded = find_codes(gray[:, :2500], early=stale)
+    assert all(f.corners.max() > 9 for f in decoded.found)
+    assert {f.text for f in decoded.found} == set(texts[:2])
+
+
+def test_files_the_first_pass_cannot_read_early_are_left_to_find_codes(four_codes):
+    """A PNG, a JPEG already small enough, one whose sides are odd (the decoder's last,
+    partial pixels would move to the other side of a turned frame), and a broken JPEG: no
+    early first pass."""
+    import io
+
+    from PIL import Image
+
+    from paperkit.scan.decode import first_look
+
+    texts, gray = four_codes
+    png = io.BytesIO()
+    Image.fromarray(gray).save(png, "PNG")
+    assert first_look(png.getvalue()) is None
+    assert first_look(_jpeg(gray[:2000, :2000])) is None
+    assert first_look(_jpeg(gray[:2999, :4000], 3)) is None
+    assert first_look(b"\xff\xd8\xff" + b"\0" * 100) is None

@@ -23,12 +23,9 @@ STATUSES = list(S.BOXES)
 
 
 class _Silent:
-    """A stand-in helper that takes photos and frames and does nothing with them."""
+    """A stand-in helper that takes frames and does nothing with them."""
 
-    def preload(self, path):
-        return "token"
-
-    def adopt(self, key, token, index, sha):
+    def share(self, key, gray):
         pass
 
     def forget(self, key):
@@ -62,12 +59,10 @@ def helper():
 
 def test_helper_measures_like_the_scanning_process(photo, helper):
     kit, rec, path = photo
-    token = helper.preload(path)  # the worker loads the photo itself, as the scan does here
-    loaded = load_photo(path)
-    frame = loaded.frames[0]
+    frame = load_photo(path).frames[0]
     found = find_codes(frame.gray).found
     assert len(found) == 8
-    helper.adopt("test#0", token, 0, loaded.sha256)
+    helper.share("test#0", frame.gray)  # the worker reads it in shared memory, as in a scan
     futures = [helper.measure("test#0", f.text, f.corners) for f in found]
     remote = [fut.result(timeout=60) for fut in futures]
     helper.forget("test#0")
@@ -100,24 +95,51 @@ def test_helper_refuses_a_frame_it_was_not_sent(photo, helper):
         fut.result(timeout=60)
 
 
-def test_a_failure_in_the_worker_comes_back_as_helper_failed(photo, helper, tmp_path):
+def test_a_failure_in_the_worker_comes_back_as_helper_failed(photo, helper):
+    """A frame whose shared block is gone (here: removed behind the helper's back) fails
+    there, and the slip is measured in-process; the helper goes on."""
     kit, rec, path = photo
-    loaded = load_photo(path)
-    f = find_codes(loaded.frames[0].gray).found[0]
-    gone = tmp_path / "gone.jpg"  # the worker cannot load it
-    helper.adopt("gone#0", helper.preload(gone), 0, loaded.sha256)
-    changed = tmp_path / "changed.jpg"  # the worker loads another photo than the scan did
-    changed.write_bytes(path.read_bytes() + b"\0")
-    helper.adopt("changed#0", helper.preload(changed), 0, loaded.sha256)
+    frame = load_photo(path).frames[0]
+    f = find_codes(frame.gray).found[0]
+    helper.share("gone#0", frame.gray)
+    name, shape = helper._frames["gone#0"]
+    helper._frames["gone#0"] = ("psm_paperkit_no_such_block", shape)
     try:
-        for key in ("gone#0", "changed#0"):
-            fut = helper.measure(key, f.text, f.corners)
-            with pytest.raises(helper_mod.HelperFailed):
-                fut.result(timeout=60)
+        fut = helper.measure("gone#0", f.text, f.corners)
+        with pytest.raises(helper_mod.HelperFailed):
+            fut.result(timeout=60)
     finally:
         helper.forget("gone#0")
-        helper.forget("changed#0")
     assert helper.usable  # one slip failing does not stop the helper
+    helper.share("again#0", frame.gray)
+    try:
+        pose, reads = helper.measure("again#0", f.text, f.corners).result(timeout=60)
+    finally:
+        helper.forget("again#0")
+    assert reads == measure(frame, f)[1]
+
+
+def test_frames_take_turns_in_the_helpers_blocks_which_grow_to_fit(helper):
+    """Frames are handed over in KEEP blocks used in turn; a larger frame gets a larger
+    block, and the worker reads each frame as it was when it was shared."""
+    small = np.full((40, 50), 7, np.uint8)
+    large = np.arange(300 * 400, dtype=np.uint32).reshape(300, 400).astype(np.uint8)
+    helper.share("a#0", small)
+    helper.share("b#0", large)
+    helper.share("c#0", large[::-1].copy())
+    try:
+        names = {helper._frames[k][0] for k in ("a#0", "b#0", "c#0")}
+        assert len(names) == helper_mod.KEEP  # "c" took "a"'s turn, in a block made larger
+        got = helper._pool.submit(_frame_sum, *helper._frames["c#0"]).result(timeout=60)
+        assert got == int(large.sum())
+        assert helper._frames["b#0"][1] == (300, 400)
+    finally:
+        for k in ("a#0", "b#0", "c#0"):
+            helper.forget(k)
+
+
+def _frame_sum(name, shape):
+    return int(np.ndarray(shape, np.uint8, buffer=helper_mod._block(name).buf).sum())
 
 
 def test_scan_is_the_same_with_and_without_the_helper(photo, helper, monkeypatch):

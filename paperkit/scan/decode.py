@@ -3,7 +3,10 @@
 Steps (each is timed and counted in :class:`DecodeStep`):
 
 1. ``first``: one pass over the frame, downscaled so its long side is at most
-   :data:`WORK_SIDE` pixels (a 12 MP photo becomes 3 MP); ``full-size``: when the codes
+   :data:`WORK_SIDE` pixels (a 12 MP photo becomes 3 MP). A JPEG's first pass is read from
+   the file itself (:func:`first_look`: decoded at that size within the DCT, which costs
+   less than the full size, so it can run beside the full-size decode, and reads more codes
+   than the frame halved by ``cv2.pyrDown``); ``full-size``: when the codes
    read there are small (under 2 px a module) or hardly any were read, the full frame too.
 2. ``regions``: places where a code is expected but none was read: symbols the decoder
    located but could not decode, and square patches whose edge density looks like a QR code
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -45,6 +48,7 @@ from ..errors import DependencyMissing, InvalidValue
 from . import deblur, soft
 from .geometry import inside_slips
 from .known import KnownCodes
+from .load import small_jpeg
 from .resample import FINDER, Grid, qr_format, read_dark, sharpened
 from .resample import grids as fitted_grids
 
@@ -124,6 +128,30 @@ class DecodeStep:
     seconds: float
     tried: int
     new: int
+
+
+@dataclass(frozen=True)
+class Early:
+    """The first pass, read from a JPEG's file while the full-size frame is still being
+    decoded (:func:`first_look`): the raw reads in frame pixels, the size of the image they
+    were read on, and its ``factor`` (frame px per px)."""
+
+    raws: list[Raw] = field(repr=False)
+    shape: tuple[int, ...]
+    factor: int
+
+
+def first_look(raw: bytes, decoder: str = "zxing") -> Early | None:
+    """The first pass over the JPEG file ``raw``: decoded at the first pass's size within the
+    DCT (``load.small_jpeg``), the full-size frame never made. None when the file is not a
+    JPEG that the first pass reads smaller than the full size (:func:`find_codes` then reads
+    the frame halved)."""
+    small = small_jpeg(raw, WORK_SIDE)
+    if small is None:
+        return None
+    img, factor = small
+    raws = [(text, pts * np.float32(factor)) for text, pts in backend(decoder)(img)]
+    return Early(raws, img.shape, factor)
 
 
 @dataclass(frozen=True)
@@ -295,7 +323,8 @@ class _Search:
 def find_codes(gray: np.ndarray, decoder: str = "zxing",
                on_found: Callable[[Found], None] | None = None,
                known: KnownCodes | Iterable[str] | None = None,
-               expected: soft.Expected | None = None) -> Decoded:
+               expected: soft.Expected | None = None,
+               early: Future | Early | None = None) -> Decoded:
     """Every QR code in ``gray`` (uint8), with corners in its pixels. ``on_found`` is called
     with each code as soon as it is read (the later steps are still running), so the caller
     can start working on it at once; the same codes, in the same order, are returned.
@@ -304,7 +333,9 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
     them (known.py). A ``KnownCodes`` keeps its matrices from one call to the next.
     ``expected``: the shapes of the codes that may be in the photo and the check a text
     must pass (the kit's tag); a located code that no decoder reads is then read from how
-    sure each module is and what the code must say (soft.py)."""
+    sure each module is and what the code must say (soft.py).
+    ``early``: :func:`first_look`'s result for the file ``gray`` was loaded from (or a
+    Future of it): its reads are the first pass when it was read at the first pass's size."""
     read = backend(decoder)
     if known is not None and not isinstance(known, KnownCodes):
         known = KnownCodes(known)
@@ -319,7 +350,13 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
         factor *= 2
         if half is None:
             half = work
-    new = s.add(read(work), "first", scale=float(factor))
+    if isinstance(early, Future):
+        early = early.result()
+    if early is not None and (early.factor, early.shape) == (factor, work.shape):
+        raws = early.raws
+    else:
+        raws = [(text, pts * np.float32(factor)) for text, pts in read(work)]
+    new = s.add(raws, "first")
     s.step("first", t0, 1, new)
 
     modules = [f.side / 29 for f in s.found]

@@ -3,11 +3,12 @@
 Measuring one slip (``geometry.locate`` then ``marks.read_boxes``) is many small
 NumPy/OpenCV calls, so Python's GIL, not the cores, bounds it: two threads measure barely
 faster than one (bench/RESULTS.md, Scan, Speed). A second process really runs on the second
-core. It is a one-worker :class:`concurrent.futures.ProcessPoolExecutor`. The worker loads
-each photo itself (``load.load_photo``, the same code, so the same frames), at the same time
-as the scanning process: handing a 12 MP frame over through a file cost the scanning side
-more than that, and the worker is idle until the codes are found anyway. A frame is used
-there only if the photo's sha256 is the one the scanning process read.
+core. It is a one-worker :class:`concurrent.futures.ProcessPoolExecutor`. The scanning
+process hands each frame over in shared memory (:meth:`Helper.share`: one copy, under a
+millisecond for 12 MP, into one of :data:`KEEP` blocks kept from photo to photo, so their
+pages are not faulted in again); the worker reads it there, in place. (Until the eighteenth
+session the worker decoded each photo itself, at the same time as the scanning process;
+that core now reads a JPEG's first pass instead: ``decode.first_look``.)
 
 The worker is started on first use, in the background; until it is ready, while the machine
 has no core to spare, and whenever it fails or is slow, slips are measured in-process. The
@@ -24,16 +25,17 @@ import os
 import sys
 import threading
 import types
-import uuid
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import shared_memory
 from pathlib import Path
 
 import numpy as np
 
 #: "0": measure every slip in-process; "1": use the helper even when the machine is busy.
 ENV = "PAPERKIT_SCAN_HELPER"
-#: Photos the worker keeps loaded at most (the one being scanned, and the next).
+#: Shared-memory blocks the frames are handed over in, used in turn (the frame being scanned,
+#: and the last one: a slip of it may still be measured there, its result no longer wanted).
 KEEP = 2
 #: This package's folder (paperkit/scan); the worker must run this same code.
 _PACKAGE = str(Path(__file__).resolve().parent)
@@ -46,7 +48,7 @@ class HelperFailed(Exception):
 
 # -- in the worker process --------------------------------------------------------------------
 
-_loaded: OrderedDict[str, tuple[str, list[np.ndarray]]] = OrderedDict()  # token → sha, frames
+_blocks: OrderedDict[str, shared_memory.SharedMemory] = OrderedDict()  # name → block
 
 
 def _hello() -> str:
@@ -74,44 +76,44 @@ def one_opencv_thread() -> None:
     cv2.setNumThreads(1)
 
 
-def _load(token: str, path: str) -> None:
-    """Load the photo at ``path`` as ``token``. A photo that cannot be loaded is simply not
-    there: its slips fail here and are measured in the scanning process."""
-    from ..errors import PaperkitError
-    from .load import load_photo
-
-    try:
-        photo = load_photo(path)
-    except (PaperkitError, OSError):
-        return
-    _loaded[token] = (photo.sha256, [f.gray for f in photo.frames])
-    while len(_loaded) > KEEP:
-        _loaded.popitem(last=False)
+def _block(name: str) -> shared_memory.SharedMemory:
+    """The scanning process's block ``name``, opened once; blocks it has replaced are closed."""
+    block = _blocks.get(name)
+    if block is None:
+        block = _blocks[name] = shared_memory.SharedMemory(name)
+        while len(_blocks) > KEEP:
+            try:
+                _blocks.popitem(last=False)[1].close()
+            except BufferError:  # still viewed (cannot be: each view lives for one slip)
+                pass
+    return block
 
 
-def _measure(token: str, index: int, sha: str, text: str, corners: np.ndarray):
+def _measure(name: str, shape: tuple[int, int], text: str, corners: np.ndarray):
     from .decode import Found
     from .load import Frame
     from .pipeline import measure
 
-    sha_here, frames = _loaded.get(token, ("", []))
-    if sha_here != sha or index >= len(frames):  # not loaded, or the file changed since
-        raise LookupError(f"frame {index} of {token} is not loaded here")
-    return measure(Frame(token, frames[index]), Found(text, np.float32(corners), "helper"))
+    gray = np.ndarray(shape, np.uint8, buffer=_block(name).buf)
+    try:
+        return measure(Frame(name, gray), Found(text, np.float32(corners), "helper"))
+    finally:
+        del gray  # the block can be closed once it is replaced
 
 
 # -- in the scanning process ------------------------------------------------------------------
 
 class Helper:
-    """The scanning process's side: ``preload`` a photo as soon as its scan starts, ``adopt``
-    each of its frames under the scanning process's own key once it is loaded there, then
-    ``measure`` codes in them (each gives a Future of ``pipeline.measure``'s result, or
-    HelperFailed)."""
+    """The scanning process's side: :meth:`share` each frame as soon as it is loaded, under a
+    key, then :meth:`measure` codes in it (each gives a Future of ``pipeline.measure``'s
+    result, or HelperFailed), and :meth:`forget` it when its scan is over."""
 
     def __init__(self) -> None:
         self.dead = False
         self._lock = threading.Lock()
-        self._frames: dict[str, tuple[str, int, str]] = {}  # frame key → token, index, sha
+        self._frames: dict[str, tuple[str, tuple[int, int]]] = {}  # key → block name, shape
+        self._blocks: list[shared_memory.SharedMemory] = []
+        self._turn = 0
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         # The first submit starts the worker. A spawned worker first re-imports the caller's
         # __main__ script (a script without an `if __name__ == "__main__"` guard would run
@@ -137,27 +139,34 @@ class Helper:
             return False
         return self.usable
 
-    def preload(self, path: str | Path) -> str | None:
-        """Have the worker load the photo at ``path`` now; a token for :meth:`adopt`, or
-        None when the worker cannot take it."""
-        token = uuid.uuid4().hex
-        try:
-            self._pool.submit(_load, token, str(Path(path).resolve()))
-        except RuntimeError:  # shut down, or the worker died (BrokenProcessPool)
-            self.dead = True
-            return None
-        return token
+    def share(self, key: str, gray: np.ndarray) -> None:
+        """Hand the frame ``gray`` (uint8, 2-D) over as ``key``: copied into the next of the
+        :data:`KEEP` shared blocks (a larger one is made when it does not fit). A frame not
+        handed over (no shared memory here) is measured in-process."""
+        with self._lock:
+            if self.dead:
+                return
+            self._turn = (self._turn + 1) % KEEP
+            try:
+                block = self._fitting(self._turn, gray.nbytes)
+            except OSError:
+                return
+            np.ndarray(gray.shape, np.uint8, buffer=block.buf)[...] = gray
+            self._frames[key] = (block.name, gray.shape)
 
-    def adopt(self, key: str, token: str | None, index: int, sha: str) -> None:
-        """Frame ``index`` of the photo preloaded as ``token``, whose sha256 the scanning
-        process read as ``sha``, is frame ``key``: codes in it can be measured now."""
-        if token is not None:
-            with self._lock:
-                self._frames[key] = (token, index, sha)
+    def _fitting(self, turn: int, size: int) -> shared_memory.SharedMemory:
+        """Block ``turn``, made (again) when it is missing or smaller than ``size`` bytes."""
+        while len(self._blocks) <= turn:
+            self._blocks.append(None)
+        block = self._blocks[turn]
+        if block is None or block.size < size:
+            if block is not None:
+                _drop(block)
+            block = self._blocks[turn] = shared_memory.SharedMemory(create=True, size=size)
+        return block
 
     def forget(self, key: str) -> None:
-        """The scan of frame ``key`` is over (the worker drops the photo when it loads the
-        next ones)."""
+        """The scan of frame ``key`` is over: its block will take another frame."""
         with self._lock:
             self._frames.pop(key, None)
 
@@ -203,6 +212,23 @@ class Helper:
                 pass
         with self._lock:
             self._frames = {}
+            for block in self._blocks:
+                if block is not None:
+                    _drop(block)
+            self._blocks = []
+
+
+def _drop(block: shared_memory.SharedMemory) -> None:
+    """Close and remove a shared block of this process's (the worker may still have it open:
+    its memory is freed when the worker closes it too)."""
+    try:
+        block.close()
+    except BufferError:  # a view of it is still alive; it goes with the process
+        pass
+    try:
+        block.unlink()
+    except FileNotFoundError:
+        pass
 
 
 _shared: Helper | None = None

@@ -115,12 +115,13 @@ def read_bytes(path: Path) -> bytes:
         raise PhotoError(f"{path} cannot be read (permission denied)") from None
 
 
-def load_photo(path: str | Path) -> Photo:
+def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
     """Read ``path`` (JPEG, PNG, HEIC, other Pillow formats, or PDF) into upright gray frames.
+    ``raw``: the file's bytes, when the caller has read them already (:func:`read_bytes`).
 
     Raises PhotoTooLarge above :data:`MAX_PIXELS`, PhotoError for anything unreadable."""
     path = Path(path)
-    raw = read_bytes(path)
+    raw = read_bytes(path) if raw is None else raw
     if not raw:
         raise PhotoError(f"{path.name} is empty (0 bytes)",
                          "copy the photo again from the phone or camera")
@@ -167,8 +168,40 @@ def load_photo(path: str | Path) -> Photo:
     return Photo(path, sha, kind, (Frame(path.name, gray),), raw, orientation)
 
 
-#: OpenCV's decode flags for a JPEG decoded at full size, or at half of it.
-_JPEG_FLAGS = {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2}
+#: OpenCV's decode flags for a JPEG decoded to grey at full size, or at 1/2, 1/4 or 1/8 of it
+#: (within the discrete cosine transform: the full-size pixels are never made).
+_JPEG_FLAGS = {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
+               4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 8: cv2.IMREAD_REDUCED_GRAYSCALE_8}
+
+
+def small_jpeg(raw: bytes, side: int) -> tuple[np.ndarray, int] | None:
+    """The frame :func:`load_photo` makes of the JPEG ``raw``, made smaller by the fewest
+    halvings that bring its long side to ``side`` or less, with that factor (2, 4 or 8). It
+    is decoded at that size within the discrete cosine transform, at less cost than the full
+    size. None for anything else: not a JPEG, a JPEG :func:`load_photo` does not decode at
+    full size (over :data:`MAX_PIXELS`), one already small enough, one that would need more
+    than 8, or one whose sides are not multiples of the factor (a phone's are)."""
+    if raw[:3] != b"\xff\xd8\xff":
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            w, h = Image.open(io.BytesIO(raw)).size
+    except Exception:  # noqa: BLE001 - unreadable here means: not read early; load_photo says why
+        return None
+    if _reduction("jpeg", w, h) != 1:
+        return None
+    factor = 1
+    while max(w, h) > side * factor:
+        factor *= 2
+    if factor not in (2, 4, 8) or w % factor or h % factor:
+        return None  # (sides not a multiple of it: the decoder's last, partial pixels
+        # would sit on the other side of a frame turned by its EXIF tag)
+    try:
+        small = cv2.imdecode(np.frombuffer(raw, np.uint8), _JPEG_FLAGS[factor])
+    except cv2.error:
+        return None
+    return None if small is None else (small, factor)
 
 
 def _reduction(fmt: str, w: int, h: int) -> int | None:

@@ -30,13 +30,13 @@ from .decide import (
     said,
     says,
 )
-from .decode import Decoded, Found, backend, find_codes
+from .decode import Decoded, Found, backend, find_codes, first_look
 from .geometry import SlipPose, code_homography, covered_boxes, locate, slip_outline
 from .helper import HelperFailed
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
 from .known import KnownCodes
-from .load import Frame, load_photo, photo_files
+from .load import Frame, load_photo, photo_files, read_bytes
 from .marks import read_boxes
 from .memory import keep_freed_memory
 from .result import PhotoResult, SlipResult
@@ -409,9 +409,12 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
 
     keep_freed_memory()  # the next photo reuses this one's pages (memory.py)
     helper = shared_helper()
-    token = helper.preload(path) if helper is not None else None  # it loads it as we do
     try:
-        photo = load_photo(path)
+        raw = read_bytes(Path(path))
+        # a JPEG's first pass is read from the file on the other core while this one
+        # decodes the full size (decode.first_look; both let go of the GIL)
+        early = _POOL.submit(first_look, raw, decoder)
+        photo = load_photo(path, raw)
     except PhotoError as exc:
         return PhotoResult(photo=str(path), sha256=None, errors=(exc.user_message(),),
                            dry_run=dry_run)
@@ -437,7 +440,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         pending: dict[int, Future] = {}
         key = f"{photo.sha256}#{i}"
         if helper is not None:
-            helper.adopt(key, token, i, photo.sha256)
+            helper.share(key, frame.gray)
 
         def start(found: Found, frame: Frame = frame, pending: dict = pending,
                   key: str = key) -> None:
@@ -451,7 +454,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         try:
             d0 = time.perf_counter()
             decoded = find_codes(frame.gray, decoder, on_found=start, known=known,
-                                 expected=expected)
+                                 expected=expected, early=early if i == 0 else None)
             decode_s += time.perf_counter() - d0
             steps.extend(decoded.steps)
             if helper is not None:
