@@ -342,21 +342,17 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
     s = _Search(gray, read, on_found, known, expected)
     h, w = gray.shape
     t0 = time.perf_counter()
-    factor = 1
-    work = gray
-    half = None
-    while max(work.shape) > WORK_SIDE:
-        work = cv2.pyrDown(work)
-        factor *= 2
-        if half is None:
-            half = work
+    factor, shape = 1, gray.shape
+    while max(shape) > WORK_SIDE:  # halved, each side rounded up, as cv2.pyrDown does
+        factor, shape = factor * 2, tuple((n + 1) // 2 for n in shape)
     if isinstance(early, Future):
         early = early.result()
-    if early is not None and (early.factor, early.shape) == (factor, work.shape):
-        raws = early.raws
+    if early is not None and (early.factor, early.shape) == (factor, shape):
+        new = s.add(early.raws, "first")  # measuring starts before the halving below
+        work, half = _halved(gray, shape)
     else:
-        raws = [(text, pts * np.float32(factor)) for text, pts in read(work)]
-    new = s.add(raws, "first")
+        work, half = _halved(gray, shape)
+        new = s.add([(text, pts * np.float32(factor)) for text, pts in read(work)], "first")
     s.step("first", t0, 1, new)
 
     modules = [f.side / 29 for f in s.found]
@@ -400,6 +396,16 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
                          offset=(x0, y0))
         s.step("full", t0, 1 + len(tiles), new)
     return Decoded(tuple(s.found), tuple(s.steps), _unread(s), half)
+
+
+def _halved(gray: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+    """``gray`` halved (``cv2.pyrDown``) until it is ``shape``, and its first halving (None
+    if it was not halved)."""
+    work, half = gray, None
+    while work.shape != shape:
+        work = cv2.pyrDown(work)
+        half = work if half is None else half
+    return work, half
 
 
 def _unread(s: _Search) -> tuple[np.ndarray, ...]:
