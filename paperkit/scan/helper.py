@@ -149,7 +149,7 @@ class Helper:
             self._turn = (self._turn + 1) % KEEP
             try:
                 block = self._fitting(self._turn, gray.nbytes)
-            except OSError:
+            except (OSError, ValueError):  # no shared memory here (or an empty frame)
                 return
             np.ndarray(gray.shape, np.uint8, buffer=block.buf)[...] = gray
             self._frames[key] = (block.name, gray.shape)
