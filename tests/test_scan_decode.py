@@ -358,6 +358,24 @@ def test_a_code_seen_but_not_read_is_reported_where_it_lies():
     assert len(decoded.found) == 2 and decoded.unread == ()
 
 
+def test_finder_like_print_on_a_slip_whose_code_was_read_is_not_reported_unread():
+    """A slip holds one code: finder-like patterns seen on a slip whose code was read (a
+    filled check box in its square outline looks like one) are its own print, not a code
+    that could not be read. Here an unreadable code lies where the read code's slip is."""
+    texts = [_code("T0001"), _code("T0002")]
+    canvas = np.full((420, 820), 235, np.uint8)
+    good, bad = _draw(_matrix(texts[0]), px=5), _draw(_flip(_matrix(texts[1]), 0.45), px=5)
+    canvas[20:20 + good.shape[0], 580:580 + good.shape[1]] = good  # symbol at x 600, y 40
+    canvas[150:150 + bad.shape[0], 200:200 + bad.shape[1]] = bad  # on its slip's body
+    decoded = find_codes(canvas)
+    assert [f.text for f in decoded.found] == [texts[0]]
+    middle = np.array([200 + bad.shape[1] / 2, 150 + bad.shape[0] / 2])
+    from paperkit.scan.geometry import inside_slips
+
+    assert inside_slips([decoded.found[0].corners], middle)[0]  # the premise
+    assert decoded.unread == ()
+
+
 def test_regions_tried_two_at_a_time_read_what_one_at_a_time_reads(monkeypatch):
     """The first pass misses five of eight codes; the regions retried in two threads give
     the same codes, corners and steps, in the same order, as one thread, every time."""

@@ -421,8 +421,10 @@ def _halved(gray: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.nd
 def _unread(s: _Search) -> tuple[np.ndarray, ...]:
     """The centres of the regions that saw a code and read none (:data:`UNREAD_FINDERS`)
     and hold no code read (by then: a later step may have read it, and the finder patterns
-    seen may be those of a code beside it, read in another region at the same time), each
-    once."""
+    seen may be those of a code beside it, read in another region at the same time), nor lie
+    on a slip whose code was read (a slip holds one code: the finder-like patterns seen
+    there are its own print, such as a filled check box in its square outline; regenerated
+    200 set, photo 0077), each once."""
     out: list[np.ndarray] = []
     centers = np.array([f.center for f in s.found]).reshape(-1, 2)
     side = float(np.median([f.side for f in s.found])) if s.found else 0.0
@@ -431,6 +433,8 @@ def _unread(s: _Search) -> tuple[np.ndarray, ...]:
                   & (centers[:, 1] >= y0) & (centers[:, 1] <= y1)):
             continue
         c = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        if inside_slips([f.corners for f in s.found], c)[0]:
+            continue
         if all(float(np.hypot(*(c - o))) >= side for o in out):
             out.append(c)
     return tuple(out)
