@@ -338,6 +338,49 @@ def test_more_codes_located_than_read_in_the_first_pass_reads_the_full_size(monk
         assert all(steps[t].startswith("regions:") for t in texts[3:])
 
 
+def test_when_the_regions_read_more_than_the_first_pass_and_small_the_full_size_is_read(
+        monkeypatch):
+    """The first pass read only the few large codes; the regions then read as many small
+    ones or more: the photo's usual codes are small, so the full size is read after all,
+    and it reads the small codes no region held (seed-87 set, photo 0099)."""
+    from paperkit.scan import decode
+
+    large = [_code(f"T00{i:02d}") for i in range(1, 4)]
+    small = [_code(f"T00{i:02d}") for i in range(4, 10)]
+    canvas = np.full((1800, 2400), 235, np.uint8)
+    at = {}
+    for i, text in enumerate(large + small):
+        sym = _draw(_matrix(text), px=10 if text in large else 3)
+        x, y = 60 + (i % 5) * 460, 80 + (i // 5) * 800
+        canvas[y:y + sym.shape[0], x:x + sym.shape[1]] = sym
+        at[text] = (x, y, x + sym.shape[1], y + sym.shape[0])
+    real_read = decode._zxing
+
+    def reads(gray, *args, **kw):
+        out = real_read(gray, *args, **kw)
+        if gray.shape == canvas.shape:
+            return out
+        if gray.shape == cv2.pyrDown(canvas).shape:  # the first pass: the large only
+            return [(t, pts) for t, pts in out if t in large]
+        return out
+
+    in_regions = small[:4]  # the last two lie in no region: only the full size reads them
+    monkeypatch.setattr(decode, "_zxing", reads)
+    monkeypatch.setattr(decode, "_regions", lambda s, edges: [
+        (max(0, at[t][0] - 40), max(0, at[t][1] - 40), at[t][2] + 40, at[t][3] + 40)
+        for t in in_regions])
+    decoded = decode.find_codes(canvas)
+    steps = {f.text: f.step for f in decoded.found}
+    assert set(steps) == set(large + small)
+    assert [s.name for s in decoded.steps][:3] == ["first", "regions", "full-size"]
+    assert {steps[t] for t in small[4:]} == {"full-size"}
+    # the regions reading fewer than the first pass: no full size (the first pass read the
+    # photo's usual codes)
+    in_regions = small[:2]
+    decoded = decode.find_codes(canvas)
+    assert "full-size" not in [s.name for s in decoded.steps]
+
+
 def test_a_code_seen_but_not_read_is_reported_where_it_lies():
     """A code whose finder patterns show but whose data no step can read is not silently
     left out: its region's centre is returned as unread (the pipeline then says that a
