@@ -750,3 +750,16 @@ def test_files_the_first_pass_cannot_read_early_are_left_to_find_codes(four_code
     assert first_look(_jpeg(gray[:2000, :2000])) is None
     assert first_look(_jpeg(gray[:2999, :4000], 3)) is None
     assert first_look(b"\xff\xd8\xff" + b"\0" * 100) is None
+
+
+def test_an_early_first_pass_that_failed_is_read_here(four_codes):
+    """The early look is a head start only: if it failed, the frame's own first pass is
+    read, with the same codes."""
+    from concurrent.futures import Future
+
+    texts, gray = four_codes
+    failed = Future()
+    failed.set_exception(RuntimeError("the early look failed"))
+    decoded = find_codes(gray, early=failed)
+    assert {f.text for f in decoded.found} == set(texts)
+    assert decoded.steps[0].name == "first" and decoded.steps[0].new == 4

@@ -7,7 +7,8 @@ Steps (each is timed and counted in :class:`DecodeStep`):
    the file itself (:func:`first_look`: decoded at that size within the DCT, which costs
    less than the full size, so it can run beside the full-size decode, and reads more codes
    than the frame halved by ``cv2.pyrDown``); ``full-size``: when the codes
-   read there are small (under 2 px a module) or hardly any were read, the full frame too.
+   read there are small (under 2 px a module) or hardly any were read, the full frame too,
+   and after the regions when they read as many codes as the first pass or more, all small.
 2. ``regions``: places where a code is expected but none was read: symbols the decoder
    located but could not decode, and square patches whose edge density looks like a QR code
    of the size already seen. Regions are retried two at a time (threads: zxing-cpp and
@@ -361,7 +362,10 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
     while max(shape) > WORK_SIDE:  # halved, each side rounded up, as cv2.pyrDown does
         factor, shape = factor * 2, tuple((n + 1) // 2 for n in shape)
     if isinstance(early, Future):
-        early = early.result()
+        try:
+            early = early.result()
+        except Exception:  # noqa: BLE001 - the early look is only a head start: read it here
+            early = None
     if early is not None and (early.factor, early.shape) == (factor, shape):
         new = s.add(early.raws, "first")  # measuring starts before the halving below
         work, half = _halved(gray, shape)

@@ -43,7 +43,8 @@ from .result import PhotoResult, SlipResult
 from .soft import Expected
 from .store import crop_image, store_crop, store_photo
 
-#: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores).
+#: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores)
+#: when the helper is not up; a JPEG's early first pass (decode.first_look) runs here too.
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
 #: Below this many frame pixels per slip unit (a QR module of 2.5 px) a thin, light pen
 #: stroke can vanish in blur and JPEG: a slip read as one mark there might hold a second mark
