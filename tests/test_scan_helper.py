@@ -162,6 +162,35 @@ def test_scan_is_the_same_with_and_without_the_helper(photo, helper, monkeypatch
     assert all(s.outcome == "applied" for s in with_helper.slips)
 
 
+def test_photos_of_several_sizes_in_turn_read_the_same_with_and_without_the_helper(
+        photo, helper, monkeypatch, tmp_path):
+    """Frames take turns in the helper's shared blocks, and a larger frame than the block
+    holds gets a larger one: a scan of several photos of two sizes, the small first, reads
+    every slip as the scan without the helper does."""
+    kit, rec, path = photo
+    monkeypatch.setattr(helper_mod, "_spare_core", lambda: True)
+    small = tmp_path / "small.jpg"
+    slips = [(codes.build(kit.key, kit.id, f"T{i + 1:04d}", 1).text,
+              (Mark(STATUSES[(i + 1) % 4], "tick", "blue"),)) for i in range(4)]
+    save(grid_photo(slips, size=(1600, 1200), cols=2, seed=7), small, 88)
+    paths = [small, path, small, path]  # small, large (a larger block), small, large
+    shared, real = [], helper_mod.Helper.share
+
+    def spy(self, key, gray):
+        real(self, key, gray)
+        shared.append((gray.shape, self._frames[key][0]))
+
+    monkeypatch.setattr(helper_mod.Helper, "share", spy)
+    with_helper = scan_photos(kit, rec, paths, dry_run=True)
+    assert [shape for shape, _ in shared] == [(1200, 1600), (1800, 2600)] * 2
+    assert len({name for _, name in shared}) >= 2  # blocks taken in turn
+    assert helper._frames == {}  # each frame forgotten after its scan
+    monkeypatch.setenv(helper_mod.ENV, "0")
+    without = scan_photos(kit, rec, paths, dry_run=True)
+    assert [len(r.slips) for r in with_helper] == [4, 8, 4, 8]
+    assert [r.slips for r in with_helper] == [r.slips for r in without]
+
+
 def test_scan_falls_back_when_the_helper_fails(photo, monkeypatch):
     """A helper that fails every slip: each is measured in-process, nothing is lost."""
     kit, rec, path = photo

@@ -112,7 +112,7 @@ class Helper:
         self.dead = False
         self._lock = threading.Lock()
         self._frames: dict[str, tuple[str, tuple[int, int]]] = {}  # key → block name, shape
-        self._blocks: list[shared_memory.SharedMemory] = []
+        self._blocks: list[shared_memory.SharedMemory | None] = []
         self._turn = 0
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         # The first submit starts the worker. A spawned worker first re-imports the caller's
