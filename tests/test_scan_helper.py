@@ -138,6 +138,33 @@ def test_frames_take_turns_in_the_helpers_blocks_which_grow_to_fit(helper):
             helper.forget(k)
 
 
+def test_a_frame_with_no_room_in_shared_memory_is_measured_here(photo, helper, monkeypatch):
+    """Shared memory is a RAM file system, small in a container: a write that finds it full
+    would kill the process, so a frame is not handed over without room for it, and its
+    slips are measured in-process."""
+    import os
+
+    kit, rec, path = photo
+    frame = load_photo(path).frames[0]
+    f = find_codes(frame.gray).found[0]
+    full = os.statvfs_result((4096, 4096, 1000, 1000, 10, 10, 10, 10, 0, 255))  # 40 kB free
+    monkeypatch.setattr(helper_mod.os, "statvfs", lambda path: full)
+    huge = np.zeros((4000, 4100), np.uint8)  # larger than any block made so far
+    helper.share("full#0", huge)
+    try:
+        assert "full#0" not in helper._frames
+        with pytest.raises(helper_mod.HelperFailed):
+            helper.measure("full#0", f.text, f.corners).result(timeout=60)
+    finally:
+        helper.forget("full#0")
+    monkeypatch.undo()
+    helper.share("room#0", frame.gray)  # with room again, frames are handed over
+    try:
+        assert "room#0" in helper._frames
+    finally:
+        helper.forget("room#0")
+
+
 def _frame_sum(name, shape):
     return int(np.ndarray(shape, np.uint8, buffer=helper_mod._block(name).buf).sum())
 

@@ -162,6 +162,8 @@ class Helper:
         if block is None or block.size < size:
             if block is not None:
                 _drop(block)
+                self._blocks[turn] = None
+            _room_for(size)
             block = self._blocks[turn] = shared_memory.SharedMemory(create=True, size=size)
         return block
 
@@ -216,6 +218,23 @@ class Helper:
                 if block is not None:
                     _drop(block)
             self._blocks = []
+
+
+#: Where POSIX shared memory lives on Linux: a RAM file system, often small in a container
+#: (64 MB by default in Docker).
+SHM_DIR = "/dev/shm"
+
+
+def _room_for(size: int) -> None:
+    """Raise OSError unless the shared-memory file system has ``size`` bytes free, and as
+    much again to spare. Its pages are only taken when the frame is copied in, and a write
+    that finds it full kills the process (SIGBUS) instead of raising."""
+    try:
+        fs = os.statvfs(SHM_DIR)
+    except OSError:  # not Linux: shared memory is not a file system there
+        return
+    if fs.f_bavail * fs.f_frsize < 2 * size:
+        raise OSError(f"{SHM_DIR} has too little room for a {size / 1e6:.0f} MB frame")
 
 
 def _drop(block: shared_memory.SharedMemory) -> None:
