@@ -126,10 +126,13 @@ def test_frames_take_turns_in_the_helpers_blocks_which_grow_to_fit(helper):
     large = np.arange(300 * 400, dtype=np.uint32).reshape(300, 400).astype(np.uint8)
     helper.share("a#0", small)
     helper.share("b#0", large)
+    helper.forget("a#0")  # "a"'s scan is over: its block may take the next frame
     helper.share("c#0", large[::-1].copy())
     try:
-        names = {helper._frames[k][0] for k in ("a#0", "b#0", "c#0")}
-        assert len(names) == helper_mod.KEEP  # "c" took "a"'s turn, in a block made larger
+        name = helper._frames["c#0"][0]
+        assert name != helper._frames["b#0"][0]  # never "b"'s, whose scan is on
+        (block,) = [b for b in helper._blocks if b is not None and b.name == name]
+        assert block.size >= large.nbytes  # a block made larger where it was too small
         got = helper._pool.submit(_frame_sum, *helper._frames["c#0"]).result(timeout=60)
         assert got == int(large.sum())
         assert helper._frames["b#0"][1] == (300, 400)
@@ -163,6 +166,29 @@ def test_a_frame_with_no_room_in_shared_memory_is_measured_here(photo, helper, m
         assert "room#0" in helper._frames
     finally:
         helper.forget("room#0")
+
+
+def test_a_block_is_never_taken_while_its_frame_is_being_scanned(helper):
+    """Scans running at once (threads) each keep their frame's block until they forget it:
+    a frame shared meanwhile goes to another block, and with every block busy it is not
+    handed over (measured in-process) rather than written over another scan's frame."""
+    frames = {f"busy{i}#0": np.full((30, 40), 10 * i, np.uint8)
+              for i in range(helper_mod.MAX_BLOCKS + 1)}
+    try:
+        for key, gray in frames.items():
+            helper.share(key, gray)
+        shared = {k: helper._frames[k][0] for k in frames if k in helper._frames}
+        assert len(shared) == helper_mod.MAX_BLOCKS  # the last one found no free block
+        assert len(set(shared.values())) == helper_mod.MAX_BLOCKS
+        for key, name in shared.items():  # each still holds its own frame
+            got = helper._pool.submit(_frame_sum, name, (30, 40)).result(timeout=60)
+            assert got == int(frames[key].sum())
+        helper.forget("busy0#0")
+        helper.share("again#0", frames["busy0#0"])
+        assert helper._frames["again#0"][0] == shared["busy0#0"]  # the freed block
+    finally:
+        for key in [*frames, "again#0"]:
+            helper.forget(key)
 
 
 def _frame_sum(name, shape):

@@ -37,6 +37,9 @@ ENV = "PAPERKIT_SCAN_HELPER"
 #: Shared-memory blocks the frames are handed over in, used in turn (the frame being scanned,
 #: and the last one: a slip of it may still be measured there, its result no longer wanted).
 KEEP = 2
+#: At most this many blocks: one for each frame being scanned at once (threads each
+#: running a scan), none of them taken while its frame's scan is on.
+MAX_BLOCKS = 4
 #: This package's folder (paperkit/scan); the worker must run this same code.
 _PACKAGE = str(Path(__file__).resolve().parent)
 
@@ -140,13 +143,23 @@ class Helper:
         return self.usable
 
     def share(self, key: str, gray: np.ndarray) -> None:
-        """Hand the frame ``gray`` (uint8, 2-D) over as ``key``: copied into the next of the
-        :data:`KEEP` shared blocks (a larger one is made when it does not fit). A frame not
-        handed over (no shared memory here) is measured in-process."""
+        """Hand the frame ``gray`` (uint8, 2-D) over as ``key``: copied into the next shared
+        block in turn that holds no frame still being scanned (a larger one is made when it
+        does not fit; up to :data:`MAX_BLOCKS` for scans running at once). A frame not
+        handed over (no block free, no shared memory here) is measured in-process."""
         with self._lock:
             if self.dead:
                 return
-            self._turn = (self._turn + 1) % KEEP
+            busy = {name for name, _ in self._frames.values()}
+            count = max(KEEP, len(self._blocks))
+            free = [t for t in ((self._turn + 1 + i) % count for i in range(count))
+                    if t >= len(self._blocks) or self._blocks[t] is None
+                    or self._blocks[t].name not in busy]
+            if not free and count < MAX_BLOCKS:
+                free = [count]
+            if not free:
+                return
+            self._turn = free[0]
             try:
                 block = self._fitting(self._turn, gray.nbytes)
             except (OSError, ValueError):  # no shared memory here (or an empty frame)
