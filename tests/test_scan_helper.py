@@ -244,6 +244,46 @@ def test_photos_of_several_sizes_in_turn_read_the_same_with_and_without_the_help
     assert [r.slips for r in with_helper] == [r.slips for r in without]
 
 
+def test_scans_running_at_once_in_threads_read_as_one_after_another(photo, helper,
+                                                                   monkeypatch):
+    """Three threads each scanning photos through the one helper (each its own record
+    connection) read every slip as scanning them one after another does: no frame's
+    shared block is taken by another scan while its own is on."""
+    import threading
+
+    kit, rec, path = photo
+    monkeypatch.setattr(helper_mod, "_spare_core", lambda: True)
+    photos = [path]
+    for seed in (11, 12):  # the same slips, laid and marked otherwise: other pixels
+        slips = [(codes.build(kit.key, kit.id, f"T{i + 1:04d}", 1).text,
+                  (Mark(STATUSES[(i + seed) % 4], "cross", "blue"),)) for i in range(8)]
+        photos.append(path.with_name(f"other{seed}.jpg"))
+        save(grid_photo(slips[::-1] if seed % 2 else slips, size=(2600, 1800), cols=4,
+                        seed=seed), photos[-1], 85)
+    orders = [photos[i:] + photos[:i] for i in range(3)]  # each thread another photo first
+
+    def scan(paths: list, out: list) -> None:
+        own = kit.open_record()
+        try:
+            out.extend(scan_photos(kit, own, paths, dry_run=True))
+        finally:
+            own.close()
+
+    alone: list = []
+    scan(photos, alone)
+    expect = {r.photo: r.slips for r in alone}
+    together: list[list] = [[], [], []]
+    threads = [threading.Thread(target=scan, args=(paths, out))
+               for paths, out in zip(orders, together, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert all(len(out) == 3 for out in together)
+    for out in together:
+        assert all(r.slips == expect[r.photo] and len(r.slips) == 8 for r in out)
+
+
 def test_scan_falls_back_when_the_helper_fails(photo, monkeypatch):
     """A helper that fails every slip: each is measured in-process, nothing is lost."""
     kit, rec, path = photo
