@@ -446,12 +446,11 @@ def _unread(s: _Search) -> tuple[np.ndarray, ...]:
     out: list[np.ndarray] = []
     centers = np.array([f.center for f in s.found]).reshape(-1, 2)
     side = float(np.median([f.side for f in s.found])) if s.found else 0.0
-    for x0, y0, x1, y1 in s.unread:
-        if np.any((centers[:, 0] >= x0) & (centers[:, 0] <= x1)
-                  & (centers[:, 1] >= y0) & (centers[:, 1] <= y1)):
-            continue
-        c = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-        if inside_slips([f.corners for f in s.found], c)[0]:
+    middles = np.array([((x0 + x1) / 2, (y0 + y1) / 2) for x0, y0, x1, y1 in s.unread])
+    on_slip = inside_slips([f.corners for f in s.found], middles.reshape(-1, 2))
+    for (x0, y0, x1, y1), c, on in zip(s.unread, middles, on_slip, strict=True):
+        if on or np.any((centers[:, 0] >= x0) & (centers[:, 0] <= x1)
+                        & (centers[:, 1] >= y0) & (centers[:, 1] <= y1)):
             continue
         if all(float(np.hypot(*(c - o))) >= side for o in out):
             out.append(c)

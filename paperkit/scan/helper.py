@@ -150,22 +150,27 @@ class Helper:
         with self._lock:
             if self.dead:
                 return
-            busy = {name for name, _ in self._frames.values()}
-            count = max(KEEP, len(self._blocks))
-            free = [t for t in ((self._turn + 1 + i) % count for i in range(count))
-                    if t >= len(self._blocks) or self._blocks[t] is None
-                    or self._blocks[t].name not in busy]
-            if not free and count < MAX_BLOCKS:
-                free = [count]
-            if not free:
+            turn = self._free_turn()
+            if turn is None:
                 return
-            self._turn = free[0]
+            self._turn = turn
             try:
                 block = self._fitting(self._turn, gray.nbytes)
             except (OSError, ValueError):  # no shared memory here (or an empty frame)
                 return
             np.ndarray(gray.shape, np.uint8, buffer=block.buf)[...] = gray
             self._frames[key] = (block.name, gray.shape)
+
+    def _free_turn(self) -> int | None:
+        """The next block in turn that holds no frame still being scanned; when every one
+        does, a new one (up to :data:`MAX_BLOCKS`), else None. Under ``_lock``."""
+        busy = {name for name, _ in self._frames.values()}
+        count = max(KEEP, len(self._blocks))
+        for turn in ((self._turn + 1 + i) % count for i in range(count)):
+            block = self._blocks[turn] if turn < len(self._blocks) else None
+            if block is None or block.name not in busy:
+                return turn
+        return count if count < MAX_BLOCKS else None
 
     def _fitting(self, turn: int, size: int) -> shared_memory.SharedMemory:
         """Block ``turn``, made (again) when it is missing or smaller than ``size`` bytes."""
