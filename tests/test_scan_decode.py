@@ -401,6 +401,56 @@ def test_a_code_seen_but_not_read_is_reported_where_it_lies():
     assert len(decoded.found) == 2 and decoded.unread == ()
 
 
+@needs_masked_ecc
+def test_a_blurred_code_whose_finders_only_the_blur_model_finds_is_reported_unread(
+        monkeypatch):
+    """Small, blurred slips (2.6 px a slip unit, blur 1.4 px): the finder patterns no longer
+    show as rings to a threshold (fewer than UNREAD_FINDERS seen), but the blur model finds
+    them and lines up the fixed patterns, and still no blur it models decodes the damaged
+    code. That is a code seen and not read (seed-83 set, photos 0051 and 0059: 8 slips left
+    out with nothing said): its place is returned as unread, as is the other slip no step
+    read here, and nothing else."""
+    import scan_images
+
+    from paperkit.scan import decode
+
+    texts = [_code(f"T{i:04d}") for i in range(1, 7)]
+    bad = texts[4]
+    real = scan_images._qr_matrix
+    monkeypatch.setattr(scan_images, "_qr_matrix",
+                        lambda c: _flip(real(c), 0.45) if c == bad else real(c))
+    quads = [slip_quad(250 + 330 * (i % 3), 200 + 300 * (i // 3), 270, 10 + 25 * i, 0.1)
+             for i in range(6)]
+    rgb = compose([(render_slip(t, s=2.6), q) for t, q in zip(texts, quads, strict=True)],
+                  (1100, 650), seed=3, blur=1.4, noise=3.0)
+    seen = {}
+    real_finish = decode._finish
+
+    def finish(a, *args, **kw):
+        out = real_finish(a, *args, **kw)
+        seen[a.region] = (out.seen[0] if out.seen else 0, bool(out.estimates))
+        return out
+
+    monkeypatch.setattr(decode, "_finish", finish)
+    decoded = find_codes(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    read = {f.text for f in decoded.found}
+    assert bad not in read and len(read) >= 3
+
+    def slip_at(p):
+        return [i for i, q in enumerate(quads)
+                if cv2.pointPolygonTest(q.astype(np.float32).reshape(-1, 1, 2),
+                                        (float(p[0]), float(p[1])), False) >= 0]
+
+    said = [i for p in decoded.unread for i in slip_at(p)]
+    assert sorted(said) == sorted(i for i, t in enumerate(texts) if t not in read)
+    assert len(said) == len(decoded.unread)  # each place said is on a slip not read
+    # the premise: where the damaged code lies, the threshold saw fewer than three finder
+    # patterns, and only the blur model's lined-up symbol tells it is a code
+    on_bad = [v for r, v in seen.items() if 4 in slip_at(((r[0] + r[2]) / 2, (r[1] + r[3]) / 2))]
+    assert on_bad and all(n < decode.UNREAD_FINDERS for n, _ in on_bad)
+    assert any(est for _, est in on_bad)
+
+
 def test_finder_like_print_on_a_slip_whose_code_was_read_is_not_reported_unread():
     """A slip holds one code: finder-like patterns seen on a slip whose code was read (a
     filled check box in its square outline looks like one) are its own print, not a code
