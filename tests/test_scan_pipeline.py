@@ -557,6 +557,22 @@ def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_p
         assert "fewer slips at a time, or come closer" in res.advice[0]
 
 
+def test_advice_on_one_small_slip_says_one():
+    """The advice counts in words that fit: one small slip read is not "1 of 1 slips are"."""
+    from types import SimpleNamespace
+
+    from paperkit.scan.pipeline import _advice
+
+    def reads(*ppus):
+        return [SimpleNamespace(pose=SimpleNamespace(ppu=p)) for p in ppus]
+
+    (one,) = _advice(reads(1.0))
+    assert one.startswith("the one slip read is small in this photo (codes under 100 px")
+    (two,) = _advice(reads(1.0, 1.1))
+    assert two.startswith("2 of 2 slips are small in this photo")
+    assert _advice(reads(3.0)) == ()
+
+
 @pytest.mark.parametrize("step", ["regions:deblur", "regions:known", "regions:soft",
                                   "regions:sharp", "tight:deblur", "tight:soft",
                                   "tight:sharp"])

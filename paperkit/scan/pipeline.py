@@ -307,9 +307,11 @@ def _advice(reads: list[_Read]) -> tuple[str, ...]:
     small = sum(ppu * S.QR.width < ADVISE_CODE_PX for ppu in sizes)
     if not small or small * 4 < len(sizes):
         return ()
-    return (f"{small} of {len(sizes)} slips are small in this photo (codes under "
-            f"{ADVISE_CODE_PX} px wide), and small slips go to review more often:"
-            " next time photograph fewer slips at a time, or come closer",)
+    which = "the one slip read is" if len(sizes) == 1 else \
+        f"{small} of {len(sizes)} slips are"
+    return (f"{which} small in this photo (codes under {ADVISE_CODE_PX} px wide), and small"
+            " slips go to review more often: next time photograph fewer slips at a time, or"
+            " come closer",)
 
 
 def _keep_crops(kit: Kit, sha: str, reads: list[_Read]) -> list[_Read]:
