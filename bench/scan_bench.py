@@ -219,7 +219,10 @@ def main(argv: list[str] | None = None) -> int:
             tot["pk_not_zbar"] += len(pk - zb) if zbar is not None else 0
             tot["zxing_not_pk"] += len(zx - pk)
             tot["foreign"] += len(got.keys() - codes.keys())
-            for code in codes.keys() - pk:
+            left = codes.keys() - pk
+            tot["missed_told"] += len(left) if res.errors else 0  # the photo says so
+            tot["told_none_left"] += bool(res.errors) and not left
+            for code in left:
                 s = codes[code]
                 misses_by[truth["variant"]] += 1
                 wrong_rows.append(f"missed {name} {s['task']} module {s['module_px']:.1f}px "
@@ -338,6 +341,9 @@ def _report(t: Counter, ratios: tuple[list[float], list[float]], pk: list[float]
         f" ({_pct(t['review_redo'] + t['review_unexpected'], n)})",
         f"  other outcomes: {t['other_outcome']}",
         f"  missed slips by variant: {dict(misses_by)}",
+        f"  missed slips on photos that say slips were left out (their errors):"
+        f" {t['missed_told']} of {n - t['paperkit']}; photos that say so with none left"
+        f" out: {t['told_none_left']}",
     ]
     for rs, secs, where in zip(ratios, pil, ("in this process (the scan's allocator setting"
                                               " speeds it up too)",
