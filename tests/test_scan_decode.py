@@ -381,6 +381,33 @@ def test_when_the_regions_read_more_than_the_first_pass_and_small_the_full_size_
     assert "full-size" not in [s.name for s in decoded.steps]
 
 
+def test_more_codes_than_the_old_region_cap_are_all_tried(monkeypatch):
+    """A photo of 31 slips whose first pass (and full-size pass) read one code: every other
+    code must be retried in a region of its own. The cap was 24 regions a frame, and the
+    codes past it were never tried, with nothing said (seed-84 set, photo 0002: 25 slips,
+    6 lost)."""
+    from paperkit.scan import decode
+
+    texts = [_code(f"T{i:04d}") for i in range(1, 32)]
+    canvas = np.full((1800, 2400), 235, np.uint8)
+    for i, text in enumerate(texts):
+        sym = _draw(_matrix(text), px=4)
+        x, y = 40 + (i % 8) * 290, 60 + (i // 8) * 430
+        canvas[y:y + sym.shape[0], x:x + sym.shape[1]] = sym
+    real_read = decode._zxing
+
+    def reads(gray, *args, **kw):
+        out = real_read(gray, *args, **kw)
+        if gray.shape in (canvas.shape, cv2.pyrDown(canvas).shape):  # whole-frame passes
+            return [(t, pts) for t, pts in out if t == texts[0]]
+        return out
+
+    monkeypatch.setattr(decode, "_zxing", reads)
+    decoded = decode.find_codes(canvas)
+    assert {f.text for f in decoded.found} == set(texts)
+    assert decode.MAX_REGIONS > 30  # as many slips as a photo may hold, and text
+
+
 def test_a_code_seen_but_not_read_is_reported_where_it_lies():
     """A code whose finder patterns show but whose data no step can read is not silently
     left out: its region's centre is returned as unread (the pipeline then says that a
