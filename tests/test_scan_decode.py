@@ -408,6 +408,50 @@ def test_more_codes_than_the_old_region_cap_are_all_tried(monkeypatch):
     assert decode.MAX_REGIONS > 30  # as many slips as a photo may hold, and text
 
 
+def test_when_nothing_is_read_before_the_regions_they_are_looked_for_again_at_code_size(
+        monkeypatch):
+    """No whole-frame pass reads a code (hand shake, blur): the regions are then sized for
+    a guessed code, a fourteenth of the frame, and each holds several of these small codes
+    but reads one. Once codes are read, the regions are looked for again at their size,
+    and the rest are read (seed-87 set, photo 0026: 10 of 20 read before, 18 now)."""
+    from paperkit.scan import decode
+
+    texts = [_code(f"T{i:04d}") for i in range(1, 17)]
+    canvas = np.full((1800, 2400), 235, np.uint8)
+    for i, text in enumerate(texts):  # four clusters of four slips' codes (a slip is 3.75
+        sym = _draw(_matrix(text), px=3)  # codes wide, 2.5 high), the clusters well apart
+        cx, cy = 150 + (i // 4 % 2) * 1200, 150 + (i // 8) * 900
+        x, y = cx + (i % 2) * 330, cy + (i // 2 % 2) * 220
+        canvas[y:y + sym.shape[0], x:x + sym.shape[1]] = sym
+    real_read = decode._zxing
+
+    def reads(gray, *args, **kw):
+        if gray.shape in (canvas.shape, cv2.pyrDown(canvas).shape):  # whole-frame passes
+            return []
+        out = real_read(gray, *args, **kw)
+        if min(gray.shape) > 300:  # a crop several codes wide: one code read in it, as
+            return [r for r in out if r[0]][:1]  # the blur model reads one a region
+        return out
+
+    real_regions = decode._regions
+    calls = []
+
+    def regions(s, edges):  # the first look: one region a cluster, as the guessed size
+        calls.append(len(s.found))  # merges slips lying close (seed 87, 0026)
+        if len(calls) == 1:
+            return [(cx - 40, cy - 40, cx + 520, cy + 420)
+                    for cy in (150, 1050) for cx in (150, 1350)]
+        return real_regions(s, edges)
+
+    monkeypatch.setattr(decode, "_zxing", reads)
+    monkeypatch.setattr(decode, "_regions", regions)
+    decoded = decode.find_codes(canvas)
+    steps = {s.name: s for s in decoded.steps}
+    assert calls[0] == 0 and steps["regions"].new == 4  # the premise: one code a region
+    assert {f.text for f in decoded.found} == set(texts)
+    assert steps["regions-again"].new > 0
+
+
 def test_a_code_seen_but_not_read_is_reported_where_it_lies():
     """A code whose finder patterns show but whose data no step can read is not silently
     left out: its region's centre is returned as unread (the pipeline then says that a
