@@ -34,7 +34,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .resample import FINDER, FIXED, FIXED_DARK, Grid, N, _decode_matrix, _refine
+from .resample import (
+    FINDER,
+    FIXED,
+    FIXED_DARK,
+    Grid,
+    N,
+    _decode_matrix,
+    _homography_values,
+    _read,
+    _refine,
+    darkness,
+)
 
 #: Rectified pixels a module, and light modules of border (the quiet zone) kept round it.
 K = 3
@@ -280,12 +291,18 @@ def likeness(rect: np.ndarray) -> float:
 
 
 def read(gray: np.ndarray, h: np.ndarray | None = None,
-         keep: list[Grid] | None = None, taken: np.ndarray | None = None) -> Grid | None:
+         keep: list[Grid] | None = None, taken: np.ndarray | None = None,
+         sampled: list[Grid] | None = None) -> Grid | None:
     """The code in ``gray`` (a region around one symbol) read by modelling its blur, on the
     homography ``h`` (module coordinates → pixels) or one found by :func:`locate`. The
     Grid's ``text`` is None when no blur modelled gave a matrix that decodes; None when no
     symbol was located. Every estimate that did not decode is appended to ``keep``.
-    ``taken``: a mask of where codes are read already, where no symbol is located."""
+    ``taken``: a mask of where codes are read already, where no symbol is located.
+    ``sampled``: a symbol located here (``h`` None) and like a slip code is also sampled
+    plainly on its homography, and that grid appended to it (the caller reads it from how
+    sure each module is, or with the blur's bleed taken out: decode.py); read at once
+    when it decodes as it is."""
+    located = h is None
     if h is None:
         h = locate(gray, taken)
         if h is None:
@@ -297,6 +314,11 @@ def read(gray: np.ndarray, h: np.ndarray | None = None,
     first = None
     if likeness(rect) < LIKENESS:
         return Grid(np.full((N, N), 0.5, np.float32), corners, None, 0.0, h)
+    if located and sampled is not None:
+        plain = _read(darkness(_homography_values(gray, h)), corners, h)
+        if plain.text:
+            return plain
+        sampled.append(plain)
     for kernel in _likeliest(rect)[:TRIED]:
         dark = estimate(rect, kernel)
         m = dark > 0.5

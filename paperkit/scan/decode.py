@@ -685,10 +685,12 @@ def _deblur_raws(crop: np.ndarray, grids: list[tuple[Grid, float]],
     grids only)."""
     h = next((np.diag([scale, scale, 1.0]) @ g.homography for g, scale in grids
               if g.homography is not None), None)
+    sampled: list[Grid] = []
     for at in (h, None) if h is not None else (None,):
-        g = deblur.read(crop, at, estimates, taken)
+        g = deblur.read(crop, at, estimates, taken, sampled)
         if g is not None and g.text:
             return [(g.text, g.corners)]
+    grids.extend((g, 1.0) for g in sampled)  # the symbol it located, sampled plainly
     return []
 
 
