@@ -50,7 +50,7 @@ from . import deblur, soft
 from .geometry import inside_slips
 from .known import KnownCodes
 from .load import small_jpeg
-from .resample import FINDER, Grid, qr_format, read_dark, sharpened
+from .resample import FINDER, Grid, bent, qr_format, read_dark, sharpened
 from .resample import grids as fitted_grids
 
 DECODERS = ("zxing", "zbar")
@@ -108,6 +108,9 @@ DEBLUR_MODULE = 4.0
 #: 3 photos more that slips were left out (9 slips, 8 of them on seed 83's 0051 and 0059),
 #: and no photo more where none was (bench/RESULTS.md, Decoding, nineteenth session).
 UNREAD_FINDERS = 3
+#: A region nothing else read: at most BENT of its grids that are homographies are let bend
+#: to its fixed patterns (resample.bent: curled paper) and read again every way.
+BENT = 2
 #: A region the ladder could not read is tried once more cropped close about its middle:
 #: this many code sides each way, the codes read nearest it giving the side. The usual crop
 #: (1.2 sides of the frame's median code) holds 3-4 sides of a small, far code, and its
@@ -799,13 +802,26 @@ def _finish(a: _Attempt, small: bool, expected: soft.Expected | None = None,
             g, scale = a.grids[i]
             a.known = text
             return a.took([(text, g.corners)], "known", scale)
-    for g, scale in a.grids:  # last, each grid's modules with the blur's bleed taken out
+    for g, scale in a.grids:  # then each grid's modules with the blur's bleed taken out
         dark = sharpened(g.dark)
         text = read_dark(dark)
         if text is None and expected is not None:
             text = soft.decode(dark, expected)
         if text is not None:
             return a.took([(text, g.corners)], "sharp", scale)
+    # last, the symbol let bend off its homography (curled paper), read every way above
+    for g in [g for g, scale in a.grids if g.homography is not None and scale == 1.0][:BENT]:
+        b = bent(a.crop, g.homography)
+        if b is None:
+            continue
+        for dark in (b.dark, sharpened(b.dark)):
+            text = b.text if dark is b.dark else read_dark(dark)
+            if text is None and expected is not None:
+                text = soft.decode(dark, expected)
+            if text is None and known is not None:
+                a.known = text = known.match(dark)  # not taken if read elsewhere (_settle)
+            if text is not None:
+                return a.took([(text, b.corners)], "bent", 1.0)
     return a
 
 

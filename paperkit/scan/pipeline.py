@@ -75,7 +75,7 @@ ADVISE_CODE_PX = 100
 #: ``tight:soft``, ...) that read a code no decoder pass could: the image was too
 #: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
 #: slip had a struck-out box read as clean), so such a slip is never applied.
-GUESSED = ("deblur", "known", "soft", "sharp")
+GUESSED = ("deblur", "known", "soft", "sharp", "bent")
 #: How long (seconds) a slip waits for the helper process before it is measured here.
 HELPER_WAIT = 10.0
 
