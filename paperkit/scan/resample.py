@@ -456,11 +456,21 @@ def resample(gray: np.ndarray) -> tuple[str, np.ndarray] | None:
 #: levels free: at most BEND_STEPS steps, stopped when one moves it less than BEND_STOP px.
 BEND_STEPS = 12
 BEND_STOP = 0.02
+#: the template's known pixels (every other one each way: two a module), their module
+#: coordinates (u, v) and their value (0 dark), less its mean
 _BEND_YX = np.nonzero(_TEMPLATE_MASK)
-#: the template's known pixels, their module coordinates (u, v) and their value (0 dark)
 _BEND_U = (_BEND_YX[1] + 0.5) / _K - 1.0
 _BEND_V = (_BEND_YX[0] + 0.5) / _K - 1.0
 _BEND_T = _TEMPLATE[_BEND_YX].astype(np.float64)
+_BEND_T -= _BEND_T.mean()
+_BEND_T /= np.sqrt(_BEND_T @ _BEND_T)
+
+
+def _apart_from_levels(a: np.ndarray) -> np.ndarray:
+    """``a`` (a vector, or columns) less its best fit by a light and a dark level: the
+    part of it the fixed patterns' own contrast and offset do not explain."""
+    a = a - a.mean(axis=0)
+    return a - np.multiply.outer(_BEND_T, _BEND_T @ a)
 
 
 def _bent_map(p: np.ndarray, u: np.ndarray, v: np.ndarray):
@@ -475,7 +485,7 @@ def _bent_map(p: np.ndarray, u: np.ndarray, v: np.ndarray):
     return xh + p[8:11] @ b, yh + p[11:14] @ b, xh, yh, den, b
 
 
-def _bent_residual(g: np.ndarray, p: np.ndarray, levels: np.ndarray):
+def _bent_residual(g: np.ndarray, p: np.ndarray) -> np.ndarray | None:
     """The template's known pixels sampled from ``g`` on the bent homography ``p``, less
     the light and dark levels that fit them best; None when any falls off ``g``."""
     x, y, *_ = _bent_map(p, _BEND_U, _BEND_V)
@@ -484,8 +494,7 @@ def _bent_residual(g: np.ndarray, p: np.ndarray, levels: np.ndarray):
         return None
     img = cv2.remap(g, x.astype(np.float32).reshape(1, -1), y.astype(np.float32).reshape(1, -1),
                     cv2.INTER_LINEAR).ravel().astype(np.float64)
-    coef, *_ = np.linalg.lstsq(levels, img, rcond=None)
-    return img - levels @ coef
+    return _apart_from_levels(img)
 
 
 def bent(gray: np.ndarray, h: np.ndarray) -> Grid | None:
@@ -496,8 +505,7 @@ def bent(gray: np.ndarray, h: np.ndarray) -> Grid | None:
     gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     p = np.concatenate([(h / h[2, 2]).ravel()[:8], np.zeros(6)])
-    levels = np.column_stack([_BEND_T, np.ones_like(_BEND_T)])
-    r = _bent_residual(g, p, levels)
+    r = _bent_residual(g, p)
     if r is None:
         return None
     cost, damp = float(r @ r), 1e-3
@@ -511,7 +519,7 @@ def bent(gray: np.ndarray, h: np.ndarray) -> Grid | None:
             ix * u / den, ix * v / den, ix / den, iy * u / den, iy * v / den, iy / den,
             -(ix * xh + iy * yh) * u / den, -(ix * xh + iy * yh) * v / den,
             *(ix * bk for bk in b), *(iy * bk for bk in b)])
-        jac -= levels @ np.linalg.lstsq(levels, jac, rcond=None)[0]  # levels are free
+        jac = _apart_from_levels(jac)  # the light and dark levels are free
         jtj, jtr = jac.T @ jac, jac.T @ r
         step = r_new = None
         while damp < 1e6 and r_new is None:
@@ -519,7 +527,7 @@ def bent(gray: np.ndarray, h: np.ndarray) -> Grid | None:
                 step = np.linalg.solve(jtj + damp * np.diag(np.diag(jtj)), -jtr)
             except np.linalg.LinAlgError:  # no edges to fit to (plain paper)
                 break
-            r_new = _bent_residual(g, p + step, levels)
+            r_new = _bent_residual(g, p + step)
             if r_new is None or float(r_new @ r_new) >= cost:
                 r_new, damp = None, damp * 10.0
         if r_new is None:
