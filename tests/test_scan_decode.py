@@ -444,6 +444,27 @@ def test_when_the_regions_read_more_than_the_first_pass_and_small_the_full_size_
     assert "full-size" not in [s.name for s in decoded.steps]
 
 
+def test_a_dense_patch_several_codes_large_is_looked_for_at_each_of_its_crests():
+    """A code whose dense patch merges with the print of the slip beside it (a read one)
+    is one patch, looked for about one place that may lie on that slip, and then passed
+    over (seed-84 set, photo 0054). With ``crests`` (the regions' own search) each other
+    densest place a code apart is a patch too, after the patches' own places."""
+    from paperkit.scan.decode import _dense_patches
+
+    side, f = 40.0, 2  # a code 40 frame px wide; the edge map at half the frame's size
+    strong = np.zeros((200, 300), np.uint8)
+    rng = np.random.default_rng(0)
+    strong[80:100, 60:80] = rng.random((20, 20)) < 0.9  # a code's worth, densest
+    strong[80:100, 80:140] = rng.random((20, 60)) < 0.55  # print joined to it...
+    strong[80:100, 140:160] = rng.random((20, 20)) < 0.8  # ...and another code's worth
+    known = [np.array([140.0, 180.0])]  # a code read, at the first square's middle
+    one = _dense_patches((strong, f), side, known)
+    many = _dense_patches((strong, f), side, known, crests=True)
+    assert len(one) == 1 and np.hypot(*(one[0] - many[0])) == 0  # the patch's own first
+    far = [c for c in many[1:] if np.hypot(*(c - one[0])) > side]
+    assert far and any(abs(c[0] - 300) < side / 2 and abs(c[1] - 180) < side / 2 for c in far)
+
+
 def test_more_codes_than_the_old_region_cap_are_all_tried(monkeypatch):
     """A photo of 31 slips whose first pass (and full-size pass) read one code: every other
     code must be retried in a region of its own. The cap was 24 regions a frame, and the

@@ -508,7 +508,8 @@ def _regions(s: _Search, edges: tuple[np.ndarray, int]) -> list[tuple[int, int, 
         seen = float(np.max(np.ptp(corners, axis=0)))
         out.append(_box(c, max(1.2 * side, 0.6 * min(seen, 3 * side)), w, h))
     read = [f.corners for f in s.found]
-    patches = np.array(_dense_patches(edges, side, list(centers), read=read)).reshape(-1, 2)
+    patches = np.array(_dense_patches(edges, side, list(centers), read=read, crests=True)
+                       ).reshape(-1, 2)
     for c in patches[~(inside_slips(read, patches)
                        | _near_codes(patches, centers, np.array(sides)))]:
         if any(abs(c[0] - (r[0] + r[2]) / 2) < side / 2 and abs(c[1] - (r[1] + r[3]) / 2) < side / 2
@@ -571,14 +572,16 @@ def _edges(work: np.ndarray, factor: int) -> tuple[np.ndarray, int]:
 
 def _dense_patches(edges: tuple[np.ndarray, int], side: float,
                    known: list[np.ndarray], window: float = 1.0,
-                   read: list[np.ndarray] = ()) -> list[np.ndarray]:
+                   read: list[np.ndarray] = (), crests: bool = False) -> list[np.ndarray]:
     """Centres (frame px) of square patches, about one code wide, nearly as dense in edges
     (:func:`_edges`) as the codes already read (``known``: their centres in frame px).
     Printed text is sparser; paper and table are far sparser. ``window``: the window's
     share of ``side``. ``read``: the corners (frame px) of the codes read; their own edges
     set how dense a code is but are left out of the patches, so that a code lying next to
     one read is a patch of its own (merged with the read one, the patch was densest on it
-    and passed over: seed-71 set, photo 0035, T0013)."""
+    and passed over: seed-71 set, photo 0035, T0013). ``crests``: a patch two codes large
+    or more also gives its other densest places, a code apart from the patches', after
+    them."""
     strong, f = edges
     k = max(3, int(side / f * 0.8 * window))
     if k > min(strong.shape) // 2:
@@ -620,7 +623,22 @@ def _dense_patches(edges: tuple[np.ndarray, int], side: float,
     at = cents[big]
     off = np.hypot(*(peak[big] - at).T) > side / f / 2
     at[off] = peak[big][off]
-    return list(at * f + f / 2)
+    if not crests:
+        return list(at * f + f / 2)
+    # a patch several codes large (a code merged with the print of a slip beside it, read
+    # or not) is also looked for about each of its other densest places, a code apart:
+    # its one place may lie on the slip read and be passed over (seed-84 set, photo 0054)
+    span = max(3, int(round(side / f)) | 1)
+    crest = (density >= cv2.dilate(density, np.ones((span, span), np.uint8))) & (mask > 0)
+    cy, cx = np.nonzero(crest)
+    large = np.zeros(n, bool)
+    large[big[stats[big, cv2.CC_STAT_AREA] >= 2 * side * side / (f * f)]] = True
+    keep = large[labels[cy, cx]]
+    more = np.stack([cx[keep], cy[keep]], axis=1).astype(float)
+    more = more[np.argsort(-density[cy[keep], cx[keep]], kind="stable")]
+    apart = np.all(np.hypot(more[:, None, 0] - at[None, :, 0], more[:, None, 1] - at[None, :, 1])
+                   > side / f, axis=1) if len(at) else np.ones(len(more), bool)
+    return list(at * f + f / 2) + list(more[apart] * f + f / 2)
 
 
 def box_means(img: np.ndarray, k: int, step: int) -> np.ndarray:
