@@ -54,6 +54,18 @@ def _draw(m: np.ndarray, px: int = 6) -> np.ndarray:
     return np.pad(img, 4 * px, constant_values=255)
 
 
+def _codes_in_rows(texts: list[str], shape: tuple[int, int], px: int, cols: int,
+                   step: tuple[int, int], at: tuple[int, int] = (40, 60)) -> np.ndarray:
+    """A grey canvas of ``shape`` with each of ``texts``' symbols drawn at ``px`` a module,
+    ``cols`` to a row, ``step`` (x, y) apart from ``at``."""
+    canvas = np.full(shape, 235, np.uint8)
+    for i, text in enumerate(texts):
+        sym = _draw(_matrix(text), px=px)
+        x, y = at[0] + (i % cols) * step[0], at[1] + (i // cols) * step[1]
+        canvas[y:y + sym.shape[0], x:x + sym.shape[1]] = sym
+    return canvas
+
+
 def _plain_zxing(gray: np.ndarray) -> set[str]:
     return {r.text for r in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)}
 
@@ -473,11 +485,7 @@ def test_more_codes_than_the_old_region_cap_are_all_tried(monkeypatch):
     from paperkit.scan import decode
 
     texts = [_code(f"T{i:04d}") for i in range(1, 32)]
-    canvas = np.full((1800, 2400), 235, np.uint8)
-    for i, text in enumerate(texts):
-        sym = _draw(_matrix(text), px=4)
-        x, y = 40 + (i % 8) * 290, 60 + (i // 8) * 430
-        canvas[y:y + sym.shape[0], x:x + sym.shape[1]] = sym
+    canvas = _codes_in_rows(texts, (1800, 2400), px=4, cols=8, step=(290, 430))
     real_read = decode._zxing
 
     def reads(gray, *args, **kw):
@@ -632,11 +640,7 @@ def test_regions_tried_two_at_a_time_read_what_one_at_a_time_reads(monkeypatch):
     from paperkit.scan import decode
 
     texts = [_code(f"T00{i:02d}") for i in range(1, 9)]
-    canvas = np.full((900, 1500), 235, np.uint8)
-    for i, text in enumerate(texts):
-        sym = _draw(_matrix(text), px=5)
-        x, y = 40 + (i % 4) * 360, 60 + (i // 4) * 420
-        canvas[y:y + sym.shape[0], x:x + sym.shape[1]] = sym
+    canvas = _codes_in_rows(texts, (900, 1500), px=5, cols=4, step=(360, 420))
     real_read = decode._zxing
 
     def first_pass_misses_five(gray, *args, **kw):
