@@ -685,6 +685,14 @@ def test_where_an_unread_code_lies_is_said_in_words():
         "no code was read for what look like 2 slips at the top left and the bottom of the "
         "photo: if they are slips, they are not in this scan; retake them closer, flatter and "
         "steadier")
+    # several in one part are counted there, not named again and again
+    six = [("the right", "the photo"), ("the middle", "the photo"), ("the right", "the photo"),
+           ("the bottom", "the photo"), ("the bottom", "the photo"), ("the bottom", "the photo")]
+    assert _unread_message(six).startswith(
+        "no code was read for what look like 6 slips at the right (2), the middle and the "
+        "bottom (3) of the photo: if they are slips")
+    pages = [("the top", "page 1 of s.pdf"), ("the top", "page 2 of s.pdf")]
+    assert "at the top of page 1 of s.pdf; the top of page 2 of s.pdf:" in _unread_message(pages)
 
 
 def test_a_slip_whose_code_is_not_read_is_said_missing_where_it_lies(tmp_path, monkeypatch):
