@@ -128,10 +128,12 @@ def test_a_code_on_curled_paper_is_read_on_its_homography_let_bend():
     assert b is not None and b.text == text
     # its corners: the symbol's, pushed down at the sides as the paper is
     assert np.allclose(b.corners[0], (q, q + 0.01 * (29 * px / 2) ** 2 / px), atol=3)
-    # on plain paper, it reads nothing
+    # on plain paper, it reads nothing; a homography that is no map gives nothing
     paper = np.full_like(gray, 220)
     out = resample.bent(paper, flat.astype(np.float64))
     assert out is None or out.text is None
+    assert resample.bent(gray, np.zeros((3, 3))) is None
+    assert resample.bent(gray, np.full((3, 3), np.nan)) is None
 
 
 @needs_masked_ecc

@@ -503,6 +503,8 @@ def bent(gray: np.ndarray, h: np.ndarray) -> Grid | None:
     """The symbol in ``gray`` sampled on the homography ``h`` (module coordinates → pixels)
     let bend so that its fixed patterns and quiet zone line up (:data:`BEND_STEPS`,
     Levenberg-Marquardt); None when the fit runs off the image."""
+    if not np.all(np.isfinite(h)) or abs(float(h[2, 2])) < 1e-12:
+        return None
     g = gray.astype(np.float32)
     gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) / 8.0
