@@ -98,7 +98,7 @@ def test_small_blurred_codes_that_plain_zxing_misses_are_read(blurred_photo):
 
 def test_a_code_on_curled_paper_is_read_on_its_homography_let_bend():
     """A code drawn on paper curled like a cylinder seen from above (each column pushed
-    down by the square of its distance from the middle: 3.4 modules at the sides), blurred:
+    down by the square of its distance from the middle: 2 modules at its sides), blurred:
     no homography lines up all its modules, so sampled on the flat one, or on the one that
     fits its fixed patterns best (ECC), it does not decode. Let bend (resample.bent) from
     the flat one, it reads (seed-83 set, photo 0032, and seed 81, photo 0044, read so)."""
