@@ -359,12 +359,17 @@ def said(readings: Iterable[str]) -> str:
     return ", or ".join(r.replace(BOTH, " and ") for r in readings)
 
 
+def listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _the(boxes: list[str], one: str, many: str) -> str:
     """'the done box' and the verb ``one``, or 'the done and stuck boxes' (three: 'the
     taken, done and stuck boxes') and the verb ``many``."""
     if len(boxes) == 1:
         return f"the {boxes[0]} box {one}"
-    return f"the {', '.join(boxes[:-1])} and {boxes[-1]} boxes {many}"
+    return f"the {listed(boxes)} boxes {many}"
 
 
 #: A slip held because its reading is unsure (a box in the unsure band or off its place, a

@@ -422,9 +422,9 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
         # five codes wide, 10 more left)
         t0 = time.perf_counter()
         again = _regions(s, edges)
-        got += _retry_regions(s, again)
-        regions += again
-        s.step("regions-again", t0, len(again), sum(got[-len(again):]) if again else 0)
+        new_again = _retry_regions(s, again)
+        regions, got = regions + again, got + new_again
+        s.step("regions-again", t0, len(again), sum(new_again))
 
     t0 = time.perf_counter()
     tight = [b for r, ok in zip(regions, got, strict=True)

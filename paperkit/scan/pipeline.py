@@ -27,6 +27,7 @@ from .decide import (
     Decision,
     decide,
     disagreement,
+    listed,
     said,
     says,
 )
@@ -284,11 +285,6 @@ def _where(center: np.ndarray, shape: tuple[int, ...], label: str, frames: int
     return part, "the photo"
 
 
-def _and(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def _unread_message(places: list[tuple[str, str]]) -> str:
     """The error for slips whose code was not read (:func:`_missing`), ``places`` from
     :func:`_where`: those slips are not in the scan, and nothing else tells them apart from
@@ -299,7 +295,7 @@ def _unread_message(places: list[tuple[str, str]]) -> str:
     for part, of in places:
         parts = where.setdefault(of, {})
         parts[part] = parts.get(part, 0) + 1
-    said = "; ".join(f"{_and([p if k == 1 else f'{p} ({k})' for p, k in parts.items()])} of {of}"
+    said = "; ".join(f"{listed([p if k == 1 else f'{p} ({k})' for p, k in parts.items()])} of {of}"
                      for of, parts in where.items())
     if n == 1:
         return (f"no code was read for what looks like a slip at {said}: if it is one, it is"

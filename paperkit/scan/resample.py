@@ -239,14 +239,21 @@ def _alignment(gray: np.ndarray, coef: np.ndarray) -> np.ndarray | None:
     return _map(coef, cand[best][None])[0] if score[best] > 0 else None
 
 
+_MODULE_CENTRES = np.stack(np.meshgrid(np.arange(N) + 0.5, np.arange(N) + 0.5), -1
+                           ).reshape(-1, 2)  # (u, v) of each module's centre, row by row
+_MODULE_SAMPLES = np.array([[0, 0], [-0.2, -0.2], [0.2, -0.2], [-0.2, 0.2], [0.2, 0.2]])
+
+
+def _module_values(gray: np.ndarray, to_pixels) -> np.ndarray:
+    """Each module's grey level (N × N): the mean of 5 samples about its centre, placed by
+    ``to_pixels`` (module coordinates, n × 2, to pixels, n × 2)."""
+    return np.mean([_sample(gray, to_pixels(_MODULE_CENTRES + o)) for o in _MODULE_SAMPLES],
+                   axis=0).reshape(N, N)
+
+
 def _values(gray: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """Each module's grey level (N × N): the mean of 5 samples about its centre."""
-    idx = np.arange(N) + 0.5
-    jj, ii = np.meshgrid(idx, idx)
-    centres = np.stack([jj, ii], -1).reshape(-1, 2)
-    offs = np.array([[0, 0], [-0.2, -0.2], [0.2, -0.2], [-0.2, 0.2], [0.2, 0.2]])
-    vals = np.mean([_sample(gray, _map(coef, centres + o)) for o in offs], axis=0)
-    return vals.reshape(N, N)
+    """Each module's grey level (N × N) on the quadratic map ``coef``."""
+    return _module_values(gray, lambda uv: _map(coef, uv))
 
 
 def darkness(vals: np.ndarray) -> np.ndarray:
@@ -360,13 +367,8 @@ def _refine(gray: np.ndarray, coef: np.ndarray) -> np.ndarray | None:
 
 
 def _homography_values(gray: np.ndarray, h: np.ndarray) -> np.ndarray:
-    idx = np.arange(N) + 0.5
-    jj, ii = np.meshgrid(idx, idx)
-    centres = np.stack([jj, ii], -1).reshape(-1, 2)
-    offs = np.array([[0, 0], [-0.2, -0.2], [0.2, -0.2], [-0.2, 0.2], [0.2, 0.2]])
-    vals = [_sample(gray, cv2.perspectiveTransform((centres + o).reshape(-1, 1, 2), h))
-            for o in offs]
-    return np.mean(vals, axis=0).reshape(N, N)
+    """Each module's grey level (N × N) on the homography ``h``."""
+    return _module_values(gray, lambda uv: cv2.perspectiveTransform(uv.reshape(-1, 1, 2), h))
 
 
 #: The thresholds a sampled grid is read at: halfway between the light and dark levels,
@@ -540,12 +542,7 @@ def bent(gray: np.ndarray, h: np.ndarray) -> Grid | None:
         p, r, cost, damp = p + step, r_new, float(r_new @ r_new), max(damp / 10.0, 1e-6)
         if float(np.max(np.hypot(moved[0] - x[::97], moved[1] - y[::97]))) < BEND_STOP:
             break
-    idx = np.arange(N) + 0.5
-    jj, ii = np.meshgrid(idx, idx)
-    c = np.stack([jj.ravel(), ii.ravel()], -1)
-    offs = np.array([[0, 0], [-0.2, -0.2], [0.2, -0.2], [-0.2, 0.2], [0.2, 0.2]])
-    vals = np.mean([_sample(gray, np.stack(_bent_map(p, c[:, 0] + o[0], c[:, 1] + o[1])[:2],
-                                           -1)) for o in offs], axis=0).reshape(N, N)
+    vals = _module_values(gray, lambda uv: np.stack(_bent_map(p, uv[:, 0], uv[:, 1])[:2], -1))
     corners = np.stack(_bent_map(p, np.array([0.0, N, N, 0.0]), np.array([0.0, 0.0, N, N]))[:2],
                        -1).astype(np.float32)
     return _read(darkness(vals), corners)
