@@ -23,6 +23,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import truth
 
 from paperkit import codes
 from paperkit.errors import BadCode, OtherKit
@@ -51,19 +52,14 @@ def _open(kit_path: str):
     return _kit, _rec
 
 
-def _classify(truth: dict, outcome: str, status: str | None) -> str | None:
-    kind = truth["spec"]["kind"]
-    if outcome in ("review", "stale"):
-        if truth["status"] == "review":
-            return None
-        return "redo-review" if kind == "redo" else "clear-review"
-    if outcome in ("applied", "unchanged"):
-        if status in truth["accept"]:
-            return None
-        if outcome == "applied":
-            return "WRONG"
-        return "lost-mark" if status is None else "wrong-unchanged"
-    return "other"
+#: The folder each kind of failure's pictures go to (truth.kind); right reads have none.
+_FOLDERS = {truth.REVIEW_CLEAR: "clear-review", truth.REVIEW_REDO: "redo-review",
+            truth.WRONG: "WRONG", truth.LOST: "lost-mark",
+            truth.WRONG_UNCHANGED: "wrong-unchanged", truth.OTHER: "other"}
+
+
+def _classify(shot: dict, outcome: str, status: str | None) -> str | None:
+    return _FOLDERS.get(truth.kind(shot, outcome, status))
 
 
 def _picture(gray: np.ndarray, pose, reads: dict, title: str) -> np.ndarray:
@@ -97,9 +93,9 @@ def run_photo(args: tuple[str, str, str, str | None]) -> list[dict]:
     from paperkit.scan.pipeline import _geometry_confidence, measure
 
     kit, rec = _open(kit_path)
-    truth = json.loads((Path(folder) / f"{name}.json").read_text())
-    by_code = {s["code"]: s for s in truth["slips"]}
-    photo = load_photo(Path(folder) / truth["photo"])
+    shot = json.loads((Path(folder) / f"{name}.json").read_text())
+    by_code = {s["code"]: s for s in shot["slips"]}
+    photo = load_photo(Path(folder) / shot["photo"])
     rows = []
     for frame in photo.frames:
         for found in find_codes(frame.gray, "zxing").found:

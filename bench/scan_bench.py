@@ -45,6 +45,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import truth
 import zxingcpp
 from PIL import Image, ImageOps
 
@@ -155,6 +156,11 @@ def _right(status: str | None, accept: list) -> bool:
     return status in accept
 
 
+#: The counters (and the lines listed after the report) of the reads that are not right.
+_COUNTED = {truth.WRONG: "wrong_applied", truth.WRONG_UNCHANGED: "wrong_unchanged",
+            truth.LOST: "missed_mark"}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", type=Path, help="a folder made by bench/make_photos.py")
@@ -181,12 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     wrong_rows = []
     per_slip: list[tuple[float, bool, bool, bool]] = []
     for n, name in enumerate(names, 1):
-        truth = json.loads((folder / f"{name}.json").read_text())
-        path = folder / truth["photo"]
+        shot = json.loads((folder / f"{name}.json").read_text())
+        path = folder / shot["photo"]
         gray, pil_dt = _pillow_decode(path)
         plain_dt = plain.time(path)
-        codes = {s["code"]: s for s in truth["slips"]}
-        row = {"photo": name, "variant": truth["variant"], "size": truth["size"],
+        codes = {s["code"]: s for s in shot["slips"]}
+        row = {"photo": name, "variant": shot["variant"], "size": shot["size"],
                "slips": len(codes), "pillow_s": round(pil_dt, 4),
                "pillow_default_s": round(plain_dt, 4)}
         tot["slips"] += len(codes)
@@ -224,38 +230,33 @@ def main(argv: list[str] | None = None) -> int:
             tot["told_none_left"] += bool(res.errors) and not left
             for code in left:
                 s = codes[code]
-                misses_by[truth["variant"]] += 1
+                misses_by[shot["variant"]] += 1
                 wrong_rows.append(f"missed {name} {s['task']} module {s['module_px']:.1f}px "
                                   f"glare {s['glare']:.2f} light {s['light']:.2f}"
                                   + (" (plain zxing-cpp read it)" if code in zx else ""))
             for code in pk:
                 s, r = codes[code], got[code]
-                expect = s["status"]
-                tot["expected_review"] += expect == "review"
+                tot["expected_review"] += s["status"] == "review"
+                k = truth.kind(s, r.outcome, r.status)
                 if r.outcome in ("review", "stale"):
                     tot["review"] += 1
                     if r.outcome == "review" and r.status is not None:  # the queue's hint
                         tot["hinted"] += 1
                         tot["hinted_right"] += _right(r.status, s["accept"])
-                    if expect == "review":
-                        tot["right_outcome"] += 1  # two boxes marked: review is the answer
-                    elif s["spec"]["kind"] == "redo":
-                        tot["review_redo"] += 1
-                    else:
-                        tot["review_unexpected"] += 1
-                        tot["clear_" + _why(r.reason)] += 1
-                elif r.outcome in ("applied", "unchanged"):
-                    if _right(r.status, s["accept"]) and r.status != "review":
-                        tot["right"] += 1
-                        tot["right_outcome"] += 1
-                        continue
-                    kind = ("wrong_applied" if r.outcome == "applied" else
-                            "missed_mark" if r.status is None else "wrong_unchanged")
-                    tot[kind] += 1
-                    wrong_rows.append(f"{kind} {name} {s['task']}: marks mean {expect!r} "
-                                      f"(spec {s['spec']}), read {r.status!r} "
+                tot["right_outcome"] += k in (truth.RIGHT, truth.REVIEW_RIGHT)
+                if k == truth.RIGHT:
+                    tot["right"] += 1
+                elif k == truth.REVIEW_REDO:
+                    tot["review_redo"] += 1
+                elif k == truth.REVIEW_CLEAR:
+                    tot["review_unexpected"] += 1
+                    tot["clear_" + _why(r.reason)] += 1
+                elif k in _COUNTED:
+                    tot[_COUNTED[k]] += 1
+                    wrong_rows.append(f"{_COUNTED[k]} {name} {s['task']}: marks mean "
+                                      f"{s['status']!r} (spec {s['spec']}), read {r.status!r} "
                                       f"{r.read} -> {r.outcome}")
-                else:
+                elif k == truth.OTHER:
                     tot["other_outcome"] += 1
                     wrong_rows.append(f"outcome {r.outcome} for {name} {s['task']}: {r.reason}")
         for code, s in codes.items():
