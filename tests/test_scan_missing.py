@@ -108,3 +108,32 @@ def test_a_photo_too_small_to_look_at_says_nothing(table):
     small = [o / 12 for o in outlines]
     assert missing.view(gray[:200, :200], None, missing.slip_area(small)) is None
     assert codeless_slips(np.ascontiguousarray(gray[:200, :200]), small[:2]) == []
+
+
+def _look_at(inside_level: float, ring_level: float, relit_step: float) -> bool:
+    """Whether a piece of ``inside_level`` grey (and ``relit_step`` above its ring in its own
+    light) on a table of ``ring_level`` just around it is taken for part of the table."""
+    small = np.full((60, 80), ring_level, np.float32)
+    inside = np.zeros(small.shape, np.uint8)
+    inside[20:40, 25:55] = 1
+    small[inside > 0] = inside_level
+    relit = np.ones(small.shape, np.float32)
+    relit[inside > 0] += relit_step
+    seen = missing.View(gray=small, fine=small, small=small.astype(np.uint8), light=small,
+                        relit=relit)
+    look = missing._Look(seen, np.zeros(small.shape, np.uint8), np.zeros(small.shape, np.uint8),
+                         600.0)
+    return look._part_of_table(inside, paper=1.625, background=1.0625)  # mix96 photo 0012's
+
+
+def test_a_paler_part_of_the_table_is_not_a_slip_in_its_own_light():
+    """A plank of pale wood beside a darker one looks like paper against the darker plank's
+    light, but it is hardly brighter than the table just around it (bench sets mix86 photo
+    0017 and mix96 photo 0012 said a slip was left out there): 6 and 9 grey levels, 0.29
+    and 0.55 of the slips' paper over their table in its own light."""
+    assert _look_at(168, 162, 0.16)
+    assert _look_at(93, 84, 0.31)
+    # slips not read stood out by 17 grey levels or more, and 0.62 of that or more
+    assert not _look_at(188, 171, 1.16)  # little brighter as it is, much in its own light
+    assert not _look_at(206, 148, 0.43)  # much brighter as it is
+    assert not _look_at(168, 162, 0.35)  # in its own light, just over 0.6 of 0.5625
