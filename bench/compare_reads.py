@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -61,6 +63,25 @@ def dump(folder: Path, out: Path) -> None:
         rec.close()
     print(file=sys.stderr)
     out.write_text(json.dumps(reads, indent=0))
+
+
+def _dump_apart(folders: list[Path], out: Path, jobs: int) -> int:
+    """:func:`dump` each set in a process of its own, ``jobs`` at a time (each scan starts
+    its own helper process too); 1 when any of them failed."""
+    waiting, running, failed = list(folders), [], []
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            folder = waiting.pop(0)
+            running.append((folder, subprocess.Popen(
+                [sys.executable, __file__, "dump", str(folder), "--out", str(out)])))
+        time.sleep(0.2)
+        for folder, proc in [r for r in running if r[1].poll() is not None]:
+            running.remove((folder, proc))
+            if proc.returncode:
+                failed.append(folder.name)
+    if failed:
+        print(f"reading failed for {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def tally(folder: Path, reads: dict) -> Counter:
@@ -154,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("dump", help="scan sets and keep what was read, a file a set")
     d.add_argument("sets", type=Path, nargs="+", help="folders made by bench/make_photos.py")
     d.add_argument("--out", type=Path, required=True, help="folder for the reads")
+    d.add_argument("--jobs", type=int, default=1,
+                   help="sets read at once, each in its own process (default 1)")
     c = sub.add_parser("compare", help="two versions' reads of the same sets")
     c.add_argument("before", type=Path, help="a folder of reads written by dump")
     c.add_argument("after", type=Path, help="another")
@@ -162,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.command == "dump":
         args.out.mkdir(parents=True, exist_ok=True)
+        if args.jobs > 1 and len(args.sets) > 1:
+            return _dump_apart(args.sets, args.out, args.jobs)
         for folder in args.sets:
             dump(folder, args.out / f"{folder.name}.json")
         return 0
