@@ -116,9 +116,11 @@ def test_scan_command_exit_0_when_all_applied(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(kit.path)
     code, out, err = _run(capsys, "scan", str(path), str(path))
     assert code == 0 and "applied" in out
+    assert out.splitlines()[-1] == "2 photo(s): 1 applied, 1 scanned before (nothing changed)"
     assert "[2/2]" in err  # progress on stderr for several photos
     code, out, err = _run(capsys, "scan", str(tmp_path))  # a folder: the photo in it
     assert code == 0 and "already scanned" in out and "[1/1]" not in err
+    assert out.splitlines()[-1] == "1 photo(s): 1 scanned before (nothing changed)"
     (tmp_path / "empty").mkdir()
     code, out, err = _run(capsys, "scan", str(tmp_path / "empty"))
     assert code == 1 and "holds no photos" in err and "Traceback" not in err

@@ -41,7 +41,10 @@ def _summary(results: list[PhotoResult]) -> str:
         for s in r.slips:
             counts[s.outcome] = counts.get(s.outcome, 0) + 1
     with_errors = sum(1 for r in results if r.errors)  # or a slip whose code was not read
+    already = sum(1 for r in results if r.already_scanned)
     parts = [f"{n} {k}" for k, n in sorted(counts.items())]
+    if already:  # read before: their slips are in the record already, not "not read"
+        parts.append(f"{already} scanned before (nothing changed)")
     if with_errors:
         parts.append(f"{with_errors} photo(s) with errors (above)")
     return f"{len(results)} photo(s): " + (", ".join(parts) if parts else "no slips read")
