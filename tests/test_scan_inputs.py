@@ -193,6 +193,20 @@ def test_a_file_that_cannot_hold_a_slip_says_why_in_words(tmp_path, kit_rec, nam
     assert res.errors[0].startswith(says) and "object at 0x" not in res.errors[0]
 
 
+def test_a_photo_cut_short_says_to_copy_it_again(tmp_path, kit_rec):
+    """A JPEG cut short (a copy from the phone that stopped part way) is a photo paperkit
+    reads: the advice is to copy it again, not to use another kind of file."""
+    kit, rec = kit_rec
+    whole = tmp_path / "whole.jpg"
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6), whole)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 3])
+    (res,) = scan_photos(kit, rec, [cut])
+    assert not res.slips and len(res.errors) == 1
+    assert res.errors[0].startswith("cut.jpg is not a readable photo")
+    assert "copy the photo again" in res.errors[0] and "use a JPEG" not in res.errors[0]
+
+
 @pytest.mark.parametrize("mode", ["I;16", "I", "F"])
 def test_a_16_bit_or_float_grey_scan_is_read(tmp_path, kit_rec, mode):
     """Flatbed scanners write 16-bit grey PNG and TIFF; Pillow's own conversion to 8 bits

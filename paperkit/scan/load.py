@@ -132,6 +132,7 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
     with warnings.catch_warnings():
         # our own limit (below Pillow's warning level) is checked right after open
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        fmt = ""  # what the file says it is, once Pillow has opened it
         try:
             im = Image.open(io.BytesIO(raw))
             w, h = im.size
@@ -160,6 +161,8 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
                              "use a JPEG, PNG, HEIC or PDF file") from None
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise PhotoError(f"{path.name} is not a readable photo: {exc}",
+                             "the file is damaged or cut short: copy the photo again from the "
+                             "phone or camera" if fmt in ("jpeg", "png", "heif") else
                              "use a JPEG, PNG, HEIC or PDF file") from None
     if orientation != 1:
         im = ImageOps.exif_transpose(im)
