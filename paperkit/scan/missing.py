@@ -55,9 +55,9 @@ MIN_DARK = 0.003
 LIGHT_WIDTH = 1.3
 #: A piece found only in its own light must stand out from the table just around it (a
 #: ring TABLE_RING px of ``small`` wide, slips read left out): a lighter part of the table
-#: (a plank of pale wood beside a darker one, a lamp's spot) looks like paper against the
-#: light of the darker table nearby, but it is hardly brighter than what lies just around
-#: it, where paper always is. Such a piece is brighter than its ring by under TABLE_STEP
+#: (a plank of pale wood beside a darker one, narrower than the square the light is found
+#: with) looks like paper against the darker plank's light, but it is hardly brighter than
+#: what lies just around it, where paper always is. Such a piece is brighter than its ring by under TABLE_STEP
 #: grey levels and by under TABLE_SHARE of the slips read's paper over their table in its
 #: own light. On 17 sets (1,157 photos): the two pieces that were not slips (pale planks
 #: on two wood tables) stood 6 and 9 levels and 0.29 and 0.55 of that above their ring;
