@@ -63,7 +63,7 @@ LIGHT_WIDTH = 1.3
 #: on two wood tables) stood 6 and 9 levels and 0.29 and 0.55 of that above their ring;
 #: the 42 slips not read that were found in their own light, 17 levels or more, and 0.62
 #: of it or more (the nearest: 17 levels and 1.16; 58 and 0.62). Set on those sets, then
-#: checked on three made after (bench/RESULTS.md, Decoding, twentieth session).
+#: checked on five made after (bench/RESULTS.md, Decoding, twentieth session).
 TABLE_RING = 4
 TABLE_STEP = 13.0
 TABLE_SHARE = 0.6
