@@ -555,6 +555,7 @@ def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_p
     if small:
         assert res.advice[0].startswith("2 of 2 slips are small in this photo")
         assert "fewer slips at a time, or come closer" in res.advice[0]
+        assert "some may not be read at all (count the slips read" in res.advice[0]
 
 
 def test_advice_on_one_small_slip_says_one():
