@@ -4,8 +4,8 @@ slip read lies.
 A slip whose code no decoder step reads is otherwise simply absent from the scan, and the
 person who took the photo has no way to know (bench/RESULTS.md, Decoding, sixteenth session).
 The paper of the slips that were read sets what paper and background look like in this
-photo; what is as bright as that paper, away from every slip read, about the size of a
-slip and no longer than a slip seen at a slant, and holds edges and ink like print, is
+photo; what is as bright as that paper, away from every slip read, about the size of the
+slips read near it (far slips look smaller) and no longer than a slip seen at a slant, and holds edges and ink like print, is
 taken for a slip that was not read. Paper is looked for twice: as bright as the slips read,
 and as much brighter than the table just around it as they are than theirs (the light each
 falls in: a slip in a shadow is darker than the table in the light, but still brighter
@@ -36,9 +36,13 @@ SCALE = 8
 MIN_CONTRAST = 40.0
 #: The slips read are left out grown by this much about their centres (bent paper, blur).
 GROW = 1.08
-#: A slip not read: a piece of paper this many times the median area of the slips read
-#: (its print and code, darker, are cut out of the paper mask: about half a slip remains)...
+#: A slip not read: a piece of paper this many times the median area of the NEAR_SLIPS
+#: slips read nearest to it (its print and code, darker, are cut out of the paper mask:
+#: about half a slip remains; a photo at a slant shows far slips smaller than near ones:
+#: seed-87 set, photo 0090, a far slip's paper was 0.31 of the photo's median slip; on 22
+#: sets this says 15 more places where a slip was not read, each on one, and no other)...
 MIN_AREA, MAX_AREA = 0.4, 1.3
+NEAR_SLIPS = 3
 #: ...as solid as a card (its area this share of its convex hull, at least), its hull's
 #: least bounding rectangle at most this many times as long as it is wide (a slip is 1.5;
 #: seen at a slant, up to 2.3 on 34 sets; a pen lying on the table is 12)...
@@ -103,10 +107,14 @@ def view(gray: np.ndarray, half: np.ndarray | None, slip_area: float) -> View | 
 
 def slip_area(slips: list[np.ndarray]) -> float:
     """The median area (px², by the shoelace formula) of the quads ``slips`` (4 × 2 each)."""
+    return float(np.median(_areas(slips)))
+
+
+def _areas(slips: list[np.ndarray]) -> np.ndarray:
+    """Each quad's area (px², by the shoelace formula), ``slips`` 4 × 2 each."""
     q = np.asarray(slips, np.float64).reshape(-1, 4, 2)
-    return float(np.median(0.5 * np.abs(np.sum(q[:, :, 0] * np.roll(q[:, :, 1], -1, 1)
-                                               - np.roll(q[:, :, 0], -1, 1) * q[:, :, 1],
-                                               axis=1))))
+    return 0.5 * np.abs(np.sum(q[:, :, 0] * np.roll(q[:, :, 1], -1, 1)
+                               - np.roll(q[:, :, 0], -1, 1) * q[:, :, 1], axis=1))
 
 
 def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray | None = None
@@ -137,7 +145,8 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
     (background,) = levels(small, (0.5,), 1 - read)
     if paper - background < MIN_CONTRAST:
         return []
-    look = _Look(seen, read, grown, area / SCALE**2)
+    look = _Look(seen, read, grown, area / SCALE**2,
+                 (centres[:, 0] / SCALE, _areas(slips) / SCALE**2))
     return apart(look.pieces(None, paper, background), look.pieces(*look.own_light()), slips)
 
 
@@ -154,8 +163,19 @@ def apart(places: list[np.ndarray], more, slips: list[np.ndarray]) -> list[np.nd
 class _Look:
     """One photo's paper pieces, looked for in a given light (:meth:`pieces`)."""
 
-    def __init__(self, seen: View, read: np.ndarray, grown: np.ndarray, slip_area: float):
+    def __init__(self, seen: View, read: np.ndarray, grown: np.ndarray, slip_area: float,
+                 slips: tuple[np.ndarray, np.ndarray] | None = None):
         self.seen, self.read, self.grown, self.slip_area = seen, read, grown, slip_area
+        self.slips = slips  # the slips read: centres and areas (in px of ``small``)
+
+    def _area_here(self, at: np.ndarray) -> float:
+        """The area (px² of ``small``) a slip has about ``at``: the median of the NEAR_SLIPS
+        slips read nearest to it (a photo at a slant shows far slips smaller), or of all."""
+        if self.slips is None:
+            return self.slip_area
+        centres, areas = self.slips
+        nearest = np.argsort(np.hypot(*(centres - at).T))[:NEAR_SLIPS]
+        return float(np.median(areas[nearest]))
 
     def own_light(self) -> tuple[np.ndarray, float, float]:
         """The light each place falls in (:class:`View`), and the median paper of the slips
@@ -184,11 +204,15 @@ class _Look:
         areas = np.bincount(labels.ravel(), minlength=n)
         out: list[np.ndarray] = []
         edges_rel = ink = fine_light = None
-        for i in np.flatnonzero((areas >= MIN_AREA * self.slip_area)
-                                & (areas <= MAX_AREA * self.slip_area)):
+        lo, hi = (self.slip_area,) * 2 if self.slips is None else \
+            (float(self.slips[1].min()), float(self.slips[1].max()))
+        for i in np.flatnonzero((areas >= MIN_AREA * lo) & (areas <= MAX_AREA * hi)):
             if i == 0:
                 continue
             ys, xs = np.nonzero(labels == i)
+            here = self._area_here(np.array([xs.mean(), ys.mean()]))
+            if not MIN_AREA * here <= areas[i] <= MAX_AREA * here:
+                continue
             x, y, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
             if x == 0 or y == 0 or x1 == sw or y1 == sh:  # runs out of the photo
                 continue
