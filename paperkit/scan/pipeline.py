@@ -71,8 +71,8 @@ BLANK_CONFIDENCE = 0.5
 #: wide (1.4 px a slip unit) says how to take the next one: on 19 synthetic sets (19,137
 #: slips) a clear slip went to review 4-15 % of the time under 1.4 px a unit, and 1.3 %
 #: or less above it (bench/RESULTS.md, Box reads). It also says that slips so small may
-#: not be read at all: on 20 synthetic sets (1,448 photos), 12 of the 15 photos that left
-#: slips out with nothing said showed it (poster photos of the whole board, mostly).
+#: not be read at all: on 22 synthetic sets (1,592 photos), 13 of the 14 photos that left
+#: slips out with nothing said showed it (photos of the whole wall board, mostly).
 ADVISE_CODE_PX = 100
 #: Decode steps (the last part of their name, decode.py: ``regions:deblur``,
 #: ``tight:soft``, ...) that read a code no decoder pass could: the image was too
