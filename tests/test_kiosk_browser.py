@@ -103,3 +103,33 @@ def test_the_board_fits_a_phone_and_a_stranger_is_turned_away(kiosk, browser, tm
     assert response.status == 401
     assert "access link" in page.inner_text("main")
     stranger.close()
+
+
+def test_a_long_reason_keeps_the_outcome_badge_one_line_on_a_phone(kiosk, browser, sample_kit,
+                                                                   tmp_path):
+    """On a phone each slip's cells stack as rows of a label and a value; the outcome's
+    badge was a row item beside its reason, stretched to the reason's height (a tall pill
+    for a long reason, such as a small slip's). It sits on its own line above the reason."""
+    from paperkit.layout import slip as S
+
+    code = codes.build(sample_kit.key, sample_kit.id, "T0003", 1).text
+    cell = 1.1 * S.SLIP_W / 0.86  # about 1.1 px a slip unit: a small slip, a long reason
+    photo = tmp_path / "small.jpg"
+    Image.fromarray(grid_photo([(code, ())], size=(int(cell), int(cell * 0.75)), cols=1, s=1.6)
+                    ).save(photo, quality=92)
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    page.goto(f"{kiosk}/?token={TOKEN}")
+    page.click("nav >> text=Upload")
+    page.set_input_files("#photos", str(photo))
+    page.click("form.upload button[type=submit]")
+    page.wait_for_selector("h1:has-text('What the photos said')")
+    badge = page.locator("table.slips .badge").first.bounding_box()
+    reason = page.locator("table.slips td[data-label=Outcome] .small").first.bounding_box()
+    page.screenshot(path=str(tmp_path / "scanned-phone.png"), full_page=True)
+    assert reason["height"] > 40  # the premise: the reason runs on over lines
+    assert badge["height"] < 32, "the badge is stretched to the reason's height"
+    assert reason["y"] >= badge["y"] + badge["height"] - 1  # below it
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.close()
+
