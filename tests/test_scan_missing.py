@@ -122,7 +122,7 @@ def _look_at(inside_level: float, ring_level: float, relit_step: float) -> bool:
     seen = missing.View(gray=small, fine=small, small=small.astype(np.uint8), light=small,
                         relit=relit)
     look = missing._Look(seen, np.zeros(small.shape, np.uint8), np.zeros(small.shape, np.uint8),
-                         600.0)
+                         np.array([[10.0, 10.0]]), np.array([600.0]))
     return look._part_of_table(inside, paper=1.625, background=1.0625)  # mix96 photo 0012's
 
 

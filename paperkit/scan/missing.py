@@ -5,8 +5,8 @@ A slip whose code no decoder step reads is otherwise simply absent from the scan
 person who took the photo has no way to know (bench/RESULTS.md, Decoding, sixteenth session).
 The paper of the slips that were read sets what paper and background look like in this
 photo; what is as bright as that paper, away from every slip read, about the size of the
-slips read near it (far slips look smaller) and no longer than a slip seen at a slant, and holds edges and ink like print, is
-taken for a slip that was not read. Paper is looked for twice: as bright as the slips read,
+slips read near it (far slips look smaller) and no longer than a slip seen at a slant, and
+holds edges and ink like print, is taken for a slip that was not read. Paper is looked for twice: as bright as the slips read,
 and as much brighter than the table just around it as they are than theirs (the light each
 falls in: a slip in a shadow is darker than the table in the light, but still brighter
 than the table beside it).
@@ -61,9 +61,9 @@ LIGHT_WIDTH = 1.3
 #: ring TABLE_RING px of ``small`` wide, slips read left out): a lighter part of the table
 #: (a plank of pale wood beside a darker one, narrower than the square the light is found
 #: with) looks like paper against the darker plank's light, but it is hardly brighter than
-#: what lies just around it, where paper always is. Such a piece is brighter than its ring by under TABLE_STEP
-#: grey levels and by under TABLE_SHARE of the slips read's paper over their table in its
-#: own light. On 17 sets (1,157 photos): the two pieces that were not slips (pale planks
+#: what lies just around it, where paper always is. Such a piece is brighter than its ring
+#: by under TABLE_STEP grey levels and by under TABLE_SHARE of the slips read's paper over
+#: their table in its own light. On 17 sets (1,157 photos): the two pieces that were not slips (pale planks
 #: on two wood tables) stood 6 and 9 levels and 0.29 and 0.55 of that above their ring;
 #: the 42 slips not read that were found in their own light, 17 levels or more, and 0.62
 #: of it or more (the nearest: 17 levels and 1.16; 58 and 0.62). Set on those sets, then
@@ -125,7 +125,8 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
     at half its size already (the decoder's first pass made it), or None."""
     if not slips:
         return []
-    area = slip_area(slips)
+    areas = _areas(slips)
+    area = float(np.median(areas))  # slip_area(slips)
     seen = view(gray, half, area)
     if seen is None:
         return []
@@ -145,8 +146,7 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
     (background,) = levels(small, (0.5,), 1 - read)
     if paper - background < MIN_CONTRAST:
         return []
-    look = _Look(seen, read, grown, area / SCALE**2,
-                 (centres[:, 0] / SCALE, _areas(slips) / SCALE**2))
+    look = _Look(seen, read, grown, centres[:, 0] / SCALE, areas / SCALE**2)
     return apart(look.pieces(None, paper, background), look.pieces(*look.own_light()), slips)
 
 
@@ -163,19 +163,16 @@ def apart(places: list[np.ndarray], more, slips: list[np.ndarray]) -> list[np.nd
 class _Look:
     """One photo's paper pieces, looked for in a given light (:meth:`pieces`)."""
 
-    def __init__(self, seen: View, read: np.ndarray, grown: np.ndarray, slip_area: float,
-                 slips: tuple[np.ndarray, np.ndarray] | None = None):
-        self.seen, self.read, self.grown, self.slip_area = seen, read, grown, slip_area
-        self.slips = slips  # the slips read: centres and areas (in px of ``small``)
+    def __init__(self, seen: View, read: np.ndarray, grown: np.ndarray, centres: np.ndarray,
+                 areas: np.ndarray):
+        self.seen, self.read, self.grown = seen, read, grown
+        self.centres, self.areas = centres, areas  # of the slips read, in px of ``small``
 
     def _area_here(self, at: np.ndarray) -> float:
         """The area (px² of ``small``) a slip has about ``at``: the median of the NEAR_SLIPS
-        slips read nearest to it (a photo at a slant shows far slips smaller), or of all."""
-        if self.slips is None:
-            return self.slip_area
-        centres, areas = self.slips
-        nearest = np.argsort(np.hypot(*(centres - at).T))[:NEAR_SLIPS]
-        return float(np.median(areas[nearest]))
+        slips read nearest to it (a photo at a slant shows far slips smaller)."""
+        nearest = np.argsort(np.hypot(*(self.centres - at).T))[:NEAR_SLIPS]
+        return float(np.median(self.areas[nearest]))
 
     def own_light(self) -> tuple[np.ndarray, float, float]:
         """The light each place falls in (:class:`View`), and the median paper of the slips
@@ -204,13 +201,13 @@ class _Look:
         areas = np.bincount(labels.ravel(), minlength=n)
         out: list[np.ndarray] = []
         edges_rel = ink = fine_light = None
-        lo, hi = (self.slip_area,) * 2 if self.slips is None else \
-            (float(self.slips[1].min()), float(self.slips[1].max()))
+        lo, hi = float(self.areas.min()), float(self.areas.max())  # any slip's, first
         for i in np.flatnonzero((areas >= MIN_AREA * lo) & (areas <= MAX_AREA * hi)):
             if i == 0:
                 continue
             ys, xs = np.nonzero(labels == i)
-            here = self._area_here(np.array([xs.mean(), ys.mean()]))
+            at = np.array([xs.mean(), ys.mean()])
+            here = self._area_here(at)
             if not MIN_AREA * here <= areas[i] <= MAX_AREA * here:
                 continue
             x, y, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
@@ -250,7 +247,7 @@ class _Look:
                 continue
             if light is not None and self._part_of_table(inside, paper, background):
                 continue
-            out.append(np.array([xs.mean(), ys.mean()]) * SCALE + SCALE / 2)
+            out.append(at * SCALE + SCALE / 2)
         return out
 
     def _part_of_table(self, inside: np.ndarray, paper: float, background: float) -> bool:
