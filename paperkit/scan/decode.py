@@ -340,11 +340,15 @@ class _Search:
             new += 1
         return new
 
+    def module(self) -> float | None:
+        """The median module (px) of the codes read so far, or None when none was."""
+        return float(np.median([f.side / 29 for f in self.found])) if self.found else None
+
     def small_codes(self) -> bool:
         """Whether the codes read are small (median under DEBLUR_MODULE px a module), or
         none were read."""
-        modules = [f.side / 29 for f in self.found]
-        return not modules or float(np.median(modules)) < DEBLUR_MODULE
+        module = self.module()
+        return module is None or module < DEBLUR_MODULE
 
     def step(self, name: str, t0: float, tried: int, new: int) -> None:
         self.steps.append(DecodeStep(name, time.perf_counter() - t0, tried, new))
@@ -388,9 +392,8 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
         new = s.add([(text, pts * np.float32(factor)) for text, pts in read(work)], "first")
     s.step("first", t0, 1, new)
 
-    modules = [f.side / 29 for f in s.found]
-    if factor > 1 and (len(modules) < FEW or np.median(modules) < SMALL_MODULE * factor
-                       or len(s.missed) > len(modules)):
+    if factor > 1 and (len(s.found) < FEW or s.module() < SMALL_MODULE * factor
+                       or len(s.missed) > len(s.found)):
         # the codes are small, hardly any were read, or more were located than read (the
         # codes read are then the largest and sharpest, not the photo's usual ones): the
         # downscaled pass is unreliable, so read the full size too
@@ -407,7 +410,7 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
     s.step("regions", t0, len(regions), len(s.found) - before)
 
     if factor > 1 and len(s.found) - before >= max(before, 1) and \
-            np.median([f.side / 29 for f in s.found]) < SMALL_MODULE * factor:
+            s.module() < SMALL_MODULE * factor:
         # the regions read as many codes as the first pass or more, and with them the codes
         # read are small: the first pass read the largest only, so the full size is read
         # after all (:data:`FEW`)
