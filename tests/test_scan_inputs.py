@@ -225,6 +225,48 @@ def test_a_16_bit_or_float_grey_scan_is_read(tmp_path, kit_rec, mode):
     _assert_applied(rec, res)
 
 
+def test_every_page_of_a_multi_page_tiff_is_read(tmp_path, kit_rec):
+    """A flatbed scanner saves several sheets as one multi-page TIFF: the slips on the
+    second page are read too (only the first page was, and the rest left out unsaid); each
+    page is a frame named like a PDF's, and the stored copy holds both pages."""
+    kit, rec = kit_rec
+    one, two = _slips(kit)
+    pages = [Image.fromarray(grid_photo([slip], size=(1000, 800), cols=1, s=2.6, seed=i))
+             for i, slip in enumerate((one, two))]
+    path = tmp_path / "sheets.tif"
+    pages[0].save(path, save_all=True, append_images=[pages[1].convert("L")],
+                  compression="tiff_deflate")
+    photo = load_photo(path)
+    assert photo.kind == "pages"
+    assert [f.label for f in photo.frames] == ["sheets.tif#1", "sheets.tif#2"]
+    (res,) = scan_photos(kit, rec, [path])
+    _assert_applied(rec, res)
+    assert sorted((s.task, s.frame) for s in res.slips) == [
+        ("T0001", "sheets.tif#1"), ("T0002", "sheets.tif#2")]
+    kept, ext = stored_image(photo)
+    assert ext == ".png"
+    assert Image.open(io.BytesIO(kept)).size == (1000, 1600)  # one page above the other
+
+
+def test_a_multi_page_tiff_over_the_limits_is_refused_with_its_reason(tmp_path, monkeypatch):
+    from paperkit.scan import load
+
+    page = Image.new("L", (400, 300), 255)
+    path = tmp_path / "many.tif"
+    page.save(path, save_all=True, append_images=[page] * 3)
+    monkeypatch.setattr(load, "MAX_PDF_PAGES", 3)
+    with pytest.raises(PhotoTooLarge, match="many.tif has 4 pages; paperkit reads at most 3"):
+        load_photo(path)
+    monkeypatch.setattr(load, "MAX_PDF_PAGES", 50)
+    monkeypatch.setattr(load, "MAX_PAGES_PIXELS", 300_000)
+    with pytest.raises(PhotoTooLarge, match="first 3 pages hold over 0.3 MP"):
+        load_photo(path)
+    small = tmp_path / "small.tif"
+    page.save(small, save_all=True, append_images=[Image.new("L", (40, 30), 255)])
+    with pytest.raises(PhotoError, match="page 2 of small.tif is only 40×30 pixels"):
+        load_photo(small)
+
+
 def test_photo_without_codes_is_an_error(tmp_path, kit_rec):
     kit, rec = kit_rec
     path = tmp_path / "table.jpg"

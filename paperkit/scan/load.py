@@ -30,8 +30,10 @@ MAX_PIXELS = 80_000_000
 MIN_SIDE = 64
 #: The most bytes paperkit reads from one file.
 MAX_BYTES = 200_000_000
-#: The most pages read from one PDF.
+#: The most pages read from one PDF or multi-page TIFF (a flatbed scanner's file).
 MAX_PDF_PAGES = 50
+#: The most pixels paperkit decodes from all the pages of one multi-page TIFF together.
+MAX_PAGES_PIXELS = 4 * MAX_PIXELS
 #: PDF pages are rendered at this many dots per inch; a page too large for MAX_PIXELS at
 #: that (a poster) at fewer, down to PDF_MIN_DPI (a slip's code, an inch wide, is then 100 px).
 PDF_DPI = 200
@@ -60,8 +62,9 @@ class Frame:
 
 @dataclass(frozen=True)
 class Photo:
-    """A loaded input file. ``kind`` is jpeg | png | heic | pdf | image. ``orientation`` is the
-    EXIF orientation that was applied (1: none)."""
+    """A loaded input file. ``kind`` is jpeg | png | heic | pdf | pages (a multi-page TIFF)
+    | image; a PDF's and a TIFF's pages are each a frame. ``orientation`` is the EXIF
+    orientation that was applied (1: none)."""
 
     path: Path
     sha256: str
@@ -150,6 +153,8 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
                     return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
                 if reduce > 1:  # Pillow's decoder scales the same way (in the DCT)
                     im.draft("L", (w // reduce, h // reduce))
+            if fmt == "tiff" and getattr(im, "n_frames", 1) > 1:  # every page, not the first
+                return Photo(path, sha, "pages", _tiff_frames(path, im), raw)
             im.load()
         except Image.DecompressionBombError:
             raise PhotoTooLarge(f"{path.name} is too large to decode safely "
@@ -162,7 +167,7 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise PhotoError(f"{path.name} is not a readable photo: {exc}",
                              "the file is damaged or cut short: copy the photo again from the "
-                             "phone or camera" if fmt in ("jpeg", "png", "heif") else
+                             "phone or camera" if fmt in ("jpeg", "png", "heif", "tiff") else
                              "use a JPEG, PNG, HEIC or PDF file") from None
     if orientation != 1:
         im = ImageOps.exif_transpose(im)
@@ -227,6 +232,35 @@ def _gray(im: Image.Image) -> np.ndarray:
         top = 65535.0 if float(a.max(initial=0.0)) > 255.0 else 255.0
         return np.clip(a * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
     return np.asarray(im.convert("L") if im.mode != "L" else im)
+
+
+def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
+    """Each page of the multi-page TIFF ``im`` (a flatbed scanner's file of several sheets)
+    as an upright gray frame, named like a PDF's pages (``scan.tif#2``). Raises
+    PhotoTooLarge for more than MAX_PDF_PAGES pages, a page over MAX_PIXELS, or pages over
+    MAX_PAGES_PIXELS in all; PhotoError for a page too small (Pillow's own errors for a
+    damaged page are the caller's)."""
+    n = im.n_frames
+    if n > MAX_PDF_PAGES:
+        raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
+                            f"{MAX_PDF_PAGES} pages from one file", "split the file")
+    frames, total = [], 0
+    for i in range(n):
+        im.seek(i)
+        w, h = im.size
+        total += w * h
+        if w * h > MAX_PIXELS:
+            raise _too_large(path, w, h)
+        if total > MAX_PAGES_PIXELS:
+            raise PhotoTooLarge(f"{path.name}'s first {i + 1} pages hold over "
+                                f"{MAX_PAGES_PIXELS / 1e6:g} MP, more than paperkit will "
+                                "decode from one file", "split the file")
+        if min(w, h) < MIN_SIDE:
+            raise PhotoError(f"page {i + 1} of {path.name} is only {w}×{h} pixels, too small "
+                             "to hold a readable slip code", "scan it at a higher resolution")
+        page = ImageOps.exif_transpose(im)  # a copy of this page, turned by its own tag
+        frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(_gray(page))))
+    return tuple(frames)
 
 
 def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
@@ -308,7 +342,7 @@ def stored_image(photo: Photo) -> tuple[bytes, str]:
     input is re-encoded from its pixels (colour kept where the format has it)."""
     if photo.kind == "jpeg" and photo.orientation == 1:
         return strip_jpeg(photo.raw), ".jpg"
-    if photo.kind == "pdf":
+    if photo.kind in ("pdf", "pages"):  # the pages one above the other, in grey
         frame = photo.frames[0] if len(photo.frames) == 1 else None
         gray = frame.gray if frame else np.vstack(
             [_pad(f.gray, max(g.gray.shape[1] for g in photo.frames)) for f in photo.frames])
