@@ -267,6 +267,30 @@ def test_a_multi_page_tiff_over_the_limits_is_refused_with_its_reason(tmp_path, 
         load_photo(small)
 
 
+def test_a_jpeg_with_a_second_picture_is_read_as_a_jpeg(tmp_path, kit_rec):
+    """Many phones and cameras store a second picture after the photo in its JPEG file (an
+    HDR gain map, a preview), which Pillow opens as an MPO: it is read as the JPEG it is
+    (decoded in grey by OpenCV, turned by its EXIF tag, stored without the second picture),
+    not decoded in colour by Pillow at several times the cost."""
+    kit, rec = kit_rec
+    rgb = grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6, seed=4)
+    photo_im = Image.fromarray(rgb).transpose(Image.Transpose.ROTATE_90)  # stored turned
+    gain = Image.fromarray(rgb).convert("L").resize((400, 250))
+    path = tmp_path / "IMG_0001.jpg"
+    photo_im.save(path, "MPO", save_all=True, append_images=[gain], exif=_gps_exif(6),
+                  quality=90)
+    assert Image.open(path).format == "MPO"
+    photo = load_photo(path)
+    assert photo.kind == "jpeg" and photo.orientation == 6
+    assert photo.frames[0].gray.shape == (1000, 1600)  # upright
+    (res,) = scan_photos(kit, rec, [path])
+    _assert_applied(rec, res)
+    kept, ext = stored_image(photo)
+    assert ext == ".jpg" and b"Exif" not in kept and b"MPF" not in kept
+    back = Image.open(io.BytesIO(kept))
+    assert back.format == "JPEG" and back.size == (1600, 1000)
+
+
 def test_photo_without_codes_is_an_error(tmp_path, kit_rec):
     kit, rec = kit_rec
     path = tmp_path / "table.jpg"
@@ -418,6 +442,9 @@ def test_a_jpeg_over_the_pixel_limit_is_read_at_half_size(tmp_path, kit_rec, mon
     assert frame.gray.shape == (650, 1000)
     (res,) = scan_photos(kit, rec, [big])
     _assert_applied(rec, res)
+    mpo = tmp_path / "big_mpo.jpg"  # the same with a preview after it (Pillow: an MPO)
+    Image.fromarray(rgb).save(mpo, "MPO", save_all=True, append_images=[Image.new("L", (8, 8))])
+    assert load_photo(mpo).frames[0].gray.shape == (650, 1000)
     Image.fromarray(rgb).save(tmp_path / "big.png")
     with pytest.raises(PhotoTooLarge, match="2000×1300 pixels"):
         load_photo(tmp_path / "big.png")

@@ -140,6 +140,8 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
             im = Image.open(io.BytesIO(raw))
             w, h = im.size
             fmt = (im.format or "").lower()
+            if fmt == "mpo":  # a JPEG with more pictures after it (Pillow's name for it): an
+                fmt = "jpeg"  # HDR gain map, a preview, a depth map; the first is the photo
             reduce = _reduction(fmt, w, h)
             if reduce is None:
                 raise _too_large(path, w, h)
