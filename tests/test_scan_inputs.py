@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -424,6 +425,36 @@ def test_a_folder_is_read_as_the_photos_in_it(tmp_path, kit_rec):
     assert "the folder" in str(exc.value) and "holds no photos" in str(exc.value)
     assert "jpg" in exc.value.user_message() and "heic" in exc.value.user_message()
     assert rec.query_one("SELECT count(*) FROM scans")[0] == 2  # nothing more was scanned
+
+
+def test_jfif_and_avif_files_in_a_folder_are_read_and_other_files_are_named(tmp_path,
+                                                                           kit_rec):
+    """Windows saves some JPEGs as .jfif, and newer phones and browsers save AVIF: a folder's
+    such files are read. Files it does not read (a note, a camera's RAW file) are listed by
+    ``left_out`` for the caller to name, not passed over unsaid."""
+    from PIL import features
+
+    from paperkit.scan.load import left_out
+
+    kit, rec = kit_rec
+    folder = tmp_path / "meeting"
+    folder.mkdir()
+    one, two = _slips(kit)
+    save(grid_photo([one], size=(900, 700), cols=1, s=2.6), folder / "IMG_1.jfif")
+    names = ["IMG_1.jfif"]
+    if features.check("avif"):
+        Image.fromarray(grid_photo([two], size=(900, 700), cols=1, s=2.6)).save(
+            folder / "IMG_2.avif", quality=90)
+        names.append("IMG_2.avif")
+    (folder / "IMG_3.dng").write_bytes(b"II*\x00raw sensor data")
+    (folder / "notes.txt").write_text("not a photo")
+    (folder / ".hidden.txt").write_text("x")
+    res = scan_photos(kit, rec, [folder])
+    assert [Path(r.photo).name for r in res] == names
+    assert [s.task for r in res for s in r.slips] == ["T0001", "T0002"][:len(names)]
+    assert all(s.outcome == "applied" for r in res for s in r.slips)
+    assert [f.name for f in left_out([folder, folder / "IMG_1.jfif"])] == [
+        "IMG_3.dng", "notes.txt"]
 
 
 def test_a_jpeg_over_the_pixel_limit_is_read_at_half_size(tmp_path, kit_rec, monkeypatch):

@@ -11,6 +11,7 @@ from ..errors import EXIT_ATTENTION, EXIT_OK
 from ..record.models import SLIP_STATUSES
 from ..scan import DECODERS, PhotoResult, review, scan_photos
 from ..scan.decide import SETTLED
+from ..scan.load import left_out
 
 
 def _table(res: PhotoResult) -> list[str]:
@@ -50,6 +51,14 @@ def _summary(results: list[PhotoResult]) -> str:
     return f"{len(results)} photo(s): " + (", ".join(parts) if parts else "no slips read")
 
 
+def _left_out_note(skipped: list[Path]) -> str:
+    names = ", ".join(f.name for f in skipped[:8]) + (
+        f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
+    return (f"not read: {len(skipped)} file(s) in the folder(s) named that are not photo files"
+            f" paperkit reads ({names}); if one is a photo of slips, save it as JPEG, PNG,"
+            " HEIC, PDF or TIFF and scan it")
+
+
 def register(cli: click.Group) -> None:
     from ..cli import pass_ctx
 
@@ -65,8 +74,9 @@ def register(cli: click.Group) -> None:
     def scan(obj, photos: tuple[Path, ...], dry_run: bool, as_json: bool, decoder: str) -> int:
         """Read photos of marked task slips back into the record.
 
-        Takes JPEG, PNG, HEIC or PDF files, or folders of them: phone photos at any
-        angle, or flatbed scans, with one or many slips each. Each photo is applied in one
+        Takes JPEG, PNG, HEIC, PDF or TIFF files (also WebP and AVIF), or folders of
+        them (other files there are named, not read): phone photos at any angle, or
+        flatbed scans, with one or many slips each. Each photo is applied in one
         transaction and remembered by its sha256, so scanning it again changes nothing.
         Only a clear single mark on a current slip changes a task; anything unsure goes to
         'paperkit review'.
@@ -96,6 +106,9 @@ def register(cli: click.Group) -> None:
                 click.echo(json.dumps(res.as_json(), ensure_ascii=False))
             else:
                 click.echo("\n".join(_table(res)))
+        skipped = left_out(photos)
+        if skipped:
+            click.echo(_left_out_note(skipped), err=True)
         if not as_json:
             click.echo(_summary(results))
             if any(s.outcome in ("review", "stale") for r in results for s in r.slips):

@@ -42,6 +42,7 @@ from ..record.status import stale_contacts, status
 from ..record.tasks import check_seen, get_task, list_tasks, set_status
 from ..scan import review as scan_review
 from ..scan import scan_photos
+from ..scan.load import PHOTO_SUFFIXES
 from ..scan.result import PhotoResult
 from .access import access_url, qr_svg
 from .app import KioskState
@@ -58,7 +59,7 @@ SHOWN_AUDIENCES = VISIBLE["crew"]
 PRINT_AUDIENCES = ("public", "crew")
 #: File name endings kept for uploads; anything else is saved without one and the scan
 #: reports what it is.
-UPLOAD_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".pdf", ".webp", ".tif", ".tiff")
+UPLOAD_SUFFIXES = PHOTO_SUFFIXES
 #: Photos the kiosk will serve: images under the kit's photos/ folder only.
 IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 OUTCOME_TEXT = {

@@ -82,7 +82,13 @@ def _too_large(path: Path, w: int, h: int) -> PhotoTooLarge:
 
 
 #: The files a folder given to scan is read for (its own files, not its sub-folders).
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".pdf", ".tif", ".tiff", ".webp")
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".heic", ".heif", ".avif", ".pdf",
+                  ".tif", ".tiff", ".webp")
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files in ``folder`` by name, hidden ones and sub-folders left out."""
+    return sorted(f for f in folder.iterdir() if not f.name.startswith(".") and f.is_file())
 
 
 def photo_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -93,14 +99,21 @@ def photo_files(paths: Iterable[str | Path]) -> list[Path]:
         if not path.is_dir():
             out.append(path)
             continue
-        found = sorted(f for f in path.iterdir() if f.suffix.lower() in PHOTO_SUFFIXES
-                       and not f.name.startswith(".") and f.is_file())
+        found = [f for f in _folder_files(path) if f.suffix.lower() in PHOTO_SUFFIXES]
         if not found:
             raise PhotoError(f"the folder {path} holds no photos",
                              "paperkit reads " + ", ".join(s[1:] for s in PHOTO_SUFFIXES)
                              + " files; name them, or the folder they are in")
         out.extend(found)
     return out
+
+
+def left_out(paths: Iterable[str | Path]) -> list[Path]:
+    """The files in the folders among ``paths`` that :func:`photo_files` leaves out for
+    their name (a note, a video, a camera's RAW file): the caller says so, since a photo
+    saved under a name paperkit does not read would otherwise be passed over unsaid."""
+    return [f for path in map(Path, paths) if path.is_dir()
+            for f in _folder_files(path) if f.suffix.lower() not in PHOTO_SUFFIXES]
 
 
 def read_bytes(path: Path) -> bytes:
