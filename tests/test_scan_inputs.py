@@ -116,6 +116,29 @@ def test_pdf_input(tmp_path, kit_rec):
     assert (kit.path / res.stored).suffix == ".png"
 
 
+def test_a_photo_saved_as_a_pdf_is_read_at_the_photo_s_own_resolution(tmp_path, kit_rec):
+    """A phone photo saved or shared as a PDF (or a phone's document scan) is a page that is
+    one picture, often finer than 200 dots per inch: the page is rendered at the picture's
+    own resolution, not at 200 dpi with half its pixels lost. A page that is mostly not a
+    picture is still rendered at 200 dpi."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    kit, rec = kit_rec
+    rgb = grid_photo(_slips(kit), size=(2400, 1600), cols=2, s=2.2, seed=4)
+    path = tmp_path / "IMG_0001.pdf"
+    Image.fromarray(rgb).save(path, "PDF", resolution=400)  # a 6 × 4 in page
+    (frame,) = load_photo(path).frames
+    assert frame.gray.shape == (1600, 2400)  # at 200 dpi: 800 × 1200
+    (res,) = scan_photos(kit, rec, [path])
+    _assert_applied(rec, res)
+    logo = tmp_path / "letter.pdf"  # a 6 × 4 in page with a 1 × 1 in picture of 400 px
+    c = canvas.Canvas(str(logo), pagesize=(6 * 72, 4 * 72))
+    c.drawImage(ImageReader(Image.fromarray(rgb[:400, :400])), 72, 72, 72, 72)
+    c.save()
+    assert load_photo(logo).frames[0].gray.shape == (800, 1200)
+
+
 def test_a_pdf_page_too_large_at_200_dpi_is_rendered_at_fewer(tmp_path, kit_rec, monkeypatch):
     """A poster-sized page is rendered at the dots per inch that fit the pixel limit (here
     lowered to 4 MP), and read; only under 100 dpi is it refused, with its size."""

@@ -38,6 +38,11 @@ MAX_PAGES_PIXELS = 4 * MAX_PIXELS
 #: that (a poster) at fewer, down to PDF_MIN_DPI (a slip's code, an inch wide, is then 100 px).
 PDF_DPI = 200
 PDF_MIN_DPI = 100
+#: A page that is mostly one picture (a photo saved as a PDF, a phone's document scan: the
+#: picture covers PDF_PICTURE of the page or more) is rendered at that picture's own
+#: resolution where it is finer than PDF_DPI (within MAX_PIXELS), so no pixel of the photo
+#: is lost: a 12 MP photo on a page 8.5 inches wide is 470 dots per inch.
+PDF_PICTURE = 0.5
 
 _heif_registered = False
 
@@ -278,6 +283,29 @@ def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
     return tuple(frames)
 
 
+def _picture_dpi(page, area: float) -> float:
+    """The resolution (dots per inch) of the largest picture on the PDF ``page`` (of
+    ``area`` points²), when it covers PDF_PICTURE of the page or more; else 0. From its
+    pixels over its area on the page, so a picture placed turned reads the same."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    best, pixels = 0.0, 0
+    try:
+        for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+            bounds = getattr(obj, "get_bounds", None) or obj.get_pos  # (pypdfium2 4: get_pos)
+            left, bottom, right, top = bounds()
+            shown = max(right - left, 0.0) * max(top - bottom, 0.0)
+            if shown > best:
+                pw, ph = obj.get_px_size()
+                best, pixels = shown, pw * ph
+    except pdfium.PdfiumError:  # a picture pdfium cannot measure: the page at PDF_DPI
+        return 0.0
+    if best < PDF_PICTURE * area:
+        return 0.0
+    return 72.0 * math.sqrt(pixels / best)
+
+
 def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
     import pypdfium2 as pdfium
 
@@ -295,8 +323,10 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
             page = pdf[i]
             w, h = page.get_size()
             # a large page (a poster) is rendered at fewer dots per inch, down to PDF_MIN_DPI
-            # (0.995: pdfium rounds each side up)
-            scale = min(PDF_DPI / 72.0, 0.995 * math.sqrt(MAX_PIXELS / max(w * h, 1.0)))
+            # (0.995: pdfium rounds each side up); a page that is mostly a photo, at the
+            # photo's own resolution
+            dpi = max(PDF_DPI, _picture_dpi(page, w * h))
+            scale = min(dpi / 72.0, 0.995 * math.sqrt(MAX_PIXELS / max(w * h, 1.0)))
             if scale < PDF_MIN_DPI / 72.0:
                 pw, ph = round(w * PDF_MIN_DPI / 72.0), round(h * PDF_MIN_DPI / 72.0)
                 raise _too_large(path, pw, ph)
