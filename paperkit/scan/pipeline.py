@@ -37,7 +37,7 @@ from .helper import HelperFailed
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
 from .known import KnownCodes
-from .load import Frame, load_photo, photo_files, read_bytes
+from .load import Frame, Photo, load_photo, photo_files, read_bytes
 from .marks import read_boxes
 from .memory import keep_freed_memory
 from .result import PhotoResult, SlipResult
@@ -74,6 +74,11 @@ BLANK_CONFIDENCE = 0.5
 #: not be read at all: on 22 synthetic sets (1,592 photos), 13 of the 14 photos that left
 #: slips out with nothing said showed it (photos of the whole wall board, mostly).
 ADVISE_CODE_PX = 100
+#: A photo whose long side is this many pixels or fewer is smaller than a phone camera takes
+#: (a 12 MP photo is 4032 px; messaging apps shrink the photos they send to 1280-1600 px, and
+#: 20 slips on such a copy have codes of about 1 px a module): when its slips are small or
+#: none is read, the photo also says to send the original file.
+SHRUNK_SIDE = 1600
 #: Decode steps (the last part of their name, decode.py: ``regions:deblur``,
 #: ``tight:soft``, ...) that read a code no decoder pass could: the image was too
 #: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
@@ -306,18 +311,28 @@ def _unread_message(places: list[tuple[str, str]]) -> str:
             " they are not in this scan; retake them closer, flatter and steadier")
 
 
-def _advice(reads: list[_Read]) -> tuple[str, ...]:
-    """What to do differently next time, when many slips in the photo were small in it."""
+def _advice(reads: list[_Read], photo: Photo) -> tuple[str, ...]:
+    """What to do differently next time, when many slips in the photo were small in it (and,
+    when the photo itself is small, or none was read in a small photo: to send the
+    original, :data:`SHRUNK_SIDE`)."""
     sizes = [r.pose.ppu for r in reads if r.pose is not None]
     small = sum(ppu * S.QR.width < ADVISE_CODE_PX for ppu in sizes)
-    if not small or small * 4 < len(sizes):
-        return ()
-    which = "the one slip read is" if len(sizes) == 1 else \
-        f"{small} of {len(sizes)} slips are"
-    return (f"{which} small in this photo (codes under {ADVISE_CODE_PX} px wide): small slips"
-            " go to review more often, and some may not be read at all (count the slips read"
-            " against those in the photo); next time photograph fewer slips at a time, or"
-            " come closer",)
+    tips = []
+    if small and small * 4 >= len(sizes):
+        which = "the one slip read is" if len(sizes) == 1 else \
+            f"{small} of {len(sizes)} slips are"
+        tips.append(f"{which} small in this photo (codes under {ADVISE_CODE_PX} px wide): small"
+                    " slips go to review more often, and some may not be read at all (count"
+                    " the slips read against those in the photo); next time photograph fewer"
+                    " slips at a time, or come closer")
+    h, w = photo.frames[0].gray.shape
+    if (tips or not reads) and len(photo.frames) == 1 and photo.kind != "pdf" \
+            and max(h, w) <= SHRUNK_SIDE:
+        tips.insert(0, f"the photo is only {w} × {h} pixels, smaller than a phone camera"
+                       " takes: if it came through a messaging app, which shrinks the photos"
+                       " it sends, send or copy the original file instead (as a file or"
+                       " document, not as a photo)")  # the likelier cause: said first
+    return tuple(tips)
 
 
 def _keep_crops(kit: Kit, sha: str, reads: list[_Read]) -> list[_Read]:
@@ -497,7 +512,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     lap("store")
     result = PhotoResult(photo=str(path), sha256=photo.sha256,
                          slips=tuple(r.result for r in reads), errors=errors, stored=stored,
-                         dry_run=dry_run, steps=tuple(steps), advice=_advice(reads))
+                         dry_run=dry_run, steps=tuple(steps), advice=_advice(reads, photo))
     if not dry_run:
         result = _commit(kit, rec, result, reads)
     lap("commit")
