@@ -312,9 +312,9 @@ def _unread_message(places: list[tuple[str, str]]) -> str:
 
 
 def _advice(reads: list[_Read], photo: Photo) -> tuple[str, ...]:
-    """What to do differently next time, when many slips in the photo were small in it (and,
-    when the photo itself is small, or none was read in a small photo: to send the
-    original, :data:`SHRUNK_SIDE`)."""
+    """What to do differently next time: when many slips in the photo were small in it, to
+    come closer; and first, when the photo itself is no larger than :data:`SHRUNK_SIDE`
+    and its slips were small or none was read, to send the original file."""
     sizes = [r.pose.ppu for r in reads if r.pose is not None]
     small = sum(ppu * S.QR.width < ADVISE_CODE_PX for ppu in sizes)
     tips = []
