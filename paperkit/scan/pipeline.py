@@ -324,7 +324,8 @@ def _advice(reads: list[_Read], photo: Photo) -> tuple[str, ...]:
         tips.append(f"{which} small in this photo (codes under {ADVISE_CODE_PX} px wide): small"
                     " slips go to review more often, and some may not be read at all (count"
                     " the slips read against those in the photo); next time photograph fewer"
-                    " slips at a time, or come closer")
+                    " slips at a time, or come closer, so that ten slips side by side would"
+                    " fill the photo")
     h, w = photo.frames[0].gray.shape
     if (tips or not reads) and len(photo.frames) == 1 and photo.kind != "pdf" \
             and max(h, w) <= SHRUNK_SIDE:
