@@ -104,6 +104,29 @@ def test_heic_input(tmp_path, kit_rec):
     assert ext == ".jpg" and b"Exif" not in kept
 
 
+def test_the_stored_copy_of_a_heic_or_png_is_made_from_its_first_decode(tmp_path):
+    """A HEIC or PNG is decoded once: the stored copy is made from the picture the scan
+    decoded (upright, in colour), the same bytes as when it was decoded again for it; a
+    JPEG keeps none (its copy is made from its own bytes)."""
+    from dataclasses import replace
+
+    pillow_heif = pytest.importorskip("pillow_heif")
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, (120, 200, 3), dtype=np.uint8)
+    heif = pillow_heif.from_bytes(mode="RGB", size=(200, 120), data=rgb.tobytes())
+    heif.save(tmp_path / "p.heic", quality=90, enc_params={"preset": "ultrafast"})
+    Image.fromarray(rgb).save(tmp_path / "p.webp", exif=_gps_exif(6), lossless=True)
+    Image.fromarray(rgb).save(tmp_path / "p.png")
+    for name in ("p.heic", "p.webp", "p.png"):
+        photo = load_photo(tmp_path / name)
+        assert photo.image is not None
+        assert stored_image(photo) == stored_image(replace(photo, image=None))
+    turned = load_photo(tmp_path / "p.webp")
+    assert turned.image.size == (120, 200) and turned.frames[0].gray.shape == (200, 120)
+    save(rgb, tmp_path / "p.jpg", 90)
+    assert load_photo(tmp_path / "p.jpg").image is None
+
+
 def test_pdf_input(tmp_path, kit_rec):
     kit, rec = kit_rec
     rgb = grid_photo(_slips(kit), size=(1700, 1100), cols=2, s=2.6, seed=4)
