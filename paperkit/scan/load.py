@@ -260,10 +260,11 @@ def _gray(im: Image.Image) -> np.ndarray:
 
 def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
     """Each page of the multi-page TIFF ``im`` (a flatbed scanner's file of several sheets)
-    as an upright gray frame, named like a PDF's pages (``scan.tif#2``). Raises
-    PhotoTooLarge for more than MAX_PDF_PAGES pages, a page over MAX_PIXELS, or pages over
-    MAX_PAGES_PIXELS in all; PhotoError for a page too small (Pillow's own errors for a
-    damaged page are the caller's)."""
+    as an upright gray frame, named like a PDF's pages (``scan.tif#2``). A page marked as a
+    reduced copy of another (a thumbnail: NewSubfileType bit 0) or too small to hold a code
+    is passed over. Raises PhotoTooLarge for more than MAX_PDF_PAGES pages, a page over
+    MAX_PIXELS, or pages over MAX_PAGES_PIXELS in all (Pillow's own errors for a damaged
+    page are the caller's)."""
     n = im.n_frames
     if n > MAX_PDF_PAGES:
         raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
@@ -272,6 +273,8 @@ def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
     for i in range(n):
         im.seek(i)
         w, h = im.size
+        if int(im.tag_v2.get(254, 0)) & 1 or min(w, h) < MIN_SIDE:
+            continue  # a thumbnail, or a page no slip code fits on
         total += w * h
         if w * h > MAX_PIXELS:
             raise _too_large(path, w, h)
@@ -279,9 +282,6 @@ def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
             raise PhotoTooLarge(f"{path.name}'s first {i + 1} pages hold over "
                                 f"{MAX_PAGES_PIXELS / 1e6:g} MP, more than paperkit will "
                                 "decode from one file", "split the file")
-        if min(w, h) < MIN_SIDE:
-            raise PhotoError(f"page {i + 1} of {path.name} is only {w}×{h} pixels, too small "
-                             "to hold a readable slip code", "scan it at a higher resolution")
         page = ImageOps.exif_transpose(im)  # a copy of this page, turned by its own tag
         frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(_gray(page))))
     return tuple(frames)
