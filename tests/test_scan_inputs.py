@@ -315,6 +315,10 @@ def test_a_multi_page_tiff_over_the_limits_is_refused_with_its_reason(tmp_path, 
     page.save(thumb, save_all=True, append_images=[Image.new("L", (40, 30), 255), small,
                                                    page])
     assert [f.label for f in load_photo(thumb).frames] == ["thumb.tif#1", "thumb.tif#4"]
+    tiny = tmp_path / "tiny.tif"
+    Image.new("L", (100, 60), 255).save(tiny, save_all=True, append_images=[small])
+    with pytest.raises(PhotoError, match="no page of tiny.tif is large enough"):
+        load_photo(tiny)
 
 
 def test_a_jpeg_with_a_second_picture_is_read_as_a_jpeg(tmp_path, kit_rec):

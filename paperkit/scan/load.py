@@ -163,6 +163,8 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
             fmt = (im.format or "").lower()
             if fmt == "mpo":  # a JPEG with more pictures after it (Pillow's name for it): an
                 fmt = "jpeg"  # HDR gain map, a preview, a depth map; the first is the photo
+            if fmt == "tiff" and getattr(im, "n_frames", 1) > 1:  # every page, not the first
+                return Photo(path, sha, "pages", _tiff_frames(path, im), raw)
             reduce = _reduction(fmt, w, h)
             if reduce is None:
                 raise _too_large(path, w, h)
@@ -176,8 +178,6 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
                     return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
                 if reduce > 1:  # Pillow's decoder scales the same way (in the DCT)
                     im.draft("L", (w // reduce, h // reduce))
-            if fmt == "tiff" and getattr(im, "n_frames", 1) > 1:  # every page, not the first
-                return Photo(path, sha, "pages", _tiff_frames(path, im), raw)
             im.load()
         except Image.DecompressionBombError:
             raise PhotoTooLarge(f"{path.name} is too large to decode safely "
@@ -263,8 +263,8 @@ def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
     as an upright gray frame, named like a PDF's pages (``scan.tif#2``). A page marked as a
     reduced copy of another (a thumbnail: NewSubfileType bit 0) or too small to hold a code
     is passed over. Raises PhotoTooLarge for more than MAX_PDF_PAGES pages, a page over
-    MAX_PIXELS, or pages over MAX_PAGES_PIXELS in all (Pillow's own errors for a damaged
-    page are the caller's)."""
+    MAX_PIXELS, or pages over MAX_PAGES_PIXELS in all; PhotoError when no page is left
+    (Pillow's own errors for a damaged page are the caller's)."""
     n = im.n_frames
     if n > MAX_PDF_PAGES:
         raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
@@ -284,6 +284,9 @@ def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
                                 "decode from one file", "split the file")
         page = ImageOps.exif_transpose(im)  # a copy of this page, turned by its own tag
         frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(_gray(page))))
+    if not frames:
+        raise PhotoError(f"no page of {path.name} is large enough to hold a readable slip "
+                         "code", "scan the sheets at a higher resolution")
     return tuple(frames)
 
 

@@ -326,7 +326,7 @@ def _advice(reads: list[_Read], photo: Photo) -> tuple[str, ...]:
                     " the slips read against those in the photo); next time photograph fewer"
                     " slips at a time, or come closer, so that ten slips side by side would"
                     " fill the photo")
-    h, w = photo.frames[0].gray.shape
+    h, w = photo.frames[0].gray.shape if len(photo.frames) == 1 else (0, 0)
     if (tips or not reads) and len(photo.frames) == 1 and photo.kind != "pdf" \
             and max(h, w) <= SHRUNK_SIDE:
         tips.insert(0, f"the photo is only {w} × {h} pixels, smaller than a phone camera"
