@@ -265,7 +265,7 @@ def test_a_full_disk_is_a_message_not_a_traceback(run, sample_kit, monkeypatch):
 
 
 def test_scanning_a_folder_names_the_files_it_does_not_read(run, sample_kit, tmp_path):
-    """A folder's files that are not photo files paperkit reads are named on stderr (with
+    """A folder's pictures in formats paperkit does not read are named on stderr (with
     --json too), not passed over unsaid."""
     from PIL import Image
 
@@ -273,12 +273,13 @@ def test_scanning_a_folder_names_the_files_it_does_not_read(run, sample_kit, tmp
     folder.mkdir()
     Image.new("RGB", (400, 300), "white").save(folder / "IMG_1.jpg")
     (folder / "IMG_2.dng").write_bytes(b"raw")
+    (folder / "IMG_3.gif").write_bytes(b"GIF89a")
     (folder / "notes.txt").write_text("x")
     for extra in ((), ("--json",)):
         code, out, err = run("--kit", str(sample_kit.path), "scan", "--dry-run", *extra,
                              str(folder))
         assert code == 1 and "Traceback" not in err  # the white photo holds no code
-        assert "not read: 2 file(s)" in err and "(IMG_2.dng, notes.txt)" in err
+        assert "not read: 2 picture(s)" in err and "(IMG_2.dng, IMG_3.gif)" in err
         assert "save it as JPEG" in err and "not read" not in out
 
 

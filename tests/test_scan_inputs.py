@@ -483,8 +483,9 @@ def test_a_folder_is_read_as_the_photos_in_it(tmp_path, kit_rec):
 def test_jfif_and_avif_files_in_a_folder_are_read_and_other_files_are_named(tmp_path,
                                                                            kit_rec):
     """Windows saves some JPEGs as .jfif, and newer phones and browsers save AVIF: a folder's
-    such files are read. Files it does not read (a note, a camera's RAW file) are listed by
-    ``left_out`` for the caller to name, not passed over unsaid."""
+    such files are read. Pictures it does not read (a camera's RAW file, a file with no
+    ending) are listed by ``left_out`` for the caller to name, not passed over unsaid; a
+    note, a video and a phone's sidecar file are not pictures."""
     from PIL import features
 
     from paperkit.scan.load import left_out
@@ -500,14 +501,17 @@ def test_jfif_and_avif_files_in_a_folder_are_read_and_other_files_are_named(tmp_
             folder / "IMG_2.avif", quality=90)
         names.append("IMG_2.avif")
     (folder / "IMG_3.dng").write_bytes(b"II*\x00raw sensor data")
+    (folder / "IMG_4").write_bytes(b"\xff\xd8\xff a photo saved without an ending")
+    (folder / "IMG_1.AAE").write_text("<plist/>")  # an iPhone's edit sidecar
+    (folder / "IMG_5.MOV").write_bytes(b"video")
     (folder / "notes.txt").write_text("not a photo")
-    (folder / ".hidden.txt").write_text("x")
+    (folder / ".hidden.gif").write_text("x")
     res = scan_photos(kit, rec, [folder])
     assert [Path(r.photo).name for r in res] == names
     assert [s.task for r in res for s in r.slips] == ["T0001", "T0002"][:len(names)]
     assert all(s.outcome == "applied" for r in res for s in r.slips)
     assert [f.name for f in left_out([folder, folder / "IMG_1.jfif"])] == [
-        "IMG_3.dng", "notes.txt"]
+        "IMG_3.dng", "IMG_4"]
 
 
 def test_a_jpeg_over_the_pixel_limit_is_read_at_half_size(tmp_path, kit_rec, monkeypatch):

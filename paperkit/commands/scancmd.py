@@ -54,8 +54,8 @@ def _summary(results: list[PhotoResult]) -> str:
 def _left_out_note(skipped: list[Path]) -> str:
     names = ", ".join(f.name for f in skipped[:8]) + (
         f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
-    return (f"not read: {len(skipped)} file(s) in the folder(s) named that are not photo files"
-            f" paperkit reads ({names}); if one is a photo of slips, save it as JPEG, PNG,"
+    return (f"not read: {len(skipped)} picture(s) in the folder(s) named, in a format paperkit"
+            f" does not read ({names}); if one is a photo of slips, save it as JPEG, PNG,"
             " HEIC, PDF or TIFF and scan it")
 
 
@@ -75,7 +75,7 @@ def register(cli: click.Group) -> None:
         """Read photos of marked task slips back into the record.
 
         Takes JPEG, PNG, HEIC, PDF or TIFF files (also WebP and AVIF), or folders of
-        them (other files there are named, not read): phone photos at any angle, or
+        them (pictures in other formats there are named): phone photos at any angle, or
         flatbed scans, with one or many slips each. Each photo is applied in one
         transaction and remembered by its sha256, so scanning it again changes nothing.
         Only a clear single mark on a current slip changes a task; anything unsure goes to

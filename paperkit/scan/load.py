@@ -116,12 +116,21 @@ def photo_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+#: Pictures paperkit does not read, by their file name's ending: cameras' RAW files and
+#: other image formats. A folder's such files are named (:func:`left_out`); its videos, notes
+#: and the sidecar files phones export beside photos (.mov, .aae, .xmp, ...) are not.
+OTHER_PICTURES = (".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2",
+                  ".orf", ".rw2", ".raf", ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".bmp",
+                  ".gif", ".jxl", ".jp2", ".j2k", ".psd", ".xcf", ".svg", ".ico", ".heics")
+
+
 def left_out(paths: Iterable[str | Path]) -> list[Path]:
-    """The files in the folders among ``paths`` that :func:`photo_files` leaves out for
-    their name (a note, a video, a camera's RAW file): the caller says so, since a photo
-    saved under a name paperkit does not read would otherwise be passed over unsaid."""
-    return [f for path in map(Path, paths) if path.is_dir()
-            for f in _folder_files(path) if f.suffix.lower() not in PHOTO_SUFFIXES]
+    """The pictures in the folders among ``paths`` that :func:`photo_files` leaves out: a
+    camera's RAW file, a GIF, a file with no ending to its name (:data:`OTHER_PICTURES`).
+    The caller names them, since a photo of slips saved so would otherwise be passed over
+    unsaid."""
+    return [f for path in map(Path, paths) if path.is_dir() for f in _folder_files(path)
+            if f.suffix.lower() in OTHER_PICTURES or not f.suffix]
 
 
 def read_bytes(path: Path) -> bytes:
