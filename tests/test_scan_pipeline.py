@@ -559,28 +559,31 @@ def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_p
         assert "some may not be read at all (count the slips read" in tip
 
 
-def test_advice_on_one_small_slip_says_one():
-    """The advice counts in words that fit: one small slip read is not "1 of 1 slips are"."""
+def _reads(*ppus):
+    """Slips read (as ``pipeline._advice`` sees them) at these pixels per slip unit."""
     from types import SimpleNamespace
 
-    from paperkit.scan.pipeline import _advice
-
-    def reads(*ppus):
-        return [SimpleNamespace(pose=SimpleNamespace(ppu=p)) for p in ppus]
-
-    phone = _shot(4032, 3024)
-    (one,) = _advice(reads(1.0), phone)
-    assert one.startswith("the one slip read is small in this photo (codes under 100 px")
-    (two,) = _advice(reads(1.0, 1.1), phone)
-    assert two.startswith("2 of 2 slips are small in this photo")
-    assert _advice(reads(3.0), phone) == ()
+    return [SimpleNamespace(pose=SimpleNamespace(ppu=p)) for p in ppus]
 
 
 def _shot(w, h, kind="jpeg", frames=1):
+    """A photo (as ``pipeline._advice`` sees it) of ``frames`` frames of w × h px."""
     from types import SimpleNamespace
 
     return SimpleNamespace(kind=kind, frames=[SimpleNamespace(gray=np.zeros((h, w), np.uint8))]
                            * frames)
+
+
+def test_advice_on_one_small_slip_says_one():
+    """The advice counts in words that fit: one small slip read is not "1 of 1 slips are"."""
+    from paperkit.scan.pipeline import _advice
+
+    phone = _shot(4032, 3024)
+    (one,) = _advice(_reads(1.0), phone)
+    assert one.startswith("the one slip read is small in this photo (codes under 100 px")
+    (two,) = _advice(_reads(1.0, 1.1), phone)
+    assert two.startswith("2 of 2 slips are small in this photo")
+    assert _advice(_reads(3.0), phone) == ()
 
 
 def test_a_photo_shrunk_by_a_messaging_app_says_to_send_the_original():
@@ -588,20 +591,15 @@ def test_a_photo_shrunk_by_a_messaging_app_says_to_send_the_original():
     long side), whose slips are small or none was read, also says to send the original
     file; a small photo of a slip read well, a full-size photo, or a PDF or TIFF's pages
     do not say it."""
-    from types import SimpleNamespace
-
     from paperkit.scan.pipeline import _advice
 
-    def reads(*ppus):
-        return [SimpleNamespace(pose=SimpleNamespace(ppu=p)) for p in ppus]
-
-    shrunk, small = _advice(reads(0.8, 0.9), _shot(1600, 1200))  # the likelier cause first
+    shrunk, small = _advice(_reads(0.8, 0.9), _shot(1600, 1200))  # the likelier cause first
     assert small.startswith("2 of 2 slips are small")
     assert shrunk.startswith("the photo is only 1600 × 1200 pixels") and \
         "send or copy the original file" in shrunk
     (shrunk,) = _advice([], _shot(960, 1280, "heic"))
     assert shrunk.startswith("the photo is only 960 × 1280 pixels")
-    assert _advice(reads(3.0), _shot(1200, 900)) == ()  # a close-up, read well
+    assert _advice(_reads(3.0), _shot(1200, 900)) == ()  # a close-up, read well
     assert _advice([], _shot(4032, 3024)) == ()
     assert _advice([], _shot(1275, 1650, "pdf")) == ()
     assert _advice([], _shot(1200, 900, "pages", frames=2)) == ()
