@@ -345,6 +345,37 @@ def test_a_jpeg_with_a_second_picture_is_read_as_a_jpeg(tmp_path, kit_rec):
     assert back.format == "JPEG" and back.size == (1600, 1000)
 
 
+def test_a_jpeg_too_large_for_pillow_is_read_at_half_size(tmp_path, kit_rec, monkeypatch):
+    """A phone's 200 MP mode makes a JPEG that Pillow refuses to open at all (over about 179
+    MP; here its limit is lowered): its size and EXIF turn are read from its header, it is
+    decoded at half size as a JPEG over MAX_PIXELS is, read, and stored upright (in grey,
+    from the frame read: Pillow cannot decode it)."""
+    from paperkit.scan import load, pipeline
+
+    monkeypatch.setattr(load, "MAX_PIXELS", 1_000_000)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)  # refused over 2 MP
+    monkeypatch.setattr(pipeline, "shared_helper", lambda: None)  # it loads with 80 MP
+    kit, rec = kit_rec
+    rgb = grid_photo(_slips(kit), size=(2000, 1300), cols=2, s=2.6, seed=4)
+    path = tmp_path / "IMG_200MP.jpg"
+    save(np.ascontiguousarray(np.rot90(rgb, 1)), path, 92, exif=_gps_exif(6))
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(path)
+    photo = load_photo(path)
+    assert photo.kind == "jpeg" and photo.orientation == 6
+    assert photo.frames[0].gray.shape == (650, 1000)  # upright, at half size
+    (res,) = scan_photos(kit, rec, [path])
+    _assert_applied(rec, res)
+    kept = (kit.path / res.stored).read_bytes()
+    assert b"Exif" not in kept and Image.open(io.BytesIO(kept)).size == (1000, 650)
+    Image.new("L", (2100, 2000), 200).save(tmp_path / "huge.jpg")  # over 4 × MAX_PIXELS
+    with pytest.raises(PhotoTooLarge, match="2100×2000 pixels"):
+        load_photo(tmp_path / "huge.jpg")
+    Image.new("L", (1500, 1500), 200).save(tmp_path / "huge.png")
+    with pytest.raises(PhotoTooLarge, match="too large to decode safely"):
+        load_photo(tmp_path / "huge.png")
+
+
 def test_photo_without_codes_is_an_error(tmp_path, kit_rec):
     kit, rec = kit_rec
     path = tmp_path / "table.jpg"

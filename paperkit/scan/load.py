@@ -189,6 +189,9 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
                     im.draft("L", (w // reduce, h // reduce))
             im.load()
         except Image.DecompressionBombError:
+            huge = _huge_jpeg(path, sha, raw)  # a phone's 200 MP mode: read at half size
+            if huge is not None:
+                return huge
             raise PhotoTooLarge(f"{path.name} is too large to decode safely "
                                 f"(over {MAX_PIXELS / 1e6:.0f} MP)") from None
         except PhotoError:
@@ -245,11 +248,54 @@ def small_jpeg(raw: bytes, side: int) -> tuple[np.ndarray, int] | None:
     return None if small is None else (small, factor)
 
 
+def _jpeg_header(raw: bytes) -> tuple[int, int, int] | None:
+    """A JPEG's width, height and EXIF orientation (1 when it has none), from its segments
+    before the image data, without decoding it; None when they cannot be read."""
+    i, n, orientation = 2, len(raw), 1
+    while i + 9 <= n and raw[i] == 0xFF:
+        marker = raw[i + 1]
+        if marker == 0xFF:
+            i += 1
+            continue
+        length = int.from_bytes(raw[i + 2:i + 4], "big")
+        body = raw[i + 4:i + 2 + length]
+        if marker == 0xE1 and body[:6] == b"Exif\x00\x00":
+            exif = Image.Exif()
+            exif.load(body[6:])
+            orientation = int(exif.get(0x0112, 1) or 1)
+        elif 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame header
+            h, w = int.from_bytes(body[1:3], "big"), int.from_bytes(body[3:5], "big")
+            return (w, h, orientation) if w and h else None
+        elif marker == 0xDA:  # the image data, and no frame header before it
+            return None
+        i += 2 + length
+    return None
+
+
+def _huge_jpeg(path: Path, sha: str, raw: bytes) -> Photo | None:
+    """A JPEG too large for Pillow to open at all (over about 179 MP: a phone's 200 MP
+    mode) decoded as :func:`load_photo` decodes a JPEG over MAX_PIXELS, at half its size
+    within the DCT by OpenCV, its EXIF turn applied; None when it is not a JPEG OpenCV
+    decodes. Raises PhotoTooLarge when even half its size is over MAX_PIXELS."""
+    header = _jpeg_header(raw) if raw[:3] == b"\xff\xd8\xff" else None
+    if header is None:
+        return None
+    w, h, orientation = header
+    reduce = _reduction("jpeg", w, h)
+    if reduce is None:
+        raise _too_large(path, w, h)
+    gray = cv2.imdecode(np.frombuffer(raw, np.uint8), _JPEG_FLAGS[reduce])
+    if gray is None:
+        return None
+    return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
+
+
 def _reduction(fmt: str, w: int, h: int) -> int | None:
     """By how much a photo of w × h is decoded (1: full size), or None when it is too large:
     a JPEG over MAX_PIXELS (a phone's 108 MP mode) is decoded at half its size within the
     discrete cosine transform, so the full-size pixels never exist; other formats cannot
-    be, and are refused. (Pillow refuses to open any image over about 179 MP first.)"""
+    be, and are refused. (Pillow refuses to open any image over about 179 MP: such a JPEG
+    is measured from its header instead, :func:`_huge_jpeg`.)"""
     for reduce in (1, 2) if fmt == "jpeg" else (1,):
         if w * h <= MAX_PIXELS * reduce * reduce:
             return reduce
@@ -413,7 +459,12 @@ def stored_image(photo: Photo) -> tuple[bytes, str]:
         im = photo.image
     else:
         _register_heif()
-        im = ImageOps.exif_transpose(Image.open(io.BytesIO(photo.raw)))
+        try:
+            im = ImageOps.exif_transpose(Image.open(io.BytesIO(photo.raw)))
+        except Image.DecompressionBombError:  # a JPEG too large for Pillow (_huge_jpeg): its
+            ok, buf = cv2.imencode(".jpg", photo.frames[0].gray,  # frame, upright, in grey
+                                   [cv2.IMWRITE_JPEG_QUALITY, 92])
+            return buf.tobytes(), ".jpg"
     im = im.convert("RGB") if im.mode not in ("L", "RGB") else im
     clean = Image.frombytes(im.mode, im.size, im.tobytes())  # pixels only, no info dict
     buf = io.BytesIO()
