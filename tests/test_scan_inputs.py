@@ -162,6 +162,30 @@ def test_a_photo_saved_as_a_pdf_is_read_at_the_photo_s_own_resolution(tmp_path, 
     assert load_photo(logo).frames[0].gray.shape == (800, 1200)
 
 
+def test_a_pdf_of_many_photos_is_rendered_within_the_pages_limit(tmp_path, monkeypatch):
+    """Photo pages are rendered at their own resolution only within MAX_PAGES_PIXELS for
+    the whole PDF (a PDF made of 30 phone photos is not 360 MP of frames): less finely
+    when they would be more, never under 200 dpi; and the stored copy of a file's pages
+    is made smaller to MAX_PIXELS."""
+    from paperkit.scan import load
+    from paperkit.scan.load import Frame, Photo
+
+    pages = [Image.new("L", (2400, 1600), 128 + 40 * i) for i in range(3)]
+    path = tmp_path / "photos.pdf"  # three 6 × 4 in pages, each a photo at 400 dpi
+    pages[0].save(path, "PDF", resolution=400, save_all=True, append_images=pages[1:])
+    assert [f.gray.shape for f in load_photo(path).frames] == [(1600, 2400)] * 3
+    monkeypatch.setattr(load, "MAX_PAGES_PIXELS", 3 * 1600 * 2400 // 2)  # half of them
+    for f in load_photo(path).frames:
+        assert abs(f.gray.shape[1] - 2400 / 2 ** 0.5) <= 2  # 283 dpi
+    monkeypatch.setattr(load, "MAX_PAGES_PIXELS", 1_000_000)
+    assert [f.gray.shape for f in load_photo(path).frames] == [(800, 1200)] * 3  # 200 dpi
+    monkeypatch.setattr(load, "MAX_PIXELS", 1_000_000)
+    frames = tuple(Frame(f"p.pdf#{i}", np.full((1000, 800), 200, np.uint8)) for i in (1, 2))
+    kept, ext = stored_image(Photo(tmp_path / "p.pdf", "0" * 64, "pdf", frames, b""))
+    w, h = Image.open(io.BytesIO(kept)).size
+    assert ext == ".png" and w * h <= 1_000_000 and abs(w / h - 800 / 2000) < 0.01
+
+
 def test_a_pdf_page_too_large_at_200_dpi_is_rendered_at_fewer(tmp_path, kit_rec, monkeypatch):
     """A poster-sized page is rendered at the dots per inch that fit the pixel limit (here
     lowered to 4 MP), and read; only under 100 dpi is it refused, with its size."""

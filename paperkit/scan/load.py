@@ -32,7 +32,9 @@ MIN_SIDE = 64
 MAX_BYTES = 200_000_000
 #: The most pages read from one PDF or multi-page TIFF (a flatbed scanner's file).
 MAX_PDF_PAGES = 50
-#: The most pixels paperkit decodes from all the pages of one multi-page TIFF together.
+#: The most pixels paperkit decodes from all the pages of one multi-page TIFF together, and
+#: renders PDF pages that are photos at, together (:data:`PDF_PICTURE`); the stored copy of
+#: a PDF or TIFF's pages is made smaller to MAX_PIXELS.
 MAX_PAGES_PIXELS = 4 * MAX_PIXELS
 #: PDF pages are rendered at this many dots per inch; a page too large for MAX_PIXELS at
 #: that (a poster) at fewer, down to PDF_MIN_DPI (a slip's code, an inch wide, is then 100 px).
@@ -380,14 +382,20 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
         if n > MAX_PDF_PAGES:
             raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
                                 f"{MAX_PDF_PAGES} pages from one PDF", "split the PDF")
+        sizes = [pdf[i].get_size() for i in range(n)]
+        photos = [_picture_dpi(pdf[i], w * h) for i, (w, h) in enumerate(sizes)]
+        # pages that are photos, at their own resolution, in MAX_PAGES_PIXELS in all: a PDF
+        # of many photos has them rendered less finely (never under PDF_DPI)
+        fine = sum(w * h * (max(PDF_DPI, dpi) / 72.0) ** 2
+                   for (w, h), dpi in zip(sizes, photos, strict=True))
+        fit = min(1.0, math.sqrt(MAX_PAGES_PIXELS / max(fine, 1.0)))
         frames = []
-        for i in range(n):
+        for i, ((w, h), photo_dpi) in enumerate(zip(sizes, photos, strict=True)):
             page = pdf[i]
-            w, h = page.get_size()
             # a large page (a poster) is rendered at fewer dots per inch, down to PDF_MIN_DPI
             # (0.995: pdfium rounds each side up); a page that is mostly a photo, at the
             # photo's own resolution
-            dpi = max(PDF_DPI, _picture_dpi(page, w * h))
+            dpi = max(PDF_DPI, photo_dpi * fit)
             scale = min(dpi / 72.0, 0.995 * math.sqrt(MAX_PIXELS / max(w * h, 1.0)))
             if scale < PDF_MIN_DPI / 72.0:
                 pw, ph = round(w * PDF_MIN_DPI / 72.0), round(h * PDF_MIN_DPI / 72.0)
@@ -449,10 +457,15 @@ def stored_image(photo: Photo) -> tuple[bytes, str]:
     input is re-encoded from its pixels (colour kept where the format has it)."""
     if photo.kind == "jpeg" and photo.orientation == 1:
         return strip_jpeg(photo.raw), ".jpg"
-    if photo.kind in ("pdf", "pages"):  # the pages one above the other, in grey
-        frame = photo.frames[0] if len(photo.frames) == 1 else None
-        gray = frame.gray if frame else np.vstack(
-            [_pad(f.gray, max(g.gray.shape[1] for g in photo.frames)) for f in photo.frames])
+    if photo.kind in ("pdf", "pages"):  # the pages one above the other, in grey, made
+        pages = [f.gray for f in photo.frames]  # smaller to MAX_PIXELS in all
+        total = sum(g.size for g in pages)
+        if total > MAX_PIXELS:
+            k = math.sqrt(MAX_PIXELS / total)
+            pages = [cv2.resize(g, (max(1, int(g.shape[1] * k)), max(1, int(g.shape[0] * k))),
+                                interpolation=cv2.INTER_AREA) for g in pages]
+        gray = pages[0] if len(pages) == 1 else np.vstack(
+            [_pad(g, max(p.shape[1] for p in pages)) for g in pages])
         ok, buf = cv2.imencode(".png", gray, [cv2.IMWRITE_PNG_COMPRESSION, 3])
         return buf.tobytes(), ".png"
     if photo.image is not None:
