@@ -290,8 +290,12 @@ def test_a_16_bit_or_float_grey_scan_is_read(tmp_path, kit_rec, mode):
                                                  "F": np.float32}[mode]))
     path = tmp_path / ("scan.png" if mode == "I;16" else "scan.tif")
     img.save(path)
-    back = load_photo(path).frames[0].gray.astype(np.float64)
+    photo = load_photo(path)
+    back = photo.frames[0].gray.astype(np.float64)
     assert np.abs(back - grey).max() <= 1.0  # the same grey, not clipped to white
+    kept, _ = stored_image(photo)  # and so is the stored copy
+    stored = np.asarray(Image.open(io.BytesIO(kept)).convert("L"), np.float64)
+    assert np.abs(stored - grey).mean() <= 2.0
     (res,) = scan_photos(kit, rec, [path])
     _assert_applied(rec, res)
 

@@ -478,6 +478,8 @@ def stored_image(photo: Photo) -> tuple[bytes, str]:
             ok, buf = cv2.imencode(".jpg", photo.frames[0].gray,  # frame, upright, in grey
                                    [cv2.IMWRITE_JPEG_QUALITY, 92])
             return buf.tobytes(), ".jpg"
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):  # 16- or 32-bit grey: scaled as
+        im = Image.fromarray(_gray(im))  # the scan scales it (Pillow's convert clips to white)
     im = im.convert("RGB") if im.mode not in ("L", "RGB") else im
     clean = Image.frombytes(im.mode, im.size, im.tobytes())  # pixels only, no info dict
     buf = io.BytesIO()
