@@ -263,8 +263,11 @@ def _jpeg_header(raw: bytes) -> tuple[int, int, int] | None:
         body = raw[i + 4:i + 2 + length]
         if marker == 0xE1 and body[:6] == b"Exif\x00\x00":
             exif = Image.Exif()
-            exif.load(body[6:])
-            orientation = int(exif.get(0x0112, 1) or 1)
+            try:
+                exif.load(body[6:])
+                orientation = int(exif.get(0x0112, 1) or 1)
+            except Exception:  # noqa: BLE001 - a damaged EXIF block: the pixels as stored
+                orientation = 1
         elif 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame header
             h, w = int.from_bytes(body[1:3], "big"), int.from_bytes(body[3:5], "big")
             return (w, h, orientation) if w and h else None
@@ -286,7 +289,10 @@ def _huge_jpeg(path: Path, sha: str, raw: bytes) -> Photo | None:
     reduce = _reduction("jpeg", w, h)
     if reduce is None:
         raise _too_large(path, w, h)
-    gray = cv2.imdecode(np.frombuffer(raw, np.uint8), _JPEG_FLAGS[reduce])
+    try:
+        gray = cv2.imdecode(np.frombuffer(raw, np.uint8), _JPEG_FLAGS[reduce])
+    except cv2.error:
+        return None
     if gray is None:
         return None
     return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
