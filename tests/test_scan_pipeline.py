@@ -587,22 +587,24 @@ def test_advice_on_one_small_slip_says_one():
 
 
 def test_a_photo_shrunk_by_a_messaging_app_says_to_send_the_original():
-    """A photo no larger than a messaging app makes of the photos it sends (1600 px on its
+    """A JPEG no larger than a messaging app makes of the photos it sends (1600 px on its
     long side), whose slips are small or none was read, also says to send the original
-    file; a small photo of a slip read well, a full-size photo, or a PDF or TIFF's pages
-    do not say it."""
+    file; a small photo of a slip read well, a full-size photo, a scanner's PNG, or a PDF
+    or TIFF's pages do not say it."""
     from paperkit.scan.pipeline import _advice
 
     shrunk, small = _advice(_reads(0.8, 0.9), _shot(1600, 1200))  # the likelier cause first
     assert small.startswith("2 of 2 slips are small")
     assert shrunk.startswith("the photo is only 1600 × 1200 pixels") and \
         "send or copy the original file" in shrunk
-    (shrunk,) = _advice([], _shot(960, 1280, "heic"))
+    (shrunk,) = _advice([], _shot(960, 1280))
     assert shrunk.startswith("the photo is only 960 × 1280 pixels")
+    assert _advice([], _shot(1169, 827, "png")) == ()  # a scanner's, at 100 dpi
     assert _advice(_reads(3.0), _shot(1200, 900)) == ()  # a close-up, read well
     assert _advice([], _shot(4032, 3024)) == ()
     assert _advice([], _shot(1275, 1650, "pdf")) == ()
     assert _advice([], _shot(1200, 900, "pages", frames=2)) == ()
+    assert _advice([], _shot(1200, 900, "pages")) == ()  # a TIFF with one page left
 
 
 @pytest.mark.parametrize("step", ["regions:deblur", "regions:known", "regions:soft",

@@ -77,7 +77,7 @@ ADVISE_CODE_PX = 100
 #: A photo whose long side is this many pixels or fewer is smaller than a phone camera takes
 #: (a 12 MP photo is 4032 px; messaging apps shrink the photos they send to 1280-1600 px, and
 #: 20 slips on such a copy have codes of about 1 px a module): when its slips are small or
-#: none is read, the photo also says to send the original file.
+#: none is read, a JPEG (what they send) also says to send the original file.
 SHRUNK_SIDE = 1600
 #: Decode steps (the last part of their name, decode.py: ``regions:deblur``,
 #: ``tight:soft``, ...) that read a code no decoder pass could: the image was too
@@ -313,8 +313,8 @@ def _unread_message(places: list[tuple[str, str]]) -> str:
 
 def _advice(reads: list[_Read], photo: Photo) -> tuple[str, ...]:
     """What to do differently next time: when many slips in the photo were small in it, to
-    come closer; and first, when the photo itself is no larger than :data:`SHRUNK_SIDE`
-    and its slips were small or none was read, to send the original file."""
+    come closer; and first, when the photo is a JPEG no larger than :data:`SHRUNK_SIDE` and
+    its slips were small or none was read, to send the original file."""
     sizes = [r.pose.ppu for r in reads if r.pose is not None]
     small = sum(ppu * S.QR.width < ADVISE_CODE_PX for ppu in sizes)
     tips = []
@@ -327,8 +327,9 @@ def _advice(reads: list[_Read], photo: Photo) -> tuple[str, ...]:
                     " slips at a time, or come closer, so that ten slips side by side would"
                     " fill the photo")
     h, w = photo.frames[0].gray.shape if len(photo.frames) == 1 else (0, 0)
-    if (tips or not reads) and len(photo.frames) == 1 and photo.kind != "pdf" \
-            and max(h, w) <= SHRUNK_SIDE:
+    if (tips or not reads) and photo.kind == "jpeg" and max(h, w) <= SHRUNK_SIDE:
+        # (what messaging apps send: a scanner's PNG, TIFF or PDF at few dots per inch is
+        # small for another reason)
         tips.insert(0, f"the photo is only {w} × {h} pixels, smaller than a phone camera"
                        " takes: if it came through a messaging app, which shrinks the photos"
                        " it sends, send or copy the original file instead (as a file or"
