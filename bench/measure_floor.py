@@ -43,7 +43,7 @@ _REAL_MEASURE = measure
 _KEPT = None
 
 
-def measure(frame, found):  # measure_floor.py: a kept result, after a busy wait
+def measure(frame, found):  # measure_floor.py: a kept result (busy wait, or --skip)
     global _KEPT
     import os
     import pickle
