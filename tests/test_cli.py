@@ -283,6 +283,25 @@ def test_scanning_a_folder_names_the_files_it_does_not_read(run, sample_kit, tmp
         assert "save it as JPEG" in err and "not read" not in out
 
 
+def test_scanning_a_file_of_several_pages_says_each_page_as_it_goes(run, sample_kit,
+                                                                    tmp_path):
+    """A PDF or TIFF of many sheets takes a while: each page is said on stderr as it is
+    read (with --json too), a photo of one page says nothing."""
+    from PIL import Image
+
+    path = tmp_path / "sheets.tif"
+    page = Image.new("L", (400, 300), 255)
+    page.save(path, save_all=True, append_images=[page, page])
+    Image.new("RGB", (400, 300), "white").save(tmp_path / "one.jpg")
+    for extra in ((), ("--json",)):
+        code, out, err = run("--kit", str(sample_kit.path), "scan", "--dry-run", *extra,
+                             str(path), str(tmp_path / "one.jpg"))
+        assert code == 1 and "Traceback" not in err
+        assert [line.strip() for line in err.splitlines() if "page" in line] == [
+            f"sheets.tif: page {i} of 3" for i in (1, 2, 3)]
+        assert "page" not in out
+
+
 def test_a_record_that_cannot_be_written_is_a_message_not_a_traceback(run, sample_kit,
                                                                        monkeypatch):
     """SQLite's own failures (a full disk, a damaged file) say what to do, exit 1."""

@@ -98,9 +98,12 @@ def register(cli: click.Group) -> None:
                 click.echo(f"[{i}/{n}] {res.photo}: {len(res.slips)} slip(s)"
                            + (f", {bad} need attention" if bad else ""), err=True)
 
+        def pages(i: int, n: int, label: str) -> None:
+            click.echo(f"  {label.rsplit('#', 1)[0]}: page {i} of {n}", err=True)
+
         with kit.open_record() as rec:
             results = scan_photos(kit, rec, photos, dry_run=dry_run, decoder=decoder,
-                                  progress=progress)
+                                  progress=progress, pages=pages)
         for res in results:
             if as_json:
                 click.echo(json.dumps(res.as_json(), ensure_ascii=False))

@@ -424,10 +424,12 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read]) -> P
 
 
 def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
-               decoder: str = "zxing", known: KnownCodes | None = None) -> PhotoResult:
+               decoder: str = "zxing", known: KnownCodes | None = None,
+               pages: Callable[[int, int, str], None] | None = None) -> PhotoResult:
     """Scan one file. Never raises for a bad photo: the problem is in ``errors``.
     ``known``: the codes this kit printed (a code no decoder reads may be matched against
-    them; :func:`scan_photos` passes them), or None."""
+    them; :func:`scan_photos` passes them), or None. ``pages``: called (page, pages, the
+    frame's label) before each page of a file of several (a PDF's, a TIFF's)."""
     t = {"start": time.perf_counter()}
 
     def lap(name: str) -> None:
@@ -459,6 +461,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     unread: list[tuple[str, str]] = []  # where slips lie whose code was not read (_where)
     decode_s = 0.0
     for i, frame in enumerate(photo.frames):
+        if pages is not None and len(photo.frames) > 1:
+            pages(i + 1, len(photo.frames), frame.label)
         # each code is measured as soon as it is read. With the helper process up, all go
         # to it while the codes are still being found (measuring holds the GIL, so threads
         # here would only slow the decoder down); once they are found, what it has not
@@ -527,10 +531,12 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
 
 def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: bool = False,
                 decoder: str = "zxing",
-                progress: Callable[[int, int, PhotoResult], None] | None = None
+                progress: Callable[[int, int, PhotoResult], None] | None = None,
+                pages: Callable[[int, int, str], None] | None = None
                 ) -> list[PhotoResult]:
     """Scan each file in turn (a folder: each photo file in it, by name), each committed in
-    its own transaction (none with dry_run).
+    its own transaction (none with dry_run). ``progress``: called after each file;
+    ``pages``: before each page of a file of several (:func:`scan_photo`).
 
     Raises DependencyMissing at once if the decoder's library is absent, PhotoError if a
     folder holds no photo; any problem with one photo is reported in its result and the
@@ -540,7 +546,7 @@ def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: boo
     known = KnownCodes(printed_codes(rec))
     out = []
     for i, path in enumerate(paths, 1):
-        res = scan_photo(kit, rec, path, dry_run, decoder, known)
+        res = scan_photo(kit, rec, path, dry_run, decoder, known, pages)
         out.append(res)
         if progress:
             progress(i, len(paths), res)
