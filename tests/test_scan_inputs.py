@@ -404,6 +404,21 @@ def test_a_jpeg_too_large_for_pillow_is_read_at_half_size(tmp_path, kit_rec, mon
         load_photo(tmp_path / "huge.png")
 
 
+def test_a_file_over_the_byte_limit_says_what_to_do_for_its_kind(tmp_path, monkeypatch):
+    """A photo over the byte limit is scaled down or retaken; a PDF or TIFF of many scanned
+    sheets is split (or scanned less finely): each is told so."""
+    from paperkit.scan import load
+
+    monkeypatch.setattr(load, "MAX_BYTES", 10)
+    for name, says in (("IMG_1.jpg", "scale the photo down"),
+                       ("sheets.tif", "split it into files of fewer pages"),
+                       ("sheets.pdf", "split it into files of fewer pages")):
+        (tmp_path / name).write_bytes(b"x" * 20)
+        with pytest.raises(PhotoTooLarge) as exc:
+            load_photo(tmp_path / name)
+        assert "more than the 0 MB" in str(exc.value) and says in exc.value.user_message()
+
+
 def test_photo_without_codes_is_an_error(tmp_path, kit_rec):
     kit, rec = kit_rec
     path = tmp_path / "table.jpg"

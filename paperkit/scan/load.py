@@ -140,7 +140,10 @@ def read_bytes(path: Path) -> bytes:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise PhotoTooLarge(f"{path.name} is {size / 1e6:.0f} MB, more than the "
-                                f"{MAX_BYTES / 1e6:.0f} MB paperkit will read")
+                                f"{MAX_BYTES / 1e6:.0f} MB paperkit will read",
+                                "split it into files of fewer pages, or scan at a lower "
+                                "resolution" if path.suffix.lower() in (".pdf", ".tif", ".tiff")
+                                else None)
         return path.read_bytes()
     except FileNotFoundError:
         raise PhotoError(f"{path} does not exist", "check the file name") from None
