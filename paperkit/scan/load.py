@@ -187,7 +187,7 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
                                  "readable slip code", "use the full-size photo")
             orientation = int(im.getexif().get(0x0112, 1) or 1)
             if fmt == "jpeg":  # OpenCV's libjpeg-turbo: luma only, EXIF rotation applied
-                gray = cv2.imdecode(np.frombuffer(raw, np.uint8), _JPEG_FLAGS[reduce])
+                gray = _decode_jpeg(raw, reduce)
                 if gray is not None:
                     return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
                 if reduce > 1:  # Pillow's decoder scales the same way (in the DCT)
@@ -246,11 +246,18 @@ def small_jpeg(raw: bytes, side: int) -> tuple[np.ndarray, int] | None:
     if factor not in (2, 4, 8) or w % factor or h % factor:
         return None  # (sides not a multiple of it: the decoder's last, partial pixels
         # would sit on the other side of a frame turned by its EXIF tag)
+    small = _decode_jpeg(raw, factor)
+    return None if small is None else (small, factor)
+
+
+def _decode_jpeg(raw: bytes, reduce: int) -> np.ndarray | None:
+    """The JPEG ``raw`` in grey by OpenCV's libjpeg-turbo, at 1/``reduce`` of its size
+    within the DCT (:data:`_JPEG_FLAGS`), its EXIF turn applied; None when OpenCV cannot
+    decode it."""
     try:
-        small = cv2.imdecode(np.frombuffer(raw, np.uint8), _JPEG_FLAGS[factor])
+        return cv2.imdecode(np.frombuffer(raw, np.uint8), _JPEG_FLAGS[reduce])
     except cv2.error:
         return None
-    return None if small is None else (small, factor)
 
 
 def _jpeg_header(raw: bytes) -> tuple[int, int, int] | None:
@@ -292,10 +299,7 @@ def _huge_jpeg(path: Path, sha: str, raw: bytes) -> Photo | None:
     reduce = _reduction("jpeg", w, h)
     if reduce is None:
         raise _too_large(path, w, h)
-    try:
-        gray = cv2.imdecode(np.frombuffer(raw, np.uint8), _JPEG_FLAGS[reduce])
-    except cv2.error:
-        return None
+    gray = _decode_jpeg(raw, reduce)
     if gray is None:
         return None
     return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
@@ -391,16 +395,16 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
         if n > MAX_PDF_PAGES:
             raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
                                 f"{MAX_PDF_PAGES} pages from one PDF", "split the PDF")
-        sizes = [pdf[i].get_size() for i in range(n)]
-        photos = [_picture_dpi(pdf[i], w * h) for i, (w, h) in enumerate(sizes)]
+        pages = [pdf[i] for i in range(n)]  # each loaded once
+        sizes = [page.get_size() for page in pages]
+        photos = [_picture_dpi(page, w * h) for page, (w, h) in zip(pages, sizes, strict=True)]
         # pages that are photos, at their own resolution, in MAX_PAGES_PIXELS in all: a PDF
         # of many photos has them rendered less finely (never under PDF_DPI)
         fine = sum(w * h * (max(PDF_DPI, dpi) / 72.0) ** 2
                    for (w, h), dpi in zip(sizes, photos, strict=True))
         fit = min(1.0, math.sqrt(MAX_PAGES_PIXELS / max(fine, 1.0)))
         frames = []
-        for i, ((w, h), photo_dpi) in enumerate(zip(sizes, photos, strict=True)):
-            page = pdf[i]
+        for i, (page, (w, h), photo_dpi) in enumerate(zip(pages, sizes, photos, strict=True)):
             # a large page (a poster) is rendered at fewer dots per inch, down to PDF_MIN_DPI
             # (0.995: pdfium rounds each side up); a page that is mostly a photo, at the
             # photo's own resolution
