@@ -11,6 +11,7 @@ Example::
     python bench/make_photos.py --photos 200 --slips 20 --out bench/out/photos
     python bench/make_photos.py --photos 30 --slips 8 --megapixels mix --flatbed 4 \\
         --exif 0.2 --heic 0.1 --poster 0.2 --out bench/out/mixed
+    python bench/make_photos.py --photos 40 --paper mix --pale 0.5 --out bench/out/printed
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import numpy as np
 
 from paperkit.kit import init_kit
 from paperkit.synth import (
+    PAPERS,
     Poster,
+    Print,
     SheetSource,
     board_poster,
     flatbed_scan,
@@ -49,10 +52,22 @@ def _init(pdf: bytes, manifest: dict, poster: Poster | None) -> None:
     _SOURCE = SheetSource.from_pdf(pdf, manifest)
 
 
+def _printed(seed: int, paper: str, pale: float) -> Print | None:
+    """How one photo's slips were printed (``--paper``, ``--pale``), drawn from a generator
+    of its own, so that the photo's other draws are those of a black-on-white print."""
+    if paper == "white" and pale <= 0:
+        return None
+    rng = np.random.default_rng([seed, 7])
+    colour = str(rng.choice(sorted(PAPERS))) if paper == "mix" else paper
+    depth = float(rng.uniform(0.5, 0.7)) if rng.random() < pale else 1.0
+    return Print(colour, depth)
+
+
 def _one(job: tuple) -> tuple[str, float]:
-    name, seed, kind, slips, megapixels, out = job
+    name, seed, kind, slips, megapixels, out, paper, pale = job
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
+    printed = _printed(seed, paper, pale)
     ext = "jpg"
     if kind == "flatbed":
         page = int(rng.integers(len(_SOURCE.manifest["pages"])))
@@ -68,11 +83,13 @@ def _one(job: tuple) -> tuple[str, float]:
             orientation = int(rng.choice([3, 6, 8]))
         data, truth = phone_photo(_SOURCE, rng, slips, megapixels=mpx, fmt=fmt,
                                   orientation=orientation, variant=variant,
-                                  poster=_POSTER if variant else None)
+                                  poster=_POSTER if variant else None, printed=printed)
     photo = Path(out) / f"{name}.{ext}"
     photo.write_bytes(data)
     d = truth.as_dict()
     d.update(photo=photo.name, seed=seed)
+    if printed is not None:
+        d["print"] = {"paper": printed.paper, "depth": round(printed.depth, 3)}
     (Path(out) / f"{name}.json").write_text(json.dumps(d, indent=1), encoding="utf-8")
     return name, time.perf_counter() - t0
 
@@ -89,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--poster", type=float, default=0.0,
                     help="share of phone photos of the whole wall board (the board product's "
                          "poster with the slips pinned on it)")
+    ap.add_argument("--paper", default="white", choices=[*PAPERS, "mix"],
+                    help="the paper the slips are printed on ('mix': a colour drawn for each "
+                         "phone photo)")
+    ap.add_argument("--pale", type=float, default=0.0,
+                    help="share of phone photos whose slips were printed pale (low toner or "
+                         "draft mode: the print 0.5-0.7 as dark; pen marks as dark as ever)")
     ap.add_argument("--tasks", type=int, default=40, help="tasks (slips) in the sample kit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
@@ -124,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                 break
         kinds.append(kind)
     jobs = [(f"{i:04d}", args.seed * 100003 + i, kinds[i - 1], args.slips, args.megapixels,
-             str(out)) for i in range(1, args.photos + 1)]
-    jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out))
-             for i in range(1, args.flatbed + 1)]
+             str(out), args.paper, args.pale) for i in range(1, args.photos + 1)]
+    jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out),
+              "white", 0.0) for i in range(1, args.flatbed + 1)]
     t0 = time.perf_counter()
     with mp.get_context("fork").Pool(args.jobs, _init, (pdf, manifest, poster)) as pool:
         for n, (name, secs) in enumerate(pool.imap(_one, jobs), 1):

@@ -12,8 +12,10 @@ from PIL import Image, ImageOps
 
 from paperkit.kit import init_kit
 from paperkit.synth import (
+    PAPERS,
     MarkSpec,
     Poster,
+    Print,
     SheetSource,
     board_poster,
     flatbed_scan,
@@ -100,6 +102,38 @@ def test_marks_land_in_the_boxes_the_truth_names(source, spec):
             assert share == 0.0, (name, inked)
     assert crop.truth.code == entry["code"] and crop.truth.task == entry["task"]
     assert crop.truth.status == spec.status
+
+
+def test_a_pale_print_on_coloured_paper_keeps_the_pen_marks_dark(source):
+    """``Print``: the paper's colour tints the whole slip and a pale print (low toner) makes
+    the printed parts lighter, but a pen mark made on the printed slip is as dark as ever
+    on that paper; the random draws are those of a black-on-white print."""
+    i, entry = source.entries[0]
+    spec = MarkSpec(boxes=("done",), kind="fill", ink="black-marker")
+    plain = mark_slip(source.pages[i], entry, source.dpi, spec, np.random.default_rng(5))
+    pink = Print("pink", depth=0.6)
+    pale = mark_slip(source.pages[i], entry, source.dpi, spec, np.random.default_rng(5), pink)
+    assert pale.truth == plain.truth
+    s = source.dpi / 72.0
+    x0, y0 = (int(v * s) for v in entry["rect"][:2])
+
+    def spot(crop, rect):  # the median RGB of a rect (page points) of the crop
+        a, b, c, d = (int(v * s) for v in rect)
+        return np.median(crop.image[b - y0:d - y0, a - x0:c - x0].reshape(-1, 3), axis=0)
+
+    qr, done = entry["qr"], entry["boxes"]["done"]
+    m = (qr[2] - qr[0]) / 29  # a module: the top-left finder's solid middle is 2..5
+    finder = [qr[0] + 2 * m, qr[1] + 2 * m, qr[0] + 5 * m, qr[1] + 5 * m]
+    assert spot(plain, finder).max() < 40  # black toner
+    paper = np.float32(PAPERS["pink"]) * 255
+    assert np.allclose(spot(pale, finder), 0.4 * paper, atol=12)  # 0.6 as dark, tinted
+    pad = (done[2] - done[0]) * 0.3  # the middle of the filled box: the marker's ink
+    middle = [done[0] + pad, done[1] + pad, done[2] - pad, done[3] - pad]
+    ink_plain, ink_pale = spot(plain, middle), spot(pale, middle)
+    assert ink_pale.max() < 0.25 * paper.min() + 10  # darker than the pale print by far
+    assert np.allclose(ink_pale, ink_plain * np.float32(PAPERS["pink"]), atol=12)
+    with pytest.raises(KeyError):
+        Print("purple").apply(plain.image)
 
 
 def test_what_marks_mean():

@@ -22,13 +22,14 @@ Everything is deterministic given the ``numpy.random.Generator`` passed in.
 
 from .encode import encode_heic, encode_jpeg
 from .flatbed import render_scan, scan_sheet
-from .marks import MarkSpec, SlipCrop, SlipTruth, mark_page, mark_slip, random_spec
+from .marks import PAPERS, MarkSpec, Print, SlipCrop, SlipTruth, mark_page, mark_slip, random_spec
 from .photo import PhotoTruth, PlacedSlip, Poster, compose_photo, render_photo
 from .sets import SheetSource, flatbed_scan, phone_photo
 from .sheets import board_poster, render_pages, sample_tasks, slip_sheet
 
 __all__ = [
-    "MarkSpec", "PhotoTruth", "PlacedSlip", "Poster", "SheetSource", "SlipCrop", "SlipTruth",
+    "PAPERS", "MarkSpec", "PhotoTruth", "PlacedSlip", "Poster", "Print", "SheetSource", "SlipCrop",
+    "SlipTruth",
     "board_poster", "compose_photo", "encode_heic", "encode_jpeg", "flatbed_scan", "mark_page", "mark_slip",
     "phone_photo", "random_spec", "render_pages", "render_photo", "render_scan", "sample_tasks",
     "scan_sheet", "slip_sheet",

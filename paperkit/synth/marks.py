@@ -214,16 +214,48 @@ def _smudge(img: np.ndarray, box: tuple[float, ...], rng: np.random.Generator) -
     img[ya:yb, xa:xb] = np.clip(region * (1 - dark[..., None]), 0, 255).astype(np.uint8)
 
 
+#: Paper colours a group may print its slips on (RGB reflectance, a share of white paper's):
+#: pastel copy paper, and one bright orange.
+PAPERS: dict[str, tuple[float, float, float]] = {
+    "white": (1.0, 1.0, 1.0),
+    "yellow": (1.0, 0.96, 0.63),
+    "pink": (1.0, 0.80, 0.86),
+    "blue": (0.76, 0.88, 1.0),
+    "green": (0.80, 0.97, 0.76),
+    "orange": (1.0, 0.68, 0.37),
+}
+
+
+@dataclass(frozen=True)
+class Print:
+    """How the slips were printed: on ``paper`` (a colour of :data:`PAPERS`, or RGB shares
+    of white), with the print ``depth`` dark (1: black toner; about 0.6: a printer low on
+    toner, or its draft mode). Pen marks are made on the printed slip afterwards and keep
+    their own darkness."""
+
+    paper: str | tuple[float, float, float] = "white"
+    depth: float = 1.0
+
+    def apply(self, img: np.ndarray) -> np.ndarray:
+        """A rendered page's pixels (RGB uint8, black print on white) printed so."""
+        rgb = PAPERS[self.paper] if isinstance(self.paper, str) else self.paper
+        out = 255.0 - (255.0 - img.astype(np.float32)) * self.depth
+        out *= np.asarray(rgb, np.float32)
+        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
 def mark_slip(page_img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
-              rng: np.random.Generator) -> SlipCrop:
+              rng: np.random.Generator, printed: Print | None = None) -> SlipCrop:
     """Cut the slip ``entry`` out of ``page_img`` (RGB uint8 rendered at ``dpi``) along its
-    manifest rect, draw ``spec``'s marks on it, and return it with its truth. ``page_img``
-    is not changed."""
+    manifest rect, printed as ``printed`` says (black on white when None), draw ``spec``'s
+    marks on it, and return it with its truth. ``page_img`` is not changed."""
     s = dpi / 72.0
     x0, y0, x1, y1 = entry["rect"]
     px0, py0 = int(round(x0 * s)), int(round(y0 * s))
     px1, py1 = int(round(x1 * s)), int(round(y1 * s))
     crop = np.ascontiguousarray(page_img[py0:py1, px0:px1]).copy()
+    if printed is not None:
+        crop = printed.apply(crop)
     draw_marks(crop, entry, dpi, spec, rng, origin=(px0 / s, py0 / s))
     moved = dict(entry)
     moved["rect"] = [px0 / s, py0 / s, px1 / s, py1 / s]

@@ -12,7 +12,7 @@ import numpy as np
 
 from .encode import encode_heic, encode_jpeg
 from .flatbed import render_scan
-from .marks import MarkSpec, mark_slip, random_spec
+from .marks import MarkSpec, Print, mark_slip, random_spec
 from .photo import PhotoTruth, Poster, render_photo
 from .sheets import render_pages
 
@@ -45,12 +45,14 @@ def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
                 megapixels: float = 12, variant: str | None = None,
                 specs: list[MarkSpec] | None = None, fmt: str = "jpeg", orientation: int = 1,
                 quality: int | None = None, tasks: list[str] | None = None,
-                poster: Poster | None = None) -> tuple[bytes, PhotoTruth]:
+                poster: Poster | None = None, printed: Print | None = None
+                ) -> tuple[bytes, PhotoTruth]:
     """A phone photo of ``n_slips`` distinct slips from ``source`` (or exactly ``tasks``),
     marked per ``specs`` (random if None). ``fmt`` is jpeg or heic; ``orientation`` an EXIF
     orientation for JPEG (pixels stored rotated, the truth stays in displayed pixels).
     With ``poster`` (sheets.board_poster) and ``variant`` 'poster', the slips are pinned
-    over the whole wall board."""
+    over the whole wall board. ``printed``: the slips' paper and print (black on white when
+    None; the random draws are the same either way)."""
     entries = source.entries
     if tasks is not None:
         by_task = {e["task"]: (i, e) for i, e in entries}
@@ -61,7 +63,7 @@ def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
         chosen = [entries[j] for j in rng.choice(len(entries), n_slips, replace=False)]
     if specs is None:
         specs = [random_spec(rng) for _ in chosen]
-    crops = [mark_slip(source.pages[i], e, source.dpi, spec, rng)
+    crops = [mark_slip(source.pages[i], e, source.dpi, spec, rng, printed)
              for (i, e), spec in zip(chosen, specs, strict=True)]
     rgb, truth = render_photo(crops, rng, megapixels, variant, poster=poster)
     return _encode(rgb, truth, rng, fmt, orientation, quality, (60, 91))
