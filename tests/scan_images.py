@@ -66,8 +66,9 @@ def draw_mark(draw: ImageDraw.ImageDraw, mark: Mark, s: float) -> None:
 
 
 def render_slip(code: str, marks: tuple[Mark, ...] = (), s: float = 4.0,
-                title: str = "Bring water to the park") -> Image.Image:
-    """The slip at ``s`` pixels per slip unit, RGB."""
+                title: str = "Bring water to the park", depth: float = 1.0) -> Image.Image:
+    """The slip at ``s`` pixels per slip unit, RGB; printed ``depth`` as dark (below 1: a
+    printer low on toner), the pen marks then drawn on it as dark as ever."""
     w, h = round(S.SLIP_W * s), round(S.SLIP_H * s)
     img = Image.new("RGB", (w, h), (255, 255, 255))
     d = ImageDraw.Draw(img)
@@ -101,6 +102,9 @@ def render_slip(code: str, marks: tuple[Mark, ...] = (), s: float = 4.0,
     n_ = S.NOTE
     d.rectangle([n_.x0 * s, n_.y0 * s, n_.x1 * s, n_.y1 * s], outline=(90, 90, 90),
                 width=max(1, round(0.5 * s)))
+    if depth != 1.0:
+        img = Image.fromarray(np.uint8(255 - (255 - np.asarray(img, np.float32)) * depth + 0.5))
+        d = ImageDraw.Draw(img)
     for mk in marks:
         draw_mark(d, mk, s)
     return img

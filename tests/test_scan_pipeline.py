@@ -559,11 +559,62 @@ def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_p
         assert "some may not be read at all (count the slips read" in tip
 
 
+@pytest.mark.parametrize("depth", [0.55, 1.0])
+def test_no_slip_read_from_a_pale_print_is_applied(tmp_path, depth):
+    """Slips printed pale (a printer low on toner, or its draft mode): the box reads judge
+    ink against the print's darkness, and on a pale print the paper's grain reaches that
+    level (synthetic sets: empty boxes read as marked). So no slip read from a pale print is
+    applied: each goes to review with its likely status, nothing is written, and the photo
+    says to print darker. The same slips printed black are applied."""
+    kit, rec = _kit(tmp_path, 4)
+    marks = [(), (Mark("done", "fill"),), (Mark("taken"), Mark("stuck")), (Mark("stuck", "cross"),)]
+    s = 2.6
+    slips = [(render_slip(_code(kit, f"T000{i}"), m, s, depth=depth),
+              slip_at(60 + (i - 1) % 2 * 740, 60 + (i - 1) // 2 * 500, s))
+             for i, m in enumerate(marks, 1)]
+    path = tmp_path / "p.jpg"
+    save(compose(slips, (1560, 1060)), path, 90)
+    (res,) = scan_photos(kit, rec, [path])
+    by = {x.task: x for x in res.slips}
+    assert by["T0001"].outcome == "unchanged" and by["T0001"].status is None
+    assert by["T0003"].outcome == "review"  # two boxes marked
+    assert by["T0002"].status == "done" and by["T0004"].status == "stuck"  # read right
+    pale = [a for a in res.advice if "looks pale" in a]
+    if depth < 1.0:
+        for t in ("T0002", "T0004"):
+            assert by[t].outcome == "review" and "slips' print in this photo is pale" in by[t].reason
+            assert by[t].confidence <= 0.5 and get_task(rec, t).status == "open"
+        assert {r.task for r in pending_reviews(rec)} == {"T0002", "T0003", "T0004"}
+        (tip,) = pale
+        assert "low on toner" in tip and "print the next slips at full darkness" in tip
+        assert "advice" in res.as_json()
+    else:
+        assert by["T0002"].outcome == by["T0004"].outcome == "applied"
+        assert get_task(rec, "T0002").status == "done"
+        assert pale == []
+
+
+def test_print_depth_measures_the_finders_darkness():
+    """geometry.print_depth: about 0.95 for black toner, near the print's own depth for a
+    pale one, the same under a dimmer light (a share of the paper's light)."""
+    from paperkit.scan.geometry import print_depth
+
+    s = 3.0
+    for depth, lo, hi in ((1.0, 0.88, 1.0), (0.6, 0.5, 0.68)):
+        img = np.asarray(render_slip("PK1:ABCD:T0001:1:ABCDEFGH", (), s, depth=depth).convert("L"))
+        for light in (1.0, 0.5):
+            gray = np.uint8(img * light)
+            H = np.diag([s, s, 1.0])  # slip units to pixels
+            got, paper = print_depth(gray, H)
+            assert lo <= got <= hi and abs(paper - 255 * light) < 8, (depth, light, got, paper)
+
+
 def _reads(*ppus):
     """Slips read (as ``pipeline._advice`` sees them) at these pixels per slip unit."""
     from types import SimpleNamespace
 
-    return [SimpleNamespace(pose=SimpleNamespace(ppu=p)) for p in ppus]
+    return [SimpleNamespace(pose=SimpleNamespace(ppu=p), result=SimpleNamespace(outcome="applied"))
+            for p in ppus]
 
 
 def _shot(w, h, kind="jpeg", frames=1):

@@ -156,6 +156,37 @@ _TARGETS = (
 _FIRST_MARK = 4
 
 
+#: The middles of the QR code's three finder patterns (slip units): solid dark squares three
+#: modules wide, whose middle a blur hardly lightens (:func:`print_depth`).
+_FINDER_MIDDLES = tuple(_qr_point(x, y) for x, y in ((3.5, 3.5), (_N - 3.5, 3.5), (3.5, _N - 3.5)))
+
+
+def print_depth(gray: np.ndarray, H: np.ndarray, enough: float = 1.0) -> tuple[float, float]:
+    """How dark the slip's print is, as a share of its paper's light: one less the grey of
+    the middle of a finder pattern (one module each way) over the paper about it (the
+    brightest twentieth of a window 11 modules wide: the finder's quiet zone), for the
+    darkest of the three; and that paper's grey level. ``enough``: the finders are looked at
+    one by one until one is at least this deep (the print is then no paler than that).
+
+    Black toner prints about 0.95 (on 10,670 slips of 9 synthetic sets, the median slip of
+    every photo 0.885 or more); a printer low on toner, or in its draft mode, about 0.6. A
+    glare spot or a haze over the code makes the print look paler too."""
+    m = S.QR_MODULE
+    r = round(m * 4.0)  # a module, px of the window
+    depth, paper = 0.0, 0.0
+    for x, y in _FINDER_MIDDLES:
+        img = _warp(gray, H, x - 5.5 * m, y - 5.5 * m, x + 5.5 * m, y + 5.5 * m, 4.0)
+        c = img.shape[0] // 2
+        (dark,) = levels(img[c - r:c + r, c - r:c + r], (0.5,))
+        (white,) = levels(img, (0.95,))
+        here = 1.0 - dark / max(white, 1.0)
+        if here > depth:
+            depth, paper = here, white
+        if depth >= enough:
+            break
+    return depth, paper
+
+
 def _observe(gray: np.ndarray, H: np.ndarray, targets, tol: float,
              clip: Rect | None = None, k: float = 4.0) -> tuple[list, list]:
     """Slip-unit points and where they were found in the frame (px); a point found more

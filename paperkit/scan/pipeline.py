@@ -32,7 +32,7 @@ from .decide import (
     says,
 )
 from .decode import Decoded, Found, backend, find_codes, first_look
-from .geometry import SlipPose, code_homography, covered_boxes, locate, slip_outline
+from .geometry import SlipPose, code_homography, covered_boxes, locate, print_depth, slip_outline
 from .helper import HelperFailed
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
@@ -79,6 +79,19 @@ ADVISE_CODE_PX = 100
 #: 20 slips on such a copy have codes of about 1 px a module): when its slips are small or
 #: none is read, a JPEG (what they send) also says to send the original file.
 SHRUNK_SIDE = 1600
+#: A frame whose slips' print is paler than this (the median :func:`geometry.print_depth`
+#: of up to PALE_SLIPS of them, at least 3) has a pale print: a printer low on toner, or in
+#: its draft mode. The box reads judge ink against the print's own darkness, so on a pale
+#: print the paper's grain and noise come near that level: on synthetic photos of 2,800
+#: slips printed 0.5-0.7 as dark (pen marks as dark as ever), 8 empty boxes read as marked
+#: (two as surely as a real mark; each beside a real mark, so the slip went to review, but
+#: on a blank slip it would be applied), and 16-17 % of the clear slips went to review
+#: against 3 % for black print (bench/RESULTS.md, Box reads, twenty-second session). No
+#: slip read from a pale print is applied (it goes to review), and the photo says to print
+#: darker. The median slip of every photo of black toner measured 0.885 or more there
+#: (554 photos), of pale prints 0.71 or less.
+PALE_DEPTH = 0.8
+PALE_SLIPS = 8
 #: Decode steps (the last part of their name, decode.py: ``regions:deblur``,
 #: ``tight:soft``, ...) that read a code no decoder pass could: the image was too
 #: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
@@ -311,10 +324,11 @@ def _unread_message(places: list[tuple[str, str]]) -> str:
             " they are not in this scan; retake them closer, flatter and steadier")
 
 
-def _advice(reads: list[_Read], photo: Photo) -> tuple[str, ...]:
+def _advice(reads: list[_Read], photo: Photo, pale: bool = False) -> tuple[str, ...]:
     """What to do differently next time: when many slips in the photo were small in it, to
-    come closer; and first, when the photo is a JPEG no larger than :data:`SHRUNK_SIDE` and
-    its slips were small or none was read, to send the original file."""
+    come closer; when the slips' print is ``pale`` (:func:`_pale`), to print darker; and
+    first, when the photo is a JPEG no larger than :data:`SHRUNK_SIDE` and its slips were
+    small or none was read, to send the original file."""
     sizes = [r.pose.ppu for r in reads if r.pose is not None]
     small = sum(ppu * S.QR.width < ADVISE_CODE_PX for ppu in sizes)
     tips = []
@@ -326,6 +340,11 @@ def _advice(reads: list[_Read], photo: Photo) -> tuple[str, ...]:
                     " the slips read against those in the photo); next time photograph fewer"
                     " slips at a time, or come closer, so that ten slips side by side would"
                     " fill the photo")
+    if pale:
+        tips.append("the print on these slips looks pale (a printer low on toner, or its draft"
+                    " mode?): no slip read from a pale print is applied, each goes to review;"
+                    " print the next slips at full darkness (if the print is dark and a glare"
+                    " or haze lies over the photo, retake it instead)")
     h, w = photo.frames[0].gray.shape if len(photo.frames) == 1 else (0, 0)
     if (tips or not reads) and photo.kind == "jpeg" and max(h, w) <= SHRUNK_SIDE:
         # (what messaging apps send: a scanner's PNG, TIFF or PDF at few dots per inch is
@@ -335,6 +354,34 @@ def _advice(reads: list[_Read], photo: Photo) -> tuple[str, ...]:
                        " it sends, send or copy the original file instead (as a file or"
                        " document, not as a photo)")  # the likelier cause: said first
     return tuple(tips)
+
+
+def _pale(reads: list[_Read]) -> bool:
+    """Whether the slips read in one frame have a pale print (:data:`PALE_DEPTH`), from the
+    first :data:`PALE_SLIPS` of them located (each finder looked at only until one is dark
+    enough: about 0.05 ms a black-printed slip)."""
+    located = [r for r in reads if r.pose is not None][:PALE_SLIPS]
+    if len(located) < 3:
+        return False
+    depths = [print_depth(r.frame.gray, r.pose.H, PALE_DEPTH)[0] for r in located]
+    return float(np.median(depths)) < PALE_DEPTH
+
+
+def _printed_pale(read: _Read) -> _Read:
+    """``read``, from a frame whose print is pale (:func:`_pale`): when it would be applied,
+    it goes to review instead (its reading kept).
+
+    Only a frame's print is judged, not each slip's: a slip's own print looks pale under a
+    glare or haze too (a threshold of 0.72 would hold 11 black-printed slips of the 34,420
+    on 26 synthetic sets, all read right), so a pale print run photographed beside a black
+    one, the pale slips fewer, is not held."""
+    s = read.result
+    if s.outcome != "applied":
+        return read
+    why = ("the slips' print in this photo is pale (a printer low on toner, or its draft"
+           " mode?), and on a pale print the paper's grain can read as a mark; check it")
+    return replace(read, result=replace(s, outcome="review", reason=why,
+                                        confidence=min(s.confidence, HELD_CONFIDENCE)))
 
 
 def _keep_crops(kit: Kit, sha: str, reads: list[_Read]) -> list[_Read]:
@@ -460,6 +507,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     steps = []
     unread: list[tuple[str, str]] = []  # where slips lie whose code was not read (_where)
     decode_s = 0.0
+    pale = False  # a frame's slips have a pale print (_pale)
     for i, frame in enumerate(photo.frames):
         if pages is not None and len(photo.frames) > 1:
             pages(i + 1, len(photo.frames), frame.label)
@@ -493,6 +541,9 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             for found in decoded.found:  # each read as soon as it is measured
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
                 here.append(read_slip(kit, rec, frame, found, seen, m))
+            if _pale(here):  # a pale print: nothing read from it is applied
+                pale = True
+                here = [_printed_pale(r) for r in here]
             # then slips that lie over others (seen may hold what a covered slip read: at
             # worst another copy of it went to review for disagreeing)
             over = _overlaps(decoded.found, {id(f): r.pose for f, r in
@@ -518,7 +569,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     lap("store")
     result = PhotoResult(photo=str(path), sha256=photo.sha256,
                          slips=tuple(r.result for r in reads), errors=errors, stored=stored,
-                         dry_run=dry_run, steps=tuple(steps), advice=_advice(reads, photo))
+                         dry_run=dry_run, steps=tuple(steps),
+                         advice=_advice(reads, photo, pale))
     if not dry_run:
         result = _commit(kit, rec, result, reads)
     lap("commit")
