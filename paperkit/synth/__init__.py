@@ -11,6 +11,7 @@ Typical use (see ``bench/make_photos.py`` and ``paperkit demo``)::
     jpeg, truth = phone_photo(source, rng, n_slips=20)              # or fmt="heic", orientation=6
     poster = board_poster(kit, record)                                # the whole wall board
     jpeg, truth = phone_photo(source, rng, 12, variant="poster", poster=poster)
+    jpeg, truth = phone_photo(source, rng, 20, printed=Print("pink", depth=0.6))  # paper, toner
     truth.as_dict()  # JSON: per slip task, rev, code, status, accept, spec, qr corners, module_px
 
 Modules: ``ink`` (pen strokes and handwriting-like scribble), ``marks`` (MarkSpec, SlipTruth,
@@ -28,9 +29,8 @@ from .sets import SheetSource, flatbed_scan, phone_photo
 from .sheets import board_poster, render_pages, sample_tasks, slip_sheet
 
 __all__ = [
-    "PAPERS", "MarkSpec", "PhotoTruth", "PlacedSlip", "Poster", "Print", "SheetSource", "SlipCrop",
-    "SlipTruth",
-    "board_poster", "compose_photo", "encode_heic", "encode_jpeg", "flatbed_scan", "mark_page", "mark_slip",
-    "phone_photo", "random_spec", "render_pages", "render_photo", "render_scan", "sample_tasks",
-    "scan_sheet", "slip_sheet",
+    "PAPERS", "MarkSpec", "PhotoTruth", "PlacedSlip", "Poster", "Print", "SheetSource",
+    "SlipCrop", "SlipTruth", "board_poster", "compose_photo", "encode_heic", "encode_jpeg",
+    "flatbed_scan", "mark_page", "mark_slip", "phone_photo", "random_spec", "render_pages",
+    "render_photo", "render_scan", "sample_tasks", "scan_sheet", "slip_sheet",
 ]
