@@ -329,10 +329,10 @@ def test_a_multi_page_tiff_over_the_limits_is_refused_with_its_reason(tmp_path, 
     page = Image.new("L", (400, 300), 255)
     path = tmp_path / "many.tif"
     page.save(path, save_all=True, append_images=[page] * 3)
-    monkeypatch.setattr(load, "MAX_PDF_PAGES", 3)
+    monkeypatch.setattr(load, "MAX_PAGES", 3)
     with pytest.raises(PhotoTooLarge, match="many.tif has 4 pages; paperkit reads at most 3"):
         load_photo(path)
-    monkeypatch.setattr(load, "MAX_PDF_PAGES", 50)
+    monkeypatch.setattr(load, "MAX_PAGES", 50)
     monkeypatch.setattr(load, "MAX_PAGES_PIXELS", 300_000)
     with pytest.raises(PhotoTooLarge, match="first 3 pages hold over 0.3 MP"):
         load_photo(path)

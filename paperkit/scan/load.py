@@ -31,7 +31,7 @@ MIN_SIDE = 64
 #: The most bytes paperkit reads from one file.
 MAX_BYTES = 200_000_000
 #: The most pages read from one PDF or multi-page TIFF (a flatbed scanner's file).
-MAX_PDF_PAGES = 50
+MAX_PAGES = 50
 #: The most pixels paperkit decodes from all the pages of one multi-page TIFF together, and
 #: renders PDF pages that are photos at, together (:data:`PDF_PICTURE`); the stored copy of
 #: a PDF or TIFF's pages is made smaller to MAX_PIXELS.
@@ -332,13 +332,13 @@ def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
     """Each page of the multi-page TIFF ``im`` (a flatbed scanner's file of several sheets)
     as an upright gray frame, named like a PDF's pages (``scan.tif#2``). A page marked as a
     reduced copy of another (a thumbnail: NewSubfileType bit 0) or too small to hold a code
-    is passed over. Raises PhotoTooLarge for more than MAX_PDF_PAGES pages, a page over
+    is passed over. Raises PhotoTooLarge for more than MAX_PAGES pages, a page over
     MAX_PIXELS, or pages over MAX_PAGES_PIXELS in all; PhotoError when no page is left
     (Pillow's own errors for a damaged page are the caller's)."""
     n = im.n_frames
-    if n > MAX_PDF_PAGES:
+    if n > MAX_PAGES:
         raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
-                            f"{MAX_PDF_PAGES} pages from one file", "split the file")
+                            f"{MAX_PAGES} pages from one file", "split the file")
     frames, total = [], 0
     for i in range(n):
         im.seek(i)
@@ -392,9 +392,9 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
         raise PhotoError(f"{path.name} is not a readable PDF: {exc}") from None
     try:
         n = len(pdf)
-        if n > MAX_PDF_PAGES:
+        if n > MAX_PAGES:
             raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
-                                f"{MAX_PDF_PAGES} pages from one PDF", "split the PDF")
+                                f"{MAX_PAGES} pages from one PDF", "split the PDF")
         pages = [pdf[i] for i in range(n)]  # each loaded once
         sizes = [page.get_size() for page in pages]
         photos = [_picture_dpi(page, w * h) for page, (w, h) in zip(pages, sizes, strict=True)]
