@@ -388,8 +388,8 @@ def _printed_pale(read: _Read) -> _Read:
     s = read.result
     if s.outcome != "applied":
         return read
-    why = ("the slips' print in this photo is pale (a printer low on toner, or its draft"
-           " mode?), and on a pale print the paper's grain can read as a mark; check it")
+    why = ("the print is pale (low toner, or draft mode?), so the paper's grain can read as"
+           " a mark; check it")
     return replace(read, result=replace(s, outcome="review", reason=why,
                                         confidence=min(s.confidence, HELD_CONFIDENCE)))
 
