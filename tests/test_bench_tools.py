@@ -1,5 +1,6 @@
-"""The benchmark's bookkeeping: what a read of a slip is against the set's truth, and the
-slip-by-slip comparison of two versions' reads (bench/truth.py, bench/compare_reads.py)."""
+"""The benchmark's bookkeeping: what a read of a slip is against the set's truth, the
+slip-by-slip comparison of two versions' reads, and what each hold costs and catches
+(bench/truth.py, bench/compare_reads.py, bench/hold_costs.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import compare_reads  # noqa: E402
+import hold_costs  # noqa: E402
 import truth  # noqa: E402
 
 
@@ -103,3 +105,59 @@ def test_compare_fails_when_the_version_after_applies_a_wrong_status(tmp_path, c
                                str(folder)]) == 1
     out = capsys.readouterr().out
     assert "T0001: right -> wrong-applied" in out
+
+
+@pytest.mark.parametrize("reason, hold", [
+    ("the slip is small in the photo (its code 66 px wide), so a faint second mark could be"
+     " missed; check it, or retake the photo closer", "slip small in the photo"),
+    ("the code was read only by modelling a blurred or damaged image, so its marks may be as"
+     " unclear; check it, or retake the photo closer and steadier", "read only with help"),
+    ("the print is pale (low toner, or draft mode?), so the paper's grain can read as a mark;"
+     " check it", "pale print"),
+    ("no box is clearly marked, but the done box holds a trace of ink: a light mark may be"
+     " there; check it", "blank, trace of ink"),
+    ("no box is clearly marked, but the stuck box may hold a faint mark; check it",
+     "blank, faint mark"),
+    ("the dropped box may hold a faint mark", "faint mark beside the mark"),
+    ("the taken box holds a trace of ink: a light second mark may be there; check it",
+     "trace beside the mark"),
+    ("taken looks scribbled over, and the done box holds a trace of ink: taken may be struck"
+     " out and done the final mark; check which mark is meant", "scribbled mark"),
+    ("the done and stuck boxes are unclear", "box unclear"),
+    ("the done box has a line running through and on past it both ways: a crease",
+     "something not ink"),
+    ("done and dropped are both marked", None),
+    ("done looks struck out and taken marked after it, or done filled in as well: check which"
+     " mark is meant", None),
+    ("a reason no rule gives", "other"),
+])
+def test_each_review_reason_names_its_hold(reason, hold):
+    got = hold_costs.hold_of(reason)
+    assert got == hold if hold in (None, "other") else got.startswith(hold), (reason, got)
+
+
+def test_a_hold_is_a_cost_or_a_catch(tmp_path):
+    """Held slips against the truth, by what each would have said unheld (its one box read
+    as marked): right is a cost; a wrong status or a lost mark is a catch; two boxes marked
+    is no hold at all."""
+    folder = _set(tmp_path)
+    reads = {"0001.jpg": {"errors": [], "slips": {
+        TICK["code"]: {**_read("review", "done", "the dropped box may hold a faint mark"),
+                       "read": {"done": 1.0, "dropped": 0.2}},
+        BLANK["code"]: {**_read("review", None, "the done box is unclear"),
+                        "read": {"done": 0.9}},  # an empty box read marked: caught
+        DOUBLE["code"]: {**_read("review", None, "done and stuck are both marked"),
+                         "read": {"done": 1.0, "stuck": 1.0}}}},
+        "0002.jpg": {"errors": [], "slips": {REDO["code"]: {
+            **_read("review", None, "the stuck box is unclear"), "read": {"stuck": 0.3}}}}}
+    out = tmp_path / "reads"
+    out.mkdir()
+    (out / "set.json").write_text(json.dumps(reads))
+    counts = hold_costs.tally(out, [folder])
+    faint = next(c for h, c in counts.items() if h.startswith("faint mark beside"))
+    unclear = next(c for h, c in counts.items() if h.startswith("box unclear"))
+    assert dict(faint) == {hold_costs.COST: 1}
+    assert dict(unclear) == {hold_costs.WRONG: 1, hold_costs.LOST: 1}  # blank marked; redo lost
+    assert sum(sum(c.values()) for c in counts.values()) == 3  # the double is no hold
+    assert hold_costs.main([str(out), str(folder)]) == 0
+    assert hold_costs.main([str(out), str(tmp_path / "other")]) == 2
