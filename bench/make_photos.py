@@ -107,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="share of phone photos of the whole wall board (the board product's "
                          "poster with the slips pinned on it)")
     ap.add_argument("--paper", default="white", choices=[*PAPERS, "mix"],
-                    help="the paper the slips are printed on ('mix': a colour drawn for each "
-                         "phone photo)")
+                    help="the paper the phone photos' slips are printed on ('mix': a colour "
+                         "drawn for each photo; flatbed scans stay black on white)")
     ap.add_argument("--pale", type=float, default=0.0,
                     help="share of phone photos whose slips were printed pale (low toner or "
                          "draft mode: the print 0.5-0.7 as dark; pen marks as dark as ever)")
