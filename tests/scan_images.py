@@ -15,6 +15,7 @@ import segno
 from PIL import Image, ImageDraw
 
 from paperkit.layout import slip as S
+from paperkit.synth.marks import Print
 
 INK = {
     "black": (25, 25, 30),
@@ -103,7 +104,7 @@ def render_slip(code: str, marks: tuple[Mark, ...] = (), s: float = 4.0,
     d.rectangle([n_.x0 * s, n_.y0 * s, n_.x1 * s, n_.y1 * s], outline=(90, 90, 90),
                 width=max(1, round(0.5 * s)))
     if depth != 1.0:
-        img = Image.fromarray(np.uint8(255 - (255 - np.asarray(img, np.float32)) * depth + 0.5))
+        img = Image.fromarray(Print(depth=depth).apply(np.asarray(img)))
         d = ImageDraw.Draw(img)
     for mk in marks:
         draw_mark(d, mk, s)

@@ -567,7 +567,8 @@ def test_no_slip_read_from_a_pale_print_is_applied(tmp_path, depth):
     applied: each goes to review with its likely status, nothing is written, and the photo
     says to print darker. The same slips printed black are applied."""
     kit, rec = _kit(tmp_path, 4)
-    marks = [(), (Mark("done", "fill"),), (Mark("taken"), Mark("stuck")), (Mark("stuck", "cross"),)]
+    marks = [(), (Mark("done", "fill"),), (Mark("taken"), Mark("stuck")),
+             (Mark("stuck", "cross"),)]
     s = 2.6
     slips = [(render_slip(_code(kit, f"T000{i}"), m, s, depth=depth),
               slip_at(60 + (i - 1) % 2 * 740, 60 + (i - 1) // 2 * 500, s))

@@ -418,26 +418,24 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
         new = s.add(read(gray), "full-size")
         s.step("full-size", t0, 1, new)
 
+    t0 = time.perf_counter()
+    again, name = [], ""
     if before == 0 and s.found:
         # nothing was read before the regions, so they were sized for a guessed code (a
         # fourteenth of the frame) and each read one code at most: looked for again at the
         # size of the codes now read (seed-87 set, photo 0026: 10 codes read in 10 regions
         # five codes wide, 10 more left)
-        t0 = time.perf_counter()
-        again = _regions(s, edges)
-        new_again = _retry_regions(s, again)
-        regions, got = regions + again, got + new_again
-        s.step("regions-again", t0, len(again), sum(new_again))
+        again, name = _regions(s, edges), "regions-again"
     elif len(s.found) > before:
         # the regions read codes: with their edges left out too, the dense patches are
         # looked for again, and those about a place not tried yet are tried (a code in one
         # patch with a slip the regions read, its own place never tried: seed-104 set,
         # photo 0059)
-        t0 = time.perf_counter()
-        again = _untried(_regions(s, edges), regions, 29 * s.module())
+        again, name = _untried(_regions(s, edges), regions, 29 * s.module()), "regions-new"
+    if name:
         new_again = _retry_regions(s, again)
         regions, got = regions + again, got + new_again
-        s.step("regions-new", t0, len(again), sum(new_again))
+        s.step(name, t0, len(again), sum(new_again))
 
     t0 = time.perf_counter()
     tight = [b for r, ok in zip(regions, got, strict=True)

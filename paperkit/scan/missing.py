@@ -6,10 +6,10 @@ person who took the photo has no way to know (bench/RESULTS.md, Decoding, sixtee
 The paper of the slips that were read sets what paper and background look like in this
 photo; what is as bright as that paper, away from every slip read, about the size of the
 slips read near it (far slips look smaller) and no longer than a slip seen at a slant, and
-holds edges and ink like print, is taken for a slip that was not read. Paper is looked for twice: as bright as the slips read,
-and as much brighter than the table just around it as they are than theirs (the light each
-falls in: a slip in a shadow is darker than the table in the light, but still brighter
-than the table beside it).
+holds edges and ink like print, is taken for a slip that was not read. Paper is looked for
+twice: as bright as the slips read, and as much brighter than the table just around it as
+they are than theirs (the light each falls in: a slip in a shadow is darker than the table
+in the light, but still brighter than the table beside it).
 
 All the thresholds were set on 11 synthetic sets (1,020 photos) and checked on 20 others
 never used for them (727 photos). In the scan, with the codes the decoder saw and could not
@@ -63,8 +63,9 @@ LIGHT_WIDTH = 1.3
 #: with) looks like paper against the darker plank's light, but it is hardly brighter than
 #: what lies just around it, where paper always is. Such a piece is brighter than its ring
 #: by under TABLE_STEP grey levels and by under TABLE_SHARE of the slips read's paper over
-#: their table in its own light. On 17 sets (1,157 photos): the two pieces that were not slips (pale planks
-#: on two wood tables) stood 6 and 9 levels and 0.29 and 0.55 of that above their ring;
+#: their table in its own light. On 17 sets (1,157 photos): the two pieces that were not
+#: slips (pale planks on two wood tables) stood 6 and 9 levels and 0.29 and 0.55 of that
+#: above their ring;
 #: the 42 slips not read that were found in their own light, 17 levels or more, and 0.62
 #: of it or more (the nearest: 17 levels and 1.16; 58 and 0.62). Set on those sets, then
 #: checked on five made after (bench/RESULTS.md, Decoding, twentieth session).
