@@ -21,6 +21,7 @@ INK = {
     "black": (25, 25, 30),
     "blue": (30, 50, 150),
     "pencil": (120, 120, 125),
+    "light": (190, 190, 195),  # a nearly dry pen, or pencil pressed lightly
 }
 
 

@@ -387,8 +387,8 @@ def test_kit_cover_lists_every_section_with_its_pages(sample_kit):
                  "Contacts: care ring", "Task board", "Task slips", "Bail-fund ledger",
                  "Roles and rotation", "Three-week drill"):
         assert want in titles and want in cover
-    # the organiser is told to print dark: slips from a pale print are never applied
-    assert "full darkness" in cover and "never applied" in cover
+    # the organiser is told to print dark: light marks on a pale print go to review
+    assert "full darkness" in cover and "light marks go to review" in cover
     labels = {"Charter": "charter", "Task board": "board:", "Task slips": "slips",
               "Bail-fund ledger": "ledger", "Roles and rotation": "roles",
               "Three-week drill": "drill", "Contacts: care ring": "contacts:care"}

@@ -1161,3 +1161,25 @@ def test_ink_by_a_label_holds_only_a_slip_with_no_box_marked():
               "only a mark in a box counts; check it")
     # beside a box marked, the box is what counts (a label circled as well is not read)
     assert read_status({**reads, "stuck": tick}) == ("stuck", None)
+
+
+def test_ink_depth_is_a_strokes_darkness_not_the_grains():
+    """marks._ink_depth: a pen stroke's darkest 3 × 3 mean against the paper (share of its
+    light, and in multiples of the grain); speckle a pixel wide is averaged away, and the
+    interior's edge is mirrored, so a dark outline just outside it never counts."""
+    from paperkit.scan.marks import _ink_depth
+
+    rng = np.random.default_rng(3)
+    paper = np.clip(rng.normal(200, 4, (40, 40)), 0, 255).astype(np.uint8)
+    stroke = paper.copy()
+    cv2.line(stroke, (5, 30), (34, 8), 80, 3)
+    depth, stand = _ink_depth(stroke, 200.0, 6.0)
+    assert 0.55 <= depth <= 0.62 and 18 <= stand <= 21
+    speckle = paper.copy()
+    speckle[2::5, 2::5] = 60  # lone dark pixels
+    depth, stand = _ink_depth(speckle, 200.0, 6.0)
+    assert depth < 0.15 and stand < 5
+    framed = np.full((46, 46), 60, np.uint8)  # an outline 3 px wide around the paper
+    framed[3:43, 3:43] = paper
+    assert _ink_depth(framed[3:43, 3:43], 200.0, 6.0)[0] < 0.1
+    assert _ink_depth(paper[:0], 200.0, 6.0) == (0.0, 0.0)

@@ -560,39 +560,75 @@ def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_p
 
 
 @pytest.mark.parametrize("depth", [0.55, 1.0])
-def test_no_slip_read_from_a_pale_print_is_applied(tmp_path, depth):
+def test_a_pale_print_applies_only_marks_of_dark_ink(tmp_path, depth):
     """Slips printed pale (a printer low on toner, or its draft mode): the box reads judge
     ink against the print's darkness, and on a pale print the paper's grain reaches that
-    level (synthetic sets: empty boxes read as marked). So no slip read from a pale print is
-    applied: each goes to review with its likely status, nothing is written, and the photo
-    says to print darker. The same slips printed black are applied."""
-    kit, rec = _kit(tmp_path, 4)
+    level (synthetic sets: empty boxes read as marked). So a slip read from a pale print is
+    applied only when its mark is dark ink (pipeline.PALE_INK_DEPTH, PALE_INK_STAND); one
+    marked lightly goes to review with its likely status, nothing written, and the photo
+    says to print darker. The same slips printed black are all applied."""
+    kit, rec = _kit(tmp_path, 5)
     marks = [(), (Mark("done", "fill"),), (Mark("taken"), Mark("stuck")),
-             (Mark("stuck", "cross"),)]
+             (Mark("stuck", "cross"),), (Mark("done", "tick", "light"),)]
     s = 2.6
     slips = [(render_slip(_code(kit, f"T000{i}"), m, s, depth=depth),
               slip_at(60 + (i - 1) % 2 * 740, 60 + (i - 1) // 2 * 500, s))
              for i, m in enumerate(marks, 1)]
     path = tmp_path / "p.jpg"
-    save(compose(slips, (1560, 1060)), path, 90)
+    save(compose(slips, (1560, 1560)), path, 90)
     (res,) = scan_photos(kit, rec, [path])
     by = {x.task: x for x in res.slips}
     assert by["T0001"].outcome == "unchanged" and by["T0001"].status is None
     assert by["T0003"].outcome == "review"  # two boxes marked
     assert by["T0002"].status == "done" and by["T0004"].status == "stuck"  # read right
+    assert by["T0005"].status == "done"
+    # the dark marks are applied either way
+    assert by["T0002"].outcome == by["T0004"].outcome == "applied"
+    assert get_task(rec, "T0002").status == "done" and get_task(rec, "T0004").status == "stuck"
     pale = [a for a in res.advice if "looks pale" in a]
+    light = by["T0005"]
     if depth < 1.0:
-        for t in ("T0002", "T0004"):
-            assert by[t].outcome == "review" and "the print is pale" in by[t].reason
-            assert by[t].confidence <= 0.5 and get_task(rec, t).status == "open"
-        assert {r.task for r in pending_reviews(rec)} == {"T0002", "T0003", "T0004"}
+        assert light.outcome == "review" and "the print is pale" in light.reason
+        assert "the mark light" in light.reason
+        assert light.confidence <= 0.5 and get_task(rec, "T0005").status == "open"
+        assert {r.task for r in pending_reviews(rec)} == {"T0003", "T0005"}
         (tip,) = pale
         assert "low on toner" in tip and "print the next slips at full darkness" in tip
+        assert "a slip whose mark is light goes to review" in tip
         assert "advice" in res.as_json()
     else:
-        assert by["T0002"].outcome == by["T0004"].outcome == "applied"
-        assert get_task(rec, "T0002").status == "done"
+        assert light.outcome == "applied" and get_task(rec, "T0005").status == "done"
         assert pale == []
+
+
+def test_a_pale_print_holds_a_mark_the_grain_could_make():
+    """pipeline._printed_pale: on a pale print, a slip that would be applied stays applied
+    only when its mark is at least PALE_INK_DEPTH deep and PALE_INK_STAND times the grain;
+    anything else read there (review, unchanged) is left as it is."""
+    from types import SimpleNamespace
+
+    from paperkit.scan.marks import BoxRead
+    from paperkit.scan.pipeline import PALE_INK_DEPTH, PALE_INK_STAND, _printed_pale, _Read
+    from paperkit.scan.result import SlipResult
+
+    def read(outcome, depth, stand):
+        box = BoxRead(score=1.0, confidence=1.0, cover=0.2, fill=0.1, over=0.0,
+                      contrast=80.0, depth=depth, stand=stand)
+        res = SlipResult(code="c", task="T0001", rev=1, read={"done": 1.0}, status="done",
+                         outcome=outcome, confidence=0.9, reason="open → done")
+        return _Read(res, SimpleNamespace(), None, box)
+
+    dark, light = PALE_INK_DEPTH + 0.05, PALE_INK_DEPTH - 0.05
+    sure, grainy = PALE_INK_STAND + 1.0, PALE_INK_STAND - 1.0
+    assert _printed_pale(read("applied", dark, sure)).result.outcome == "applied"
+    for depth, stand in ((light, sure), (dark, grainy), (light, grainy)):
+        got = _printed_pale(read("applied", depth, stand)).result
+        assert got.outcome == "review" and got.status == "done" and got.confidence <= 0.5
+        assert "the print is pale" in got.reason
+    for outcome in ("review", "unchanged"):
+        assert _printed_pale(read(outcome, light, grainy)).result.outcome == outcome
+    no_mark = _Read(read("applied", dark, sure).result, SimpleNamespace(), None, None)
+    assert _printed_pale(no_mark).result.outcome == "review"
 
 
 def test_print_depth_measures_the_finders_darkness():

@@ -121,8 +121,8 @@ def _cover(ctx: ProductContext, sections: list[Section], total: int, audience: s
     sheets.paragraph(f"Everything the group prints, in one binder: {total} pages, printed "
                      f"{ctx.today.isoformat()}. Reprint from the record when it changes; "
                      "destroy old copies. Print at full darkness, not in draft or "
-                     "toner-save mode: slips from a pale print are read back but never "
-                     "applied.", 11, gap=20)
+                     "toner-save mode: on slips from a pale print, light marks go to "
+                     "review instead of being applied.", 11, gap=20)
     cols = scale_columns([Column("section", 30, font="sans-bold", size=12),
                           Column("what it is", 56, size=10),
                           Column("pages", 14, "right", size=12)], sheets.width)

@@ -317,7 +317,11 @@ class BoxRead:
     window both ways is (a rubber band: see :data:`BAND_MIN`). The last seven are measured
     only for a box that would count as marked. ``label`` is the size of the largest piece
     of ink just above the box's printed label (a label circled instead of the box marked:
-    see :data:`LABEL_MIN`), for every box."""
+    see :data:`LABEL_MIN`), for every box. ``depth`` and ``stand``, for a box that would
+    count as marked, are how much darker than its paper its darkest ink is, as a share of
+    the paper's light and in multiples of the paper's grain (:func:`_ink_depth`: a pen's
+    stroke is dark whatever the print; the paper's grain or a noisy photo's speckle read as
+    ink on a pale print is not: ``pipeline.PALE_INK_DEPTH``)."""
 
     score: float
     confidence: float
@@ -341,6 +345,8 @@ class BoxRead:
     label: float = 0.0
     reach: float = 0.0
     band: float = 0.0
+    depth: float = 0.0
+    stand: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -902,9 +908,11 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
             s_cover = min(s_cover, DOT_SCORE)
         score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
         shade, through, solid, hidden, corner, band = 1.0, 0.0, 0.0, 0.0, 1.0, 0.0
+        depth, stand = 0.0, 0.0
         # only a box that would count as marked is checked (decide.shaded, decide.creased,
         # decide.covered, decide.banded)
         if score >= MARKED:
+            depth, stand = _ink_depth(win[i][inners[i]], white[i], grain)
             smooth = cv2.blur(win[i], (3, 3))
             dark_mass = win[i] < white[i] - SOLID_DARK * c
             solid = _solid(dark_mass, edges[i])
@@ -936,8 +944,21 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                            edge=round(edge, 3), shade=round(shade, 3),
                            through=round(through, 2), solid=round(solid, 2),
                            hidden=round(hidden, 2), corner=round(corner, 3),
-                           band=round(band, 2)))
+                           band=round(band, 2), depth=round(depth, 3),
+                           stand=round(stand, 2)))
     return out, where
+
+
+def _ink_depth(inner: np.ndarray, white: float, grain: float) -> tuple[float, float]:
+    """``BoxRead.depth`` and ``BoxRead.stand``: how much darker than its paper's ``white``
+    the darkest ink in a box's interior ``inner`` (grey) is, as a share of that white and
+    in multiples of the paper's ``grain`` (grey levels, at least 1). The darkest ink is the
+    darkest 3 × 3 mean, taken within the interior (its edge mirrored), so the printed
+    outline around it never counts."""
+    if inner.size == 0:
+        return 0.0, 0.0
+    dark = max(0.0, max(white, 1.0) - float(cv2.blur(np.ascontiguousarray(inner), (3, 3)).min()))
+    return dark / max(white, 1.0), dark / max(grain, 1.0)
 
 
 def _solid(dark: np.ndarray, edges: tuple[int, int, int, int]) -> float:
