@@ -52,22 +52,29 @@ def _init(pdf: bytes, manifest: dict, poster: Poster | None) -> None:
     _SOURCE = SheetSource.from_pdf(pdf, manifest)
 
 
-def _printed(seed: int, paper: str, pale: float) -> Print | None:
+def _printed(seed: int, paper: str, pale: float, pale_slips: float = 0.0, slips: int = 0
+             ) -> Print | list[Print] | None:
     """How one photo's slips were printed (``--paper``, ``--pale``), drawn from a generator
-    of its own, so that the photo's other draws are those of a black-on-white print."""
-    if paper == "white" and pale <= 0:
+    of its own, so that the photo's other draws are those of a black-on-white print. With
+    ``pale_slips`` (``--pale-slips``), each of its ``slips`` comes from a second, pale print
+    run with that chance (drawn from another generator of its own): a list, a print each."""
+    if paper == "white" and pale <= 0 and pale_slips <= 0:
         return None
     rng = np.random.default_rng([seed, 7])
     colour = str(rng.choice(sorted(PAPERS))) if paper == "mix" else paper
     depth = float(rng.uniform(0.5, 0.7)) if rng.random() < pale else 1.0
-    return Print(colour, depth)
+    if pale_slips <= 0 or depth < 1.0:
+        return Print(colour, depth)
+    runs = np.random.default_rng([seed, 8])
+    second = Print(colour, float(runs.uniform(0.5, 0.7)))
+    return [second if u < pale_slips else Print(colour, 1.0) for u in runs.random(slips)]
 
 
 def _one(job: tuple) -> tuple[str, float]:
-    name, seed, kind, slips, megapixels, out, paper, pale = job
+    name, seed, kind, slips, megapixels, out, paper, pale, pale_slips = job
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
-    printed = _printed(seed, paper, pale)
+    printed = _printed(seed, paper, pale, pale_slips, slips)
     ext = "jpg"
     if kind == "flatbed":
         page = int(rng.integers(len(_SOURCE.manifest["pages"])))
@@ -88,7 +95,10 @@ def _one(job: tuple) -> tuple[str, float]:
     photo.write_bytes(data)
     d = truth.as_dict()
     d.update(photo=photo.name, seed=seed)
-    if printed is not None:
+    if isinstance(printed, list):  # two print runs: each slip's print, in the truth's order
+        d["print"] = {"paper": printed[0].paper,
+                      "depths": [round(p.depth, 3) for p in printed]}
+    elif printed is not None:
         d["print"] = {"paper": printed.paper, "depth": round(printed.depth, 3)}
     (Path(out) / f"{name}.json").write_text(json.dumps(d, indent=1), encoding="utf-8")
     return name, time.perf_counter() - t0
@@ -112,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pale", type=float, default=0.0,
                     help="share of phone photos whose slips were printed pale (low toner or "
                          "draft mode: the print 0.5-0.7 as dark; pen marks as dark as ever)")
+    ap.add_argument("--pale-slips", type=float, default=0.0,
+                    help="in the other phone photos, the share of slips from a second, pale "
+                         "print run, photographed among the black ones")
     ap.add_argument("--tasks", type=int, default=40, help="tasks (slips) in the sample kit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
@@ -147,9 +160,10 @@ def main(argv: list[str] | None = None) -> int:
                 break
         kinds.append(kind)
     jobs = [(f"{i:04d}", args.seed * 100003 + i, kinds[i - 1], args.slips, args.megapixels,
-             str(out), args.paper, args.pale) for i in range(1, args.photos + 1)]
+             str(out), args.paper, args.pale, args.pale_slips)
+            for i in range(1, args.photos + 1)]
     jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out),
-              "white", 0.0) for i in range(1, args.flatbed + 1)]
+              "white", 0.0, 0.0) for i in range(1, args.flatbed + 1)]
     t0 = time.perf_counter()
     with mp.get_context("fork").Pool(args.jobs, _init, (pdf, manifest, poster)) as pool:
         for n, (name, secs) in enumerate(pool.imap(_one, jobs), 1):

@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import compare_reads  # noqa: E402
 import hold_costs  # noqa: E402
+import make_photos  # noqa: E402
 import truth  # noqa: E402
 
 
@@ -161,3 +162,18 @@ def test_a_hold_is_a_cost_or_a_catch(tmp_path):
     assert sum(sum(c.values()) for c in counts.values()) == 3  # the double is no hold
     assert hold_costs.main([str(out), str(folder)]) == 0
     assert hold_costs.main([str(out), str(tmp_path / "other")]) == 2
+
+
+def test_make_photos_mixes_a_pale_print_run_among_black_slips():
+    """``--pale-slips``: each slip of a photo from a second, pale print run with that chance
+    (one run: one darkness), drawn apart from the photo's other draws; a photo printed pale
+    as a whole, or none of this, is as before."""
+    assert make_photos._printed(11, "white", 0.0) is None
+    prints = make_photos._printed(11, "white", 0.0, 0.5, 20)
+    assert len(prints) == 20
+    pale = {p.depth for p in prints if p.depth < 1.0}
+    assert len(pale) == 1 and 0.5 <= pale.pop() <= 0.7
+    assert 3 <= sum(p.depth < 1.0 for p in prints) <= 17
+    assert make_photos._printed(11, "white", 0.0, 0.5, 20) == prints  # the same seed
+    whole = make_photos._printed(11, "white", 1.0, 0.5, 20)  # the whole photo is pale
+    assert whole.depth < 1.0 and whole == make_photos._printed(11, "white", 1.0)

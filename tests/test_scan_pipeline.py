@@ -601,6 +601,33 @@ def test_a_pale_print_applies_only_marks_of_dark_ink(tmp_path, depth):
         assert pale == []
 
 
+def test_a_pale_slip_among_black_ones_is_held_only_for_a_light_mark(tmp_path):
+    """A second print run, pale, photographed among black slips: the frame is not a pale
+    print, but a pale slip whose mark is light goes to review all the same
+    (pipeline._pale_slip); its dark mark, or a light mark on a black slip, is applied."""
+    kit, rec = _kit(tmp_path, 6)
+    slips_ = [("T0001", (Mark("done", "fill"),), 1.0), ("T0002", (Mark("stuck", "cross"),), 1.0),
+              ("T0003", (Mark("taken"),), 1.0), ("T0004", (Mark("done", "tick", "light"),), 1.0),
+              ("T0005", (Mark("done", "tick", "light"),), 0.55),
+              ("T0006", (Mark("stuck", "cross"),), 0.55)]
+    s = 2.6
+    slips = [(render_slip(_code(kit, t), m, s, depth=d),
+              slip_at(60 + i % 2 * 740, 60 + i // 2 * 500, s))
+             for i, (t, m, d) in enumerate(slips_)]
+    path = tmp_path / "p.jpg"
+    save(compose(slips, (1560, 1560)), path, 90)
+    (res,) = scan_photos(kit, rec, [path])
+    by = {x.task: x for x in res.slips}
+    assert [by[t].status for t in sorted(by)] == ["done", "stuck", "taken", "done", "done",
+                                                  "stuck"]
+    for t in ("T0001", "T0002", "T0003", "T0004", "T0006"):
+        assert by[t].outcome == "applied", (t, by[t].reason)
+    held = by["T0005"]
+    assert held.outcome == "review" and "the print is pale" in held.reason
+    assert get_task(rec, "T0005").status == "open"
+    assert not [a for a in res.advice if "looks pale" in a]  # the frame's print is black
+
+
 def test_a_pale_print_holds_a_mark_the_grain_could_make():
     """pipeline._printed_pale: on a pale print, a slip that would be applied stays applied
     only when its mark is at least PALE_INK_DEPTH deep and PALE_INK_STAND times the grain;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 import zxingcpp
@@ -134,6 +135,26 @@ def test_a_pale_print_on_coloured_paper_keeps_the_pen_marks_dark(source):
     assert np.allclose(ink_pale, ink_plain * np.float32(PAPERS["pink"]), atol=12)
     with pytest.raises(KeyError):
         Print("purple").apply(plain.image)
+
+
+def test_two_print_runs_in_one_photo(source):
+    """``phone_photo(printed=[...])``: a print for each slip (a pale run photographed among
+    black slips); the random draws, and so the truth, are those of a black print."""
+    pale = Print("white", depth=0.55)
+    runs = [None, pale, None]
+    black, truth = phone_photo(source, np.random.default_rng(31), 3, megapixels=3, quality=95)
+    mixed, truth2 = phone_photo(source, np.random.default_rng(31), 3, megapixels=3,
+                                quality=95, printed=runs)
+    assert truth2 == truth
+    img = cv2.imdecode(np.frombuffer(mixed, np.uint8), cv2.IMREAD_GRAYSCALE)
+    base = cv2.imdecode(np.frombuffer(black, np.uint8), cv2.IMREAD_GRAYSCALE)
+    for slip, run in zip(truth.slips, runs, strict=True):
+        q = np.float32(slip.qr)  # tl, tr, br, bl: the top-left finder's middle module
+        x, y = (q[0] + (q[1] - q[0]) * 3.5 / 29 + (q[3] - q[0]) * 3.5 / 29).round().astype(int)
+        here, there = int(img[y, x]), int(base[y, x])
+        assert (here > there + 40) if run is pale else abs(here - there) <= 6, (here, there)
+    with pytest.raises(ValueError):  # a print for each slip, or one for all
+        phone_photo(source, np.random.default_rng(31), 3, megapixels=3, printed=[pale])
 
 
 def test_what_marks_mean():

@@ -107,6 +107,14 @@ PALE_SLIPS = 8
 #: go to review as before (bench/RESULTS.md, Box reads, twenty-third session).
 PALE_INK_DEPTH = 0.3
 PALE_INK_STAND = 5.0
+#: A slip of a frame not taken for a pale print is held the same way when its mark is not
+#: dark ink and its own print is paler than PALE_SLIP_DEPTH: a second, pale print run
+#: photographed among black slips. A black slip's print looks pale under a glare or a haze
+#: over its code too, and such a light often lightens its mark as well: on 31 synthetic sets
+#: of black print (about 40,000 slips) 21 slips read right had a light mark and their own
+#: print under 0.8, 6 under 0.72 (which would all be held); a pale print's slips measure
+#: 0.72 or less 9 times in 10 (0.79 at most).
+PALE_SLIP_DEPTH = 0.72
 #: Decode steps (the last part of their name, decode.py: ``regions:deblur``,
 #: ``tight:soft``, ...) that read a code no decoder pass could: the image was too
 #: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
@@ -394,18 +402,28 @@ def _pale(reads: list[_Read]) -> bool:
     return pale >= most
 
 
-def _printed_pale(read: _Read) -> _Read:
-    """``read``, from a frame whose print is pale (:func:`_pale`): when it would be applied
-    and its mark is not dark ink (:data:`PALE_INK_DEPTH`, :data:`PALE_INK_STAND`), it goes
-    to review instead (its reading kept).
+def _dark_ink(mark: BoxRead | None) -> bool:
+    """Whether a mark is dark ink, not what a pale print's paper grain can make
+    (:data:`PALE_INK_DEPTH`, :data:`PALE_INK_STAND`)."""
+    return mark is not None and mark.depth >= PALE_INK_DEPTH and mark.stand >= PALE_INK_STAND
 
-    Only a frame's print is judged, not each slip's: a slip's own print looks pale under a
-    glare or haze too (a threshold of 0.72 would hold 11 black-printed slips of the 34,420
-    on 26 synthetic sets, all read right), so a pale print run photographed beside a black
-    one, the pale slips fewer, is not held."""
-    s, mark = read.result, read.mark
-    if s.outcome != "applied" or (mark is not None and mark.depth >= PALE_INK_DEPTH
-                                  and mark.stand >= PALE_INK_STAND):
+
+def _pale_slip(read: _Read) -> bool:
+    """Whether a slip of a frame not taken for a pale print (:func:`_pale`) would be applied
+    on a mark that is not dark ink (:func:`_dark_ink`) while its own print is paler than
+    :data:`PALE_SLIP_DEPTH`: a pale print run photographed among black slips. Only such a
+    slip's print is looked at (a light mark is on about one slip in eight)."""
+    if read.result.outcome != "applied" or read.pose is None or _dark_ink(read.mark):
+        return False
+    return print_depth(read.frame.gray, read.pose.H, PALE_SLIP_DEPTH)[0] < PALE_SLIP_DEPTH
+
+
+def _printed_pale(read: _Read) -> _Read:
+    """``read``, of a pale print (:func:`_pale`, :func:`_pale_slip`): when it would be
+    applied and its mark is not dark ink (:func:`_dark_ink`), it goes to review instead
+    (its reading kept)."""
+    s = read.result
+    if s.outcome != "applied" or _dark_ink(read.mark):
         return read
     why = ("the print is pale (low toner, or draft mode?) and the mark light, so the paper's"
            " grain could read as a mark; check it")
@@ -570,9 +588,11 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             for found in decoded.found:  # each read as soon as it is measured
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
                 here.append(read_slip(kit, rec, frame, found, seen, m))
-            if _pale(here):  # a pale print: nothing read from it is applied
+            if _pale(here):  # a pale print: a light mark read from it is not applied
                 pale = True
                 here = [_printed_pale(r) for r in here]
+            else:  # nor from a slip of a pale print run photographed among black ones
+                here = [_printed_pale(r) if _pale_slip(r) else r for r in here]
             # then slips that lie over others (seen may hold what a covered slip read: at
             # worst another copy of it went to review for disagreeing)
             over = _overlaps(decoded.found, {id(f): r.pose for f, r in

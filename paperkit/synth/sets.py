@@ -6,6 +6,7 @@ the slips PDF rendered once; each photo then needs only a ``numpy.random.Generat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,14 +46,16 @@ def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
                 megapixels: float = 12, variant: str | None = None,
                 specs: list[MarkSpec] | None = None, fmt: str = "jpeg", orientation: int = 1,
                 quality: int | None = None, tasks: list[str] | None = None,
-                poster: Poster | None = None, printed: Print | None = None
+                poster: Poster | None = None,
+                printed: Print | Sequence[Print | None] | None = None
                 ) -> tuple[bytes, PhotoTruth]:
     """A phone photo of ``n_slips`` distinct slips from ``source`` (or exactly ``tasks``),
     marked per ``specs`` (random if None). ``fmt`` is jpeg or heic; ``orientation`` an EXIF
     orientation for JPEG (pixels stored rotated, the truth stays in displayed pixels).
     With ``poster`` (sheets.board_poster) and ``variant`` 'poster', the slips are pinned
     over the whole wall board. ``printed``: the slips' paper and print (black on white when
-    None; the random draws are the same either way)."""
+    None; the random draws are the same either way), or one for each slip chosen (two print
+    runs photographed together)."""
     entries = source.entries
     if tasks is not None:
         by_task = {e["task"]: (i, e) for i, e in entries}
@@ -63,8 +66,10 @@ def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
         chosen = [entries[j] for j in rng.choice(len(entries), n_slips, replace=False)]
     if specs is None:
         specs = [random_spec(rng) for _ in chosen]
-    crops = [mark_slip(source.pages[i], e, source.dpi, spec, rng, printed)
-             for (i, e), spec in zip(chosen, specs, strict=True)]
+    prints = (list(printed) if isinstance(printed, (list, tuple))
+              else [printed] * len(chosen))
+    crops = [mark_slip(source.pages[i], e, source.dpi, spec, rng, p)
+             for (i, e), spec, p in zip(chosen, specs, prints, strict=True)]
     rgb, truth = render_photo(crops, rng, megapixels, variant, poster=poster)
     return _encode(rgb, truth, rng, fmt, orientation, quality, (60, 91))
 
