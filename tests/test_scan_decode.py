@@ -1013,3 +1013,48 @@ def test_an_early_first_pass_that_failed_is_read_here(four_codes):
     decoded = find_codes(gray, early=failed)
     assert {f.text for f in decoded.found} == set(texts)
     assert decoded.steps[0].name == "first" and decoded.steps[0].new == 4
+
+
+def _run_photo(depths: list[float], s: float = 3.0) -> np.ndarray:
+    """Slips side by side (four a row), each printed ``depths[i]`` as dark; grey."""
+    from scan_images import slip_at
+
+    from paperkit.layout import slip as S
+
+    slips = [(render_slip(f"PK1:ABCD:T{i:04d}:1:ABCDEFG{i}", (), s, depth=d),
+              slip_at(40 + i % 4 * (S.SLIP_W * s + 40), 40 + i // 4 * (S.SLIP_H * s + 40), s))
+             for i, d in enumerate(depths)]
+    rows = (len(depths) + 3) // 4
+    size = (int(4 * (S.SLIP_W * s + 40)) + 60, int(rows * (S.SLIP_H * s + 40)) + 60)
+    return cv2.cvtColor(compose(slips, size), cv2.COLOR_RGB2GRAY)
+
+
+def test_a_pale_print_run_among_black_slips_is_looked_for_with_fainter_edges():
+    """decode: a code read far paler than the frame's others (a pale print run among black
+    slips, decode.PALE_CODE) has the dense patches looked for once more with edges cut
+    lower (decode.PALE_CUT); a frame of one print, black or pale, does not."""
+    from paperkit.scan.decode import PALE_CUT, _edges
+
+    def steps(depths):
+        d = find_codes(_run_photo(depths))
+        assert len(d.found) == len(depths)
+        return [st.name for st in d.steps]
+
+    assert "pale" in steps([1.0] * 6 + [0.5, 0.55])
+    assert "pale" not in steps([1.0] * 8)
+    assert "pale" not in steps([0.55] * 8)
+    # the edges over each code: the pale one's hardly show at the cut the black ones set
+    from paperkit.layout import slip as S
+
+    img = _run_photo([1.0, 1.0, 1.0, 0.5])
+
+    def over_codes(cut):
+        e, f = _edges(img, 1, cut)
+        x0 = [40 + i * (S.SLIP_W * 3.0 + 40) + S.QR.x0 * 3.0 for i in range(4)]
+        y0, side = 40 + S.QR.y0 * 3.0, S.QR.width * 3.0
+        return [float(e[int(y0 / f):int((y0 + side) / f), int(x / f):int((x + side) / f)].mean())
+                for x in x0]
+
+    usual, lower = over_codes(1.0), over_codes(PALE_CUT)
+    assert min(usual[:3]) > 0.8 and usual[3] < 0.2
+    assert lower[3] > 0.6

@@ -110,10 +110,9 @@ PALE_INK_STAND = 5.0
 #: A slip of a frame not taken for a pale print is held the same way when its mark is not
 #: dark ink and its own print is paler than PALE_SLIP_DEPTH: a second, pale print run
 #: photographed among black slips. A black slip's print looks pale under a glare or a haze
-#: over its code too, and such a light often lightens its mark as well: on 31 synthetic sets
-#: of black print (about 40,000 slips) 21 slips read right had a light mark and their own
-#: print under 0.8, 6 under 0.72 (which would all be held); a pale print's slips measure
-#: 0.72 or less 9 times in 10 (0.79 at most).
+#: over its code too, and such a light often lightens its mark as well: on 41 synthetic sets
+#: of one print a photo (53,868 slips) 7 slips read right are held so (under 0.8 it would be
+#: 21); a pale print's slips measure 0.72 or less 9 times in 10 (0.79 at most).
 PALE_SLIP_DEPTH = 0.72
 #: Decode steps (the last part of their name, decode.py: ``regions:deblur``,
 #: ``tight:soft``, ...) that read a code no decoder pass could: the image was too
