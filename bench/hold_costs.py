@@ -39,7 +39,8 @@ from paperkit.scan.marks import MARKED
 HOLDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("read only with help (pipeline.GUESSED)", ("modelling a blurred",)),
     ("slip small in the photo (pipeline.MIN_PPU, LIGHT_PPU)", ("the slip is small",)),
-    ("pale print, light mark (pipeline.PALE_INK_DEPTH)", ("the print is pale",)),
+    ("pale print, light mark (pipeline.PALE_INK_DEPTH)", ("the print is pale",
+                                                          "print looks pale")),
     ("pose uncertain", ("position in the photo is uncertain",)),
     ("another slip lies over it", ("lies over part of this one",)),
     ("another photo disagrees", ("another photo of this slip read",)),

@@ -115,6 +115,8 @@ def test_compare_fails_when_the_version_after_applies_a_wrong_status(tmp_path, c
      " unclear; check it, or retake the photo closer and steadier", "read only with help"),
     ("the print is pale (low toner, or draft mode?) and the mark light, so the paper's grain"
      " could read as a mark; check it", "pale print"),
+    ("this slip's print looks pale (low toner, or a glare over its code?) and its mark light,"
+     " so the paper's grain could read as a mark; check it", "pale print"),
     ("no box is clearly marked, but the done box holds a trace of ink: a light mark may be"
      " there; check it", "blank, trace of ink"),
     ("no box is clearly marked, but the stuck box may hold a faint mark; check it",

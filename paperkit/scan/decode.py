@@ -612,10 +612,10 @@ def _box(c: np.ndarray, half: float, w: int, h: int) -> tuple[int, int, int, int
             min(w, int(c[0] + half)), min(h, int(c[1] + half)))
 
 
-def _edges(work: np.ndarray, factor: int, cut: float = 1.0) -> tuple[np.ndarray, int]:
+def _edges(work: np.ndarray, factor: int, share: float = 1.0) -> tuple[np.ndarray, int]:
     """(strong edges as uint8 0/1 in a frame of at most 1100 px a side, frame px per its
-    px), from ``work`` (``factor`` frame px per its px); ``cut``: a share of the usual
-    cut (:data:`PALE_CUT`)."""
+    px), from ``work`` (``factor`` frame px per its px); the cut for a strong edge at
+    ``share`` of the usual one (:data:`PALE_CUT`)."""
     small = work
     f = factor
     while max(small.shape) > 1100:
@@ -626,7 +626,7 @@ def _edges(work: np.ndarray, factor: int, cut: float = 1.0) -> tuple[np.ndarray,
     k = max(3, max(small.shape) // 16)
     local = cv2.blur(small, (k, k)).astype(np.float32)
     rel = grad.astype(np.float32) * (float(np.mean(local)) / np.maximum(local, 8.0))
-    cut = max(20.0 * cut, 0.4 * cut * float(np.percentile(rel[::4, ::4], 99.5)))
+    cut = share * max(20.0, 0.4 * float(np.percentile(rel[::4, ::4], 99.5)))
     return (rel > cut).view(np.uint8), f
 
 

@@ -417,15 +417,21 @@ def _pale_slip(read: _Read) -> bool:
     return print_depth(read.frame.gray, read.pose.H, PALE_SLIP_DEPTH)[0] < PALE_SLIP_DEPTH
 
 
-def _printed_pale(read: _Read) -> _Read:
+#: Why a slip of a pale print goes to review (:func:`_printed_pale`): the frame's print, or
+#: the slip's own among black ones (a glare over its code makes it look pale too).
+FRAME_PALE = ("the print is pale (low toner, or draft mode?) and the mark light, so the"
+              " paper's grain could read as a mark; check it")
+SLIP_PALE = ("this slip's print looks pale (low toner, or a glare over its code?) and its mark"
+             " light, so the paper's grain could read as a mark; check it")
+
+
+def _printed_pale(read: _Read, why: str = FRAME_PALE) -> _Read:
     """``read``, of a pale print (:func:`_pale`, :func:`_pale_slip`): when it would be
     applied and its mark is not dark ink (:func:`_dark_ink`), it goes to review instead
-    (its reading kept)."""
+    (its reading kept), saying ``why``."""
     s = read.result
     if s.outcome != "applied" or _dark_ink(read.mark):
         return read
-    why = ("the print is pale (low toner, or draft mode?) and the mark light, so the paper's"
-           " grain could read as a mark; check it")
     return replace(read, result=replace(s, outcome="review", reason=why,
                                         confidence=min(s.confidence, HELD_CONFIDENCE)))
 
@@ -591,7 +597,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                 pale = True
                 here = [_printed_pale(r) for r in here]
             else:  # nor from a slip of a pale print run photographed among black ones
-                here = [_printed_pale(r) if _pale_slip(r) else r for r in here]
+                here = [_printed_pale(r, SLIP_PALE) if _pale_slip(r) else r for r in here]
             # then slips that lie over others (seen may hold what a covered slip read: at
             # worst another copy of it went to review for disagreeing)
             over = _overlaps(decoded.found, {id(f): r.pose for f, r in
