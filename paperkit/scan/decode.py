@@ -99,7 +99,7 @@ MAX_SMALL_REGIONS = 1
 #: of 0.3) 34 frames show it; on 160 photos of four sets of one print 3 do (0.69 at the
 #: lowest). Plain zxing-cpp on the full size read most of the pale codes the scan missed
 #: (4 % of them, against 0.3 % of the black ones); with this step seeds 314 and 315 read
-#: 18 of their 31 codes missed, two pale-printed sets one more each, and 39 other sets read
+#: 18 of their 31 codes missed, two pale-printed sets one more each, and 37 other sets read
 #: as before (bench/RESULTS.md, Decoding, twenty-third session). The check costs about 0.5
 #: ms a photo.
 PALE_CODE = 0.75

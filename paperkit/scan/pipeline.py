@@ -110,7 +110,7 @@ PALE_INK_STAND = 5.0
 #: A slip of a frame not taken for a pale print is held the same way when its mark is not
 #: dark ink and its own print is paler than PALE_SLIP_DEPTH: a second, pale print run
 #: photographed among black slips. A black slip's print looks pale under a glare or a haze
-#: over its code too, and such a light often lightens its mark as well: on 41 synthetic sets
+#: over its code too, and such a light often lightens its mark as well: on 39 synthetic sets
 #: of one print a photo (53,868 slips) 7 slips read right are held so (under 0.8 it would be
 #: 21); a pale print's slips measure 0.72 or less 9 times in 10 (0.79 at most).
 PALE_SLIP_DEPTH = 0.72
