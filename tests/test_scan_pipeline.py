@@ -604,7 +604,7 @@ def test_a_pale_print_applies_only_marks_of_dark_ink(tmp_path, depth):
 def test_a_pale_slip_among_black_ones_is_held_only_for_a_light_mark(tmp_path):
     """A second print run, pale, photographed among black slips: the frame is not a pale
     print, but a pale slip whose mark is light goes to review all the same
-    (pipeline._pale_slip); its dark mark, or a light mark on a black slip, is applied."""
+    (pipeline._printed_pale); its dark mark, or a light mark on a black slip, is applied."""
     kit, rec = _kit(tmp_path, 6)
     slips_ = [("T0001", (Mark("done", "fill"),), 1.0), ("T0002", (Mark("stuck", "cross"),), 1.0),
               ("T0003", (Mark("taken"),), 1.0), ("T0004", (Mark("done", "tick", "light"),), 1.0),

@@ -407,16 +407,6 @@ def _dark_ink(mark: BoxRead | None) -> bool:
     return mark is not None and mark.depth >= PALE_INK_DEPTH and mark.stand >= PALE_INK_STAND
 
 
-def _pale_slip(read: _Read) -> bool:
-    """Whether a slip of a frame not taken for a pale print (:func:`_pale`) would be applied
-    on a mark that is not dark ink (:func:`_dark_ink`) while its own print is paler than
-    :data:`PALE_SLIP_DEPTH`: a pale print run photographed among black slips. Only such a
-    slip's print is looked at (a light mark is on about one slip in eight)."""
-    if read.result.outcome != "applied" or read.pose is None or _dark_ink(read.mark):
-        return False
-    return print_depth(read.frame.gray, read.pose.H, PALE_SLIP_DEPTH)[0] < PALE_SLIP_DEPTH
-
-
 #: Why a slip of a pale print goes to review (:func:`_printed_pale`): the frame's print, or
 #: the slip's own among black ones (a glare over its code makes it look pale too).
 FRAME_PALE = ("the print is pale (low toner, or draft mode?) and the mark light, so the"
@@ -425,12 +415,21 @@ SLIP_PALE = ("this slip's print looks pale (low toner, or a glare over its code?
              " light, so the paper's grain could read as a mark; check it")
 
 
-def _printed_pale(read: _Read, why: str = FRAME_PALE) -> _Read:
-    """``read``, of a pale print (:func:`_pale`, :func:`_pale_slip`): when it would be
-    applied and its mark is not dark ink (:func:`_dark_ink`), it goes to review instead
-    (its reading kept), saying ``why``."""
+def _printed_pale(read: _Read, pale_frame: bool = True) -> _Read:
+    """``read``, when it would be applied on a mark that is not dark ink
+    (:func:`_dark_ink`), sent to review (its reading kept) if its frame's print is pale
+    (``pale_frame``, :func:`_pale`) or else its own print is paler than
+    :data:`PALE_SLIP_DEPTH`: a pale print run photographed among black slips. Only such a
+    slip's own print is looked at (a light mark is on about one slip in eight)."""
     s = read.result
     if s.outcome != "applied" or _dark_ink(read.mark):
+        return read
+    if pale_frame:
+        why = FRAME_PALE
+    elif (read.pose is not None and print_depth(read.frame.gray, read.pose.H,
+                                                PALE_SLIP_DEPTH)[0] < PALE_SLIP_DEPTH):
+        why = SLIP_PALE
+    else:
         return read
     return replace(read, result=replace(s, outcome="review", reason=why,
                                         confidence=min(s.confidence, HELD_CONFIDENCE)))
@@ -593,11 +592,11 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             for found in decoded.found:  # each read as soon as it is measured
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
                 here.append(read_slip(kit, rec, frame, found, seen, m))
-            if _pale(here):  # a pale print: a light mark read from it is not applied
-                pale = True
-                here = [_printed_pale(r) for r in here]
-            else:  # nor from a slip of a pale print run photographed among black ones
-                here = [_printed_pale(r, SLIP_PALE) if _pale_slip(r) else r for r in here]
+            # a light mark read from a pale print is not applied, nor from a slip of a pale
+            # print run photographed among black ones
+            pale_frame = _pale(here)
+            pale = pale or pale_frame
+            here = [_printed_pale(r, pale_frame) for r in here]
             # then slips that lie over others (seen may hold what a covered slip read: at
             # worst another copy of it went to review for disagreeing)
             over = _overlaps(decoded.found, {id(f): r.pose for f, r in
