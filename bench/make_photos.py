@@ -29,11 +29,13 @@ import numpy as np
 from paperkit.kit import init_kit
 from paperkit.synth import (
     PAPERS,
+    MarkSpec,
     Poster,
     Print,
     SheetSource,
     board_poster,
     flatbed_scan,
+    light_double_spec,
     phone_photo,
     sample_tasks,
     slip_sheet,
@@ -70,8 +72,19 @@ def _printed(seed: int, paper: str, pale: float, pale_slips: float = 0.0, slips:
     return [second if u < pale_slips else Print(colour, 1.0) for u in runs.random(slips)]
 
 
+def _specs(seed: int, light_doubles: float, slips: int) -> list[MarkSpec | None] | None:
+    """With ``light_doubles`` (``--light-doubles``), each of a photo's ``slips`` is a double
+    mark with a light second mark with that chance (drawn from a generator of its own; the
+    others, None, are drawn as ever)."""
+    if light_doubles <= 0:
+        return None
+    rng = np.random.default_rng([seed, 9])
+    return [light_double_spec(rng) if u < light_doubles else None
+            for u in rng.random(slips)]
+
+
 def _one(job: tuple) -> tuple[str, float]:
-    name, seed, kind, slips, megapixels, out, paper, pale, pale_slips = job
+    name, seed, kind, slips, megapixels, out, paper, pale, pale_slips, light_doubles = job
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     printed = _printed(seed, paper, pale, pale_slips, slips)
@@ -90,7 +103,8 @@ def _one(job: tuple) -> tuple[str, float]:
             orientation = int(rng.choice([3, 6, 8]))
         data, truth = phone_photo(_SOURCE, rng, slips, megapixels=mpx, fmt=fmt,
                                   orientation=orientation, variant=variant,
-                                  poster=_POSTER if variant else None, printed=printed)
+                                  poster=_POSTER if variant else None, printed=printed,
+                                  specs=_specs(seed, light_doubles, slips))
     photo = Path(out) / f"{name}.{ext}"
     photo.write_bytes(data)
     d = truth.as_dict()
@@ -125,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pale-slips", type=float, default=0.0,
                     help="in the other phone photos, the share of slips from a second, pale "
                          "print run, photographed among the black ones")
+    ap.add_argument("--light-doubles", type=float, default=0.0,
+                    help="share of phone photos' slips marked in two boxes, the second mark "
+                         "made lightly (a scanner must send each to review)")
     ap.add_argument("--tasks", type=int, default=40, help="tasks (slips) in the sample kit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
@@ -160,10 +177,10 @@ def main(argv: list[str] | None = None) -> int:
                 break
         kinds.append(kind)
     jobs = [(f"{i:04d}", args.seed * 100003 + i, kinds[i - 1], args.slips, args.megapixels,
-             str(out), args.paper, args.pale, args.pale_slips)
+             str(out), args.paper, args.pale, args.pale_slips, args.light_doubles)
             for i in range(1, args.photos + 1)]
     jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out),
-              "white", 0.0, 0.0) for i in range(1, args.flatbed + 1)]
+              "white", 0.0, 0.0, 0.0) for i in range(1, args.flatbed + 1)]
     t0 = time.perf_counter()
     with mp.get_context("fork").Pool(args.jobs, _init, (pdf, manifest, poster)) as pool:
         for n, (name, secs) in enumerate(pool.imap(_one, jobs), 1):

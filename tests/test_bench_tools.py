@@ -179,3 +179,13 @@ def test_make_photos_mixes_a_pale_print_run_among_black_slips():
     assert make_photos._printed(11, "white", 0.0, 0.5, 20) == prints  # the same seed
     whole = make_photos._printed(11, "white", 1.0, 0.5, 20)  # the whole photo is pale
     assert whole.depth < 1.0 and whole == make_photos._printed(11, "white", 1.0)
+
+
+def test_make_photos_marks_some_slips_twice_the_second_lightly():
+    """``--light-doubles``: each slip a double mark with a light second mark with that
+    chance, drawn apart from the photo's other draws (None: drawn as ever)."""
+    assert make_photos._specs(11, 0.0, 20) is None
+    specs = make_photos._specs(11, 0.5, 20)
+    assert len(specs) == 20 and 3 <= sum(s is not None for s in specs) <= 17
+    assert all(s.second is not None for s in specs if s is not None)
+    assert make_photos._specs(11, 0.5, 20) == specs  # the same seed

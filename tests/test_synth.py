@@ -20,6 +20,7 @@ from paperkit.synth import (
     SheetSource,
     board_poster,
     flatbed_scan,
+    light_double_spec,
     mark_slip,
     phone_photo,
     sample_tasks,
@@ -155,6 +156,42 @@ def test_two_print_runs_in_one_photo(source):
         assert (here > there + 40) if run is pale else abs(here - there) <= 6, (here, there)
     with pytest.raises(ValueError):  # a print for each slip, or one for all
         phone_photo(source, np.random.default_rng(31), 3, megapixels=3, printed=[pale])
+
+
+def test_a_light_second_mark(source):
+    """``MarkSpec.second``: a double mark whose second box is marked lightly (a thinner,
+    fainter stroke than the first), still a double mark; ``phone_photo``'s ``specs`` may
+    leave slips to be drawn at random (None), with the draws of a photo of random specs."""
+    rng = np.random.default_rng(12)
+    specs = [light_double_spec(rng) for _ in range(20)]
+    assert all(len(s.boxes) == 2 and s.status == "review" for s in specs)
+    assert all(0.15 <= s.second <= 0.6 and 0.5 <= s.pressure <= 1.5 for s in specs)
+    i, entry = source.entries[2]
+    firm = MarkSpec(boxes=("done", "stuck"), kind="cross", ink="blue", pressure=1.2)
+    light = MarkSpec(boxes=("done", "stuck"), kind="cross", ink="blue", pressure=1.2,
+                     second=0.2)
+    s = source.dpi / 72.0
+    x0, y0 = (int(v * s) for v in entry["rect"][:2])
+
+    def ink(crop, box):  # how much ink lies in a box: darkness summed over its pixels
+        a, b, c, d = (int(v * s) for v in entry["boxes"][box])
+        inside = crop.image[b - y0 + 4:d - y0 - 4, a - x0 + 4:c - x0 - 4].astype(float)
+        return float((255.0 - inside.mean(axis=2)).sum())
+
+    both = mark_slip(source.pages[i], entry, source.dpi, firm, np.random.default_rng(4))
+    one = mark_slip(source.pages[i], entry, source.dpi, light, np.random.default_rng(4))
+    assert ink(one, "done") == pytest.approx(ink(both, "done"), rel=0.02)  # the first
+    assert 0.1 * ink(both, "stuck") < ink(one, "stuck") < 0.6 * ink(both, "stuck")
+    with pytest.raises(ValueError):
+        MarkSpec(boxes=("done",), second=0.3)  # no second mark to make light
+    drawn, truth = phone_photo(source, np.random.default_rng(31), 3, megapixels=3, quality=95)
+    same, truth2 = phone_photo(source, np.random.default_rng(31), 3, megapixels=3, quality=95,
+                               specs=[None, None, None])
+    assert truth2 == truth and same == drawn
+    _, truth3 = phone_photo(source, np.random.default_rng(31), 3, megapixels=3, quality=95,
+                            specs=[None, light, None])
+    assert truth3.slips[1].truth.spec == light
+    assert truth3.slips[0].truth.spec == truth.slips[0].truth.spec
 
 
 def test_what_marks_mean():

@@ -23,7 +23,17 @@ Everything is deterministic given the ``numpy.random.Generator`` passed in.
 
 from .encode import encode_heic, encode_jpeg
 from .flatbed import render_scan, scan_sheet
-from .marks import PAPERS, MarkSpec, Print, SlipCrop, SlipTruth, mark_page, mark_slip, random_spec
+from .marks import (
+    PAPERS,
+    MarkSpec,
+    Print,
+    SlipCrop,
+    SlipTruth,
+    light_double_spec,
+    mark_page,
+    mark_slip,
+    random_spec,
+)
 from .photo import PhotoTruth, PlacedSlip, Poster, compose_photo, render_photo
 from .sets import SheetSource, flatbed_scan, phone_photo
 from .sheets import board_poster, render_pages, sample_tasks, slip_sheet
@@ -31,6 +41,6 @@ from .sheets import board_poster, render_pages, sample_tasks, slip_sheet
 __all__ = [
     "PAPERS", "MarkSpec", "PhotoTruth", "PlacedSlip", "Poster", "Print", "SheetSource",
     "SlipCrop", "SlipTruth", "board_poster", "compose_photo", "encode_heic", "encode_jpeg",
-    "flatbed_scan", "mark_page", "mark_slip", "phone_photo", "random_spec", "render_pages",
+    "flatbed_scan", "light_double_spec", "mark_page", "mark_slip", "phone_photo", "random_spec", "render_pages",
     "render_photo", "render_scan", "sample_tasks", "scan_sheet", "slip_sheet",
 ]

@@ -34,6 +34,9 @@ class MarkSpec:
       scanner must send it to review. :func:`random_spec` never makes one.
     - ``ink``: a key of :data:`paperkit.synth.ink.INKS` (pencil-grey, blue, black-marker).
     - ``pressure``: 0.5 (light) .. 1.5 (hard); scales stroke width and darkness.
+    - ``second``: for a double mark, the pressure of the mark in ``boxes[1]`` when it was
+      made lighter than the first (a box touched lightly, or a mark begun and left); None:
+      ``pressure``. :func:`light_double_spec` draws one, :func:`random_spec` never.
     - ``stray_dot`` / ``faint_shadow``: a dab of ink beside a box, or a faint smudge over an
       empty box. Neither is a mark.
     - ``note`` / ``steward``: handwriting-like scribble in the after-action note box and on
@@ -45,6 +48,7 @@ class MarkSpec:
     struck: str | None = None
     ink: str = "blue"
     pressure: float = 1.0
+    second: float | None = None
     stray_dot: bool = False
     faint_shadow: bool = False
     note: bool = False
@@ -59,6 +63,8 @@ class MarkSpec:
             raise ValueError("a redo marks one box after striking out another")
         if "+" in self.kind and len(self.boxes) != 2:
             raise ValueError("a mixed double mark fills one box and ticks or crosses another")
+        if self.second is not None and (len(self.boxes) < 2 or self.kind == "redo"):
+            raise ValueError("only a double mark has a second mark")
 
     @property
     def status(self) -> str | None:
@@ -136,24 +142,25 @@ def draw_marks(img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
     strokes: list[inkmod.Stroke] = []
     tremor = 0.25 * pt
 
-    def add(paths: list, n_per: int = 36, taper: float = 0.35) -> None:
+    def add(paths: list, n_per: int = 36, taper: float = 0.35,
+            pressure: float = spec.pressure) -> None:
         for p in paths:
             p = np.asarray(p, float)
             n = max(n_per, len(p) * 3)
             path = inkmod.smooth_path(p, n) if len(p) < n else p
             path = inkmod.tremor(path, tremor, rng)
-            strokes.append(inkmod.make_stroke(path, ink, pt, spec.pressure, rng, taper))
+            strokes.append(inkmod.make_stroke(path, ink, pt, pressure, rng, taper))
 
-    def mark(box: tuple[float, ...], kind: str, overrun: tuple[float, float] = FILL_OVERRUN
-             ) -> None:
+    def mark(box: tuple[float, ...], kind: str, overrun: tuple[float, float] = FILL_OVERRUN,
+             pressure: float = spec.pressure) -> None:
         if kind == "tick":
-            add(inkmod.tick_paths(box, rng))
+            add(inkmod.tick_paths(box, rng), pressure=pressure)
         elif kind == "cross":
-            add(inkmod.cross_paths(box, rng))
+            add(inkmod.cross_paths(box, rng), pressure=pressure)
         else:  # fill
-            pitch = ink.width_pt * pt * np.sqrt(spec.pressure) * rng.uniform(0.6, 1.1)
+            pitch = ink.width_pt * pt * np.sqrt(pressure) * rng.uniform(0.6, 1.1)
             add(inkmod.zigzag_paths(box, rng, pitch, rng.uniform(*overrun), 0.15),
-                n_per=200, taper=0.05)
+                n_per=200, taper=0.05, pressure=pressure)
 
     if spec.kind == "redo":
         mark(boxes[spec.struck], "tick")
@@ -165,8 +172,9 @@ def draw_marks(img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
         mark(boxes[spec.boxes[0]], "fill", MIXED_OVERRUN)
         mark(boxes[spec.boxes[1]], spec.kind.split("+")[1])
     else:
-        for name in spec.boxes:
-            mark(boxes[name], spec.kind)
+        for j, name in enumerate(spec.boxes):
+            light = j == 1 and spec.second is not None
+            mark(boxes[name], spec.kind, pressure=spec.second if light else spec.pressure)
     if spec.note:
         x0, y0, x1, y1 = _px(entry["note"], pt, origin)
         xh = rng.uniform(4.0, 6.5) * pt
@@ -296,3 +304,18 @@ def random_spec(rng: np.random.Generator, blank: float = 0.12, double: float = 0
     kind = str(rng.choice(["tick", "cross", "fill"], p=[0.55, 0.3, 0.15]))
     box = str(rng.choice(statuses, p=[0.3, 0.4, 0.2, 0.1]))
     return MarkSpec(boxes=(box,), kind=kind, **extras)
+
+
+def light_double_spec(rng: np.random.Generator) -> MarkSpec:
+    """A double mark whose second mark is light: two boxes ticked or crossed with one pen,
+    the second at 0.15-0.6 of the pressure range's light end (a box touched lightly, or a
+    mark begun and left), which a scanner must still send to review. Its ink, first
+    pressure and extras are drawn as :func:`random_spec` draws them."""
+    ink = str(rng.choice(list(inkmod.INKS), p=[0.3, 0.5, 0.2]))
+    pressure = float(np.clip(rng.normal(1.0, 0.25), 0.5, 1.5))
+    pair = rng.choice(STATUSES, size=2, replace=False)
+    return MarkSpec(boxes=tuple(str(p) for p in pair), kind=str(rng.choice(["tick", "cross"])),
+                    ink=ink, pressure=round(pressure, 3),
+                    second=round(float(rng.uniform(0.15, 0.6)), 3),
+                    stray_dot=bool(rng.random() < 0.12), faint_shadow=bool(rng.random() < 0.1),
+                    note=bool(rng.random() < 0.55), steward=bool(rng.random() < 0.3))

@@ -44,13 +44,13 @@ class SheetSource:
 
 def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
                 megapixels: float = 12, variant: str | None = None,
-                specs: list[MarkSpec] | None = None, fmt: str = "jpeg", orientation: int = 1,
+                specs: Sequence[MarkSpec | None] | None = None, fmt: str = "jpeg", orientation: int = 1,
                 quality: int | None = None, tasks: list[str] | None = None,
                 poster: Poster | None = None,
                 printed: Print | Sequence[Print | None] | None = None
                 ) -> tuple[bytes, PhotoTruth]:
     """A phone photo of ``n_slips`` distinct slips from ``source`` (or exactly ``tasks``),
-    marked per ``specs`` (random if None). ``fmt`` is jpeg or heic; ``orientation`` an EXIF
+    marked per ``specs`` (random if None, and each None in it). ``fmt`` is jpeg or heic; ``orientation`` an EXIF
     orientation for JPEG (pixels stored rotated, the truth stays in displayed pixels).
     With ``poster`` (sheets.board_poster) and ``variant`` 'poster', the slips are pinned
     over the whole wall board. ``printed``: the slips' paper and print (black on white when
@@ -64,8 +64,7 @@ def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
         if not 1 <= n_slips <= len(entries):
             raise ValueError(f"the sheet holds {len(entries)} slips; asked for {n_slips}")
         chosen = [entries[j] for j in rng.choice(len(entries), n_slips, replace=False)]
-    if specs is None:
-        specs = [random_spec(rng) for _ in chosen]
+    specs = [random_spec(rng) if s is None else s for s in (specs or [None] * len(chosen))]
     prints = (list(printed) if isinstance(printed, (list, tuple))
               else [printed] * len(chosen))
     crops = [mark_slip(source.pages[i], e, source.dpi, spec, rng, p)
