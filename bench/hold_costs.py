@@ -49,6 +49,7 @@ HOLDS: tuple[tuple[str, tuple[str, ...]], ...] = (
                                                    "hold a trace of ink")),
     ("blank, faint mark (decide.faint_marks)", ("no box is clearly marked, but",)),
     ("faint mark beside the mark (decide.faint_marks)", ("may hold a faint mark",)),
+    ("thin light line beside the mark (decide.light_lines)", ("a thin light line",)),
     ("trace beside the mark (decide.ink_traces)", ("a light second mark may be there",)),
     ("box unclear (decide: unsure band, outline)", ("unclear",)),
     ("something not ink (decide: crease, object, shadow, band, writing)", (

@@ -124,6 +124,8 @@ def test_compare_fails_when_the_version_after_applies_a_wrong_status(tmp_path, c
     ("the dropped box may hold a faint mark", "faint mark beside the mark"),
     ("the taken box holds a trace of ink: a light second mark may be there; check it",
      "trace beside the mark"),
+    ("the taken box shows a thin light line: a light second mark may be there; check it",
+     "thin light line beside the mark"),
     ("taken looks scribbled over, and the done box holds a trace of ink: taken may be struck"
      " out and done the final mark; check which mark is meant", "scribbled mark"),
     ("the done and stuck boxes are unclear", "box unclear"),

@@ -435,6 +435,50 @@ def test_a_trace_of_ink_beside_one_mark_goes_to_review():
     assert read_status({**reads, "taken": speck}) == ("dropped", None)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_thin_light_tick_beside_one_mark_goes_to_review(seed):
+    """A second tick pressed lightly (thin, and light grey) beside a firm one leaves no ink
+    at the ink levels, which the print's contrast sets: the slip was applied as the firm
+    mark (three synthetic sets: 12 wrong statuses in 586 such slips). Its thin line lifts
+    the box's curvature (``BoxRead.line``) over the slip's empty boxes', and the slip goes
+    to review naming the box; the firm mark alone is applied as before."""
+    from paperkit.scan.decide import LINE_MIN, light_lines
+
+    firm = Mark("dropped", "tick", "black")
+    gray = _photo([firm, Mark("taken", "tick", "light", width=0.5)], seed=seed)
+    _, reads = _read(gray)
+    assert reads["taken"].score == 0.0 and reads["taken"].cover == 0.0  # no ink seen
+    assert reads["taken"].line >= LINE_MIN * max(reads["done"].line, reads["stuck"].line)
+    assert light_lines(reads, "dropped") == ["taken"]
+    assert read_status(reads) == (None, "the taken box shows a thin light line: a light "
+                                        "second mark may be there; check it")
+    _, alone = _read(_photo([firm], seed=seed))
+    assert light_lines(alone, "dropped") == [] and read_status(alone) == ("dropped", None)
+
+
+def test_light_lines_compare_with_the_slips_other_empty_boxes():
+    """``decide.light_lines``: a box LINE_MIN times every other unmarked box, and above
+    LINE_FLOOR (a clean scan's empty boxes are near 0); fewer than two such boxes left to
+    compare: none."""
+    from paperkit.scan.decide import LINE_FLOOR, LINE_MIN, light_lines
+
+    def box(line):
+        return BoxRead(score=0.0, confidence=1.0, cover=0.0, fill=0.0, over=0.0,
+                       contrast=90.0, line=line)
+
+    tick = _box(cover=0.3)
+    reads = {"taken": box(25.0), "done": box(10.0), "stuck": box(9.0), "dropped": tick}
+    assert light_lines(reads, "dropped") == ["taken"]
+    assert light_lines({**reads, "done": box(25.0 / LINE_MIN + 0.1)}, "dropped") == []
+    clean = {"taken": box(LINE_FLOOR * LINE_MIN - 0.1), "done": box(0.5), "stuck": box(0.4),
+             "dropped": tick}
+    assert light_lines(clean, "dropped") == []
+    assert light_lines({**clean, "taken": box(LINE_FLOOR * LINE_MIN)}, "dropped") == ["taken"]
+    assert light_lines({"taken": box(30.0), "done": box(1.0), "dropped": tick},
+                       "dropped") == ["taken"]
+    assert light_lines({"taken": box(30.0), "dropped": tick}, "dropped") == []
+
+
 @pytest.mark.parametrize("ink, found", [(60, True), (150, True), (192, False)])
 def test_an_outline_too_faint_against_the_paper_is_not_found(ink, found):
     """A box's outline counts as found only when it stands out from the paper by at least

@@ -135,6 +135,31 @@ def ink_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
     return [b for b in blank_traces(reads) if b != mark]
 
 
+#: A box beside a slip's one mark whose thin-line ink (``BoxRead.line``) is at least
+#: LINE_MIN times that of every other unmarked box (and than LINE_FLOOR: on a clean scan
+#: the empty boxes' own is near 0) may hold a light second mark: a pencil tick pressed
+#: lightly reads no ink at the ink levels, which are set by the print's contrast. On three
+#: synthetic sets of double marks whose second mark was light (bench/RESULTS.md, Box reads,
+#: twenty-fourth session) 15 of 586 such slips were read as one mark (12 applied as a
+#: wrong status); this holds 9 of them. On six sets of 9,776 slips it held 4 slips read
+#: right that no other rule held (the empty boxes' ratio: 0.91 median, 2.17 at the 99.9th
+#: percentile).
+LINE_MIN = 2.2
+LINE_FLOOR = 5.0
+
+
+def light_lines(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
+    """The boxes besides the one marked box ``mark`` that may hold a light line of ink
+    (:data:`LINE_MIN`), in printed order; none when fewer than two boxes are left to
+    compare."""
+    others = _others(reads, mark)
+    if len(others) < 2:
+        return []
+    return [b for b in others
+            if reads[b].line >= LINE_MIN * max(LINE_FLOOR, *(reads[o].line for o in others
+                                                             if o != b))]
+
+
 def clean_mark(b: BoxRead) -> bool:
     """Whether a marked box holds a clean tick or cross: part of it empty, no scribble."""
     return (b.outline and b.score >= MARKED and b.spread < CLEAN_SPREAD
@@ -312,6 +337,10 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         traces = ink_traces(reads, marked[0])
         if traces:
             return None, (f"{_the(traces, 'holds', 'hold')} a trace of ink: a light second "
+                          "mark may be there; check it")
+        lines = light_lines(reads, marked[0])
+        if lines:
+            return None, (f"{_the(lines, 'shows', 'show')} a thin light line: a light second "
                           "mark may be there; check it")
     if unsure:
         return None, f"{_the(unsure, 'is', 'are')} unclear"

@@ -96,6 +96,15 @@ FAINT_NOISE = 0.02
 FAINT_FULL = 0.09
 #: Ink inside a box that reaches less than this across (slip units) is a dot, not a stroke.
 SPECK = 2.5
+#: ``BoxRead.line``, a thin line of ink too light for the ink levels (a light tick in pencil
+#: beside a firm mark: bench/RESULTS.md, Box reads, twenty-fourth session): the window is
+#: smoothed at LINE_SIGMA slip units and the darker side of its curvature taken at each
+#: pixel (the Hessian's eigenvalue across a dark line), and the LINE_TOP strongest pixels
+#: of the interior, LINE_INSET units in from the outline (clear of its blur), are averaged:
+#: a line some 6 units long lifts them where the paper's grain, scattered, does not.
+LINE_SIGMA = 1.0
+LINE_INSET = 2.0
+LINE_TOP = 100
 #: Ink inside a box that reaches less than ``dot_for(ppu)`` across, all of it (a pen's dot
 #: up to DOT units, blurred by DOT_BLUR photo px each way), is unclear at most (score
 #: DOT_SCORE): a pen resting in a box is not a mark, and a very small mark is not sure.
@@ -321,7 +330,10 @@ class BoxRead:
     count as marked, are how much darker than its paper its darkest ink is, as a share of
     the paper's light and in multiples of the paper's grain (:func:`_ink_depth`: a pen's
     stroke is dark whatever the print; the paper's grain or a noisy photo's speckle read as
-    ink on a pale print is not: ``pipeline.PALE_INK_DEPTH``)."""
+    ink on a pale print is not: ``pipeline.PALE_INK_DEPTH``). ``line``, for every box, how
+    strongly a thin line of ink shows in its interior, however light (:func:`_lines`:
+    curvature in grey levels, only to compare with the slip's other boxes:
+    ``decide.light_lines``)."""
 
     score: float
     confidence: float
@@ -347,6 +359,7 @@ class BoxRead:
     band: float = 0.0
     depth: float = 0.0
     stand: float = 0.0
+    line: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -891,6 +904,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         fills.append(win[i][inner])
         inners.append(inner)
     mid = _levels_cols(_hist_cols(fills), _HALF[nb])  # the interiors' median levels
+    lines = _lines(win, inners_at)
     out = []
     for i in range(nb):
         cover, spread, crossings, sides, over, faint, across = parts[i]
@@ -945,8 +959,35 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                            through=round(through, 2), solid=round(solid, 2),
                            hidden=round(hidden, 2), corner=round(corner, 3),
                            band=round(band, 2), depth=round(depth, 3),
-                           stand=round(stand, 2)))
+                           stand=round(stand, 2), line=round(lines[i], 3)))
     return out, where
+
+
+def _lines(win: np.ndarray, edges: list[tuple[int, int, int, int]]) -> list[float]:
+    """``BoxRead.line`` for each window of ``win`` (gray, K px a unit), its box's outline
+    at ``edges`` (x0, x1, y0, y1, window px): the mean of the LINE_TOP strongest pixels of
+    the interior LINE_INSET units in, of the curvature across a dark line (the smaller
+    eigenvalue of the Hessian of the window smoothed at LINE_SIGMA units, negated, times
+    the scale squared). The windows are side by side in one image, each box far enough
+    from its window's sides that the smoothing does not reach the next."""
+    nb, n, _ = win.shape
+    row = np.ascontiguousarray(win.transpose(1, 0, 2).reshape(n, nb * n))
+    sigma = LINE_SIGMA * K
+    smooth = cv2.GaussianBlur(255.0 - row.astype(np.float32), (0, 0), sigma)
+    xx = cv2.Sobel(smooth, cv2.CV_32F, 2, 0, ksize=3)
+    yy = cv2.Sobel(smooth, cv2.CV_32F, 0, 2, ksize=3)
+    xy = cv2.Sobel(smooth, cv2.CV_32F, 1, 1, ksize=3)
+    across = np.sqrt((xx - yy) ** 2 + 4 * xy * xy) - (xx + yy)  # -2 × the smaller one
+    inset = round(LINE_INSET * K)
+    out = []
+    for i, (x0, x1, y0, y1) in enumerate(edges):
+        v = across[y0 + inset:y1 - inset, i * n + x0 + inset:i * n + x1 - inset].ravel()
+        if v.size < 2 * LINE_TOP:
+            out.append(0.0)
+            continue
+        top = np.partition(v, v.size - LINE_TOP)[v.size - LINE_TOP:]
+        out.append(max(0.0, float(top.mean())) * sigma * sigma / 2)
+    return out
 
 
 def _ink_depth(inner: np.ndarray, white: float, grain: float) -> tuple[float, float]:
