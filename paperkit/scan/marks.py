@@ -105,6 +105,7 @@ SPECK = 2.5
 LINE_SIGMA = 1.0
 LINE_INSET = 2.0
 LINE_TOP = 100
+_LINE_REACH = round(4 * LINE_SIGMA * K) + 2  # px: the smoothing's reach (4 sigma), and Sobel's
 #: Ink inside a box that reaches less than ``dot_for(ppu)`` across, all of it (a pen's dot
 #: up to DOT units, blurred by DOT_BLUR photo px each way), is unclear at most (score
 #: DOT_SCORE): a pen resting in a box is not a mark, and a very small mark is not sure.
@@ -966,27 +967,33 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
 def _lines(win: np.ndarray, edges: list[tuple[int, int, int, int]]) -> list[float]:
     """``BoxRead.line`` for each window of ``win`` (gray, K px a unit), its box's outline
     at ``edges`` (x0, x1, y0, y1, window px): the mean of the LINE_TOP strongest pixels of
-    the interior LINE_INSET units in, of the curvature across a dark line (the smaller
-    eigenvalue of the Hessian of the window smoothed at LINE_SIGMA units, negated, times
-    the scale squared). The windows are side by side in one image, each box far enough
-    from its window's sides that the smoothing does not reach the next."""
-    nb, n, _ = win.shape
-    row = np.ascontiguousarray(win.transpose(1, 0, 2).reshape(n, nb * n))
+    the interior LINE_INSET units in, of the curvature across a dark line (the larger
+    eigenvalue of the Hessian of the window smoothed at LINE_SIGMA units, times the scale
+    squared over 2). Only the interiors and the smoothing's reach around them are read,
+    side by side in one image."""
     sigma = LINE_SIGMA * K
-    smooth = cv2.GaussianBlur(255.0 - row.astype(np.float32), (0, 0), sigma)
+    inset, reach = round(LINE_INSET * K), _LINE_REACH
+    y0 = max(0, min(e[2] for e in edges) + inset - reach)
+    y1 = min(win.shape[1], max(e[3] for e in edges) - inset + reach)
+    parts, spans, at = [], [], 0
+    for w, (x0, x1, _, _) in zip(win, edges, strict=True):
+        a, b = max(0, x0 + inset - reach), min(win.shape[2], x1 - inset + reach)
+        parts.append(w[y0:y1, a:b])
+        spans.append((at + x0 + inset - a, at + x1 - inset - a))
+        at += b - a
+    smooth = cv2.GaussianBlur(np.hstack(parts).astype(np.float32), (0, 0), sigma)
     xx = cv2.Sobel(smooth, cv2.CV_32F, 2, 0, ksize=3)
     yy = cv2.Sobel(smooth, cv2.CV_32F, 0, 2, ksize=3)
     xy = cv2.Sobel(smooth, cv2.CV_32F, 1, 1, ksize=3)
-    across = np.sqrt((xx - yy) ** 2 + 4 * xy * xy) - (xx + yy)  # -2 × the smaller one
-    inset = round(LINE_INSET * K)
+    # across a dark line the grey's curvature is strongly positive: the larger eigenvalue
+    across = (xx + yy + cv2.sqrt((xx - yy) ** 2 + 4 * xy * xy)) * (sigma * sigma / 2)
     out = []
-    for i, (x0, x1, y0, y1) in enumerate(edges):
-        v = across[y0 + inset:y1 - inset, i * n + x0 + inset:i * n + x1 - inset].ravel()
+    for (a, b), (_, _, t, u) in zip(spans, edges, strict=True):
+        v = across[t + inset - y0:u - inset - y0, a:b].ravel()
         if v.size < 2 * LINE_TOP:
             out.append(0.0)
             continue
-        top = np.partition(v, v.size - LINE_TOP)[v.size - LINE_TOP:]
-        out.append(max(0.0, float(top.mean())) * sigma * sigma / 2)
+        out.append(max(0.0, float(np.partition(v, v.size - LINE_TOP)[v.size - LINE_TOP:].mean())))
     return out
 
 
