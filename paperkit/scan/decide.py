@@ -138,12 +138,12 @@ def ink_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
 #: A box beside a slip's one mark whose thin-line ink (``BoxRead.line``) is at least
 #: LINE_MIN times that of every other unmarked box (and than LINE_FLOOR: on a clean scan
 #: the empty boxes' own is near 0) may hold a light second mark: a pencil tick pressed
-#: lightly reads no ink at the ink levels, which are set by the print's contrast. On three
+#: lightly reads no ink at the ink levels, which are set by the print's contrast. On four
 #: synthetic sets of double marks whose second mark was light (bench/RESULTS.md, Box reads,
-#: twenty-fourth session) 15 of 586 such slips were read as one mark (12 applied as a
-#: wrong status); this holds 9 of them. On six sets of 9,776 slips it held 4 slips read
-#: right that no other rule held (the empty boxes' ratio: 0.91 median, 2.17 at the 99.9th
-#: percentile).
+#: twenty-fourth session; the cut set on two of them) 23 of 946 such slips on black print
+#: were read as one mark and given the firm mark's status; with this hold, 10. On the 43
+#: usual sets (59,900 slips) it holds 14 clear slips no other rule held (the empty boxes'
+#: ratio on one-mark slips: 0.91 at the median, 2.17 at the 99.9th percentile).
 LINE_MIN = 2.2
 LINE_FLOOR = 5.0
 

@@ -98,8 +98,8 @@ FAINT_FULL = 0.09
 SPECK = 2.5
 #: ``BoxRead.line``, a thin line of ink too light for the ink levels (a light tick in pencil
 #: beside a firm mark: bench/RESULTS.md, Box reads, twenty-fourth session): the window is
-#: smoothed at LINE_SIGMA slip units and the darker side of its curvature taken at each
-#: pixel (the Hessian's eigenvalue across a dark line), and the LINE_TOP strongest pixels
+#: smoothed at LINE_SIGMA slip units and the grey's curvature across a dark line taken at
+#: each pixel (the Hessian's larger eigenvalue), and the LINE_TOP strongest pixels
 #: of the interior, LINE_INSET units in from the outline (clear of its blur), are averaged:
 #: a line some 6 units long lifts them where the paper's grain, scattered, does not.
 LINE_SIGMA = 1.0

@@ -41,6 +41,7 @@ from .sheets import board_poster, render_pages, sample_tasks, slip_sheet
 __all__ = [
     "PAPERS", "MarkSpec", "PhotoTruth", "PlacedSlip", "Poster", "Print", "SheetSource",
     "SlipCrop", "SlipTruth", "board_poster", "compose_photo", "encode_heic", "encode_jpeg",
-    "flatbed_scan", "light_double_spec", "mark_page", "mark_slip", "phone_photo", "random_spec", "render_pages",
-    "render_photo", "render_scan", "sample_tasks", "scan_sheet", "slip_sheet",
+    "flatbed_scan", "light_double_spec", "mark_page", "mark_slip", "phone_photo",
+    "random_spec", "render_pages", "render_photo", "render_scan", "sample_tasks", "scan_sheet",
+    "slip_sheet",
 ]

@@ -308,9 +308,9 @@ def random_spec(rng: np.random.Generator, blank: float = 0.12, double: float = 0
 
 def light_double_spec(rng: np.random.Generator) -> MarkSpec:
     """A double mark whose second mark is light: two boxes ticked or crossed with one pen,
-    the second at 0.15-0.6 of the pressure range's light end (a box touched lightly, or a
-    mark begun and left), which a scanner must still send to review. Its ink, first
-    pressure and extras are drawn as :func:`random_spec` draws them."""
+    the second at pressure 0.15-0.6 (below the 0.5-1.5 of :func:`random_spec`: a box touched
+    lightly, or a mark begun and left), which a scanner must still send to review. Its ink,
+    first pressure and extras are drawn as :func:`random_spec` draws them."""
     ink = str(rng.choice(list(inkmod.INKS), p=[0.3, 0.5, 0.2]))
     pressure = float(np.clip(rng.normal(1.0, 0.25), 0.5, 1.5))
     pair = rng.choice(STATUSES, size=2, replace=False)

@@ -44,14 +44,16 @@ class SheetSource:
 
 def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
                 megapixels: float = 12, variant: str | None = None,
-                specs: Sequence[MarkSpec | None] | None = None, fmt: str = "jpeg", orientation: int = 1,
+                specs: Sequence[MarkSpec | None] | None = None, fmt: str = "jpeg",
+                orientation: int = 1,
                 quality: int | None = None, tasks: list[str] | None = None,
                 poster: Poster | None = None,
                 printed: Print | Sequence[Print | None] | None = None
                 ) -> tuple[bytes, PhotoTruth]:
     """A phone photo of ``n_slips`` distinct slips from ``source`` (or exactly ``tasks``),
-    marked per ``specs`` (random if None, and each None in it). ``fmt`` is jpeg or heic; ``orientation`` an EXIF
-    orientation for JPEG (pixels stored rotated, the truth stays in displayed pixels).
+    marked per ``specs`` (random if None, and each None in it). ``fmt`` is jpeg or heic;
+    ``orientation`` an EXIF orientation for JPEG (pixels stored rotated, the truth stays in
+    displayed pixels).
     With ``poster`` (sheets.board_poster) and ``variant`` 'poster', the slips are pinned
     over the whole wall board. ``printed``: the slips' paper and print (black on white when
     None; the random draws are the same either way), or one for each slip chosen (two print
