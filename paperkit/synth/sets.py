@@ -66,7 +66,9 @@ def phone_photo(source: SheetSource, rng: np.random.Generator, n_slips: int,
         if not 1 <= n_slips <= len(entries):
             raise ValueError(f"the sheet holds {len(entries)} slips; asked for {n_slips}")
         chosen = [entries[j] for j in rng.choice(len(entries), n_slips, replace=False)]
-    specs = [random_spec(rng) if s is None else s for s in (specs or [None] * len(chosen))]
+    if specs is None:
+        specs = [None] * len(chosen)
+    specs = [random_spec(rng) if s is None else s for s in specs]
     prints = (list(printed) if isinstance(printed, (list, tuple))
               else [printed] * len(chosen))
     crops = [mark_slip(source.pages[i], e, source.dpi, spec, rng, p)
