@@ -3,6 +3,8 @@ struck out and re-marked (issue 4; bench/review_diag.py shows the bench set's ca
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -466,7 +468,7 @@ def test_light_lines_compare_with_the_slips_other_empty_boxes():
         return BoxRead(score=0.0, confidence=1.0, cover=0.0, fill=0.0, over=0.0,
                        contrast=90.0, line=line)
 
-    tick = _box(cover=0.3)
+    tick = dataclasses.replace(_box(cover=0.3), line=200.0)  # a firm tick: far stronger
     reads = {"taken": box(25.0), "done": box(10.0), "stuck": box(9.0), "dropped": tick}
     assert light_lines(reads, "dropped") == ["taken"]
     assert light_lines({**reads, "done": box(25.0 / LINE_MIN + 0.1)}, "dropped") == []
@@ -477,6 +479,29 @@ def test_light_lines_compare_with_the_slips_other_empty_boxes():
     assert light_lines({"taken": box(30.0), "done": box(1.0), "dropped": tick},
                        "dropped") == ["taken"]
     assert light_lines({"taken": box(30.0), "dropped": tick}, "dropped") == []
+
+
+def test_light_lines_near_the_grain_against_a_light_mark():
+    """A line only LINE_NEAR times the other empty boxes' counts when it is at least
+    LINE_OF_MARK of the one mark's own line (the same pen pressed about half as hard); not
+    beside a firm mark, and not under LINE_NEAR whatever the mark."""
+    from paperkit.scan.decide import LINE_MIN, LINE_NEAR, LINE_OF_MARK, light_lines
+
+    def box(line, score=0.0):
+        return BoxRead(score=score, confidence=1.0, cover=0.2 if score else 0.0, fill=0.0,
+                       over=0.0, contrast=90.0, line=line)
+
+    grain = 12.0
+    near = grain * (LINE_NEAR + LINE_MIN) / 2  # stands out, but under LINE_MIN
+    light = {"taken": box(near), "done": box(grain), "stuck": box(grain * 0.8),
+             "dropped": box(near / LINE_OF_MARK - 0.1, score=1.0)}
+    assert light_lines(light, "dropped") == ["taken"]
+    assert read_status(light)[0] is None
+    firm = {**light, "dropped": box(near / LINE_OF_MARK + 1.0, score=1.0)}
+    assert light_lines(firm, "dropped") == []
+    assert read_status(firm) == ("dropped", None)
+    under = {**light, "taken": box(grain * LINE_NEAR - 0.1)}
+    assert light_lines(under, "dropped") == []
 
 
 @pytest.mark.parametrize("ink, found", [(60, True), (150, True), (192, False)])
