@@ -504,6 +504,48 @@ def test_light_lines_near_the_grain_against_a_light_mark():
     assert light_lines(under, "dropped") == []
 
 
+def test_light_lines_against_the_frames_grain_too():
+    """``decide.frame_grain``: the middle line of the frame's boxes not read as marked (None
+    under LINE_FRAME_BOXES of them); with it, a line that stands out from the slip's other
+    empty boxes by less than LINE_MIN is held when the geometric mean of its ratios to them
+    and to the frame's grain reaches LINE_BOTH."""
+    import math
+
+    from paperkit.scan.decide import (
+        LINE_BOTH,
+        LINE_FRAME_BOXES,
+        LINE_MIN,
+        LINE_OF_MARK,
+        frame_grain,
+        light_lines,
+    )
+
+    def box(line, score=0.0):
+        return BoxRead(score=score, confidence=1.0, cover=0.2 if score else 0.0, fill=0.0,
+                       over=0.0, contrast=90.0, line=line)
+
+    blank = {n: box(10.0 + i) for i, n in enumerate(("taken", "done", "stuck", "dropped"))}
+    marked = {"taken": box(8.0), "done": box(200.0, score=1.0), "stuck": box(9.0),
+              "dropped": box(40.0)}
+    assert LINE_FRAME_BOXES == 8
+    assert frame_grain([blank, marked]) is None  # 7 boxes: the marked one is left out
+    # 10-13 twice, 8, 9 and 40: the middle of eleven
+    assert frame_grain([blank, marked, blank]) == 11.0
+    assert frame_grain([blank, blank]) == 11.5  # eight: the mean of the middle two
+
+    near = 12.0
+    line = near * (LINE_BOTH + LINE_MIN) / 2 * 0.9  # under LINE_MIN of the slip's others
+    assert line < LINE_MIN * near
+    reads = {"taken": box(line), "done": box(near), "stuck": box(near * 0.7),
+             "dropped": box(line / LINE_OF_MARK + 50.0, score=1.0)}  # a firm mark
+    assert light_lines(reads, "dropped") == []
+    calm = near * LINE_BOTH ** 2 * 0.5  # a frame whose grain is half the slip's
+    assert math.sqrt(line / near * line / calm) < LINE_BOTH
+    assert light_lines(reads, "dropped", grain=calm) == []
+    quiet = line ** 2 / (LINE_BOTH ** 2 * near) - 0.1
+    assert light_lines(reads, "dropped", grain=quiet) == ["taken"]
+
+
 @pytest.mark.parametrize("ink, found", [(60, True), (150, True), (192, False)])
 def test_an_outline_too_faint_against_the_paper_is_not_found(ink, found):
     """A box's outline counts as found only when it stands out from the paper by at least

@@ -658,6 +658,49 @@ def test_a_pale_print_holds_a_mark_the_grain_could_make():
     assert _printed_pale(no_mark).result.outcome == "review"
 
 
+def test_a_light_line_against_the_frames_grain_holds_a_settled_slip():
+    """pipeline._light_lines: with the frame's grain (its slips' empty boxes), a slip that
+    would be settled on one mark goes to review when another box's thin line stands out
+    against both its own empty boxes and the frame's (decide.LINE_BOTH); its reading is
+    kept. A slip with no mark, one already in review, or a frame with too few boxes to
+    give a grain are left as they are."""
+    from types import SimpleNamespace
+
+    from paperkit.scan.marks import BoxRead
+    from paperkit.scan.pipeline import _light_lines, _Read
+    from paperkit.scan.result import SlipResult
+
+    def box(line, score=0.0):
+        return BoxRead(score=score, confidence=1.0, cover=0.2 if score else 0.0, fill=0.1,
+                       over=0.0, contrast=80.0, line=line)
+
+    def read(outcome, status, lines):
+        boxes = {n: box(v, score=1.0 if n == status else 0.0)
+                 for n, v in zip(("taken", "done", "stuck", "dropped"), lines, strict=True)}
+        res = SlipResult(code="c", task="T0001", rev=1, read={n: b.score for n, b in
+                                                              boxes.items()},
+                         status=status, outcome=outcome, confidence=0.9, reason="open → done")
+        return _Read(res, SimpleNamespace(), None, boxes.get(status), boxes)
+
+    light = read("applied", "done", (20.0, 150.0, 11.0, 10.0))  # taken: 1.82 × its slip's
+    calm = [read("applied", "stuck", (5.0, 6.0, 120.0, 5.5)) for _ in range(3)]
+    got = _light_lines([light, *calm])
+    assert got[0].result.outcome == "review" and got[0].result.status == "done"
+    assert got[0].result.reason.startswith("the taken box shows a thin light line")
+    assert got[0].result.confidence <= 0.5
+    assert [r.result.outcome for r in got[1:]] == ["applied"] * 3
+    # the same slip among slips as grainy as itself: applied
+    grainy = [read("applied", "stuck", (11.0, 10.0, 120.0, 12.0)) for _ in range(3)]
+    assert _light_lines([light, *grainy])[0].result.outcome == "applied"
+    # alone in its frame (3 empty boxes: no grain of the frame's own): applied
+    assert _light_lines([light])[0].result.outcome == "applied"
+    for outcome, status in (("review", "done"), ("unchanged", None)):
+        other = read(outcome, status, (20.0, 150.0 if status else 9.0, 11.0, 10.0))
+        assert _light_lines([other, *calm])[0].result == other.result
+    unchanged = read("unchanged", "done", (20.0, 150.0, 11.0, 10.0))
+    assert _light_lines([unchanged, *calm])[0].result.outcome == "review"
+
+
 def test_print_depth_measures_the_finders_darkness():
     """geometry.print_depth: about 0.95 for black toner, near the print's own depth for a
     pale one, the same under a dimmer light (a share of the paper's light)."""

@@ -151,15 +151,37 @@ def ink_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
 #: marker's 113-321), the empty boxes' by the paper's grain and noise, so a light second
 #: mark that the other boxes' grain nearly matches still stands out against a light first
 #: mark (bench/RESULTS.md, Box reads, twenty-fifth session).
+#: Where the photo's other slips give the paper's grain too (:func:`frame_grain`), a box
+#: is held when the geometric mean of its two ratios, to the slip's other empty boxes and
+#: to the frame's middle empty box, is at least LINE_BOTH: the two references' noise is
+#: unlike (a slip's two or three other boxes against some sixty across the photo), and
+#: together they tell a light line from the grain better than either (bench/RESULTS.md,
+#: Box reads, twenty-fifth session).
 LINE_MIN = 2.2
 LINE_NEAR = 1.5
 LINE_OF_MARK = 0.45
+LINE_BOTH = 1.85
 LINE_FLOOR = 5.0
+#: The fewest empty boxes in a frame that give it a grain of its own.
+LINE_FRAME_BOXES = 8
 
 
-def light_lines(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
+def frame_grain(slips: Iterable[Mapping[str, BoxRead]]) -> float | None:
+    """The middle thin-line value (``BoxRead.line``) of the boxes not read as marked on the
+    slips read in one frame: how strongly the paper's grain alone shows as a line there.
+    None when they have fewer than :data:`LINE_FRAME_BOXES` such boxes."""
+    lines = sorted(b.line for reads in slips for b in reads.values() if b.score < MARKED)
+    if len(lines) < LINE_FRAME_BOXES:
+        return None
+    mid = len(lines) // 2
+    return lines[mid] if len(lines) % 2 else (lines[mid - 1] + lines[mid]) / 2
+
+
+def light_lines(reads: Mapping[str, BoxRead], mark: str,
+                grain: float | None = None) -> list[str]:
     """The boxes besides the one marked box ``mark`` that may hold a light line of ink
-    (:data:`LINE_MIN`, :data:`LINE_NEAR`), in printed order; none when fewer than two
+    (:data:`LINE_MIN`, :data:`LINE_NEAR`, and with the frame's ``grain``
+    (:func:`frame_grain`) :data:`LINE_BOTH`), in printed order; none when fewer than two
     boxes are left to compare."""
     others = _others(reads, mark)
     if len(others) < 2:
@@ -167,11 +189,19 @@ def light_lines(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
     out = []
     for b in others:
         line = reads[b].line
-        grain = max(LINE_FLOOR, *(reads[o].line for o in others if o != b))
-        if line >= LINE_MIN * grain or (line >= LINE_NEAR * grain
-                                        and line >= LINE_OF_MARK * reads[mark].line):
+        near = max(LINE_FLOOR, *(reads[o].line for o in others if o != b))
+        if (line >= LINE_MIN * near
+                or (line >= LINE_NEAR * near and line >= LINE_OF_MARK * reads[mark].line)
+                or (grain is not None
+                    and line * line >= LINE_BOTH ** 2 * near * max(LINE_FLOOR, grain))):
             out.append(b)
     return out
+
+
+def light_lines_reason(lines: list[str]) -> str:
+    """Why a slip with one mark and a thin light line in ``lines`` goes to review."""
+    return (f"{_the(lines, 'shows', 'show')} a thin light line: a light second mark may be "
+            "there; check it")
 
 
 def clean_mark(b: BoxRead) -> bool:
@@ -354,8 +384,7 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
                           "mark may be there; check it")
         lines = light_lines(reads, marked[0])
         if lines:
-            return None, (f"{_the(lines, 'shows', 'show')} a thin light line: a light second "
-                          "mark may be there; check it")
+            return None, light_lines_reason(lines)
     if unsure:
         return None, f"{_the(unsure, 'is', 'are')} unclear"
     labels = [b for b in SLIP_STATUSES if b in reads and by_label(reads[b])]

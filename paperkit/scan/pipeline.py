@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
@@ -27,6 +27,9 @@ from .decide import (
     Decision,
     decide,
     disagreement,
+    frame_grain,
+    light_lines,
+    light_lines_reason,
     listed,
     said,
     says,
@@ -131,6 +134,7 @@ class _Read:
     frame: Frame
     pose: SlipPose | None
     mark: BoxRead | None = None  # the box read as its status, when one is
+    boxes: Mapping[str, BoxRead] | None = None  # every box read, when the slip was located
 
 
 def _geometry_confidence(pose: SlipPose, outlines: int) -> float:
@@ -283,7 +287,8 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                      read={k: v.score for k, v in reads.items()}, status=decision.status,
                      outcome=decision.outcome, confidence=decision.confidence,
                      reason=decision.reason, frame=frame.label, says=reading)
-    return _Read(res, frame, pose, reads.get(decision.status) if decision.status else None)
+    return _Read(res, frame, pose, reads.get(decision.status) if decision.status else None,
+                 reads)
 
 
 def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
@@ -433,6 +438,26 @@ def _printed_pale(read: _Read, pale_frame: bool = True) -> _Read:
         return read
     return replace(read, result=replace(s, outcome="review", reason=why,
                                         confidence=min(s.confidence, HELD_CONFIDENCE)))
+
+
+def _light_lines(reads: list[_Read]) -> list[_Read]:
+    """``reads`` (one frame's), each one that would be settled on one mark sent to review
+    (its reading kept) when another of its boxes shows a thin light line against both its
+    own empty boxes and the frame's (:func:`decide.frame_grain`, :func:`decide.light_lines`:
+    a light second mark)."""
+    grain = frame_grain(r.boxes for r in reads if r.boxes)
+    if grain is None:
+        return reads
+    out = []
+    for r in reads:
+        s = r.result
+        lines = (light_lines(r.boxes, s.status, grain)
+                 if s.outcome in SETTLED and s.status is not None and r.boxes else [])
+        if lines:
+            r = replace(r, result=replace(s, outcome="review", reason=light_lines_reason(lines),
+                                          confidence=min(s.confidence, HELD_CONFIDENCE)))
+        out.append(r)
+    return out
 
 
 def _keep_crops(kit: Kit, sha: str, reads: list[_Read]) -> list[_Read]:
@@ -596,7 +621,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             # print run photographed among black ones
             pale_frame = _pale(here)
             pale = pale or pale_frame
-            here = [_printed_pale(r, pale_frame) for r in here]
+            here = _light_lines([_printed_pale(r, pale_frame) for r in here])
             # then slips that lie over others (seen may hold what a covered slip read: at
             # worst another copy of it went to review for disagreeing)
             over = _overlaps(decoded.found, {id(f): r.pose for f, r in
