@@ -557,6 +557,7 @@ def test_a_blank_slip_small_in_the_photo_says_a_light_mark_could_be_missed(tmp_p
         assert tip.startswith("2 of 2 slips are small in this photo")
         assert "fewer slips at a time, or come closer" in tip
         assert "some may not be read at all (count the slips read" in tip
+        assert "a light pencil mark beside a firm one can be missed" in tip
 
 
 @pytest.mark.parametrize("depth", [0.55, 1.0])

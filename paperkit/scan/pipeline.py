@@ -75,7 +75,10 @@ BLANK_CONFIDENCE = 0.5
 #: slips) a clear slip went to review 4-15 % of the time under 1.4 px a unit, and 1.3 %
 #: or less above it (bench/RESULTS.md, Box reads). It also says that slips so small may
 #: not be read at all: on 22 synthetic sets (1,592 photos), 13 of the 14 photos that left
-#: slips out with nothing said showed it (photos of the whole wall board, mostly).
+#: slips out with nothing said showed it (photos of the whole wall board, mostly). And that
+#: a light second mark may be missed there: on eight synthetic light-doubles sets a light
+#: second mark was missed (its slip given the firm mark's status) on 14 of 801 such slips
+#: under it, against 8 of 1,852 above (bench/RESULTS.md, Box reads, twenty-fifth session).
 ADVISE_CODE_PX = 100
 #: A photo whose long side is this many pixels or fewer is smaller than a phone camera takes
 #: (a 12 MP photo is 4032 px; messaging apps shrink the photos they send to 1280-1600 px, and
@@ -365,10 +368,11 @@ def _advice(reads: list[_Read], photo: Photo, pale: bool = False) -> tuple[str, 
         which = "the one slip read is" if len(sizes) == 1 else \
             f"{small} of {len(sizes)} slips are"
         tips.append(f"{which} small in this photo (codes under {ADVISE_CODE_PX} px wide): small"
-                    " slips go to review more often, and some may not be read at all (count"
-                    " the slips read against those in the photo); next time photograph fewer"
-                    " slips at a time, or come closer, so that ten slips side by side would"
-                    " fill the photo")
+                    " slips go to review more often, a light pencil mark beside a firm one can"
+                    " be missed on them (check what was applied), and some may not be read at"
+                    " all (count the slips read against those in the photo); next time"
+                    " photograph fewer slips at a time, or come closer, so that ten slips side"
+                    " by side would fill the photo")
     if pale:
         tips.append("the print on these slips looks pale (a printer low on toner, or its draft"
                     " mode?): on a pale print the paper's grain can read as a light mark, so a"
