@@ -702,6 +702,29 @@ def test_a_light_line_against_the_frames_grain_holds_a_settled_slip():
     assert _light_lines([unchanged, *calm])[0].result.outcome == "review"
 
 
+def test_the_scan_judges_thin_lines_against_the_frames_grain(tmp_path, monkeypatch):
+    """scan_photo runs the frame's thin-line pass once its slips are read: with LINE_BOTH
+    made tiny every slip settled on one mark goes to review for a thin light line (the
+    slip-level rules alone, which have no frame's grain, hold none of them), and nothing is
+    written for them; as shipped, the same photo applies all four."""
+    from paperkit.scan import decide as decide_mod
+
+    kit, rec = _kit(tmp_path, 4)
+    slips = [(_code(kit, f"T{i + 1:04d}"), (Mark(box, "tick"),))
+             for i, box in enumerate(("taken", "done", "stuck", "dropped"))]
+    path = _photo(tmp_path, "p.jpg", slips, cols=2)
+    (res,) = scan_photos(kit, rec, [path], dry_run=True)
+    assert [s.outcome for s in res.slips] == ["applied"] * 4
+    monkeypatch.setattr(decide_mod, "LINE_BOTH", 0.01)
+    (res,) = scan_photos(kit, rec, [path])
+    assert len(res.slips) == 4
+    for s in res.slips:
+        assert s.outcome == "review" and "a thin light line" in s.reason, s.reason
+        assert s.status == {"T0001": "taken", "T0002": "done", "T0003": "stuck",
+                            "T0004": "dropped"}[s.task]  # the reading is kept
+        assert get_task(rec, s.task).status == "open"
+
+
 def test_print_depth_measures_the_finders_darkness():
     """geometry.print_depth: about 0.95 for black toner, near the print's own depth for a
     pale one, the same under a dimmer light (a share of the paper's light)."""
