@@ -546,6 +546,28 @@ def test_light_lines_against_the_frames_grain_too():
     assert light_lines(reads, "dropped", grain=quiet) == ["taken"]
 
 
+def test_light_lines_a_weaker_line_with_some_ink():
+    """With the frame's grain, a line whose mean ratio is only LINE_INKED counts when its
+    box's plain-threshold ink is also at least LINE_INK above the slip's middle box: two
+    weaker signs of one stroke; either alone does not."""
+    from paperkit.scan.decide import LINE_BOTH, LINE_INK, LINE_INKED, light_lines
+
+    def box(line, faint=0.0, score=0.0):
+        return BoxRead(score=score, confidence=1.0, cover=0.2 if score else 0.0, fill=0.0,
+                       over=0.0, contrast=90.0, line=line, faint=faint)
+
+    near = grain = 12.0
+    line = near * (LINE_INKED + LINE_BOTH) / 2  # the mean ratio between the two cuts
+    reads = {"taken": box(line, faint=0.002 + LINE_INK + 0.001), "done": box(near, 0.002),
+             "stuck": box(near * 0.8, 0.001), "dropped": box(400.0, 0.3, score=1.0)}
+    assert light_lines(reads, "dropped", grain) == ["taken"]
+    assert light_lines(reads, "dropped") == []  # no frame's grain: the slip alone
+    inkless = {**reads, "taken": box(line, faint=0.002 + LINE_INK - 0.001)}
+    assert light_lines(inkless, "dropped", grain) == []
+    weak = {**reads, "taken": box(near * LINE_INKED * 0.95, faint=0.05)}
+    assert light_lines(weak, "dropped", grain) == []
+
+
 @pytest.mark.parametrize("ink, found", [(60, True), (150, True), (192, False)])
 def test_an_outline_too_faint_against_the_paper_is_not_found(ink, found):
     """A box's outline counts as found only when it stands out from the paper by at least

@@ -161,10 +161,16 @@ def ink_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
 #: them made after the cuts were set) the slips given a wrong status went 41 → 22, and on
 #: 45 usual sets (62,700 slips) 43 more clear slips are held (bench/RESULTS.md, Box reads,
 #: twenty-fifth session).
+#: A box that stands out by LINE_INKED on the same mean and whose plain-threshold ink
+#: (``BoxRead.faint``) is at least LINE_INK above the slip's middle box (:func:`faint_marks`'
+#: floor) is held too: two weaker signs of one stroke (bench/RESULTS.md, Box reads,
+#: twenty-fifth session).
 LINE_MIN = 2.2
 LINE_NEAR = 1.5
 LINE_OF_MARK = 0.45
 LINE_BOTH = 1.85
+LINE_INKED = 1.6
+LINE_INK = 0.008
 LINE_FLOOR = 5.0
 #: The fewest empty boxes in a frame that give it a grain of its own.
 LINE_FRAME_BOXES = 8
@@ -185,19 +191,21 @@ def light_lines(reads: Mapping[str, BoxRead], mark: str,
                 grain: float | None = None) -> list[str]:
     """The boxes besides the one marked box ``mark`` that may hold a light line of ink
     (:data:`LINE_MIN`, :data:`LINE_NEAR`, and with the frame's ``grain``
-    (:func:`frame_grain`) :data:`LINE_BOTH`), in printed order; none when fewer than two
-    boxes are left to compare."""
+    (:func:`frame_grain`) :data:`LINE_BOTH`, :data:`LINE_INKED`), in printed order; none
+    when fewer than two boxes are left to compare."""
     others = _others(reads, mark)
     if len(others) < 2:
         return []
+    floor = sorted(reads[b].faint for b in others)[(len(others) - 1) // 2]
     out = []
     for b in others:
         line = reads[b].line
         near = max(LINE_FLOOR, *(reads[o].line for o in others if o != b))
+        both = line * line / (near * max(LINE_FLOOR, grain)) if grain is not None else 0.0
         if (line >= LINE_MIN * near
                 or (line >= LINE_NEAR * near and line >= LINE_OF_MARK * reads[mark].line)
-                or (grain is not None
-                    and line * line >= LINE_BOTH ** 2 * near * max(LINE_FLOOR, grain))):
+                or both >= LINE_BOTH ** 2
+                or (both >= LINE_INKED ** 2 and reads[b].faint - floor >= LINE_INK)):
             out.append(b)
     return out
 
