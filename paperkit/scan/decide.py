@@ -157,10 +157,10 @@ def ink_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
 #: unlike (a slip's two or three other boxes against some sixty across the photo), and
 #: together they tell a light line from the grain better than either. The frame's grain is
 #: known only once all its slips are read: ``pipeline._light_lines`` applies this one.
-#: With both, on eight light-doubles sets (2,670 light second marks on black print; two of
-#: them made after the cuts were set) the slips given a wrong status went 41 → 22, and on
-#: 45 usual sets (62,700 slips) 43 more clear slips are held (bench/RESULTS.md, Box reads,
-#: twenty-fifth session).
+#: With these and the one below, on ten light-doubles sets (3,380 light second marks on
+#: black print; the last two made after every cut was set) the slips given a wrong status
+#: went 50 → 21, and on 45 usual sets (62,700 slips) 57 more clear slips are held
+#: (bench/RESULTS.md, Box reads, twenty-fifth session).
 #: A box that stands out by LINE_INKED on the same mean and whose plain-threshold ink
 #: (``BoxRead.faint``) is at least LINE_INK above the slip's middle box (:func:`faint_marks`'
 #: floor) is held too: two weaker signs of one stroke (bench/RESULTS.md, Box reads,

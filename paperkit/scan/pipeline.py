@@ -76,9 +76,9 @@ BLANK_CONFIDENCE = 0.5
 #: or less above it (bench/RESULTS.md, Box reads). It also says that slips so small may
 #: not be read at all: on 22 synthetic sets (1,592 photos), 13 of the 14 photos that left
 #: slips out with nothing said showed it (photos of the whole wall board, mostly). And that
-#: a light second mark may be missed there: on eight synthetic light-doubles sets a light
-#: second mark was missed (its slip given the firm mark's status) on 14 of 801 such slips
-#: under it, against 8 of 1,852 above (bench/RESULTS.md, Box reads, twenty-fifth session).
+#: a light second mark may be missed there: on ten synthetic light-doubles sets a light
+#: second mark was missed (its slip given the firm mark's status) on 13 of 1,010 such slips
+#: under it, against 8 of 2,347 above (bench/RESULTS.md, Box reads, twenty-fifth session).
 ADVISE_CODE_PX = 100
 #: A photo whose long side is this many pixels or fewer is smaller than a phone camera takes
 #: (a 12 MP photo is 4032 px; messaging apps shrink the photos they send to 1280-1600 px, and
