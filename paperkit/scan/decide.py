@@ -156,15 +156,14 @@ def ink_traces(reads: Mapping[str, BoxRead], mark: str) -> list[str]:
 #: to the frame's middle empty box, is at least LINE_BOTH: the two references' noise is
 #: unlike (a slip's two or three other boxes against some sixty across the photo), and
 #: together they tell a light line from the grain better than either. The frame's grain is
-#: known only once all its slips are read: ``pipeline._light_lines`` applies this one.
-#: With these and the one below, on ten light-doubles sets (3,380 light second marks on
-#: black print; the last two made after every cut was set) the slips given a wrong status
-#: went 50 → 21, and on 45 usual sets (62,700 slips) 57 more clear slips are held
-#: (bench/RESULTS.md, Box reads, twenty-fifth session).
-#: A box that stands out by LINE_INKED on the same mean and whose plain-threshold ink
+#: known only once all its slips are read: ``pipeline._light_lines`` applies this one. A
+#: box that stands out by LINE_INKED on the same mean and whose plain-threshold ink
 #: (``BoxRead.faint``) is at least LINE_INK above the slip's middle box (:func:`faint_marks`'
-#: floor) is held too: two weaker signs of one stroke (bench/RESULTS.md, Box reads,
-#: twenty-fifth session).
+#: floor) is held too: two weaker signs of one stroke. With these three holds, on ten
+#: light-doubles sets (3,380 light second marks on black print; the last two made after
+#: every cut was set) the slips given a wrong status went 50 → 21, and on 45 usual sets
+#: (62,700 slips) 57 more clear slips are held (bench/RESULTS.md, Box reads, twenty-fifth
+#: session).
 LINE_MIN = 2.2
 LINE_NEAR = 1.5
 LINE_OF_MARK = 0.45
