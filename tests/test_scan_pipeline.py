@@ -644,7 +644,7 @@ def test_a_pale_print_holds_a_mark_the_grain_could_make():
                       contrast=80.0, depth=depth, stand=stand)
         res = SlipResult(code="c", task="T0001", rev=1, read={"done": 1.0}, status="done",
                          outcome=outcome, confidence=0.9, reason="open → done")
-        return _Read(res, SimpleNamespace(), None, box)
+        return _Read(res, SimpleNamespace(), None, {"done": box})
 
     dark, light = PALE_INK_DEPTH + 0.05, PALE_INK_DEPTH - 0.05
     sure, grainy = PALE_INK_STAND + 1.0, PALE_INK_STAND - 1.0
@@ -681,7 +681,7 @@ def test_a_light_line_against_the_frames_grain_holds_a_settled_slip():
         res = SlipResult(code="c", task="T0001", rev=1, read={n: b.score for n, b in
                                                               boxes.items()},
                          status=status, outcome=outcome, confidence=0.9, reason="open → done")
-        return _Read(res, SimpleNamespace(), None, boxes.get(status), boxes)
+        return _Read(res, SimpleNamespace(), None, boxes)
 
     light = read("applied", "done", (20.0, 150.0, 11.0, 10.0))  # taken: 1.82 × its slip's
     calm = [read("applied", "stuck", (5.0, 6.0, 120.0, 5.5)) for _ in range(3)]

@@ -87,10 +87,16 @@ def faint_marks(reads: Mapping[str, BoxRead], mark: str | None) -> list[str]:
     others = _others(reads, mark)
     if len(others) < 2:
         return []
-    floor = sorted(reads[b].faint for b in others)[(len(others) - 1) // 2]
+    floor = _faint_floor(reads, others)
     level = BLANK if mark is not None and scribbled(reads[mark]) else MARKED
     return [b for b in others
             if (reads[b].faint - floor - FAINT_NOISE) / (FAINT_FULL - FAINT_NOISE) >= level]
+
+
+def _faint_floor(reads: Mapping[str, BoxRead], boxes: list[str]) -> float:
+    """The middle plain-threshold ink (``BoxRead.faint``) of ``boxes``: the slip's own
+    grain and noise (the lower middle one of an even count)."""
+    return sorted(reads[b].faint for b in boxes)[(len(boxes) - 1) // 2]
 
 
 def scribbled(b: BoxRead) -> bool:
@@ -195,7 +201,7 @@ def light_lines(reads: Mapping[str, BoxRead], mark: str,
     others = _others(reads, mark)
     if len(others) < 2:
         return []
-    floor = sorted(reads[b].faint for b in others)[(len(others) - 1) // 2]
+    floor = _faint_floor(reads, others)
     out = []
     for b in others:
         line = reads[b].line

@@ -136,8 +136,13 @@ class _Read:
     result: SlipResult
     frame: Frame
     pose: SlipPose | None
-    mark: BoxRead | None = None  # the box read as its status, when one is
     boxes: Mapping[str, BoxRead] | None = None  # every box read, when the slip was located
+
+    @property
+    def mark(self) -> BoxRead | None:
+        """The box read as its status, when one is."""
+        status = self.result.status
+        return self.boxes.get(status) if self.boxes and status else None
 
 
 def _geometry_confidence(pose: SlipPose, outlines: int) -> float:
@@ -290,8 +295,7 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                      read={k: v.score for k, v in reads.items()}, status=decision.status,
                      outcome=decision.outcome, confidence=decision.confidence,
                      reason=decision.reason, frame=frame.label, says=reading)
-    return _Read(res, frame, pose, reads.get(decision.status) if decision.status else None,
-                 reads)
+    return _Read(res, frame, pose, reads)
 
 
 def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
@@ -440,6 +444,13 @@ def _printed_pale(read: _Read, pale_frame: bool = True) -> _Read:
         why = SLIP_PALE
     else:
         return read
+    return _held(read, why)
+
+
+def _held(read: _Read, why: str) -> _Read:
+    """``read`` sent to review for ``why``, its reading kept and its confidence at most
+    HELD_CONFIDENCE."""
+    s = read.result
     return replace(read, result=replace(s, outcome="review", reason=why,
                                         confidence=min(s.confidence, HELD_CONFIDENCE)))
 
@@ -457,10 +468,7 @@ def _light_lines(reads: list[_Read]) -> list[_Read]:
         s = r.result
         lines = (light_lines(r.boxes, s.status, grain)
                  if s.outcome in SETTLED and s.status is not None and r.boxes else [])
-        if lines:
-            r = replace(r, result=replace(s, outcome="review", reason=light_lines_reason(lines),
-                                          confidence=min(s.confidence, HELD_CONFIDENCE)))
-        out.append(r)
+        out.append(_held(r, light_lines_reason(lines)) if lines else r)
     return out
 
 
