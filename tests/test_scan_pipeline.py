@@ -386,6 +386,34 @@ def test_upside_down_photo(tmp_path):
         (f"T000{i}", "applied", STATUSES[i - 1]) for i in range(1, 5)]
 
 
+@pytest.mark.parametrize("flip", ["left-right", "top-bottom"])
+def test_a_mirrored_photo_is_read_mirrored_back(tmp_path, flip):
+    """A front camera's photo (or one an app flipped): the decoder reads its codes, and
+    their slips are read as the mirror image, each box where it is, and the photo says so."""
+    kit, rec = _kit(tmp_path, 4)
+    slips = [(_code(kit, f"T000{i}"), (Mark(STATUSES[i - 1]),)) for i in range(1, 5)]
+    arr = grid_photo(slips, size=(2000, 1500), cols=2, s=2.6, seed=2)
+    path = tmp_path / "mirrored.jpg"
+    save(np.ascontiguousarray(arr[:, ::-1] if flip == "left-right" else arr[::-1]), path)
+    (res,) = scan_photos(kit, rec, [path])
+    assert sorted((s.task, s.outcome, s.status) for s in res.slips) == [
+        (f"T000{i}", "applied", STATUSES[i - 1]) for i in range(1, 5)]
+    assert [get_task(rec, f"T000{i}").status for i in range(1, 5)] == STATUSES
+    assert any("mirror image" in tip for tip in res.advice)
+
+
+def test_a_photo_read_the_usual_way_is_not_taken_for_a_mirror_image(tmp_path, monkeypatch):
+    kit, rec = _kit(tmp_path, 2)
+    path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),)),
+                                      (_code(kit, "T0002"), ())], cols=2)
+    tried = []
+    monkeypatch.setattr(pipeline_mod, "_transposed", lambda f: tried.append(f) or f)
+    (res,) = scan_photos(kit, rec, [path])
+    assert sorted((s.task, s.outcome) for s in res.slips) == [("T0001", "applied"),
+                                                               ("T0002", "unchanged")]
+    assert not tried and not any("mirror" in tip for tip in res.advice)
+
+
 def test_dry_run_writes_nothing(tmp_path):
     kit, rec = _kit(tmp_path, 2)
     path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),)),

@@ -207,6 +207,31 @@ def _measured_here(frame: Frame, found: Found) -> Future:
     return here
 
 
+#: How many of a frame's slips are located again as mirrored before the frame is taken for a
+#: mirror image (:func:`_mirrored`).
+MIRROR_TRIES = 3
+
+
+def _transposed(found: Found) -> Found:
+    """``found`` with its top-right and bottom-left corners swapped: a decoder reads a code
+    in a mirror image as well, and gives its corners as for the code seen from behind (the
+    QR's finders sit the same way mirrored across its diagonal), so its slip's boxes are
+    looked for across that diagonal, off the slip; swapped, the pose is the mirrored one."""
+    return replace(found, corners=found.corners[[0, 3, 2, 1]])
+
+
+def _mirrored(frame: Frame, found: tuple[Found, ...], reads: list[_Read]) -> bool:
+    """Whether ``frame`` is a mirror image (a front camera's photo, or one an app flipped):
+    no slip located in it found every box as read, and each of the first
+    :data:`MIRROR_TRIES` located does with its code's corners :func:`_transposed`. A frame
+    with any slip read the usual way costs nothing more."""
+    located = [(f, r.pose) for f, r in zip(found, reads, strict=True) if r.pose is not None]
+    if not located or any(len(pose.boxes) == len(S.BOXES) for _, pose in located):
+        return False
+    return all(len(locate(frame.gray, _transposed(f).corners).boxes) == len(S.BOXES)
+               for f, _ in located[:MIRROR_TRIES])
+
+
 def _overlaps(found: tuple[Found, ...], poses: dict[int, SlipPose | None]
               ) -> dict[int, tuple[Found, list[str]]]:
     """For each code in one frame whose slip has check boxes under another slip read there
@@ -360,11 +385,13 @@ def _unread_message(places: list[tuple[str, str]]) -> str:
             " they are not in this scan; retake them closer, flatter and steadier")
 
 
-def _advice(reads: list[_Read], photo: Photo, pale: bool = False) -> tuple[str, ...]:
+def _advice(reads: list[_Read], photo: Photo, pale: bool = False, mirrored: bool = False
+            ) -> tuple[str, ...]:
     """What to do differently next time: when many slips in the photo were small in it, to
-    come closer; when the slips' print is ``pale`` (:func:`_pale`), to print darker; and
-    first, when the photo is a JPEG no larger than :data:`SHRUNK_SIDE` and its slips were
-    small or none was read, to send the original file."""
+    come closer; when the slips' print is ``pale`` (:func:`_pale`), to print darker; when
+    the photo is ``mirrored`` (:func:`_mirrored`), that it was read as such; and first,
+    when the photo is a JPEG no larger than :data:`SHRUNK_SIDE` and its slips were small or
+    none was read, to send the original file."""
     sizes = [r.pose.ppu for r in reads if r.pose is not None]
     small = sum(ppu * S.QR.width < ADVISE_CODE_PX for ppu in sizes)
     tips = []
@@ -383,6 +410,10 @@ def _advice(reads: list[_Read], photo: Photo, pale: bool = False) -> tuple[str, 
                     " slip whose mark is light goes to review; print the next slips at full"
                     " darkness (if the print is dark and a glare or haze lies over the photo,"
                     " retake it instead)")
+    if mirrored:
+        tips.append("the photo is a mirror image (taken with a front camera, or flipped by an"
+                    " app?): its slips were read mirrored back; next time use the back camera,"
+                    " or turn off the front camera's mirroring")
     h, w = photo.frames[0].gray.shape if len(photo.frames) == 1 else (0, 0)
     if (tips or not reads) and photo.kind == "jpeg" and max(h, w) <= SHRUNK_SIDE:
         # (what messaging apps send: a scanner's PNG, TIFF or PDF at few dots per inch is
@@ -596,6 +627,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     unread: list[tuple[str, str]] = []  # where slips lie whose code was not read (_where)
     decode_s = 0.0
     pale = False  # a frame's slips have a pale print (_pale)
+    mirrored = False  # a frame is a mirror image (_mirrored)
     for i, frame in enumerate(photo.frames):
         if pages is not None and len(photo.frames) > 1:
             pages(i + 1, len(photo.frames), frame.label)
@@ -625,10 +657,17 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             steps.extend(decoded.steps)
             if helper is not None:
                 _take_back(pending, frame, decoded.found)
+            before = {k: list(v) for k, v in seen.items()}
             here: list[_Read] = []
             for found in decoded.found:  # each read as soon as it is measured
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
                 here.append(read_slip(kit, rec, frame, found, seen, m))
+            if _mirrored(frame, decoded.found, here):  # read again, as the mirror image
+                mirrored = True
+                seen.clear()
+                seen.update(before)
+                decoded = replace(decoded, found=tuple(map(_transposed, decoded.found)))
+                here = [read_slip(kit, rec, frame, f, seen) for f in decoded.found]
             # a light mark read from a pale print is not applied, nor from a slip of a pale
             # print run photographed among black ones
             pale_frame = _pale(here)
@@ -660,7 +699,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     result = PhotoResult(photo=str(path), sha256=photo.sha256,
                          slips=tuple(r.result for r in reads), errors=errors, stored=stored,
                          dry_run=dry_run, steps=tuple(steps),
-                         advice=_advice(reads, photo, pale))
+                         advice=_advice(reads, photo, pale, mirrored))
     if not dry_run:
         result = _commit(kit, rec, result, reads)
     lap("commit")
