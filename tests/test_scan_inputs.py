@@ -221,8 +221,9 @@ def test_decompression_bomb_is_refused(tmp_path, kit_rec):
     kit, rec = kit_rec
     path = tmp_path / "bomb.png"
     path.write_bytes(_png_header_only(10000, 10000))  # 100 MP claimed in 100 bytes
-    with pytest.raises(PhotoTooLarge, match="100 MP"):
+    with pytest.raises(PhotoTooLarge, match="100 MP") as exc:
         load_photo(path)
+    assert "scan the sheets again at 300 dpi" in exc.value.user_message()  # a scanner's file
     huge = tmp_path / "huge.png"
     huge.write_bytes(_png_header_only(20000, 20000))  # past Pillow's own guard too
     with pytest.raises(PhotoTooLarge, match="too large"):

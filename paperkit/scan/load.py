@@ -84,11 +84,17 @@ class Photo:
     image: Image.Image | None = field(default=None, repr=False, compare=False)
 
 
+#: The file kinds a flatbed scanner saves (by their name's ending): one over the pixel limit
+#: was scanned too finely, and is told what resolution serves.
+SCANNER_SUFFIXES = (".png", ".tif", ".tiff")
+
+
 def _too_large(path: Path, w: int, h: int) -> PhotoTooLarge:
     return PhotoTooLarge(
         f"{path.name} is {w}×{h} pixels ({w * h / 1e6:.0f} MP), more than the "
-        f"{MAX_PIXELS / 1e6:.0f} MP paperkit will decode"
-    )
+        f"{MAX_PIXELS / 1e6:.0f} MP paperkit will decode",
+        "scan the sheets again at 300 dpi, which is enough for every slip, or scale the file "
+        "down below the limit" if path.suffix.lower() in SCANNER_SUFFIXES else None)
 
 
 #: The files a folder given to scan is read for (its own files, not its sub-folders).
