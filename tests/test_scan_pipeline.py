@@ -768,12 +768,17 @@ def test_print_depth_measures_the_finders_darkness():
             assert lo <= got <= hi and abs(paper - 255 * light) < 8, (depth, light, got, paper)
 
 
-def _reads(*ppus):
-    """Slips read (as ``pipeline._advice`` sees them) at these pixels per slip unit."""
+def _reads(*ppus, contrast=120.0):
+    """Slips read (as ``pipeline._advice`` sees them) at these pixels per slip unit, their
+    boxes' print ``contrast`` grey levels from the paper (under DARK_CONTRAST: lying dark)."""
     from types import SimpleNamespace
 
-    return [SimpleNamespace(pose=SimpleNamespace(ppu=p), result=SimpleNamespace(outcome="applied"))
-            for p in ppus]
+    from paperkit.scan.pipeline import DARK_CONTRAST
+
+    boxes = {b: SimpleNamespace(contrast=contrast) for b in STATUSES}
+    return [SimpleNamespace(pose=SimpleNamespace(ppu=p), boxes=boxes,
+                            dark=contrast < DARK_CONTRAST,
+                            result=SimpleNamespace(outcome="applied")) for p in ppus]
 
 
 def _shot(w, h, kind="jpeg", frames=1):
@@ -815,6 +820,70 @@ def test_a_photo_shrunk_by_a_messaging_app_says_to_send_the_original():
     assert _advice([], _shot(1275, 1650, "pdf")) == ()
     assert _advice([], _shot(1200, 900, "pages", frames=2)) == ()
     assert _advice([], _shot(1200, 900, "pages")) == ()  # a TIFF with one page left
+
+
+def test_a_dark_photo_says_to_retake_it_in_more_light():
+    """A quarter of the slips read with their print under DARK_CONTRAST grey levels from the
+    paper: the photo says it is dark; fewer, or a pale print (told apart by its own tip), do
+    not. Nor does a dark or pale photo say to send the original: that is for small slips."""
+    from paperkit.scan.pipeline import DARK_CONTRAST, _advice
+
+    phone, dark = _shot(4032, 3024), _reads(2.0, contrast=DARK_CONTRAST - 16)
+    (tip,) = _advice(_reads(2.0, 2.0, 2.0) + dark, phone)
+    assert tip.startswith("part of the photo is dark (a shadow?): on 1 of 4 slips the print"
+                          " stands only 19 grey levels from the paper")
+    assert "retake it in more light" in tip
+    (tip,) = _advice(dark + dark, phone)
+    assert tip.startswith("the photo is dark: on its slips the print stands only 19 grey")
+    (tip,) = _advice(dark, phone)
+    assert tip.startswith("the photo is dark: on its one slip the print stands")
+    assert _advice(_reads(2.0, 2.0, 2.0, 2.0) + dark, phone) == ()
+    (tip,) = _advice(dark, phone, pale=True)
+    assert tip.startswith("the print on these slips looks pale")
+    assert _advice(dark, _shot(1600, 1200))[0].startswith("the photo is dark")  # not shrunk
+    assert len(_advice(dark, _shot(1600, 1200), pale=True)) == 1
+
+
+@pytest.mark.parametrize("depth, light, dark", [(1.0, 1.0, False), (1.0, 0.16, True),
+                                               (0.15, 1.0, False)])
+def test_a_slip_lies_dark_in_a_dark_photo_not_on_a_pale_print(tmp_path, depth, light, dark):
+    """pipeline._lies_dark: a slip whose print stands little from its paper lies dark when
+    the light is low; a very pale print in good light stands as little, and does not."""
+    from paperkit.scan.decode import find_codes
+    from paperkit.scan.pipeline import DARK_CONTRAST, _contrast, _lies_dark, frame_from_array
+
+    kit, _ = _kit(tmp_path, 1)
+    rgb = compose([(render_slip(_code(kit, "T0001"), (), 2.6, depth=depth),
+                    slip_at(60, 60, 2.6))], (900, 700))
+    gray = np.clip(rgb.mean(axis=2) * light, 0, 255).astype(np.uint8)
+    frame = frame_from_array(gray)
+    (found,) = find_codes(frame.gray, "zxing").found
+    pose, boxes = pipeline_mod.measure(frame, found)
+    assert (_contrast(boxes) < DARK_CONTRAST) == (light < 1 or depth < 1)
+    assert _lies_dark(frame, pose, boxes) == dark
+
+
+def test_a_blank_slip_in_a_dark_photo_says_a_light_mark_could_be_missed(tmp_path):
+    """A photo at a sixth of its light: nothing is applied that the slips do not say, and
+    a slip read blank says the photo is too dark there to be sure of it."""
+    from paperkit.scan.pipeline import BLANK_CONFIDENCE
+
+    kit, rec = _kit(tmp_path, 3)
+    slips = [(_code(kit, "T0001"), ()), (_code(kit, "T0002"), (Mark("done", "fill"),)),
+             (_code(kit, "T0003"), ())]
+    arr = grid_photo(slips, size=(2000, 900), cols=3, s=2.6, seed=4).astype(np.float32)
+    noise = np.random.default_rng(4).normal(0, 2.0, arr.shape)
+    path = tmp_path / "dark.jpg"
+    save(np.clip(arr * 0.16 + noise, 0, 255).astype(np.uint8), path)
+    (res,) = scan_photos(kit, rec, [path])
+    by = {s.task: s for s in res.slips}
+    assert by["T0002"].outcome in ("applied", "review")
+    assert by["T0002"].outcome == "review" or by["T0002"].status == "done"
+    for t in ("T0001", "T0003"):
+        assert by[t].outcome == "unchanged" and by[t].status is None
+        assert by[t].reason.startswith("no box marked, but the photo is dark here")
+        assert by[t].confidence <= BLANK_CONFIDENCE
+    assert any(tip.startswith("the photo is dark") for tip in res.advice)
 
 
 @pytest.mark.parametrize("step", ["regions:deblur", "regions:known", "regions:soft",

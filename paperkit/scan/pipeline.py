@@ -70,6 +70,16 @@ LIGHT_COVER = 0.1
 #: BLANK_CONFIDENCE.
 BLANK_PPU = 1.3
 BLANK_CONFIDENCE = 0.5
+#: A slip whose boxes' print stands less than DARK_CONTRAST grey levels from the paper (the
+#: median of its boxes' ``BoxRead.contrast``) lies in a dark photo, or a dark part of one: a
+#: box's confidence falls to 0 at ``marks.MIN_CONTRAST`` (20), and a light mark can be
+#: lost. On the 200-photo set the slips' median is 38 at the least and 65 or more for 95 in
+#: 100; a photo exposed at a quarter of its light reads 31-40, at an eighth 15-21. A slip of
+#: a pale print stands little from its paper in any light, so it is told apart by its print
+#: (:func:`_lies_dark`). Such a slip read blank says so (as under BLANK_PPU), and a photo in
+#: which a quarter of the slips read lie dark, its print not pale (:func:`_pale`), says to
+#: retake it in more light.
+DARK_CONTRAST = 35.0
 #: A photo in which at least a quarter of the slips read have codes under ADVISE_CODE_PX
 #: wide (1.4 px a slip unit) says how to take the next one: on 19 synthetic sets (19,137
 #: slips) a clear slip went to review 4-15 % of the time under 1.4 px a unit, and 1.3 %
@@ -137,6 +147,7 @@ class _Read:
     frame: Frame
     pose: SlipPose | None
     boxes: Mapping[str, BoxRead] | None = None  # every box read, when the slip was located
+    dark: bool = False  # the slip lies dark in the photo (_lies_dark)
 
     @property
     def mark(self) -> BoxRead | None:
@@ -291,6 +302,7 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     geometry = _geometry_confidence(pose, outlines)
     decision = decide(reads, code.rev, task, earlier, geometry)
     held = min(decision.confidence, HELD_CONFIDENCE)  # a hold below: the reading is unsure
+    dark = _lies_dark(frame, pose, reads)
     small = f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px wide)"
     if decision.outcome == "applied" and geometry < 0.5:
         decision = Decision(decision.status, "review", held,
@@ -314,13 +326,19 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
         decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
                             f"no box marked, but {small}, so a light mark could be missed;"
                             " if it was marked, retake the photo closer")
+    elif decision.outcome == "unchanged" and decision.status is None and dark:
+        decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
+                            f"no box marked, but the photo is dark here (the print only"
+                            f" {_contrast(reads):.0f} grey levels from the paper), so a light"
+                            " mark could be missed; if it was marked, retake the photo in more"
+                            " light")
     reading = says(decision.status, reads)
     seen.setdefault(key, []).append(reading)
     res = SlipResult(code=found.text, task=code.task, rev=code.rev,
                      read={k: v.score for k, v in reads.items()}, status=decision.status,
                      outcome=decision.outcome, confidence=decision.confidence,
                      reason=decision.reason, frame=frame.label, says=reading)
-    return _Read(res, frame, pose, reads)
+    return _Read(res, frame, pose, reads, dark)
 
 
 def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
@@ -385,17 +403,34 @@ def _unread_message(places: list[tuple[str, str]]) -> str:
             " they are not in this scan; retake them closer, flatter and steadier")
 
 
+def _contrast(boxes: Mapping[str, BoxRead]) -> float:
+    """How far a slip's print stands from its paper: the median of its boxes' contrast
+    (grey levels; :data:`DARK_CONTRAST`)."""
+    return float(np.median([b.contrast for b in boxes.values()])) if boxes else 255.0
+
+
+def _lies_dark(frame: Frame, pose: SlipPose, boxes: Mapping[str, BoxRead]) -> bool:
+    """Whether a slip lies dark in the photo: its print stands less than
+    :data:`DARK_CONTRAST` from its paper (:func:`_contrast`) while the print itself is not
+    pale (:func:`geometry.print_depth`, measured only then: a pale print run's slips stand
+    little from their paper in good light too)."""
+    return (_contrast(boxes) < DARK_CONTRAST
+            and print_depth(frame.gray, pose.H, PALE_SLIP_DEPTH)[0] >= PALE_SLIP_DEPTH)
+
+
 def _advice(reads: list[_Read], photo: Photo, pale: bool = False, mirrored: bool = False
             ) -> tuple[str, ...]:
     """What to do differently next time: when many slips in the photo were small in it, to
-    come closer; when the slips' print is ``pale`` (:func:`_pale`), to print darker; when
+    come closer; when the slips' print is ``pale`` (:func:`_pale`), to print darker, or
+    else when many lie dark in it (:func:`_lies_dark`), to retake it in more light; when
     the photo is ``mirrored`` (:func:`_mirrored`), that it was read as such; and first,
     when the photo is a JPEG no larger than :data:`SHRUNK_SIDE` and its slips were small or
     none was read, to send the original file."""
     sizes = [r.pose.ppu for r in reads if r.pose is not None]
     small = sum(ppu * S.QR.width < ADVISE_CODE_PX for ppu in sizes)
     tips = []
-    if small and small * 4 >= len(sizes):
+    many_small = bool(small) and small * 4 >= len(sizes)
+    if many_small:
         which = "the one slip read is" if len(sizes) == 1 else \
             f"{small} of {len(sizes)} slips are"
         tips.append(f"{which} small in this photo (codes under {ADVISE_CODE_PX} px wide): small"
@@ -410,12 +445,22 @@ def _advice(reads: list[_Read], photo: Photo, pale: bool = False, mirrored: bool
                     " slip whose mark is light goes to review; print the next slips at full"
                     " darkness (if the print is dark and a glare or haze lies over the photo,"
                     " retake it instead)")
+    dark = [_contrast(r.boxes) for r in reads if r.dark and r.boxes]
+    if dark and len(dark) * 4 >= len(sizes) and not pale:
+        where = (f"the photo is dark: on {'its one slip' if len(sizes) == 1 else 'its slips'}"
+                 if len(dark) == len(sizes) else
+                 f"part of the photo is dark (a shadow?): on {len(dark)} of {len(sizes)} slips")
+        tips.append(f"{where} the print stands"
+                    f" only {float(np.median(dark)):.0f} grey levels from the paper (over 60"
+                    " in good light), so their marks are read less surely, more go to review,"
+                    " and a light mark can be missed; retake it in more light (daylight, or a"
+                    " lamp to one side; the flash's glare can hide marks)")
     if mirrored:
         tips.append("the photo is a mirror image (taken with a front camera, or flipped by an"
                     " app?): its slips were read mirrored back; next time use the back camera,"
                     " or turn off the front camera's mirroring")
     h, w = photo.frames[0].gray.shape if len(photo.frames) == 1 else (0, 0)
-    if (tips or not reads) and photo.kind == "jpeg" and max(h, w) <= SHRUNK_SIDE:
+    if (many_small or not reads) and photo.kind == "jpeg" and max(h, w) <= SHRUNK_SIDE:
         # (what messaging apps send: a scanner's PNG, TIFF or PDF at few dots per inch is
         # small for another reason)
         tips.insert(0, f"the photo is only {w} × {h} pixels, smaller than a phone camera"
