@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -406,7 +407,7 @@ def _unread_message(places: list[tuple[str, str]]) -> str:
 def _contrast(boxes: Mapping[str, BoxRead]) -> float:
     """How far a slip's print stands from its paper: the median of its boxes' contrast
     (grey levels; :data:`DARK_CONTRAST`)."""
-    return float(np.median([b.contrast for b in boxes.values()])) if boxes else 255.0
+    return float(statistics.median(b.contrast for b in boxes.values())) if boxes else 255.0
 
 
 def _lies_dark(frame: Frame, pose: SlipPose, boxes: Mapping[str, BoxRead]) -> bool:
@@ -451,7 +452,7 @@ def _advice(reads: list[_Read], photo: Photo, pale: bool = False, mirrored: bool
                  if len(dark) == len(sizes) else
                  f"part of the photo is dark (a shadow?): on {len(dark)} of {len(sizes)} slips")
         tips.append(f"{where} the print stands"
-                    f" only {float(np.median(dark)):.0f} grey levels from the paper (over 60"
+                    f" only {statistics.median(dark):.0f} grey levels from the paper (over 60"
                     " in good light), so their marks are read less surely, more go to review,"
                     " and a light mark can be missed; retake it in more light (daylight, or a"
                     " lamp to one side; the flash's glare can hide marks)")
