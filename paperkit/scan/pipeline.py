@@ -273,9 +273,8 @@ def _covered(read: _Read, top: Found, boxes: list[str]) -> _Read:
     why = (f"{which} lies over part of this one (its {' and '.join(boxes)} "
            f"box{'es' if len(boxes) > 1 else ''}), so a mark seen there may be on that"
            " slip; lay the slips apart and take the photo again")
-    return replace(read, result=replace(s, status=None, outcome="review", reason=why,
-                                        confidence=min(s.confidence, HELD_CONFIDENCE),
-                                        says=""))
+    held = _held(read, why)
+    return replace(held, result=replace(held.result, status=None, says=""))
 
 
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
