@@ -39,14 +39,15 @@ from paperkit.scan.marks import MARKED
 HOLDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("read only with help (pipeline.GUESSED)", ("modelling a blurred",)),
     ("slip small in the photo (pipeline.MIN_PPU, LIGHT_PPU)", ("the slip is small",)),
+    ("photo dark there (pipeline.DARK_CONTRAST)", ("the photo is dark here",)),
     ("pale print, light mark (pipeline.PALE_INK_DEPTH)", ("the print is pale",
                                                           "print looks pale")),
     ("pose uncertain", ("position in the photo is uncertain",)),
     ("another slip lies over it", ("lies over part of this one",)),
     ("another photo disagrees", ("another photo of this slip read",)),
     ("scribbled mark, trace beside it (decide.struck_traces)", ("looks scribbled over",)),
-    ("blank, trace of ink (decide.blank_traces)", ("no box is clearly marked, but",
-                                                   "hold a trace of ink")),
+    (BLANK_TRACE := "blank, trace of ink (decide.blank_traces)", (
+        "no box is clearly marked, but", "hold a trace of ink")),
     ("blank, faint mark (decide.faint_marks)", ("no box is clearly marked, but",)),
     ("faint mark beside the mark (decide.faint_marks)", ("may hold a faint mark",)),
     ("thin light line beside the mark (decide.light_lines)", ("a thin light line",)),
@@ -69,9 +70,9 @@ def hold_of(reason: str) -> str | None:
     if any(n in reason for n in NOT_HOLDS):
         return None
     if reason.startswith("no box is clearly marked") and "trace of ink" in reason:
-        return HOLDS[7][0]  # before the faint-mark form, which starts alike
+        return BLANK_TRACE  # before the faint-mark form, which starts alike
     for name, words in HOLDS:
-        if name == HOLDS[7][0]:
+        if name == BLANK_TRACE:
             continue
         if any(w in reason for w in words):
             return name

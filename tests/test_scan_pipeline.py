@@ -863,10 +863,12 @@ def test_a_slip_lies_dark_in_a_dark_photo_not_on_a_pale_print(tmp_path, depth, l
     assert _lies_dark(frame, pose, boxes) == dark
 
 
-def test_a_blank_slip_in_a_dark_photo_says_a_light_mark_could_be_missed(tmp_path):
-    """A photo at a sixth of its light: nothing is applied that the slips do not say, and
-    a slip read blank says the photo is too dark there to be sure of it."""
-    from paperkit.scan.pipeline import BLANK_CONFIDENCE
+def test_a_dark_photo_applies_nothing_and_says_why(tmp_path):
+    """A photo at a sixth of its light: its slips' boxes are read with little confidence
+    there, and a light second mark could vanish. A marked slip goes to review with its
+    reading (nothing is applied), and one read blank says the photo is too dark there to
+    be sure of it."""
+    from paperkit.scan.pipeline import BLANK_CONFIDENCE, HELD_CONFIDENCE
 
     kit, rec = _kit(tmp_path, 3)
     slips = [(_code(kit, "T0001"), ()), (_code(kit, "T0002"), (Mark("done", "fill"),)),
@@ -877,8 +879,11 @@ def test_a_blank_slip_in_a_dark_photo_says_a_light_mark_could_be_missed(tmp_path
     save(np.clip(arr * 0.16 + noise, 0, 255).astype(np.uint8), path)
     (res,) = scan_photos(kit, rec, [path])
     by = {s.task: s for s in res.slips}
-    assert by["T0002"].outcome in ("applied", "review")
-    assert by["T0002"].outcome == "review" or by["T0002"].status == "done"
+    marked = by["T0002"]
+    assert marked.outcome == "review" and marked.status == "done"  # read right, held
+    assert marked.reason.startswith("the photo is dark here (the print only")
+    assert "retake the photo in more light" in marked.reason
+    assert marked.confidence <= HELD_CONFIDENCE and get_task(rec, "T0002").status == "open"
     for t in ("T0001", "T0003"):
         assert by[t].outcome == "unchanged" and by[t].status is None
         assert by[t].reason.startswith("no box marked, but the photo is dark here")

@@ -77,9 +77,10 @@ BLANK_CONFIDENCE = 0.5
 #: lost. On the 200-photo set the slips' median is 38 at the least and 65 or more for 95 in
 #: 100; a photo exposed at a quarter of its light reads 31-40, at an eighth 15-21. A slip of
 #: a pale print stands little from its paper in any light, so it is told apart by its print
-#: (:func:`_lies_dark`). Such a slip read blank says so (as under BLANK_PPU), and a photo in
-#: which a quarter of the slips read lie dark, its print not pale (:func:`_pale`), says to
-#: retake it in more light.
+#: (:func:`_lies_dark`). Such a slip is not applied (its boxes' confidence is 0.375 at most
+#: there: it goes to review, as a slip too small in the photo does), one read blank says
+#: so (as under BLANK_PPU), and a photo in which a quarter of the slips read lie dark, its
+#: print not pale (:func:`_pale`), says to retake it in more light.
 DARK_CONTRAST = 35.0
 #: A photo in which at least a quarter of the slips read have codes under ADVISE_CODE_PX
 #: wide (1.4 px a slip unit) says how to take the next one: on 19 synthetic sets (19,137
@@ -316,6 +317,11 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
         decision = Decision(decision.status, "review", held,
                             f"{small}, so a faint second mark could be missed; check it, or"
                             " retake the photo closer")
+    elif decision.outcome == "applied" and dark:
+        decision = Decision(decision.status, "review", held,
+                            f"the photo is dark here (the print only {_contrast(reads):.0f} grey"
+                            " levels from the paper), so a light second mark could be missed;"
+                            " check it, or retake the photo in more light")
     elif (decision.outcome == "applied" and pose.ppu < LIGHT_PPU
           and reads[decision.status].cover < LIGHT_COVER):
         decision = Decision(decision.status, "review", held,
