@@ -458,9 +458,10 @@ def _advice(reads: list[_Read], photo: Photo, pale: bool = False, mirrored: bool
                  f"part of the photo is dark (a shadow?): on {len(dark)} of {len(sizes)} slips")
         tips.append(f"{where} the print stands"
                     f" only {statistics.median(dark):.0f} grey levels from the paper (over 60"
-                    " in good light), so their marks are read less surely, more go to review,"
-                    " and a light mark can be missed; retake it in more light (daylight, or a"
-                    " lamp to one side; the flash's glare can hide marks)")
+                    " in good light), so their marks are read less surely: a marked slip there"
+                    " goes to review, not applied, and a light mark can be missed; retake it in"
+                    " more light (daylight, or a lamp to one side; the flash's glare can hide"
+                    " marks)")
     if mirrored:
         tips.append("the photo is a mirror image (taken with a front camera, or flipped by an"
                     " app?): its slips were read mirrored back; next time use the back camera,"
