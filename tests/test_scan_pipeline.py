@@ -424,6 +424,25 @@ def test_a_photo_read_the_usual_way_is_not_taken_for_a_mirror_image(tmp_path, mo
     assert not tried and not any("mirror" in tip for tip in res.advice)
 
 
+def test_a_box_cut_off_by_the_photos_edge_says_so(tmp_path):
+    """A slip whose boxes run out of the photo: the box cut off cannot be read (unclear),
+    so the slip goes to review, and the reason says where the box went and what to do."""
+    kit, rec = _kit(tmp_path, 4)
+    slips = [(_code(kit, f"T000{i}"), (Mark("done"),)) for i in range(1, 5)]
+    arr = grid_photo(slips, size=(2000, 1500), cols=2, s=2.6, seed=2)
+    path = tmp_path / "cut.jpg"
+    save(np.ascontiguousarray(arr[:, 250:]), path)  # the left slips' taken boxes cut off
+    (res,) = scan_photos(kit, rec, [path])
+    cut = [s for s in res.slips if s.outcome == "review"]
+    assert cut and all(s.reason.startswith("the taken box is unclear: the taken box lies"
+                                           " outside the photo (cut off at its edge); retake"
+                                           " the photo with the whole slip in it")
+                       for s in cut)
+    whole = [s for s in res.slips if s.outcome != "review"]
+    assert whole and all(s.outcome == "applied" and s.status == "done" for s in whole)
+    assert all(get_task(rec, s.task).status == "open" for s in cut)
+
+
 def test_dry_run_writes_nothing(tmp_path):
     kit, rec = _kit(tmp_path, 2)
     path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0001"), (Mark("done"),)),

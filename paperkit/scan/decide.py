@@ -217,7 +217,7 @@ def light_lines(reads: Mapping[str, BoxRead], mark: str,
 
 def light_lines_reason(lines: list[str]) -> str:
     """Why a slip with one mark and a thin light line in ``lines`` goes to review."""
-    return (f"{_the(lines, 'shows', 'show')} a thin light line: a light second mark may be "
+    return (f"{the_boxes(lines, 'shows', 'show')} a thin light line: a light second mark may be "
             "there; check it")
 
 
@@ -381,29 +381,29 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
     for rule, one, many, what in _NOT_INK:
         boxes = [b for b in SLIP_STATUSES if b in reads and rule(reads[b])]
         if boxes:
-            return None, f"{_the(boxes, one, many)} {what}"
+            return None, f"{the_boxes(boxes, one, many)} {what}"
     if len(marked) == 1 and not unsure:
         # one mark: not when another box may hold a faint mark the grain threshold lost
         # (a lost second mark would make a wrong status), the less so when the one mark
         # looks struck out (its final mark may be the faint one)
         faint = faint_marks(reads, marked[0])
         if faint:
-            return None, f"{_the(faint, 'may hold', 'may hold')} a faint mark"
+            return None, f"{the_boxes(faint, 'may hold', 'may hold')} a faint mark"
         traces = struck_traces(reads, marked[0])
         if traces:
             return None, (f"{marked[0]} looks scribbled over, and "
-                          f"{_the(traces, 'holds', 'hold')} a trace of ink: {marked[0]} may "
+                          f"{the_boxes(traces, 'holds', 'hold')} a trace of ink: {marked[0]} may "
                           f"be struck out and {' or '.join(traces)} the final mark; check "
                           "which mark is meant")
         traces = ink_traces(reads, marked[0])
         if traces:
-            return None, (f"{_the(traces, 'holds', 'hold')} a trace of ink: a light second "
+            return None, (f"{the_boxes(traces, 'holds', 'hold')} a trace of ink: a light second "
                           "mark may be there; check it")
         lines = light_lines(reads, marked[0])
         if lines:
             return None, light_lines_reason(lines)
     if unsure:
-        return None, f"{_the(unsure, 'is', 'are')} unclear"
+        return None, f"{the_boxes(unsure, 'is', 'are')} unclear"
     labels = [b for b in SLIP_STATUSES if b in reads and by_label(reads[b])]
     if not marked and labels:
         return None, (f"no box is marked, but there is ink by the {' and '.join(labels)} "
@@ -413,7 +413,7 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         # no mark: not when a box holds a trace of ink (a light mark blurred away)
         traces = blank_traces(reads)
         if traces:
-            return None, (f"no box is clearly marked, but {_the(traces, 'holds', 'hold')} a "
+            return None, (f"no box is clearly marked, but {the_boxes(traces, 'holds', 'hold')} a "
                           "trace of ink: a light mark may be there; check it")
         # nor when one box's plain-threshold ink stands above the others' by a mark's worth
         # (faint_marks): a light pencil tick in a blurred photo may leave the grain
@@ -422,7 +422,7 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         # blank ones (bench/RESULTS.md, Box reads, sixteenth session)
         faint = faint_marks(reads, None)
         if faint:
-            return None, (f"no box is clearly marked, but {_the(faint, 'may hold', 'may hold')}"
+            return None, (f"no box is clearly marked, but {the_boxes(faint, 'may hold', 'may hold')}"
                           " a faint mark; check it")
     return (marked[0] if marked else None), None
 
@@ -453,7 +453,7 @@ def listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _the(boxes: list[str], one: str, many: str) -> str:
+def the_boxes(boxes: list[str], one: str, many: str) -> str:
     """'the done box' and the verb ``one``, or 'the done and stuck boxes' (three: 'the
     taken, done and stuck boxes') and the verb ``many``."""
     if len(boxes) == 1:

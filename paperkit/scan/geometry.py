@@ -853,6 +853,17 @@ def _corners(H: np.ndarray, r: Rect) -> np.ndarray:
     return cv2.perspectiveTransform(_rect_points(r), np.float64(H))[0]
 
 
+def boxes_outside(pose: SlipPose, shape: tuple[int, ...]) -> list[str]:
+    """The status boxes whose printed outline, where ``pose`` puts it, does not lie wholly
+    inside a frame of ``shape``: cut off by the photo's edge (read, the box is unclear)."""
+    h, w = shape[:2]
+    rects = [S.BOXES[n].translate(*pose.boxes.get(n, (0.0, 0.0))) for n in S.BOXES]
+    pts = cv2.perspectiveTransform(_rect_points(*rects), np.float64(pose.H))[0]
+    inside = ((pts[:, 0] >= 0) & (pts[:, 0] <= w - 1) & (pts[:, 1] >= 0)
+              & (pts[:, 1] <= h - 1)).reshape(-1, 4).all(axis=1)
+    return [n for n, ok in zip(S.BOXES, inside.tolist(), strict=True) if not ok]
+
+
 def slip_outline(H: np.ndarray) -> np.ndarray:
     """The slip's four corners (tl, tr, br, bl) in the frame (px, 4 × 2), through ``H``."""
     return _corners(H, _SLIP)

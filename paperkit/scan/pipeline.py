@@ -34,9 +34,18 @@ from .decide import (
     listed,
     said,
     says,
+    the_boxes,
 )
 from .decode import Decoded, Found, backend, find_codes, first_look
-from .geometry import SlipPose, code_homography, covered_boxes, locate, print_depth, slip_outline
+from .geometry import (
+    SlipPose,
+    boxes_outside,
+    code_homography,
+    covered_boxes,
+    locate,
+    print_depth,
+    slip_outline,
+)
 from .helper import HelperFailed
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
@@ -338,6 +347,12 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             f" {_contrast(reads):.0f} grey levels from the paper), so a light"
                             " mark could be missed; if it was marked, retake the photo in more"
                             " light")
+    if decision.outcome == "review" and decision.reason.endswith(" unclear"):
+        cut = [b for b in boxes_outside(pose, frame.gray.shape) if not reads[b].outline]
+        if cut:  # say why, and what to do
+            decision = replace(decision, reason=(
+                f"{decision.reason}: {the_boxes(cut, 'lies', 'lie')} outside the photo (cut off"
+                " at its edge); retake the photo with the whole slip in it"))
     reading = says(decision.status, reads)
     seen.setdefault(key, []).append(reading)
     res = SlipResult(code=found.text, task=code.task, rev=code.rev,
