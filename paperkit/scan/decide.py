@@ -6,6 +6,7 @@ status must never be applied.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -185,11 +186,8 @@ def frame_grain(slips: Iterable[Mapping[str, BoxRead]]) -> float | None:
     """The middle thin-line value (``BoxRead.line``) of the boxes not read as marked on the
     slips read in one frame: how strongly the paper's grain alone shows as a line there.
     None when they have fewer than :data:`LINE_FRAME_BOXES` such boxes."""
-    lines = sorted(b.line for reads in slips for b in reads.values() if b.score < MARKED)
-    if len(lines) < LINE_FRAME_BOXES:
-        return None
-    mid = len(lines) // 2
-    return lines[mid] if len(lines) % 2 else (lines[mid - 1] + lines[mid]) / 2
+    lines = [b.line for reads in slips for b in reads.values() if b.score < MARKED]
+    return statistics.median(lines) if len(lines) >= LINE_FRAME_BOXES else None
 
 
 def light_lines(reads: Mapping[str, BoxRead], mark: str,
