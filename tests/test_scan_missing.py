@@ -11,7 +11,7 @@ from paperkit import codes
 from paperkit.scan import missing
 from paperkit.scan.decode import find_codes
 from paperkit.scan.geometry import code_homography, slip_outline
-from paperkit.scan.missing import codeless_slips
+from paperkit.scan.missing import Missing, codeless_slips
 
 KEY = bytes(range(32))
 KIT = "TEST"
@@ -43,12 +43,12 @@ def _lies_in(outline: np.ndarray, at: np.ndarray) -> bool:
 
 def test_every_slip_read_leaves_nothing_missing(table):
     gray, outlines = table
-    assert codeless_slips(gray, outlines) == []
+    assert codeless_slips(gray, outlines) == Missing()
 
 
 def test_a_slip_not_read_is_found_where_it_lies(table):
     gray, outlines = table
-    (at,) = codeless_slips(gray, outlines[:2])
+    (at,) = codeless_slips(gray, outlines[:2]).whole
     assert _lies_in(outlines[2], at)
 
 
@@ -58,16 +58,16 @@ def test_a_bare_bright_patch_is_not_a_slip(table, monkeypatch):
     h, w = table[0].shape
     spot = _with_paper_shape(table, lambda img, level: cv2.ellipse(
         img, (w // 2, int(h * 0.85)), (380, 130), 0, 0, 360, level, -1))
-    assert codeless_slips(spot, outlines) == []
+    assert codeless_slips(spot, outlines) == Missing()
     # the premise: it is paper-sized and solid, so only its lack of print tells it apart
     monkeypatch.setattr(missing, "MIN_EDGES", 0.0)
     monkeypatch.setattr(missing, "MIN_DARK", 0.0)
-    assert len(codeless_slips(spot, outlines)) == 1
+    assert len(codeless_slips(spot, outlines).whole) == 1
 
 
 def test_nothing_read_says_nothing(table):
     gray, _ = table
-    assert codeless_slips(gray, []) == []
+    assert codeless_slips(gray, []) == Missing()
 
 
 def test_a_slip_in_a_shadow_is_found_in_its_own_light(table):
@@ -84,7 +84,7 @@ def test_a_slip_in_a_shadow_is_found_in_its_own_light(table):
     lit = np.median(shade[int(outlines[0][:, 1].mean()), 200:300])
     table_lit = np.median(shade[20:60, 20:cut - 20])
     assert shaded < (lit + table_lit) / 2  # the premise: not paper in the photo's light
-    (at,) = codeless_slips(shade, outlines[:2])
+    (at,) = codeless_slips(shade, outlines[:2]).whole
     assert _lies_in(outlines[2], at)
 
 
@@ -96,10 +96,10 @@ def test_a_pen_on_the_table_is_not_a_slip(table, monkeypatch):
         img, (300, h - 200), (1700, h - 100), level, -1))
     monkeypatch.setattr(missing, "MIN_EDGES", 0.0)
     monkeypatch.setattr(missing, "MIN_DARK", 0.0)
-    assert codeless_slips(pen, outlines) == []
+    assert codeless_slips(pen, outlines) == Missing()
     # the premise: slip-sized and solid, so only its length tells it apart
     monkeypatch.setattr(missing, "MAX_LONG", 100.0)
-    assert len(codeless_slips(pen, outlines)) == 1
+    assert len(codeless_slips(pen, outlines).whole) == 1
 
 
 
@@ -107,7 +107,7 @@ def test_a_photo_too_small_to_look_at_says_nothing(table):
     gray, outlines = table
     small = [o / 12 for o in outlines]
     assert missing.view(gray[:200, :200], None, missing.slip_area(small)) is None
-    assert codeless_slips(np.ascontiguousarray(gray[:200, :200]), small[:2]) == []
+    assert codeless_slips(np.ascontiguousarray(gray[:200, :200]), small[:2]) == Missing()
 
 
 def _look_at(inside_level: float, ring_level: float, relit_step: float) -> bool:
@@ -161,8 +161,56 @@ def test_a_far_slip_is_as_small_as_the_slips_read_near_it(monkeypatch):
     read = near + far
     monkeypatch.setattr(missing, "MIN_EDGES", 0.0)  # plain print: only its size is tested
     monkeypatch.setattr(missing, "MIN_DARK", 0.0)
-    (at,) = codeless_slips(img, read)
+    (at,) = codeless_slips(img, read).whole
     assert _lies_in(missed, at)
     # the premise: against the median slip read, its paper is too small
     monkeypatch.setattr(missing, "NEAR_SLIPS", len(read))
-    assert codeless_slips(img, read) == []
+    assert codeless_slips(img, read) == Missing()
+
+
+def _cut(table, keep: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The table's photo cut at the right, through its third slip ``keep`` of the way from
+    that slip's left edge to its code's middle (1: through the code's middle); the two
+    slips read, whole in it."""
+    gray, outlines = table
+    third = outlines[2]
+    code = _third_code(table)
+    left, middle = float(third[:, 0].min()), float(code[:, 0].mean())
+    x = int(left + keep * (middle - left))
+    return np.ascontiguousarray(gray[:, :x]), outlines[:2]
+
+
+def _third_code(table) -> np.ndarray:
+    """The third slip's code's corners (frame px) in the table's photo."""
+    gray, _ = table
+    return max(find_codes(gray).found, key=lambda f: f.corners[:, 0].mean()).corners
+
+
+@pytest.mark.parametrize("keep", [1.0, 0.75])
+def test_a_slip_cut_off_by_the_photos_edge_is_said_with_that_edge(table, keep):
+    """A slip cut off at the photo's right edge through its code's middle, or just past it
+    (its code out of the photo, its boxes in): paper printed like a slip that runs out of
+    the photo, told apart from a whole slip, with the edge it is cut at."""
+    img, read = _cut(table, keep)
+    found = codeless_slips(img, read)
+    assert found.whole == []
+    ((at, side),) = found.cut
+    assert side == "right" and at[0] > read[1][:, 0].max()
+    # seen in a mirror, it is cut off at the left
+    flipped = [np.column_stack([img.shape[1] - 1 - o[:, 0], o[:, 1]]) for o in read]
+    ((_, side),) = codeless_slips(np.ascontiguousarray(img[:, ::-1]), flipped).cut
+    assert side == "left"
+
+
+def test_a_bare_bright_strip_along_the_edge_is_not_a_cut_slip(table, monkeypatch):
+    """Light falling on the table at the photo's edge, slip-sized and as bright as paper,
+    has no print: not taken for a slip cut off there."""
+    gray, outlines = table
+    h, w = gray.shape
+    strip = _with_paper_shape(table, lambda img, level: cv2.rectangle(
+        img, (w // 2 - 250, h - 220), (w // 2 + 250, h - 1), level, -1))
+    assert codeless_slips(strip, outlines) == Missing()
+    # the premise: it is cut-slip-sized and solid, so only its lack of print tells it apart
+    monkeypatch.setattr(missing, "MIN_EDGES", 0.0)
+    monkeypatch.setattr(missing, "MIN_DARK", 0.0)
+    assert [side for _, side in codeless_slips(strip, outlines).cut] == ["bottom"]

@@ -1042,6 +1042,37 @@ def test_where_an_unread_code_lies_is_said_in_words():
     assert "at the top of page 1 of s.pdf; the top of page 2 of s.pdf:" in _unread_message(pages)
 
 
+def test_a_slip_cut_off_by_the_photos_edge_through_its_code_is_said(tmp_path):
+    """A photo that cuts its rightmost slip off through the middle of its code: that slip
+    is not in the scan (no code read), and the photo says a slip is cut off at its right
+    edge and what to do; the two whole slips are applied."""
+    kit, rec = _kit(tmp_path, 3)
+    slips = [(_code(kit, f"T000{i}"), (Mark("done"),)) for i in (1, 2, 3)]
+    arr = grid_photo(slips, size=(2400, 1200), cols=3)
+    path = tmp_path / "cut.jpg"
+    save(np.ascontiguousarray(arr[:, :2210]), path)  # the third code spans x 2110-2316
+    (res,) = scan_photos(kit, rec, [path])
+    assert sorted((s.task, s.outcome) for s in res.slips) == [("T0001", "applied"),
+                                                              ("T0002", "applied")]
+    assert res.errors == ("what looks like a slip is cut off at the right edge of the photo: "
+                          "if it is one, it is not in this scan; take the photo again with "
+                          "the whole slip in it",)
+    assert not res.ok and get_task(rec, "T0003").status == "open"
+
+
+def test_slips_cut_off_are_said_by_edge_and_page():
+    from paperkit.scan.pipeline import _cut_message, _of
+
+    assert _of("p.jpg", 1) == "the photo" and _of("s.pdf#2", 3) == "page 2 of s.pdf"
+    assert _cut_message([("the left edge", "the photo"), ("the left edge", "the photo"),
+                         ("the top edge", "the photo")]) == (
+        "what look like 3 slips are cut off at the left edge (2) and the top edge of the "
+        "photo: if they are slips, they are not in this scan; take the photo again with each "
+        "slip whole in it")
+    assert "cut off at the bottom edge of page 1 of s.pdf; the top edge of page 2 of s.pdf:" in \
+        _cut_message([("the bottom edge", "page 1 of s.pdf"), ("the top edge", "page 2 of s.pdf")])
+
+
 def test_a_slip_whose_code_is_not_read_is_said_missing_where_it_lies(tmp_path, monkeypatch):
     """A slip whose code no step reads (here: the decoder is made to drop the last code it
     read) is still paper printed like a slip where no slip read lies (missing.py): the

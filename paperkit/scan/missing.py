@@ -18,6 +18,10 @@ the first sets and 59 of the 254 on the others, and nothing else; most of the re
 slips of 1-1.5 px a module on 3-megapixel photos and board posters (pale, small, merged),
 or slips lying partly under others. The second look, in each piece's own light, and the
 length limit came later (bench/RESULTS.md, Decoding, seventeenth session).
+
+A slip cut off by the photo's edge, its code with it or cut through, is paper that runs
+out of the photo: looked for the same way, but smaller (:data:`EDGE_MIN_AREA`), and said
+apart, with the edge it is cut off at (bench/RESULTS.md, Decoding, twenty-seventh session).
 """
 
 from __future__ import annotations
@@ -72,6 +76,29 @@ LIGHT_WIDTH = 1.3
 TABLE_RING = 4
 TABLE_STEP = 13.0
 TABLE_SHARE = 0.6
+#: A piece that runs out of the photo is a slip cut off at its edge when it passes every
+#: check above but has at least EDGE_MIN_AREA of the area a slip has there (half a slip,
+#: cut through its code, has 0.4-0.9 of it, with its print cut out; a slip cut just past its
+#: code, 0.2 and more), and at most EDGE_MAX_AREA (less than a whole slip's). Found in its
+#: own light, MIN_AREA at the least: strips of a wood table's grain along the photo's edge
+#: stand out there as a quarter-slip of paper with print-like edges. On 380 crops of 12
+#: sets' photos, each cutting one slip at the edge through its code or just past it (100
+#: more on a white table or a poster: no check), 307 were said, and nothing else; on 55 sets
+#: (3,052 photos, no slip cut off), nothing (bench/RESULTS.md, Decoding, twenty-seventh
+#: session).
+EDGE_MIN_AREA, EDGE_MAX_AREA = 0.2, 1.2
+#: The photo's edges, as said to a person, by where they lie in ``small``.
+SIDES = ("left", "top", "right", "bottom")
+
+
+@dataclass(frozen=True)
+class Missing:
+    """What :func:`codeless_slips` found: the centres (frame px) of slip-like paper away
+    from every slip read (``whole``), and of slip-like paper cut off by the photo's edge,
+    each with that edge (``cut``: "left", "top", "right" or "bottom")."""
+
+    whole: list[np.ndarray] = field(default_factory=list)
+    cut: list[tuple[np.ndarray, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -119,18 +146,19 @@ def _areas(slips: list[np.ndarray]) -> np.ndarray:
 
 
 def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray | None = None
-                   ) -> list[np.ndarray]:
-    """Centres (frame px) of pieces of paper in ``gray`` that look like slips but lie
-    where no slip read lies (``slips``: each read slip's outline, 4 × 2 frame px); none
-    when nothing was read (nothing says what a slip looks like here). ``half``: ``gray``
-    at half its size already (the decoder's first pass made it), or None."""
+                   ) -> Missing:
+    """Pieces of paper in ``gray`` that look like slips but lie where no slip read lies
+    (``slips``: each read slip's outline, 4 × 2 frame px), whole or cut off by the photo's
+    edge (:class:`Missing`); none when nothing was read (nothing says what a slip looks like
+    here). ``half``: ``gray`` at half its size already (the decoder's first pass made it),
+    or None."""
     if not slips:
-        return []
+        return Missing()
     areas = _areas(slips)
     area = float(np.median(areas))  # slip_area(slips)
     seen = view(gray, half, area)
     if seen is None:
-        return []
+        return Missing()
     small = seen.small
     read = np.zeros(small.shape, np.uint8)
     grown = np.zeros(small.shape, np.uint8)
@@ -142,13 +170,16 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
         cv2.fillConvexPoly(read, q, 1)
         cv2.fillConvexPoly(grown, g, 1)
     if not read.any() or read.all():
-        return []
+        return Missing()
     (paper,) = levels(small, (0.5,), read)
     (background,) = levels(small, (0.5,), 1 - read)
     if paper - background < MIN_CONTRAST:
-        return []
+        return Missing()
     look = _Look(seen, read, grown, centres[:, 0] / SCALE, areas / SCALE**2)
-    return apart(look.pieces(None, paper, background), look.pieces(*look.own_light()), slips)
+    plain, own = look.pieces(None, paper, background), look.pieces(*look.own_light())
+    cut = apart([c for c, _ in plain.cut], [c for c, _ in own.cut], slips)
+    sides = {id(c): side for c, side in (*plain.cut, *own.cut)}
+    return Missing(apart(plain.whole, own.whole, slips), [(c, sides[id(c)]) for c in cut])
 
 
 def apart(places: list[np.ndarray], more, slips: list[np.ndarray]) -> list[np.ndarray]:
@@ -184,12 +215,11 @@ class _Look:
         (background,) = levels(rel, (0.5,), 1 - self.grown)
         return self.seen.light, paper / 32.0, background / 32.0
 
-    def pieces(self, light: np.ndarray | None, paper: float, background: float
-               ) -> list[np.ndarray]:
-        """Centres (frame px) of the slip-like pieces of paper away from the slips read:
-        brighter than halfway from ``background`` to ``paper``, in ``light`` (each pixel
-        divided by it; None: grey levels as they are), slip-sized, solid, no longer than a
-        slip at a slant, with print's edges and ink."""
+    def pieces(self, light: np.ndarray | None, paper: float, background: float) -> Missing:
+        """The slip-like pieces of paper away from the slips read: brighter than halfway
+        from ``background`` to ``paper``, in ``light`` (each pixel divided by it; None: grey
+        levels as they are), slip-sized, solid, no longer than a slip at a slant, with
+        print's edges and ink; whole, or running out of the photo (:data:`EDGE_MIN_AREA`)."""
         small, fine, sh, sw = self.seen.small, self.seen.fine, *self.seen.small.shape
         rel = small if light is None else self.seen.relit
         bright = (rel > (paper + background) / 2).astype(np.uint8)
@@ -200,19 +230,25 @@ class _Look:
         # its statistics cost four times the labelling here), then the few slip-sized ones
         n, labels = cv2.connectedComponents(rest, connectivity=4)
         areas = np.bincount(labels.ravel(), minlength=n)
-        out: list[np.ndarray] = []
+        out = Missing()
         edges_rel = ink = fine_light = None
         lo, hi = float(self.areas.min()), float(self.areas.max())  # any slip's, first
-        for i in np.flatnonzero((areas >= MIN_AREA * lo) & (areas <= MAX_AREA * hi)):
+        edge_min = EDGE_MIN_AREA if light is None else MIN_AREA
+        border = np.zeros(n, bool)  # the pieces that run out of the photo
+        border[np.concatenate((labels[0], labels[-1], labels[:, 0], labels[:, -1]))] = True
+        for i in np.flatnonzero(((areas >= MIN_AREA * lo) | border & (areas >= edge_min * lo))
+                                & (areas <= MAX_AREA * hi)):
             if i == 0:
                 continue
             ys, xs = np.nonzero(labels == i)
             at = np.array([xs.mean(), ys.mean()])
-            here = self._area_here(at)
-            if not MIN_AREA * here <= areas[i] <= MAX_AREA * here:
-                continue
             x, y, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-            if x == 0 or y == 0 or x1 == sw or y1 == sh:  # runs out of the photo
+            # runs out of the photo: on which side most
+            sides = (int(np.sum(xs == 0)), int(np.sum(ys == 0)), int(np.sum(xs == sw - 1)),
+                     int(np.sum(ys == sh - 1))) if border[i] else (0, 0, 0, 0)
+            least, most = (edge_min, EDGE_MAX_AREA) if border[i] else (MIN_AREA, MAX_AREA)
+            here = self._area_here(at)
+            if not least * here <= areas[i] <= most * here:
                 continue
             piece = (labels[y:y1, x:x1] == i).astype(np.uint8)
             contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -248,7 +284,11 @@ class _Look:
                 continue
             if light is not None and self._part_of_table(inside, paper, background):
                 continue
-            out.append(at * SCALE + SCALE / 2)
+            centre = at * SCALE + SCALE / 2
+            if border[i]:
+                out.cut.append((centre, SIDES[int(np.argmax(sides))]))
+            else:
+                out.whole.append(centre)
         return out
 
     def _part_of_table(self, inside: np.ndarray, paper: float, background: float) -> bool:

@@ -381,14 +381,25 @@ def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
     return out
 
 
-def _missing(frame: Frame, decoded: Decoded, reads: list[_Read]) -> list[np.ndarray]:
-    """Where in ``frame`` a slip lies whose code was not read: a code seen but not read
-    (``decoded.unread``), or a piece of paper like a slip away from every slip read
-    (:func:`missing.codeless_slips`), each place once."""
+def _missing(frame: Frame, decoded: Decoded, reads: list[_Read]) -> missing.Missing:
+    """Where in ``frame`` slips lie whose code was not read, each place once: whole (a code
+    seen but not read, ``decoded.unread``, or a piece of paper like a slip away from every
+    slip read) and cut off by the photo's edge (:func:`missing.codeless_slips`; a code seen
+    there is that slip's)."""
     outlines = [slip_outline(r.pose.H if r.pose is not None else code_homography(f.corners))
                 for f, r in zip(decoded.found, reads, strict=True)]
-    return missing.apart(missing.codeless_slips(frame.gray, outlines, decoded.half),
-                         decoded.unread, outlines)
+    found = missing.codeless_slips(frame.gray, outlines, decoded.half)
+    cut = [c for c, _ in found.cut]
+    codes_seen = missing.apart(cut, decoded.unread, outlines)[len(cut):]
+    return replace(found, whole=missing.apart(found.whole, codes_seen, outlines))
+
+
+def _of(label: str, frames: int) -> str:
+    """The frame, in words: 'the photo', or for a PDF's page 'page 2 of slips.pdf'."""
+    if frames > 1 and "#" in label:  # a PDF's page (load.py names it file.pdf#2)
+        name, page = label.rsplit("#", 1)
+        return f"page {page} of {name}"
+    return "the photo"
 
 
 def _where(center: np.ndarray, shape: tuple[int, ...], label: str, frames: int
@@ -398,11 +409,18 @@ def _where(center: np.ndarray, shape: tuple[int, ...], label: str, frames: int
     h, w = shape[:2]
     col = ("left", "", "right")[min(2, int(3 * float(center[0]) / max(w, 1)))]
     row = ("top", "", "bottom")[min(2, int(3 * float(center[1]) / max(h, 1)))]
-    part = "the " + (f"{row} {col}".strip() or "middle")
-    if frames > 1 and "#" in label:  # a PDF's page (load.py names it file.pdf#2)
-        name, page = label.rsplit("#", 1)
-        return part, f"page {page} of {name}"
-    return part, "the photo"
+    return "the " + (f"{row} {col}".strip() or "middle"), _of(label, frames)
+
+
+def _said(places: list[tuple[str, str]]) -> str:
+    """``places`` ((part, frame) pairs, :func:`_where`) in words, each part once with how
+    many lie there: 'the top left and the bottom (2) of the photo'."""
+    where: dict[str, dict[str, int]] = {}  # each part of each frame, and how many lie there
+    for part, of in places:
+        parts = where.setdefault(of, {})
+        parts[part] = parts.get(part, 0) + 1
+    return "; ".join(f"{listed([p if k == 1 else f'{p} ({k})' for p, k in parts.items()])} of {of}"
+                     for of, parts in where.items())
 
 
 def _unread_message(places: list[tuple[str, str]]) -> str:
@@ -410,18 +428,23 @@ def _unread_message(places: list[tuple[str, str]]) -> str:
     :func:`_where`: those slips are not in the scan, and nothing else tells them apart from
     slips that were never photographed. Worded for what was seen (a code, or paper printed
     like a slip: a card or a note may look the same), not for what it surely is."""
-    n = len(places)
-    where: dict[str, dict[str, int]] = {}  # each part of each frame, and how many lie there
-    for part, of in places:
-        parts = where.setdefault(of, {})
-        parts[part] = parts.get(part, 0) + 1
-    said = "; ".join(f"{listed([p if k == 1 else f'{p} ({k})' for p, k in parts.items()])} of {of}"
-                     for of, parts in where.items())
+    n, said = len(places), _said(places)
     if n == 1:
         return (f"no code was read for what looks like a slip at {said}: if it is one, it is"
                 " not in this scan; retake it closer, flatter and steadier")
     return (f"no code was read for what look like {n} slips at {said}: if they are slips,"
             " they are not in this scan; retake them closer, flatter and steadier")
+
+
+def _cut_message(places: list[tuple[str, str]]) -> str:
+    """The error for slips cut off by the photo's edge (:func:`_missing`), ``places`` as
+    (edge, frame): ('the left edge', 'the photo'). Worded as :func:`_unread_message`."""
+    n, said = len(places), _said(places)
+    if n == 1:
+        return (f"what looks like a slip is cut off at {said}: if it is one, it is not in"
+                " this scan; take the photo again with the whole slip in it")
+    return (f"what look like {n} slips are cut off at {said}: if they are slips, they are"
+            " not in this scan; take the photo again with each slip whole in it")
 
 
 def _contrast(boxes: Mapping[str, BoxRead]) -> float:
@@ -692,6 +715,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     reads: list[_Read] = []
     steps = []
     unread: list[tuple[str, str]] = []  # where slips lie whose code was not read (_where)
+    cut_off: list[tuple[str, str]] = []  # where slips are cut off by the photo's edge
     decode_s = 0.0
     pale = False  # a frame's slips have a pale print (_pale)
     mirrored = False  # a frame is a mirror image (_mirrored)
@@ -744,8 +768,11 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             # worst another copy of it went to review for disagreeing)
             over = _overlaps(decoded.found, {id(f): r.pose for f, r in
                                              zip(decoded.found, here, strict=True)})
+            lost = _missing(frame, decoded, here)
             unread.extend(_where(c, frame.gray.shape, frame.label, len(photo.frames))
-                          for c in _missing(frame, decoded, here))
+                          for c in lost.whole)
+            cut_off.extend((f"the {side} edge", _of(frame.label, len(photo.frames)))
+                           for _, side in lost.cut)
             reads.extend(_covered(r, *over[id(f)]) if id(f) in over else r
                          for f, r in zip(decoded.found, here, strict=True))
         finally:
@@ -753,11 +780,11 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                 helper.forget(key)
     lap("read")
     reads = _settle_duplicates(reads)
-    if unread:  # also when no code at all was read: it says where the slips are
-        errors: tuple[str, ...] = (_unread_message(unread),)
-    else:
-        errors = () if reads else ("no slip code found in the photo; retake it closer, "
-                                   "flatter and in even light, or type the code from the slip",)
+    errors: tuple[str, ...] = ((_unread_message(unread),) if unread else ()) + (
+        (_cut_message(cut_off),) if cut_off else ())
+    if not errors and not reads:  # with unread places too it says where the slips are
+        errors = ("no slip code found in the photo; retake it closer, flatter and in even "
+                  "light, or type the code from the slip",)
     stored = None
     if not dry_run:
         reads = _keep_crops(kit, photo.sha256, reads)
