@@ -197,6 +197,25 @@ def grid_photo(codes_marks: list[tuple[str, tuple[Mark, ...]]], size=(4000, 3000
     return compose(items, size, seed)
 
 
+def fingertip(arr: np.ndarray, H: np.ndarray, center: tuple[float, float],
+              size: tuple[float, float], rgb: tuple[int, int, int], angle: float = 0.0
+              ) -> np.ndarray:
+    """``arr`` (RGB) with a fingertip over the slip whose homography (slip units → px) is
+    ``H``: a soft-edged ellipse of skin ``rgb``, ``size`` (width, height, slip units) about
+    ``center`` (slip units), darker towards its rim as a rounded finger is lit."""
+    pts = cv2.perspectiveTransform(np.float64([[center, (center[0] + size[0] / 2, center[1]),
+                                                (center[0], center[1] + size[1] / 2)]]), H)[0]
+    c = tuple(int(v) for v in pts[0])
+    axes = (int(np.hypot(*(pts[1] - pts[0]))), int(np.hypot(*(pts[2] - pts[0]))))
+    mask = np.zeros(arr.shape[:2], np.float32)
+    cv2.ellipse(mask, c, axes, angle, 0, 360, 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), 3)[..., None]
+    yy, xx = np.mgrid[:arr.shape[0], :arr.shape[1]]
+    rim = ((xx - c[0]) / max(axes[0], 1)) ** 2 + ((yy - c[1]) / max(axes[1], 1)) ** 2
+    skin = np.float32(rgb) * np.clip(1.05 - 0.35 * rim, 0.6, 1.05)[..., None]
+    return np.clip(arr * (1 - mask) + skin * mask, 0, 255).astype(np.uint8)
+
+
 def save(arr: np.ndarray, path, quality: int = 85, exif: bytes | None = None) -> None:
     img = Image.fromarray(arr)
     kw = {"quality": quality} if str(path).lower().endswith((".jpg", ".jpeg")) else {}

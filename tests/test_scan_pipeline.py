@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 from scan_images import (
     Mark,
     compose,
+    fingertip,
     grid_photo,
     hard_shadow,
     harness_sheet,
@@ -25,6 +27,8 @@ from paperkit.record.scans import pending_reviews
 from paperkit.record.tasks import get_task
 from paperkit.scan import pipeline as pipeline_mod
 from paperkit.scan import scan_photos
+from paperkit.scan.decode import find_codes
+from paperkit.scan.geometry import code_homography
 
 STATUSES = list(S.BOXES)
 
@@ -441,6 +445,33 @@ def test_a_box_cut_off_by_the_photos_edge_says_so(tmp_path):
     whole = [s for s in res.slips if s.outcome != "review"]
     assert whole and all(s.outcome == "applied" and s.status == "done" for s in whole)
     assert all(get_task(rec, s.task).status == "open" for s in cut)
+
+
+@pytest.mark.parametrize("rgb", [(226, 178, 150), (141, 85, 50), (90, 56, 38)])
+def test_a_fingertip_over_a_box_is_never_read_as_a_mark(tmp_path, rgb):
+    """A finger holding a slip lies over its boxes, its skin as dark as pencil or pen: a
+    blank slip with the top half of a fingertip over its done box, and a slip marked taken
+    with one there too, are not applied as done; each goes to review or reads as marked."""
+    kit, rec = _kit(tmp_path, 3)
+    slips = [(_code(kit, "T0001"), ()), (_code(kit, "T0002"), (Mark("taken"),)),
+             (_code(kit, "T0003"), (Mark("stuck"),))]
+    arr = grid_photo(slips, size=(2400, 1200), cols=3)
+    gray = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
+    H = {f.text: code_homography(f.corners) for f in find_codes(gray).found}
+    done = S.BOXES["done"]
+    for code, _ in slips[:2]:  # the fingertip's top half over the box, its centre below it
+        arr = fingertip(arr, H[code], ((done.x0 + done.x1) / 2, done.y1), (22, 40), rgb)
+    path = tmp_path / "finger.jpg"
+    save(arr, path)
+    (res,) = scan_photos(kit, rec, [path])
+    by = {s.task: s for s in res.slips}
+    assert set(by) == {"T0001", "T0002", "T0003"}
+    if rgb[0] < 200:  # the premise: a darker fingertip reads as much ink as a fill
+        assert by["T0001"].read["done"] > 0.5
+    assert by["T0001"].outcome == "review" and get_task(rec, "T0001").status == "open"
+    assert by["T0002"].outcome == "review" or by["T0002"].status == "taken"
+    assert get_task(rec, "T0002").status in ("open", "taken")
+    assert by["T0003"].outcome == "applied" and by["T0003"].status == "stuck"
 
 
 def test_dry_run_writes_nothing(tmp_path):
