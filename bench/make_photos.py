@@ -12,6 +12,7 @@ Example::
     python bench/make_photos.py --photos 30 --slips 8 --megapixels mix --flatbed 4 \\
         --exif 0.2 --heic 0.1 --poster 0.2 --out bench/out/mixed
     python bench/make_photos.py --photos 40 --paper mix --pale 0.5 --out bench/out/printed
+    python bench/make_photos.py --photos 60 --stains 0.3 --out bench/out/stained
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import multiprocessing as mp
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +39,7 @@ from paperkit.synth import (
     flatbed_scan,
     light_double_spec,
     phone_photo,
+    random_spec,
     sample_tasks,
     slip_sheet,
 )
@@ -72,19 +75,29 @@ def _printed(seed: int, paper: str, pale: float, pale_slips: float = 0.0, slips:
     return [second if u < pale_slips else Print(colour, 1.0) for u in runs.random(slips)]
 
 
-def _specs(seed: int, light_doubles: float, slips: int) -> list[MarkSpec | None] | None:
+def _specs(seed: int, light_doubles: float, slips: int, stains: float = 0.0
+           ) -> list[MarkSpec | None] | None:
     """With ``light_doubles`` (``--light-doubles``), each of a photo's ``slips`` is a double
     mark with a light second mark with that chance (drawn from a generator of its own; the
-    others, None, are drawn as ever)."""
-    if light_doubles <= 0:
+    others, None, are drawn as ever). With ``stains`` (``--stains``), each is marked as
+    ever but has a dried drop over or beside an empty box with that chance (drawn from
+    another generator of its own)."""
+    if light_doubles <= 0 and stains <= 0:
         return None
-    rng = np.random.default_rng([seed, 9])
-    return [light_double_spec(rng) if u < light_doubles else None
-            for u in rng.random(slips)]
+    specs: list[MarkSpec | None] = [None] * slips
+    if light_doubles > 0:
+        rng = np.random.default_rng([seed, 9])
+        specs = [light_double_spec(rng) if u < light_doubles else None
+                 for u in rng.random(slips)]
+    if stains > 0:
+        rng = np.random.default_rng([seed, 10])
+        specs = [replace(s or random_spec(rng), stain=True) if u < stains else s
+                 for s, u in zip(specs, rng.random(slips), strict=True)]
+    return specs
 
 
 def _one(job: tuple) -> tuple[str, float]:
-    name, seed, kind, slips, megapixels, out, paper, pale, pale_slips, light_doubles = job
+    name, seed, kind, slips, megapixels, out, paper, pale, pale_slips, light_doubles, stains = job
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     printed = _printed(seed, paper, pale, pale_slips, slips)
@@ -104,7 +117,7 @@ def _one(job: tuple) -> tuple[str, float]:
         data, truth = phone_photo(_SOURCE, rng, slips, megapixels=mpx, fmt=fmt,
                                   orientation=orientation, variant=variant,
                                   poster=_POSTER if variant else None, printed=printed,
-                                  specs=_specs(seed, light_doubles, slips))
+                                  specs=_specs(seed, light_doubles, slips, stains))
     photo = Path(out) / f"{name}.{ext}"
     photo.write_bytes(data)
     d = truth.as_dict()
@@ -142,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--light-doubles", type=float, default=0.0,
                     help="share of phone photos' slips marked in two boxes, the second mark "
                          "made lightly (a scanner must send each to review)")
+    ap.add_argument("--stains", type=float, default=0.0,
+                    help="share of phone photos' slips with a dried drop (coffee, tea, rain) "
+                         "over or beside an empty box, marked as ever otherwise")
     ap.add_argument("--tasks", type=int, default=40, help="tasks (slips) in the sample kit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
@@ -177,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
                 break
         kinds.append(kind)
     jobs = [(f"{i:04d}", args.seed * 100003 + i, kinds[i - 1], args.slips, args.megapixels,
-             str(out), args.paper, args.pale, args.pale_slips, args.light_doubles)
+             str(out), args.paper, args.pale, args.pale_slips, args.light_doubles,
+             args.stains)
             for i in range(1, args.photos + 1)]
     jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out),
               "white", 0.0, 0.0, 0.0) for i in range(1, args.flatbed + 1)]

@@ -220,6 +220,29 @@ def test_stray_dot_and_smudge_leave_empty_boxes_nearly_clean(source):
             assert _box_ink(crop, blank, rect) < 0.02
 
 
+def test_a_stain_lies_over_or_beside_an_empty_box_and_leaves_the_marks(source):
+    """``stain``: a dried drop, tinted and soft, over or beside one of the empty boxes,
+    never over the marked one; the truth is the marks' (a stain is not a mark), and the
+    marked box's ink is the same as without it."""
+    i, entry = source.entries[1]
+    marked = MarkSpec(boxes=("done",), kind="tick", ink="blue")
+    stained = MarkSpec(boxes=("done",), kind="tick", ink="blue", stain=True)
+    touched = set()
+    for seed in range(12):
+        crop = mark_slip(source.pages[i], entry, source.dpi, stained, np.random.default_rng(seed))
+        plain = mark_slip(source.pages[i], entry, source.dpi, marked, np.random.default_rng(seed))
+        assert crop.truth.status == "done" and crop.truth.spec.stain
+        assert not np.array_equal(crop.image, plain.image)  # something was drawn
+        done = entry["boxes"]["done"]
+        assert _box_ink(crop, plain, done) == 0.0
+        diff = plain.image.astype(int) - crop.image.astype(int)
+        assert diff.min() >= -1  # laid on: it only darkens
+        # the empty box it lies over, if any
+        touched |= {name for name, rect in entry["boxes"].items()
+                    if name != "done" and _box_ink(crop, plain, rect) > 0.0}
+    assert touched  # some land over an empty box, as the hazard means
+
+
 def test_plain_slips_decode_at_12mp_where_the_truth_says(source):
     """Sanity: unmarked slips in a 12 MP photo are mostly read by one plain zxing-cpp pass,
     and each code is found where the truth puts its corners."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import cv2
 import numpy as np
 
 from . import ink as inkmod
@@ -39,6 +40,9 @@ class MarkSpec:
       ``pressure``. :func:`light_double_spec` draws one, :func:`random_spec` never.
     - ``stray_dot`` / ``faint_shadow``: a dab of ink beside a box, or a faint smudge over an
       empty box. Neither is a mark.
+    - ``stain``: a drop of coffee, tea or rain dried on the slip over or beside an empty
+      box: a translucent patch, often darker at its rim (:func:`_stain`). Not a mark.
+      :func:`random_spec` never draws one.
     - ``note`` / ``steward``: handwriting-like scribble in the after-action note box and on
       the steward line.
     """
@@ -51,6 +55,7 @@ class MarkSpec:
     second: float | None = None
     stray_dot: bool = False
     faint_shadow: bool = False
+    stain: bool = False
     note: bool = False
     steward: bool = False
 
@@ -200,10 +205,11 @@ def draw_marks(img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
                                  ink, pt, spec.pressure, rng, taper=0.0)
         np.maximum(cov, inkmod.rasterize([dot], img.shape[:2]), out=cov)
     inkmod.lay_ink(img, cov, ink, rng)
-    if spec.faint_shadow:
-        empty = [k for k in STATUSES if k not in spec.boxes and k != spec.struck]
-        if empty:
-            _smudge(img, boxes[empty[int(rng.integers(0, len(empty)))]], rng)
+    empty = [k for k in STATUSES if k not in spec.boxes and k != spec.struck]
+    if spec.faint_shadow and empty:
+        _smudge(img, boxes[empty[int(rng.integers(0, len(empty)))]], rng)
+    if spec.stain and empty:
+        _stain(img, boxes[empty[int(rng.integers(0, len(empty)))]], rng)
 
 
 def _smudge(img: np.ndarray, box: tuple[float, ...], rng: np.random.Generator) -> None:
@@ -220,6 +226,46 @@ def _smudge(img: np.ndarray, box: tuple[float, ...], rng: np.random.Generator) -
     dark = rng.uniform(0.06, 0.12) * g
     region = img[ya:yb, xa:xb].astype(np.float32)
     img[ya:yb, xa:xb] = np.clip(region * (1 - dark[..., None]), 0, 255).astype(np.uint8)
+
+
+#: What a dried drop leaves on paper (RGB, a share of the paper's light where it is
+#: darkest): coffee, tea, and rain (water carries dust; it darkens paper a little, greyly).
+STAINS = ((0.59, 0.39, 0.24), (0.47, 0.31, 0.2), (0.67, 0.55, 0.39), (0.35, 0.24, 0.16),
+          (0.72, 0.72, 0.7))
+
+
+def _stain(img: np.ndarray, box: tuple[float, ...], rng: np.random.Generator) -> None:
+    """A dried drop over or beside ``box`` (px): a round patch 0.45-1.8 box widths in
+    radius (about 2-9 mm) about a point up to 0.85 box widths off the box's middle, either a
+    ring (its rim darkest, its inside lightly tinted) or a blob with a wavy edge, of one
+    of :data:`STAINS` at a strength of 0.3-0.9, soft-edged, laid on multiplicatively (a
+    dye soaked into the paper: the print and any ink still show through)."""
+    x0, y0, x1, y1 = box
+    b = x1 - x0
+    cx = (x0 + x1) / 2 + rng.uniform(-0.85, 0.85) * b
+    cy = (y0 + y1) / 2 + rng.uniform(-0.85, 0.85) * b
+    r = b * rng.uniform(0.45, 1.8)
+    h, w = img.shape[:2]
+    ya, yb = max(int(cy - r - 4 * b / 14), 0), min(int(cy + r + 4 * b / 14) + 1, h)
+    xa, xb = max(int(cx - r - 4 * b / 14), 0), min(int(cx + r + 4 * b / 14) + 1, w)
+    if ya >= yb or xa >= xb:
+        return
+    m = np.zeros((yb - ya, xb - xa), np.float32)
+    centre = (int(round((cx - xa) * 16)), int(round((cy - ya) * 16)))
+    if rng.random() < 0.5:  # a ring: its rim an eighth of its radius wide, its inside faint
+        cv2.circle(m, centre, int(r * 16), 0.3, -1, cv2.LINE_AA, 4)
+        cv2.circle(m, centre, int(r * 16), 1.0, max(round(r / 8), 1), cv2.LINE_AA, 4)
+    else:  # a blob, its edge wavy (a drop spread along the paper's fibres)
+        t = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+        rr = r * (1 + sum(a * np.cos(k * t + ph) for k, a, ph in zip(
+            (2, 3, 5), rng.uniform(0, (0.15, 0.1, 0.05)), rng.uniform(0, 2 * np.pi, 3),
+            strict=True)))
+        pts = np.stack([cx - xa + rr * np.cos(t), cy - ya + rr * np.sin(t)], axis=1)
+        cv2.fillPoly(m, [np.round(pts * 16).astype(np.int32)], 1.0, cv2.LINE_AA, 4)
+    m = cv2.GaussianBlur(m, (0, 0), max(b / 14 * 0.8, 0.5)) * rng.uniform(0.3, 0.9)
+    tint = np.asarray(STAINS[int(rng.integers(len(STAINS)))], np.float32)
+    region = img[ya:yb, xa:xb].astype(np.float32)
+    img[ya:yb, xa:xb] = np.clip(region * (1 - m[..., None] * (1 - tint)), 0, 255).astype(np.uint8)
 
 
 #: Paper colours a group may print its slips on (RGB reflectance, a share of white paper's):
