@@ -1058,3 +1058,25 @@ def test_a_pale_print_run_among_black_slips_is_looked_for_with_fainter_edges():
     usual, lower = over_codes(1.0), over_codes(PALE_CUT)
     assert min(usual[:3]) > 0.8 and usual[3] < 0.2
     assert lower[3] > 0.6
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_a_code_cut_through_by_the_frames_edge_is_said_cut_there(flip):
+    """Three slips, the frame cut through the middle of the rightmost one's code: two of
+    its finder patterns still show at the edge (decode.EDGE_FINDERS), so it is said cut off
+    at the right edge (at the left, mirrored), where a whole code seen and not read needs
+    three; the other two are read and nothing else is said."""
+    from scan_images import Mark, grid_photo
+
+    texts = [_code(f"T000{i}") for i in (1, 2, 3)]
+    gray = cv2.cvtColor(grid_photo([(t, (Mark("done"),)) for t in texts], size=(2400, 1200),
+                                   cols=3), cv2.COLOR_RGB2GRAY)
+    third = next(f for f in find_codes(gray).found if f.text == texts[2])
+    gray = np.ascontiguousarray(gray[:, :int(third.corners[:, 0].mean())])
+    if flip:
+        gray = np.ascontiguousarray(gray[:, ::-1])
+    got = find_codes(gray)
+    assert sorted(f.text for f in got.found) == texts[:2]
+    ((at, side),) = got.cut
+    assert side == ("left" if flip else "right") and got.unread == ()
+    assert abs(at[0] - (0 if flip else gray.shape[1])) < 300

@@ -122,6 +122,14 @@ DEBLUR_MODULE = 4.0
 #: 3 photos more that slips were left out (9 slips, 8 of them on seed 83's 0051 and 0059),
 #: and no photo more where none was (bench/RESULTS.md, Decoding, nineteenth session).
 UNREAD_FINDERS = 3
+#: A region at the frame's edge that nothing read, where that search saw at least
+#: EDGE_FINDERS finder-like patterns (a code cut through its middle by the edge shows two
+#: of its three), holds a code cut off there: its slip is left out of the scan, and the
+#: photo says so, as for a slip cut off whose code shows nothing (missing.py). On 480 crops
+#: of 12 sets' photos, each cutting one slip off at the crop's edge, such a region lay on
+#: the code cut through (bench/RESULTS.md, Decoding, twenty-seventh session); on 55 sets
+#: (3,820 photos, no code cut), on nothing.
+EDGE_FINDERS = 2
 #: A region nothing else read: at most BENT of its grids that are homographies are let bend
 #: to its fixed patterns (resample.bent: curled paper) and read again every way.
 BENT = 2
@@ -201,13 +209,16 @@ def first_look(raw: bytes, decoder: str = "zxing") -> Early | None:
 @dataclass(frozen=True)
 class Decoded:
     """The codes read, what each step cost and bought, ``unread``: the centres (frame px) of
-    codes seen but not read (:data:`UNREAD_FINDERS`), and ``half``: the frame at half its
-    size (``cv2.pyrDown``) when the first pass made it, else None."""
+    codes seen but not read (:data:`UNREAD_FINDERS`), ``cut``: those of codes cut off by
+    the frame's edge, each with that edge (:data:`EDGE_FINDERS`; "left", "top", "right" or
+    "bottom"), and ``half``: the frame at half its size (``cv2.pyrDown``) when the first
+    pass made it, else None."""
 
     found: tuple[Found, ...]
     steps: tuple[DecodeStep, ...]
     unread: tuple[np.ndarray, ...] = ()
     half: np.ndarray | None = field(default=None, repr=False)
+    cut: tuple[tuple[np.ndarray, str], ...] = ()
 
 
 # A raw read: text (None when the symbol was located but not decoded) and 4 corners.
@@ -334,6 +345,7 @@ class _Search:
         self.found: list[Found] = []
         self.missed: list[np.ndarray] = []  # located, not decoded: corners in frame px
         self.unread: list[tuple[int, int, int, int]] = []  # regions that saw a code, read none
+        self.cut: list[tuple[int, int, int, int]] = []  # such regions at the edge, cut off
         self.steps: list[DecodeStep] = []
 
     def add(self, raws: list[Raw], step: str, scale: float = 1.0,
@@ -480,7 +492,9 @@ def find_codes(gray: np.ndarray, decoder: str = "zxing",
             new += s.add(read(np.ascontiguousarray(gray[y0:y1, x0:x1]), "local", True), "full",
                          offset=(x0, y0))
         s.step("full", t0, 1 + len(tiles), new)
-    return Decoded(tuple(s.found), tuple(s.steps), _unread(s), half)
+    h, w = gray.shape
+    return Decoded(tuple(s.found), tuple(s.steps), _unread(s, s.unread), half,
+                   tuple((c, _side(c, w, h)) for c in _unread(s, s.cut)))
 
 
 def _pale_run(s: _Search, work: np.ndarray, factor: int) -> bool:
@@ -510,9 +524,15 @@ def _halved(gray: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.nd
     return work, half
 
 
-def _unread(s: _Search) -> tuple[np.ndarray, ...]:
-    """The centres of the regions that saw a code and read none (:data:`UNREAD_FINDERS`)
-    and hold no code read (by then: a later step may have read it, and the finder patterns
+def _side(c: np.ndarray, w: int, h: int) -> str:
+    """The edge of a ``w`` × ``h`` frame nearest the point ``c``."""
+    near = (float(c[0]), float(c[1]), w - float(c[0]), h - float(c[1]))
+    return ("left", "top", "right", "bottom")[int(np.argmin(near))]
+
+
+def _unread(s: _Search, regions: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, ...]:
+    """The centres of the ``regions`` that saw a code and read none (``s.unread``:
+    :data:`UNREAD_FINDERS`; ``s.cut``: :data:`EDGE_FINDERS`) and hold no code read (by then: a later step may have read it, and the finder patterns
     seen may be those of a code beside it, read in another region at the same time), nor lie
     on a slip whose code was read (a slip holds one code: the finder-like patterns seen
     there are its own print, such as a filled check box in its square outline; regenerated
@@ -520,15 +540,21 @@ def _unread(s: _Search) -> tuple[np.ndarray, ...]:
     out: list[np.ndarray] = []
     centers = np.array([f.center for f in s.found]).reshape(-1, 2)
     side = float(np.median([f.side for f in s.found])) if s.found else 0.0
-    middles = np.array([((x0 + x1) / 2, (y0 + y1) / 2) for x0, y0, x1, y1 in s.unread])
+    middles = np.array([((x0 + x1) / 2, (y0 + y1) / 2) for x0, y0, x1, y1 in regions])
     on_slip = inside_slips([f.corners for f in s.found], middles.reshape(-1, 2))
-    for (x0, y0, x1, y1), c, on in zip(s.unread, middles, on_slip, strict=True):
+    for (x0, y0, x1, y1), c, on in zip(regions, middles, on_slip, strict=True):
         if on or np.any((centers[:, 0] >= x0) & (centers[:, 0] <= x1)
                         & (centers[:, 1] >= y0) & (centers[:, 1] <= y1)):
             continue
         if all(float(np.hypot(*(c - o))) >= side for o in out):
             out.append(c)
     return tuple(out)
+
+
+def _at_edge(region: tuple[int, int, int, int], gray: np.ndarray) -> bool:
+    """Whether ``region`` (x0, y0, x1, y1) reaches the edge of the frame ``gray``."""
+    x0, y0, x1, y1 = region
+    return x0 <= 0 or y0 <= 0 or x1 >= gray.shape[1] or y1 >= gray.shape[0]
 
 
 def _tiles(w: int, h: int, n: int = 3) -> list[tuple[int, int, int, int]]:
@@ -932,6 +958,8 @@ def _retry_regions(s: _Search, regions: list[tuple[int, int, int, int]], cheap: 
         new[i] = _settle(s, a, step) > 0
         if not a.raws and a.seen and (a.seen[0] >= UNREAD_FINDERS or a.estimates):
             s.unread.append(a.region)
+        elif not a.raws and a.seen and a.seen[0] >= EDGE_FINDERS and _at_edge(a.region, s.gray):
+            s.cut.append(a.region)
     return new
 
 

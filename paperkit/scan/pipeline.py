@@ -384,14 +384,18 @@ def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
 def _missing(frame: Frame, decoded: Decoded, reads: list[_Read]) -> missing.Missing:
     """Where in ``frame`` slips lie whose code was not read, each place once: whole (a code
     seen but not read, ``decoded.unread``, or a piece of paper like a slip away from every
-    slip read) and cut off by the photo's edge (:func:`missing.codeless_slips`; a code seen
-    there is that slip's)."""
+    slip read) and cut off by the photo's edge (paper that runs out of the photo,
+    :func:`missing.codeless_slips`, or a code cut there, ``decoded.cut``; a code seen by
+    such paper is that slip's)."""
     outlines = [slip_outline(r.pose.H if r.pose is not None else code_homography(f.corners))
                 for f, r in zip(decoded.found, reads, strict=True)]
     found = missing.codeless_slips(frame.gray, outlines, decoded.half)
-    cut = [c for c, _ in found.cut]
-    codes_seen = missing.apart(cut, decoded.unread, outlines)[len(cut):]
-    return replace(found, whole=missing.apart(found.whole, codes_seen, outlines))
+    papers = [c for c, _ in found.cut]  # a code cut off there is that paper's
+    codes_cut = missing.apart(papers, [c for c, _ in decoded.cut], outlines)[len(papers):]
+    sides = {id(c): side for c, side in decoded.cut}
+    cut = [*found.cut, *((c, sides[id(c)]) for c in codes_cut)]
+    codes_seen = missing.apart([c for c, _ in cut], decoded.unread, outlines)[len(cut):]
+    return missing.Missing(missing.apart(found.whole, codes_seen, outlines), cut)
 
 
 def _of(label: str, frames: int) -> str:
