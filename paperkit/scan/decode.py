@@ -125,10 +125,12 @@ UNREAD_FINDERS = 3
 #: A region at the frame's edge that nothing read, where that search saw at least
 #: EDGE_FINDERS finder-like patterns (a code cut through its middle by the edge shows two
 #: of its three), holds a code cut off there: its slip is left out of the scan, and the
-#: photo says so, as for a slip cut off whose code shows nothing (missing.py). On 480 crops
-#: of 12 sets' photos, each cutting one slip off at the crop's edge, such a region lay on
-#: the code cut through (bench/RESULTS.md, Decoding, twenty-seventh session); on 55 sets
-#: (3,820 photos, no code cut), on nothing.
+#: photo says so, as for a slip cut off whose code shows nothing (missing.py). On the
+#: crops of 2 sets' photos that cut one slip off through its code, 50 of the 112 regions at
+#: the edge on the cut code saw two, 62 one; on 55 sets (3,820 photos, no code cut), no
+#: region at the edge outside the slips read saw two. Of 480 crops, 22 more say a slip is
+#: cut off than by the paper check alone (bench/RESULTS.md, Decoding, twenty-seventh
+#: session).
 EDGE_FINDERS = 2
 #: A region nothing else read: at most BENT of its grids that are homographies are let bend
 #: to its fixed patterns (resample.bent: curled paper) and read again every way.
@@ -532,8 +534,9 @@ def _side(c: np.ndarray, w: int, h: int) -> str:
 
 def _unread(s: _Search, regions: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, ...]:
     """The centres of the ``regions`` that saw a code and read none (``s.unread``:
-    :data:`UNREAD_FINDERS`; ``s.cut``: :data:`EDGE_FINDERS`) and hold no code read (by then: a later step may have read it, and the finder patterns
-    seen may be those of a code beside it, read in another region at the same time), nor lie
+    :data:`UNREAD_FINDERS`; ``s.cut``: :data:`EDGE_FINDERS`) and hold no code read (by
+    then: a later step may have read it, and the finder patterns seen may be those of a
+    code beside it, read in another region at the same time), nor lie
     on a slip whose code was read (a slip holds one code: the finder-like patterns seen
     there are its own print, such as a filled check box in its square outline; regenerated
     200 set, photo 0077), each once."""
