@@ -1,6 +1,7 @@
 """The benchmark's bookkeeping: what a read of a slip is against the set's truth, the
-slip-by-slip comparison of two versions' reads, and what each hold costs and catches
-(bench/truth.py, bench/compare_reads.py, bench/hold_costs.py)."""
+slip-by-slip comparison of two versions' reads, what each hold costs and catches, and the
+crops that cut a slip off (bench/truth.py, bench/compare_reads.py, bench/hold_costs.py,
+bench/cut_photos.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import compare_reads  # noqa: E402
+import cut_photos  # noqa: E402
 import hold_costs  # noqa: E402
 import make_photos  # noqa: E402
 import truth  # noqa: E402
@@ -191,3 +193,57 @@ def test_make_photos_marks_some_slips_twice_the_second_lightly():
     assert len(specs) == 20 and 3 <= sum(s is not None for s in specs) <= 17
     assert all(s.second is not None for s in specs if s is not None)
     assert make_photos._specs(11, 0.5, 20) == specs  # the same seed
+
+
+def test_make_photos_stains_some_slips():
+    """``--stains``: each slip, marked as ever, has a dried drop by an empty box with that
+    chance, drawn apart from the photo's other draws; the light doubles are drawn as before
+    and may be stained too."""
+    assert make_photos._specs(11, 0.0, 20, 0.0) is None
+    specs = make_photos._specs(11, 0.0, 20, 0.5)
+    stained = [s for s in specs if s is not None]
+    assert 3 <= len(stained) <= 17 and all(s.stain for s in stained)
+    assert make_photos._specs(11, 0.0, 20, 0.5) == specs  # the same seed
+    doubles = make_photos._specs(11, 0.5, 20)
+    both = make_photos._specs(11, 0.5, 20, 1.0)
+    assert all(s.stain for s in both)
+    assert [s.second for s in both] == [s.second if s else None for s in doubles]
+
+
+def _row_of_slips(n: int) -> dict:
+    """A photo's truth with ``n`` slips side by side, 200 px wide and 100 apart, each with
+    its code in its right half."""
+    slips = []
+    for i in range(n):
+        x = 50 + 300 * i
+        slips.append({"code": f"PK1:K:T000{i}:1:A", "outline": [[x, 100], [x + 200, 100],
+                      [x + 200, 230], [x, 230]], "qr": [[x + 120, 110], [x + 190, 110],
+                      [x + 190, 180], [x + 120, 180]]})
+    return {"photo": "0001.jpg", "slips": slips}
+
+
+def test_cut_photos_cuts_one_slip_and_keeps_the_others_whole():
+    """A crop cuts one slip through its code's middle, or just past its code, keeping its
+    body and at least three whole slips, and never cuts another slip."""
+    shot = _row_of_slips(5)
+    got = cut_photos.crops(shot, (1500, 400))
+    last = [c for c in got if c["slip"] == 4]
+    assert [(c["kind"], c["box"]) for c in last] == [("half", [0, 0, 1405, 400]),
+                                                     ("out", [0, 0, 1367, 400])]
+    assert last[0]["whole"] == [s["code"] for s in shot["slips"][:4]]
+    for c in got:  # every other slip lies wholly on one side of the cut
+        x = c["box"][2]
+        for j, s in enumerate(shot["slips"]):
+            xs = [p[0] for p in s["outline"]]
+            assert j == c["slip"] or max(xs) < x or min(xs) > x
+    assert all(len(c["whole"]) >= cut_photos.WHOLE for c in got)
+
+
+def test_cut_photos_names_what_a_scan_said_of_the_cut_slip():
+    cut = "PK1:K:T0004:1:A"
+    assert cut_photos.said(["what looks like a slip is cut off at the right edge"], set(),
+                           cut) == "cut off"
+    assert cut_photos.said(["no code was read for what looks like a slip"], set(),
+                           cut) == "not read"
+    assert cut_photos.said([], {cut}, cut) == "read"
+    assert cut_photos.said([], set(), cut) == "nothing"

@@ -81,7 +81,7 @@ TABLE_SHARE = 0.6
 #: cut through its code, has 0.4-0.9 of it, with its print cut out; a slip cut just past its
 #: code, 0.2 and more), and at most EDGE_MAX_AREA (less than a whole slip's). Found in its
 #: own light, MIN_AREA at the least: strips of a wood table's grain along the photo's edge
-#: stand out there as a quarter-slip of paper with print-like edges. On 380 crops of 12
+#: stand out there as a quarter-slip of paper with print-like edges. On 380 crops of 10
 #: sets' photos, each cutting one slip at the edge through its code or just past it (100
 #: more on a white table or a poster: no check), 307 were said, and nothing else; on 55 sets
 #: (3,052 photos, no slip cut off), nothing (bench/RESULTS.md, Decoding, twenty-seventh
