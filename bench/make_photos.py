@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
              args.stains)
             for i in range(1, args.photos + 1)]
     jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out),
-              "white", 0.0, 0.0, 0.0) for i in range(1, args.flatbed + 1)]
+              "white", 0.0, 0.0, 0.0, 0.0) for i in range(1, args.flatbed + 1)]
     t0 = time.perf_counter()
     with mp.get_context("fork").Pool(args.jobs, _init, (pdf, manifest, poster)) as pool:
         for n, (name, secs) in enumerate(pool.imap(_one, jobs), 1):

@@ -247,3 +247,16 @@ def test_cut_photos_names_what_a_scan_said_of_the_cut_slip():
                            cut) == "not read"
     assert cut_photos.said([], {cut}, cut) == "read"
     assert cut_photos.said([], set(), cut) == "nothing"
+
+
+def test_make_photos_makes_a_phone_photo_and_a_flatbed_scan(tmp_path):
+    """The whole tool, small: one phone photo (its slips stained, half of them) and one
+    flatbed scan, each with its truth, and the set's index and kit."""
+    out = tmp_path / "set"
+    assert make_photos.main(["--photos", "1", "--slips", "2", "--megapixels", "3",
+                             "--flatbed", "1", "--stains", "0.5", "--jobs", "1",
+                             "--out", str(out)]) == 0
+    shots = list(truth.photos(out))
+    assert [s["photo"] for s in shots] == ["0001.jpg", "flatbed-001.jpg"]
+    assert len(shots[0]["slips"]) == 2 and shots[1]["slips"]
+    assert (out / "kit").is_dir()
