@@ -177,19 +177,24 @@ def codeless_slips(gray: np.ndarray, slips: list[np.ndarray], half: np.ndarray |
         return Missing()
     look = _Look(seen, read, grown, centres[:, 0] / SCALE, areas / SCALE**2)
     plain, own = look.pieces(None, paper, background), look.pieces(*look.own_light())
-    cut = apart([c for c, _ in plain.cut], [c for c, _ in own.cut], slips)
-    sides = {id(c): side for c, side in (*plain.cut, *own.cut)}
-    return Missing(apart(plain.whole, own.whole, slips), [(c, sides[id(c)]) for c in cut])
+    return Missing(apart(plain.whole, own.whole, slips),
+                   apart(plain.cut, own.cut, slips, at=centre))
 
 
-def apart(places: list[np.ndarray], more, slips: list[np.ndarray]) -> list[np.ndarray]:
-    """``places`` (frame px), then each of ``more`` that lies at least half a slip's
-    diagonal (the median of ``slips``, outlines as :func:`codeless_slips` takes them) from
-    every one of ``places``: each place said once."""
+def apart(places: list, more, slips: list[np.ndarray], at=lambda p: p) -> list:
+    """``places``, then each of ``more`` that lies at least half a slip's diagonal (the
+    median of ``slips``, outlines as :func:`codeless_slips` takes them) from every one of
+    ``places``: each place said once. ``at``: a place's centre (frame px); the place
+    itself by default, ``centre`` for a (centre, edge) pair of :attr:`Missing.cut`."""
     q = np.asarray(slips, np.float64).reshape(-1, 4, 2)
     near = 0.5 * float(np.median(np.hypot(*(q[:, 2] - q[:, 0]).T))) if len(q) else 0.0
-    return [*places, *(c for c in more if all(float(np.hypot(*(c - o))) >= near
+    return [*places, *(c for c in more if all(float(np.hypot(*(at(c) - at(o)))) >= near
                                               for o in places))]
+
+
+def centre(place: tuple[np.ndarray, str]) -> np.ndarray:
+    """The centre of a (centre, edge) pair of :attr:`Missing.cut`."""
+    return place[0]
 
 
 class _Look:

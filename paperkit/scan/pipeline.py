@@ -390,12 +390,10 @@ def _missing(frame: Frame, decoded: Decoded, reads: list[_Read]) -> missing.Miss
     outlines = [slip_outline(r.pose.H if r.pose is not None else code_homography(f.corners))
                 for f, r in zip(decoded.found, reads, strict=True)]
     found = missing.codeless_slips(frame.gray, outlines, decoded.half)
-    papers = [c for c, _ in found.cut]  # a code cut off there is that paper's
-    codes_cut = missing.apart(papers, [c for c, _ in decoded.cut], outlines)[len(papers):]
-    sides = {id(c): side for c, side in decoded.cut}
-    cut = [*found.cut, *((c, sides[id(c)]) for c in codes_cut)]
-    codes_seen = missing.apart([c for c, _ in cut], decoded.unread, outlines)[len(cut):]
-    return missing.Missing(missing.apart(found.whole, codes_seen, outlines), cut)
+    # a code cut off by cut paper is that paper's; a code seen by either, that slip's
+    cut = missing.apart(found.cut, decoded.cut, outlines, at=missing.centre)
+    said = missing.apart([*map(missing.centre, cut), *found.whole], decoded.unread, outlines)
+    return missing.Missing(said[len(cut):], cut)
 
 
 def _of(label: str, frames: int) -> str:
