@@ -21,8 +21,10 @@ from .marks import (
     LABEL_MIN,
     MARKED,
     REACH_MIN,
+    RIM_MIN,
     SHADE_MIN,
     SOLID_MIN,
+    STAIN_SHADE,
     TAIL_MIN,
     THROUGH_MIN,
     VEIL_EDGE,
@@ -250,6 +252,15 @@ def shaded(b: BoxRead) -> bool:
     return b.score >= MARKED and b.outline and b.shade < SHADE_MIN
 
 
+def stained(b: BoxRead) -> bool:
+    """Whether a box that reads as marked may hold a stain instead (a dried drop of coffee,
+    tea or rain): its ink hardly darker than the darkest paper around the box, which a drop
+    spreading past it stains too (marks.STAIN_SHADE; a shadow's edge reads lower still), or
+    the rim of a drop's ring running through it and on past it along one small circle
+    (marks.RIM_MIN)."""
+    return b.score >= MARKED and b.outline and (b.shade < STAIN_SHADE or b.rim >= RIM_MIN)
+
+
 def creased(b: BoxRead) -> bool:
     """Whether a box that reads as marked may hold a crease or fold of the paper (or a
     ruled line, a cup ring's rim, or a staple's crown) instead: one line, straight or gently
@@ -323,19 +334,32 @@ _NOT_INK = (
     (reaching, "has", "have", "ink joined to it running on along the row to the slip's edge: "
      "something lying across the slip (a paper clip?) may read as a mark; check it, or "
      "retake the photo with nothing on the slip"),
+    (stained, "may have", "may have", "a stain over it (a dried drop of coffee, tea or rain?) "
+     "that reads as a mark: what reads as ink there also darkens the paper past the box, or "
+     "rings it; check it, and keep slips dry"),
 )
 
 
 def _not_ink(b: BoxRead) -> bool:
     """Whether what a box reads as a mark may be something else (a shadow's edge, a
-    crease, something lying on it, writing reaching into it, a band across it, dark or
+    stain, a crease, something lying on it, writing reaching into it, a band across it, dark or
     pale, a clip's end: _NOT_INK)."""
     return any(rule(b) for rule, *_ in _NOT_INK)
 
 
+def _inked(reads: Mapping[str, BoxRead]) -> list[str]:
+    """The boxes marked (:func:`marked_boxes`) and those read as marked that may hold a
+    stain instead (:func:`stained`), in printed order: beside another mark such a box may
+    as well be a light second mark, so the slip is read as a double mark, as before the
+    stain check, with no likely status to lean the person either way."""
+    return [b for b in SLIP_STATUSES
+            if b in reads and reads[b].score >= MARKED and reads[b].outline
+            and not any(rule(reads[b]) for rule, *_ in _NOT_INK if rule is not stained)]
+
+
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
     """The boxes clearly marked (at least MARKED, their printed outline found, the ink
-    darker than any paper around, not running on past the box, nothing lying on it, no
+    darker than any paper around, no stain, not running on past the box, nothing lying on it, no
     writing reaching into it, nothing lying across it, not joined to ink running on along
     the row: none of _NOT_INK), in printed order."""
     return [b for b in SLIP_STATUSES
@@ -354,8 +378,8 @@ def says(status: str | None, reads: Mapping[str, BoxRead]) -> str:
     ('done+stuck'), or '' when it says nothing clear. A later photo that reads one mark
     where an earlier one read two disagrees with it (a mark lost in a poorer photo would
     apply a wrong status); one with nothing clear does not."""
-    marked = marked_boxes(reads)
-    return status or (BOTH.join(marked) if len(marked) > 1 else "")
+    inked = _inked(reads)
+    return status or (BOTH.join(inked) if len(inked) > 1 else "")
 
 
 def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
@@ -363,15 +387,17 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
     A box whose printed outline was not found is unclear, whatever its score. Two or more
     marked boxes always go to review, also when all but one look struck out (DESIGN §6:
     a struck-out box cannot be told from a filled one, see :func:`final_mark`); the reason
-    then says which mark looks final."""
+    then says which mark looks final. A box that may hold a stain counts as a mark there
+    (:func:`_inked`); alone, it sends the slip to review as one."""
     marked = marked_boxes(reads)
     unsure = [b for b in SLIP_STATUSES
               if b in reads and (BLANK < reads[b].score < MARKED or not reads[b].outline)]
-    if len(marked) > 1:
-        final = None if unsure else final_mark(reads, marked)
+    inked = _inked(reads)  # a box that may hold a stain is a second mark beside another
+    if len(inked) > 1:
+        final = None if unsure else final_mark(reads, inked)
         if final is None:
-            return None, f"{' and '.join(marked)} are {'both' if len(marked) == 2 else 'all'} marked"
-        struck = [b for b in marked if b != final]
+            return None, f"{' and '.join(inked)} are {'both' if len(inked) == 2 else 'all'} marked"
+        struck = [b for b in inked if b != final]
         names, look = " and ".join(struck), "looks" if len(struck) == 1 else "look"
         return None, (f"{names} {look} struck out and {final} marked after it, or {names} "
                       f"filled in as well: check which mark is meant")
@@ -473,13 +499,14 @@ def likely_status(reads: Mapping[str, BoxRead]) -> str | None:
     after it: a box filled in reads the same (:func:`final_mark`), and the queue should not
     lean the person either way."""
     marked = marked_boxes(reads)
-    return marked[0] if len(marked) == 1 and not scribbled(reads[marked[0]]) else None
+    return (marked[0] if len(marked) == 1 and len(_inked(reads)) == 1
+            and not scribbled(reads[marked[0]]) else None)
 
 
 def _read_surely(reads: Mapping[str, BoxRead]) -> bool:
     """Whether a slip held by :func:`read_status` was read surely: two or more boxes clearly
     marked and none unsure (review is the answer, not a doubt)."""
-    return len(marked_boxes(reads)) > 1 and not any(BLANK < r.score < MARKED or not r.outline
+    return len(_inked(reads)) > 1 and not any(BLANK < r.score < MARKED or not r.outline
                                                     for r in reads.values())
 
 

@@ -134,6 +134,15 @@ def dot_for(ppu: float) -> float:
 #: least (a light pencil cross on grainy paper), and all but that one 0.217 or more
 #: (bench/RESULTS.md, Box reads).
 SHADE_MIN = 0.035
+#: A dried drop (coffee, tea, rain: a translucent patch soaked into the paper) over part of
+#: a box and past it reads as a filled mark, as dark as a pencil's. It stains the paper
+#: around the box too, so its "ink" is little darker than the darkest paper there: under
+#: STAIN_SHADE the box is not read as marked (decide.stained). On two stained sets (3,195
+#: slips, 33 blank slips applied a status from a stain) 23 of the 33 read under 0.2; of
+#: the 44,884 marks applied on the 55 other sets, 9 (light pencil crosses and ticks beside
+#: a shadow, the lowest 0.05: SHADE_MIN's note) (bench/RESULTS.md, Box reads, twenty-eighth
+#: session).
+STAIN_SHADE = 0.2
 SHADE_CLOSE = 4.0
 #: Something pale lying across a box (a beige rubber band) hides part of its printed
 #: outline, and at its edge the paper beside it reads as ink, as a shadow's edge does, but
@@ -193,6 +202,28 @@ THROUGH_DARK = 0.05
 #: breaks up at the threshold itself. At 0.5 the bench held 25 more ticks of 19,137 slips
 #: (grain joined to a tick's end), at 0.6 8, at 0.7 2, but a faint ring's rim read again.
 THROUGH_RADIUS = 20.0
+#: A dried drop's ring (coffee or tea, 1-2 cm across: RIM_RADIUS units in radius) is
+#: rounder than a cup's: its rim across a box reads as a curved stroke, and bends too much
+#: to be followed as a crease. ``BoxRead.rim`` (:func:`_drop_rim`) is how long an arc of
+#: one such circle runs on past the box on both sides: the ink in the box and joined to it
+#: (the printed outline's band left out) lies within RIM_WIDTH units of the circle (its
+#: standard deviation off it: a rim is up to 3 units wide), the line's middle, taken a unit
+#: of arc at a time, within RIM_ROUND units of it (a pen's rounded tick or swoosh also fits
+#: a circle loosely, but bends unevenly: a rim's middle stays on it), and on each side the
+#: circle, walked out past the box to the window's edge, for RIM_PAST units at least, has
+#: ink joined to the box's within RIM_NEAR units of it at RIM_ON of its points. At RIM_MIN
+#: units or more a box is not read as marked (decide.stained). On the blank slips of two
+#: stained sets whose ring's rim across a box read as a mark and applied a status (10 not
+#: caught by STAIN_SHADE), 7 hold; of the 44,884 marks applied on the 55 other sets, 341
+#: fit a circle within 1.5 units, and under both bounds 1 (bench/RESULTS.md, Box reads,
+#: twenty-eighth session).
+RIM_RADIUS = (4.0, 30.0)
+RIM_WIDTH = 0.9
+RIM_ROUND = 0.45
+RIM_NEAR = 1.5
+RIM_ON = 0.8
+RIM_PAST = 2.0
+RIM_MIN = 4.0
 THROUGH_REACH = 3.0
 THROUGH_LOOSE = 0.6
 _BEND = 1.0 / (2.0 * THROUGH_RADIUS * K)
@@ -317,14 +348,15 @@ class BoxRead:
     around the box (under SHADE_MIN it may be a shadow's edge: see :data:`SHADE_MIN`);
     ``through`` how long a line of ink (straight, or gently bent) running through the box
     and on past it both ways is in the box's window (a crease, or a cup ring's rim: see
-    :data:`THROUGH_MIN`), or 0;
+    :data:`THROUGH_MIN`), or 0; ``rim`` how long an arc of a small circle running through
+    the box is found past it on both sides (a dried drop's ring: see :data:`RIM_MIN`), or 0;
     ``solid`` how thick the thickest dark mass just outside the box is, ``hidden`` the
     longest stretch of its outline that does not show (measured only when ``solid`` is at
     SOLID_MIN), and ``corner`` how dark its outline's lightest corner is (something lying
     on the box: see :data:`SOLID_MIN`, :data:`CORNER_MIN`), and ``tail`` how far from the
     box the ink running out through its bottom side reaches (writing from the note below:
     see :data:`TAIL_MIN`), and ``band`` how thick a mass running through it and out of its
-    window both ways is (a rubber band: see :data:`BAND_MIN`). The last seven are measured
+    window both ways is (a rubber band: see :data:`BAND_MIN`). The last eight are measured
     only for a box that would count as marked. ``label`` is the size of the largest piece
     of ink just above the box's printed label (a label circled instead of the box marked:
     see :data:`LABEL_MIN`), for every box. ``depth`` and ``stand``, for a box that would
@@ -361,6 +393,7 @@ class BoxRead:
     depth: float = 0.0
     stand: float = 0.0
     line: float = 0.0
+    rim: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -923,6 +956,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
             s_cover = min(s_cover, DOT_SCORE)
         score = min(max(s_cover, s_fill, min(s_over, 0.5), 0.0), 1.0)
         shade, through, solid, hidden, corner, band = 1.0, 0.0, 0.0, 0.0, 1.0, 0.0
+        rim = 0.0
         depth, stand = 0.0, 0.0
         # only a box that would count as marked is checked (decide.shaded, decide.creased,
         # decide.covered, decide.banded)
@@ -946,6 +980,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
             dark = win[i] < paper - THROUGH_DARK * c
             loose = below[i] > THROUGH_LOOSE * (INK_LEVEL * c + GRAIN * grain)
             through = _through(ink[i] & dark, loose & dark, inners[i], edges[i])
+            rim = _drop_rim(ink[i] & dark, loose & dark, inners[i], edges[i])
         conf = band_confidence(score)
         if c < 60:
             conf *= max(0.0, (c - 20) / 40)
@@ -960,7 +995,8 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                            through=round(through, 2), solid=round(solid, 2),
                            hidden=round(hidden, 2), corner=round(corner, 3),
                            band=round(band, 2), depth=round(depth, 3),
-                           stand=round(stand, 2), line=round(lines[i], 3)))
+                           stand=round(stand, 2), line=round(lines[i], 3),
+                           rim=round(rim, 2)))
     return out, where
 
 
@@ -1222,6 +1258,75 @@ def _measure_ink(ink: np.ndarray, faint_ink: np.ndarray, inner: tuple[slice, sli
     # grain or not: a faint mark the grain threshold may have lost shows here
     faint = _share(faint_ink[inner])
     return cover, spread, crossings, sides, over, faint, _ink_across(core) if cover else 0.0
+
+
+def _drop_rim(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
+              edges: tuple[int, int, int, int]) -> float:
+    """``BoxRead.rim``: when the ink inside the box (``inner``; ``ink``: the window's mask
+    of it) and what is joined to it in ``loose`` (a laxer mask), the printed outline's band
+    left out, lie along one circle (a dried drop's ring: :data:`RIM_RADIUS`), and that
+    circle is found again past the box (its outline's sides at ``edges``) on both sides, how
+    long (slip units) the arc found past the box is; else 0."""
+    ys, xs = np.nonzero(ink[inner])
+    if xs.size < 8:
+        return 0.0
+    seed = np.zeros_like(ink)
+    seed[inner] = ink[inner]
+    on = _joined(ink | loose, seed)
+    x0, x1, y0, y1 = edges
+    yy, xx = np.nonzero(on)
+    inside = ((xx >= inner[1].start) & (xx < inner[1].stop)
+              & (yy >= inner[0].start) & (yy < inner[0].stop))
+    band = ((xx >= 2 * x0 - inner[1].start) & (xx < 2 * x1 - inner[1].stop)
+            & (yy >= 2 * y0 - inner[0].start) & (yy < 2 * y1 - inner[0].stop) & ~inside)
+    pts = np.stack([xx, yy], axis=1)[~band].astype(np.float64)
+    if len(pts) < 16:
+        return 0.0
+    # the circle x² + y² + d x + e y + f = 0 nearest the points (least squares)
+    mid = pts.mean(axis=0)
+    q = pts - mid
+    basis = np.column_stack([q[:, 0], q[:, 1], np.ones(len(q))])
+    d, e, f = np.linalg.lstsq(basis, -(q * q).sum(axis=1), rcond=None)[0]
+    centre = np.array([-d / 2, -e / 2])
+    r2 = float(centre @ centre - f)
+    if not (RIM_RADIUS[0] * K) ** 2 <= r2 <= (RIM_RADIUS[1] * K) ** 2:
+        return 0.0
+    r = math.sqrt(r2)
+    q -= centre
+    angle = np.arctan2(q[:, 1], q[:, 0])
+    radius = np.hypot(q[:, 0], q[:, 1])
+    if math.sqrt(float(np.mean((radius - r) ** 2))) > RIM_WIDTH * K:
+        return 0.0
+    # the line's middle, a unit of arc at a time, as round as a drop's rim?
+    step = np.floor((angle + np.pi) * r / K).astype(int)
+    count = np.bincount(step)
+    kept = count >= 3
+    middle = np.bincount(step, radius)[kept] / count[kept]
+    if math.sqrt(float(np.mean((middle - r) ** 2))) > RIM_ROUND * K:
+        return 0.0
+    centre = centre + mid
+    # where the box's ink lies on the circle, as angles about the middle of it
+    at = np.arctan2(ys + inner[0].start - centre[1], xs + inner[1].start - centre[0])
+    mean = math.atan2(float(np.sin(at).sum()), float(np.cos(at).sum()))
+    rel = (at - mean + np.pi) % (2 * np.pi) - np.pi
+    apart = cv2.distanceTransform((~on).view(np.uint8), cv2.DIST_L2, 3)
+    h, w = ink.shape
+    g = round(1.5 * K)
+    found = 0
+    for sign, start in ((1.0, float(rel.max())), (-1.0, -float(rel.min()))):
+        # walk out along the circle both ways from the box's ink, to the window's edge
+        phi = mean + sign * np.arange(start + 1.0 / r, np.pi, 1.0 / r)
+        px = np.rint(centre[0] + r * np.cos(phi)).astype(int)
+        py = np.rint(centre[1] + r * np.sin(phi)).astype(int)
+        within = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+        stop = int(np.argmin(within)) if not within.all() else within.size
+        px, py = px[:stop], py[:stop]
+        past = ~((px >= x0 - g) & (px < x1 + g) & (py >= y0 - g) & (py < y1 + g))
+        hits = apart[py[past], px[past]] <= 1.5 + RIM_NEAR * K
+        if hits.size < RIM_PAST * K or np.count_nonzero(hits) < RIM_ON * hits.size:
+            return 0.0
+        found += int(np.count_nonzero(hits))
+    return found / K
 
 
 def _thickness(along: np.ndarray, across: np.ndarray) -> float:
