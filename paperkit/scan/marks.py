@@ -1267,46 +1267,58 @@ def _drop_rim(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
     left out, lie along one circle (a dried drop's ring: :data:`RIM_RADIUS`), and that
     circle is found again past the box (its outline's sides at ``edges``) on both sides, how
     long (slip units) the arc found past the box is; else 0."""
-    ys, xs = np.nonzero(ink[inner])
-    if xs.size < 8:
+    box = ink[inner]
+    if np.count_nonzero(box) < 8:
         return 0.0
     seed = np.zeros_like(ink)
-    seed[inner] = ink[inner]
+    seed[inner] = box
     on = _joined(ink | loose, seed)
     x0, x1, y0, y1 = edges
-    yy, xx = np.nonzero(on)
-    inside = ((xx >= inner[1].start) & (xx < inner[1].stop)
-              & (yy >= inner[0].start) & (yy < inner[0].stop))
-    band = ((xx >= 2 * x0 - inner[1].start) & (xx < 2 * x1 - inner[1].stop)
-            & (yy >= 2 * y0 - inner[0].start) & (yy < 2 * y1 - inner[0].stop) & ~inside)
-    pts = np.stack([xx, yy], axis=1)[~band].astype(np.float64)
-    if len(pts) < 16:
+    (a0, a1), (b0, b1) = (inner[0].start, inner[0].stop), (inner[1].start, inner[1].stop)
+    fit = on.copy()  # the printed outline's band left out, the interior kept
+    fit[max(0, 2 * y0 - a0):max(0, 2 * y1 - a1), max(0, 2 * x0 - b0):max(0, 2 * x1 - b1)] = False
+    fit[inner] = on[inner]
+    yy, xx = np.nonzero(fit)
+    n = xx.size
+    if n < 16:
         return 0.0
-    # the circle x² + y² + d x + e y + f = 0 nearest the points (least squares)
-    mid = pts.mean(axis=0)
-    q = pts - mid
-    basis = np.column_stack([q[:, 0], q[:, 1], np.ones(len(q))])
-    d, e, f = np.linalg.lstsq(basis, -(q * q).sum(axis=1), rcond=None)[0]
-    centre = np.array([-d / 2, -e / 2])
-    r2 = float(centre @ centre - f)
+    # the circle x² + y² + d x + e y + f = 0 nearest the points (least squares, about
+    # their mean: the normal equations)
+    x = xx.astype(np.float64)
+    y = yy.astype(np.float64)
+    mx, my = x.mean(), y.mean()
+    x -= mx
+    y -= my
+    z = x * x + y * y
+    sxx, sxy, syy = float(x @ x), float(x @ y), float(y @ y)
+    det = sxx * syy - sxy * sxy
+    if det <= 0:
+        return 0.0
+    bx, by = -float(x @ z), -float(y @ z)
+    d = (bx * syy - by * sxy) / det
+    e = (by * sxx - bx * sxy) / det
+    f = -float(z.sum()) / n
+    cx, cy = -d / 2, -e / 2
+    r2 = cx * cx + cy * cy - f
     if not (RIM_RADIUS[0] * K) ** 2 <= r2 <= (RIM_RADIUS[1] * K) ** 2:
         return 0.0
     r = math.sqrt(r2)
-    q -= centre
-    angle = np.arctan2(q[:, 1], q[:, 0])
-    radius = np.hypot(q[:, 0], q[:, 1])
+    x -= cx
+    y -= cy
+    radius = np.hypot(x, y)
     if math.sqrt(float(np.mean((radius - r) ** 2))) > RIM_WIDTH * K:
         return 0.0
     # the line's middle, a unit of arc at a time, as round as a drop's rim?
-    step = np.floor((angle + np.pi) * r / K).astype(int)
+    step = np.floor((np.arctan2(y, x) + np.pi) * r / K).astype(int)
     count = np.bincount(step)
     kept = count >= 3
     middle = np.bincount(step, radius)[kept] / count[kept]
     if math.sqrt(float(np.mean((middle - r) ** 2))) > RIM_ROUND * K:
         return 0.0
-    centre = centre + mid
+    cx, cy = cx + mx, cy + my
     # where the box's ink lies on the circle, as angles about the middle of it
-    at = np.arctan2(ys + inner[0].start - centre[1], xs + inner[1].start - centre[0])
+    ys, xs = np.nonzero(box)
+    at = np.arctan2(ys + a0 - cy, xs + b0 - cx)
     mean = math.atan2(float(np.sin(at).sum()), float(np.cos(at).sum()))
     rel = (at - mean + np.pi) % (2 * np.pi) - np.pi
     apart = cv2.distanceTransform((~on).view(np.uint8), cv2.DIST_L2, 3)
@@ -1316,8 +1328,8 @@ def _drop_rim(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
     for sign, start in ((1.0, float(rel.max())), (-1.0, -float(rel.min()))):
         # walk out along the circle both ways from the box's ink, to the window's edge
         phi = mean + sign * np.arange(start + 1.0 / r, np.pi, 1.0 / r)
-        px = np.rint(centre[0] + r * np.cos(phi)).astype(int)
-        py = np.rint(centre[1] + r * np.sin(phi)).astype(int)
+        px = np.rint(cx + r * np.cos(phi)).astype(int)
+        py = np.rint(cy + r * np.sin(phi)).astype(int)
         within = (px >= 0) & (px < w) & (py >= 0) & (py < h)
         stop = int(np.argmin(within)) if not within.all() else within.size
         px, py = px[:stop], py[:stop]
