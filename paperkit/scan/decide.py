@@ -334,9 +334,9 @@ _NOT_INK = (
     (reaching, "has", "have", "ink joined to it running on along the row to the slip's edge: "
      "something lying across the slip (a paper clip?) may read as a mark; check it, or "
      "retake the photo with nothing on the slip"),
-    (stained, "may have", "may have", "a stain over it (a dried drop of coffee, tea or rain?) "
-     "that reads as a mark: what reads as ink there also darkens the paper past the box, or "
-     "rings it; check it, and keep slips dry"),
+    (stained, "may have", "may have", "a stain over it (a dried drop of coffee, tea or rain?): "
+     "what reads as ink there darkens the paper past the box too, or rings it; check it, "
+     "and keep slips dry"),
 )
 
 

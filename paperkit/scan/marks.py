@@ -137,11 +137,11 @@ SHADE_MIN = 0.035
 #: A dried drop (coffee, tea, rain: a translucent patch soaked into the paper) over part of
 #: a box and past it reads as a filled mark, as dark as a pencil's. It stains the paper
 #: around the box too, so its "ink" is little darker than the darkest paper there: under
-#: STAIN_SHADE the box is not read as marked (decide.stained). On two stained sets (3,195
-#: slips, 33 blank slips applied a status from a stain) 23 of the 33 read under 0.2; of
-#: the 44,884 marks applied on the 55 other sets, 9 (light pencil crosses and ticks beside
-#: a shadow, the lowest 0.05: SHADE_MIN's note) (bench/RESULTS.md, Box reads, twenty-eighth
-#: session).
+#: STAIN_SHADE the box may hold a stain (decide.stained). On two stained sets (3,200 slips;
+#: `make_photos.py --stains`) 23 of the 33 blank slips a stain gave a status read under 0.2;
+#: of the 44,884 marks applied on the 55 sets of the usual harness, 9 (light pencil crosses
+#: and ticks, most beside a shadow; the lowest 0.05: see SHADE_MIN) (bench/RESULTS.md, Box
+#: reads, twenty-eighth session).
 STAIN_SHADE = 0.2
 SHADE_CLOSE = 4.0
 #: Something pale lying across a box (a beige rubber band) hides part of its printed
@@ -202,6 +202,14 @@ THROUGH_DARK = 0.05
 #: breaks up at the threshold itself. At 0.5 the bench held 25 more ticks of 19,137 slips
 #: (grain joined to a tick's end), at 0.6 8, at 0.7 2, but a faint ring's rim read again.
 THROUGH_RADIUS = 20.0
+THROUGH_REACH = 3.0
+THROUGH_LOOSE = 0.6
+_BEND = 1.0 / (2.0 * THROUGH_RADIUS * K)
+#: Across a box (at most its diagonal, 20 units), a line bent that much strays from its
+#: chord by at most 2.45 units, a spread (standard deviation) of 0.3 times that: with the
+#: stroke's own THROUGH_WIDTH, such ink spreads across its line by 1.24 units at most.
+_BENT_SPREAD = math.hypot(THROUGH_WIDTH,
+                          0.3 * 2.0 * S.BOX_SIZE ** 2 / (8.0 * THROUGH_RADIUS)) * K
 #: A dried drop's ring (coffee or tea, 1-2 cm across: RIM_RADIUS units in radius) is
 #: rounder than a cup's: its rim across a box reads as a curved stroke, and bends too much
 #: to be followed as a crease. ``BoxRead.rim`` (:func:`_drop_rim`) is how long an arc of
@@ -212,11 +220,10 @@ THROUGH_RADIUS = 20.0
 #: a circle loosely, but bends unevenly: a rim's middle stays on it), and on each side the
 #: circle, walked out past the box to the window's edge, for RIM_PAST units at least, has
 #: ink joined to the box's within RIM_NEAR units of it at RIM_ON of its points. At RIM_MIN
-#: units or more a box is not read as marked (decide.stained). On the blank slips of two
-#: stained sets whose ring's rim across a box read as a mark and applied a status (10 not
-#: caught by STAIN_SHADE), 7 hold; of the 44,884 marks applied on the 55 other sets, 341
-#: fit a circle within 1.5 units, and under both bounds 1 (bench/RESULTS.md, Box reads,
-#: twenty-eighth session).
+#: units or more the box may hold a stain (decide.stained). Of the 10 stain-made statuses
+#: on the two stained sets that STAIN_SHADE lets pass, 7 hold here; of the 44,884 marks
+#: applied on the 55 sets, 341 (rounded ticks and swooshes) fit a circle within 1.5 units,
+#: and the two bounds together hold 5 (bench/RESULTS.md, Box reads, twenty-eighth session).
 RIM_RADIUS = (4.0, 30.0)
 RIM_WIDTH = 0.9
 RIM_ROUND = 0.45
@@ -224,14 +231,6 @@ RIM_NEAR = 1.5
 RIM_ON = 0.8
 RIM_PAST = 2.0
 RIM_MIN = 4.0
-THROUGH_REACH = 3.0
-THROUGH_LOOSE = 0.6
-_BEND = 1.0 / (2.0 * THROUGH_RADIUS * K)
-#: Across a box (at most its diagonal, 20 units), a line bent that much strays from its
-#: chord by at most 2.45 units, a spread (standard deviation) of 0.3 times that: with the
-#: stroke's own THROUGH_WIDTH, such ink spreads across its line by 1.24 units at most.
-_BENT_SPREAD = math.hypot(THROUGH_WIDTH,
-                          0.3 * 2.0 * S.BOX_SIZE ** 2 / (8.0 * THROUGH_RADIUS)) * K
 #: Something lying on the slip over a box (a push-pin's head, a pen) reads as ink too. It
 #: is solid, wider than any stroke, and it hides the box's printed outline where it lies
 #: on it. ``BoxRead.solid`` is how thick (slip units, the widest disc that fits) the
