@@ -1093,17 +1093,23 @@ def test_something_lying_on_a_box_is_never_a_mark():
     assert not covered(BoxRead(**{**pin.__dict__, "score": 0.3}))
 
 
+def _units_from(gray: np.ndarray, pose, box: str, angle: float, off: float) -> np.ndarray:
+    """Each pixel of ``gray``'s distance (slip units) from the point ``off`` units from the
+    middle of ``box`` at ``angle`` degrees."""
+    r = S.BOXES[box]
+    a = np.radians(angle)
+    centre = ((r.x0 + r.x1) / 2 + off * np.cos(a), (r.y0 + r.y1) / 2 + off * np.sin(a))
+    (cx, cy), = pose.to_frame([centre])
+    yy, xx = np.mgrid[0:gray.shape[0], 0:gray.shape[1]].astype(np.float32)
+    return np.hypot(xx - cx, yy - cy) / pose.ppu
+
+
 def _ringed(gray: np.ndarray, pose, box: str, angle: float, radius: float = 110.0,
             depth: float = 70.0, width: float = 2.0) -> np.ndarray:
     """``gray`` with the rim of a cup's ring (a coffee stain) ``radius`` slip units across
     its middle, a line ``width`` units wide and ``depth`` grey levels dark at its darkest,
     through the middle of ``box``, its centre away at ``angle`` degrees."""
-    r = S.BOXES[box]
-    a = np.radians(angle)
-    centre = ((r.x0 + r.x1) / 2 + radius * np.cos(a), (r.y0 + r.y1) / 2 + radius * np.sin(a))
-    (cx, cy), = pose.to_frame([centre])
-    yy, xx = np.mgrid[0:gray.shape[0], 0:gray.shape[1]].astype(np.float32)
-    d = np.hypot(xx - cx, yy - cy) / pose.ppu  # slip units from the ring's centre
+    d = _units_from(gray, pose, box, angle, radius)  # from the ring's centre
     rim = np.exp(-((d - radius) / (width / 2)) ** 2)
     return np.clip(gray - depth * rim, 0, 255).astype(np.uint8)
 
@@ -1144,12 +1150,7 @@ def _dropped(gray: np.ndarray, pose, box: str, angle: float, off: float, radius:
     middle of ``box`` at ``angle`` degrees, laid on at ``strength`` (0..1) as a dye soaks
     into paper, the print showing through: a ``ring`` (its rim an eighth of its radius
     wide, its inside faintly tinted) or a blob with a soft edge."""
-    r = S.BOXES[box]
-    a = np.radians(angle)
-    centre = ((r.x0 + r.x1) / 2 + off * np.cos(a), (r.y0 + r.y1) / 2 + off * np.sin(a))
-    (cx, cy), = pose.to_frame([centre])
-    yy, xx = np.mgrid[0:gray.shape[0], 0:gray.shape[1]].astype(np.float32)
-    d = np.hypot(xx - cx, yy - cy) / pose.ppu  # slip units from the drop's centre
+    d = _units_from(gray, pose, box, angle, off)  # from the drop's centre
     if ring:
         half = max(radius / 8, 1.0) / 2
         m = 0.3 * (d < radius) + 0.7 * np.exp(-((d - radius) / half) ** 2)
