@@ -342,8 +342,8 @@ _NOT_INK = (
 
 def _not_ink(b: BoxRead) -> bool:
     """Whether what a box reads as a mark may be something else (a shadow's edge, a
-    stain, a crease, something lying on it, writing reaching into it, a band across it, dark or
-    pale, a clip's end: _NOT_INK)."""
+    crease, something lying on it, writing reaching into it, a band across it, dark or
+    pale, a clip's end, a stain: _NOT_INK)."""
     return any(rule(b) for rule, *_ in _NOT_INK)
 
 
@@ -359,9 +359,9 @@ def _inked(reads: Mapping[str, BoxRead]) -> list[str]:
 
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
     """The boxes clearly marked (at least MARKED, their printed outline found, the ink
-    darker than any paper around, no stain, not running on past the box, nothing lying on it, no
+    darker than any paper around, not running on past the box, nothing lying on it, no
     writing reaching into it, nothing lying across it, not joined to ink running on along
-    the row: none of _NOT_INK), in printed order."""
+    the row, no stain: none of _NOT_INK), in printed order."""
     return [b for b in SLIP_STATUSES
             if b in reads and reads[b].score >= MARKED and reads[b].outline
             and not _not_ink(reads[b])]
@@ -507,7 +507,7 @@ def _read_surely(reads: Mapping[str, BoxRead]) -> bool:
     """Whether a slip held by :func:`read_status` was read surely: two or more boxes clearly
     marked and none unsure (review is the answer, not a doubt)."""
     return len(_inked(reads)) > 1 and not any(BLANK < r.score < MARKED or not r.outline
-                                                    for r in reads.values())
+                                              for r in reads.values())
 
 
 def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,

@@ -24,8 +24,9 @@ A box that reads as marked is also measured for things in a photo that look like
 are not: the sharp edge of a shadow (``shade``: its "ink" is no darker than the shadowed
 paper around the box), a crease or fold of the paper or a cup ring's rim (``through``: a
 line that runs on past the box both ways), something lying on the box such as a pin's head
-(``solid``, ``hidden``, ``corner``), and writing from the note below reaching up into it
-(``tail``). ``decide.py`` holds such a slip for review.
+(``solid``, ``hidden``, ``corner``), writing from the note below reaching up into it
+(``tail``), and a dried drop's stain (``shade`` again: the drop darkens the paper around the
+box too; ``rim``: a small ring's rim). ``decide.py`` holds such a slip for review.
 """
 
 from __future__ import annotations
@@ -958,7 +959,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         rim = 0.0
         depth, stand = 0.0, 0.0
         # only a box that would count as marked is checked (decide.shaded, decide.creased,
-        # decide.covered, decide.banded)
+        # decide.covered, decide.banded, decide.stained)
         if score >= MARKED:
             depth, stand = _ink_depth(win[i][inners[i]], white[i], grain)
             smooth = cv2.blur(win[i], (3, 3))
