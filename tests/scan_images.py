@@ -216,6 +216,27 @@ def fingertip(arr: np.ndarray, H: np.ndarray, center: tuple[float, float],
     return np.clip(arr * (1 - mask) + skin * mask, 0, 255).astype(np.uint8)
 
 
+def dried_drop(arr: np.ndarray, H: np.ndarray, center: tuple[float, float], radius: float,
+               ring: bool, strength: float = 0.7,
+               tint: tuple[float, float, float] = (0.59, 0.39, 0.24)) -> np.ndarray:
+    """``arr`` (RGB) with a dried drop of coffee on the slip whose homography (slip units →
+    px) is ``H``: ``radius`` slip units about ``center``, a ``ring`` (its rim an eighth of
+    its radius wide, its inside faintly tinted) or a soft-edged blob, laid on at
+    ``strength`` as a dye soaks into paper (each channel times 1 - strength × (1 - tint)
+    where it is darkest: the print and the ink show through)."""
+    pts = cv2.perspectiveTransform(np.float64([[center, (center[0] + radius, center[1])]]), H)[0]
+    c, r = pts[0], float(np.hypot(*(pts[1] - pts[0])))
+    yy, xx = np.mgrid[:arr.shape[0], :arr.shape[1]].astype(np.float32)
+    d = np.hypot(xx - c[0], yy - c[1]) / (r / radius)  # slip units from the drop's centre
+    if ring:
+        half = max(radius / 8, 1.0) / 2
+        m = 0.3 * (d < radius) + 0.7 * np.exp(-((d - radius) / half) ** 2)
+    else:
+        m = 0.5 * (1 - np.tanh((d - radius) / 1.6))
+    keep = 1 - strength * m[..., None] * (1 - np.float32(tint))
+    return np.clip(arr * keep, 0, 255).astype(np.uint8)
+
+
 def save(arr: np.ndarray, path, quality: int = 85, exif: bytes | None = None) -> None:
     img = Image.fromarray(arr)
     kw = {"quality": quality} if str(path).lower().endswith((".jpg", ".jpeg")) else {}

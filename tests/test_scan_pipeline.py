@@ -10,6 +10,7 @@ import pytest
 from scan_images import (
     Mark,
     compose,
+    dried_drop,
     fingertip,
     grid_photo,
     hard_shadow,
@@ -473,6 +474,41 @@ def test_a_fingertip_over_a_box_is_never_read_as_a_mark(tmp_path, rgb):
     assert by["T0002"].outcome == "review" or by["T0002"].status == "taken"
     assert get_task(rec, "T0002").status in ("open", "taken")
     assert by["T0003"].outcome == "applied" and by["T0003"].status == "stuck"
+
+
+def test_a_dried_drop_over_a_box_of_a_blank_slip_is_never_applied(tmp_path):
+    """Coffee dried on the slips: a drop's ring whose rim crosses the done box of a blank
+    slip, and a blob over part of the stuck box of another and past it, each read as that
+    box's mark and applied its status. Now each goes to review saying a stain may be over the
+    box; a ring over a box of a slip marked taken is a second mark there (review), and a
+    clean slip beside them is applied."""
+    kit, rec = _kit(tmp_path, 4)
+    slips = [(_code(kit, "T0001"), ()), (_code(kit, "T0002"), ()),
+             (_code(kit, "T0003"), (Mark("taken"),)), (_code(kit, "T0004"), (Mark("stuck"),))]
+    arr = grid_photo(slips, size=(2400, 1600), cols=2)
+    gray = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
+    H = {f.text: code_homography(f.corners) for f in find_codes(gray).found}
+    done, stuck = S.BOXES["done"], S.BOXES["stuck"]
+    middle = lambda b: ((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2)  # noqa: E731
+    for code in (slips[0][0], slips[2][0]):  # a ring 14 mm across, its rim through the box
+        arr = dried_drop(arr, H[code], (middle(done)[0] - 5.0, middle(done)[1] - 5.0), 7.0,
+                         ring=True)
+    # a blob 16 mm across over the box's top left and past it
+    arr = dried_drop(arr, H[slips[1][0]], (middle(stuck)[0] - 4.0, middle(stuck)[1] - 4.0),
+                     8.0, ring=False, strength=0.6)
+    path = tmp_path / "coffee.jpg"
+    save(arr, path)
+    (res,) = scan_photos(kit, rec, [path])
+    by = {s.task: s for s in res.slips}
+    assert set(by) == {"T0001", "T0002", "T0003", "T0004"}
+    for task, box in (("T0001", "done"), ("T0002", "stuck")):
+        assert by[task].read[box] > 0.5  # the premise: the stain reads as ink there
+        assert by[task].outcome == "review" and by[task].status is None, by[task]
+        assert by[task].reason.startswith(f"the {box} box may have a stain"), by[task].reason
+        assert get_task(rec, task).status == "open"
+    assert by["T0003"].outcome == "review" and by["T0003"].status is None
+    assert by["T0003"].reason == "taken and done are both marked"
+    assert by["T0004"].outcome == "applied" and get_task(rec, "T0004").status == "stuck"
 
 
 def test_dry_run_writes_nothing(tmp_path):
