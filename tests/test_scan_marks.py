@@ -4,6 +4,7 @@ struck out and re-marked (issue 4; bench/review_diag.py shows the bench set's ca
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import cv2
 import numpy as np
@@ -1205,6 +1206,54 @@ def test_a_tick_beside_a_dried_drop_is_read_as_a_double_mark(ring):
     assert stained(reads["stuck"]) and not stained(reads["done"])
     assert read_status(reads) == (None, "done and stuck are both marked")
     assert likely_status(reads) is None
+
+
+def _window_with(draw) -> tuple[np.ndarray, tuple[slice, slice], tuple[int, int, int, int]]:
+    """A box's window as marks reads it (K px a unit, the box PAD units in from each side):
+    the ink mask ``draw`` (a function of a blank uint8 image) leaves, the box's interior and
+    its outline's sides (x0, x1, y0, y1, px)."""
+    from paperkit.scan import marks as M
+
+    side = round(S.BOX_SIZE * M.K)
+    edges = (M._C, M._C + side, M._C, M._C + side)
+    inner = (slice(M._C + 4, M._C + side - 4), slice(M._C + 4, M._C + side - 4))
+    img = np.zeros((M._N, M._N), np.uint8)
+    draw(img)
+    return img > 0, inner, edges
+
+
+def test_a_drop_rim_is_a_circle_found_past_the_box_both_ways():
+    """marks._drop_rim: a ring's rim through the box and on past it both ways reads as the
+    length of arc found past the box; a tick, a rim that stops at the box, a straight line
+    and ink too sparse to be a line read 0."""
+    from paperkit.scan.marks import RIM_MIN, K, _drop_rim
+
+    k = int(K)
+    centre = (22 + 28 - 8 * k, 22 + 28 - 8 * k)  # 8 units up and left of the box's middle
+
+    def ring(img):
+        cv2.circle(img, centre, round(11 * K), 1, k)
+
+    def arc(img):  # the same rim, stopping at the box's outline on one side
+        cv2.ellipse(img, centre, (round(11 * K),) * 2, 0, 30, 100, 1, k)
+
+    def tick(img):
+        cv2.polylines(img, [np.int32([(38, 60), (48, 72), (74, 30)])], False, 1, k)
+
+    def line(img):
+        cv2.line(img, (0, 20), (99, 80), 1, k)
+
+    def dots(img):  # the rim as specks 3 px apart: fewer than 3 to a unit of its arc
+        for a in np.arange(0.0, np.pi / 2, 3 / (11 * K)):
+            img[round(centre[1] + 11 * K * np.sin(a)), round(centre[0] + 11 * K * np.cos(a))] = 1
+
+    ink, inner, edges = _window_with(ring)
+    assert _drop_rim(ink, ink, inner, edges) >= RIM_MIN
+    for draw in (arc, tick, line, dots):
+        ink, inner, edges = _window_with(draw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no mean of nothing on the way
+            assert _drop_rim(ink, ink, inner, edges) == 0.0, draw.__name__
 
 
 def test_stained_boxes():

@@ -1312,6 +1312,8 @@ def _drop_rim(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
     step = np.floor((np.arctan2(y, x) + np.pi) * r / K).astype(int)
     count = np.bincount(step)
     kept = count >= 3
+    if not kept.any():  # ink too sparse along the circle to be a line
+        return 0.0
     middle = np.bincount(step, radius)[kept] / count[kept]
     if math.sqrt(float(np.mean((middle - r) ** 2))) > RIM_ROUND * K:
         return 0.0
