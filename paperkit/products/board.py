@@ -242,9 +242,10 @@ def _panel(ctx: ProductContext, rows: Rows, x: float, width: float, y: float,
     # on a 12 MP photo, above which clear slips go to review 1.3 % of the time or less:
     # scan.pipeline.ADVISE_CODE_PX)
     howto = ("How to use this board: take a slip, tick taken, write your name on the "
-             "steward line and pin it in the right column. After the meeting, photograph "
-             "the slips a few at a time, close enough that ten slips side by side would fill "
-             "the photo, and run 'paperkit scan'.")
+             "steward line and pin it in the right column. Mark one box firmly, scribble a "
+             "mistake out, and keep the slips dry. After the meeting, photograph the slips a "
+             "few at a time, each one whole and close enough that ten slips side by side "
+             "would fill the photo, and run 'paperkit scan'.")
     block, y = _text_block(rows, howto, x, width, y, "sans", 12, GREY)
     return items + block, y
 
