@@ -1226,7 +1226,7 @@ def test_a_drop_rim_is_a_circle_found_past_the_box_both_ways():
     """marks._drop_rim: a ring's rim through the box and on past it both ways reads as the
     length of arc found past the box; a tick, a rim that stops at the box, a straight line
     and ink too sparse to be a line read 0."""
-    from paperkit.scan.marks import RIM_MIN, K, _drop_rim
+    from paperkit.scan.marks import RIM_MIN, K, _drop_rim, _joined_to_box
 
     k = int(K)
     centre = (22 + 28 - 8 * k, 22 + 28 - 8 * k)  # 8 units up and left of the box's middle
@@ -1248,12 +1248,13 @@ def test_a_drop_rim_is_a_circle_found_past_the_box_both_ways():
             img[round(centre[1] + 11 * K * np.sin(a)), round(centre[0] + 11 * K * np.cos(a))] = 1
 
     ink, inner, edges = _window_with(ring)
-    assert _drop_rim(ink, ink, inner, edges) >= RIM_MIN
+    assert _drop_rim(ink, _joined_to_box(ink, ink, inner), inner, edges) >= RIM_MIN
     for draw in (arc, tick, line, dots):
         ink, inner, edges = _window_with(draw)
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # no mean of nothing on the way
-            assert _drop_rim(ink, ink, inner, edges) == 0.0, draw.__name__
+            on = _joined_to_box(ink, ink, inner)
+            assert _drop_rim(ink, on, inner, edges) == 0.0, draw.__name__
 
 
 def test_stained_boxes():

@@ -979,8 +979,10 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
             # what is darker than any paper around: not a shadow's edge
             dark = win[i] < paper - THROUGH_DARK * c
             loose = below[i] > THROUGH_LOOSE * (INK_LEVEL * c + GRAIN * grain)
-            through = _through(ink[i] & dark, loose & dark, inners[i], edges[i])
-            rim = _drop_rim(ink[i] & dark, loose & dark, inners[i], edges[i])
+            ink_dark, loose_dark = ink[i] & dark, loose & dark
+            on = _joined_to_box(ink_dark, loose_dark, inners[i])
+            through = _through(ink_dark, loose_dark, on, inners[i], edges[i])
+            rim = _drop_rim(ink_dark, on, inners[i], edges[i])
         conf = band_confidence(score)
         if c < 60:
             conf *= max(0.0, (c - 20) / 40)
@@ -1260,19 +1262,29 @@ def _measure_ink(ink: np.ndarray, faint_ink: np.ndarray, inner: tuple[slice, sli
     return cover, spread, crossings, sides, over, faint, _ink_across(core) if cover else 0.0
 
 
-def _drop_rim(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
-              edges: tuple[int, int, int, int]) -> float:
-    """``BoxRead.rim``: when the ink inside the box (``inner``; ``ink``: the window's mask
-    of it) and what is joined to it in ``loose`` (a laxer mask), the printed outline's band
-    left out, lie along one circle (a dried drop's ring: :data:`RIM_RADIUS`), and that
-    circle is found again past the box (its outline's sides at ``edges``) on both sides, how
-    long (slip units) the arc found past the box is; else 0."""
+def _joined_to_box(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice]
+                   ) -> np.ndarray | None:
+    """What of ``ink`` or ``loose`` (a laxer mask of the same: a faint line breaks up at the
+    ink threshold) in a box's window is joined to the ink inside the box (``inner``), or
+    None when fewer than 8 pixels of ink lie there (too few to follow: :func:`_through`,
+    :func:`_drop_rim`)."""
     box = ink[inner]
     if np.count_nonzero(box) < 8:
-        return 0.0
+        return None
     seed = np.zeros_like(ink)
     seed[inner] = box
-    on = _joined(ink | loose, seed)
+    return _joined(ink | loose, seed)
+
+
+def _drop_rim(ink: np.ndarray, on: np.ndarray | None, inner: tuple[slice, slice],
+              edges: tuple[int, int, int, int]) -> float:
+    """``BoxRead.rim``: when the ink inside the box (``inner``; ``ink``: the window's mask
+    of it) and what is joined to it (``on``: :func:`_joined_to_box`), the printed outline's
+    band left out, lie along one circle (a dried drop's ring: :data:`RIM_RADIUS`), and that
+    circle is found again past the box (its outline's sides at ``edges``) on both sides, how
+    long (slip units) the arc found past the box is; else 0."""
+    if on is None:
+        return 0.0
     x0, x1, y0, y1 = edges
     (a0, a1), (b0, b1) = (inner[0].start, inner[0].stop), (inner[1].start, inner[1].stop)
     fit = on.copy()  # the printed outline's band left out, the interior kept
@@ -1319,7 +1331,7 @@ def _drop_rim(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
         return 0.0
     cx, cy = cx + mx, cy + my
     # where the box's ink lies on the circle, as angles about the middle of it
-    ys, xs = np.nonzero(box)
+    ys, xs = np.nonzero(ink[inner])
     at = np.arctan2(ys + a0 - cy, xs + b0 - cx)
     mean = math.atan2(float(np.sin(at).sum()), float(np.cos(at).sum()))
     rel = (at - mean + np.pi) % (2 * np.pi) - np.pi
@@ -1357,21 +1369,21 @@ def _thickness(along: np.ndarray, across: np.ndarray) -> float:
     return math.sqrt(max(float(np.median(s2[full] / n[full] - mean * mean)), 0.0))
 
 
-def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
-             edges: tuple[int, int, int, int]) -> float:
+def _through(ink: np.ndarray, loose: np.ndarray, on: np.ndarray | None,
+             inner: tuple[slice, slice], edges: tuple[int, int, int, int]) -> float:
     """``BoxRead.through``: when the ink inside the box (``inner``; ``ink``: the window's
     mask of it) lies along one line (straight, or gently bent), and what is joined to it
-    in ``loose`` (a laxer mask of the same: a faint line breaks up at the ink threshold)
-    runs on along that line past the box (its outline's sides found at ``edges``) on
-    both sides, how long (slip units) the line is in the window; else 0 (a tick is bent,
-    and a stroke that stops at the box does not run on)."""
+    in ``loose`` (a laxer mask of the same: a faint line breaks up at the ink threshold;
+    ``on``: :func:`_joined_to_box`) runs on along that line past the box (its outline's
+    sides found at ``edges``) on both sides, how long (slip units) the line is in the
+    window; else 0 (a tick is bent, and a stroke that stops at the box does not run on)."""
     if not (np.count_nonzero(loose[0]) or np.count_nonzero(loose[-1])
             or np.count_nonzero(loose[:, 0])):
         # a line through leaves the window on two sides, one of them not the label's (right)
         return 0.0
-    ys, xs = np.nonzero(ink[inner])
-    if xs.size < 8:
+    if on is None:
         return 0.0
+    ys, xs = np.nonzero(ink[inner])
     pts = np.stack([xs + inner[1].start, ys + inner[0].start], axis=1).astype(np.float64)
     mid = pts.mean(axis=0)
     vals, vecs = np.linalg.eigh(np.cov((pts - mid).T))
@@ -1392,9 +1404,6 @@ def _through(ink: np.ndarray, loose: np.ndarray, inner: tuple[slice, slice],
         if (abs(fit[0]) > _BEND
                 or math.sqrt(max(float(np.mean(off * off)) - extra, 0.0)) > THROUGH_WIDTH * K):
             return 0.0  # a tick is bent sharply
-    seed = np.zeros_like(ink)
-    seed[inner] = ink[inner]
-    on = _joined(ink | loose, seed)
     rim = np.concatenate([on[0], on[-1], on[:, 0], on[:, -1]])
     if np.count_nonzero(rim) < 2:
         return 0.0  # it does not run out of the window
