@@ -20,6 +20,8 @@ from paperkit.synth.marks import Print
 INK = {
     "black": (25, 25, 30),
     "blue": (30, 50, 150),
+    "red": (200, 35, 45),  # a red ballpoint: in grey about as dark as pencil
+    "green": (25, 115, 65),
     "pencil": (120, 120, 125),
     "light": (190, 190, 195),  # a nearly dry pen, or pencil pressed lightly
 }

@@ -888,6 +888,17 @@ def test_a_pale_mark_over_a_hidden_outline_side_is_never_a_mark():
     assert decide.likely_status({**reads, "done": tick}) == "done"
 
 
+@pytest.mark.parametrize("ink", ["red", "green"])
+@pytest.mark.parametrize("kind", ["tick", "cross", "fill"])
+def test_a_red_or_green_pen_reads_as_any_pen(ink, kind):
+    """Photos are read in grey, where a red or green ballpoint is about as dark as pencil: its
+    mark in any box reads as that box's status, and nothing else on the slip as a mark."""
+    for box in S.BOXES:
+        _, reads = _read(_photo([Mark(box, kind, ink, 1.0)]))
+        assert read_status(reads) == (box, None)
+        assert [b for b, r in reads.items() if r.score >= MARKED] == [box]
+
+
 @pytest.mark.parametrize("ink", ["black", "blue", "pencil"])
 @pytest.mark.parametrize("kind", ["tick", "cross", "fill"])
 def test_marks_touching_their_label_do_not_reach_along_the_row(ink, kind):

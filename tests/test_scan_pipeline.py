@@ -899,16 +899,19 @@ def test_advice_on_one_small_slip_says_one():
 
 
 def test_a_photo_shrunk_by_a_messaging_app_says_to_send_the_original():
-    """A JPEG no larger than a messaging app makes of the photos it sends (1600 px on its
-    long side), whose slips are small or none was read, also says to send the original
-    file; a small photo of a slip read well, a full-size photo, a scanner's PNG, or a PDF
-    or TIFF's pages do not say it."""
+    """A JPEG no larger than a messaging app makes of the photos it sends (1280-3072 px on
+    its long side), whose slips are small or none was read, also says to send the original
+    file; a small photo of a slip read well, a full-size photo (an 8 MP phone's too), a
+    scanner's PNG, or a PDF or TIFF's pages do not say it."""
     from paperkit.scan.pipeline import _advice
 
-    shrunk, small = _advice(_reads(0.8, 0.9), _shot(1600, 1200))  # the likelier cause first
+    for w, h in ((1600, 1200), (2048, 1536), (1920, 2560), (3072, 2304)):
+        shrunk, small = _advice(_reads(0.8, 0.9), _shot(w, h))  # the likelier cause first
+        assert small.startswith("2 of 2 slips are small")
+        assert shrunk.startswith(f"the photo is only {w} × {h} pixels") and \
+            "send or copy the original file" in shrunk
+    (small,) = _advice(_reads(0.8, 0.9), _shot(3264, 2448))  # an 8 MP phone camera's
     assert small.startswith("2 of 2 slips are small")
-    assert shrunk.startswith("the photo is only 1600 × 1200 pixels") and \
-        "send or copy the original file" in shrunk
     (shrunk,) = _advice([], _shot(960, 1280))
     assert shrunk.startswith("the photo is only 960 × 1280 pixels")
     assert _advice([], _shot(1169, 827, "png")) == ()  # a scanner's, at 100 dpi

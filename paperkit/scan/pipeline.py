@@ -101,11 +101,16 @@ DARK_CONTRAST = 35.0
 #: second mark was missed (its slip given the firm mark's status) on 13 of 1,010 such slips
 #: under it, against 8 of 2,347 above (bench/RESULTS.md, Box reads, twenty-fifth session).
 ADVISE_CODE_PX = 100
-#: A photo whose long side is this many pixels or fewer is smaller than a phone camera takes
-#: (a 12 MP photo is 4032 px; messaging apps shrink the photos they send to 1280-1600 px, and
-#: 20 slips on such a copy have codes of about 1 px a module): when its slips are small or
-#: none is read, a JPEG (what they send) also says to send the original file.
-SHRUNK_SIDE = 1600
+#: A photo whose long side is this many pixels or fewer is smaller than a phone's back camera
+#: takes (an 8 MP photo is 3264 px, 12 MP 4032): messaging apps shrink the photos they send
+#: to 1280-3072 px (WhatsApp 1600, Signal 1600 or 2048 and 3072 from its desktop app,
+#: Telegram 1280 or 2560), and 20 slips on a 1600 px copy have codes of about 1 px a module
+#: (2048 px: 1.3). When its slips are small or none is read, a JPEG (what they send) also
+#: says to send the original file: coming closer, as the small-slips tip says, is not what
+#: such a photo needs (on 60 photos of the bench set shrunk to 1600 and 2048 px at JPEG
+#: quality 75 and 80, 66 % and 50 % of the clear slips went to review, against 2.3 % for
+#: the originals; bench/RESULTS.md, Box reads, twenty-ninth session).
+SHRUNK_SIDE = 3072
 #: A frame most of whose slips have a print paler than this (:func:`geometry.print_depth`,
 #: of up to PALE_SLIPS of them, at least 3) has a pale print: a printer low on toner, or in
 #: its draft mode. The box reads judge ink against the print's own darkness, so on a pale
