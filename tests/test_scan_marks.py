@@ -1235,7 +1235,7 @@ def _window_with(draw) -> tuple[np.ndarray, tuple[slice, slice], tuple[int, int,
 
 def test_a_drop_rim_is_a_circle_found_past_the_box_both_ways():
     """marks._drop_rim: a ring's rim through the box and on past it both ways reads as the
-    length of arc found past the box; a tick, a rim that stops at the box, a straight line
+    length of arc found past the box, a thick wavy rim soaked into the drop's inside too; a tick, a rim that stops at the box, a straight line
     and ink too sparse to be a line read 0."""
     from paperkit.scan.marks import RIM_MIN, K, _drop_rim, _joined_to_box
 
@@ -1244,6 +1244,13 @@ def test_a_drop_rim_is_a_circle_found_past_the_box_both_ways():
 
     def ring(img):
         cv2.circle(img, centre, round(11 * K), 1, k)
+
+    def soaked(img):  # a rim 3 units wide, wavy, the drop's tinted inside joined to it in
+        yy, xx = np.mgrid[0:img.shape[0], 0:img.shape[1]]  # patches (it was held only
+        d = np.hypot(xx - centre[0], yy - centre[1]) / K  # without them)
+        t = np.arctan2(yy - centre[1], xx - centre[0])
+        r = 11 + 0.8 * np.sin(3 * t)
+        img[(np.abs(d - r) < 1.25) | ((d < r) & (d > r - 2.5) & (np.sin(5 * t) > 0.6))] = 1
 
     def arc(img):  # the same rim, stopping at the box's outline on one side
         cv2.ellipse(img, centre, (round(11 * K),) * 2, 0, 30, 100, 1, k)
@@ -1258,8 +1265,9 @@ def test_a_drop_rim_is_a_circle_found_past_the_box_both_ways():
         for a in np.arange(0.0, np.pi / 2, 3 / (11 * K)):
             img[round(centre[1] + 11 * K * np.sin(a)), round(centre[0] + 11 * K * np.cos(a))] = 1
 
-    ink, inner, edges = _window_with(ring)
-    assert _drop_rim(ink, _joined_to_box(ink, ink, inner), inner, edges) >= RIM_MIN
+    for draw in (ring, soaked):
+        ink, inner, edges = _window_with(draw)
+        assert _drop_rim(ink, _joined_to_box(ink, ink, inner), inner, edges) >= RIM_MIN
     for draw in (arc, tick, line, dots):
         ink, inner, edges = _window_with(draw)
         with warnings.catch_warnings():
