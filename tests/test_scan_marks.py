@@ -1197,9 +1197,9 @@ def test_a_dried_drops_wide_rim_across_a_box_is_not_read_as_a_mark(box, strength
     """A drop 12 units in radius dried above a blank box (its centre 12 units from the box's
     middle, a little to the right), its rim across the box: the rim and the drop's tinted
     inside read together as a wide band that fits a circle only loosely, and 11 of these 12
-    applied a status. Looked for
-    again within looser bounds, beside ink clear of the printed outline, the rim is found
-    going on past the box, and the slip goes to review naming a stain."""
+    applied a status. Looked for again within looser bounds, beside ink clear of the printed
+    outline, the rim is found going on past the box, and the slip goes to review naming a
+    stain."""
     gray = _photo([])
     pose, _ = _read(gray)
     _, reads = _read(_dropped(gray, pose, box, 290, 12.0, 12.0, strength, tint=tint))
@@ -1253,8 +1253,9 @@ def _window_with(draw) -> tuple[np.ndarray, tuple[slice, slice], tuple[int, int,
 
 def test_a_drop_rim_is_a_circle_found_past_the_box_both_ways():
     """marks._drop_rim: a ring's rim through the box and on past it both ways reads as the
-    length of arc found past the box, a thick wavy rim soaked into the drop's inside too; a tick, a rim that stops at the box, a straight line
-    and ink too sparse to be a line read 0."""
+    length of arc found past the box, a thick wavy rim soaked into the drop's inside too; a
+    tick, a rim that stops at the box, a straight line and ink too sparse to be a line
+    read 0."""
     from paperkit.scan.marks import RIM_MIN, K, _drop_rim, _joined_to_box
 
     k = int(K)
@@ -1264,8 +1265,8 @@ def test_a_drop_rim_is_a_circle_found_past_the_box_both_ways():
         cv2.circle(img, centre, round(11 * K), 1, k)
 
     def soaked(img):  # a rim 3 units wide, wavy, the drop's tinted inside joined to it in
-        yy, xx = np.mgrid[0:img.shape[0], 0:img.shape[1]]  # patches (it was held only
-        d = np.hypot(xx - centre[0], yy - centre[1]) / K  # without them)
+        yy, xx = np.mgrid[0:img.shape[0], 0:img.shape[1]]  # patches (found before the
+        d = np.hypot(xx - centre[0], yy - centre[1]) / K  # looser bounds only without them)
         t = np.arctan2(yy - centre[1], xx - centre[0])
         r = 11 + 0.8 * np.sin(3 * t)
         img[(np.abs(d - r) < 1.25) | ((d < r) & (d > r - 2.5) & (np.sin(5 * t) > 0.6))] = 1
