@@ -1343,10 +1343,14 @@ def _drop_rim(ink: np.ndarray, on: np.ndarray | None, inner: tuple[slice, slice]
         return 0.0
     middle = np.bincount(step, radius)[kept] / count[kept]
     stray = math.sqrt(float(np.mean((middle - r) ** 2))) / K
-    walks = [mask for mask, ok in ((on, width <= RIM_WIDTH and stray <= RIM_ROUND),
-                                   (fit, width <= RIM_WIDTH_CLEAR and stray <= RIM_ROUND_CLEAR))
-             if ok]
-    if not walks:
+    # the ink the circle is walked beside past the box: all joined to the box's within the
+    # first bounds, else only what lies clear of the outline's band (fit is within on, so
+    # past a walk beside on that fails, one beside fit would fail too)
+    if width <= RIM_WIDTH and stray <= RIM_ROUND:
+        beside = on
+    elif width <= RIM_WIDTH_CLEAR and stray <= RIM_ROUND_CLEAR:
+        beside = fit
+    else:
         return 0.0
     cx, cy = cx + mx, cy + my
     # where the box's ink lies on the circle, as angles about the middle of it
@@ -1369,17 +1373,14 @@ def _drop_rim(ink: np.ndarray, on: np.ndarray | None, inner: tuple[slice, slice]
         if np.count_nonzero(past) < RIM_PAST * K:
             return 0.0
         paths.append((py[past], px[past]))
-    for mask in walks:
-        apart = cv2.distanceTransform((~mask).view(np.uint8), cv2.DIST_L2, 3)
-        found = 0
-        for py, px in paths:
-            hits = np.count_nonzero(apart[py, px] <= 1.5 + RIM_NEAR * K)
-            if hits < RIM_ON * px.size:
-                break
-            found += hits
-        else:
-            return found / K
-    return 0.0
+    apart = cv2.distanceTransform((~beside).view(np.uint8), cv2.DIST_L2, 3)
+    found = 0
+    for py, px in paths:
+        hits = np.count_nonzero(apart[py, px] <= 1.5 + RIM_NEAR * K)
+        if hits < RIM_ON * px.size:
+            return 0.0
+        found += hits
+    return found / K
 
 
 def _thickness(along: np.ndarray, across: np.ndarray) -> float:
