@@ -43,6 +43,7 @@ HOLDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pale print, light mark (pipeline.PALE_INK_DEPTH)", ("the print is pale",
                                                           "print looks pale")),
     ("pose uncertain", ("position in the photo is uncertain",)),
+    ("stroke across the slip (marks.struck_across)", ("runs across the slip",)),
     ("another slip lies over it", ("lies over part of this one",)),
     ("another photo disagrees", ("another photo of this slip read",)),
     ("scribbled mark, trace beside it (decide.struck_traces)", ("looks scribbled over",)),

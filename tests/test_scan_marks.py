@@ -15,7 +15,15 @@ from scan_images import INK, Mark, compose, hard_shadow, render_slip, slip_quad
 from paperkit.layout import slip as S
 from paperkit.scan.decide import final_mark, read_status
 from paperkit.scan.decode import find_codes
-from paperkit.scan.marks import BLANK, CORNER_MIN, HIDDEN_MIN, MARKED, SOLID_MIN, BoxRead
+from paperkit.scan.marks import (
+    BLANK,
+    CORNER_MIN,
+    HIDDEN_MIN,
+    MARKED,
+    SOLID_MIN,
+    BoxRead,
+    struck_across,
+)
 from paperkit.scan.pipeline import frame_from_array, measure
 
 CODE = "PK1:ABCD:T0001:1:AAAAAAAA"
@@ -1508,3 +1516,41 @@ def test_ink_depth_is_a_strokes_darkness_not_the_grains():
     framed[3:43, 3:43] = paper
     assert _ink_depth(framed[3:43, 3:43], 200.0, 6.0)[0] < 0.1
     assert _ink_depth(paper[:0], 200.0, 6.0) == (0.0, 0.0)
+
+
+def _line(pts, ink: str, width: float):
+    """A drawing callback for :func:`_photo`: a pen line through ``pts`` (slip units)."""
+    def draw(d: ImageDraw.ImageDraw) -> None:
+        d.line([(x * PX, y * PX) for x, y in pts], fill=INK[ink], width=max(1, round(width * PX)))
+    return draw
+
+
+#: Strokes that strike a whole slip out: corner to corner both ways, and a steep one.
+STRIKES = {"down": [(5, 5), (S.SLIP_W - 5, S.SLIP_H - 5)],
+           "up": [(5, S.SLIP_H - 5), (S.SLIP_W - 5, 5)],
+           "steep": [(60, 3), (120, S.SLIP_H - 3)]}
+
+
+@pytest.mark.parametrize("strike", sorted(STRIKES))
+@pytest.mark.parametrize("ink, width", [("black", 0.8), ("blue", 1.5), ("pencil", 0.8)])
+def test_a_stroke_across_the_whole_slip_is_seen(strike, ink, width):
+    """A slip struck out with a slash from corner to corner, a box ticked on it: the stroke
+    from the top left corner passes between the stuck box and its label and misses every
+    box, so the tick alone was read (and applied). The stroke crosses the blank band above
+    the box row, where nothing is printed, from its top to its bottom."""
+    gray = _photo([Mark("done", "tick", "blue")], draw=_line(STRIKES[strike], ink, width))
+    pose, reads = _read(gray)
+    assert struck_across(gray, pose, reads)
+
+
+@pytest.mark.parametrize("marks", [
+    [Mark("done", "tick", "blue")], [Mark("taken", "cross", "black", 2.5)],
+    [Mark("dropped", "fill", "pencil")], [Mark("stuck", "tick", "black", 3.0)], []])
+@pytest.mark.parametrize("curl", [0.0, 12.0, 24.0])
+def test_a_slip_not_struck_out_has_nothing_across_it(marks, curl):
+    """Ticks (a marker's, its arm reaching up past the box), crosses and fills, on flat and
+    curled paper on a dark table (the slip's edge comes into view beside the band): nothing
+    runs across the band above the box row."""
+    gray = _photo(marks, curl=curl, grain=4.0)
+    pose, reads = _read(gray)
+    assert not struck_across(gray, pose, reads)

@@ -1177,3 +1177,28 @@ def test_a_slip_whose_code_is_not_read_is_said_missing_where_it_lies(tmp_path, m
     assert err.startswith("no code was read for what looks like a slip at the right of the "
                           "photo: if it is one, it is not in this scan"), err
     assert not res.ok
+
+
+def test_a_slip_struck_out_past_its_boxes_is_never_applied(tmp_path):
+    """A slip ticked done and then struck out with a slash from corner to corner that
+    misses every box (it passes between the stuck box and its label): the tick alone was
+    read and applied. Now the stroke across the slip sends it to review; the same tick on
+    a slip left whole is applied."""
+    from PIL import ImageDraw
+
+    kit, rec = _kit(tmp_path, 2)
+    items = []
+    for i, task in enumerate(("T0001", "T0002")):
+        img = render_slip(_code(kit, task), (Mark("done", "tick", "blue"),), 3.0)
+        if task == "T0001":
+            ImageDraw.Draw(img).line([(15, 15), (img.width - 15, img.height - 15)],
+                                     fill=(25, 25, 30), width=4)
+        items.append((img, slip_at(150 + i * 1000, 300, 3.2)))
+    path = tmp_path / "struck.jpg"
+    save(compose(items, (2000, 1200), 0), path)
+    (res,) = scan_photos(kit, rec, [path])
+    by = {s.task: s for s in res.slips}
+    assert by["T0001"].outcome == "review" and by["T0001"].status == "done", by["T0001"]
+    assert "struck out" in by["T0001"].reason, by["T0001"].reason
+    assert get_task(rec, "T0001").status == "open"
+    assert by["T0002"].outcome == "applied" and by["T0002"].status == "done", by["T0002"]

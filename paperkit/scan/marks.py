@@ -515,6 +515,42 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
     return reads
 
 
+#: A slip struck out as a whole (a slash or a cross from corner to corner) with one box
+#: ticked: the stroke may miss every box (a slash from the top left corner passes between
+#: the stuck box and its label), and the tick was applied. Nothing is printed in the band
+#: STRUCK_BAND (slip units: x0 from the taken box's left side, x1 from the stuck box's
+#: right side but short of the code's printed letters, y0 and y1 as printed; moved with the
+#: boxes where their outlines were found) between the printed lines above and the box row,
+#: so a piece of ink that runs across all of its height there, not from either end of it
+#: (the slip's own edge on curled paper, the table past it), is a stroke across the slip
+#: (pipeline: the slip goes to review). Any stroke from the slip's top edge to its bottom
+#: edge crosses the band; a tick's arm reaches only a few units above its box.
+STRUCK_BAND = (4.0, 14.0, 93.0, 111.0)
+
+
+def struck_across(gray: np.ndarray, pose: SlipPose, reads: dict[str, BoxRead]) -> bool:
+    """Whether ink runs across the whole height of the slip's blank band above its box row
+    (:data:`STRUCK_BAND`), clear of the band's ends: a stroke across the slip, which may
+    strike the slip out. Ink is what a box read takes for it (the boxes' middle contrast
+    and grain, ``reads``)."""
+    x0, x1, y0, y1 = STRUCK_BAND
+    found = [pose.boxes[n] for n in S.BOXES if n in pose.boxes]
+    dx, dy = (float(np.median([o[i] for o in found])) if found else 0.0 for i in (0, 1))
+    left = S.BOXES["taken"].x0 + pose.boxes.get("taken", (dx, 0.0))[0] + x0
+    right = S.BOXES["stuck"].x1 + pose.boxes.get("stuck", (dx, 0.0))[0] + x1
+    band = Rect(left, y0 + dy, max(min(right, S.CODE_TEXT.x0 - 4.0), left + 40.0),
+                max(y1 + min((o[1] for o in found), default=0.0), y0 + dy + 10.0))
+    thresh = (INK_LEVEL * float(np.median([b.contrast for b in reads.values()]))
+              + GRAIN * float(np.median([b.grain for b in reads.values()])))
+    mask = (below_paper(warp(gray, pose.H, band, K), K) > thresh).view(np.uint8)
+    if not cv2.countNonZero(mask):
+        return False
+    stats = cv2.connectedComponentsWithStats(mask, connectivity=8)[2]
+    rows, cols = mask.shape
+    return any(h >= rows - K and x > 0 and x + w < cols
+               for x, _, w, h, _ in stats[1:].tolist())
+
+
 def _joined(mask: np.ndarray, seed) -> np.ndarray:
     """What of ``mask`` (bool or 0/1 uint8) is joined (8-connected) to its pixels at
     ``seed`` (an index of it: a pair of slices, or a bool mask of its shape), as a bool

@@ -51,7 +51,7 @@ from .helper import shared as shared_helper
 from .helper import stop as stop_helper
 from .known import KnownCodes
 from .load import Frame, Photo, load_photo, photo_files, read_bytes
-from .marks import BoxRead, read_boxes
+from .marks import BoxRead, read_boxes, struck_across
 from .memory import keep_freed_memory
 from .result import PhotoResult, SlipResult
 from .soft import Expected
@@ -322,6 +322,10 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     if decision.outcome == "applied" and geometry < 0.5:
         decision = Decision(decision.status, "review", held,
                             "the slip's position in the photo is uncertain")
+    elif decision.outcome == "applied" and struck_across(frame.gray, pose, reads):
+        decision = Decision(decision.status, "review", held,
+                            "a stroke runs across the slip above its boxes: is the slip struck"
+                            " out? Only a mark in a box counts; check it")
     elif decision.outcome == "applied" and found.step.split(":")[-1] in GUESSED:
         decision = Decision(decision.status, "review", held,
                             "the code was read only by modelling a blurred or damaged image,"
