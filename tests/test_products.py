@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from paperkit.errors import LayoutError
 from paperkit.kit import open_kit
-from paperkit.layout.model import Box, Document, Line, Text
-from paperkit.products import PrintOptions, ProductContext, board, build
+from paperkit.layout.model import Box, Document, Line, Page, Text
+from paperkit.products import PrintOptions, ProductContext, board, build, common
 from paperkit.record import Record, Source
 from paperkit.record.contacts import list_contacts
 from paperkit.record.ledger import format_amount
@@ -532,6 +532,127 @@ def test_public_board_withholds_names_of_contacts_it_may_not_show(kit):
     crew = all_text(make(kit, "board", audience="crew"))
     assert "Cree Crew" in crew and "Priv Ate" not in crew
     assert "Priv Ate" in all_text(make(kit, "board", audience="private"))
+
+
+#: Private names long enough to wrap in a board card's narrow steward column; the last is one
+#: word too long for the column, which the wrap breaks between letters.
+WRAPPING_NAMES = ("Marta Kowalczyk", "Femi Adeyemi", "Wolfeschlegelsteinhausenberger")
+
+
+def _flat(text: str) -> str:
+    """``text`` without white space, casefolded: a name wrapped or broken mid-word is found."""
+    return "".join(text.split()).casefold()
+
+
+def _private_wrapping_kit(kit, roles: bool = True) -> None:
+    fill(kit, contacts=[contact(f"C{i:03d}", name, "private")
+                        for i, name in enumerate(WRAPPING_NAMES, 1)]
+         + [contact("C009", "Pub Lic", "public")],
+         tasks=[task(1, "Book the hall", timeframe="by 2026-11-28", steward=WRAPPING_NAMES[0]),
+                task(2, "Bring water", steward=WRAPPING_NAMES[1]),
+                task(3, "Ask Marta  Kowalczyk about the van", steward=WRAPPING_NAMES[2],
+                     shadow_crew=f"{WRAPPING_NAMES[1]}, Pub Lic"),
+                task(4, "Call the lawyer", "taken", steward="Pub Lic")],
+         roles=[{"role": "care", "holder": WRAPPING_NAMES[0], "starts": "2026-11-20",
+                 "ends": "2026-11-26"}] if roles else [],
+         ledger=[{"date": "2026-10-01", "kind": "donation", "amount": 5000, "currency": "USD",
+                  "counterparty": WRAPPING_NAMES[1], "person": WRAPPING_NAMES[0]}])
+
+
+def test_withheld_matches_a_name_across_white_space_and_line_breaks():
+    w = common.Withheld(("Marta Kowalczyk", " "), "(withheld)")
+    for shown in ("Marta Kowalczyk", "marta\nkowalczyk", "Marta  Kowal\nczyk",
+                  "Marta\u00a0Kowalczyk", "Mar\u00adta Kowalczyk", "Ma\nrta\tKOWALCZYK"):
+        assert w.text(f"ask {shown}, then go") == "ask (withheld), then go", shown
+    for kept in ("Marta Kowalczykowa", "Marta", "Kowalczyk", "xMarta Kowalczyk"):
+        assert w.text(kept) == kept
+    assert common.Withheld((), "(withheld)").text("Marta Kowalczyk") == "Marta Kowalczyk"
+    # The check of the finished layout finds a name across the lines of a run, and refits.
+    run = common.fitted("steward: Marta Kowalczyk", 0, 0, 60, "sans", 9)
+    assert len(run.lines) > 1
+    page = w.pages([Page(size=(100.0, 100.0), items=(run,))])[0]
+    assert "Marta" not in page.items[0].text and "(withheld)" in page.items[0].text
+    assert run.rect.contains(page.items[0].rect) and page.items[0].size >= 9 * 0.75
+
+
+@pytest.mark.parametrize(("product", "options"), [
+    ("board", {}), ("board", {"audience": "crew"}), ("contacts", {}),
+    ("contacts", {"audience": "crew"}), ("ledger", {"public": True}),
+    ("kit", {"audience": "crew", "public": True})])
+def test_a_private_name_that_wraps_is_withheld_on_every_product(kit, product, options):
+    """Regression: a private steward's name that wrapped onto a second line in its board
+    card printed in full on the public board and the crew kit: the names were looked for in
+    the laid-out text, where a line break stood between their words."""
+    # (The kit's roles roster is no audience's print: it names every holder.)
+    _private_wrapping_kit(kit, roles=product != "kit")
+    doc = make(kit, product, **options)
+    layout = _flat(all_text(doc))
+    printed = _flat(pdf_text(doc))
+    for name in WRAPPING_NAMES:
+        assert _flat(name) not in layout, name
+        assert _flat(name) not in printed, name
+    if product == "board":
+        assert "(withheld)" in all_text(doc) and "Pub Lic" in all_text(doc)
+    check_invariants(doc)
+
+
+def test_board_steward_name_wraps_in_its_card(kit):
+    """The names above do wrap on the board when they may be shown (so the test above
+    tests what it means to)."""
+    _private_wrapping_kit(kit)
+    doc = make(kit, "board", audience="private")
+    tiles = doc.pages[:doc.meta["board_pages"]]
+    runs = [t for page in tiles for t in page.items if isinstance(t, Text)]
+    for name in WRAPPING_NAMES:
+        assert any(_flat(t.text) == _flat(name) and len(t.lines) > 1 for t in runs), name
+
+
+def test_a_title_with_a_name_withheld_is_fitted_like_any_title(kit):
+    """Regression: a title with a withheld name was refitted onto one line at 8 pt on the
+    board (6.5 pt on its slip). It is now laid out exactly as a title that reads the same."""
+    shown = "Ask (withheld) about the van for the action day"
+    fill(kit, contacts=[contact("C001", "Greta Holm", "private")],
+         tasks=[task(1, "Ask Greta Holm about the van for the action day"),
+                task(2, shown)])
+    doc = make(kit, "board")
+    runs = [t for t in texts(doc) if " ".join(t.lines) == shown]
+    assert len(runs) == 4  # a card and a slip for each task
+    forms = {(t.lines, t.size, t.font, t.rect.width) for t in runs}
+    assert len(forms) == 2  # the card's and the slip's: the same for both tasks
+    assert max(t.size for t in runs) >= 15  # the card's title, as large as any title
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_board_cuts_a_title_too_long_for_a_tile(kit, paper):
+    """Regression: a card taller than a tile stopped the board with an AssertionError
+    ("board layout put text across a tile edge"). A title too long for a card that fits
+    a tile is now cut with "…", as on its slip; one that fits at a smaller size prints
+    whole."""
+    audit = " ".join(["Coordinate the legal observer rota with every affinity group"] * 8)
+    huge = " ".join([audit] * 3)
+    fill(kit, tasks=[task(1, audit), task(2, huge, timeframe="every day " * 60,
+                                          steward="Sam " * 40)])
+    doc = make(kit, "board", paper=paper)
+    check_invariants(doc)
+    rows, cols = doc.meta["tiles"]
+    tiles = doc.pages[:rows * cols]
+    title_runs = [(page, t) for page in tiles for t in page.items
+                  if isinstance(t, Text) and " ".join(t.lines).startswith("Coordinate the")]
+    assert len(title_runs) == 2
+    whole = [t for _, t in title_runs if " ".join(t.lines) == audit]
+    cut = [(page, t) for page, t in title_runs if " ".join(t.lines) != audit]
+    assert len(whole) == 1 and len(cut) == 1
+    page, title = cut[0]
+    shown = " ".join(title.lines)
+    assert shown.endswith("…") and huge.startswith(shown[:-1].rstrip())
+    # The card's frame prints whole on the tile that holds its title.
+    frames = [b for b in page.items if isinstance(b, Box) and b.radius == 6
+              and b.rect.contains(title.rect)]
+    assert len(frames) == 1
+    assert any(isinstance(t, Text) and t.text == "T0002" and frames[0].rect.contains(t.rect)
+               for t in page.items)
+    kit_doc = make(kit, "kit", paper=paper)
+    assert any(" ".join(t.lines) == shown for t in texts(kit_doc))
 
 
 # -- properties ----------------------------------------------------------------------------

@@ -19,6 +19,12 @@ Privacy: the board prints tasks and roles, never a contact's phone or notes. For
 ``--audience`` (default ``public``), the full name of any contact that audience may not see
 (contacts.VISIBLE) is replaced by "(withheld)" wherever it appears, on the poster and on
 its slips alike, e.g. a private contact entered as a task's steward or a mandate's holder.
+The names are replaced in the record's strings before they are laid out, so the text
+around a withheld name is fitted like any other; the finished pages are then checked
+again, across line breaks (common.Withheld).
+
+Every card fits one tile: a task's title, timeframe or steward (or a mandate's role or
+holder) too long for that is cut with "…", as on its slip; the record keeps it whole.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from ..record.status import mandates_needing_attention
 from ..record.tasks import list_tasks
 from . import ProductContext
 from . import slips as slips_product
-from .common import fitted, human_date, redact, shift
+from .common import Withheld, fitted, human_date, shift
 from .contacts import VISIBLE
 
 COLUMNS = ("open", "taken", "done", "stuck")
@@ -50,6 +56,10 @@ CARD_GAP = 12.0
 DARK = (0.12, 0.12, 0.12)
 WITHHELD = "(withheld)"
 WHITE = (1.0, 1.0, 1.0)
+#: The most of a card's height that a timeframe or a steward may take; the title may have
+#: whatever the card's room leaves.
+META_SHARE = 0.25
+NOTHING_WITHHELD = Withheld((), WITHHELD)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +94,11 @@ class Rows:
         self.step = cell_h - overlap
         self.overlap = overlap
 
+    @property
+    def room(self) -> float:
+        """The tallest block that fits inside any one tile row, clear of the bands."""
+        return self.step - self.overlap - 2 * MARGIN
+
     def place(self, y: float, height: float) -> float:
         """The first y ≥ ``y`` where a block ``height`` tall sits inside one tile row,
         clear of the bands by MARGIN."""
@@ -112,25 +127,32 @@ def _place(items: list[Item], dy: float) -> list[Item]:
     return [shift(it, 0.0, dy) for it in items]
 
 
-def task_card(task: Task, x: float, width: float) -> tuple[list[Item], float]:
-    """A card drawn from y = 0: bold title, timeframe, steward, task id."""
+def task_card(task: Task, x: float, width: float, max_height: float = 10_000.0
+              ) -> tuple[list[Item], float]:
+    """A card drawn from y = 0: bold title, timeframe, steward, task id; at most
+    ``max_height`` points tall (text that would make it taller is cut with "…")."""
     inner = width - 2 * CARD_PAD
-    items: list[Item] = []
-    y = CARD_PAD
-    title = fitted(task.title, x + CARD_PAD, y, inner, "sans-bold", TITLE_SIZE, 15)
-    items.append(title)
-    y += title.rect.height + 3
-    if task.timeframe:
-        t = fitted(task.timeframe, x + CARD_PAD, y, inner, "sans", META_SIZE, 11)
-        items.append(t)
-        y += t.rect.height + 1
+    meta_cap = max_height * META_SHARE
+    # The timeframe and the steward line first, so that the title gets what they leave.
+    frame = (fitted(task.timeframe, x + CARD_PAD, 0, inner, "sans", META_SIZE, 11,
+                    max_height=meta_cap, cut=True) if task.timeframe else None)
     # The label and the name are separate runs: a name may be in another script.
-    label = fitted("steward:", x + CARD_PAD, y + 3, 50, "sans", 11, 9, color=GREY)
-    steward = fitted(task.steward or "—", x + CARD_PAD + 52, y, inner - 52 - 58, "sans",
-                     META_SIZE, 11, color=(0, 0, 0) if task.steward else GREY)
-    items += [label, steward]
-    items.append(fitted(task.id, x + width - CARD_PAD - 56, y + 2, 56, "mono", 12,
-                        align="right", color=GREY))
+    label = fitted("steward:", x + CARD_PAD, 3, 50, "sans", 11, 9, color=GREY)
+    steward = fitted(task.steward or "—", x + CARD_PAD + 52, 0, inner - 52 - 58, "sans",
+                     META_SIZE, 11, color=(0, 0, 0) if task.steward else GREY,
+                     max_height=meta_cap, cut=True)
+    task_id = fitted(task.id, x + width - CARD_PAD - 56, 2, 56, "mono", 12, align="right",
+                     color=GREY)
+    meta_h = (frame.rect.height + 1 if frame else 0.0) + max(steward.rect.height,
+                                                              label.rect.height + 3)
+    title = fitted(task.title, x + CARD_PAD, CARD_PAD, inner, "sans-bold", TITLE_SIZE, 15,
+                   max_height=max_height - meta_h - 2 * CARD_PAD - 3, cut=True)
+    items: list[Item] = [title]
+    y = CARD_PAD + title.rect.height + 3
+    if frame:
+        items.append(shift(frame, 0, y))
+        y += frame.rect.height + 1
+    items += [shift(label, 0, y), shift(steward, 0, y), shift(task_id, 0, y)]
     y += max(steward.rect.height, label.rect.height + 3) + CARD_PAD
     items.insert(0, Box(Rect(x, 0, x + width, y), stroke=1.6, radius=6))
     return items, y
@@ -158,7 +180,7 @@ def _column(rows: Rows, title: str, tasks: list[Task], xs: list[float], width: f
     lane_y = [y + h + CARD_GAP] * len(xs)
     for task in tasks:
         lane = min(range(len(xs)), key=lambda i: (lane_y[i], i))
-        card, ch = task_card(task, xs[lane], width)
+        card, ch = task_card(task, xs[lane], width, rows.room)
         top = rows.place(lane_y[lane], ch)
         items += _place(card, top)
         lane_y[lane] = top + ch + CARD_GAP
@@ -184,13 +206,14 @@ def lane_counts(sizes: dict[str, int], lanes: int) -> dict[str, int]:
 
 def _text_block(rows: Rows, text: str, x: float, width: float, y: float, family: str,
                 size: float, color=(0, 0, 0), gap: float = 6.0) -> tuple[list[Item], float]:
-    t = fitted(text, x, 0, width, family, size, size * 0.7, color=color)
+    t = fitted(text, x, 0, width, family, size, size * 0.7, color=color,
+               max_height=rows.room, cut=True)
     y = rows.place(y, t.rect.height)
     return [shift(t, 0, y)], y + t.rect.height + gap
 
 
 def _panel(ctx: ProductContext, rows: Rows, x: float, width: float, y: float,
-           dropped: list[Task]) -> tuple[list[Item], float]:
+           dropped: list[Task], withheld: Withheld) -> tuple[list[Item], float]:
     settings = ctx.kit.settings
     today = ctx.today
     within = max(1, settings.rotation_days // 2)
@@ -211,11 +234,14 @@ def _panel(ctx: ProductContext, rows: Rows, x: float, width: float, y: float,
             when = (f"ends {human_date(ends)}" + (" (today)" if m.days_left == 0 else
                                                   f" (in {m.days_left} days)"))
         inner = width - 2 * CARD_PAD
-        parts = [fitted(m.role.role, x + CARD_PAD, CARD_PAD, inner, "sans-bold", TITLE_SIZE, 15)]
+        cap = rows.room * META_SHARE  # the role, the holder and the dates: each at most this
+        parts = [fitted(withheld.text(m.role.role), x + CARD_PAD, CARD_PAD, inner, "sans-bold",
+                        TITLE_SIZE, 15, max_height=cap, cut=True)]
         yy = CARD_PAD + parts[0].rect.height + 2
-        for text, family in ((m.role.holder or "—", "sans"), (when, "sans-bold"
-                                                              if m.state == "expired" else "sans")):
-            t = fitted(text, x + CARD_PAD, yy, inner, family, META_SIZE, 11)
+        for text, family in ((withheld.text(m.role.holder) or "—", "sans"),
+                             (when, "sans-bold" if m.state == "expired" else "sans")):
+            t = fitted(text, x + CARD_PAD, yy, inner, family, META_SIZE, 11, max_height=cap,
+                       cut=True)
             parts.append(t)
             yy += t.rect.height + 1
         yy += CARD_PAD - 1
@@ -250,11 +276,22 @@ def _panel(ctx: ProductContext, rows: Rows, x: float, width: float, y: float,
     return items + block, y
 
 
-def poster(ctx: ProductContext, stock: Stock) -> tuple[list[Item], Tiling]:
-    """The whole board in poster points, and how it is tiled."""
+def withhold_task(task: Task, withheld: Withheld) -> Task:
+    """``task`` with the withheld names replaced in every text it may print."""
+    return dataclasses.replace(task, title=withheld.text(task.title),
+                               timeframe=withheld.text(task.timeframe),
+                               steward=withheld.text(task.steward),
+                               shadow_crew=withheld.text(task.shadow_crew),
+                               after_action=withheld.text(task.after_action))
+
+
+def poster(ctx: ProductContext, stock: Stock, withheld: Withheld = NOTHING_WITHHELD
+           ) -> tuple[list[Item], Tiling]:
+    """The whole board in poster points, and how it is tiled; ``withheld`` names are
+    replaced before anything is laid out."""
     cell_w, cell_h = stock.cell
     rows = Rows(cell_h, stock.overlap)
-    tasks = list_tasks(ctx.record)
+    tasks = [withhold_task(t, withheld) for t in list_tasks(ctx.record)]
     zone = zones(cell_w, stock.overlap, TILES_ACROSS)
     col_w = min((right - left - GUTTER) / 2 for left, right in zone[:2])
     items: list[Item] = []
@@ -263,7 +300,7 @@ def poster(ctx: ProductContext, stock: Stock) -> tuple[list[Item], Tiling]:
     y0 = MARGIN
     title = fitted("Task board", zone[0][0], y0, zone[0][1] - zone[0][0], "sans-bold", 44)
     group = fitted(settings.name, zone[0][0], y0 + title.rect.height,
-                   zone[0][1] - zone[0][0], "sans", 18, 11)
+                   zone[0][1] - zone[0][0], "sans", 18, 11, max_height=18 * 1.18 * 2, cut=True)
     items += [title, group]
     counts = "   ".join(f"{s} {sum(t.status == s for t in tasks)}" for s in COLUMNS)
     items.append(fitted(counts, zone[1][0], y0 + 14, zone[1][1] - zone[1][0], "sans", 18, 11))
@@ -285,7 +322,7 @@ def poster(ctx: ProductContext, stock: Stock) -> tuple[list[Item], Tiling]:
         bottoms.append(bottom)
     panel_x = lanes[lane]
     panel_items, bottom = _panel(ctx, rows, panel_x, zone[2][1] - panel_x, top,
-                                 [t for t in tasks if t.status == "dropped"])
+                                 [t for t in tasks if t.status == "dropped"], withheld)
     items += panel_items
     bottoms.append(bottom)
     content_bottom = max(bottoms) + MARGIN
@@ -470,13 +507,15 @@ def build(ctx: ProductContext) -> Document:
     if stock.kind != "poster":
         # A plain sheet stock: tile it all the same, with no overlap.
         stock = dataclasses.replace(stock, kind="poster")
-    items, tiling = poster(ctx, stock)
+    withheld = Withheld(tuple(withheld_names(ctx)), WITHHELD)
+    items, tiling = poster(ctx, stock, withheld)
     items += registration_marks(tiling)
     pages = tile_pages(items, tiling, stock)
     slip_ctx = dataclasses.replace(ctx, options=dataclasses.replace(ctx.options, stock=None,
                                                                     start=0))
-    slip_doc = slips_product.build(slip_ctx)
-    all_pages = redact([*pages, *slip_doc.pages], withheld_names(ctx), WITHHELD)
+    slip_doc = slips_product.build(slip_ctx, [withhold_task(t, withheld) for t in
+                                              slips_product.select_tasks(slip_ctx)])
+    all_pages = withheld.pages([*pages, *slip_doc.pages])
     return Document(product="board", title=f"{ctx.kit.settings.name}: task board",
                     pages=all_pages, kit=ctx.kit.id,
                     meta={"tiles": [tiling.rows, tiling.cols], "board_pages": len(pages)})

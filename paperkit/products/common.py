@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..layout.model import BLACK, GREY, LIGHT, Box, Color, Item, Line, Page, Rect, Text
 from ..layout.stock import Stock
-from ..layout.text import fit, line
+from ..layout.text import fit, shorten
 from ..render import fonts
 
 HEADER_H = 50.0  # from the cell's top to the body
@@ -27,12 +29,15 @@ WARN: Color = (0.82, 0.82, 0.82)
 
 def fitted(text: str, x0: float, y0: float, width: float, family: str = "sans",
            size: float = 9.0, min_size: float | None = None, align: str = "start",
-           color: Color = BLACK, max_height: float = 10_000.0) -> Text:
+           color: Color = BLACK, max_height: float = 10_000.0, cut: bool = False) -> Text:
     """``text`` fitted to ``width`` at ``size`` (shrinking up to 15 % to stay on one line,
-    then wrapping), in a rect exactly as tall as its lines. Raises LayoutError when it
-    cannot fit ``max_height`` even at ``min_size`` (default 75 % of ``size``)."""
-    t = fit(text, Rect(x0, y0, x0 + width, y0 + max_height), family, size,
-            min_size or size * 0.75, align, color, shrink_floor=size * 0.85)
+    then wrapping), in a rect exactly as tall as its lines. When it cannot fit
+    ``max_height`` even at ``min_size`` (default 75 % of ``size``), raises LayoutError, or
+    with ``cut`` keeps the longest prefix that fits, ended with "…" (layout/text.shorten:
+    for labels whose whole text the record keeps, such as a task's title)."""
+    t = (shorten if cut else fit)(text, Rect(x0, y0, x0 + width, y0 + max_height), family,
+                                  size, min_size or size * 0.75, align, color,
+                                  shrink_floor=size * 0.85)
     return dataclasses.replace(t, rect=Rect(x0, y0, x0 + width,
                                             y0 + len(t.lines) * t.leading + 0.01))
 
@@ -302,26 +307,68 @@ def human_date(day: dt.date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
-def redact(pages: Sequence[Page], names: Sequence[str], placeholder: str) -> tuple[Page, ...]:
-    """``pages`` with every whole occurrence of any of ``names`` (case-insensitive) in a
-    text run replaced by ``placeholder``, refitted into the run's box. The names are then
-    absent from the layout and so from the PDF."""
+#: Characters that print as nothing (soft hyphen, zero-width space, non-joiner and joiner,
+#: word joiner, BOM), as a regex character-class body: a name with one of them inside
+#: still reads as the name on paper.
+_INVISIBLE = r"\u00ad\u200b-\u200d\u2060\ufeff"
 
-    wanted = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
-    if not wanted:
-        return tuple(pages)
-    pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in wanted),
-                         re.IGNORECASE)
-    out = []
-    for page in pages:
-        items = []
-        for it in page.items:
-            if isinstance(it, Text) and pattern.search(it.text):
-                text = pattern.sub(placeholder, " ".join(it.lines))
-                family = "sans-bold" if it.font.endswith("bold") else "sans"
-                it = line(text, it.rect, family, it.size, min(it.size, 4.0), it.align,
-                          it.color) if len(it.lines) == 1 else fit(
-                    text, it.rect, family, it.size, min(it.size, 4.0), it.align, it.color)
-            items.append(it)
-        out.append(dataclasses.replace(page, items=tuple(items)))
-    return tuple(out)
+
+def _name_pattern(name: str) -> str:
+    """A regex source for ``name`` as a whole word sequence: its words apart by any white
+    space (a line break included), and inside a word a line break or an invisible
+    character allowed between any two letters (layout/text.wrap breaks a word too long
+    for its line between letters, with no hyphen)."""
+    inside = rf"[\n{_INVISIBLE}]*"
+    words = [inside.join(re.escape(ch) for ch in word) for word in name.split()]
+    return r"(?<!\w)" + rf"[\s{_INVISIBLE}]+".join(words) + r"(?!\w)"
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """The ``names`` a print's audience may not see, and the ``placeholder`` printed in
+    their place. A name matches whole, in any case, with any white space between its
+    words. Products apply :meth:`text` to every source string before laying it out, so a
+    withheld name is fitted like any other text; :meth:`pages` then checks the finished
+    layout, line breaks included, and refits any run a name still reaches."""
+
+    names: tuple[str, ...]
+    placeholder: str
+
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str] | None:
+        wanted = sorted({unicodedata.normalize("NFC", " ".join(n.split())) for n in self.names
+                         if n.strip()}, key=len, reverse=True)
+        if not wanted:
+            return None
+        return re.compile("|".join(_name_pattern(n) for n in wanted), re.IGNORECASE)
+
+    def found(self, text: str) -> bool:
+        """Whether ``text`` shows a withheld name."""
+        return self._pattern is not None and bool(
+            self._pattern.search(unicodedata.normalize("NFC", text)))
+
+    def text(self, text: str) -> str:
+        """``text`` with every withheld name replaced by the placeholder."""
+        if not self.found(text):
+            return text
+        return self._pattern.sub(self.placeholder, unicodedata.normalize("NFC", text))
+
+    def pages(self, pages: Sequence[Page]) -> tuple[Page, ...]:
+        """``pages`` with any text run that still shows a withheld name (across its line
+        breaks too) refitted with the placeholder into the run's box, by the rules of
+        :func:`fitted`, cut with an ellipsis if it must be. The names are then absent from
+        the layout and so from the PDF."""
+        if self._pattern is None:
+            return tuple(pages)
+        out = []
+        for page in pages:
+            items = [self._refit(it) if isinstance(it, Text) and self.found(it.text) else it
+                     for it in page.items]
+            out.append(dataclasses.replace(page, items=tuple(items)))
+        return tuple(out)
+
+    def _refit(self, run: Text) -> Text:
+        text = self.text(" ".join(self.text(run.text).split("\n")))
+        family = {"arabic": "sans", "arabic-bold": "sans-bold"}.get(run.font, run.font)
+        return shorten(text, run.rect, family, run.size, run.size * 0.75, run.align,
+                       run.color, shrink_floor=run.size * 0.85)

@@ -6,6 +6,8 @@ changes where the slip sits and its uniform scale.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .. import codes
 from ..layout import slip as S
 from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Page, QRCode, Rect, SlipPlacement
@@ -75,9 +77,11 @@ def slip_items(task: Task, code: str, origin: tuple[float, float], scale: float,
     return items, placement
 
 
-def build(ctx: ProductContext) -> Document:
+def build(ctx: ProductContext, tasks: Sequence[Task] | None = None) -> Document:
+    """One slip per task of ``tasks`` (default: :func:`select_tasks`), as given: the board
+    passes its tasks with the names its audience may not see already withheld."""
     stock = ctx.stock("slips")
-    tasks = select_tasks(ctx)
+    tasks = select_tasks(ctx) if tasks is None else list(tasks)
     printed_on = ctx.today.isoformat()
     kit_id = ctx.kit.id
     pages: dict[int, tuple[list[Item], list[SlipPlacement]]] = {}
