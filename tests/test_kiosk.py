@@ -5,11 +5,15 @@ the limits (upload size, paths outside photos/, errors without tracebacks)."""
 from __future__ import annotations
 
 import base64
+import http.client
 import io
 import re
+import threading
+import zlib
 
 import numpy as np
 import pytest
+from markupsafe import escape
 from PIL import Image
 from scan_images import Mark, grid_photo
 
@@ -146,6 +150,27 @@ def test_security_headers_on_pages_errors_and_files(client):
     assert client.get("/").headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.parametrize("base, coop", [
+    ("http://localhost", True), ("http://127.0.0.1:8765", True), ("http://[::1]:8765", True),
+    ("https://kiosk.example", True), ("http://192.168.1.20:8765", False),
+    ("http://kiosk.lan:8765", False),
+])
+def test_coop_only_where_the_browser_applies_it(app, base, coop):
+    """On a plain-HTTP LAN address browsers ignore Cross-Origin-Opener-Policy and Chromium
+    logs a console error for it on every page; the other headers are sent everywhere."""
+    for path in (f"/?token={TOKEN}", "/nowhere", "/static/kiosk.css"):
+        h = app.test_client().get(path, base_url=base).headers
+        assert ("Cross-Origin-Opener-Policy" in h) == coop, (base, path)
+        if coop:
+            assert h["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "default-src 'self'" in h["Content-Security-Policy"]
+        assert h["X-Frame-Options"] == "DENY" and h["Referrer-Policy"] == "no-referrer"
+        assert h["X-Content-Type-Options"] == "nosniff"
+        assert h["Cross-Origin-Resource-Policy"] == "same-origin"
+        assert "camera" not in h["Permissions-Policy"] and "geolocation=()" in h[
+            "Permissions-Policy"]
+
+
 def test_pages_load_nothing_from_outside(client):
     for path in PAGES:
         html = client.get(path).get_data(as_text=True)
@@ -230,6 +255,47 @@ def test_a_photo_without_codes_says_so(client, sample_kit):
 def test_a_file_that_is_not_a_photo_is_reported(client):
     html = upload(client, b"hello, not a photo", "notes.txt").get_data(as_text=True)
     assert "notes.txt" in html and "flash error" in html
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header says it is ``width`` × ``height`` pixels."""
+    buf = io.BytesIO()
+    Image.new("L", (1, 1)).save(buf, "PNG")
+    data = bytearray(buf.getvalue())
+    data[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("name, data, says", [
+    ("notes.txt", b"hello, not a photo", "is not an image"),
+    ("empty.jpg", b"", "is empty (0 bytes)"),
+    ("huge.png", _png_claiming(20000, 20000), "MP"),  # too large to decode safely
+    ("a&b <i>.jpg", b"", "is empty (0 bytes)"),
+], ids=["text", "empty", "huge", "markup"])
+def test_scan_errors_name_the_persons_file_not_the_temp_file(client, name, data, says):
+    """The scan's messages use the file's short name (upload-01.jpg), which the page only
+    replaced in full-path form."""
+    html = upload(client, data, name).get_data(as_text=True)
+    shown = escape(name)
+    errors = re.findall(r'<p class="flash error">(.*?)</p>', html)
+    assert errors and errors[0].startswith(f"{shown} ") and says in errors[0], errors
+    assert "upload-0" not in html and "/tmp" not in html and "paperkit-kiosk-" not in html
+    if shown != name:
+        assert name not in html  # escaped as any other text
+
+
+def test_own_name_replaces_the_temp_name_once_in_any_form():
+    from pathlib import Path
+
+    from paperkit.kiosk.views import _own_name
+
+    tmp = Path("/tmp/paperkit-kiosk-x/upload-01.pdf")
+    assert _own_name("nothing on page 2 of upload-01.pdf", tmp, "slips.pdf") == (
+        "nothing on page 2 of slips.pdf")
+    assert _own_name(f"{tmp} does not exist", tmp, "slips.pdf") == "slips.pdf does not exist"
+    assert _own_name("upload-01.pdf#2: no code", tmp, "upload-01.pdf.pdf") == (
+        "upload-01.pdf.pdf#2: no code")  # a name holding ours is not replaced again
 
 
 def test_an_upload_with_no_file_asks_for_one(client):
@@ -405,6 +471,28 @@ def test_the_photo_view_itself_refuses_names_outside_photos(app, sample_kit, nam
         views.photo(name)
 
 
+@pytest.mark.parametrize("path", [
+    "/photos/%00.png", "/photos/a%00b/c.png", "/photos/" + "a" * 5000 + ".png",
+    "/photos/" + ("b" * 200 + "/") * 30 + "c.png",
+])
+def test_photo_names_that_cannot_be_files_are_404_not_500(client, caplog, path):
+    """A null byte (ValueError) or a name too long (OSError ENAMETOOLONG) was a 500 with a
+    traceback in the terminal."""
+    r = client.get(path)
+    assert r.status_code == 404 and "There is nothing here" in r.get_data(as_text=True)
+    assert not [rec for rec in caplog.records if rec.levelname in ("ERROR", "CRITICAL")]
+
+
+@pytest.mark.parametrize("name", ["\x00.png", "a" * 5000 + ".png"])
+def test_the_photo_view_itself_refuses_names_that_cannot_be_files(app, name):
+    from werkzeug.exceptions import NotFound
+
+    from paperkit.kiosk import views
+
+    with app.test_request_context("/"), pytest.raises(NotFound):
+        views.photo(name)
+
+
 # -- print centre -------------------------------------------------------------------------
 @pytest.mark.parametrize("form", [
     {"product": "slips"},
@@ -562,6 +650,68 @@ def test_the_server_binds_localhost_unless_lan(sample_kit):
         assert lan.socket.getsockname()[0] == "0.0.0.0"
     finally:
         lan.close()
+
+
+def test_waitress_accepts_well_over_the_upload_limit_but_not_without_bound(sample_kit):
+    from paperkit.kiosk.server import body_cap
+
+    app = create_app(sample_kit)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    server = make_server(app, port=0)
+    try:
+        cap = server.adj.max_request_body_size
+    finally:
+        server.close()
+    assert cap == body_cap(limit)
+    assert cap >= 2 * limit  # up to twice the limit: the kiosk's own "too large" page
+    assert cap <= 4 * limit  # and a hard bound on what one request can spool to disk
+    assert body_cap(64 * 1024) >= 64 * 1024 + 8 * 1024 * 1024
+
+
+def _post_raw(port: int, path: str, length: int, body: bytes) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest("POST", path)
+        conn.putheader("Content-Type", "multipart/form-data; boundary=x")
+        conn.putheader("Content-Length", str(length))
+        conn.endheaders()
+        try:
+            conn.send(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered before reading it all
+        r = conn.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def test_an_upload_a_little_over_the_limit_gets_the_kiosks_page_through_waitress(sample_kit):
+    """waitress's cap was 1 MiB over Flask's limit: an upload 1.5 times the limit met
+    waitress's bare text ("exceeds max_body of ...") instead of the kiosk's page."""
+    limit = 4 * 1024 * 1024
+    server = make_server(create_app(sample_kit, token=TOKEN, max_upload_bytes=limit), port=0)
+    stop = threading.Event()
+
+    def serve() -> None:  # the loop of server.run, stopped before the sockets are closed
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        port = server.effective_port
+        size = limit * 3 // 2
+        status, text = _post_raw(port, f"/upload?token={TOKEN}", size, b"x" * size)
+        assert status == 413 and "too large" in text and "4 MB" in text, text[:200]
+        assert "max_body" not in text
+        cap = server.adj.max_request_body_size  # over the cap: refused, the body unread
+        status, text = _post_raw(port, f"/upload?token={TOKEN}", cap, b"x" * 1024)
+        assert status == 413 and "max_body" in text
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=5)
+        server.close()
 
 
 def test_the_results_page_shows_each_slip_of_a_photo(client, sample_kit):

@@ -16,6 +16,7 @@ from scan_images import Mark, grid_photo
 
 from paperkit import codes
 from paperkit.kiosk import create_app, make_server
+from paperkit.kiosk.access import lan_address
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -30,17 +31,31 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture
-def kiosk(sample_kit):
-    """The kiosk served by waitress on a free port of 127.0.0.1, in a thread."""
-    app = create_app(sample_kit, token=TOKEN)
-    server = make_server(app, port=0)
+def _served(kit, lan: bool = False):
+    """Serve the kiosk for ``kit`` with waitress on a free port, in a thread; yields the
+    address other devices open (127.0.0.1, or with ``lan`` the laptop's LAN address)."""
+    app = create_app(kit, token=TOKEN, lan=lan)
+    server = make_server(app, port=0, lan=lan)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield app.config["KIOSK_BASE_URL"]
     server.close()
     server.task_dispatcher.shutdown(timeout=5)
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def kiosk(sample_kit):
+    """The kiosk served by waitress on a free port of 127.0.0.1, in a thread."""
+    yield from _served(sample_kit)
+
+
+@pytest.fixture
+def lan_kiosk(sample_kit):
+    """The kiosk served on every interface (--lan), at the laptop's LAN address."""
+    if lan_address() is None:
+        pytest.skip("this machine has no LAN address")
+    yield from _served(sample_kit, lan=True)
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +148,56 @@ def test_a_long_reason_keeps_the_outcome_badge_one_line_on_a_phone(kiosk, browse
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     phone.close()
 
+
+
+def test_lan_pages_log_no_console_errors(lan_kiosk, browser):
+    """Over plain HTTP on a LAN address Chromium ignores Cross-Origin-Opener-Policy and
+    logged an error for it on every page."""
+    assert not lan_kiosk.startswith(("http://127.", "http://localhost"))
+    context = browser.new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{lan_kiosk}/?token={TOKEN}")
+    for path in ("/", "/upload", "/review", "/print", "/task/T0002", "/access"):
+        assert page.goto(lan_kiosk + path).status == 200, path
+    assert problems == []
+    context.close()
+
+
+#: An element's text contrast as seen: its colours composited at its opacity over the white
+#: panel it sits on (WCAG relative luminance).
+CONTRAST_JS = """el => {
+  const cs = getComputedStyle(el), op = Number(cs.opacity);
+  const rgb = s => s.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => op * v + (1 - op) * 255);
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255).map(
+    v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const [a, b] = [lum(rgb(cs.color)), lum(rgb(cs.backgroundColor))].sort((x, y) => y - x);
+  return {contrast: (a + 0.05) / (b + 0.05), opacity: op,
+          cursor: cs.cursor, disabled: el.disabled, text: el.innerText};
+}"""
+
+
+def test_the_current_status_is_readable_and_not_clickable(kiosk, browser, tmp_path):
+    """The current status was a disabled primary button at opacity .6: white on about
+    #789ED8, a contrast of 2.7:1."""
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    page = context.new_page()
+    page.goto(f"{kiosk}/?token={TOKEN}")
+    page.goto(f"{kiosk}/task/T0002")
+    current = page.locator(".choices button[disabled]")
+    assert current.count() == 1
+    shown = current.evaluate(CONTRAST_JS)
+    page.locator("form.choices").screenshot(path=str(tmp_path / "choices.png"))
+    assert shown["contrast"] >= 4.5, shown
+    assert shown["opacity"] == 1 and shown["cursor"] != "pointer"
+    assert current.get_attribute("aria-current") == "true"
+    status = page.inner_text(".facts .badge")
+    assert status.lower() in shown["text"].lower()
+    others = page.locator(".choices button:not([disabled])")
+    assert others.count() == 4
+    for i in range(4):
+        assert others.nth(i).evaluate(CONTRAST_JS)["contrast"] >= 4.5
+    context.close()

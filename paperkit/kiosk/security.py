@@ -7,13 +7,18 @@
 - **CSRF**: each browser session gets a random token; every POST form carries it in a hidden
   ``csrf`` field, compared in constant time.
 - **Headers**: a Content-Security-Policy that allows only the kiosk itself, no framing, no
-  referrer, no caching of pages.
+  referrer, no caching of pages. Cross-Origin-Opener-Policy only where a browser applies it:
+  over HTTPS or on the laptop itself (localhost). A phone on the LAN opens plain
+  ``http://192.168...``, where browsers ignore COOP and Chromium logs a console error for
+  it on every page; there it would protect nothing.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, g, request, session
 from werkzeug.exceptions import BadRequest
@@ -32,10 +37,14 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
-    "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "geolocation=(), microphone=(), payment=(), usb=()",
 }
+#: Sent only to a potentially trustworthy origin (:func:`_trustworthy_origin`): a window
+#: another site opens cannot reach into the kiosk's, nor the kiosk's into it.
+COOP = ("Cross-Origin-Opener-Policy", "same-origin")
+#: Host names a browser treats as trustworthy even over plain HTTP (the loopback ones).
+LOOPBACK_HOSTS = ("localhost", "::1")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -96,6 +105,21 @@ def check_csrf() -> None:
         raise CsrfRejected()
 
 
+def _trustworthy_origin() -> bool:
+    """Whether the browser sees this request's origin as potentially trustworthy (W3C
+    Secure Contexts): HTTPS, or a loopback host (localhost, *.localhost, 127.0.0.0/8, ::1).
+    Only there does it apply Cross-Origin-Opener-Policy."""
+    if request.is_secure:
+        return True
+    try:
+        host = urlsplit(f"//{request.host}").hostname or ""
+        if host in LOOPBACK_HOSTS or host.endswith(".localhost"):
+            return True
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a malformed Host, or a name that is not an address
+        return False
+
+
 def finish(response: Response) -> Response:
     """after_request: the access cookie (after a ``?token=`` visit) and security headers."""
     if g.get("kiosk_set_cookie"):
@@ -103,6 +127,8 @@ def finish(response: Response) -> Response:
                             samesite="Strict", secure=request.is_secure, path="/")
     for name, value in HEADERS.items():
         response.headers[name] = value
+    if _trustworthy_origin():
+        response.headers[COOP[0]] = COOP[1]
     if not _is_static():
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -13,6 +13,26 @@ from .access import lan_address
 DEFAULT_PORT = 8765
 #: Worker threads: a few phones uploading while the laptop shows the board.
 THREADS = 4
+#: waitress's hard cap on a request body exceeds the kiosk's upload limit by at least this
+#: (and by at least the limit itself): see :func:`body_cap`.
+MIN_BODY_MARGIN = 8 * 1024 * 1024
+
+
+def body_cap(limit: int) -> int:
+    """waitress's ``max_request_body_size`` for an app whose upload limit is ``limit``
+    (bytes): twice the limit, and at least MIN_BODY_MARGIN over it.
+
+    Two limits act on an upload. waitress reads a whole request body (to a temporary file
+    past 512 KB) before Flask runs, and refuses one over its cap as soon as the
+    Content-Length is read, before anything is written, with a bare plain-text 413. Flask
+    then refuses a body over ``MAX_CONTENT_LENGTH`` with the kiosk's own "too large" page,
+    which says the limit. With the cap only just above the limit (it was 1 MiB), a person
+    who picked a few photos too many met waitress's text; at twice the limit, every
+    upload up to twice the limit (a dozen phone photos more than allowed) gets the
+    kiosk's page. The cap stays a hard bound on the disk one request can fill: without
+    it waitress would spool any body a client sends (even a stranger without the token,
+    as the token is checked only once the body is in)."""
+    return limit + max(limit, MIN_BODY_MARGIN)
 
 
 def make_server(app: Flask, port: int = DEFAULT_PORT, lan: bool = False,
@@ -25,7 +45,7 @@ def make_server(app: Flask, port: int = DEFAULT_PORT, lan: bool = False,
     limit = app.config["MAX_CONTENT_LENGTH"]
     try:
         server = create_server(app, host=bind, port=port, threads=THREADS, ident="paperkit",
-                               max_request_body_size=limit + 1024 * 1024,
+                               max_request_body_size=body_cap(limit),
                                clear_untrusted_proxy_headers=True)
     except OSError as exc:
         if exc.errno in (errno.EADDRINUSE, errno.EACCES):

@@ -198,7 +198,7 @@ def upload():
         with state().scan_lock:
             results = scan_photos(kit, rec, paths, decoder=state().decoder)
         for path, name, res in zip(paths, names, results, strict=True):
-            errors = tuple(e.replace(str(path), name) for e in res.errors)
+            errors = tuple(_own_name(e, path, name) for e in res.errors)
             titles = {}
             for s in res.slips:
                 task = get_task(rec, s.task) if s.task else None
@@ -207,6 +207,14 @@ def upload():
             shown.append(ShownPhoto(name, res, errors, titles))
     reviews = len({item.task for item in scan_review.pending(rec)})
     return render_template("scanned.html", photos=shown, reviews=reviews)
+
+
+def _own_name(message: str, path: Path, name: str) -> str:
+    """``message`` with the temporary file ``path`` (in full, or its short name as the scan's
+    messages and a PDF's pages, ``upload-01.pdf#2``, use it) named ``name``, the file the
+    person chose. One pass, so a ``name`` that holds the temporary name is not replaced again."""
+    ours = re.compile(f"{re.escape(str(path))}|{re.escape(path.name)}")
+    return ours.sub(lambda _m: name, message)
 
 
 # -- review ------------------------------------------------------------------------------
@@ -248,16 +256,27 @@ def review_decide(task_id: str):
 
 @bp.get("/photos/<path:name>")
 def photo(name: str):
-    """An image under the kit's photos/ folder; anything outside it is refused (404)."""
+    """An image under the kit's photos/ folder; anything else is refused (404): a name
+    outside it, and a name that cannot be a file at all (a null byte, too long)."""
+    path = _stored_image(name)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype=IMAGE_SUFFIXES[path.suffix.lower()], max_age=0)
+
+
+def _stored_image(name: str) -> Path | None:
+    """The image file ``name`` names under the kit's photos/ folder, or None. The operating
+    system refuses some names outright (ValueError for a null byte, OSError for a name too
+    long, RuntimeError for a symlink loop): those are None too, never a 500."""
     root = state().kit.photos_dir.resolve()
     try:
         path = (root / name).resolve()
-    except (OSError, RuntimeError):
-        abort(404)
-    if (not path.is_relative_to(root) or path == root or not path.is_file()
-            or path.suffix.lower() not in IMAGE_SUFFIXES):
-        abort(404)
-    return send_file(path, mimetype=IMAGE_SUFFIXES[path.suffix.lower()], max_age=0)
+        if (path.is_relative_to(root) and path != root
+                and path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()):
+            return path
+    except (OSError, ValueError, RuntimeError):
+        pass
+    return None
 
 
 # -- print centre ------------------------------------------------------------------------
