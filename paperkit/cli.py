@@ -2,7 +2,7 @@
 
 Each command lives in ``paperkit/commands/`` and is a few lines that call the library.
 This module owns the root group and the one place where errors become messages and
-exit codes: 0 ok, 1 needs attention, 2 bad input or usage.
+exit codes: 0 ok, 1 needs attention, 2 bad input or usage, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import EXIT_ATTENTION, EXIT_USAGE, PaperkitError
+from .errors import EXIT_ATTENTION, EXIT_INTERRUPTED, EXIT_USAGE, PaperkitError
 from .kit import Kit, open_kit
 
 
@@ -67,16 +67,16 @@ def main(argv: list[str] | None = None) -> None:
     except PaperkitError as exc:
         click.echo(f"paperkit: {exc.user_message()}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("paperkit: aborted", err=True)
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):  # Ctrl-C, which
+            _interrupted()  # click turns into Abort
+        click.echo("paperkit: aborted", err=True)  # a prompt answered "no"
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("paperkit: interrupted; the record is unchanged by the unfinished step",
-                   err=True)
-        sys.exit(130)
+        _interrupted()
     except OSError as exc:  # the disk or the file system, not paperkit's input
         click.echo(f"paperkit: {_os_message(exc)}", err=True)
         sys.exit(EXIT_ATTENTION)
@@ -87,6 +87,14 @@ def main(argv: list[str] | None = None) -> None:
                    err=True)
         sys.exit(EXIT_ATTENTION)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: say so and exit 130 (a command that can say more, as ``scan`` does, raises
+    :class:`errors.Interrupted` instead)."""
+    click.echo("paperkit: interrupted; the record is unchanged by the unfinished step",
+               err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 #: What to do next, by the errno of a failed read or write.

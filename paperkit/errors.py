@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Exit codes: 0 ok, 1 something needs attention, 2 bad input or usage.
+#: Exit codes: 0 ok, 1 something needs attention, 2 bad input or usage, 130 interrupted
+#: (Ctrl-C: 128 + SIGINT, as shells report it).
 EXIT_OK = 0
 EXIT_ATTENTION = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class PaperkitError(Exception):
@@ -46,6 +48,15 @@ class ConfigError(PaperkitError):
 
 class RecordError(PaperkitError):
     """The record file is unusable (newer schema, corrupt, locked)."""
+
+
+class RecordReadOnly(RecordError):
+    """The record file, or the kit folder that holds it, may not be written here."""
+
+    exit_code = EXIT_ATTENTION
+    hint = ("give yourself write access to both, e.g. 'chmod u+w KIT KIT/record.sqlite'"
+            " (SQLite keeps record.sqlite-wal and -shm in the kit folder), or copy the kit"
+            " folder to one you may write to and use the copy")
 
 
 class NotFound(PaperkitError):
@@ -126,3 +137,29 @@ class PhotoTooLarge(PhotoError):
     """A photo has more pixels than paperkit will decode (a decompression bomb guard)."""
 
     hint = "scale the photo down below the limit, or photograph fewer slips at a time"
+
+
+class Interrupted(PaperkitError):
+    """The command was stopped with Ctrl-C; the message says what was kept."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class ScanInterrupted(Interrupted):
+    """``paperkit scan`` was stopped with Ctrl-C after ``kept`` photos were committed (each
+    in its own transaction; the photo being read was not written). ``dry_run``: nothing
+    was written at all."""
+
+    def __init__(self, kept: int, dry_run: bool = False):
+        self.kept, self.dry_run = kept, dry_run
+        if dry_run:
+            super().__init__("interrupted; a dry run writes nothing",
+                             "run it again to see the whole report")
+        elif kept:
+            super().__init__(f"interrupted; the {kept} photo(s) scanned before the stop are"
+                             " kept in the record (above), the one being read was not written",
+                             "run the same command again to finish: photos scanned already"
+                             " are skipped")
+        else:
+            super().__init__("interrupted before any photo was written; the record is"
+                             " unchanged", "run the same command again to scan them")

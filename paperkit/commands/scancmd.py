@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import EXIT_ATTENTION, EXIT_OK
+from ..errors import EXIT_ATTENTION, EXIT_OK, ScanInterrupted
 from ..record.models import SLIP_STATUSES
 from ..scan import DECODERS, PhotoResult, review, scan_photos
 from ..scan.decide import SETTLED
@@ -22,7 +22,9 @@ def _table(res: PhotoResult) -> list[str]:
         head += "  [dry run: nothing written]"
     lines = [head]
     if res.already_scanned:
-        lines.append(f"  already scanned on {res.already_scanned}; nothing changed")
+        waiting = (f" ({len(res.slips)} slip(s) read from it then still wait for review:"
+                   " below)" if res.slips else "")
+        lines.append(f"  already scanned on {res.already_scanned}; nothing changed{waiting}")
     for err in res.errors:
         lines.append(f"  error: {err}")
     if res.slips:
@@ -39,13 +41,16 @@ def _table(res: PhotoResult) -> list[str]:
 def _summary(results: list[PhotoResult]) -> str:
     counts: dict[str, int] = {}
     for r in results:
-        for s in r.slips:
+        for s in () if r.already_scanned else r.slips:
             counts[s.outcome] = counts.get(s.outcome, 0) + 1
     with_errors = sum(1 for r in results if r.errors)  # or a slip whose code was not read
     already = sum(1 for r in results if r.already_scanned)
+    waiting = sum(len(r.slips) for r in results if r.already_scanned)
     parts = [f"{n} {k}" for k, n in sorted(counts.items())]
     if already:  # read before: their slips are in the record already, not "not read"
-        parts.append(f"{already} scanned before (nothing changed)")
+        parts.append(f"{already} scanned before (nothing changed"
+                     + (f"; {waiting} of their slips still wait for review)" if waiting
+                        else ")"))
     if with_errors:
         parts.append(f"{with_errors} photo(s) with errors (above)")
     return f"{len(results)} photo(s): " + (", ".join(parts) if parts else "no slips read")
@@ -81,8 +86,14 @@ def register(cli: click.Group) -> None:
         Only a clear single mark on a current slip changes a task; anything unsure goes to
         'paperkit review'.
 
+        A photo scanned before is not read again: it repeats that scan's errors and lists
+        its slips still waiting for review. --dry-run reports what a real run would do,
+        later photos judged against what earlier ones read, and writes nothing.
+
         Exit code: 0 when every slip was applied or unchanged, 1 when anything needs
-        review or a photo could not be read, 2 for usage errors.
+        review (also a photo scanned before whose slips still wait for it) or a photo
+        could not be read, 2 for usage errors, 130 when stopped with Ctrl-C (the photos
+        scanned before the stop are kept: run the same command again to finish).
 
         \b
         Example:
@@ -91,8 +102,16 @@ def register(cli: click.Group) -> None:
           paperkit scan --dry-run --json board.jpg
         """
         kit = obj.kit
+        done: list[PhotoResult] = []  # each photo as it is committed
+
+        def show(res: PhotoResult) -> None:
+            if as_json:
+                click.echo(json.dumps(res.as_json(), ensure_ascii=False))
+            else:
+                click.echo("\n".join(_table(res)))
 
         def progress(i: int, n: int, res: PhotoResult) -> None:
+            done.append(res)
             if n > 1:
                 bad = sum(1 for s in res.slips if s.outcome not in SETTLED) + len(res.errors)
                 click.echo(f"[{i}/{n}] {res.photo}: {len(res.slips)} slip(s)"
@@ -101,14 +120,17 @@ def register(cli: click.Group) -> None:
         def pages(i: int, n: int, label: str) -> None:
             click.echo(f"  {label.rsplit('#', 1)[0]}: page {i} of {n}", err=True)
 
-        with kit.open_record() as rec:
-            results = scan_photos(kit, rec, photos, dry_run=dry_run, decoder=decoder,
-                                  progress=progress, pages=pages)
+        try:
+            with kit.open_record() as rec:
+                results = scan_photos(kit, rec, photos, dry_run=dry_run, decoder=decoder,
+                                      progress=progress, pages=pages)
+        except KeyboardInterrupt:  # Ctrl-C: show what was committed before it
+            for res in done:
+                show(res)
+            raise ScanInterrupted(sum(1 for r in done if not r.already_scanned and r.sha256),
+                                  dry_run) from None
         for res in results:
-            if as_json:
-                click.echo(json.dumps(res.as_json(), ensure_ascii=False))
-            else:
-                click.echo("\n".join(_table(res)))
+            show(res)
         skipped = left_out(photos)
         if skipped:
             click.echo(_left_out_note(skipped), err=True)

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFound, RecordError
+from ..errors import NotFound, RecordError, RecordReadOnly
 
 #: Each table's key column.
 KEYS = {
@@ -98,13 +98,30 @@ class Record:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.DatabaseError as exc:
+            if _readonly(exc):
+                raise _read_only(path) from None
             raise RecordError(f"cannot open the record {path}: {exc}") from None
         rec = cls(conn, path)
-        rec.migrate()
+        try:
+            rec.migrate()
+        except sqlite3.OperationalError as exc:
+            if not _readonly(exc):
+                raise
+            raise _read_only(path) from None
         return rec
 
     def close(self) -> None:
         self.conn.close()
+
+    def scratch_copy(self) -> Record:
+        """A copy of the record in memory, to write into as if it were the record (a dry
+        run does, so that what it reports is what a real run would do). Nothing written
+        there reaches the file; close it when done."""
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        self.conn.backup(conn)
+        conn.execute("PRAGMA foreign_keys = ON")
+        return Record(conn, self.path)
 
     def __enter__(self) -> Record:
         return self
@@ -164,6 +181,8 @@ class Record:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            if _readonly(exc):
+                raise _read_only(self.path) from None
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
             raise RecordError(f"the record {self.path} is busy: another paperkit (the kiosk, "
@@ -187,9 +206,24 @@ class Record:
 
                 check_assertions(self)
             self.conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             self.conn.execute("ROLLBACK")
+            if _readonly(exc):
+                raise _read_only(self.path) from None
             raise
+
+
+def _readonly(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite refusing to write a file it may only read (the record's
+    mode, its folder's, or a read-only disk)."""
+    return (isinstance(exc, sqlite3.OperationalError)
+            and ("readonly database" in str(exc)
+                 or getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY")))
+
+
+def _read_only(path: str) -> RecordReadOnly:
+    return RecordReadOnly(f"the record {path} (or its kit folder) is read-only here, so"
+                          " nothing could be written to it")
 
 
 def _jsonable(row: dict[str, Any] | None) -> str | None:

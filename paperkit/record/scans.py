@@ -13,11 +13,16 @@ from .db import Record, Writer, now_iso
 
 @dataclass(frozen=True)
 class ScanRow:
-    """A photo already scanned: its sha256, stored file (kit-relative), and when (ISO UTC)."""
+    """A photo already scanned: its sha256, stored file (kit-relative), and when (ISO UTC).
+    ``errors``: what that scan said was wrong with the photo (kept in its result);
+    ``waiting``: the slips it read that still wait in the review queue, each as that scan
+    reported it (task, rev, read, status, outcome, confidence, reason)."""
 
     sha256: str
     photo: str
     at: str
+    errors: tuple[str, ...] = ()
+    waiting: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,22 @@ class ReviewItem:
 
 
 def get_scan(rec: Record, sha256: str) -> ScanRow | None:
-    row = rec.query_one("SELECT sha256, photo, at FROM scans WHERE sha256 = ?", (sha256,))
-    return None if row is None else ScanRow(**dict(row))
+    """The photo ``sha256`` as scanned before, or None."""
+    row = rec.query_one("SELECT sha256, photo, at, result FROM scans WHERE sha256 = ?",
+                        (sha256,))
+    if row is None:
+        return None
+    try:
+        result = json.loads(row["result"] or "{}")
+    except ValueError:  # not written by paperkit: say nothing more of it
+        result = {}
+    pending = {(r["task"], r["rev"]) for r in rec.query(
+        "SELECT task, rev FROM reviews WHERE scan_sha256 = ? AND state = 'pending'", (sha256,))}
+    keys = ("task", "rev", "read", "status", "outcome", "confidence", "reason")
+    waiting = tuple({k: s.get(k) for k in keys} for s in result.get("slips", ())
+                    if isinstance(s, dict) and (s.get("task"), s.get("rev")) in pending)
+    return ScanRow(row["sha256"], row["photo"], row["at"],
+                   tuple(str(e) for e in result.get("errors", ())), waiting)
 
 
 def earlier_reads(rec: Record, task: str, rev: int) -> list[str]:

@@ -14,14 +14,20 @@ The worker is started on first use, in the background; until it is ready, while 
 has no core to spare, and whenever it fails or is slow, slips are measured in-process. The
 results are the same either way. ``PAPERKIT_SCAN_HELPER=0`` in the environment turns it off,
 ``=1`` uses it even on a busy machine (benchmarks).
+
+The worker ignores Ctrl-C (SIGINT, which a terminal sends to every process of the command):
+the scanning process stops it (``pipeline.scan_photos``), and a worker that took it would
+only print a traceback of its own.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import types
@@ -50,6 +56,12 @@ class HelperFailed(Exception):
 
 
 # -- in the worker process --------------------------------------------------------------------
+
+def ignore_interrupt() -> None:
+    """Ignore SIGINT in this process (the worker's initializer; it is also started with
+    SIGINT ignored, :func:`_interrupt_ignored`, so that it is never without it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 
 _blocks: OrderedDict[str, shared_memory.SharedMemory] = OrderedDict()  # name → block
 
@@ -117,14 +129,16 @@ class Helper:
         self._frames: dict[str, tuple[str, tuple[int, int]]] = {}  # key → block name, shape
         self._blocks: list[shared_memory.SharedMemory | None] = []
         self._turn = 0
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=ignore_interrupt)
         # The first submit starts the worker. A spawned worker first re-imports the caller's
         # __main__ script (a script without an `if __name__ == "__main__"` guard would run
         # again there, scanning its photos twice); it is shown an empty __main__ instead.
         caller = sys.modules["__main__"]
         sys.modules["__main__"] = types.ModuleType("__main__")
         try:
-            self._hello = self._pool.submit(_hello)
+            with _interrupt_ignored():
+                self._hello = self._pool.submit(_hello)
         finally:
             sys.modules["__main__"] = caller
 
@@ -236,6 +250,27 @@ class Helper:
                 if block is not None:
                     _drop(block)
             self._blocks = []
+
+
+@contextlib.contextmanager
+def _interrupt_ignored():
+    """SIGINT ignored in this process meanwhile, when this is the main thread (only it may
+    set a handler): a process started meanwhile inherits that, and Python then leaves it
+    ignored, so a Ctrl-C while the worker is still starting up (before its initializer,
+    :func:`ignore_interrupt`, has run) does not print a traceback from it either. Starting
+    it takes a few milliseconds; a Ctrl-C in them is lost (press it again)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main interpreter
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 #: Where POSIX shared memory lives on Linux: a RAM file system, often small in a container

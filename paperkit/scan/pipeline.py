@@ -324,8 +324,8 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             "the slip's position in the photo is uncertain")
     elif decision.outcome == "applied" and struck_across(frame.gray, pose, reads):
         decision = Decision(decision.status, "review", held,
-                            "a stroke runs across the slip above its boxes: is the slip struck"
-                            " out? Only a mark in a box counts; check it")
+                            "ink runs across the slip above its boxes: is the slip struck out"
+                            " (or stained)? Only a mark in a box counts; check it")
     elif decision.outcome == "applied" and found.step.split(":")[-1] in GUESSED:
         decision = Decision(decision.status, "review", held,
                             "the code was read only by modelling a blurred or damaged image,"
@@ -629,12 +629,14 @@ def _crop_stem(s: SlipResult) -> str:
     return Path(note).stem.removesuffix("-note") if note else str(s.task)
 
 
-def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read) -> SlipResult:
+def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read,
+             keep: bool = True) -> SlipResult:
     """An applied slip checked again inside the photo's write transaction, against what
     was written while the photo was read (the kiosk's task edits and reviews, or another
     process's scan, run beside a scan): the task must still be at the slip's rev, and no
     other photo of the slip may have read something else since. Else the slip goes to
-    review (with its picture), and what was written stands."""
+    review (with its picture, unless not ``keep``: a dry run stores no file), and what
+    was written stands."""
     task = get_task(rec, s.task)
     if task is None:
         return replace(s, outcome="unknown-task", reason="no such task in this record")
@@ -647,25 +649,29 @@ def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read) -> Sli
         why = disagreement(rs.earlier_reads(rec, s.task, s.rev), s.says)
         if why is None:
             return s
-    crop = store_crop(kit, sha, f"{_crop_stem(s)}-slip",
-                      crop_image(read.frame.gray, read.pose, "slip"))
+    crops = {**s.crops, "slip": store_crop(kit, sha, f"{_crop_stem(s)}-slip",
+                                           crop_image(read.frame.gray, read.pose, "slip"))
+             } if keep else s.crops
     return replace(s, outcome="review", confidence=min(s.confidence, HELD_CONFIDENCE),
-                   reason=why, crops={**s.crops, "slip": crop})
+                   reason=why, crops=crops)
 
 
-def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read]) -> PhotoResult:
+def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
+            keep: bool = True) -> PhotoResult:
     """Write the photo's results in one transaction; returns them as written (an applied
     slip that the record no longer allows goes to review: :func:`_recheck`). When the same
     file was scanned and committed meanwhile (by the kiosk and a command at once), nothing
-    is written and the result says it was scanned already."""
+    is written and the result says it was scanned already (as :func:`scan_photo` does).
+    ``keep``: False in a dry run, which commits to a copy of the record and stores no file."""
     sha = result.sha256
     with rec.write(Source("scan", sha)) as w:
         done = rs.get_scan(rec, sha)
         if done is not None:
-            return replace(result, slips=(), already_scanned=done.at, stored=done.photo,
-                           advice=())
+            return replace(result, already_scanned=done.at, stored=done.photo, advice=(),
+                           errors=done.errors,
+                           slips=tuple(SlipResult(code="", **w) for w in done.waiting))
         result = replace(result, slips=tuple(
-            _recheck(kit, rec, sha, s, r) if s.outcome == "applied" else s
+            _recheck(kit, rec, sha, s, r, keep) if s.outcome == "applied" else s
             for s, r in zip(result.slips, reads, strict=True)))
         rs.add_scan(w, sha, result.stored or "", result.as_json())
         for s in result.slips:
@@ -692,16 +698,27 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read]) -> P
 
 def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                decoder: str = "zxing", known: KnownCodes | None = None,
-               pages: Callable[[int, int, str], None] | None = None) -> PhotoResult:
+               pages: Callable[[int, int, str], None] | None = None,
+               scratch: Record | None = None) -> PhotoResult:
     """Scan one file. Never raises for a bad photo: the problem is in ``errors``.
     ``known``: the codes this kit printed (a code no decoder reads may be matched against
     them; :func:`scan_photos` passes them), or None. ``pages``: called (page, pages, the
-    frame's label) before each page of a file of several (a PDF's, a TIFF's)."""
+    frame's label) before each page of a file of several (a PDF's, a TIFF's).
+    ``scratch``: in a dry run, a copy of the record (:meth:`Record.scratch_copy`) that the
+    photo is read against and committed to in place of ``rec`` (storing no file), so that
+    a dry run over several photos sees what the earlier ones read, as a real run does
+    (:func:`scan_photos` passes it). Without it a dry run writes nothing anywhere.
+
+    A photo scanned before is not read again: its result says so, repeats the errors
+    that scan found, and lists its slips that still wait in the review queue."""
     t = {"start": time.perf_counter()}
 
     def lap(name: str) -> None:
         t[name] = time.perf_counter()
 
+    commit = not dry_run or scratch is not None
+    if dry_run and scratch is not None:
+        rec = scratch
     keep_freed_memory()  # the next photo reuses this one's pages (memory.py)
     helper = shared_helper()
     try:
@@ -717,7 +734,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     done = rs.get_scan(rec, photo.sha256)
     if done is not None:
         return PhotoResult(photo=str(path), sha256=photo.sha256, already_scanned=done.at,
-                           stored=done.photo, dry_run=dry_run)
+                           stored=done.photo, dry_run=dry_run, errors=done.errors,
+                           slips=tuple(SlipResult(code="", **w) for w in done.waiting))
     tasks = list_tasks(rec)
     expected = Expected(codes.shapes(kit.id, [t.id for t in tasks],
                                      max((t.rev for t in tasks), default=0)),
@@ -805,8 +823,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                          slips=tuple(r.result for r in reads), errors=errors, stored=stored,
                          dry_run=dry_run, steps=tuple(steps),
                          advice=_advice(reads, photo, pale, mirrored))
-    if not dry_run:
-        result = _commit(kit, rec, result, reads)
+    if commit:
+        result = _commit(kit, rec, result, reads, keep=not dry_run)
     lap("commit")
     marks = list(t.items())
     seconds = {name: round(at - prev_at, 4)
@@ -824,18 +842,36 @@ def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: boo
     its own transaction (none with dry_run). ``progress``: called after each file;
     ``pages``: before each page of a file of several (:func:`scan_photo`).
 
+    A dry run reports what a real run would do: each photo is committed to a copy of the
+    record in memory (:meth:`Record.scratch_copy`), so later photos see what earlier ones
+    read; the record itself is not touched.
+
     Raises DependencyMissing at once if the decoder's library is absent, PhotoError if a
     folder holds no photo; any problem with one photo is reported in its result and the
-    others still run."""
+    others still run. A KeyboardInterrupt stops the helper process and is raised again:
+    the photos before it are committed, the one being read is not."""
     backend(decoder)
     paths = photo_files(paths)
     known = KnownCodes(printed_codes(rec))
     out = []
-    for i, path in enumerate(paths, 1):
-        res = scan_photo(kit, rec, path, dry_run, decoder, known, pages)
-        out.append(res)
-        if progress:
-            progress(i, len(paths), res)
+    # a dry run commits each photo to a copy of the record in memory, as a real run commits
+    # to the record: a later photo of the same slip, or the same file again, is then judged
+    # as the real run would judge it
+    scratch = rec.scratch_copy() if dry_run else None
+    try:
+        for i, path in enumerate(paths, 1):
+            res = scan_photo(kit, rec, path, dry_run, decoder, known, pages, scratch)
+            out.append(res)
+            if progress:
+                progress(i, len(paths), res)
+    except KeyboardInterrupt:
+        # Ctrl-C: the helper process ignores it (helper.py), so it is stopped here; the
+        # photo being read is not written (its transaction rolls back)
+        stop_helper("interrupted")
+        raise
+    finally:
+        if scratch is not None:
+            scratch.close()
     return out
 
 
