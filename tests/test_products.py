@@ -577,14 +577,13 @@ def test_withheld_matches_a_name_across_white_space_and_line_breaks():
 
 @pytest.mark.parametrize(("product", "options"), [
     ("board", {}), ("board", {"audience": "crew"}), ("contacts", {}),
-    ("contacts", {"audience": "crew"}), ("ledger", {"public": True}),
-    ("kit", {"audience": "crew", "public": True})])
+    ("contacts", {"audience": "crew"}), ("ledger", {"public": True}), ("roles", {}),
+    ("roles", {"audience": "crew"}), ("kit", {"audience": "crew", "public": True})])
 def test_a_private_name_that_wraps_is_withheld_on_every_product(kit, product, options):
     """Regression: a private steward's name that wrapped onto a second line in its board
     card printed in full on the public board and the crew kit: the names were looked for in
     the laid-out text, where a line break stood between their words."""
-    # (The kit's roles roster is no audience's print: it names every holder.)
-    _private_wrapping_kit(kit, roles=product != "kit")
+    _private_wrapping_kit(kit)
     doc = make(kit, product, **options)
     layout = _flat(all_text(doc))
     printed = _flat(pdf_text(doc))
@@ -594,6 +593,27 @@ def test_a_private_name_that_wraps_is_withheld_on_every_product(kit, product, op
     if product == "board":
         assert "(withheld)" in all_text(doc) and "Pub Lic" in all_text(doc)
     check_invariants(doc)
+
+
+def test_the_roles_roster_withholds_holders_its_audience_may_not_see(kit):
+    """Regression: the roles roster printed every mandate holder, also in a public or crew
+    kit; a private contact holding a mandate printed by name."""
+    fill(kit, contacts=[contact("C001", "Priv Ate", "private"),
+                        contact("C002", "Cree Crew", "crew")],
+         roles=[{"role": "care", "holder": "Priv Ate", "starts": "2026-11-20",
+                 "ends": "2026-11-26"},
+                {"role": "comms", "holder": "Cree Crew", "starts": "2026-11-20",
+                 "ends": "2026-11-26"},
+                {"role": "legal", "holder": "Sam", "starts": "2026-11-20",
+                 "ends": "2026-11-26"}])
+    public = pdf_text(make(kit, "roles"))
+    assert "Priv Ate" not in public and "Cree Crew" not in public
+    assert "(withheld)" in public and "Sam" in public and "care" in public
+    crew = pdf_text(make(kit, "roles", audience="crew"))
+    assert "Cree Crew" in crew and "Priv Ate" not in crew
+    assert "Priv Ate" in pdf_text(make(kit, "roles", audience="private"))
+    kit_doc = pdf_text(make(kit, "kit", audience="crew"))
+    assert "Cree Crew" in kit_doc and "Priv Ate" not in kit_doc
 
 
 def test_board_steward_name_wraps_in_its_card(kit):

@@ -108,6 +108,7 @@ def register(cli: click.Group) -> None:
         "slips": [click.option("--task", multiple=True, metavar="ID",
                                help="Only these tasks (repeatable; default: open, taken, stuck).")],
         "board": [audience],
+        "roles": [audience],
         "kit": [ring,
                 click.option("--audience", type=click.Choice(["public", "crew", "private"]),
                              default="crew", show_default=True,

@@ -1,6 +1,10 @@
 """The rotation roster: every mandate with its expiry date, the expired and expiring ones
 marked, and blank rows to fill in the next rotation.
 
+Privacy: for ``--audience`` (default ``public``), a holder (or any name in a role) that is a
+contact that audience may not see prints as "(withheld)", as on the board
+(board.withheld_names); ``paperkit print kit`` passes its own audience.
+
 A mandate's last day is its ``ends`` (inclusive). It is *expired* once that day has passed
 and *expiring* when it ends within half the rotation length, the same rule as
 ``paperkit status`` (record/status.py). Only a role's latest mandate is marked: an older
@@ -9,13 +13,15 @@ mandate that was handed on is history.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from ..layout.model import GREY, Document
 from ..record.roles import list_roles
 from ..record.status import mandates_needing_attention
 from . import ProductContext
-from .common import SHADE, WARN, Column, Sheets, scale_columns
+from .board import WITHHELD, withheld_names
+from .common import SHADE, WARN, Column, Sheets, Withheld, scale_columns
 
 #: Blank rows under the suggested next mandates.
 EXTRA_BLANK_ROWS = 4
@@ -28,7 +34,9 @@ def build(ctx: ProductContext) -> Document:
     sheets = Sheets(ctx.stock("roles"), settings.name, "Roles and rotation", today.isoformat(),
                     header_right=[f"printed {today.isoformat()}",
                                   f"rotation every {rotation} days"], product="roles")
-    roles = list_roles(ctx.record)
+    withheld = Withheld(tuple(withheld_names(ctx)), WITHHELD)
+    roles = [dataclasses.replace(r, role=withheld.text(r.role), holder=withheld.text(r.holder))
+             for r in list_roles(ctx.record)]
     flagged = {m.role.id: m for m in mandates_needing_attention(
         ctx.record, today, max(1, rotation // 2))}
     latest: dict[str, dt.date] = {}
