@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, KitExists, KitNotFound
+from .errors import ConfigError, KitExists, KitNotFound, RecordError
 
 TOML_NAME = "kit.toml"
 RECORD_NAME = "record.sqlite"
@@ -109,9 +109,18 @@ class Kit:
     def photos_dir(self) -> Path:
         return self.path / PHOTOS_NAME
 
-    def open_record(self):
+    def open_record(self, create: bool = False):
+        """The kit's record. A kit whose record file is gone (deleted, or the folder copied
+        without it) is refused, not given a new empty record: every task would then read
+        as unknown and the scans be recorded there. ``create``: for ``paperkit init``."""
         from .record import Record
 
+        if not create and not self.record_path.exists():
+            raise RecordError(
+                f"the record {self.record_path} is missing",
+                f"copy your last backup, the file 'paperkit backup' made, to {self.record_path};"
+                " to start this kit over with an empty record on purpose, create an empty"
+                f" file there first: touch {self.record_path}")
         return Record.open(self.record_path)
 
 
@@ -164,7 +173,7 @@ def init_kit(path: str | os.PathLike, name: str | None = None) -> Kit:
         fh.write(_new_key())
     os.chmod(path / KEY_NAME, 0o600)
     kit = open_kit(path)
-    kit.open_record().close()
+    kit.open_record(create=True).close()
     return kit
 
 

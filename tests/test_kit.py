@@ -127,3 +127,20 @@ def test_the_sample_contacts_cover_every_ring_role_and_audience(sample_kit):
 def test_make_sample_kit_refuses_an_existing_kit(sample_kit):
     with pytest.raises(KitExists):
         make_sample_kit(sample_kit.path)
+
+
+def test_a_kit_whose_record_is_missing_is_refused_not_given_a_new_one(kit):
+    """Regression: a kit folder whose record.sqlite was gone got a new empty record without
+    a word, so every scanned slip read as an unknown task and the scans were kept there."""
+    from paperkit.errors import RecordError
+
+    kit.open_record().close()  # the record exists and opens
+    for name in ("record.sqlite", "record.sqlite-wal", "record.sqlite-shm"):
+        (kit.path / name).unlink(missing_ok=True)
+    with pytest.raises(RecordError, match="is missing") as err:
+        kit.open_record()
+    assert "paperkit backup" in err.value.hint and "touch" in err.value.hint
+    assert not (kit.path / "record.sqlite").exists()  # nothing was created
+    (kit.path / "record.sqlite").touch()  # on purpose: an empty record
+    with kit.open_record() as rec:
+        assert rec.query_one("SELECT count(*) FROM tasks")[0] == 0
