@@ -139,6 +139,25 @@ class PhotoTooLarge(PhotoError):
     hint = "scale the photo down below the limit, or photograph fewer slips at a time"
 
 
+class Unprintable(PaperkitError):
+    """A print was written, but some of its texts hold characters that no font paperkit
+    ships can print (a name in Hebrew or Chinese letters, say): they show as empty boxes or
+    not at all. Exit 1: the PDF is there, and a person should look at it."""
+
+    exit_code = EXIT_ATTENTION
+    hint = ("the fonts in fonts/ cover Latin, Greek, Cyrillic and Arabic letters; write these"
+            " in letters they cover too, 'Zhang Wei' beside '张伟' say, before handing"
+            " the print out")
+
+    def __init__(self, texts: tuple[str, ...]):
+        self.texts = texts
+        shown = ", ".join(repr(t if len(t) <= 60 else t[:57] + "...") for t in texts[:5])
+        more = f" and {len(texts) - 5} more" if len(texts) > 5 else ""
+        super().__init__(f"the print was written, but {len(texts)} text(s) hold letters its"
+                         f" fonts cannot print (they show as empty boxes or not at all):"
+                         f" {shown}{more}")
+
+
 class Interrupted(PaperkitError):
     """The command was stopped with Ctrl-C; the message says what was kept."""
 

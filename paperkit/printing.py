@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .kit import Kit
-from .layout.model import Document
+from .layout.model import Document, Text
 from .products import PrintOptions, ProductContext, build
 from .record import Record, Source
 from .record.prints import record_print
+from .render.fonts import unprintable
 from .render.pdf import render_pdf
 
 
@@ -26,6 +27,9 @@ class PrintResult:
     manifest: Path | None
     previews: tuple[Path, ...]
     document: Document
+    #: Texts of the print holding characters no shipped font has (fonts.unprintable): they
+    #: print as empty boxes or not at all, so each is named to the person printing.
+    unprintable: tuple[str, ...] = ()
 
 
 def print_product(kit: Kit, record: Record, product: str, out: Path,
@@ -48,4 +52,18 @@ def print_product(kit: Kit, record: Record, product: str, out: Path,
     slips = [(s.code, s.task, s.rev) for page in doc.pages for s in page.slips]
     with record.write(source or Source("cli", f"paperkit print {product}")) as w:
         record_print(w, product, str(out), slips)
-    return PrintResult(product, out, len(doc.pages), len(slips), manifest, previews, doc)
+    return PrintResult(product, out, len(doc.pages), len(slips), manifest, previews, doc,
+                       unprintable_texts(doc))
+
+
+def unprintable_texts(doc: Document) -> tuple[str, ...]:
+    """Each text run of ``doc`` (its lines joined) that holds a character no shipped font
+    can print, once each, in page order."""
+    found: dict[str, None] = {}
+    for page in doc.pages:
+        for item in page.items:
+            if isinstance(item, Text):
+                text = " ".join(item.lines)
+                if unprintable(text):
+                    found.setdefault(text)
+    return tuple(found)

@@ -317,3 +317,20 @@ def test_a_record_that_cannot_be_written_is_a_message_not_a_traceback(run, sampl
                          "done")
     assert code == 1 and "Traceback" not in err
     assert "database or disk is full" in err and "paperkit backup" in err
+
+
+def test_a_print_with_letters_no_font_covers_is_written_and_says_which(run):
+    """Regression: a name in Hebrew printed as empty boxes and one in Chinese not at all,
+    with nothing said. The PDF is still written; the command names each such text and
+    exits 1 (needs attention)."""
+    assert run("init", "k")[0] == 0
+    assert run("--kit", "k", "task", "add", "Call the lawyer", "--steward", "张伟 Zhang Wei")[0] == 0
+    assert run("--kit", "k", "task", "add", "Bring water", "--steward", "דוד כהן")[0] == 0
+    assert run("--kit", "k", "task", "add", "Book the hall", "--steward", "José Ñúñez")[0] == 0
+    code, out, err = run("--kit", "k", "print", "slips", "-o", "slips.pdf")
+    assert code == 1, err
+    assert "wrote slips.pdf" in out and Path("slips.pdf").stat().st_size > 0
+    assert "张伟 Zhang Wei" in err and "דוד כהן" in err and "José" not in err
+    assert "Traceback" not in err
+    code, out, err = run("--kit", "k", "print", "charter", "-o", "charter.pdf")
+    assert code == 0 and err == "", err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import KitNotFound
+from ..errors import KitNotFound, Unprintable
 from ..printing import print_product
 from ..products import PRODUCTS, PrintOptions
 
@@ -85,6 +85,8 @@ def register(cli: click.Group) -> None:
                 click.echo(f"wrote {result.manifest}")
             for png in result.previews:
                 click.echo(f"wrote {png}")
+            if result.unprintable:
+                raise Unprintable(result.unprintable)
 
         command.__doc__ = f"{summary}\n\n\b\nExample:\n  {example}\n"
         command = common_options(command)

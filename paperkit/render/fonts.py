@@ -134,6 +134,26 @@ def covers(family: str) -> frozenset[int]:
     return frozenset(pdfmetrics.getFont(font_name(family)).face.charToGlyph)
 
 
+#: Characters that print as nothing, whatever the font: white space, controls, and format
+#: characters (bidi marks, joiners, the soft hyphen).
+_SILENT = ("Zs", "Zl", "Zp", "Cc", "Cf")
+
+
+def unprintable(text: str) -> str:
+    """The characters of ``text`` that no shipped font has a glyph for (they would print as
+    an empty box, or not at all), each once, in order of first appearance."""
+    known = covers_any()
+    seen = dict.fromkeys(ch for ch in text if ord(ch) not in known
+                         and unicodedata.category(ch) not in _SILENT)
+    return "".join(seen)
+
+
+@functools.cache
+def covers_any() -> frozenset[int]:
+    """The code points some shipped family has a glyph for."""
+    return frozenset().union(*(covers(f) for f in FAMILIES))
+
+
 def _font_pieces(run: str, family: str) -> list[tuple[str, str]]:
     """``run`` (logical order) cut where it must change font: (family, text) pieces."""
     alt = FALLBACK.get(family)
