@@ -498,6 +498,7 @@ def test_the_photo_view_itself_refuses_names_that_cannot_be_files(app, name):
     {"product": "slips"},
     {"product": "ledger", "public": "1", "paper": "a4"},
     {"product": "contacts", "ring": "dispatch", "audience": "crew"},
+    {"product": "roles", "audience": "crew"},
 ])
 def test_the_print_centre_returns_a_pdf(client, sample_kit, form):
     r = client.post("/print", data={"csrf": csrf_of(client, "/print"), **form})
@@ -516,6 +517,19 @@ def test_the_print_centre_refuses_other_choices(client, form):
     r = client.post("/print", data={"csrf": csrf_of(client, "/print"), **form})
     assert r.status_code == 400 and not r.data.startswith(b"%PDF")
     assert "Traceback" not in r.get_data(as_text=True)
+
+
+def test_the_kit_and_roles_forms_offer_an_audience_and_the_kit_pseudonyms(client):
+    """Regression: the kit's form had neither, so the kiosk's kit held public contact
+    sheets beside a ledger with real names, and the roles roster named every holder."""
+    import re
+
+    html = client.get("/print").get_data(as_text=True)
+    forms = dict(re.findall(r'id="print-(\w+)">(.*?)</form>', html, re.S))
+    for product in ("kit", "roles", "board", "contacts"):
+        assert 'name="audience"' in forms[product], product
+    for product in ("kit", "ledger"):
+        assert 'name="public" value="1" checked' in forms[product], product
 
 
 def test_every_product_has_a_download_button(client):
