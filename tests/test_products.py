@@ -129,6 +129,22 @@ def test_crew_sheet_shows_crew_but_not_private_and_never_notes(kit):
     assert "Priv Ate" in private and "lives at 12 Elm" in private
 
 
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_a_long_phone_number_stays_on_one_line(kit, paper):
+    """Regression: "+44 20 7946 0958" wrapped after "7946" on a contact sheet, which can be
+    misdialled. A phone number shrinks onto one line first."""
+    phones = ("+44 20 7946 0958", "+1 (555) 010-2000 ext 44", "+49 30 901820")
+    fill(kit, contacts=[contact(f"C{i:03d}", f"Person {i}", "public", phone=p)
+                        for i, p in enumerate(phones, 1)])
+    doc = make(kit, "contacts", paper=paper)
+    runs = [t for page in doc.pages for t in page.items if isinstance(t, Text)]
+    for phone in phones:
+        (run,) = [t for t in runs if " ".join(t.lines) == phone]
+        assert run.lines == (phone,), run.lines
+        assert run.size >= 9.5 * common.WHOLE_SHRINK
+    check_invariants(doc)
+
+
 def test_contact_sheet_dates_stale_marks_and_ring_sections(kit):
     fill(kit, contacts=[
         contact("C001", "Fresh Lawyer", "public", verified_on="2026-11-20"),

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..errors import LayoutError
 from ..layout.model import BLACK, GREY, LIGHT, Box, Color, Item, Line, Page, Rect, Text
 from ..layout.stock import Stock
 from ..layout.text import fit, shorten
@@ -58,6 +59,12 @@ class Column:
     align: str = "left"
     font: str = "sans"
     size: float = 9.0
+    #: Keep each value on one line, shrinking it down to WHOLE_SHRINK of ``size`` before it
+    #: may wrap: a phone number broken over two lines can be misdialled.
+    whole: bool = False
+
+
+WHOLE_SHRINK = 0.6
 
 
 def scale_columns(columns: Sequence[Column], width: float) -> list[Column]:
@@ -273,12 +280,26 @@ def _row_items(columns: Sequence[Column], values: Sequence[str], x0: float, y0: 
     for i, (col, value) in enumerate(zip(columns, values, strict=True)):
         if value:
             fam = family or ("sans-bold" if i < len(bold) and bold[i] else col.font)
-            t = fitted(value, x + PAD, y0 + PAD, col.width - 2 * PAD, fam, size or col.size,
-                       align=col.align, color=color)
+            t = (_one_line(value, x + PAD, y0 + PAD, col.width - 2 * PAD, fam, size or col.size,
+                           col.align, color) if col.whole else None) or fitted(
+                value, x + PAD, y0 + PAD, col.width - 2 * PAD, fam, size or col.size,
+                align=col.align, color=color)
             items.append(t)
             height = max(height, t.rect.height)
         x += col.width
     return items, height + 2 * PAD
+
+
+def _one_line(text: str, x0: float, y0: float, width: float, family: str, size: float,
+              align: str, color: Color) -> Text | None:
+    """``text`` on one line, shrunk as far as WHOLE_SHRINK of ``size``, or None when it is
+    still too wide there (it then wraps, as any cell)."""
+    try:
+        t = fit(text, Rect(x0, y0, x0 + width, y0 + 10_000.0), family, size,
+                size * WHOLE_SHRINK, align, color, max_lines=1)
+    except LayoutError:
+        return None
+    return dataclasses.replace(t, rect=Rect(x0, y0, x0 + width, y0 + t.leading + 0.01))
 
 
 def shift(item: Item, dx: float, dy: float) -> Item:

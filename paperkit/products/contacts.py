@@ -64,7 +64,7 @@ def visible_contacts(ctx: ProductContext, audience: str, ring: str | None) -> li
 
 def columns(audience: str, width: float) -> list[Column]:
     cols = [Column("name", 26, font="sans-bold", size=9.5), Column("phone", 19, font="mono",
-                                                                      size=9.5),
+                                                                      size=9.5, whole=True),
             Column("languages", 11), Column("verified", 16)]
     if audience != "public":
         cols.append(Column("who may see", 12, size=8))
