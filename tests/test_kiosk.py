@@ -565,6 +565,26 @@ def test_contacts_show_the_crew_and_hide_private_ones(client, sample_kit):
     assert f"{len(private)} private contacts are not shown" in html
 
 
+def test_private_names_in_tasks_and_mandates_are_withheld_on_every_page(client, sample_kit):
+    """Regression: the board listed a private contact as a mandate's holder, and a task's
+    steward, shadow crew, title and history showed such names too, though the kiosk never
+    shows private contacts (a crew sheet withholds them)."""
+    with sample_kit.open_record() as rec:
+        (name, *_) = [c.name for c in list_contacts(rec, audiences=("private",))]
+        with rec.write(Source("cli", "test")) as w:
+            w.insert("tasks", {"id": "T0900", "title": f"Call {name} about the van",
+                               "status": "open", "steward": name, "shadow_crew": name})
+            w.insert("roles", {"role": "press", "holder": name, "starts": "2026-11-20",
+                               "ends": "2099-01-01"})
+        with rec.write(Source("cli", "test")) as w:  # a change, for the history
+            w.update("tasks", "T0900", {"steward": f"{name} and Sam"})
+    for page in ("/", "/task/T0900"):
+        html = client.get(page).get_data(as_text=True)
+        assert name not in html and str(escape(name)) not in html, page
+        assert "(withheld)" in html, page
+    assert "Call (withheld) about the van" in client.get("/task/T0900").get_data(as_text=True)
+
+
 # -- access: QR code and poster -----------------------------------------------------------
 def test_the_access_page_shows_the_link_as_a_qr_code(sample_kit):
     app = create_app(sample_kit, token=TOKEN, lan=True, base_url="http://192.168.1.20:8765")

@@ -31,7 +31,9 @@ from ..commands.printcmd import EXAMPLES
 from ..errors import ChangedMeanwhile, InvalidValue, NotFound
 from ..printing import print_product
 from ..products import PRODUCTS, PrintOptions
-from ..products.contacts import VISIBLE
+from ..products.board import WITHHELD
+from ..products.common import Withheld
+from ..products.contacts import VISIBLE, hidden_names
 from ..record import Record, Source
 from ..record import scans as record_scans
 from ..record.contacts import list_contacts
@@ -95,6 +97,23 @@ def photo_url(kit_relative: str) -> str | None:
 @bp.app_context_processor
 def _helpers() -> dict:
     return {"photo_url": photo_url, "outcome_text": OUTCOME_TEXT, "lan": state().lan}
+
+
+# -- names never shown -------------------------------------------------------------------
+def _withheld() -> Withheld:
+    """The names the kiosk never shows, as a crew print withholds them (SHOWN_AUDIENCES):
+    a private contact's name written as a task's steward or shadow crew, in its title or
+    notes, or as a mandate's holder. Looked up once a request."""
+    if "withheld" not in g:
+        g.withheld = Withheld(hidden_names(record(), "crew"), WITHHELD)
+    return g.withheld
+
+
+@bp.app_template_filter("shown")
+def shown(text: object) -> str:
+    """Template filter: ``text`` (None is '') with the names the kiosk never shows
+    withheld."""
+    return _withheld().text("" if text is None else str(text))
 
 
 # -- the board ---------------------------------------------------------------------------

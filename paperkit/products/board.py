@@ -35,14 +35,13 @@ import math
 from ..errors import InvalidValue
 from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Page, QRCode, Rect, Text
 from ..layout.stock import Stock
-from ..record.contacts import list_contacts
 from ..record.models import Task
 from ..record.status import mandates_needing_attention
 from ..record.tasks import list_tasks
 from . import ProductContext
 from . import slips as slips_product
 from .common import Withheld, fitted, human_date, shift
-from .contacts import VISIBLE
+from .contacts import VISIBLE, hidden_names
 
 COLUMNS = ("open", "taken", "done", "stuck")
 TILES_ACROSS = 3
@@ -496,10 +495,7 @@ def withheld_names(ctx: ProductContext) -> list[str]:
     audience = ctx.options.audience
     if audience not in VISIBLE:
         raise InvalidValue(f"no audience {audience!r}", f"choose one of: {', '.join(VISIBLE)}")
-    contacts = list_contacts(ctx.record)
-    visible = {c.name.casefold() for c in contacts if c.audience in VISIBLE[audience]}
-    return [c.name for c in contacts if c.audience not in VISIBLE[audience]
-            and c.name.casefold() not in visible]
+    return list(hidden_names(ctx.record, audience))
 
 
 def build(ctx: ProductContext) -> Document:

@@ -62,6 +62,15 @@ def visible_contacts(ctx: ProductContext, audience: str, ring: str | None) -> li
     return list_contacts(ctx.record, ring=ring, audiences=VISIBLE[audience])
 
 
+def hidden_names(rec, audience: str) -> tuple[str, ...]:
+    """The names of the contacts ``audience`` may not see (and no contact it may see
+    shares): where such a name is written in a task or a mandate, a print for that
+    audience, or the kiosk, shows it withheld."""
+    contacts = list_contacts(rec)
+    visible = {c.name.casefold() for c in contacts if c.audience in VISIBLE[audience]}
+    return tuple(c.name for c in contacts if c.audience not in VISIBLE[audience]
+                 and c.name.casefold() not in visible)
+
 def columns(audience: str, width: float) -> list[Column]:
     cols = [Column("name", 26, font="sans-bold", size=9.5), Column("phone", 19, font="mono",
                                                                       size=9.5, whole=True),
