@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import math
+import statistics
 from dataclasses import dataclass, replace
 
 import cv2
@@ -526,6 +527,9 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
 #: (pipeline: the slip goes to review). Any stroke from the slip's top edge to its bottom
 #: edge crosses the band; a tick's arm reaches only a few units above its box.
 STRUCK_BAND = (4.0, 14.0, 93.0, 111.0)
+#: Pixels per slip unit the band is read at: about a 12 MP photo's own (a pen's stroke
+#: still 1.5 px or more across), a quarter of the pixels of the box windows' K.
+STRUCK_K = 2.0
 
 
 def struck_across(gray: np.ndarray, pose: SlipPose, reads: dict[str, BoxRead]) -> bool:
@@ -535,19 +539,20 @@ def struck_across(gray: np.ndarray, pose: SlipPose, reads: dict[str, BoxRead]) -
     and grain, ``reads``)."""
     x0, x1, y0, y1 = STRUCK_BAND
     found = [pose.boxes[n] for n in S.BOXES if n in pose.boxes]
-    dx, dy = (float(np.median([o[i] for o in found])) if found else 0.0 for i in (0, 1))
+    dx, dy = (statistics.median(o[i] for o in found) if found else 0.0 for i in (0, 1))
     left = S.BOXES["taken"].x0 + pose.boxes.get("taken", (dx, 0.0))[0] + x0
     right = S.BOXES["stuck"].x1 + pose.boxes.get("stuck", (dx, 0.0))[0] + x1
     band = Rect(left, y0 + dy, max(min(right, S.CODE_TEXT.x0 - 4.0), left + 40.0),
                 max(y1 + min((o[1] for o in found), default=0.0), y0 + dy + 10.0))
-    thresh = (INK_LEVEL * float(np.median([b.contrast for b in reads.values()]))
-              + GRAIN * float(np.median([b.grain for b in reads.values()])))
-    mask = (below_paper(warp(gray, pose.H, band, K), K) > thresh).view(np.uint8)
+    thresh = (INK_LEVEL * statistics.median(b.contrast for b in reads.values())
+              + GRAIN * statistics.median(b.grain for b in reads.values()))
+    k = STRUCK_K
+    mask = (below_paper(warp(gray, pose.H, band, k), k) > thresh).view(np.uint8)
     if not cv2.countNonZero(mask):
         return False
     stats = cv2.connectedComponentsWithStats(mask, connectivity=8)[2]
     rows, cols = mask.shape
-    return any(h >= rows - K and x > 0 and x + w < cols
+    return any(h >= rows - k and x > 0 and x + w < cols
                for x, _, w, h, _ in stats[1:].tolist())
 
 
