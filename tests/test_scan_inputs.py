@@ -277,6 +277,27 @@ def test_a_photo_cut_short_says_to_copy_it_again(tmp_path, kit_rec):
     assert not res.slips and len(res.errors) == 1
     assert res.errors[0].startswith("cut.jpg is not a readable photo")
     assert "copy the photo again" in res.errors[0] and "use a JPEG" not in res.errors[0]
+    stub = tmp_path / "stub.jpg"  # cut short in its header: still a JPEG file
+    stub.write_bytes(whole.read_bytes()[:300])
+    (res,) = scan_photos(kit, rec, [stub])
+    assert "copy the photo again" in res.errors[0] and "use a JPEG" not in res.errors[0]
+
+
+def test_an_empty_or_locked_pdf_says_what_to_do(tmp_path, kit_rec):
+    """An empty PDF said "Failed to load document (PDFium: Success)." and a locked one
+    "Incorrect password error", with nothing on what to do next."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    kit, rec = kit_rec
+    (tmp_path / "empty.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    locked = Canvas(str(tmp_path / "locked.pdf"), encrypt="secret")
+    locked.drawString(100, 100, "slips")
+    locked.save()
+    empty, shut = scan_photos(kit, rec, [tmp_path / "empty.pdf", tmp_path / "locked.pdf"])
+    assert empty.errors == ("empty.pdf is not a readable PDF (the file is damaged, cut short"
+                            " or empty: save or export it again from the scanner or app)",)
+    assert shut.errors[0].startswith("locked.pdf is locked with a password (save or export")
+    assert "PDFium" not in shut.errors[0] and "Incorrect" not in shut.errors[0]
 
 
 @pytest.mark.parametrize("mode", ["I;16", "I", "F"])
@@ -614,3 +635,35 @@ def test_a_jpeg_over_the_pixel_limit_is_read_at_half_size(tmp_path, kit_rec, mon
     Image.new("L", (2100, 2000), 200).save(tmp_path / "huge.jpg")
     with pytest.raises(PhotoTooLarge, match="2100×2000 pixels"):
         load_photo(tmp_path / "huge.jpg")
+
+
+def test_a_photo_that_may_not_be_read_is_that_photo_s_error_only(tmp_path, kit_rec,
+                                                                 monkeypatch):
+    """Regression: a photo in a folder that may not be entered stopped the whole run
+    ("could not read or write a file: Permission denied ... check that you may write to the
+    kit folder"), the other photos not scanned; an unreadable file was a usage error."""
+    import pathlib
+
+    kit, rec = kit_rec
+    good = tmp_path / "good.jpg"
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6), good)
+    shut = tmp_path / "shut" / "x.jpg"
+    real_is_dir, real_stat = pathlib.Path.is_dir, pathlib.Path.stat
+
+    def is_dir(self, *a, **k):
+        if self == shut:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_dir(self, *a, **k)
+
+    def stat(self, *a, **k):
+        if self == shut:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *a, **k)
+
+    monkeypatch.setattr(pathlib.Path, "is_dir", is_dir)
+    monkeypatch.setattr(pathlib.Path, "stat", stat)
+    first, second = scan_photos(kit, rec, [good, shut], dry_run=True)
+    assert first.slips and not first.errors
+    assert second.errors == (f"{shut} cannot be read (permission denied) (give yourself read"
+                             " access to it and the folders it is in, or copy it somewhere"
+                             " you may read it)",)

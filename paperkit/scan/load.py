@@ -112,8 +112,8 @@ def photo_files(paths: Iterable[str | Path]) -> list[Path]:
     files and sub-folders left out). Raises PhotoError for a folder that holds none."""
     out: list[Path] = []
     for path in map(Path, paths):
-        if not path.is_dir():
-            out.append(path)
+        if not _is_dir(path):
+            out.append(path)  # a file, or nothing: read_bytes says which, for this photo
             continue
         found = [f for f in _folder_files(path) if f.suffix.lower() in PHOTO_SUFFIXES]
         if not found:
@@ -137,8 +137,18 @@ def left_out(paths: Iterable[str | Path]) -> list[Path]:
     camera's RAW file, a GIF, a file with no ending to its name (:data:`OTHER_PICTURES`).
     The caller names them, since a photo of slips saved so would otherwise be passed over
     unsaid."""
-    return [f for path in map(Path, paths) if path.is_dir() for f in _folder_files(path)
+    return [f for path in map(Path, paths) if _is_dir(path) for f in _folder_files(path)
             if f.suffix.lower() in OTHER_PICTURES or not f.suffix]
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; False when it cannot be looked at (a folder on the way
+    that may not be entered): the photo's own read then reports it, and the other photos
+    of the run are still scanned."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def read_bytes(path: Path) -> bytes:
@@ -156,7 +166,9 @@ def read_bytes(path: Path) -> bytes:
     except IsADirectoryError:
         raise PhotoError(f"{path} is a folder, not a photo", "name the photo files") from None
     except PermissionError:
-        raise PhotoError(f"{path} cannot be read (permission denied)") from None
+        raise PhotoError(f"{path} cannot be read (permission denied)",
+                         "give yourself read access to it and the folders it is in, or copy "
+                         "it somewhere you may read it") from None
 
 
 def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
@@ -213,7 +225,8 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise PhotoError(f"{path.name} is not a readable photo: {exc}",
                              "the file is damaged or cut short: copy the photo again from the "
-                             "phone or camera" if fmt in ("jpeg", "png", "heif", "tiff") else
+                             "phone or camera" if fmt in ("jpeg", "png", "heif", "tiff")
+                             or raw.startswith(_PHOTO_MAGIC) else
                              "use a JPEG, PNG, HEIC or PDF file") from None
     if orientation != 1:
         im = ImageOps.exif_transpose(im)
@@ -389,13 +402,24 @@ def _picture_dpi(page, area: float) -> float:
     return 72.0 * math.sqrt(pixels / best)
 
 
+#: How a JPEG, PNG, HEIC or TIFF file begins: one cut short after these bytes is still
+#: a photo file, damaged (not some other kind of file).
+_PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*")
+
+
 def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
     import pypdfium2 as pdfium
 
     try:
         pdf = pdfium.PdfDocument(raw)
     except pdfium.PdfiumError as exc:
-        raise PhotoError(f"{path.name} is not a readable PDF: {exc}") from None
+        if "password" in str(exc).lower():
+            raise PhotoError(f"{path.name} is locked with a password",
+                             "save or export it again without one; paperkit never asks for"
+                             " passwords") from None
+        raise PhotoError(f"{path.name} is not a readable PDF",
+                         "the file is damaged, cut short or empty: save or export it again "
+                         "from the scanner or app") from None
     try:
         n = len(pdf)
         if n > MAX_PAGES:
