@@ -316,6 +316,15 @@ def test_uploads_over_the_limit_get_a_clear_413(sample_kit):
     assert "too large" in html and "64 KB" in html and "Traceback" not in html
 
 
+@pytest.mark.parametrize("lan", [False, True])
+def test_the_footer_says_where_the_kiosk_is_served(sample_kit, lan):
+    """Regression: "runs on this laptop only" was said in --lan mode too."""
+    c = create_app(sample_kit, token=TOKEN, lan=lan).test_client()
+    html = c.get(f"/?token={TOKEN}").get_data(as_text=True)
+    assert ("served on this network" in html) == lan
+    assert ("runs on this laptop only" in html) == (not lan)
+
+
 def test_the_default_upload_limit_is_40_mb(app):
     assert app.config["MAX_CONTENT_LENGTH"] == 40 * 1024 * 1024
 
@@ -332,6 +341,9 @@ def test_review_shows_the_crop_and_the_choice_wins(client, sample_kit):
     assert status_of(sample_kit, "T0005") == "open"
     html = client.get("/review").get_data(as_text=True)
     assert 'id="review-T0005"' in html and "both marked" in html
+    # a double mark is no mark to apply, however clearly its boxes read (it said "the scan
+    # read no clear mark · 100% sure")
+    assert "no single mark to apply" in html and "% sure" not in html
     crop = re.search(r'<img src="(/photos/crops/[^"]+\.png)"', html).group(1)
     img = client.get(crop)
     assert img.status_code == 200 and img.data.startswith(b"\x89PNG")

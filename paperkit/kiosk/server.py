@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 
 from flask import Flask
 from waitress.server import create_server
@@ -42,6 +43,9 @@ def make_server(app: Flask, port: int = DEFAULT_PORT, lan: bool = False,
     ``.run()`` to serve and ``.close()`` to stop; ``.effective_port`` is the bound port.
     Raises InvalidValue when the port is taken."""
     bind = host or ("0.0.0.0" if lan else "127.0.0.1")
+    # waitress warns "Task queue depth is N" whenever a request waits for a thread (the
+    # board's note crops load a dozen at once): noise that scrolls the access link away
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     limit = app.config["MAX_CONTENT_LENGTH"]
     try:
         server = create_server(app, host=bind, port=port, threads=THREADS, ident="paperkit",
