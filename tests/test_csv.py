@@ -433,3 +433,72 @@ def test_export_with_a_bom_imports_back(tmp_path, sample_kit):
     with Record.open(":memory:") as rec:
         import_file(rec, "contacts", path)
         assert export_csv_text(rec, "contacts") == text[1:]
+
+
+def _write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+@pytest.mark.parametrize("table, full, part, kept", [
+    ("tasks", "id,title,timeframe,steward,status,shadow_crew\n"
+              "T0009,Buy water,by Friday,Ana,done,\"Kai, Salma\"\n",
+     "id,title\nT0009,Renamed\n",
+     {"timeframe": "by Friday", "steward": "Ana", "status": "done", "shadow_crew": "Kai, Salma"}),
+    ("contacts", "id,name,role,ring,audience,phone,notes,verified_on\n"
+                 "C0001,Ana,lawyer,witness,public,555-0101,24/7,2026-11-22\n",
+     "id,name,role,ring,audience\nC0001,Ana,lawyer,witness,crew\n",
+     {"phone": "555-0101", "notes": "24/7", "verified_on": "2026-11-22"}),
+    ("ledger", "id,date,kind,amount,currency,counterparty,person,note\n"
+               "1,2026-01-01,donation,10.00,USD,Bank,P1,first\n",
+     "id,date,kind,amount,currency\n1,2026-01-02,donation,12.00,USD\n",
+     {"counterparty": "Bank", "person": "P1", "note": "first"}),
+    ("roles", "id,role,holder,starts,ends\n1,comms,Ana,2026-01-01,2026-03-01\n",
+     "id,role,holder,starts\n1,comms,Bo,2026-01-02\n", {"ends": "2026-03-01"}),
+])
+def test_an_import_without_some_columns_keeps_their_stored_values(tmp_path, table, full,
+                                                                  part, kept):
+    """Regression (data loss): a file with only some of the columns reset the rows it
+    updated in the others (a task done went back to open, a contact's phone was wiped):
+    a column the file leaves out now keeps the stored value."""
+    with Record.open(":memory:") as rec:
+        import_file(rec, table, _write(tmp_path, "full.csv", full))
+        result = import_file(rec, table, _write(tmp_path, "part.csv", part))
+        assert (result.inserted, result.updated) == (0, 1)
+        (row,) = export_json(rec, table)
+        for col, value in kept.items():
+            stored = row[col] if col != "amount" else row["amount_minor"]
+            assert stored == value, (col, row)
+
+
+def test_a_mandate_updated_without_its_end_may_not_end_before_it_starts(tmp_path):
+    with Record.open(":memory:") as rec:
+        import_file(rec, "roles", _write(tmp_path, "r.csv", "id,role,holder,starts,ends\n"
+                                                         "1,comms,Ana,2026-01-01,2026-01-14\n"))
+        with pytest.raises(ImportFailed, match="would end"):
+            import_file(rec, "roles", _write(tmp_path, "s.csv", "id,role,holder,starts\n"
+                                                             "1,comms,Ana,2026-02-01\n"))
+
+
+@pytest.mark.parametrize("table, text", [
+    ("ledger", "id,date,kind,amount,currency,counterparty,person,note\n"
+               ",2026-01-01,donation,10.00,USD,First,,\n1,2026-01-02,donation,20.00,USD,Second,,\n"),
+    ("roles", "id,role,holder,starts,ends\n,comms,First,2026-01-01,2026-01-10\n"
+              "1,care,Second,2026-01-01,2026-01-10\n"),
+])
+def test_a_new_row_never_takes_an_id_a_later_row_of_the_file_names(tmp_path, table, text):
+    """Regression (data loss): a row with no id took id 1 from SQLite, and the file's
+    later row with id 1 then overwrote it ("1 new, 1 updated")."""
+    with Record.open(":memory:") as rec:
+        result = import_file(rec, table, _write(tmp_path, "f.csv", text))
+        assert (result.inserted, result.updated) == (2, 0)
+        names = {r.get("counterparty") or r.get("holder") for r in export_json(rec, table)}
+        assert names == {"First", "Second"}
+
+
+def test_a_utf16_file_is_named_as_such(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("id,title\nT0001,x\n".encode("utf-16"))
+    with Record.open(":memory:") as rec, pytest.raises(ImportFailed, match="UTF-16"):
+        import_file(rec, "tasks", path)

@@ -21,10 +21,12 @@ The file format, which export writes and import reads back to the same rows:
   in one transaction with one event per changed row, source ``import <file>``. Balance
   assertions are checked before that transaction commits.
 - **Existing ids**: a row whose id is already in the record updates that row (with an
-  event per changed row; an identical row changes nothing). A task's ``rev`` column is kept
+  event per changed row; an identical row changes nothing), in the columns the file has
+  only: a column the file leaves out keeps the stored value (a new row takes its default). A task's ``rev`` column is kept
   for a new task and ignored for an existing one, whose rev goes up on every real change.
   A row with an empty id is a new row: tasks get the next ``T0000`` number, contacts the
-  next ``C0000`` number, ledger entries, assertions and roles the next integer.
+  next ``C0000`` number, ledger entries, assertions and roles the next integer past every
+  id the record and the file hold.
 """
 
 from __future__ import annotations
@@ -164,6 +166,9 @@ def _read(path: str | Path, table: str) -> tuple[list[FileRow], list[RowProblem]
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise InvalidValue(f"cannot read {name}: {exc.strerror}", "check the file's path") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00\x00" in (raw[1:4:2], raw[0:3:2]):
+        return [], [RowProblem(name, 1, "", "the file is UTF-16 text (Excel's 'Unicode text'),"
+                               " not UTF-8; save it as 'CSV UTF-8' and import that")], set()
     text = raw.decode("utf-8", errors="surrogateescape")
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -268,13 +273,15 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
     problems += _duplicate_ids(name, planned)
     if problems:
         raise ImportFailed(sorted(problems, key=lambda p: p.line))
+    given = {col for col in _header(rows) if col}
     with rec.write(source or Source("import", name)) as w:
         _number_new_rows(rec, table, planned)  # inside the transaction: no other writer races
+        _check_updates(rec, table, name, planned, given)
         counts = [0, 0, 0]
         assertion_lines: dict[int, int] = {}
         for line, parsed in planned:
             db_table = _db_table(table, parsed)
-            key, outcome = _upsert(w, db_table, parsed.values)
+            key, outcome = _upsert(w, db_table, parsed.values, given)
             counts[outcome] += 1
             if db_table == "ledger_assertions":
                 assertion_lines[key] = line
@@ -305,10 +312,20 @@ def _number_new_rows(rec: Record, table: str, planned: list[tuple[int, Parsed]])
     """Give rows with an empty id the next free ``T0000``/``C0000`` id (integer ids are
     left to SQLite)."""
     prefix = _ID_PREFIX.get(table)
-    if prefix is None:
+    if prefix is None:  # integer ids, numbered past every id the record or the file holds
+        # (left to SQLite, a new row could take an id a later row of the file names, and
+        # that row would then overwrite it)
+        nexts: dict[str, int] = {}
         for _, parsed in planned:
-            if parsed.values.get("id") is None:
-                parsed.values.pop("id", None)
+            db_table = _db_table(table, parsed)
+            if db_table not in nexts:
+                used = [p.values["id"] for _, p in planned
+                        if _db_table(table, p) == db_table and p.values.get("id")]
+                stored = rec.query_one(f"SELECT max(id) FROM {db_table}")[0] or 0
+                nexts[db_table] = max([stored, *used]) + 1
+            if not parsed.values.get("id"):
+                parsed.values["id"] = nexts[db_table]
+                nexts[db_table] += 1
         return
     pattern = re.compile(rf"^{prefix}([0-9]+)$")
     taken = [r[0] for r in rec.query(f"SELECT id FROM {table}")]
@@ -321,11 +338,46 @@ def _number_new_rows(rec: Record, table: str, planned: list[tuple[int, Parsed]])
             next_number += 1
 
 
-def _upsert(w: Writer, db_table: str, values: dict[str, Any]) -> tuple[Any, int]:
-    """Insert or update one row; returns (key, 0 inserted | 1 updated | 2 unchanged)."""
+def _header(rows: list[FileRow]) -> set[str]:
+    """The columns the file has (every row holds a cell, maybe empty, for each)."""
+    return set().union(*(row.cells for row in rows)) if rows else set()
+
+
+def _exists(rec: Record, db_table: str, key: Any) -> bool:
+    return key is not None and rec.query_one(f"SELECT 1 FROM {db_table} WHERE id = ?",
+                                             (key,)) is not None
+
+
+def _check_updates(rec: Record, table: str, name: str, planned: list[tuple[int, Parsed]],
+                   given: set[str]) -> None:
+    """A mandate updated from a file without its ``ends`` (or ``starts``) keeps the stored
+    one: it may not then end before it starts."""
+    if table != "roles" or {"starts", "ends"} <= given:
+        return
+    problems = []
+    for line, parsed in planned:
+        key = parsed.values.get("id")
+        if not _exists(rec, "roles", key):
+            continue
+        stored = dict(rec.query_one("SELECT starts, ends FROM roles WHERE id = ?", (key,)))
+        merged = {**stored, **{c: v for c, v in parsed.values.items() if c in given}}
+        if merged["ends"] < merged["starts"]:
+            col = "starts" if "starts" in given else "ends"
+            problems.append(RowProblem(name, line, col, f"the mandate would end ({merged['ends']})"
+                                       f" before it starts ({merged['starts']}); add the other"
+                                       " date's column, or fix this one"))
+    if problems:
+        raise ImportFailed(problems)
+
+
+def _upsert(w: Writer, db_table: str, values: dict[str, Any], given: set[str]
+            ) -> tuple[Any, int]:
+    """Insert or update one row; returns (key, 0 inserted | 1 updated | 2 unchanged). An
+    existing row is updated only in the columns the file has (``given``): a column it
+    leaves out keeps the stored value, where a new row takes the column's default."""
     key = values.get("id")
-    if key is not None and w.record.query_one(f"SELECT 1 FROM {db_table} WHERE id = ?", (key,)):
-        changes = {c: v for c, v in values.items() if c not in ("id", "rev")}
+    if _exists(w.record, db_table, key):
+        changes = {c: v for c, v in values.items() if c not in ("id", "rev") and c in given}
         before, after = w.update(db_table, key, changes)
         return key, 1 if before != after else 2
     return w.insert(db_table, values), 0
