@@ -111,3 +111,33 @@ def test_the_sample_ledger_assertion_holds(sample_kit):
         kinds = {r[0] for r in rec.query("SELECT DISTINCT kind FROM ledger")}
         assert kinds == {"donation", "bail-paid", "bail-returned", "expense", "transfer"}
         assert rec.query_one("SELECT min(amount) FROM ledger WHERE kind = 'transfer'")[0] < 0
+
+
+@pytest.mark.parametrize("text, currency", [("1,000", "KWD"), ("1,234", "USD"), ("-2,500", "EUR")])
+def test_a_lone_comma_before_three_digits_is_refused_as_ambiguous(text, currency):
+    """Regression: '1,000' KWD was read as 1.000 KWD (a decimal comma), a thousand times too
+    little, and '1,234' USD was refused with advice that led to 1.23."""
+    from paperkit.record.ledger import parse_amount
+
+    with pytest.raises(InvalidValue, match="two ways") as err:
+        parse_amount(text, currency)
+    assert text.replace(",", "") in err.value.hint
+
+
+@pytest.mark.parametrize("text, currency, minor", [
+    ("1,234,567", "USD", 123456700), ("1.234.567", "EUR", 123456700), ("12,50", "EUR", 1250),
+    ("1,5", "EUR", 150), ("1,234.50", "USD", 123450), ("1.000", "KWD", 1000)])
+def test_thousands_separators_and_decimal_commas_that_read_one_way(text, currency, minor):
+    from paperkit.record.ledger import parse_amount
+
+    assert parse_amount(text, currency) == minor
+
+
+def test_numbers_and_dates_past_the_limits_are_messages_not_tracebacks():
+    from paperkit.record.rows import parse_row
+
+    too_big = parse_row("ledger", {"id": "9" * 20, "date": "2026-01-01", "kind": "donation",
+                                   "amount": "5", "currency": "USD"})
+    assert "15 digits" in too_big.problems["id"]
+    late = parse_row("roles", {"role": "comms", "holder": "Ana", "starts": "9999-12-31"})
+    assert "past the last date" in late.problems["starts"]

@@ -18,6 +18,10 @@ from .models import BalanceAssertion, LedgerEntry
 #: Digits after the decimal point, per currency; everything else has 2.
 EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD": 3, "TND": 3}
 _MONEY = re.compile(r"^([+-]?)(\d{1,15})(?:[.,](\d+))?$")
+#: Digits in groups of three after the first: '1_234_567' (one mark used between them).
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(_\d{3})+$")
+#: One comma before exactly three digits: '1,000'.
+_THOUSAND = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 INFLOW = ("donation", "bail-returned")
 OUTFLOW = ("bail-paid", "expense")
 
@@ -33,6 +37,16 @@ def parse_amount(text: str, currency: str) -> int:
     if "," in raw and "." in raw:
         dec = "." if raw.rfind(".") > raw.rfind(",") else ","
         raw = raw.replace("," if dec == "." else ".", "")
+    for mark in ",.":  # one mark twice or more ('1,234,567'): thousands separators
+        if raw.count(mark) > 1 and _GROUPED.match(raw.replace(mark, "_")):
+            raw = raw.replace(mark, "")
+    if raw.count(",") == 1 and "." not in raw and _THOUSAND.match(raw):
+        # '1,000' is one thousand to some and one (a decimal comma) to others: a KWD
+        # amount, with 3 decimals, would be read a thousand times too small
+        raise InvalidValue(f"{text!r} could be read two ways (is the comma a thousands "
+                           "separator or a decimal point?)",
+                           f"write it without the comma ({raw.replace(',', '')}) or with a "
+                           f"point for decimals ({raw.replace(',', '.')})")
     m = _MONEY.match(raw)
     digits = exponent(currency)
     if not m:

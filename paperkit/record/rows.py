@@ -98,8 +98,10 @@ def contact_id(value: str) -> str:
 
 def positive_int(value: str) -> int:
     value = value.strip()
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
-        raise InvalidValue(f"{value!r} is not a whole number of 1 or more", "write it like 12")
+    if (not value.isascii() or not value.isdigit() or int(value) < 1
+            or len(value.lstrip("0")) > 15):  # past SQLite's integers, well before
+        raise InvalidValue(f"{value!r} is not a whole number of 1 or more (at most 15 digits)",
+                           "write it like 12")
     return int(value)
 
 
@@ -111,7 +113,11 @@ def currency(value: str) -> str:
 
 
 def add_days(iso: str, days: int) -> str:
-    return (dt.date.fromisoformat(iso) + dt.timedelta(days=days)).isoformat()
+    try:
+        return (dt.date.fromisoformat(iso) + dt.timedelta(days=days)).isoformat()
+    except OverflowError:
+        raise InvalidValue(f"{iso} plus {days} days is past the last date there is",
+                           "give the mandate an earlier start, or its own end date") from None
 
 
 # -- whole rows -------------------------------------------------------------------------------
@@ -240,7 +246,10 @@ def _check_ledger(out: Parsed, texts, partial, rotation_days) -> None:
 def _check_roles(out: Parsed, texts, partial, rotation_days) -> None:
     starts = out.values.get("starts")
     if not partial and starts and not out.values.get("ends") and "ends" not in out.problems:
-        out.values["ends"] = add_days(starts, rotation_days - 1)
+        try:
+            out.values["ends"] = add_days(starts, rotation_days - 1)
+        except InvalidValue as exc:
+            out.problems["starts"] = _message(exc)
     ends = out.values.get("ends")
     if starts and ends and ends < starts:
         out.problems["ends"] = f"the mandate ends ({ends}) before it starts ({starts}); fix one"
