@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import tomllib
@@ -164,9 +165,11 @@ def init_kit(path: str | os.PathLike, name: str | None = None) -> Kit:
     for existing in (TOML_NAME, KEY_NAME, RECORD_NAME):
         if (path / existing).exists():
             raise KitExists(f"{path / existing} already exists")
+    # a TOML basic string: JSON's escapes are TOML's (quotes, backslashes, line breaks)
+    toml_text = TEMPLATE.format(name=json.dumps(name or path.name, ensure_ascii=False)[1:-1])
+    parse_settings(tomllib.loads(toml_text))  # checked before anything is written
     path.mkdir(parents=True, exist_ok=True)
     (path / PHOTOS_NAME).mkdir(exist_ok=True)
-    toml_text = TEMPLATE.format(name=(name or path.name).replace('"', "'"))
     (path / TOML_NAME).write_text(toml_text, encoding="utf-8")
     fd = os.open(path / KEY_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:

@@ -144,3 +144,12 @@ def test_a_kit_whose_record_is_missing_is_refused_not_given_a_new_one(kit):
     (kit.path / "record.sqlite").touch()  # on purpose: an empty record
     with kit.open_record() as rec:
         assert rec.query_one("SELECT count(*) FROM tasks")[0] == 0
+
+
+@pytest.mark.parametrize("name", ['Riverside\\Aid "North"', "two\nlines", "tab\there"])
+def test_init_keeps_any_group_name_and_writes_a_valid_kit_toml(tmp_path, name):
+    """Regression: a name with a backslash or a line break wrote an invalid kit.toml, and
+    init left a key without a record (running it again then refused)."""
+    kit = init_kit(tmp_path / "k", name=name)
+    assert open_kit(kit.path).settings.name == name
+    kit.open_record().close()

@@ -207,3 +207,54 @@ def test_a_record_locked_by_another_writer_is_a_clear_error(tmp_path):
         w2.insert("tasks", {"id": "T0002", "title": "waits"})
     first.close()
     second.close()
+
+
+def test_two_processes_opening_a_new_record_at_once_migrate_it_once(tmp_path, monkeypatch):
+    """Regression: each read the schema version before taking the write lock, so both ran
+    migration 0001 and the second failed ("table contacts already exists"). The version is
+    read again under the lock."""
+    path = tmp_path / "record.sqlite"
+    first = Record.open(path)  # another process migrates the new record...
+    done = first.schema_version()
+    late = Record(sqlite3.connect(path, isolation_level=None, timeout=10.0), str(path))
+    real, reads = Record.schema_version, []
+
+    def read_before_the_other(self):  # ...after this one read its version (0)
+        reads.append(self)
+        return 0 if len(reads) == 1 else real(self)
+
+    monkeypatch.setattr(Record, "schema_version", read_before_the_other)
+    assert late.migrate() == []  # nothing applied twice, and no error
+    assert real(late) == done
+    first.close()
+    late.close()
+
+
+def test_a_role_written_with_a_trailing_space_is_the_same_role():
+    """Regression: 'comms ' (Ana, ended) and 'comms' (Bo, current) were two roles, and
+    status reported comms as expired though Bo holds it."""
+    from paperkit.record.status import mandates_needing_attention
+
+    with Record.open(":memory:") as rec:
+        with rec.write(Source("cli", "test")) as w:
+            w.insert("roles", {"role": "comms ", "holder": "Ana", "starts": "2026-01-01",
+                               "ends": "2026-01-31"})
+            w.insert("roles", {"role": "Comms", "holder": "Bo", "starts": "2026-02-01",
+                               "ends": "2026-12-31"})
+        assert mandates_needing_attention(rec, dt.date(2026, 6, 1), 7) == []
+
+
+def test_a_backup_into_a_folder_that_takes_no_file_names_the_folder(tmp_path, monkeypatch):
+    """Regression: it said the record could not be read or written, and to free disk space
+    or restore the record."""
+    import pathlib
+
+    def refuse(self, *a, **k):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    with Record.open(tmp_path / "r.sqlite") as rec:
+        monkeypatch.setattr(pathlib.Path, "touch", refuse)
+        with pytest.raises(InvalidValue, match="cannot write the backup in") as err:
+            backup(rec, tmp_path / "copy.sqlite")
+        assert "folder you may write to" in err.value.hint
+    assert not (tmp_path / "copy.sqlite").exists()

@@ -42,7 +42,9 @@ def build(ctx: ProductContext) -> Document:
     latest: dict[str, dt.date] = {}
     for r in roles:
         ends = dt.date.fromisoformat(r.ends)
-        latest[r.role] = max(latest.get(r.role, ends), ends)
+        role = " ".join(r.role.split())  # 'comms ' and 'comms' are one role (as in status)
+        same = next((k for k in latest if k.casefold() == role.casefold()), role)
+        latest[same] = max(latest.get(same, ends), ends)
 
     cols = scale_columns([Column("role", 20, font="sans-bold", size=10),
                           Column("holder", 24, size=10), Column("starts", 14),

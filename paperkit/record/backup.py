@@ -25,7 +25,13 @@ def backup(rec: Record, dest: str | Path) -> Path:
     if not dest.parent.is_dir():
         raise InvalidValue(f"the folder {dest.parent} does not exist", "create it first")
     partial = dest.with_name(dest.name + ".partial")
-    partial.unlink(missing_ok=True)
+    try:
+        partial.unlink(missing_ok=True)
+        partial.touch(exist_ok=False)  # the destination's folder must take a new file
+    except OSError as exc:
+        raise InvalidValue(f"cannot write the backup in {dest.parent}: {exc.strerror}",
+                           "choose a folder you may write to, with room for the copy"
+                           ) from None
     try:
         target = sqlite3.connect(partial)
         try:

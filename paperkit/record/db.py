@@ -156,6 +156,9 @@ class Record:
                 continue
             self._begin()
             try:
+                if number <= self.schema_version():  # another process applied it while
+                    self.conn.execute("ROLLBACK")  # this one waited for the lock
+                    continue
                 for statement in _split_sql(script):
                     self.conn.execute(statement)
                 self.conn.execute(

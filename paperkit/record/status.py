@@ -106,8 +106,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def mandates_needing_attention(rec: Record, today: dt.date, within: int) -> list[Mandate]:
     latest: dict[str, Role] = {}
     for role in list_roles(rec):
-        if role.role not in latest or role.ends >= latest[role.role].ends:
-            latest[role.role] = role
+        name = " ".join(role.role.split()).casefold()  # 'comms ' and 'Comms' are one role
+        if name not in latest or role.ends >= latest[name].ends:
+            latest[name] = role
     out = []
     for role in latest.values():
         days = (dt.date.fromisoformat(role.ends) - today).days
