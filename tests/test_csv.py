@@ -502,3 +502,28 @@ def test_a_utf16_file_is_named_as_such(tmp_path):
     path.write_bytes("id,title\nT0001,x\n".encode("utf-16"))
     with Record.open(":memory:") as rec, pytest.raises(ImportFailed, match="UTF-16"):
         import_file(rec, "tasks", path)
+
+
+def test_an_old_export_never_undoes_a_later_change_to_a_task(tmp_path):
+    """Regression: a tasks file exported before a scan (or the kiosk) changed a task,
+    edited offline and imported, silently put the task back as it was. Its row's rev is
+    older than the record's: the import fails naming it, unless the rev cell is emptied;
+    an old row identical to the record, or one for an unchanged task, is fine."""
+    head = "id,title,status,rev\n"
+    with Record.open(":memory:") as rec:
+        import_file(rec, "tasks", _write(tmp_path, "a.csv", head + "T0001,Water,open,1\n"
+                                                                  "T0002,Hall,open,1\n"))
+        with rec.write(Source("scan", "abc")) as w:  # a scan applies done to T0001
+            w.update("tasks", "T0001", {"status": "done"})
+        old = head + "T0001,Water (edited),open,1\nT0002,Hall (edited),open,1\n"
+        with pytest.raises(ImportFailed) as err:
+            import_file(rec, "tasks", _write(tmp_path, "old.csv", old))
+        (problem,) = err.value.problems
+        assert (problem.line, problem.column) == (2, "rev")
+        assert "changed in the record after this file was exported" in problem.problem
+        assert rec.query_one("SELECT status FROM tasks WHERE id = 'T0001'")[0] == "done"
+        same = head + "T0001,Water,done,1\n"  # old rev, but it changes nothing
+        assert import_file(rec, "tasks", _write(tmp_path, "same.csv", same)).unchanged == 1
+        forced = head + "T0001,Water (edited),open,\n"  # an empty rev writes it over
+        assert import_file(rec, "tasks", _write(tmp_path, "f.csv", forced)).updated == 1
+        assert rec.query_one("SELECT status FROM tasks WHERE id = 'T0001'")[0] == "open"

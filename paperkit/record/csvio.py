@@ -23,7 +23,10 @@ The file format, which export writes and import reads back to the same rows:
 - **Existing ids**: a row whose id is already in the record updates that row (with an
   event per changed row; an identical row changes nothing), in the columns the file has
   only: a column the file leaves out keeps the stored value (a new row takes its default). A task's ``rev`` column is kept
-  for a new task and ignored for an existing one, whose rev goes up on every real change.
+  for a new task; for an existing one it says which version the file's row was made from:
+  a row older than the record's task that would change it fails the import (it would undo
+  a later scan or edit; an empty rev cell writes it over), and the task's rev goes up on
+  every real change.
   A row with an empty id is a new row: tasks get the next ``T0000`` number, contacts the
   next ``C0000`` number, ledger entries, assertions and roles the next integer past every
   id the record and the file hold.
@@ -276,7 +279,8 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
     given = {col for col in _header(rows) if col}
     with rec.write(source or Source("import", name)) as w:
         _number_new_rows(rec, table, planned)  # inside the transaction: no other writer races
-        _check_updates(rec, table, name, planned, given)
+        _check_updates(rec, table, name, planned, given,
+                       {row.line for row in rows if row.cells.get("rev", "").strip()})
         counts = [0, 0, 0]
         assertion_lines: dict[int, int] = {}
         for line, parsed in planned:
@@ -349,9 +353,13 @@ def _exists(rec: Record, db_table: str, key: Any) -> bool:
 
 
 def _check_updates(rec: Record, table: str, name: str, planned: list[tuple[int, Parsed]],
-                   given: set[str]) -> None:
-    """A mandate updated from a file without its ``ends`` (or ``starts``) keeps the stored
-    one: it may not then end before it starts."""
+                   given: set[str], rev_lines: set[int]) -> None:
+    """Updates the record may not take: a task the record changed after the file's copy
+    of it was exported (:func:`_stale_tasks`); a mandate updated from a file without its
+    ``ends`` (or ``starts``), which keeps the stored one, may not then end before it
+    starts."""
+    if table == "tasks":
+        _stale_tasks(rec, name, [(ln, p) for ln, p in planned if ln in rev_lines], given)
     if table != "roles" or {"starts", "ends"} <= given:
         return
     problems = []
@@ -366,6 +374,31 @@ def _check_updates(rec: Record, table: str, name: str, planned: list[tuple[int, 
             problems.append(RowProblem(name, line, col, f"the mandate would end ({merged['ends']})"
                                        f" before it starts ({merged['starts']}); add the other"
                                        " date's column, or fix this one"))
+    if problems:
+        raise ImportFailed(problems)
+
+
+def _stale_tasks(rec: Record, name: str, planned: list[tuple[int, Parsed]],
+                 given: set[str]) -> None:
+    """A task row whose ``rev`` is older than the record's, and that would change the task,
+    was exported before the record changed it (a scan, the kiosk, another import): written
+    over the record it would silently undo that change, as a stale slip would. Such rows
+    fail the import, each named; an empty rev cell writes the row over the record."""
+    problems = []
+    for line, parsed in planned:
+        key, rev = parsed.values.get("id"), parsed.values.get("rev")
+        if key is None or rev is None:
+            continue
+        stored = rec.query_one("SELECT * FROM tasks WHERE id = ?", (key,))
+        if stored is None or rev >= stored["rev"]:
+            continue
+        if any(stored[c] != v for c, v in parsed.values.items()
+               if c in given and c not in ("id", "rev")):
+            problems.append(RowProblem(
+                name, line, "rev", f"{key} changed in the record after this file was exported"
+                f" (rev {rev} here, {stored['rev']} there) and this row would undo that; export"
+                " the tasks again and make the edit there, or empty this rev cell to write the"
+                " row over the record"))
     if problems:
         raise ImportFailed(problems)
 
