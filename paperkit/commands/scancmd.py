@@ -69,7 +69,7 @@ def register(cli: click.Group) -> None:
 
     @cli.command("scan")
     @click.argument("photos", nargs=-1, required=True,
-                    type=click.Path(path_type=Path, readable=False))  # per photo: scan says
+                    type=click.Path(path_type=Path, readable=False))  # unreadable: its own error
     @click.option("--dry-run", is_flag=True, help="Read and report, but write nothing.")
     @click.option("--json", "as_json", is_flag=True,
                   help="Print one JSON object per photo (one per line).")
