@@ -258,3 +258,18 @@ def test_a_backup_into_a_folder_that_takes_no_file_names_the_folder(tmp_path, mo
             backup(rec, tmp_path / "copy.sqlite")
         assert "folder you may write to" in err.value.hint
     assert not (tmp_path / "copy.sqlite").exists()
+
+
+def test_status_on_a_day_gives_the_balances_at_the_end_of_that_day():
+    """Regression: 'paperkit status --on DATE' showed today's balances."""
+    from paperkit.record.status import status
+
+    with Record.open(":memory:") as rec:
+        with rec.write(Source("cli", "test")) as w:
+            for day, amount in (("2026-01-01", 1000), ("2026-02-01", 500)):
+                w.insert("ledger", {"date": day, "kind": "donation", "amount": amount,
+                                    "currency": "USD", "counterparty": "", "person": "",
+                                    "note": ""})
+        assert status(rec, Settings(), dt.date(2026, 1, 15)).balances == {"USD": 1000}
+        assert status(rec, Settings(), dt.date(2026, 3, 1)).balances == {"USD": 1500}
+        assert status(rec, Settings()).balances == {"USD": 1500}

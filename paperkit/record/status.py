@@ -145,7 +145,10 @@ def reprint_state(rec: Record, today: dt.date, months: int, any_contacts: bool) 
 
 def status(rec: Record, settings: Settings, today: dt.date | None = None,
            within: int | None = None) -> Status:
-    """The record's status on ``today`` (default: the local date)."""
+    """The record's status on ``today`` (default: the local date). Given a day, the
+    balances are those at the end of it (entries dated later left out); task counts are
+    always the record's own, now."""
+    on = today
     today = today or dt.date.today()
     within = max(1, settings.rotation_days // 2) if within is None else within
     counts = dict.fromkeys(TASK_STATUSES, 0)
@@ -159,6 +162,6 @@ def status(rec: Record, settings: Settings, today: dt.date | None = None,
         stale_contacts=tuple(stale_contacts(contacts, today)),
         contacts=len(contacts),
         reprint=reprint_state(rec, today, settings.reprint_months, bool(contacts)),
-        balances=balances(rec),
+        balances=balances(rec, on.isoformat() if on else None),
         failing_assertions=tuple(assertion_failures(rec)),
     )
