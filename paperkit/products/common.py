@@ -389,7 +389,7 @@ class Withheld:
         return tuple(out)
 
     def _refit(self, run: Text) -> Text:
-        text = self.text(" ".join(self.text(run.text).split("\n")))
+        text = " ".join(self.text(run.text).split("\n"))  # a name across a break too
         family = {"arabic": "sans", "arabic-bold": "sans-bold"}.get(run.font, run.font)
         return shorten(text, run.rect, family, run.size, run.size * 0.75, run.align,
                        run.color, shrink_floor=run.size * 0.85)

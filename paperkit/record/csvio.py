@@ -22,11 +22,11 @@ The file format, which export writes and import reads back to the same rows:
   assertions are checked before that transaction commits.
 - **Existing ids**: a row whose id is already in the record updates that row (with an
   event per changed row; an identical row changes nothing), in the columns the file has
-  only: a column the file leaves out keeps the stored value (a new row takes its default). A task's ``rev`` column is kept
-  for a new task; for an existing one it says which version the file's row was made from:
-  a row older than the record's task that would change it fails the import (it would undo
-  a later scan or edit; an empty rev cell writes it over), and the task's rev goes up on
-  every real change.
+  only: a column the file leaves out keeps the stored value (a new row takes its
+  default). A task's ``rev`` column is kept for a new task; for an existing one it says
+  which version the file's row was made from: a row older than the record's task that
+  would change it fails the import (it would undo a later scan or edit; an empty rev cell
+  writes it over), and the task's rev goes up on every real change.
   A row with an empty id is a new row: tasks get the next ``T0000`` number, contacts the
   next ``C0000`` number, ledger entries, assertions and roles the next integer past every
   id the record and the file hold.
@@ -313,8 +313,8 @@ def _duplicate_ids(name: str, planned: list[tuple[int, Parsed]]) -> list[RowProb
 
 
 def _number_new_rows(rec: Record, table: str, planned: list[tuple[int, Parsed]]) -> None:
-    """Give rows with an empty id the next free ``T0000``/``C0000`` id (integer ids are
-    left to SQLite)."""
+    """Give rows with an empty id the next free ``T0000``/``C0000`` id, or the next integer
+    past every id of their table in the record and the file."""
     prefix = _ID_PREFIX.get(table)
     if prefix is None:  # integer ids, numbered past every id the record or the file holds
         # (left to SQLite, a new row could take an id a later row of the file names, and
@@ -368,7 +368,7 @@ def _check_updates(rec: Record, table: str, name: str, planned: list[tuple[int, 
         if not _exists(rec, "roles", key):
             continue
         stored = dict(rec.query_one("SELECT starts, ends FROM roles WHERE id = ?", (key,)))
-        merged = {**stored, **{c: v for c, v in parsed.values.items() if c in given}}
+        merged = {**stored, **_changes(parsed.values, given)}
         if merged["ends"] < merged["starts"]:
             col = "starts" if "starts" in given else "ends"
             problems.append(RowProblem(name, line, col, f"the mandate would end ({merged['ends']})"
@@ -392,8 +392,7 @@ def _stale_tasks(rec: Record, name: str, planned: list[tuple[int, Parsed]],
         stored = rec.query_one("SELECT * FROM tasks WHERE id = ?", (key,))
         if stored is None or rev >= stored["rev"]:
             continue
-        if any(stored[c] != v for c, v in parsed.values.items()
-               if c in given and c not in ("id", "rev")):
+        if any(stored[c] != v for c, v in _changes(parsed.values, given).items()):
             problems.append(RowProblem(
                 name, line, "rev", f"{key} changed in the record after this file was exported"
                 f" (rev {rev} here, {stored['rev']} there) and this row would undo that; export"
@@ -403,6 +402,12 @@ def _stale_tasks(rec: Record, name: str, planned: list[tuple[int, Parsed]],
         raise ImportFailed(problems)
 
 
+def _changes(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
+    """What a row's ``values`` write over an existing row: the columns the file has
+    (``given``), but its key and a task's rev (which the record keeps counting)."""
+    return {c: v for c, v in values.items() if c in given and c not in ("id", "rev")}
+
+
 def _upsert(w: Writer, db_table: str, values: dict[str, Any], given: set[str]
             ) -> tuple[Any, int]:
     """Insert or update one row; returns (key, 0 inserted | 1 updated | 2 unchanged). An
@@ -410,8 +415,7 @@ def _upsert(w: Writer, db_table: str, values: dict[str, Any], given: set[str]
     leaves out keeps the stored value, where a new row takes the column's default."""
     key = values.get("id")
     if _exists(w.record, db_table, key):
-        changes = {c: v for c, v in values.items() if c not in ("id", "rev") and c in given}
-        before, after = w.update(db_table, key, changes)
+        before, after = w.update(db_table, key, _changes(values, given))
         return key, 1 if before != after else 2
     return w.insert(db_table, values), 0
 

@@ -656,6 +656,14 @@ def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read,
                    reason=why, crops=crops)
 
 
+def _scanned_before(result: PhotoResult, done: rs.ScanRow) -> PhotoResult:
+    """``result`` for a photo scanned before (``done``): nothing read or written now; that
+    scan's errors repeated, and its slips still waiting for review listed."""
+    return replace(result, already_scanned=done.at, stored=done.photo, advice=(),
+                   errors=done.errors,
+                   slips=tuple(SlipResult(code="", **slip) for slip in done.waiting))
+
+
 def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
             keep: bool = True) -> PhotoResult:
     """Write the photo's results in one transaction; returns them as written (an applied
@@ -667,9 +675,7 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
     with rec.write(Source("scan", sha)) as w:
         done = rs.get_scan(rec, sha)
         if done is not None:
-            return replace(result, already_scanned=done.at, stored=done.photo, advice=(),
-                           errors=done.errors,
-                           slips=tuple(SlipResult(code="", **w) for w in done.waiting))
+            return _scanned_before(result, done)
         result = replace(result, slips=tuple(
             _recheck(kit, rec, sha, s, r, keep) if s.outcome == "applied" else s
             for s, r in zip(result.slips, reads, strict=True)))
@@ -733,9 +739,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     lap("load")
     done = rs.get_scan(rec, photo.sha256)
     if done is not None:
-        return PhotoResult(photo=str(path), sha256=photo.sha256, already_scanned=done.at,
-                           stored=done.photo, dry_run=dry_run, errors=done.errors,
-                           slips=tuple(SlipResult(code="", **w) for w in done.waiting))
+        return _scanned_before(PhotoResult(photo=str(path), sha256=photo.sha256,
+                                           dry_run=dry_run), done)
     tasks = list_tasks(rec)
     expected = Expected(codes.shapes(kit.id, [t.id for t in tasks],
                                      max((t.rev for t in tasks), default=0)),
