@@ -27,7 +27,7 @@ from paperkit.record import Source
 from paperkit.record import scans as rs
 from paperkit.record.contacts import list_contacts
 from paperkit.record.events import list_events
-from paperkit.record.ledger import balances, format_amount
+from paperkit.record.ledger import balances, grouped_amount
 from paperkit.record.tasks import get_task, set_status
 
 TOKEN = "kiosk-test-token-0123456789"
@@ -559,7 +559,7 @@ def test_the_ledger_shows_the_balance(client, sample_kit):
     html = client.get("/ledger").get_data(as_text=True)
     assert totals
     for currency, minor in totals.items():
-        assert f"{format_amount(minor, currency)} {currency}" in html
+        assert f"{grouped_amount(minor, currency)} {currency}" in html
 
 
 def test_contacts_show_the_crew_and_hide_private_ones(client, sample_kit):

@@ -17,7 +17,7 @@ from paperkit.layout.model import Box, Document, Line, Page, Text
 from paperkit.products import PrintOptions, ProductContext, board, build, common
 from paperkit.record import Record, Source
 from paperkit.record.contacts import list_contacts
-from paperkit.record.ledger import format_amount
+from paperkit.record.ledger import grouped_amount, list_entries, parse_amount
 from paperkit.record.tasks import list_tasks
 from paperkit.render import fonts
 from paperkit.render.pdf import render_pdf
@@ -201,8 +201,12 @@ def ledger_rows(doc: Document) -> dict[str, list[str]]:
     out = {}
     for page in doc.pages:
         ts = [t for t in page.items if isinstance(t, Text)]
-        for t in ts:
-            if t.text.isdigit() and t.font == "sans" and t.align == "right":
+        numbers = [t for t in ts if t.text.isdigit() and t.font == "sans" and t.align == "right"]
+        if not numbers:
+            continue
+        first = min(t.rect.x0 for t in numbers)  # the '#' column (an amount can be digits too)
+        for t in numbers:
+            if t.rect.x0 < first + 0.5:
                 out[t.text] = [u.text for u in ts if abs(u.rect.y0 - t.rect.y0) < 0.5]
     return out
 
@@ -224,6 +228,23 @@ def test_ledger_running_balances_per_currency_in_minor_units(kit):
     # Totals box: in / out / balance per currency.
     assert "175.50" in text and "95.49" in text and "80.01" in text
     assert "Margaret Donorson" in text and "cash from Margaret" in text
+
+
+def test_ledger_amounts_print_in_groups_of_three_and_in_the_currencys_decimals(kit):
+    """A bail of 1250000.00 was printed as one run of digits, hard to check by eye; JOD
+    has three decimals (fils), not two."""
+    fill(kit, ledger=[
+        {"date": "2026-10-01", "kind": "donation", "amount": 125000000, "currency": "USD"},
+        {"date": "2026-10-02", "kind": "donation", "amount": 2500, "currency": "JOD"}])
+    doc = make(kit, "ledger")
+    check_invariants(doc)
+    rows = ledger_rows(doc)
+    assert rows["1"][-3:] == ["1\u202f250\u202f000.00", "1\u202f250\u202f000.00", "USD"]
+    assert rows["2"][-2:] == ["2.500", "JOD"]
+    with kit.open_record() as rec:
+        assert [(e.amount, e.currency) for e in list_entries(rec)] == [(125000000, "USD"),
+                                                                        (2500, "JOD")]
+    assert parse_amount("1\u202f250\u202f000.00", "USD") == 125000000  # read back as shown
 
 
 def test_ledger_marks_a_failing_assertion(kit):
@@ -750,7 +771,7 @@ def test_ledger_balance_column_is_the_exact_integer_sum(bare_kit, entries):
         sign = -1 if row["kind"] in ("bail-paid", "expense") else 1
         totals[row["currency"]] = totals.get(row["currency"], 0) + sign * row["amount"]
         cur = row["currency"]
-        assert printed[str(number)][-2:] == [format_amount(totals[cur], cur), cur]
+        assert printed[str(number)][-2:] == [grouped_amount(totals[cur], cur), cur]
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -230,6 +230,47 @@ def test_two_processes_opening_a_new_record_at_once_migrate_it_once(tmp_path, mo
     late.close()
 
 
+def test_migration_0002_keeps_three_decimal_currencies_amounts(tmp_path, monkeypatch):
+    """JOD, OMR, IQD and LYD have three decimals (ISO 4217); paperkit gave them two, so
+    '1.250 JOD' was refused. A record kept before holds their amounts in hundredths: the
+    migration writes each again in thousandths, the same money, with an event a row, and
+    leaves the other currencies as they were."""
+    from paperkit.record import db
+    from paperkit.record.ledger import assertion_failures, format_amount, parse_amount
+
+    path = tmp_path / "record.sqlite"
+    every = db._migrations()
+    monkeypatch.setattr(db, "_migrations", lambda: every[:1])
+    with Record.open(path) as rec:  # a record kept by the version before 0002
+        with rec.write(CLI) as w:
+            w.insert("ledger", {"date": "2026-01-02", "kind": "donation", "amount": 1250,
+                                "currency": "JOD", "counterparty": "Amman group"})  # 12.50
+            w.insert("ledger", {"date": "2026-01-02", "kind": "donation", "amount": 1250,
+                                "currency": "USD"})
+            w.insert("ledger_assertions", {"date": "2026-01-03", "amount": 1250,
+                                           "currency": "JOD"})
+        before = count_events(rec)
+    monkeypatch.setattr(db, "_migrations", lambda: every)
+    with Record.open(path) as rec:
+        amounts = {r["currency"]: r["amount"] for r in rec.query("SELECT * FROM ledger")}
+        assert amounts == {"JOD": 12500, "USD": 1250}
+        assert format_amount(amounts["JOD"], "JOD") == "12.500"
+        assert format_amount(amounts["USD"], "USD") == "12.50"
+        assert rec.query_one("SELECT amount FROM ledger_assertions")[0] == 12500
+        assert assertion_failures(rec) == []
+        events = list_events(rec)[before:]
+        assert [(e.table, e.action) for e in events] == [("ledger", "update"),
+                                                          ("ledger_assertions", "update")]
+        assert events[0].changed() == {"amount": (1250, 12500)}
+        assert events[0].after["counterparty"] == "Amman group"
+        assert events[1].changed() == {"amount": (1250, 12500)}
+        assert rec.migrate() == []  # once only
+    assert parse_amount("1.250", "JOD") == 1250
+    assert parse_amount("0.5", "OMR") == 500
+    with pytest.raises(InvalidValue, match="IQD has 3"):
+        parse_amount("1.2345", "IQD")
+
+
 def test_a_role_written_with_a_trailing_space_is_the_same_role():
     """Regression: 'comms ' (Ana, ended) and 'comms' (Bo, current) were two roles, and
     status reported comms as expired though Bo holds it."""

@@ -38,7 +38,7 @@ from ..record import Record, Source
 from ..record import scans as record_scans
 from ..record.contacts import list_contacts
 from ..record.events import list_events
-from ..record.ledger import assertion_failures, balances, format_amount, list_assertions, running
+from ..record.ledger import assertion_failures, balances, grouped_amount, list_assertions, running
 from ..record.models import RINGS, SLIP_STATUSES, TASK_STATUSES, Task
 from ..record.status import stale_contacts, status
 from ..record.tasks import check_seen, get_task, list_tasks, set_status
@@ -342,7 +342,7 @@ def print_download():
 
 # -- ledger and contacts ------------------------------------------------------------------
 def _money(minor: int, currency: str) -> str:
-    return f"{format_amount(minor, currency)} {currency}"
+    return f"{grouped_amount(minor, currency)} {currency}"
 
 
 @bp.get("/ledger")
@@ -351,7 +351,7 @@ def ledger():
     rows = running(rec)
     return render_template("ledger.html", rows=rows, balances=balances(rec),
                            assertions=list_assertions(rec), failures=assertion_failures(rec),
-                           money=_money, amount=format_amount)
+                           money=_money, amount=grouped_amount)
 
 
 @bp.get("/contacts")

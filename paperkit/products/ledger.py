@@ -2,7 +2,8 @@
 with the running balance of its currency, the balance assertions with a pass/fail mark,
 and blank numbered rows for writing entries by hand at the support table.
 
-Money stays in integer minor units until ``format_amount`` writes it; no float touches it.
+Money stays in integer minor units until ``grouped_amount`` writes it (in groups of three,
+narrow spaces between); no float touches it.
 
 ``--public`` (``options.public``): counterparties and persons are replaced with stable
 pseudonyms numbered by first appearance in date order ("Donor 1" for a counterparty first
@@ -17,7 +18,7 @@ from collections import defaultdict
 from ..layout.model import GREY, Document, Rect
 from ..record.ledger import (
     assertion_failures,
-    format_amount,
+    grouped_amount,
     list_assertions,
     running,
     signed_amount,
@@ -64,8 +65,9 @@ def entry_columns(public: bool, width: float) -> list[Column]:
             Column("person", 10 if not public else 14)]
     if not public:
         cols.append(Column("note", 16, size=8))
-    cols += [Column("in", 10, "right", "mono", 8.5), Column("out", 10, "right", "mono", 8.5),
-             Column("balance", 11, "right", "mono", 8.5), Column("cur", 5, size=8.5)]
+    cols += [Column("in", 10, "right", "sans", 8.5, whole=True),
+             Column("out", 10, "right", "sans", 8.5, whole=True),
+             Column("balance", 11, "right", "sans", 8.5, whole=True), Column("cur", 5, size=8.5)]
     return scale_columns(cols, width)
 
 
@@ -89,12 +91,12 @@ def build(ctx: ProductContext) -> Document:
     for number, (e, balance) in enumerate(rows, 1):
         cp, person = names.get(e.id, (e.counterparty, e.person))
         amount = signed_amount(e)
-        money_in = format_amount(amount, e.currency) if amount >= 0 else ""
-        money_out = format_amount(-amount, e.currency) if amount < 0 else ""
+        money_in = grouped_amount(amount, e.currency) if amount >= 0 else ""
+        money_out = grouped_amount(-amount, e.currency) if amount < 0 else ""
         values = [str(number), e.date, e.kind, cp, person]
         if not public:
             values.append(e.note)
-        values += [money_in, money_out, format_amount(balance, e.currency), e.currency]
+        values += [money_in, money_out, grouped_amount(balance, e.currency), e.currency]
         sheets.table_row(cols, values, bold=[False] * (len(values) - 2) + [True])
     if not rows:
         sheets.paragraph("No entries yet.", 10)
@@ -116,15 +118,16 @@ def _totals_box(sheets: Sheets, rows) -> None:
     currencies = sorted(set(money_in) | set(money_out))
     sheets.heading("Totals", 13, keep=20 + 22 * max(1, len(currencies)))
     cols = scale_columns([Column("currency", 12, font="sans-bold", size=11),
-                          Column("in", 20, "right", "mono", 11),
-                          Column("out", 20, "right", "mono", 11),
-                          Column("balance", 22, "right", "mono", 11)], sheets.width * 0.7)
+                          Column("in", 20, "right", "sans", 11, whole=True),
+                          Column("out", 20, "right", "sans", 11, whole=True),
+                          Column("balance", 22, "right", "sans", 11, whole=True)],
+                         sheets.width * 0.7)
     sheets.table_header(cols)
     for cur in currencies:
         balance = money_in[cur] - money_out[cur]
-        sheets.table_row(cols, [cur, format_amount(money_in[cur], cur),
-                                format_amount(money_out[cur], cur),
-                                format_amount(balance, cur)],
+        sheets.table_row(cols, [cur, grouped_amount(money_in[cur], cur),
+                                grouped_amount(money_out[cur], cur),
+                                grouped_amount(balance, cur)],
                          fill=SHADE, bold=[True, False, False, True], min_height=20)
     if not currencies:
         sheets.paragraph("Nothing in or out yet.", 10)
@@ -141,18 +144,18 @@ def _assertions(sheets: Sheets, ctx: ProductContext) -> None:
         sheets.advance(8)
         return
     cols = scale_columns([Column("check", 7), Column("date", 14), Column("currency", 10),
-                          Column("counted", 18, "right", "mono"),
-                          Column("the ledger gives", 18, "right", "mono"),
+                          Column("counted", 18, "right", "sans", whole=True),
+                          Column("the ledger gives", 18, "right", "sans", whole=True),
                           Column("result", 33)], sheets.width)
     sheets.table_header(cols)
     for a in assertions:
         fail = failing.get(a.id)
         actual = fail.actual if fail else a.amount
         result = ("holds" if fail is None else
-                  f"FAILS: off by {format_amount(actual - a.amount, a.currency)} {a.currency}")
+                  f"FAILS: off by {grouped_amount(actual - a.amount, a.currency)} {a.currency}")
         y = sheets.need(22)
-        sheets.table_row(cols, ["", a.date, a.currency, format_amount(a.amount, a.currency),
-                                format_amount(actual, a.currency), result],
+        sheets.table_row(cols, ["", a.date, a.currency, grouped_amount(a.amount, a.currency),
+                                grouped_amount(actual, a.currency), result],
                          fill=WARN if fail else None,
                          bold=[False] * 5 + [fail is not None], min_height=22)
         mark = Rect(sheets.x0 + 8, y + 4, sheets.x0 + 22, y + 18)

@@ -15,13 +15,20 @@ from ..errors import InvalidValue, LedgerAssertionFailed
 from .db import Record
 from .models import BalanceAssertion, LedgerEntry
 
-#: Digits after the decimal point, per currency; everything else has 2.
-EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD": 3, "TND": 3}
+#: Digits after the decimal point, per currency (ISO 4217); everything else has 2. The
+#: three-decimal ones came with migration 0002, which wrote IQD, JOD, LYD and OMR amounts
+#: kept until then in hundredths again in thousandths. ISO's other no-decimal currencies
+#: (XOF, XAF, UGX, ...) keep 2 here: their amounts kept in hundredths may hold cents that
+#: a move to 0 would lose, so they print as '1500.00'.
+EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0,
+             "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
 _MONEY = re.compile(r"^([+-]?)(\d{1,15})(?:[.,](\d+))?$")
 #: Digits in groups of three after the first: '1_234_567' (one mark used between them).
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(_\d{3})+$")
 #: One comma before exactly three digits: '1,000'.
 _THOUSAND = re.compile(r"^[+-]?\d{1,3},\d{3}$")
+#: Between groups of three digits in an amount shown to people: a narrow no-break space.
+GROUP_MARK = "\u202f"
 INFLOW = ("donation", "bail-returned")
 OUTFLOW = ("bail-paid", "expense")
 
@@ -33,7 +40,9 @@ def exponent(currency: str) -> int:
 def parse_amount(text: str, currency: str) -> int:
     """'1,234.50' style text → minor units (123450). Thousands separators: spaces, '_', or
     the other of ',' '.' when both appear. Raises InvalidValue for anything else."""
-    raw = text.strip().replace(" ", "").replace("_", "").replace("\u00a0", "")
+    raw = text.strip().replace("_", "")
+    for space in " \u00a0\u2009" + GROUP_MARK:
+        raw = raw.replace(space, "")
     if "," in raw and "." in raw:
         dec = "." if raw.rfind(".") > raw.rfind(",") else ","
         raw = raw.replace("," if dec == "." else ".", "")
@@ -68,6 +77,16 @@ def format_amount(minor: int, currency: str) -> str:
     sign = "-" if minor < 0 else ""
     whole, frac = divmod(abs(minor), 10**digits)
     return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
+
+
+def grouped_amount(minor: int, currency: str) -> str:
+    """:func:`format_amount` for people to read: the whole part in groups of three, split by
+    narrow spaces that no line break splits ('1 234 567.50'). :func:`parse_amount` reads it
+    back; files keep :func:`format_amount`'s plain form."""
+    plain = format_amount(minor, currency)
+    sign = "-" if plain.startswith("-") else ""
+    whole, dot, frac = plain.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}".replace(",", GROUP_MARK) + dot + frac
 
 
 def signed_amount(entry: LedgerEntry) -> int:
