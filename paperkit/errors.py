@@ -141,12 +141,12 @@ class PhotoTooLarge(PhotoError):
 
 class Unprintable(PaperkitError):
     """A print was written, but some of its texts hold characters that no font paperkit
-    ships can print (a name in Hebrew or Chinese letters, say): they show as empty boxes or
+    ships can print (a name in Chinese or Devanagari letters, say): they show as empty boxes or
     not at all. Exit 1: the PDF is there, and a person should look at it."""
 
     exit_code = EXIT_ATTENTION
-    hint = ("the fonts in fonts/ cover Latin, Greek, Cyrillic and Arabic letters; write these"
-            " in letters they cover too, 'Zhang Wei' beside '张伟' say, before handing"
+    hint = ("the fonts in fonts/ cover Latin, Greek, Cyrillic, Arabic and Hebrew letters; write"
+            " these in letters they cover too, 'Zhang Wei' beside '张伟' say, before handing"
             " the print out")
 
     def __init__(self, texts: tuple[str, ...]):

@@ -180,7 +180,8 @@ def test_every_character_has_a_glyph_in_its_font(docs, product, paper):
                 continue
             cmap = fonts.covers(item.font)
             if any(fonts.needs_shaping(ln, item.font, item.direction) for ln in item.lines):
-                cmap = cmap | fonts.covers(fonts.FALLBACK[item.font])  # shaped lines fall back
+                for alt in fonts.FALLBACK[item.font]:  # shaped lines fall back
+                    cmap = cmap | fonts.covers(alt)
             missing = {ch for line in item.lines for ch in line
                        if not ch.isspace() and ord(ch) not in cmap}
             assert not missing, f"{product} p{n}: {item.font} lacks {missing} in {item.lines}"

@@ -153,3 +153,32 @@ def test_characters_the_arabic_font_lacks_are_set_in_noto_sans():
     assert "".join(ch for ch, _ in sorted(number, key=lambda c: c[1])) == "+1555-0100"
     assert min(x for ch, x in chars if ch in "ات") > max(x for _, x in number)
     assert "ⁿ" not in text_rtl and "\ufffd" not in text_rtl
+
+
+HEBREW = "זכויות משפטיות"  # "legal rights"
+
+
+def test_hebrew_is_set_in_noto_sans_hebrew_and_reads_right_to_left():
+    """Regression: no shipped font had Hebrew, so a Hebrew name printed as empty boxes.
+    Noto Sans Hebrew is the fallback of every family; a Hebrew line set in the Arabic
+    family (as ``fit`` picks for right-to-left text) is all in it, words right to left."""
+    assert fonts.unprintable(HEBREW) == ""
+    segments, _ = fonts.shaped_line(HEBREW, "arabic", "rtl")
+    assert {s.family for s in segments} == {"hebrew"}
+    chars = _chars(_page(_arabic(HEBREW)))
+    assert "".join(ch for ch, _ in sorted(chars, key=lambda c: -c[1])) == HEBREW.replace(" ", "")
+    first = len(HEBREW.split()[0])
+    xs = [x for _, x in sorted(chars, key=lambda c: -c[1])]
+    assert min(xs[:first]) > max(xs[first:])
+    assert _ink(_page(_arabic(HEBREW))).sum() > 1000
+
+
+def test_a_hebrew_name_in_a_latin_line_keeps_its_place_and_its_order():
+    line = "Steward: דוד כהן, crew 2"
+    segments, _ = fonts.shaped_line(line, "sans", "ltr")
+    assert [s.family for s in segments] == ["sans", "hebrew", "sans"]
+    chars = _chars(_page(Text(Rect(20, 20, 300, 60), (line,), "sans", 16, 20)))
+    left_to_right = "".join(ch for ch, _ in sorted(chars, key=lambda c: c[1]))
+    assert left_to_right == "Steward:ןהכדוד,crew2"  # the name itself right to left
+    bold, _ = fonts.shaped_line("דוד", "sans-bold", "ltr")
+    assert [s.family for s in bold] == ["hebrew-bold"]

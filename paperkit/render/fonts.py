@@ -1,7 +1,9 @@
 """The fonts paperkit ships in ``fonts/`` (Noto, SIL OFL 1.1), registered with reportlab,
 and text measurement in real font metrics (shaped, for Arabic).
 
-Family keys used by layouts: 'sans', 'sans-bold', 'mono', 'arabic', 'arabic-bold'.
+Family keys used by layouts: 'sans', 'sans-bold', 'mono', 'arabic', 'arabic-bold'. Hebrew
+letters are set in 'hebrew' / 'hebrew-bold' (Noto Sans Hebrew) wherever they appear, as the
+fallback of the others (``FALLBACK``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ FAMILIES = {
     "mono": ("PK-NotoSansMono", "NotoSansMono-Regular.ttf"),
     "arabic": ("PK-NotoNaskhArabic", "NotoNaskhArabic-Regular.ttf"),
     "arabic-bold": ("PK-NotoNaskhArabic-Bold", "NotoNaskhArabic-Bold.ttf"),
+    "hebrew": ("PK-NotoSansHebrew", "NotoSansHebrew-Regular.ttf"),
+    "hebrew-bold": ("PK-NotoSansHebrew-Bold", "NotoSansHebrew-Bold.ttf"),
 }
 
 
@@ -111,11 +115,15 @@ def visual_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
     return [(t, level % 2 == 1) for t, level in runs]
 
 
-#: Where a character is missing from a family, it is set in this one: Noto Naskh Arabic has
-#: no Latin letters and no + - ( ), Noto Sans has no Arabic. (Only lines that go through
-#: shaping - Arabic families, right-to-left text - fall back; plain Latin lines do not.)
-FALLBACK = {"arabic": "sans", "arabic-bold": "sans-bold", "sans": "arabic",
-            "sans-bold": "arabic-bold", "mono": "sans"}
+#: Where a character is missing from a family, it is set in the first of these that has it:
+#: Noto Naskh Arabic has no Latin letters and no + - ( ), Noto Sans has no Arabic, and only
+#: Noto Sans Hebrew has Hebrew. (Only lines that go through shaping - Arabic families,
+#: right-to-left text - fall back; plain Latin lines do not, and need not: Hebrew is
+#: right-to-left.)
+FALLBACK = {"arabic": ("sans", "hebrew"), "arabic-bold": ("sans-bold", "hebrew-bold"),
+            "sans": ("arabic", "hebrew"), "sans-bold": ("arabic-bold", "hebrew-bold"),
+            "hebrew": ("sans", "arabic"), "hebrew-bold": ("sans-bold", "arabic-bold"),
+            "mono": ("sans", "arabic", "hebrew")}
 
 
 @dataclass(frozen=True)
@@ -156,16 +164,13 @@ def covers_any() -> frozenset[int]:
 
 def _font_pieces(run: str, family: str) -> list[tuple[str, str]]:
     """``run`` (logical order) cut where it must change font: (family, text) pieces."""
-    alt = FALLBACK.get(family)
-    main, other = covers(family), covers(alt) if alt else frozenset()
+    order = (family, *FALLBACK.get(family, ()))
     pieces: list[list[str]] = []
     for ch in run:
         if (ch.isspace() or unicodedata.combining(ch)) and pieces:
             fam = pieces[-1][0]
-        elif ord(ch) in main or ord(ch) not in other:
-            fam = family
-        else:
-            fam = alt
+        else:  # the first that has it; the family itself when none has
+            fam = next((f for f in order if ord(ch) in covers(f)), family)
         if pieces and pieces[-1][0] == fam:
             pieces[-1][1] += ch
         else:
