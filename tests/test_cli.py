@@ -123,6 +123,17 @@ def test_task_add_set_list_and_log(run, kit):
     assert "status: 'open' -> 'done'" in out
 
 
+def test_task_add_after_the_highest_id_takes_the_lowest_free_one(run, kit):
+    """Regression: after an id T99999999 written by hand, 'task add' without --id failed
+    with "--id: 'T100000000' is not a task id", an option the user never gave."""
+    k = ("--kit", str(kit.path))
+    assert run(*k, "task", "add", "First")[0] == 0  # T0001
+    assert run(*k, "task", "add", "Last", "--id", "T99999999")[0] == 0
+    code, out, err = run(*k, "task", "add", "Next", "--json")
+    assert code == 0, err
+    assert json.loads(out)["id"] == "T0002"
+
+
 @pytest.mark.parametrize("args, words", [
     (("task", "set", "T0009", "--status", "done"), "no task T0009"),
     (("task", "set", "T0001", "--status", "finished"), "finished"),

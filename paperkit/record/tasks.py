@@ -26,9 +26,19 @@ def get_task(rec: Record, task_id: str) -> Task | None:
     return None if row is None else Task(**dict(row))
 
 
+#: The highest task number an id holds (``T`` and at most 8 digits: codes.py, rows.py).
+MAX_TASK_NUMBER = 99_999_999
+
+
 def next_task_id(rec: Record) -> str:
+    """The number after the highest task's; when that is past ``MAX_TASK_NUMBER`` (an id
+    like T99999999 written by hand), the lowest number no task holds."""
     row = rec.query_one("SELECT max(CAST(substr(id, 2) AS INTEGER)) FROM tasks")
-    return f"T{(row[0] or 0) + 1:04d}"
+    number = (row[0] or 0) + 1
+    if number > MAX_TASK_NUMBER:
+        taken = {r[0] for r in rec.query("SELECT CAST(substr(id, 2) AS INTEGER) FROM tasks")}
+        number = next(n for n in range(1, MAX_TASK_NUMBER + 2) if n not in taken)
+    return f"T{number:04d}"
 
 
 def set_status(w: Writer, task_id: str, status: str) -> tuple[dict, dict]:
