@@ -8,6 +8,7 @@ exit codes: 0 ok, 1 needs attention, 2 bad input or usage, 130 interrupted (Ctrl
 from __future__ import annotations
 
 import errno
+import re
 import sqlite3
 import sys
 
@@ -73,6 +74,11 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("paperkit: aborted", err=True)  # a prompt answered "no"
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
+        if isinstance(exc, click.NoSuchOption) and _NUMBER.match(exc.option_name):
+            given = next((a for a in (argv if argv is not None else sys.argv[1:])
+                          if a.startswith(exc.option_name)), exc.option_name)
+            exc.message = (f"{given!r} was read as an option: put -- before a negative"
+                           " number, as in 'paperkit ledger add transfer -- -120.00'")
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
     except KeyboardInterrupt:
@@ -89,6 +95,10 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+#: An "option" that is a negative number ('-120.00' read as the options -1, -2, ...).
+_NUMBER = re.compile(r"^-[0-9.]")
+
+
 def _interrupted() -> None:
     """Ctrl-C: say so and exit 130 (a command that can say more, as ``scan`` does, raises
     :class:`errors.Interrupted` instead)."""
@@ -101,8 +111,10 @@ def _interrupted() -> None:
 _OS_HINTS = {
     errno.ENOSPC: "free some disk space, then run it again",
     errno.EDQUOT: "free some disk space, then run it again",
-    errno.EACCES: "check that you may write to the kit folder and the output folder",
-    errno.EPERM: "check that you may write to the kit folder and the output folder",
+    errno.EACCES: "check that you may read that file and write to the kit folder and the"
+                  " output folder",
+    errno.EPERM: "check that you may read that file and write to the kit folder and the"
+                 " output folder",
     errno.EROFS: "the disk is read-only: copy the kit folder to a writable one",
 }
 

@@ -47,7 +47,12 @@ class ConfigError(PaperkitError):
 
 
 class RecordError(PaperkitError):
-    """The record file is unusable (newer schema, corrupt, locked)."""
+    """The record file is unusable (newer schema, corrupt, locked). Exit 1: the command was
+    right, the record needs a person."""
+
+    exit_code = EXIT_ATTENTION
+    hint = ("check that you may read and write it and its folder; if it is damaged, restore"
+            " it from a 'paperkit backup' copy")
 
 
 class RecordReadOnly(RecordError):

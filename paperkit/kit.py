@@ -135,6 +135,8 @@ def find_kit_path(explicit: str | os.PathLike | None = None, cwd: Path | None = 
         explicit = os.environ.get("PAPERKIT_KIT") or None
     if explicit is not None:
         path = Path(explicit).expanduser().resolve()
+        if not path.exists():
+            raise KitNotFound(f"the kit folder {path} does not exist")
         if not is_kit(path):
             raise KitNotFound(f"{path} is not a paperkit kit (no kit.toml and kit.key)")
         return path
@@ -151,7 +153,19 @@ def open_kit(explicit: str | os.PathLike | None = None, cwd: Path | None = None)
     key = (path / KEY_NAME).read_bytes()
     if len(key) != 32:
         raise ConfigError(f"{path / KEY_NAME} is not a 32-byte key", "restore it from your backup")
+    _private(path / KEY_NAME)
     return Kit(path=path, settings=settings, key=key)
+
+
+def _private(path: Path) -> None:
+    """Make ``path`` readable by its owner alone (0600), as DESIGN §1 has the key: a key
+    copied back from a USB stick or a backup comes back 0644. A file someone else owns, or
+    a read-only disk, is left as it is."""
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except OSError:
+        pass
 
 
 def _new_key() -> bytes:

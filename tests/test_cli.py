@@ -168,9 +168,16 @@ def test_ledger_commands(run, kit):
     assert code == 1 and "off by -2.50" in err
     code, out, _ = run(*k, "ledger", "balance", "--json")
     assert json.loads(out) == {"USD": {"amount": "87.50", "minor": 8750}}
+    code, out, _ = run(*k, "ledger", "add", "donation", "2.5", "--currency", "JOD", "--json",
+                       "--note", "cash")
+    added = json.loads(out)  # money in one shape in every command's JSON
+    assert (added["amount"], added["minor"], added["currency"]) == ("2.500", 2500, "JOD")
+    assert (added["balance"], added["balance_minor"]) == ("2.500", 2500)
+    assert "(cash)" in run(*k, "ledger", "list")[1]
     code, out, _ = run(*k, "ledger", "list", "--json")
     listing = json.loads(out)
-    assert [e["balance"] for e in listing["entries"]] == ["100.00", "87.50"]
+    assert [e["balance"] for e in listing["entries"]][:2] == ["100.00", "87.50"]
+    assert [e["balance_minor"] for e in listing["entries"]][:2] == [10000, 8750]
     assert listing["assertions"][0]["amount"] == "87.50"
     code, out, _ = run(*k, "ledger", "list")
     assert "-12.50" in out and "assert 2026-11-02 87.50 USD" in out
@@ -191,7 +198,8 @@ def test_status_exit_codes_and_json(run, kit, sample_kit):
     code, out, _ = run("--kit", str(sample_kit.path), "status", "--json", "--on", "2026-11-25")
     assert code == 1
     data = json.loads(out)
-    assert data["attention"] is True and data["balances"] == {"USD": 379477}
+    assert data["attention"] is True  # money as 'ledger balance --json' shows it
+    assert data["balances"] == {"USD": {"amount": "3794.77", "minor": 379477}}
     assert data["tasks"]["open"] == 11
     code, out, _ = run("--kit", str(sample_kit.path), "status", "--on", "2026-11-25")
     assert code == 1 and "needs attention" in out and "mandate expired" in out
@@ -367,3 +375,74 @@ def test_the_console_script_loads_the_cli_through_the_guard():
 
     (script,) = entry_points(group="console_scripts", name="paperkit")
     assert script.value == "paperkit.entry:main"
+
+
+def test_a_negative_amount_without_dashes_says_to_put_them(run, kit):
+    """Regression: 'ledger add transfer -120.00' gave click's "No such option '-1'" and no
+    way on."""
+    code, _, err = run("--kit", str(kit.path), "ledger", "add", "transfer", "-120.00")
+    assert code == 2
+    assert "'-120.00' was read as an option" in err and "-- -120.00" in err
+
+
+def test_log_of_a_task_that_does_not_exist_says_so(run, kit):
+    """Regression: 'log --task T9999' printed nothing and exited 0."""
+    k = ("--kit", str(kit.path))
+    code, _, err = run(*k, "log", "--task", "T9999")
+    assert code == 2 and "there is no task T9999" in err
+    assert run(*k, "task", "add", "Book the hall")[0] == 0
+    code, out, _ = run(*k, "log", "--task", "T0001")
+    assert code == 0 and "insert tasks T0001" in out
+
+
+def test_a_damaged_record_says_what_to_do_and_is_not_a_usage_error(run, kit):
+    """Regression: a record that is not SQLite gave exit 2 (usage) and no next step."""
+    (kit.path / "record.sqlite").write_bytes(b"not a database at all" * 500)
+    code, _, err = run("--kit", str(kit.path), "task", "list")
+    assert code == 1, err
+    assert "record" in err and "restore it from a 'paperkit backup' copy" in err
+    assert "Traceback" not in err
+
+
+def test_the_record_its_backups_and_exports_are_readable_by_their_owner_alone(run, tmp_path):
+    """Regression: record.sqlite, its -wal, 'paperkit backup' copies and 'export -o' files
+    were 0644 (under the usual umask): anyone on a shared machine could read the private
+    contacts. A kit.key copied back as 0644 is made 0600 again (DESIGN §1)."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        assert run("init", "k")[0] == 0
+        k = ("--kit", str(tmp_path / "k"))
+        assert run(*k, "task", "add", "Book the hall")[0] == 0
+        assert run(*k, "backup", str(tmp_path / "copy.sqlite"))[0] == 0
+        assert run(*k, "export", "contacts", "-o", str(tmp_path / "c.csv"))[0] == 0
+        (tmp_path / "k" / "kit.key").chmod(0o644)
+        assert run(*k, "status")[0] == 0
+    finally:
+        os.umask(old)
+    kit = tmp_path / "k"
+    for path in (kit / "record.sqlite", kit / "record.sqlite-wal", tmp_path / "copy.sqlite",
+                 tmp_path / "c.csv", kit / "kit.key"):
+        if path.exists() or not path.name.endswith("-wal"):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_kit_folder_that_does_not_exist_is_named_so(run, tmp_path):
+    code, _, err = run("--kit", str(tmp_path / "nowhere"), "status")
+    assert code == 2 and "does not exist" in err
+
+
+def test_backup_says_the_photos_are_not_in_the_copy(run, kit):
+    """Regression: a backup left out photos/ (the only copy of handwritten notes) without
+    a word; a kit restored from it had crops pointing at nothing."""
+    k = ("--kit", str(kit.path))
+    code, out, _ = run(*k, "backup", "one.sqlite")
+    assert code == 0 and "not in the copy: kit.key" in out and "photo" not in out
+    crops = kit.path / "photos" / "crops" / "abc"
+    crops.mkdir(parents=True)
+    (crops / "T0001-note.png").write_bytes(b"png")
+    (kit.path / "photos" / "abc.jpg").write_bytes(b"jpg")
+    code, out, _ = run(*k, "backup", "two.sqlite")
+    assert code == 0 and "2 photo and crop file(s)" in out and "copy that folder too" in out

@@ -314,3 +314,21 @@ def test_status_on_a_day_gives_the_balances_at_the_end_of_that_day():
         assert status(rec, Settings(), dt.date(2026, 1, 15)).balances == {"USD": 1000}
         assert status(rec, Settings(), dt.date(2026, 3, 1)).balances == {"USD": 1500}
         assert status(rec, Settings()).balances == {"USD": 1500}
+
+
+def test_status_on_a_day_leaves_out_contact_sheets_printed_after_it():
+    """Regression: 'status --on 2026-11-30' said the contact sheets were printed on
+    2026-12-07, a print made after that day."""
+    from paperkit.record.status import status
+
+    with Record.open(":memory:") as rec:
+        with rec.write(Source("cli", "test")) as w:
+            w.insert("contacts", {"id": "C0001", "name": "Ana", "role": "lawyer",
+                                  "ring": "dispatch", "audience": "public"})
+            w.insert("prints", {"product": "contacts", "at": "2026-06-01T10:00:00Z"})
+            w.insert("prints", {"product": "contacts", "at": "2026-12-07T10:00:00Z"})
+        then = status(rec, Settings(reprint_months=3), dt.date(2026, 11, 30)).reprint
+        assert (then.last_printed, then.due_on, then.due) == ("2026-06-01", "2026-09-01", True)
+        now = status(rec, Settings(reprint_months=3), dt.date(2026, 12, 8)).reprint
+        assert (now.last_printed, now.due) == ("2026-12-07", False)
+        assert status(rec, Settings(), dt.date(2026, 5, 1)).reprint.last_printed is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from ..record import Record, Source, csvio, rows
 from ..record.backup import backup as backup_record
 from ..record.db import KEYS
 from ..record.events import Event, list_events
-from ..record.ledger import balances, format_amount, list_assertions, running
+from ..record.ledger import balances, format_amount, list_assertions, money_json, running
 from ..record.models import LEDGER_KINDS, TASK_STATUSES
 from ..record.roles import list_roles
 from ..record.rows import TABLES, parse_row
@@ -99,8 +100,9 @@ def import_cmd(obj: Context, table: str, file: str, as_json: bool) -> None:
 
     All or nothing: every bad row is reported with its line and column, and then nothing
     is imported. A row whose id is already in the record updates that row; a row with an
-    empty id is added as a new row. UTF-8 (with or without BOM), ',' or ';'. In the ledger
-    file, a row of kind 'assert' is a balance assertion.
+    empty id is added as a new row. UTF-8 (with or without BOM), ',' ';' or tab between
+    cells, any line ends. In the ledger file, a row of kind 'assert' is a balance
+    assertion.
 
     \b
     Example:
@@ -116,6 +118,12 @@ def import_cmd(obj: Context, table: str, file: str, as_json: bool) -> None:
                    f"{result.updated} updated, {result.unchanged} unchanged")
 
 
+def _private_file(path: str, flags: int) -> int:
+    """Open for ``open(..., opener=)``: a new file readable by its owner alone (0600), as
+    the record it comes from holds private contacts."""
+    return os.open(path, flags, 0o600)
+
+
 @click.command("export")
 @click.argument("table", type=click.Choice(TABLES))
 @click.option("--format", "fmt", type=click.Choice(csvio.FORMATS), default="csv",
@@ -126,9 +134,9 @@ def import_cmd(obj: Context, table: str, file: str, as_json: bool) -> None:
 def export_cmd(obj: Context, table: str, fmt: str, output: str | None, bom: bool) -> None:
     """Export a table as CSV (the same format import reads) or JSON.
 
-    Cells starting with = + - @ get a leading apostrophe so that a spreadsheet shows them
-    instead of running them; import removes it again. Plain negative amounts are left as
-    they are.
+    Cells starting with = + - @ or a tab get a leading apostrophe so that a spreadsheet
+    shows them instead of running them; import removes it again. Plain negative amounts
+    are left as they are. A file written with -o is readable by you alone (mode 0600).
 
     \b
     Example:
@@ -139,7 +147,7 @@ def export_cmd(obj: Context, table: str, fmt: str, output: str | None, bom: bool
         text = csvio.export_json_text(rec, table) if fmt == "json" \
             else csvio.export_csv_text(rec, table, bom=bom)
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
+        with open(output, "w", encoding="utf-8", newline="", opener=_private_file) as fh:
             fh.write(text)
     else:
         click.echo(text, nl=False)
@@ -223,7 +231,8 @@ def _task_json(t) -> dict:
 _TASK_OPTIONS = (
     click.option("--timeframe", help="A due date or window, free text."),
     click.option("--steward", help="Who looks after it (free text)."),
-    click.option("--status", type=click.Choice(TASK_STATUSES), help="The task's status."),
+    click.option("--status", type=click.Choice(TASK_STATUSES),
+                 help="The task's status (a new task: open)."),
     click.option("--shadow-crew", help="Who shadows the steward (optional)."),
     click.option("--json", "as_json", is_flag=True, help="Print the task as JSON."),
 )
@@ -335,7 +344,8 @@ def role() -> None:
 @click.argument("holder")
 @click.option("--starts", metavar="DATE", help="First day (default: today).")
 @click.option("--ends", metavar="DATE",
-              help="Last day (default: one rotation length after it starts).")
+              help="Last day (default: the last day of one rotation from its start, e.g."
+                   " 14 days from 2026-11-24 ends on 2026-12-07).")
 @click.option("--json", "as_json", is_flag=True, help="Print the mandate as JSON.")
 @pass_ctx
 def role_add(obj: Context, role_name: str, holder: str, starts: str | None, ends: str | None,
@@ -410,9 +420,14 @@ def log_cmd(obj: Context, as_json: bool, task_id: str | None, table: str | None,
         table = "tasks"
     with _record(obj) as rec:
         events = list_events(rec, table=table, row_id=task_id, limit=limit)
+        if task_id and not events and get_task(rec, task_id) is None:
+            raise NotFound(f"there is no task {task_id}",
+                           "run 'paperkit task list' to see the task ids")
     if as_json:
         _echo_json([e.as_dict() for e in events])
         return
+    if not events:
+        click.echo("no events")
     for e in events:
         click.echo(_event_line(e))
 
@@ -475,8 +490,11 @@ def ledger_add(obj: Context, kind: str, amount: str, currency: str | None, on: s
         with rec.write(_cli_source()) as w:
             key = w.insert("ledger", values)
         total = balances(rec).get(values["currency"], 0)
-    if as_json:
-        _echo_json({"id": key, **values, "balance": total})
+    if as_json:  # money as 'ledger list --json' gives it: the amount as written, and minor units
+        cur = values["currency"]
+        _echo_json({"id": key, **values, "amount": format_amount(values["amount"], cur),
+                    "minor": values["amount"], "balance": format_amount(total, cur),
+                    "balance_minor": total})
     else:
         click.echo(f"entry #{key}: {kind} {_money(values['amount'], values['currency'])};"
                    f" balance {_money(total, values['currency'])}")
@@ -517,7 +535,7 @@ def ledger_balance(obj: Context, as_json: bool, on: str | None) -> None:
     with _record(obj) as rec:
         totals = balances(rec, day.isoformat() if day else None)
     if as_json:
-        _echo_json({c: {"amount": format_amount(v, c), "minor": v} for c, v in totals.items()})
+        _echo_json(money_json(totals))
         return
     if not totals:
         click.echo("no entries")
@@ -544,7 +562,8 @@ def ledger_list(obj: Context, as_json: bool) -> None:
                          "amount": format_amount(e.amount, e.currency), "minor": e.amount,
                          "currency": e.currency, "counterparty": e.counterparty,
                          "person": e.person, "note": e.note,
-                         "balance": format_amount(bal, e.currency)} for e, bal in entries],
+                         "balance": format_amount(bal, e.currency), "balance_minor": bal}
+                        for e, bal in entries],
             "assertions": [{"id": a.id, "date": a.date,
                             "amount": format_amount(a.amount, a.currency), "minor": a.amount,
                             "currency": a.currency} for a in assertions]})
@@ -552,7 +571,8 @@ def ledger_list(obj: Context, as_json: bool) -> None:
     for e, bal in entries:
         click.echo(f"#{e.id:<4} {e.date} {e.kind:<13} {format_amount(e.amount, e.currency):>10}"
                    f" {e.currency}  balance {format_amount(bal, e.currency):>10}"
-                   f"  {e.counterparty}{' / ' + e.person if e.person else ''}")
+                   f"  {e.counterparty}{' / ' + e.person if e.person else ''}"
+                   f"{'  (' + e.note + ')' if e.note else ''}")
     for a in assertions:
         click.echo(f"assert {a.date} {_money(a.amount, a.currency)}")
 
@@ -563,12 +583,22 @@ def ledger_list(obj: Context, as_json: bool) -> None:
 @pass_ctx
 def backup_cmd(obj: Context, file: str) -> None:
     """Copy the record to FILE, consistently, with SQLite's backup API. Never overwrites a
-    file. The key (kit.key) is not in the copy: keep it safe separately.
+    file; the copy is readable by you alone. The key (kit.key) is not in the copy: keep it
+    safe separately. Nor are the stored photos and their crops (photos/, the only copy of
+    the handwritten after-action notes): copy that folder too, if you keep them.
 
     \b
     Example:
       paperkit backup /media/usb/record-2026-11-25.sqlite
+      cp -r photos /media/usb/photos-2026-11-25
     """
     with _record(obj) as rec:
         dest = backup_record(rec, Path(file))
     click.echo(f"backed up the record to {dest}")
+    photos = obj.kit.path / "photos"
+    stored = sum(1 for p in photos.rglob("*") if p.is_file()) if photos.is_dir() else 0
+    if stored:
+        click.echo(f"not in the copy: kit.key, and {stored} photo and crop file(s) in "
+                   f"{photos} (copy that folder too to keep them)")
+    else:
+        click.echo("not in the copy: kit.key (keep it safe separately)")

@@ -27,7 +27,8 @@ def backup(rec: Record, dest: str | Path) -> Path:
     partial = dest.with_name(dest.name + ".partial")
     try:
         partial.unlink(missing_ok=True)
-        partial.touch(exist_ok=False)  # the destination's folder must take a new file
+        partial.touch(mode=0o600, exist_ok=False)  # a new file there, readable by its owner
+        # alone: the copy holds private contacts, as the record does
     except OSError as exc:
         raise InvalidValue(f"cannot write the backup in {dest.parent}: {exc.strerror}",
                            "choose a folder you may write to, with room for the copy"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,6 +91,8 @@ class Record:
     def open(cls, path: str | Path) -> Record:
         """Open (creating if needed) and migrate the record at ``path`` (':memory:' works)."""
         path = str(path)
+        if path != ":memory:":
+            _create_private(path)
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
             conn.row_factory = sqlite3.Row
@@ -222,6 +225,16 @@ def _readonly(exc: BaseException) -> bool:
     return (isinstance(exc, sqlite3.OperationalError)
             and ("readonly database" in str(exc)
                  or getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY")))
+
+
+def _create_private(path: str) -> None:
+    """Create a new record file readable by its owner alone (0600): it holds private
+    contacts. SQLite gives the -wal and -shm files it makes beside it the same mode. An
+    existing file is left as it is; a file that cannot be made is SQLite's to report."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        pass
 
 
 def _read_only(path: str) -> RecordReadOnly:

@@ -89,6 +89,12 @@ def grouped_amount(minor: int, currency: str) -> str:
     return f"{sign}{int(whole):,}".replace(",", GROUP_MARK) + dot + frac
 
 
+def money_json(totals: dict[str, int]) -> dict[str, dict]:
+    """Balances per currency as JSON shows money: the amount as written and in minor units
+    (``{"USD": {"amount": "12.50", "minor": 1250}}``; a JOD minor unit is a thousandth)."""
+    return {c: {"amount": format_amount(v, c), "minor": v} for c, v in totals.items()}
+
+
 def signed_amount(entry: LedgerEntry) -> int:
     """The entry's effect on the fund's balance, in minor units."""
     if entry.kind in OUTFLOW:

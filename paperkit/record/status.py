@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..kit import Settings
 from .contacts import list_contacts
 from .db import Record
-from .ledger import AssertionFailure, assertion_failures, balances
+from .ledger import AssertionFailure, assertion_failures, balances, money_json
 from .models import TASK_STATUSES, Contact, Role
 from .roles import list_roles
 
@@ -90,7 +90,7 @@ class Status:
             "contacts": self.contacts,
             "reprint": {"last_printed": self.reprint.last_printed,
                         "due_on": self.reprint.due_on, "due": self.reprint.due},
-            "balances": self.balances,
+            "balances": money_json(self.balances),
             "failing_assertions": [f.message() for f in self.failing_assertions],
         }
 
@@ -131,11 +131,15 @@ def stale_contacts(contacts: list[Contact], today: dt.date) -> list[StaleContact
     return sorted(out, key=lambda s: (-(s.days if s.days is not None else 10**6), s.contact.id))
 
 
-def reprint_state(rec: Record, today: dt.date, months: int, any_contacts: bool) -> Reprint:
+def reprint_state(rec: Record, today: dt.date, months: int, any_contacts: bool,
+                  on: dt.date | None = None) -> Reprint:
+    """When the contact sheets were last printed and are due again. Given ``on``, a print
+    made after that day is left out: the state as it stood then."""
     marks = ", ".join("?" for _ in CONTACT_PRODUCTS)
+    until = (" AND substr(at, 1, 10) <= ?", (on.isoformat(),)) if on else ("", ())
     row = rec.query_one(
-        f"SELECT max(at) FROM prints WHERE product IN ({marks}) OR product LIKE 'contacts%'",
-        CONTACT_PRODUCTS)
+        f"SELECT max(at) FROM prints WHERE (product IN ({marks}) OR product LIKE 'contacts%')"
+        f"{until[0]}", (*CONTACT_PRODUCTS, *until[1]))
     if row[0] is None:
         return Reprint(None, None, any_contacts)
     last = dt.date.fromisoformat(row[0][:10])
@@ -146,8 +150,8 @@ def reprint_state(rec: Record, today: dt.date, months: int, any_contacts: bool) 
 def status(rec: Record, settings: Settings, today: dt.date | None = None,
            within: int | None = None) -> Status:
     """The record's status on ``today`` (default: the local date). Given a day, the
-    balances are those at the end of it (entries dated later left out); task counts are
-    always the record's own, now."""
+    balances are those at the end of it (entries dated later left out) and the contact
+    sheets' last print the last made by then; task counts are always the record's own, now."""
     on = today
     today = today or dt.date.today()
     within = max(1, settings.rotation_days // 2) if within is None else within
@@ -161,7 +165,7 @@ def status(rec: Record, settings: Settings, today: dt.date | None = None,
         mandates=tuple(mandates_needing_attention(rec, today, within)),
         stale_contacts=tuple(stale_contacts(contacts, today)),
         contacts=len(contacts),
-        reprint=reprint_state(rec, today, settings.reprint_months, bool(contacts)),
+        reprint=reprint_state(rec, today, settings.reprint_months, bool(contacts), on),
         balances=balances(rec, on.isoformat() if on else None),
         failing_assertions=tuple(assertion_failures(rec)),
     )
