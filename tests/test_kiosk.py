@@ -802,3 +802,207 @@ def test_the_kiosk_command_prints_the_access_link(sample_kit, monkeypatch, lan):
     assert "kiosk stopped" in result.output
     assert ("\u2588" in result.output) == lan  # the QR code for phones, with --lan only
     assert app.extensions["paperkit"].lan == lan
+
+
+# -- names withheld on every page (regressions) -------------------------------------------
+def test_private_names_in_a_tasks_timeframe_and_after_action_are_withheld_on_the_board(
+        client, sample_kit):
+    """Regression: the board printed a task's timeframe and after-action note as written,
+    so two private contacts named there showed on ``/`` (the task page withheld them)."""
+    with sample_kit.open_record() as rec:
+        private = {c.name for c in list_contacts(rec, audiences=("private",))}
+        assert {"Greta Holm", "Bea Quist"} <= private
+        with rec.write(Source("cli", "test")) as w:
+            w.insert("tasks", {"id": "T0031", "title": "Call Bea Quist about bail",
+                               "status": "open", "timeframe": "when Greta Holm is free"})
+        with rec.write(Source("cli", "test")) as w:
+            w.update("tasks", "T0031", {"after_action": "Greta Holm and Bea Quist met"})
+    html = client.get("/").get_data(as_text=True)
+    card = re.search(r'<article class="card" id="task-T0031">.*?</article>', html, re.S).group()
+    for name in ("Greta Holm", "Bea Quist"):
+        assert name not in html, name
+    assert "when (withheld) is free" in card and "(withheld) and (withheld) met" in card
+
+
+def test_private_names_in_the_ledger_are_withheld(client, sample_kit):
+    """Regression: the ledger page showed each entry's counterparty, person and note as
+    written, a private contact's name too (the print centre's ledger uses pseudonyms)."""
+    with sample_kit.open_record() as rec, rec.write(Source("cli", "test")) as w:
+        w.insert("ledger", {"date": "2099-12-31", "kind": "bail-paid", "amount": 50000,
+                            "currency": "USD", "counterparty": "Greta Holm",
+                            "person": "Bea Quist", "note": "bail for Bea Quist, via Greta Holm"})
+    html = client.get("/ledger").get_data(as_text=True)
+    assert "Greta Holm" not in html and "Bea Quist" not in html
+    row = re.search(r"<tr>\s*<td[^>]*>\d+</td><td[^>]*>2099-12-31</td>.*?</tr>", html,
+                    re.S).group()
+    assert re.search(r'data-label="Counterparty" dir="auto">\(withheld\)</td>', row), row
+    assert re.search(r'data-label="Person" dir="auto">\(withheld\)</td>', row), row
+    assert "bail for (withheld), via (withheld)" in row
+
+
+def test_a_private_name_written_in_any_field_is_withheld_on_every_page(client, sample_kit):
+    """Every text of the record a page prints (a task's every field and its history, a
+    review's task, a scan's results, a mandate, a ledger entry) goes through the kiosk's
+    withholding: a private contact's name written in any of them shows on no page."""
+    name = "Greta Holm"
+    with sample_kit.open_record() as rec:
+        assert name in {c.name for c in list_contacts(rec, audiences=("private",))}
+        with rec.write(Source("cli", "test")) as w:
+            w.insert("tasks", {"id": "T0901", "title": f"Visit {name}", "status": "open",
+                               "timeframe": f"after {name}'s hearing", "steward": name,
+                               "shadow_crew": name, "after_action": f"{name} is out"})
+            w.insert("roles", {"role": f"{name}'s driver", "holder": name,
+                               "starts": "2026-11-20", "ends": "2099-01-01"})
+            w.insert("ledger", {"date": "2099-12-31", "kind": "donation", "amount": 100,
+                                "currency": "USD", "counterparty": name, "person": name,
+                                "note": name})
+        with rec.write(Source("cli", "test")) as w:  # each field changed, for the history
+            w.update("tasks", "T0901", {
+                "title": f"Visit {name} again", "timeframe": f"before {name} leaves",
+                "steward": f"{name} and Sam", "shadow_crew": f"Sam and {name}",
+                "after_action": f"{name} is home"})
+    scanned = upload(client, slip_photo(sample_kit, {"T0901": (Mark("done"), Mark("stuck"))}))
+    pages = {"/upload (results)": scanned.get_data(as_text=True)}
+    for page in PAGES + ["/task/T0901"]:
+        pages[page] = client.get(page).get_data(as_text=True)
+    assert 'id="review-T0901"' in pages["/review"], "the slip was not held for review"
+    assert "T0901" in pages["/upload (results)"]
+    for page, html in pages.items():
+        assert name not in html and str(escape(name)) not in html, page
+    for page in ("/", "/review", "/ledger", "/task/T0901", "/upload (results)"):
+        assert "(withheld)" in pages[page], page
+
+
+# -- stopping the kiosk -------------------------------------------------------------------
+#: A kiosk (``python -c`` this, then the CLI's arguments) whose scans wait SCAN_PAUSE
+#: seconds first, so that a test can stop it while an upload is in its temporary folder.
+_SLOW_SCAN_KIOSK = """
+import sys, time
+import paperkit.kiosk.views as views
+real = views.scan_photos
+def slow(*args, **kw):
+    time.sleep(SCAN_PAUSE)
+    return real(*args, **kw)
+views.scan_photos = slow
+from paperkit.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]
+               ) -> tuple[bytes, str]:
+    boundary = "paperkit-test-boundary"
+    parts = []
+    for key, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
+                     f"{value}\r\n".encode())
+    for key, (filename, data) in files.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"; '
+                     f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+                     + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_kiosk_stopped_by_sigterm_mid_upload_removes_its_temporary_folder(
+        sample_kit, tmp_path, signame):
+    """Regression: SIGTERM (or SIGHUP) killed the kiosk outright, so an upload being read
+    left its temporary folder behind: the person's original photos, GPS EXIF and all.
+    Ctrl-C stopped it cleanly. Both signals now take Ctrl-C's way out."""
+    import http.cookiejar
+    import os
+    import queue
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    if not hasattr(signal, signame):
+        pytest.skip(f"no {signame} here")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp), PYTHONUNBUFFERED="1")
+    script = _SLOW_SCAN_KIOSK.replace("SCAN_PAUSE", "1.0")
+    proc = subprocess.Popen([sys.executable, "-c", script, "--kit", str(sample_kit.path),
+                             "kiosk", "--port", "0"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout],
+                              daemon=True)
+    reader.start()
+    try:
+        url = None
+        while url is None:
+            line = lines.get(timeout=30)
+            if line.startswith("open: "):
+                url = line.removeprefix("open: ").strip()
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        base = url.split("/?")[0]
+        opener.open(url, timeout=10).read()
+        form = opener.open(f"{base}/upload", timeout=10).read().decode()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        body, ctype = _multipart({"csrf": csrf},
+                                 {"photos": ("meeting.jpg", slip_photo(sample_kit, {
+                                     "T0007": (Mark("taken"),)}))})
+        post = urllib.request.Request(f"{base}/upload", data=body,
+                                      headers={"Content-Type": ctype}, method="POST")
+
+        def send() -> None:
+            try:
+                opener.open(post, timeout=30).read()
+            except OSError:
+                pass  # the kiosk stopped before it answered
+
+        threading.Thread(target=send, daemon=True).start()
+        deadline = time.monotonic() + 20
+        while not list(tmp.glob("paperkit-kiosk-*/upload-01.jpg")):
+            assert time.monotonic() < deadline, "the upload never reached its folder"
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.02)
+        proc.send_signal(getattr(signal, signame))
+        code = proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    errors = proc.stderr.read()
+    assert code == 0, (code, errors)  # not -15: ended by the signal's default action
+    assert [p.relative_to(tmp) for p in tmp.rglob("*")] == []
+    reader.join(timeout=5)  # its output ends with the process
+    said = "".join(lines.get_nowait() for _ in range(lines.qsize()))
+    assert "kiosk stopped" in said and "Traceback" not in errors, (said, errors)
+
+
+def test_stop_signals_interrupt_as_ctrl_c_only_while_serving_and_keep_an_ignored_sighup():
+    import os
+    import signal
+
+    from paperkit.kiosk.server import stop_signals_interrupt
+
+    if not hasattr(signal, "SIGHUP"):
+        pytest.skip("no SIGHUP here")
+    before = signal.getsignal(signal.SIGTERM)
+    old_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with pytest.raises(KeyboardInterrupt), stop_signals_interrupt():
+            os.kill(os.getpid(), signal.SIGHUP)  # ignored: nothing happens
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(100):  # the handler runs at the next bytecode
+                pass
+        assert signal.getsignal(signal.SIGTERM) == before
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+        seen = []  # outside the main thread (a test's server thread): nothing is set
+        thread = threading.Thread(target=lambda: seen.append(_enter(stop_signals_interrupt)))
+        thread.start()
+        thread.join()
+        assert seen == [True] and signal.getsignal(signal.SIGTERM) == before
+    finally:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL if old_hup is None else old_hup)
+
+
+def _enter(manager) -> bool:
+    with manager():
+        return True
