@@ -195,8 +195,11 @@ def init_kit(path: str | os.PathLike, name: str | None = None) -> Kit:
 
 
 def load_settings(toml_path: Path) -> Settings:
-    try:
-        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    try:  # utf-8-sig: Notepad starts a UTF-8 file with a byte-order mark
+        data = tomllib.loads(toml_path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{toml_path} is not UTF-8 text (saved as Latin-1 or UTF-16?)",
+                          "save it as UTF-8 in your editor, then run this again") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{toml_path}: not valid TOML: {exc}") from None
     return parse_settings(data, str(toml_path))
@@ -250,7 +253,12 @@ def parse_settings(data: dict[str, Any], where: str = "kit.toml") -> Settings:
             extra = set(item) - {"label", "number"}
             if extra:
                 raise ConfigError(f"{where}: unknown key 'hotlines[{i}].{sorted(extra)[0]}'")
-            number = _expect(where, f"hotlines[{i}].number", item.get("number"), str, "text")
+            number = _expect(where, f"hotlines[{i}].number", item.get("number"), str,
+                             "text").strip()
+            if not number:
+                raise ConfigError(f"{where}: 'hotlines[{i}].number' is empty",
+                                  "write the number, or remove that [[hotlines]] table (with"
+                                  " none, the card has a line to write one in)")
             label = _expect(where, f"hotlines[{i}].label", item.get("label", ""), str, "text")
             hotlines.append(Hotline(label=label, number=number))
         kw["hotlines"] = tuple(hotlines)

@@ -63,6 +63,8 @@ def test_init_on_a_whole_kit_refuses(kit):
     ({"name": ""}, "name"),
     ({"hotlines": [{"label": "x", "number": "1", "colour": "red"}]}, "hotlines[1].colour"),
     ({"hotlines": [{"label": "x"}]}, "hotlines[1].number"),
+    ({"hotlines": [{"label": "Legal", "number": "  "}]}, "hotlines[1].number"),  # printed a
+    # label with nothing under it and no line to write the number on
     ({"card_text": {"de": {}}}, "card_text.de"),
     ({"card_text": {"en": {"front_title": 3}}}, "card_text.en.front_title"),
 ])
@@ -76,6 +78,17 @@ def test_a_broken_kit_toml_is_reported_on_open(kit):
     (kit.path / "kit.toml").write_text('paper = "tabloid"\n')
     with pytest.raises(ConfigError, match="'paper'"):
         open_kit(kit.path)
+
+
+def test_a_kit_toml_with_a_byte_order_mark_or_not_in_utf8_is_read_or_named(kit):
+    """Regression: Notepad's UTF-8 with a BOM was "not valid TOML" at line 1, column 1, and
+    a Latin-1 file a UnicodeDecodeError traceback."""
+    (kit.path / "kit.toml").write_bytes(b"\xef\xbb\xbfname = \"Caf\xc3\xa9 group\"\n")
+    assert open_kit(kit.path).settings.name == "Café group"
+    (kit.path / "kit.toml").write_bytes(b'name = "Caf\xe9 group"\n')
+    with pytest.raises(ConfigError, match="not UTF-8") as err:
+        open_kit(kit.path)
+    assert "save it as UTF-8" in err.value.user_message()
 
 
 def test_discovery_by_option_environment_and_parent_folders(kit, tmp_path, monkeypatch):

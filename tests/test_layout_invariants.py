@@ -414,3 +414,15 @@ def test_arabic_name_in_a_left_aligned_column_stays_left():
     assert fit("ليلى حداد", box).align == "right"  # start, right to left
     assert fit("Ana Ferreira", box).align == "left"  # start, left to right
     assert fit("ليلى حداد", box, align="left").direction == "rtl"
+
+
+def test_a_phone_number_is_not_broken_at_its_spaces():
+    """Regression: '+44 20 7946 0958 / +44 7700 900123' in a contact's phone cell printed
+    as '+44 20 7946 / 0958 / +44 / 7700 900123': a line that looks like a whole number."""
+    from paperkit.layout.text import wrap
+
+    assert wrap("+44 20 7946 0958 / +44 7700 900123", "sans", 9, 80) == [
+        "+44 20 7946 0958 /", "+44 7700 900123"]
+    lines = wrap("Call the lawyer on 555 0100 any time, day or night", "sans", 9, 95)
+    assert any("555 0100" in line for line in lines)
+    assert wrap("in 2026 we met", "sans", 9, 40) == ["in 2026", "we met"]  # short numbers

@@ -182,3 +182,22 @@ def test_a_hebrew_name_in_a_latin_line_keeps_its_place_and_its_order():
     assert left_to_right == "Steward:ןהכדוד,crew2"  # the name itself right to left
     bold, _ = fonts.shaped_line("דוד", "sans-bold", "ltr")
     assert [s.family for s in bold] == ["hebrew-bold"]
+
+
+def test_arabic_indic_digits_in_a_latin_line_are_printed():
+    """Regression: a phone number in Arabic-Indic (or Persian) digits printed as nothing
+    in a Latin line: the digits are no right-to-left letters, so the line never reached
+    the font fallback, and Noto Sans has no such digits."""
+    number = "٠١٢٣ ٤٥٦ ٧٨٩"
+    line = f"Legal {number}"
+    segments, _ = fonts.shaped_line(line, "sans", "ltr")
+    assert [s.family for s in segments] == ["sans", "arabic"]
+    chars = _chars(_page(Text(Rect(20, 20, 300, 60), (line,), "sans", 16, 20)))
+    digits = "".join(ch for ch, _ in sorted(chars, key=lambda c: c[1]) if ch.isdigit())
+    assert digits == number.replace(" ", "")  # all there, groups and digits in their order
+    assert fonts.width(line, "sans", 16) > fonts.width("Legal", "sans", 16) + 40
+    # Persian digits: four of them are the font's own forms (no character of their own to
+    # read back from the PDF), so count the glyphs drawn in the Arabic face instead
+    segments, _ = fonts.shaped_line("Legal ۰۱۲۳ ۴۵۶ ۷۸۹", "sans", "ltr")
+    assert [s.family for s in segments] == ["sans", "arabic"]
+    assert len(str(segments[1].glyphs).replace(" ", "")) == 10

@@ -24,13 +24,28 @@ def leading_em(family: str) -> float:
     return FAMILY_LEADING.get(family, LEADING)
 
 
+#: Stands for a space inside a phone number while a paragraph is cut into words.
+_KEPT = "\ue000"
+_PHONE = fonts.PHONE
+
+
+def _keep_together(m: re.Match) -> str:
+    number = m.group(0)
+    if sum(ch.isdigit() for ch in number) < 6:
+        return number
+    return number.replace(" ", _KEPT)
+
+
 def wrap(text: str, family: str, size: float, max_width: float, direction: str = "ltr"
          ) -> list[str]:
-    """Greedy word wrap; a word longer than the line is broken by characters."""
+    """Greedy word wrap; a word longer than the line is broken by characters. A phone
+    number's spaces do not break it (a line ending '+44 20 7946' looks like a whole
+    number); a number longer than the line is broken as a word is."""
     lines: list[str] = []
     for para in text.split("\n"):
         current = ""
-        for word in filter(None, _BREAK.split(para)):
+        words = _BREAK.split(_PHONE.sub(_keep_together, para))
+        for word in (w.replace(_KEPT, " ") for w in words if w):
             trial = f"{current} {word}" if current else word
             if fonts.width(trial, family, size, direction) <= max_width:
                 current = trial

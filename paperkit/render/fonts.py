@@ -51,8 +51,17 @@ def is_rtl(text: str) -> bool:
 
 def needs_shaping(text: str, family: str, direction: str = "ltr") -> bool:
     """True when ``text`` must go through bidi reordering and HarfBuzz shaping: an Arabic
-    family, a right-to-left line, or any right-to-left character in it."""
-    return direction == "rtl" or family.startswith("arabic") or _has_rtl(text)
+    family, a right-to-left line, any right-to-left character in it, or a character the
+    family lacks (set in its ``FALLBACK``: Arabic-Indic digits in a Latin line, which are
+    no right-to-left letters, printed as nothing in Noto Sans)."""
+    return (direction == "rtl" or family.startswith("arabic") or _has_rtl(text)
+            or _lacks(text, family))
+
+
+@functools.lru_cache(maxsize=8192)
+def _lacks(text: str, family: str) -> bool:
+    cmap = covers(family)
+    return any(ord(ch) not in cmap and unicodedata.category(ch) not in _SILENT for ch in text)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -179,24 +188,28 @@ def _font_pieces(run: str, family: str) -> list[tuple[str, str]]:
 
 
 #: A phone number: digits with + - . ( ) or spaces between them, six digits at least.
-_PHONE = re.compile(r"\+?\(?\d[\d\-. ()]*\d\)?")
-_LRE, _PDF = "\u202a", "\u202c"
+PHONE = re.compile(r"\+?\(?\d[\d\-. ()]*\d\)?")
+_LRE, _LRO, _PDF = "\u202a", "\u202d", "\u202c"
 
 
 def keep_numbers_ltr(text: str) -> str:
     """Wrap each phone number in a left-to-right embedding (LRE ... PDF). By the bidi rules
     alone, "555-0100" after an Arabic word reads "0100-555" (the digits become Arabic
     numbers, and a hyphen between those separates them); a number must read as written."""
-    if not _has_rtl(text):
-        return text
+    if not _has_rtl(text) and not any(unicodedata.bidirectional(ch) == "AN" for ch in text):
+        return text  # (Arabic-Indic digits are Arabic numbers: their groups would swap)
 
     def wrap(m: re.Match) -> str:
         number = m.group(0)
         if sum(ch.isdigit() for ch in number) < 6 and not number.startswith("+"):
             return number
+        if any(unicodedata.bidirectional(ch) == "AN" for ch in number):
+            # Arabic-Indic digits are Arabic numbers: the spaces between their groups take
+            # a right-to-left direction even in an embedding, and the groups would swap
+            return f"{_LRO}{number}{_PDF}"  # so every character is left to right
         return f"{_LRE}{number}{_PDF}"
 
-    return _PHONE.sub(wrap, text)
+    return PHONE.sub(wrap, text)
 
 
 @functools.lru_cache(maxsize=8192)
