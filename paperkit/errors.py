@@ -144,6 +144,14 @@ class PhotoTooLarge(PhotoError):
     hint = "scale the photo down below the limit, or photograph fewer slips at a time"
 
 
+class NothingToPrint(PaperkitError):
+    """A product has nothing to print from the record (``print slips`` with no task in
+    play): no file is written, and the message says what to add. Exit 1, as for anything
+    that needs attention; an unreadable, empty PDF is never written."""
+
+    exit_code = EXIT_ATTENTION
+
+
 class Unprintable(PaperkitError):
     """A print was written, but some of its texts hold characters that no font paperkit
     ships can print (a name in Chinese or Devanagari letters, say): they show as empty boxes or

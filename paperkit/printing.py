@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import NothingToPrint
 from .kit import Kit
 from .layout.model import Document, Text
 from .products import PrintOptions, ProductContext, build
@@ -36,7 +37,13 @@ def print_product(kit: Kit, record: Record, product: str, out: Path,
                   options: PrintOptions | None = None, manifest: Path | None = None,
                   preview: bool = False, source: Source | None = None,
                   preview_dpi: float = 100.0) -> PrintResult:
+    """Build ``product`` and write it to ``out``. A product with no page to print writes
+    no file (a PDF of no pages cannot be opened): NothingToPrint."""
     doc = build(product, ProductContext(kit, record, options or PrintOptions()))
+    if not doc.pages:
+        raise NothingToPrint(f"nothing to print for {product}: the record holds nothing it"
+                             " shows, so no file was written",
+                             "add to the record first ('paperkit status' shows what it holds)")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     pdf = render_pdf(doc, out)

@@ -18,7 +18,8 @@ EXAMPLES = {
                  "paperkit print contacts --ring dispatch --audience crew -o dispatch.pdf"),
     "board": ("The wall task board, tiled over several pages with alignment marks.",
               "paperkit print board -o board.pdf --preview"),
-    "slips": ("One task slip per task, with its signed QR code and check boxes.",
+    "slips": ("One task slip per task, with its signed QR code and check boxes. Slips hang "
+              "on the board, so names the audience may not see print as \"(withheld)\".",
               "paperkit print slips --start 3 --manifest slips.json -o slips.pdf"),
     "ledger": ("Bail-fund ledger: entries, running balance, assertions, blank rows, totals.",
                "paperkit print ledger --public -o ledger.pdf"),
@@ -108,13 +109,15 @@ def register(cli: click.Group) -> None:
         "ledger": [click.option("--public", is_flag=True,
                                 help="Replace counterparties and persons with pseudonyms.")],
         "slips": [click.option("--task", multiple=True, metavar="ID",
-                               help="Only these tasks (repeatable; default: open, taken, stuck).")],
+                               help="Only these tasks (repeatable; default: open, taken, stuck)."),
+                  audience],
         "board": [audience],
         "roles": [audience],
         "kit": [ring,
                 click.option("--audience", type=click.Choice(["public", "crew", "private"]),
                              default="crew", show_default=True,
-                             help="Who the kit's contact sheets are for."),
+                             help="Who the kit is for: its contact sheets, board, slips and "
+                                  "roles; a public kit prints the ledger with pseudonyms."),
                 click.option("--public", is_flag=True,
                              help="Print the ledger with pseudonyms instead of names.")],
     }

@@ -17,7 +17,8 @@ bold, timeframes and stewards 15 pt, column heads 30 pt.
 
 Privacy: the board prints tasks and roles, never a contact's phone or notes. For
 ``--audience`` (default ``public``), the full name of any contact that audience may not see
-(contacts.VISIBLE) is replaced by "(withheld)" wherever it appears, on the poster and on
+(contacts.hidden_names: as it is now, or as the event log says it was) is replaced by
+"(withheld)" wherever it appears, on the poster and on
 its slips alike, e.g. a private contact entered as a task's steward or a mandate's holder.
 The names are replaced in the record's strings before they are laid out, so the text
 around a withheld name is fitted like any other; the finished pages are then checked
@@ -41,7 +42,8 @@ from ..record.tasks import list_tasks
 from . import ProductContext
 from . import slips as slips_product
 from .common import Withheld, fitted, human_date, shift
-from .contacts import VISIBLE, hidden_names
+from .contacts import VISIBLE, WITHHELD, hidden_names
+from .slips import withhold_task
 
 COLUMNS = ("open", "taken", "done", "stuck")
 TILES_ACROSS = 3
@@ -53,7 +55,6 @@ HEAD_SIZE = 30.0
 CARD_PAD = 9.0
 CARD_GAP = 12.0
 DARK = (0.12, 0.12, 0.12)
-WITHHELD = "(withheld)"
 WHITE = (1.0, 1.0, 1.0)
 #: The most of a card's height that a timeframe or a steward may take; the title may have
 #: whatever the card's room leaves.
@@ -273,15 +274,6 @@ def _panel(ctx: ProductContext, rows: Rows, x: float, width: float, y: float,
              "would fill the photo, and run 'paperkit scan'.")
     block, y = _text_block(rows, howto, x, width, y, "sans", 12, GREY)
     return items + block, y
-
-
-def withhold_task(task: Task, withheld: Withheld) -> Task:
-    """``task`` with the withheld names replaced in every text it may print."""
-    return dataclasses.replace(task, title=withheld.text(task.title),
-                               timeframe=withheld.text(task.timeframe),
-                               steward=withheld.text(task.steward),
-                               shadow_crew=withheld.text(task.shadow_crew),
-                               after_action=withheld.text(task.after_action))
 
 
 def poster(ctx: ProductContext, stock: Stock, withheld: Withheld = NOTHING_WITHHELD

@@ -334,14 +334,53 @@ def human_date(day: dt.date) -> str:
 _INVISIBLE = r"\u00ad\u200b-\u200d\u2060\ufeff"
 
 
-def _name_pattern(name: str) -> str:
-    """A regex source for ``name`` as a whole word sequence: its words apart by any white
-    space (a line break included), and inside a word a line break or an invisible
-    character allowed between any two letters (layout/text.wrap breaks a word too long
-    for its line between letters, with no hyphen)."""
+#: White space and the invisible characters: what may stand between a name's letters.
+_GAPS = re.compile(rf"[\s{_INVISIBLE}]+")
+
+
+def _name_body(name: str) -> str:
+    """A regex source for ``name`` as a word sequence: its words apart by any white space
+    (a line break included), and inside a word a line break or an invisible character
+    allowed between any two letters (layout/text.wrap breaks a word too long for its line
+    between letters, with no hyphen)."""
     inside = rf"[\n{_INVISIBLE}]*"
     words = [inside.join(re.escape(ch) for ch in word) for word in name.split()]
-    return r"(?<!\w)" + rf"[\s{_INVISIBLE}]+".join(words) + r"(?!\w)"
+    return rf"[\s{_INVISIBLE}]+".join(words)
+
+
+def _name_pattern(name: str) -> str:
+    """:func:`_name_body` as a whole word sequence: no letter or digit just before or
+    after it."""
+    return r"(?<!\w)" + _name_body(name) + r"(?!\w)"
+
+
+@functools.lru_cache(maxsize=64)
+def _names_pattern(wanted: tuple[str, ...]) -> re.Pattern[str]:
+    """Every name of ``wanted`` (longest first), as whole word sequences. The look-arounds
+    stand once outside the alternatives, so that only a word's start tries them: the same
+    matches as one ``_name_pattern`` per name, and far faster to search."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(_name_body(n) for n in wanted) + r")(?!\w)",
+                      re.IGNORECASE)
+
+
+def _letters_source(name: str) -> str:
+    return re.escape(_GAPS.sub("", name))
+
+
+@functools.lru_cache(maxsize=16)
+def _any_letters(wanted: tuple[str, ...]) -> re.Pattern[str]:
+    """:func:`_letters` of every name of ``wanted`` at once."""
+    return re.compile("|".join(_letters_source(n) for n in wanted), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _letters(name: str) -> re.Pattern[str]:
+    """A test a text must pass for ``name`` to be in it: the name's letters alone, looked
+    for in the text with its white space and invisible characters taken out. A match of
+    :func:`_name_body` leaves exactly these when they are taken out, letter by letter
+    under the same case rule; so a text that fails holds no such name. Cheap to build,
+    unlike the full pattern, which is then built for the few names that pass."""
+    return re.compile(_letters_source(name), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -356,30 +395,42 @@ class Withheld:
     placeholder: str
 
     @functools.cached_property
-    def _pattern(self) -> re.Pattern[str] | None:
-        wanted = sorted({unicodedata.normalize("NFC", " ".join(n.split())) for n in self.names
-                         if n.strip()}, key=len, reverse=True)
-        if not wanted:
+    def _wanted(self) -> tuple[str, ...]:
+        """The names, NFC, white space made single spaces, longest first."""
+        return tuple(sorted({unicodedata.normalize("NFC", " ".join(n.split()))
+                             for n in self.names if n.strip()}, key=lambda n: (-len(n), n)))
+
+    def _pattern(self, text: str) -> re.Pattern[str] | None:
+        """The pattern of the names that may be in ``text`` (NFC), or None when none may:
+        the names whose letters are there (:func:`_letters`), longest first."""
+        if not self._wanted:
             return None
-        return re.compile("|".join(_name_pattern(n) for n in wanted), re.IGNORECASE)
+        flat = _GAPS.sub("", text)
+        if not _any_letters(self._wanted).search(flat):
+            return None
+        maybe = tuple(n for n in self._wanted if _letters(n).search(flat))
+        return _names_pattern(maybe) if maybe else None
 
     def found(self, text: str) -> bool:
         """Whether ``text`` shows a withheld name."""
-        return self._pattern is not None and bool(
-            self._pattern.search(unicodedata.normalize("NFC", text)))
+        text = unicodedata.normalize("NFC", text)
+        pattern = self._pattern(text)
+        return pattern is not None and bool(pattern.search(text))
 
     def text(self, text: str) -> str:
         """``text`` with every withheld name replaced by the placeholder."""
-        if not self.found(text):
+        text_nfc = unicodedata.normalize("NFC", text)
+        pattern = self._pattern(text_nfc)
+        if pattern is None or not pattern.search(text_nfc):
             return text
-        return self._pattern.sub(self.placeholder, unicodedata.normalize("NFC", text))
+        return pattern.sub(self.placeholder, text_nfc)
 
     def pages(self, pages: Sequence[Page]) -> tuple[Page, ...]:
         """``pages`` with any text run that still shows a withheld name (across its line
         breaks too) refitted with the placeholder into the run's box, by the rules of
         :func:`fitted`, cut with an ellipsis if it must be. The names are then absent from
         the layout and so from the PDF."""
-        if self._pattern is None:
+        if not self._wanted:
             return tuple(pages)
         out = []
         for page in pages:

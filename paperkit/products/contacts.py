@@ -38,13 +38,15 @@ from ..record.contacts import list_contacts
 from ..record.models import AUDIENCES, CONTACT_ROLES, MICRO_ROLES, RINGS, Contact
 from ..record.status import VERIFY_DAYS, add_months
 from . import ProductContext
-from .common import WARN, Column, Sheets, scale_columns
+from .common import WARN, Column, Sheets, Withheld, scale_columns
 
 #: Which contact audiences each print audience may see.
 VISIBLE = {"public": ("public",), "crew": ("public", "crew"),
            "private": ("public", "crew", "private")}
 ROLE_HEADINGS = {"lawyer": "Lawyers", "bondsperson": "Bondspeople", "family": "Families",
                  "press": "Press", "medic": "Medics", "other": "Other contacts"}
+#: What a print shows in place of a name its audience may not see.
+WITHHELD = "(withheld)"
 BANNERS = {"public": "PUBLIC", "crew": "CREW ONLY", "private": "PRIVATE · CARE CREW"}
 HANDLING = {
     "public": "Public sheet: these contacts may be shared and posted.",
@@ -62,14 +64,51 @@ def visible_contacts(ctx: ProductContext, audience: str, ring: str | None) -> li
     return list_contacts(ctx.record, ring=ring, audiences=VISIBLE[audience])
 
 
+#: Every (name, audience) a contact holds now (``now`` 1) or held in any logged state
+#: (``now`` 0): the before and after of each event on the contacts table. One query.
+_NAMES_SQL = """
+SELECT name, audience, 1 AS now FROM contacts
+UNION
+SELECT json_extract(state, '$.name'), json_extract(state, '$.audience'), 0
+  FROM (SELECT before AS state FROM events WHERE tbl = 'contacts' AND before IS NOT NULL
+        UNION ALL
+        SELECT after FROM events WHERE tbl = 'contacts' AND after IS NOT NULL)
+"""
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
 def hidden_names(rec, audience: str) -> tuple[str, ...]:
-    """The names of the contacts ``audience`` may not see (and no contact it may see
-    shares): where such a name is written in a task or a mandate, a print for that
-    audience, or the kiosk, shows it withheld."""
-    contacts = list_contacts(rec)
-    visible = {c.name.casefold() for c in contacts if c.audience in VISIBLE[audience]}
-    return tuple(c.name for c in contacts if c.audience not in VISIBLE[audience]
-                 and c.name.casefold() not in visible)
+    """The names ``audience`` may not see: every name a contact holds, or ever held (by
+    the record's event log), while its audience was one ``audience`` may not see, except
+    a name a contact it may see holds now. Where such a name is written in a task or a
+    mandate, a print for that audience, or the kiosk, shows it withheld.
+
+    The log counts because a private contact removed or renamed (an import writing
+    ``C0025,Removed contact,...`` over the row) is still a private person: their name
+    written on a task must stay withheld."""
+    if audience not in VISIBLE:
+        raise InvalidValue(f"no audience {audience!r}", f"choose one of: {', '.join(VISIBLE)}")
+    seen = VISIBLE[audience]
+    rows = rec.query(_NAMES_SQL)
+    visible = {_name_key(r["name"]) for r in rows
+               if r["now"] and r["name"] and r["audience"] in seen}
+    hidden: dict[str, str] = {}
+    for r in rows:
+        name = r["name"]
+        if (isinstance(name, str) and name.strip() and r["audience"] not in seen
+                and _name_key(name) not in visible):
+            hidden.setdefault(_name_key(name), name)
+    return tuple(hidden[k] for k in sorted(hidden))
+
+
+def withheld_for(rec, audience: str) -> Withheld:
+    """What a print for ``audience`` withholds: :func:`hidden_names`, each printed as
+    WITHHELD."""
+    return Withheld(hidden_names(rec, audience), WITHHELD)
+
 
 def columns(audience: str, width: float) -> list[Column]:
     cols = [Column("name", 26, font="sans-bold", size=9.5), Column("phone", 19, font="mono",

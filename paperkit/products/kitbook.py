@@ -7,8 +7,13 @@ the ledger, the roles roster and the drill plan.
   their page numbers in this document.
 - Contact sheets print every ring (or ``--ring``) for ``options.audience``; the
   ``paperkit print kit`` command defaults it to ``crew`` (the kit is an organiser's
-  binder), while a library caller's PrintOptions default stays ``public``. The ledger is
-  public when ``options.public`` is set.
+  binder), while a library caller's PrintOptions default stays ``public``. The board, its
+  slips and the roles roster are for the same audience.
+- The ledger (:func:`ledger_public`): a ``public`` kit always prints the public ledger
+  (pseudonyms, no notes), as ``options.public`` does for any audience; a public kit is
+  public throughout. A ``crew`` kit keeps the care crew's ledger with its names, but the
+  names a crew print may not show (private contacts, as on its board) are withheld there
+  too. Only a ``private`` kit prints the ledger as ``paperkit print ledger`` does.
 - The pocket cards' first front lands on an odd page (a blank page goes before them if
   needed), so a long-edge duplex print of the whole kit still lines their backs up.
 - Pages with room below their content get a small "kit page N of T" line.
@@ -25,7 +30,8 @@ from dataclasses import dataclass
 from ..layout.model import GREY, Document, Line, Page
 from . import ProductContext
 from .common import SHADE, Column, Sheets, fitted, scale_columns
-from .contacts import BANNERS
+from .contacts import BANNERS, withheld_for
+from .ledger import build as build_ledger
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,21 @@ def _part(ctx: ProductContext, name: str, **options) -> Document:
 
     sub = dataclasses.replace(ctx.options, stock=None, start=0, **options)
     return build_product(name, dataclasses.replace(ctx, options=sub))
+
+
+def ledger_public(options) -> bool:
+    """Whether the kit prints the public ledger: asked for, or a public kit."""
+    return options.public or options.audience == "public"
+
+
+def _ledger(ctx: ProductContext) -> Document:
+    public = ledger_public(ctx.options)
+    sub = dataclasses.replace(ctx, options=dataclasses.replace(
+        ctx.options, stock=None, start=0, public=public))
+    withheld = None
+    if not public and ctx.options.audience != "private":
+        withheld = withheld_for(ctx.record, ctx.options.audience)
+    return build_ledger(sub, withheld)
 
 
 def _blank(size: tuple[float, float]) -> Page:
@@ -95,10 +116,15 @@ def parts(ctx: ProductContext) -> list[tuple[str, str, list[Page]]]:
     if board.pages[n:]:
         out.append(("Task slips", "one per open, taken or stuck task; cut them apart and pin "
                     "them on the board", list(board.pages[n:])))
-    ledger = _part(ctx, "ledger")
-    out.append(("Bail-fund ledger", ("public copy: names replaced with pseudonyms; "
-                                     if ctx.options.public else "")
-                + "entries, balances, assertions, rows to write in", list(ledger.pages)))
+    ledger = _ledger(ctx)
+    if ledger_public(ctx.options):
+        which = "public copy: names replaced with pseudonyms; "
+    elif audience != "private":
+        which = f"names a {audience} print may not show are withheld; "
+    else:
+        which = ""
+    out.append(("Bail-fund ledger", which + "entries, balances, assertions, rows to write in",
+                list(ledger.pages)))
     out.append(("Roles and rotation", "who holds which mandate until when; the next rotation",
                 list(_part(ctx, "roles").pages)))
     out.append(("Three-week drill", "cards and contacts, a tabletop exercise, a timed mock "
@@ -109,10 +135,8 @@ def parts(ctx: ProductContext) -> list[tuple[str, str, list[Page]]]:
 def _cover(ctx: ProductContext, sections: list[Section], total: int, audience: str) -> Page:
     settings = ctx.kit.settings
     stock = ctx.plain_stock()
-    everything_public = audience == "public" and ctx.options.public
+    everything_public = audience == "public"  # its ledger is the public one then
     banner = "" if everything_public else BANNERS.get(audience, "CREW ONLY")
-    if audience == "public" and banner == BANNERS["public"]:
-        banner = "CREW ONLY"  # public contacts, but the care crew's ledger
     sheets = Sheets(stock, settings.name, "Paper kit", ctx.today.isoformat(), banner=banner,
                     product="kit")
     name = fitted(settings.name, sheets.x0, sheets.y + 30, sheets.width, "sans-bold", 34, 16)
@@ -133,8 +157,9 @@ def _cover(ctx: ProductContext, sections: list[Section], total: int, audience: s
     sheets.advance(20)
     if not everything_public:
         sheets.table_row(scale_columns([Column("", 1, size=10)], sheets.width),
-                         [f"This kit holds {audience} contact sheets and the care crew's "
-                          "ledger. Keep it with the crew; never leave it on a public table."],
+                         [f"This kit holds {audience} contact sheets"
+                          + ("" if ledger_public(ctx.options) else " and the care crew's ledger")
+                          + ". Keep it with the crew; never leave it on a public table."],
                          fill=SHADE, min_height=30)
     return sheets.pages("kit")[0]
 

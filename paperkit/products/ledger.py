@@ -9,6 +9,9 @@ narrow spaces between); no float touches it.
 pseudonyms numbered by first appearance in date order ("Donor 1" for a counterparty first
 seen giving a donation, "Party 2" for any other, "Person 1" for persons), and the notes
 column is left out (notes may name people). The real names are absent from the PDF.
+
+``withheld`` (the kit book passes it for a crew kit): the names in it are replaced, in the
+counterparties, persons and notes, as the board and roles roster withhold them.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from ..record.ledger import (
 )
 from ..record.models import LedgerEntry
 from . import ProductContext
-from .common import SHADE, WARN, Column, Sheets, check_mark, fitted, scale_columns
+from .common import SHADE, WARN, Column, Sheets, Withheld, check_mark, fitted, scale_columns
 
 #: Blank rows for hand entries: at least this many, then to the foot of the page.
 MIN_BLANK_ROWS = 12
@@ -71,7 +74,9 @@ def entry_columns(public: bool, width: float) -> list[Column]:
     return scale_columns(cols, width)
 
 
-def build(ctx: ProductContext) -> Document:
+def build(ctx: ProductContext, withheld: Withheld | None = None) -> Document:
+    """The ledger sheets; public (pseudonyms, no notes) when ``options.public`` is set.
+    ``withheld``: names replaced wherever they are written (see the module's doc)."""
     public = ctx.options.public
     settings = ctx.kit.settings
     today = ctx.today.isoformat()
@@ -93,9 +98,12 @@ def build(ctx: ProductContext) -> Document:
         amount = signed_amount(e)
         money_in = grouped_amount(amount, e.currency) if amount >= 0 else ""
         money_out = grouped_amount(-amount, e.currency) if amount < 0 else ""
+        note = e.note
+        if withheld is not None:
+            cp, person, note = withheld.text(cp), withheld.text(person), withheld.text(note)
         values = [str(number), e.date, e.kind, cp, person]
         if not public:
-            values.append(e.note)
+            values.append(note)
         values += [money_in, money_out, grouped_amount(balance, e.currency), e.currency]
         sheets.table_row(cols, values, bold=[False] * (len(values) - 2) + [True])
     if not rows:
@@ -105,8 +113,11 @@ def build(ctx: ProductContext) -> Document:
 
     _assertions(sheets, ctx)
     _blank_rows(sheets, cols, len(rows) + 1, public)
+    pages = sheets.pages()
+    if withheld is not None:
+        pages = withheld.pages(pages)
     return Document(product="ledger", title=f"{settings.name}: bail-fund ledger",
-                    pages=sheets.pages(), kit=ctx.kit.id, meta={"public": public})
+                    pages=pages, kit=ctx.kit.id, meta={"public": public})
 
 
 def _totals_box(sheets: Sheets, rows) -> None:

@@ -2,30 +2,60 @@
 
 The geometry of a slip is fixed relative to its QR code (layout/slip.py); a stock only
 changes where the slip sits and its uniform scale.
+
+Privacy: slips hang on the board, so ``paperkit print slips`` (and the kiosk's) is for
+``--audience`` (default ``public``) as the board is: the full name of any contact that
+audience may not see (contacts.hidden_names) prints as "(withheld)" in a slip's title,
+timeframe, steward and shadow-crew lines. The board's own slips are withheld by the board.
+
+Nothing to print is an error, not an empty PDF: a ``--task`` id the record does not hold
+is NotFound (each one named), and no task in play is NothingToPrint.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from .. import codes
+from ..errors import NotFound, NothingToPrint
 from ..layout import slip as S
 from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Page, QRCode, Rect, SlipPlacement
 from ..layout.text import line, shorten
 from ..record.models import SLIP_STATUSES, Task
 from ..record.tasks import list_tasks
 from . import ProductContext
+from .common import Withheld
+from .contacts import withheld_for
 
 #: Tasks printed by default: those still in play.
 DEFAULT_STATUSES = ("open", "taken", "stuck")
 
 
 def select_tasks(ctx: ProductContext) -> list[Task]:
+    """The tasks named by ``options.tasks`` (in the record's order), or by default every
+    task in DEFAULT_STATUSES. A named id the record does not hold is NotFound, naming
+    every such id."""
     tasks = list_tasks(ctx.record)
     if ctx.options.tasks:
+        known = {t.id for t in tasks}
+        unknown = list(dict.fromkeys(i for i in ctx.options.tasks if i not in known))
+        if unknown:
+            raise NotFound(f"there is no task {', '.join(unknown)}" if len(unknown) == 1 else
+                           f"there are no tasks {', '.join(unknown)}",
+                           "see 'paperkit task list' for the task ids")
         wanted = set(ctx.options.tasks)
         return [t for t in tasks if t.id in wanted]
     return [t for t in tasks if t.status in DEFAULT_STATUSES]
+
+
+def withhold_task(task: Task, withheld: Withheld) -> Task:
+    """``task`` with the withheld names replaced in every text it may print."""
+    return dataclasses.replace(task, title=withheld.text(task.title),
+                               timeframe=withheld.text(task.timeframe),
+                               steward=withheld.text(task.steward),
+                               shadow_crew=withheld.text(task.shadow_crew),
+                               after_action=withheld.text(task.after_action))
 
 
 def slip_items(task: Task, code: str, origin: tuple[float, float], scale: float,
@@ -78,10 +108,23 @@ def slip_items(task: Task, code: str, origin: tuple[float, float], scale: float,
 
 
 def build(ctx: ProductContext, tasks: Sequence[Task] | None = None) -> Document:
-    """One slip per task of ``tasks`` (default: :func:`select_tasks`), as given: the board
-    passes its tasks with the names its audience may not see already withheld."""
+    """One slip per task of ``tasks``, as given (the board passes its tasks with the names
+    its audience may not see already withheld, and withholds them on the finished pages).
+
+    By default, :func:`select_tasks`, with the names ``options.audience`` may not see
+    withheld; none to print is NothingToPrint."""
     stock = ctx.stock("slips")
-    tasks = select_tasks(ctx) if tasks is None else list(tasks)
+    withheld = None
+    if tasks is None:
+        withheld = withheld_for(ctx.record, ctx.options.audience)
+        tasks = [withhold_task(t, withheld) for t in select_tasks(ctx)]
+        if not tasks:
+            raise NothingToPrint(
+                "no open, taken or stuck tasks to print slips for",
+                "add tasks with 'paperkit task add', or name a done or dropped one with"
+                " --task ID")
+    else:
+        tasks = list(tasks)
     printed_on = ctx.today.isoformat()
     kit_id = ctx.kit.id
     pages: dict[int, tuple[list[Item], list[SlipPlacement]]] = {}
@@ -106,5 +149,6 @@ def build(ctx: ProductContext, tasks: Sequence[Task] | None = None) -> Document:
             frame.append(Box(stock.cell_rect(i), stroke=0.25, color=LIGHT, dash=(2, 3)))
         out.append(Page(size=stock.page, items=tuple(frame + items), slips=tuple(slips),
                         label=f"slips {page_no + 1}"))
+    pages_out = withheld.pages(out) if withheld is not None else tuple(out)
     return Document(product="slips", title=f"{ctx.kit.settings.name}: task slips",
-                    pages=tuple(out), kit=kit_id)
+                    pages=pages_out, kit=kit_id)
