@@ -24,7 +24,8 @@ def register(cli: click.Group) -> None:
 
         It listens on 127.0.0.1 unless --lan is given. Every visit needs the access link
         printed below: it holds a random token made at each start, so stopping the kiosk
-        (Ctrl+C) locks everyone out. With --lan, open the kiosk's Access page to show the
+        (Ctrl+C, or SIGTERM/SIGHUP: 'kill', closing the terminal) locks everyone out and
+        removes the photos being uploaded. With --lan, open the kiosk's Access page to show the
         link as a QR code for phones, or print it as a poster.
 
         \b
