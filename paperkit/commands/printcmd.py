@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import KitNotFound, Unprintable
+from ..errors import InvalidValue, KitNotFound, Unprintable
 from ..printing import print_product
 from ..products import PRODUCTS, PrintOptions
+from ..record import rows
 
 EXAMPLES = {
     "cards": ("Pocket cards: hotline and what to do on the front, rights on the back.",
@@ -34,6 +35,17 @@ EXAMPLES = {
 }
 
 
+def _date(value: str | None, what: str) -> dt.date | None:
+    """An option's YYYY-MM-DD date, or None when not given; InvalidValue (exit 2) naming
+    the option otherwise, as every other date option says it."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(rows.date(value))
+    except InvalidValue as exc:
+        raise InvalidValue(f"{what}: {exc}", exc.hint) from None
+
+
 def common_options(func):
     """The options every print command takes (DESIGN §3)."""
     for decorator in reversed([
@@ -48,8 +60,8 @@ def common_options(func):
         click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
                      help="Write where every slip, code and box sits (JSON)."),
         click.option("--preview", is_flag=True, help="Also write a PNG of every page."),
-        click.option("--date", "today", type=click.DateTime(["%Y-%m-%d"]),
-                     help="The printed-on date (default: today)."),
+        click.option("--date", "today", metavar="DATE",
+                     help="The printed-on date, YYYY-MM-DD (default: today)."),
     ]):
         func = decorator(func)
     return func
@@ -72,10 +84,12 @@ def register(cli: click.Group) -> None:
 
         @pass_ctx
         def command(ctx, output, paper, stock, start, manifest, preview, today, **kw):
+            day = _date(today, "--date") or dt.date.today()
             kit = ctx.kit
             tasks = tuple(kw.pop("task", ()) or ())
-            options = PrintOptions(paper=paper, stock=stock, start=start,
-                                   today=today.date() if today else dt.date.today(),
+            if "copies" in kw:
+                kw["copies"] = kw["copies"] or 0  # not given: one full sheet per language
+            options = PrintOptions(paper=paper, stock=stock, start=start, today=day,
                                    tasks=tasks, **kw)
             with kit.open_record() as rec:
                 result = print_product(kit, rec, product, output or Path(f"{product}.pdf"),
@@ -103,8 +117,9 @@ def register(cli: click.Group) -> None:
     extras = {
         "cards": [click.option("--backs-separately", is_flag=True,
                                help="Print all fronts, then all backs, instead of duplex order."),
-                  click.option("--copies", type=click.IntRange(0), default=0,
-                               help="Cards per language (default: one full sheet each).")],
+                  click.option("--copies", type=click.IntRange(1), metavar="N",
+                               help="Cards per language, at least 1 (default: one full "
+                                    "sheet each).")],
         "contacts": [ring, audience],
         "ledger": [click.option("--public", is_flag=True,
                                 help="Replace counterparties and persons with pseudonyms.")],
@@ -127,13 +142,15 @@ def register(cli: click.Group) -> None:
     @print_group.command("stocks")
     @pass_ctx
     def stocks(ctx) -> None:
-        """List the paper stocks in layouts/ (and the kit's own layouts/ folder).
+        """List the paper stocks in layouts/ (and the kit's own layouts/ folder), each with
+        the products that print on it.
 
         \b
         Example:
           paperkit print stocks
         """
         from ..layout.stock import list_stocks, load_stock
+        from ..products import STOCK_USES
 
         try:
             kit_path = ctx.kit.path
@@ -141,4 +158,6 @@ def register(cli: click.Group) -> None:
             kit_path = None
         for name in list_stocks(kit_path):
             s = load_stock(name, kit_path)
-            click.echo(f"{name:20} {s.columns}x{s.rows} on {s.paper:7} {s.description}")
+            products = [p for p in PRODUCTS if s.use in STOCK_USES[p]]
+            click.echo(f"{name:20} {s.columns}x{s.rows} on {s.paper:7} {s.description}"
+                       f" (for {', '.join(products)})")

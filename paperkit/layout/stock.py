@@ -21,6 +21,10 @@ LAYOUT_DIR = ROOT / "layouts"
 _UNITS = {"pt": 1.0, "mm": 72 / 25.4, "cm": 720 / 25.4, "in": 72.0}
 _LEN = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(pt|mm|cm|in)\s*$")
 PAGE_SIZES = {"letter": (612.0, 792.0), "a4": (595.2756, 841.8898)}
+#: The largest cell that is a pocket card (long side, short side), points: ID-1 cards
+#: (85.6 x 54 mm) and business cards (3.5 x 2 in, 85 x 55 mm) with a little room; the
+#: smallest task slip (3.75 x 2.5 in) is larger.
+CARD_MAX = (92 * 72 / 25.4, 60 * 72 / 25.4)
 KNOWN_KEYS = {"name", "description", "paper", "page", "columns", "rows", "cell", "margin",
               "gap", "radius", "crop_marks", "kind", "overlap"}
 
@@ -50,6 +54,19 @@ class Stock:
     crop_marks: bool = False
     kind: str = "sheet"  # sheet | poster
     overlap: float = 0.0  # poster tiles: how much neighbouring pages overlap
+
+    @property
+    def use(self) -> str:
+        """What the stock is for, by its geometry: 'poster' (``kind = "poster"``), 'page'
+        (one cell: a whole sheet, for the sheet products), 'cards' (several cells no larger
+        than CARD_MAX either way round: pocket cards) or 'slips' (several larger cells)."""
+        if self.kind == "poster":
+            return "poster"
+        if self.per_page == 1:
+            return "page"
+        small, large = sorted(self.cell)
+        return "cards" if small <= CARD_MAX[1] + 0.01 and large <= CARD_MAX[0] + 0.01 \
+            else "slips"
 
     @property
     def per_page(self) -> int:

@@ -499,8 +499,7 @@ def build(ctx: ProductContext) -> Document:
     items, tiling = poster(ctx, stock, withheld)
     items += registration_marks(tiling)
     pages = tile_pages(items, tiling, stock)
-    slip_ctx = dataclasses.replace(ctx, options=dataclasses.replace(ctx.options, stock=None,
-                                                                    start=0))
+    slip_ctx = ctx.with_default_stock()  # on the poster's paper
     slip_doc = slips_product.build(slip_ctx, [withhold_task(t, withheld) for t in
                                               slips_product.select_tasks(slip_ctx)])
     all_pages = withheld.pages([*pages, *slip_doc.pages])

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import functools
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +45,7 @@ from ..layout.text import LEADING, fit, leading_em, wrap
 from ..render import fonts
 from ..render.pdf import BASELINE as BASELINE_EM
 from . import ProductContext
+from .common import text_direction
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "cards"
 #: Every card text key, in the order they appear on the card.
@@ -133,9 +133,7 @@ def _face(text: str, bold: bool) -> tuple[str, str]:
     """(font family, direction) for a text: right to left when most of its letters are
     (so an Arabic sentence that starts with a Latin name is still an Arabic sentence),
     else by its first strong character."""
-    classes = [unicodedata.bidirectional(ch) for ch in text]
-    rtl, ltr = sum(c in ("R", "AL") for c in classes), classes.count("L")
-    if rtl > ltr or (rtl == ltr and fonts.is_rtl(text)):
+    if text_direction(text) == "rtl":
         return ("arabic-bold" if bold else "arabic"), "rtl"
     return ("sans-bold" if bold else "sans"), "ltr"
 
@@ -150,11 +148,14 @@ def _fit(ct: CardText, key: str, text: str, rect: Rect, size: float, min_size: f
          bold: bool = False, align: str | None = None, color=(0.0, 0.0, 0.0),
          direction: str | None = None) -> Text:
     family, auto = _face(text, bold)
+    direction = direction or auto
     if family.startswith("arabic"):
         size, min_size = size * ARABIC_SCALE, min_size * ARABIC_SCALE
+    if align is None:  # the card's alignment, but right-to-left text is right-aligned on
+        # any card (a Hebrew override on an English card does not hang from the left)
+        align = "right" if direction == "rtl" else ct.align
     try:
-        return fit(text, rect, family, size, min_size, align or ct.align, color,
-                   direction=direction or auto)
+        return fit(text, rect, family, size, min_size, align, color, direction=direction)
     except LayoutError:
         raise LayoutError(
             f"pocket card ({ct.lang}): {ct.where(key)} does not fit its "

@@ -1,5 +1,7 @@
 """The charter: one page with the group's name and the charter text from kit.toml, fitted
-(shrunk, then wrapped; never clipped), and signature lines under it.
+(shrunk, then wrapped; never clipped), and signature lines under it. Each paragraph is set
+in its own direction: an Arabic or Hebrew paragraph reads right to left, right-aligned, in
+a charter that starts in English, and an English one left to right in an Arabic charter.
 
 An empty charter prints ruled lines to write one by hand. A charter too long for one page
 even at the smallest size is a LayoutError that says to shorten it.
@@ -7,16 +9,57 @@ even at the smallest size is a LayoutError that says to shorten it.
 
 from __future__ import annotations
 
-import dataclasses
-
-from ..layout.model import GREY, Document, Item, Line, Rect
-from ..layout.text import LEADING, fit
+from ..errors import LayoutError
+from ..layout.model import GREY, Document, Item, Line, Rect, Text
+from ..layout.text import leading_em, wrap
+from ..render import fonts
 from . import ProductContext
-from .common import Sheets, fitted
+from .common import Sheets, fitted, text_direction
 
 SIGNATURE_ROWS = 5  # rows of two signature slots each
 SLOT_H = 40.0
 OPEN_LEADING = 1.45  # baseline to baseline, in ems
+MAX_SIZE, MIN_SIZE = 15.0, 7.5  # the charter text's largest and smallest size, points
+
+
+def _body(charter: str, rect: Rect) -> list[Text]:
+    """The charter's paragraphs stacked down ``rect`` at one common size, a blank line
+    between them: the largest from MAX_SIZE down to MIN_SIZE at which every paragraph
+    fits on one line, else the largest at which they all fit wrapped (as layout/text.fit
+    does for one text). Each paragraph is set in its own direction (common.text_direction:
+    an Arabic or Hebrew paragraph right to left and right-aligned, in the Arabic face,
+    whatever the charter's first letter), at a leading of at least OPEN_LEADING."""
+    paragraphs = [" ".join(p.split()) for p in charter.replace("\r", "").split("\n\n")]
+    faces = [(p, "arabic", "rtl") if text_direction(p) == "rtl" else (p, "sans", "ltr")
+             for p in paragraphs if p]
+
+    def layout(size: float, wrapped: bool) -> list[Text] | None:
+        out: list[Text] = []
+        y = rect.y0
+        for text, family, direction in faces:
+            lines = wrap(text, family, size, rect.width, direction) if wrapped else [text]
+            if any(fonts.width(ln, family, size, direction) > rect.width + 1e-6
+                   for ln in lines):
+                return None
+            leading = size * max(leading_em(family), OPEN_LEADING)
+            out.append(Text(Rect(rect.x0, y, rect.x1, y + len(lines) * leading), tuple(lines),
+                            family, size, leading, "right" if direction == "rtl" else "left",
+                            direction))
+            y += (len(lines) + 1) * leading  # and a blank line
+            if out[-1].rect.y1 > rect.y1 + 1e-6:
+                return None
+        return out
+
+    for wrapped in (False, True):
+        size = MAX_SIZE
+        while size >= MIN_SIZE - 1e-9:
+            if (texts := layout(size, wrapped)) is not None:
+                return texts
+            size -= 0.25
+    raise LayoutError(
+        f"the charter does not fit its page even at {MIN_SIZE} pt (a box of "
+        f"{rect.width:.0f} x {rect.height:.0f} pt): {charter.strip()[:40]!r}",
+        "shorten 'charter' in kit.toml")
 
 
 def build(ctx: ProductContext) -> Document:
@@ -33,14 +76,7 @@ def build(ctx: ProductContext) -> Document:
     sig_h = 36 + SIGNATURE_ROWS * SLOT_H
     text_rect = Rect(x0 + 24, top, x0 + width - 24, sheets.body.y1 - sig_h - 16)
     if settings.charter:
-        paragraphs = [p.strip() for p in settings.charter.replace("\r", "").split("\n\n")]
-        text = "\n\n".join(" ".join(p.split()) for p in paragraphs if p)
-        # Fit with room for a more open leading than the default, then open it up.
-        squeezed = Rect(text_rect.x0, text_rect.y0, text_rect.x1,
-                        text_rect.y0 + text_rect.height * LEADING / OPEN_LEADING)
-        t = fit(text, squeezed, "sans", 15, 7.5)
-        items.append(dataclasses.replace(t, rect=text_rect,
-                                         leading=max(t.leading, t.size * OPEN_LEADING)))
+        items += _body(settings.charter, text_rect)
     else:
         items.append(fitted("No charter text yet: write it here, then put it in kit.toml "
                             "(charter = \"\"\"...\"\"\") and reprint.", text_rect.x0,

@@ -28,6 +28,15 @@ SHADE: Color = (0.93, 0.93, 0.93)
 WARN: Color = (0.82, 0.82, 0.82)
 
 
+def text_direction(text: str) -> str:
+    """'rtl' when most of the letters of ``text`` are right to left (Arabic, Hebrew), so that
+    an Arabic sentence that starts with a Latin name is still an Arabic sentence; 'ltr'
+    when most are left to right; on a tie, by its first strong character."""
+    classes = [unicodedata.bidirectional(ch) for ch in text]
+    rtl, ltr = sum(c in ("R", "AL") for c in classes), classes.count("L")
+    return "rtl" if rtl > ltr or (rtl == ltr and fonts.is_rtl(text)) else "ltr"
+
+
 def fitted(text: str, x0: float, y0: float, width: float, family: str = "sans",
            size: float = 9.0, min_size: float | None = None, align: str = "start",
            color: Color = BLACK, max_height: float = 10_000.0, cut: bool = False) -> Text:
@@ -167,7 +176,7 @@ class Sheets:
         """A section heading with a rule under it, kept with ``keep`` points of what follows."""
         t = fitted(text, self.x0, 0, self.width * (0.6 if note else 1.0), "sans-bold", size)
         h = t.rect.height + 6
-        y = self.need(h + keep) + 4
+        y = self.need(h + 4 + keep) + 4
         self.add(dataclasses.replace(t, rect=t.rect.translate(0, y)))
         if note:
             used = max(fonts.width(ln, "sans-bold", t.size) for ln in t.lines) + 16
@@ -184,13 +193,35 @@ class Sheets:
         self.add(dataclasses.replace(t, rect=t.rect.translate(0, y)))
         self.advance(t.rect.height + gap)
 
-    def table_header(self, columns: Sequence[Column]) -> None:
-        cells, h = _row_items(columns, [c.label for c in columns], self.x0, 0, "sans-bold",
-                              7.5, GREY)
-        y = self.need(h + 18)
+    def paragraph_height(self, text: str, size: float = 9.0, family: str = "sans",
+                         gap: float = 4.0, indent: float = 0.0) -> float:
+        """How far :meth:`paragraph` with these arguments moves down, points."""
+        return fitted(text, self.x0 + indent, 0, self.width - indent, family,
+                      size).rect.height + gap
+
+    def table_header(self, columns: Sequence[Column], keep: float = 18.0) -> None:
+        """The columns' labels with a rule under them, kept with ``keep`` points of what
+        follows (give the first row's height: a header never ends a page alone)."""
+        cells, h = self._header_cells(columns)
+        y = self.need(h + keep)
         self.add(*[shift(it, 0, y) for it in cells])
         self.add(Line(self.x0, y + h, self.body.x1, y + h, 0.9))
         self.advance(h)
+
+    def table_header_height(self, columns: Sequence[Column]) -> float:
+        """How far :meth:`table_header` moves down, points."""
+        return self._header_cells(columns)[1]
+
+    def _header_cells(self, columns: Sequence[Column]) -> tuple[list[Item], float]:
+        return _row_items(columns, [c.label for c in columns], self.x0, 0, "sans-bold", 7.5,
+                          GREY)
+
+    def row_height(self, columns: Sequence[Column], values: Sequence[str],
+                   bold: Sequence[bool] = (), min_height: float = 0.0) -> float:
+        """How far :meth:`table_row` with these arguments moves down, points: what a label
+        or a header above the row must keep with it."""
+        return max(_row_items(columns, values, self.x0, 0, None, None, BLACK, bold)[1],
+                   min_height)
 
     def table_row(self, columns: Sequence[Column], values: Sequence[str],
                   fill: Color | None = None, bold: Sequence[bool] = (),

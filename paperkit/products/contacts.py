@@ -139,11 +139,29 @@ def _row(c: Contact, audience: str, today: dt.date) -> tuple[list[str], bool]:
     return values, stale
 
 
-def _label(sheets: Sheets, cols: list[Column], name: str, continued: bool = False) -> None:
-    """A micro-role's label row, kept with the first contact under it."""
+def _label(sheets: Sheets, cols: list[Column], name: str, continued: bool = False,
+           keep: float = 0.0) -> None:
+    """A micro-role's label row, kept with ``keep`` points under it (the height of the
+    first contact's row, so that a label never ends a page alone)."""
+    column, text, _ = _label_row(sheets, cols, name, continued)
+    sheets.table_row([column], [text], bold=[True], min_height=LABEL_MIN, keep=keep,
+                     color=GREY)
+
+
+LABEL_MIN = 14.0  #: a micro-role label row's least height, points
+
+
+def _label_row(sheets: Sheets, cols: list[Column], name: str, continued: bool = False
+               ) -> tuple[Column, str, float]:
+    """A label row's one column, its text and its height, points."""
+    column = dataclasses.replace(cols[0], size=7.5, width=sheets.width)
     text = name.upper() + (" (continued)" if continued else "")
-    sheets.table_row([dataclasses.replace(cols[0], size=7.5, width=sheets.width)], [text],
-                     bold=[True], min_height=14, keep=20, color=GREY)
+    return column, text, sheets.row_height([column], [text], [True], LABEL_MIN)
+
+
+def _row_height(sheets: Sheets, cols: list[Column], values: list[str], stale: bool) -> float:
+    """The height of a contact's row (as sheet_sections prints it), points."""
+    return sheets.row_height(cols, values, [False, False, False, stale])
 
 
 def _natural(name: str) -> tuple:
@@ -165,31 +183,45 @@ def sheet_sections(sheets: Sheets, ctx: ProductContext, audience: str,
                              11)
             continue
         cols = columns(audience, sheets.width)
+        header_h = sheets.table_header_height(cols)
         for role in CONTACT_ROLES:
             group = [c for c in contacts if c.role == role]
             if not group:
                 continue
-            heading = ROLE_HEADINGS[role]
-            sheets.heading(heading, 13, keep=44)
-
-            current = [""]  # the micro-role being printed, repeated after a page break
-
-            def again(heading=heading, cols=cols, current=current):
-                sheets.heading(f"{heading} (continued)", 13, keep=30)
-                sheets.table_header(cols)
-                _label(sheets, cols, current[0], continued=True)
-
-            sheets.on_break = again
-            sheets.table_header(cols)
+            # (label, [(values, stale)]) per micro-role, in print order
+            micros = []
             for micro in (*MICRO_ROLES[1:], ""):
                 members = sorted((c for c in group if c.micro_role == micro),
                                  key=lambda c: _natural(c.name))
-                if not members:
-                    continue
-                current[0] = micro.replace("-", " ") if micro else "other"
-                _label(sheets, cols, current[0])
-                for c in members:
-                    values, stale = _row(c, audience, today)
+                if members:
+                    micros.append((micro.replace("-", " ") if micro else "other",
+                                   [_row(c, audience, today) for c in members]))
+            heading = ROLE_HEADINGS[role]
+            first_label, first_rows = micros[0]
+            first = (_label_row(sheets, cols, first_label)[2]
+                     + _row_height(sheets, cols, *first_rows[0]))
+            # The heading, the table's header, the first label and its first contact stay
+            # together: none of them ends a page.
+            sheets.heading(heading, 13, keep=header_h + first)
+
+            # The micro-role whose contacts are being printed: after a page break its
+            # label is repeated, "(continued)". Empty while a label is being placed, so
+            # that a break the label itself causes does not continue the previous one.
+            current = [""]
+
+            def again(heading=heading, cols=cols, current=current, header_h=header_h):
+                sheets.heading(f"{heading} (continued)", 13, keep=header_h)
+                sheets.table_header(cols, keep=0.0)
+                if current[0]:
+                    _label(sheets, cols, current[0], continued=True)
+
+            sheets.on_break = again
+            sheets.table_header(cols, keep=first)
+            for label, rows in micros:
+                current[0] = ""
+                _label(sheets, cols, label, keep=_row_height(sheets, cols, *rows[0]))
+                current[0] = label
+                for values, stale in rows:
                     sheets.table_row(cols, values, fill=WARN if stale else None,
                                      bold=[False, False, False, stale])
             sheets.on_break = None

@@ -62,8 +62,7 @@ def _part(ctx: ProductContext, name: str, **options) -> Document:
     """Build product ``name`` with its default stock for the kit's paper, from cell 0."""
     from . import build as build_product
 
-    sub = dataclasses.replace(ctx.options, stock=None, start=0, **options)
-    return build_product(name, dataclasses.replace(ctx, options=sub))
+    return build_product(name, ctx.with_default_stock(**options))
 
 
 def ledger_public(options) -> bool:
@@ -73,8 +72,7 @@ def ledger_public(options) -> bool:
 
 def _ledger(ctx: ProductContext) -> Document:
     public = ledger_public(ctx.options)
-    sub = dataclasses.replace(ctx, options=dataclasses.replace(
-        ctx.options, stock=None, start=0, public=public))
+    sub = ctx.with_default_stock(public=public)
     withheld = None
     if not public and ctx.options.audience != "private":
         withheld = withheld_for(ctx.record, ctx.options.audience)
@@ -97,8 +95,7 @@ def parts(ctx: ProductContext) -> list[tuple[str, str, list[Page]]]:
                 list(_part(ctx, "charter").pages)))
     cards = _optional_cards()
     if cards is not None:
-        doc = cards(dataclasses.replace(ctx, options=dataclasses.replace(
-            ctx.options, stock=None, start=0)))
+        doc = cards(ctx.with_default_stock())
         out.append(("Pocket cards", "hotline and what to do on the front, rights on the back;"
                     " cut along the crop marks", list(doc.pages)))
     contacts = _part(ctx, "contacts", audience=audience)

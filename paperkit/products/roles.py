@@ -23,8 +23,9 @@ from . import ProductContext
 from .board import WITHHELD, withheld_names
 from .common import SHADE, WARN, Column, Sheets, Withheld, scale_columns
 
-#: Blank rows under the suggested next mandates.
+#: Blank rows under the suggested next mandates (as many as fit on the page, up to this).
 EXTRA_BLANK_ROWS = 4
+BLANK_ROW_H = 26.0  #: a row to write in by hand, points
 
 
 def build(ctx: ProductContext) -> Document:
@@ -53,8 +54,8 @@ def build(ctx: ProductContext) -> Document:
     sheets.heading("Current and past mandates", 13,
                    note="a mandate ends on its last day; rotate before it runs out")
     sheets.on_break = lambda: (sheets.heading("Mandates (continued)", 13, keep=30),
-                               sheets.table_header(cols))
-    sheets.table_header(cols)
+                               sheets.table_header(cols, keep=0.0))
+    sheets.table_header(cols, keep=20.0)
     for r in sorted(roles, key=lambda r: (r.role, r.starts)):
         ends = dt.date.fromisoformat(r.ends)
         m = flagged.get(r.id)
@@ -81,21 +82,34 @@ def build(ctx: ProductContext) -> Document:
                            Column("next holder", 24), Column("starts", 14, size=8.5),
                            Column("last day", 14, size=8.5), Column("agreed by (initials)", 28)],
                           sheets.width)
-    sheets.heading("Next rotation", 13, keep=80,
-                   note=f"suggested dates: the day after the last mandate, for {rotation} days")
-    sheets.paragraph("Write the next holders here at the meeting, then enter them with "
-                     "'paperkit role add'. Rotating means nobody burns out and everyone "
-                     "learns every job.", 8.5, GREY, gap=2)
-    sheets.on_break = lambda: (sheets.heading("Next rotation (continued)", 13, keep=30),
-                               sheets.table_header(blank))
-    sheets.table_header(blank)
+    suggested = []
     for role, last in sorted(latest.items()):
         starts = max(last + dt.timedelta(days=1), today)
         ends = starts + dt.timedelta(days=rotation - 1)
-        sheets.table_row(blank, [role, "", f"{starts.isoformat()} ?", f"{ends.isoformat()} ?",
-                                 ""], min_height=26, rule=GREY, grid=True)
-    for _ in range(EXTRA_BLANK_ROWS):
-        sheets.table_row(blank, [""] * len(blank), min_height=26, rule=GREY, grid=True)
+        suggested.append([role, "", f"{starts.isoformat()} ?", f"{ends.isoformat()} ?", ""])
+    empty = [""] * len(blank)
+    first = sheets.row_height(blank, suggested[0] if suggested else empty,
+                              min_height=BLANK_ROW_H)
+    intro = ("Write the next holders here at the meeting, then enter them with 'paperkit role "
+             "add'. Rotating means nobody burns out and everyone learns every job.")
+    # The heading, its note, the table's header and a first row to write in stay together.
+    sheets.heading("Next rotation", 13,
+                   keep=sheets.paragraph_height(intro, 8.5, gap=2)
+                   + sheets.table_header_height(blank) + first,
+                   note=f"suggested dates: the day after the last mandate, for {rotation} days")
+    sheets.paragraph(intro, 8.5, GREY, gap=2)
+    sheets.on_break = lambda: (sheets.heading("Next rotation (continued)", 13, keep=30),
+                               sheets.table_header(blank, keep=0.0))
+    sheets.table_header(blank, keep=first)
+    for values in suggested:
+        sheets.table_row(blank, values, min_height=BLANK_ROW_H, rule=GREY, grid=True)
     sheets.on_break = None
+    # The spare rows fill what is left of the page, up to EXTRA_BLANK_ROWS: they never
+    # start a page of their own (a continued heading over empty rows only).
+    blank_h = sheets.row_height(blank, empty, min_height=BLANK_ROW_H)
+    for _ in range(EXTRA_BLANK_ROWS):
+        if blank_h > sheets.room:
+            break
+        sheets.table_row(blank, empty, min_height=BLANK_ROW_H, rule=GREY, grid=True)
     return Document(product="roles", title=f"{settings.name}: roles and rotation",
                     pages=sheets.pages(), kit=ctx.kit.id)
