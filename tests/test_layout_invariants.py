@@ -426,3 +426,19 @@ def test_a_phone_number_is_not_broken_at_its_spaces():
     lines = wrap("Call the lawyer on 555 0100 any time, day or night", "sans", 9, 95)
     assert any("555 0100" in line for line in lines)
     assert wrap("in 2026 we met", "sans", 9, 40) == ["in 2026", "we met"]  # short numbers
+
+
+def test_fit_shrinks_before_it_breaks_a_phone_number_in_two():
+    """Regression: '+1 (555) 010-0101 ext. 12345' in a narrow phone column printed as
+    '+1 (555) 010-0 / 101 ext. 12345', a number cut between its digits, where a smaller
+    size kept it whole."""
+    from paperkit.layout.model import Rect
+    from paperkit.render import fonts
+
+    number = "+1 (555) 010-0101"
+    width = fonts.width(number, "sans", 7.5) + 1  # whole at 7.5 pt, not at 9
+    text = fit(f"{number} ext. 12345", Rect(0, 0, width, 40), "sans", 9, 5,
+               shrink_floor=9)
+    assert number in text.lines and text.size <= 7.5
+    tight = fit(number, Rect(0, 0, fonts.width(number, "sans", 5) * 0.7, 40), "sans", 9, 5)
+    assert "".join(tight.lines) == number  # none fits whole: broken as before, not lost

@@ -29,6 +29,11 @@ _KEPT = "\ue000"
 _PHONE = fonts.PHONE
 
 
+def _is_number(word: str) -> bool:
+    """Whether ``word`` (a piece of a wrapped line) holds a phone number's digits."""
+    return sum(ch.isdigit() for ch in word) >= 6 and _PHONE.search(word) is not None
+
+
 def _keep_together(m: re.Match) -> str:
     number = m.group(0)
     if sum(ch.isdigit() for ch in number) < 6:
@@ -36,11 +41,12 @@ def _keep_together(m: re.Match) -> str:
     return number.replace(" ", _KEPT)
 
 
-def wrap(text: str, family: str, size: float, max_width: float, direction: str = "ltr"
-         ) -> list[str]:
+def wrap(text: str, family: str, size: float, max_width: float, direction: str = "ltr",
+         break_numbers: bool = True) -> list[str] | None:
     """Greedy word wrap; a word longer than the line is broken by characters. A phone
     number's spaces do not break it (a line ending '+44 20 7946' looks like a whole
-    number); a number longer than the line is broken as a word is."""
+    number); a number longer than the line is broken as a word is, or, with
+    ``break_numbers`` False, the text does not wrap at this size (None)."""
     lines: list[str] = []
     for para in text.split("\n"):
         current = ""
@@ -52,6 +58,9 @@ def wrap(text: str, family: str, size: float, max_width: float, direction: str =
                 continue
             if current:
                 lines.append(current)
+            if (not break_numbers and _is_number(word)
+                    and fonts.width(word, family, size, direction) > max_width):
+                return None
             while fonts.width(word, family, size, direction) > max_width and len(word) > 1:
                 cut = len(word) - 1
                 while cut > 1 and fonts.width(word[:cut], family, size, direction) > max_width:
@@ -97,12 +106,13 @@ def fit(text: str, rect: Rect, family: str = "sans", size: float = 10.0,
         if fits(paragraphs, s):
             return text_at(paragraphs, s)
         s -= 0.25
-    s = size
-    while s >= min_size - 1e-9:
-        lines = wrap(text, family, s, rect.width, direction)
-        if fits(lines, s):
-            return text_at(lines, s)
-        s -= 0.25
+    for break_numbers in (False, True):  # a smaller size before a number broken in two
+        s = size
+        while s >= min_size - 1e-9:
+            lines = wrap(text, family, s, rect.width, direction, break_numbers)
+            if lines is not None and fits(lines, s):
+                return text_at(lines, s)
+            s -= 0.25
     raise LayoutError(
         f"text does not fit a {rect.width:.0f}x{rect.height:.0f} pt box even at {min_size} pt:"
         f" {text[:40]!r}",
