@@ -9,6 +9,7 @@ import os
 import pytest
 
 import paperkit.kit
+from paperkit.cli import main
 from paperkit.kit import Kit, init_kit
 from paperkit.samplekit import make_sample_kit
 
@@ -38,3 +39,18 @@ def kit(tmp_path) -> Kit:
 def sample_kit(tmp_path) -> Kit:
     """The sample kit from samples/ in a temporary folder."""
     return make_sample_kit(tmp_path / "sample")
+
+
+@pytest.fixture
+def run(capsys, monkeypatch, tmp_path):
+    """Run ``paperkit ARGS`` in ``tmp_path`` like the console script: (code, out, err)."""
+    monkeypatch.delenv("PAPERKIT_KIT", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def _run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+        out, err = capsys.readouterr()
+        return exit_info.value.code, out, err
+
+    return _run

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from paperkit.cli import cli, main
+from paperkit.cli import cli
 from paperkit.record.events import list_events
 from paperkit.samplekit import samples_dir
 
@@ -29,21 +29,6 @@ def _walk(group: click.Group, prefix: str = "paperkit"):
 
 ALL_COMMANDS = list(_walk(cli))
 LEAF_COMMANDS = [(p, c) for p, c in ALL_COMMANDS if not isinstance(c, click.Group)]
-
-
-@pytest.fixture
-def run(capsys, monkeypatch, tmp_path):
-    """Run ``paperkit ARGS`` in-process like the console script; returns (code, out, err)."""
-    monkeypatch.delenv("PAPERKIT_KIT", raising=False)
-    monkeypatch.chdir(tmp_path)
-
-    def _run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        out, err = capsys.readouterr()
-        return exit_info.value.code, out, err
-
-    return _run
 
 
 @pytest.mark.parametrize("path, command", [("paperkit", cli), *ALL_COMMANDS],

@@ -13,7 +13,6 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from paperkit.cli import main
 from paperkit.errors import InvalidValue, LayoutError
 from paperkit.layout.model import BLACK, GREY, Document, Page, Text
 from paperkit.layout.stock import load_stock
@@ -27,21 +26,6 @@ TODAY = dt.date(2026, 11, 25)
 
 
 # -- helpers ---------------------------------------------------------------------------
-@pytest.fixture
-def run(capsys, monkeypatch, tmp_path):
-    """Run ``paperkit ARGS`` in ``tmp_path`` like the console script: (code, out, err)."""
-    monkeypatch.delenv("PAPERKIT_KIT", raising=False)
-    monkeypatch.chdir(tmp_path)
-
-    def _run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        out, err = capsys.readouterr()
-        return exit_info.value.code, out, err
-
-    return _run
-
-
 def make(kit, product: str, **options) -> Document:
     options.setdefault("today", TODAY)
     with kit.open_record() as rec:

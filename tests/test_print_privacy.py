@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import paperkit.printing
-from paperkit.cli import main
 from paperkit.errors import EXIT_ATTENTION, EXIT_USAGE, NothingToPrint
 from paperkit.layout.model import Document
 from paperkit.printing import print_product
@@ -28,21 +27,6 @@ TODAY = "2026-11-25"
 
 
 # -- helpers ---------------------------------------------------------------------------
-@pytest.fixture
-def run(capsys, monkeypatch, tmp_path):
-    """Run ``paperkit ARGS`` in ``tmp_path`` like the console script: (code, out, err)."""
-    monkeypatch.delenv("PAPERKIT_KIT", raising=False)
-    monkeypatch.chdir(tmp_path)
-
-    def _run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        out, err = capsys.readouterr()
-        return exit_info.value.code, out, err
-
-    return _run
-
-
 def fill(kit, **tables) -> None:
     """Insert rows into the kit's record: fill(kit, contacts=[{...}], tasks=[...], ...)."""
     with kit.open_record() as rec, rec.write(Source("cli", "test")) as w:
