@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 
 import click
+
+from ..errors import InvalidValue
+from ..record import rows
 
 #: Modules whose ``register(cli)`` adds commands; a module missing here is simply skipped
 #: while it is being written.
@@ -20,3 +24,14 @@ def register_all(cli: click.Group) -> None:
                 continue
             raise
         module.register(cli)
+
+
+def date_option(value: str | None, what: str) -> dt.date | None:
+    """An option's YYYY-MM-DD date, or None when not given; InvalidValue (exit 2) naming
+    the option (``what``) otherwise, the same message for every date option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(rows.date(value))
+    except InvalidValue as exc:
+        raise InvalidValue(f"{what}: {exc}", exc.hint) from None

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import InvalidValue, KitNotFound, Unprintable
+from ..errors import KitNotFound, Unprintable
 from ..printing import print_product
 from ..products import PRODUCTS, PrintOptions
-from ..record import rows
+from . import date_option
 
 EXAMPLES = {
     "cards": ("Pocket cards: hotline and what to do on the front, rights on the back.",
@@ -33,17 +33,6 @@ EXAMPLES = {
     "kit": ("Everything in one PDF, with a cover listing what is inside.",
             "paperkit print kit -o kit.pdf"),
 }
-
-
-def _date(value: str | None, what: str) -> dt.date | None:
-    """An option's YYYY-MM-DD date, or None when not given; InvalidValue (exit 2) naming
-    the option otherwise, as every other date option says it."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(rows.date(value))
-    except InvalidValue as exc:
-        raise InvalidValue(f"{what}: {exc}", exc.hint) from None
 
 
 def common_options(func):
@@ -84,7 +73,7 @@ def register(cli: click.Group) -> None:
 
         @pass_ctx
         def command(ctx, output, paper, stock, start, manifest, preview, today, **kw):
-            day = _date(today, "--date") or dt.date.today()
+            day = date_option(today, "--date") or dt.date.today()
             kit = ctx.kit
             tasks = tuple(kw.pop("task", ()) or ())
             if "copies" in kw:

@@ -19,7 +19,7 @@ import click
 
 from ..cli import Context, pass_ctx
 from ..errors import EXIT_ATTENTION, InvalidValue, NotFound
-from ..record import Record, Source, csvio, rows
+from ..record import Record, Source, csvio
 from ..record.backup import backup as backup_record
 from ..record.db import KEYS
 from ..record.events import Event, list_events
@@ -30,6 +30,7 @@ from ..record.rows import TABLES, parse_row
 from ..record.status import Status, mandates_needing_attention
 from ..record.status import status as record_status
 from ..record.tasks import get_task, list_tasks, next_task_id
+from . import date_option
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -65,15 +66,6 @@ def _echo_json(data: Any) -> None:
 
 def _money(amount: int, currency: str) -> str:
     return f"{format_amount(amount, currency)} {currency}"
-
-
-def _date_option(value: str | None, what: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(rows.date(value))
-    except InvalidValue as exc:
-        raise InvalidValue(f"{what}: {exc}", exc.hint) from None
 
 
 def _parse(table: str, texts: dict[str, str], partial: bool = False, rotation_days: int = 14):
@@ -171,7 +163,7 @@ def status_cmd(ctx: click.Context, as_json: bool, on: str | None, within: int | 
     """
     obj: Context = ctx.obj
     with _record(obj) as rec:
-        st = record_status(rec, obj.kit.settings, _date_option(on, "--on"), within)
+        st = record_status(rec, obj.kit.settings, date_option(on, "--on"), within)
     if as_json:
         _echo_json(st.as_dict())
     else:
@@ -379,7 +371,7 @@ def role_list(obj: Context, as_json: bool, on: str | None) -> None:
     Example:
       paperkit role list
     """
-    today = _date_option(on, "--on") or dt.date.today()
+    today = date_option(on, "--on") or dt.date.today()
     within = max(1, obj.kit.settings.rotation_days // 2)
     with _record(obj) as rec:
         roles = list_roles(rec)
@@ -531,7 +523,7 @@ def ledger_balance(obj: Context, as_json: bool, on: str | None) -> None:
     Example:
       paperkit ledger balance --json
     """
-    day = _date_option(on, "--on")
+    day = date_option(on, "--on")
     with _record(obj) as rec:
         totals = balances(rec, day.isoformat() if day else None)
     if as_json:
