@@ -251,15 +251,21 @@ def test_a_full_disk_is_a_message_not_a_traceback(run, sample_kit, monkeypatch):
     import errno
 
     from PIL import Image
+    from scan_images import Mark, grid_photo
 
+    from paperkit import codes
+    from paperkit.record.tasks import get_task
     from paperkit.scan import pipeline
 
     def full(kit, photo):
         raise OSError(errno.ENOSPC, "No space left on device", str(kit.photos_dir / "p.jpg"))
 
     monkeypatch.setattr(pipeline, "store_photo", full)
-    photo = sample_kit.path / "meeting.jpg"
-    Image.new("RGB", (400, 300), "white").save(photo)
+    photo = sample_kit.path / "meeting.jpg"  # a slip of the kit's (a photo with none is
+    with sample_kit.open_record() as rec:  # not stored, so never meets the full disk)
+        code = codes.build(sample_kit.key, sample_kit.id, "T0001", get_task(rec, "T0001").rev)
+    Image.fromarray(grid_photo([(code.text, (Mark("done"),))], size=(900, 620), cols=1,
+                               s=3.0)).save(photo)
     with sample_kit.open_record() as rec:
         before = rec.query_one("SELECT count(*) FROM events")[0]
     code, out, err = run("--kit", str(sample_kit.path), "scan", str(photo))
@@ -267,6 +273,8 @@ def test_a_full_disk_is_a_message_not_a_traceback(run, sample_kit, monkeypatch):
     assert "No space left on device" in err and "p.jpg" in err and "free some disk space" in err
     with sample_kit.open_record() as rec:
         assert rec.query_one("SELECT count(*) FROM events")[0] == before
+    photos = sample_kit.path / "photos"  # and no crop is left without its record
+    assert not photos.exists() or not [p for p in photos.rglob("*") if p.is_file()]
 
 
 def test_scanning_a_folder_names_the_files_it_does_not_read(run, sample_kit, tmp_path):

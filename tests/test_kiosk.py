@@ -980,7 +980,7 @@ def test_stop_signals_interrupt_as_ctrl_c_only_while_serving_and_keep_an_ignored
     import os
     import signal
 
-    from paperkit.kiosk.server import stop_signals_interrupt
+    from paperkit.signals import stop_signals_interrupt
 
     if not hasattr(signal, "SIGHUP"):
         pytest.skip("no SIGHUP here")

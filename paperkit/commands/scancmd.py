@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import signal
 from pathlib import Path
 
 import click
@@ -11,7 +14,8 @@ from ..errors import EXIT_ATTENTION, EXIT_OK, ScanInterrupted
 from ..record.models import SLIP_STATUSES
 from ..scan import DECODERS, PhotoResult, review, scan_photos
 from ..scan.decide import SETTLED
-from ..scan.load import left_out
+from ..scan.pipeline import end_run, left_out_results
+from ..signals import stop_signals_interrupt
 
 
 def _table(res: PhotoResult) -> list[str]:
@@ -56,12 +60,28 @@ def _summary(results: list[PhotoResult]) -> str:
     return f"{len(results)} photo(s): " + (", ".join(parts) if parts else "no slips read")
 
 
-def _left_out_note(skipped: list[Path]) -> str:
-    names = ", ".join(f.name for f in skipped[:8]) + (
+def _left_out_note(skipped: list[PhotoResult]) -> str:
+    names = ", ".join(Path(r.photo).name for r in skipped[:8]) + (
         f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
     return (f"not read: {len(skipped)} picture(s) in the folder(s) named, in a format paperkit"
             f" does not read ({names}); if one is a photo of slips, save it as JPEG, PNG,"
             " HEIC, PDF or TIFF and scan it")
+
+
+@functools.cache  # once a process
+def _quiet_exit() -> None:
+    """Once a scan command is over, a Ctrl-C while the interpreter exits (multiprocessing's
+    finalizers, the threads' last joins) is ignored: there is nothing left to stop, and
+    Python would print a traceback for it ("Exception ignored in ...") and exit 1. atexit
+    runs the last registered first, so this runs before those registered earlier."""
+    atexit.register(_ignore_ctrl_c)
+
+
+def _ignore_ctrl_c() -> None:
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread or interpreter
+        pass
 
 
 def register(cli: click.Group) -> None:
@@ -79,10 +99,11 @@ def register(cli: click.Group) -> None:
     def scan(obj, photos: tuple[Path, ...], dry_run: bool, as_json: bool, decoder: str) -> int:
         """Read photos of marked task slips back into the record.
 
-        Takes JPEG, PNG, HEIC, PDF or TIFF files (also WebP and AVIF), or folders of
-        them (pictures in other formats there are named): phone photos at any angle, or
-        flatbed scans, with one or many slips each. Each photo is applied in one
-        transaction and remembered by its sha256, so scanning it again changes nothing.
+        Takes JPEG, PNG, HEIC, PDF or TIFF files (also WebP, AVIF, BMP and JPEG 2000), or
+        folders of them (a picture there in another format, a camera's RAW file say, is
+        listed with an error, and skipped): phone photos at any angle, or flatbed scans,
+        with one or many slips each. Each photo is applied in one transaction and
+        remembered by its sha256, so scanning it again changes nothing.
         Only a clear single mark on a current slip changes a task; anything unsure goes to
         'paperkit review'.
 
@@ -92,8 +113,9 @@ def register(cli: click.Group) -> None:
 
         Exit code: 0 when every slip was applied or unchanged, 1 when anything needs
         review (also a photo scanned before whose slips still wait for it) or a photo
-        could not be read, 2 for usage errors, 130 when stopped with Ctrl-C (the photos
-        scanned before the stop are kept: run the same command again to finish).
+        could not be read, 2 for usage errors, 130 when stopped with Ctrl-C, SIGTERM or
+        SIGHUP (the photos scanned before the stop are kept: run the same command again
+        to finish).
 
         \b
         Example:
@@ -103,6 +125,7 @@ def register(cli: click.Group) -> None:
         """
         kit = obj.kit
         done: list[PhotoResult] = []  # each photo as it is committed
+        shown = 0  # of them, shown already
 
         def show(res: PhotoResult) -> None:
             if as_json:
@@ -120,24 +143,38 @@ def register(cli: click.Group) -> None:
         def pages(i: int, n: int, label: str) -> None:
             click.echo(f"  {label.rsplit('#', 1)[0]}: page {i} of {n}", err=True)
 
-        try:
-            with kit.open_record() as rec:
-                results = scan_photos(kit, rec, photos, dry_run=dry_run, decoder=decoder,
-                                      progress=progress, pages=pages)
-        except KeyboardInterrupt:  # Ctrl-C: show what was committed before it
-            for res in done:
-                show(res)
-            raise ScanInterrupted(sum(1 for r in done if not r.already_scanned and r.sha256),
-                                  dry_run) from None
-        for res in results:
-            show(res)
-        skipped = left_out(photos)
-        if skipped:
-            click.echo(_left_out_note(skipped), err=True)
-        if not as_json:
-            click.echo(_summary(results))
-            if any(s.outcome in ("review", "stale") for r in results for s in r.slips):
-                click.echo("some slips need a person: run 'paperkit review'")
+        # SIGTERM and SIGHUP (a closed terminal) stop the scan as Ctrl-C does, so that the
+        # helper process and its shared memory go with it; the helper and the scan's
+        # threads are stopped inside this guard, so that a Ctrl-C as the run ends meets
+        # them here, not at the interpreter's exit (where one is then ignored)
+        with stop_signals_interrupt():
+            try:
+                with kit.open_record() as rec:
+                    results = scan_photos(kit, rec, photos, dry_run=dry_run, decoder=decoder,
+                                          progress=progress, pages=pages)
+                for res in results:
+                    show(res)
+                    shown += 1
+                # pictures the folders hold in formats that are not read: an error each
+                unread = left_out_results(photos, dry_run)
+                for res in unread:
+                    show(res)
+                if unread:  # (and together, on stderr, as before)
+                    click.echo(_left_out_note(unread), err=True)
+                results = [*results, *unread]
+                if not as_json:
+                    click.echo(_summary(results))
+                    if any(s.outcome in ("review", "stale") for r in results for s in r.slips):
+                        click.echo("some slips need a person: run 'paperkit review'")
+                end_run()
+            except KeyboardInterrupt:  # show what was committed before it
+                end_run()
+                for res in done[shown:]:
+                    show(res)
+                raise ScanInterrupted(sum(1 for r in done if not r.already_scanned
+                                          and r.sha256), dry_run) from None
+            finally:
+                _quiet_exit()
         return EXIT_OK if all(r.ok for r in results) else EXIT_ATTENTION
 
     @cli.group("review", invoke_without_command=True)

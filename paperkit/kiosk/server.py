@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
-import signal
-import threading
-from collections.abc import Iterator
 
 from flask import Flask
 from waitress.server import create_server
 
 from ..errors import InvalidValue
+from ..signals import stop_signals_interrupt
 from .access import lan_address
 
 DEFAULT_PORT = 8765
@@ -21,12 +18,6 @@ THREADS = 4
 #: waitress's hard cap on a request body exceeds the kiosk's upload limit by at least this
 #: (and by at least the limit itself): see :func:`body_cap`.
 MIN_BODY_MARGIN = 8 * 1024 * 1024
-#: Signals that stop a serving kiosk as Ctrl-C does: ``kill``'s or a service manager's
-#: SIGTERM, and SIGHUP when its terminal closes (see :func:`stop_signals_interrupt`).
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
-                     if hasattr(signal, name))
-
-
 def body_cap(limit: int) -> int:
     """waitress's ``max_request_body_size`` for an app whose upload limit is ``limit``
     (bytes): twice the limit, and at least MIN_BODY_MARGIN over it.
@@ -42,38 +33,6 @@ def body_cap(limit: int) -> int:
     it waitress would spool any body a client sends (even a stranger without the token,
     as the token is checked only once the body is in)."""
     return limit + max(limit, MIN_BODY_MARGIN)
-
-
-@contextlib.contextmanager
-def stop_signals_interrupt() -> Iterator[None]:
-    """Within: the STOP_SIGNALS raise KeyboardInterrupt in the main thread, as Ctrl-C does,
-    so they take Ctrl-C's way out instead of ending the process on the spot.
-
-    That way is waitress's: ``run`` catches the KeyboardInterrupt and waits (up to 5 s) for
-    the requests being served, then the process exits normally, and an upload's temporary
-    folder (``paperkit-kiosk-*``, the person's original photos with their GPS EXIF) is
-    removed, by its request or, if that is still scanning, at exit by the folder's
-    finalizer. Killed by SIGTERM's default action, the process removed nothing.
-
-    A signal ignored when this starts (SIGHUP under ``nohup``) stays ignored. Outside the
-    main thread (a test serving from a thread) this changes nothing: only the main thread
-    may set signal handlers. The handlers before are restored on the way out."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, _frame) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    before = {}
-    for sig in STOP_SIGNALS:
-        if signal.getsignal(sig) is not signal.SIG_IGN:
-            before[sig] = signal.signal(sig, interrupt)
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 def make_server(app: Flask, port: int = DEFAULT_PORT, lan: bool = False,

@@ -57,6 +57,15 @@ DECODERS = ("zxing", "zbar")
 #: Regions are retried two at a time: most of a retry is zxing-cpp and OpenCV, which let go
 #: of the GIL (bench/RESULTS.md, Scan, Speed).
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
+
+
+def end_threads() -> None:
+    """Let the pool's threads end now, and put a fresh pool in its place (its threads start
+    when it is first used: a later scan in this process). ``pipeline.end_run``."""
+    global _POOL
+    old, _POOL = _POOL, ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
+    old.shutdown(wait=True, cancel_futures=True)
+
 #: Long side, in pixels, of the image the first pass reads.
 WORK_SIDE = 2200
 #: The first pass reads a downscaled frame; when fewer than FEW codes are read there, their

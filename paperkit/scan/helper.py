@@ -15,9 +15,15 @@ has no core to spare, and whenever it fails or is slow, slips are measured in-pr
 results are the same either way. ``PAPERKIT_SCAN_HELPER=0`` in the environment turns it off,
 ``=1`` uses it even on a busy machine (benchmarks).
 
-The worker ignores Ctrl-C (SIGINT, which a terminal sends to every process of the command):
-the scanning process stops it (``pipeline.scan_photos``), and a worker that took it would
-only print a traceback of its own.
+The worker ignores Ctrl-C (SIGINT, which a terminal sends to every process of the command)
+and SIGHUP (a closed terminal's): the scanning process stops it (``pipeline.scan_photos``;
+``paperkit scan`` takes SIGTERM and SIGHUP as Ctrl-C), and a worker that took it would only
+print a traceback of its own. A worker whose scanning process is gone all the same (killed
+with SIGKILL) ends itself within :data:`PARENT_POLL` seconds (:func:`_watch_parent`), so it
+holds no photo in memory; the shared blocks it had open are removed, and the others by
+multiprocessing's resource tracker once the worker has ended. The worker and the tracker
+are started with SIGHUP ignored, so that closing the terminal leaves the scanning process
+the time to remove the blocks itself.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import types
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,6 +44,8 @@ from multiprocessing import shared_memory
 from pathlib import Path
 
 import numpy as np
+
+from ..signals import held_signals
 
 #: "0": measure every slip in-process; "1": use the helper even when the machine is busy.
 ENV = "PAPERKIT_SCAN_HELPER"
@@ -48,6 +57,14 @@ KEEP = 2
 MAX_BLOCKS = 4
 #: This package's folder (paperkit/scan); the worker must run this same code.
 _PACKAGE = str(Path(__file__).resolve().parent)
+#: How often (seconds) the worker looks whether the scanning process is still there.
+PARENT_POLL = 0.25
+#: How long (seconds) :meth:`Helper.close` waits for the pool's manager thread to end once
+#: the worker is killed (it ends as soon as it sees the worker gone).
+CLOSE_WAIT = 5.0
+#: Signals the worker (and the resource tracker started with it) ignores: Ctrl-C's, and a
+#: closed terminal's.
+_IGNORED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name))
 
 
 class HelperFailed(Exception):
@@ -58,9 +75,32 @@ class HelperFailed(Exception):
 # -- in the worker process --------------------------------------------------------------------
 
 def ignore_interrupt() -> None:
-    """Ignore SIGINT in this process (the worker's initializer; it is also started with
-    SIGINT ignored, :func:`_interrupt_ignored`, so that it is never without it)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Ignore SIGINT and SIGHUP in this process (the worker is also started with them
+    ignored, :func:`_interrupt_ignored`, so that it is never without it)."""
+    for sig in _IGNORED:
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def _worker_start(parent: int) -> None:
+    """The worker's initializer: :func:`ignore_interrupt`, and end this process when the
+    scanning process ``parent`` (its pid) is gone (:func:`_watch_parent`)."""
+    ignore_interrupt()
+    threading.Thread(target=_watch_parent, args=(parent,), name="paperkit-parent",
+                     daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Every :data:`PARENT_POLL` seconds, whether ``parent`` is still this process's parent;
+    once it is not (it was killed: the worker is an orphan now, nobody will stop it), the
+    shared blocks this process has open are removed and the process ends at once."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    for block in list(_blocks.values()):
+        try:
+            block.unlink()
+        except Exception:  # noqa: BLE001 - removed already; the resource tracker does the rest
+            pass
+    os._exit(0)
 
 
 _blocks: OrderedDict[str, shared_memory.SharedMemory] = OrderedDict()  # name → block
@@ -129,15 +169,17 @@ class Helper:
         self._frames: dict[str, tuple[str, tuple[int, int]]] = {}  # key → block name, shape
         self._blocks: list[shared_memory.SharedMemory | None] = []
         self._turn = 0
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=ignore_interrupt)
-        # The first submit starts the worker. A spawned worker first re-imports the caller's
+        # The first submit starts the worker (and the pool's queues, made here, start
+        # multiprocessing's resource tracker). A spawned worker first re-imports the caller's
         # __main__ script (a script without an `if __name__ == "__main__"` guard would run
         # again there, scanning its photos twice); it is shown an empty __main__ instead.
         caller = sys.modules["__main__"]
         sys.modules["__main__"] = types.ModuleType("__main__")
         try:
             with _interrupt_ignored():
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_start, initargs=(os.getpid(),))
                 self._hello = self._pool.submit(_hello)
         finally:
             sys.modules["__main__"] = caller
@@ -235,42 +277,58 @@ class Helper:
         return out
 
     def close(self, kill: bool = False) -> None:
-        """Stop the worker; ``kill``: at once, even mid-slip (it hung)."""
+        """Stop the worker and remove the shared blocks; ``kill``: the worker at once, even
+        mid-slip (it hung, or its slip is no longer wanted), and the pool's manager thread
+        is waited for here (briefly: it ends as soon as it sees the worker gone), so that
+        nothing of the pool is left for the interpreter's exit to wait for. The worker is
+        killed and the blocks removed first, so that a Ctrl-C while the pool shuts down
+        leaves no copy of the photo behind."""
         self.dead = True
         processes = list(getattr(self._pool, "_processes", None) or {}) if kill else []
+        manager = getattr(self._pool, "_executor_manager_thread", None) if kill else None
+        with held_signals():  # a Ctrl-C meanwhile (pressed twice) stops nothing half-way
+            for pid in processes:  # ProcessPoolExecutor has no kill before Python 3.14
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
+            with self._lock:
+                self._frames = {}
+                for block in self._blocks:
+                    if block is not None:
+                        _drop(block)
+                self._blocks = []
         self._pool.shutdown(wait=not kill, cancel_futures=True)
-        for pid in processes:  # ProcessPoolExecutor has no kill before Python 3.14
-            try:
-                os.kill(pid, 9)
-            except OSError:
-                pass
-        with self._lock:
-            self._frames = {}
-            for block in self._blocks:
-                if block is not None:
-                    _drop(block)
-            self._blocks = []
+        if manager is not None and manager is not threading.current_thread():
+            manager.join(CLOSE_WAIT)
 
 
 @contextlib.contextmanager
 def _interrupt_ignored():
-    """SIGINT ignored in this process meanwhile, when this is the main thread (only it may
-    set a handler): a process started meanwhile inherits that, and Python then leaves it
-    ignored, so a Ctrl-C while the worker is still starting up (before its initializer,
-    :func:`ignore_interrupt`, has run) does not print a traceback from it either. Starting
-    it takes a few milliseconds; a Ctrl-C in them is lost (press it again)."""
+    """SIGINT and SIGHUP ignored in this process meanwhile, when this is the main thread
+    (only it may set a handler): a process started meanwhile inherits that, and Python then
+    leaves them ignored, so a Ctrl-C while the worker is still starting up (before its
+    initializer, :func:`ignore_interrupt`, has run) does not print a traceback from it
+    either. The resource tracker, started with the worker, keeps SIGHUP ignored for good
+    (it ignores SIGINT and SIGTERM itself): a closed terminal does not end it before the
+    scanning process has removed the shared blocks, which it is told of. Starting the
+    worker takes a few milliseconds; a Ctrl-C in them is lost (press it again)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    before = {}
     try:
-        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig in _IGNORED:
+            before[sig] = signal.signal(sig, signal.SIG_IGN)
     except ValueError:  # not the main interpreter
-        yield
-        return
+        pass
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before)
+        for sig, handler in before.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+
+
 
 
 #: Where POSIX shared memory lives on Linux: a RAM file system, often small in a container
@@ -333,8 +391,26 @@ def _start() -> Helper | None:
             except (OSError, RuntimeError):
                 _off = True
                 return None
-            atexit.register(_shared.close, True)
+            _close_at_exit()
     return _shared
+
+
+@functools.cache  # registered once a process
+def _close_at_exit() -> None:
+    atexit.register(close_shared)
+
+
+def close_shared() -> None:
+    """Stop the helper, if it was started, and remove its shared blocks: at the end of a
+    command (``paperkit scan``), so that its worker (killed at once: it is idle, or
+    measuring a slip no longer wanted) and the pool's thread are gone before the
+    interpreter's exit, where a Ctrl-C would print a traceback; and at exit. Unlike
+    :func:`stop`, a later scan in this process starts it again."""
+    global _shared
+    with _shared_lock:
+        helper, _shared = _shared, None
+    if helper is not None:
+        helper.close(kill=True)
 
 
 def shared() -> Helper | None:

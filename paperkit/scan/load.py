@@ -97,9 +97,11 @@ def _too_large(path: Path, w: int, h: int) -> PhotoTooLarge:
         "down below the limit" if path.suffix.lower() in SCANNER_SUFFIXES else None)
 
 
-#: The files a folder given to scan is read for (its own files, not its sub-folders).
+#: The files a folder given to scan is read for (its own files, not its sub-folders). Each
+#: is read by its content (as a file named on the command line is, whatever its name): BMP
+#: (a Windows scanner's) and JPEG 2000 (.jp2, .j2k, some scanners') as Pillow reads them.
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".heic", ".heif", ".avif", ".pdf",
-                  ".tif", ".tiff", ".webp")
+                  ".tif", ".tiff", ".webp", ".bmp", ".jp2", ".j2k")
 
 
 def _folder_files(folder: Path) -> list[Path]:
@@ -117,28 +119,72 @@ def photo_files(paths: Iterable[str | Path]) -> list[Path]:
             continue
         found = [f for f in _folder_files(path) if f.suffix.lower() in PHOTO_SUFFIXES]
         if not found:
-            raise PhotoError(f"the folder {path} holds no photos",
+            others = [f.name for f in left_out([path])]
+            unread = (f" paperkit reads, only {len(others)} picture(s) it does not read ("
+                      + ", ".join(others[:8]) + (", ..." if len(others) > 8 else "") + ")"
+                      if others else "")
+            raise PhotoError(f"the folder {path} holds no photos{unread}",
                              "paperkit reads " + ", ".join(s[1:] for s in PHOTO_SUFFIXES)
                              + " files; name them, or the folder they are in")
         out.extend(found)
     return out
 
 
-#: Pictures paperkit does not read, by their file name's ending: cameras' RAW files and
-#: other image formats. A folder's such files are named (:func:`left_out`); its videos, notes
-#: and the sidecar files phones export beside photos (.mov, .aae, .xmp, ...) are not.
-OTHER_PICTURES = (".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2",
-                  ".orf", ".rw2", ".raf", ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".bmp",
-                  ".gif", ".jxl", ".jp2", ".j2k", ".psd", ".xcf", ".svg", ".ico", ".heics")
+#: Cameras' RAW files, by their file name's ending: paperkit does not read them (they need
+#: a raw converter; some are TIFF files whose first image is only a small preview).
+RAW_PICTURES = (".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2",
+                ".orf", ".rw2", ".raf", ".pef", ".srw", ".x3f", ".3fr", ".iiq")
+#: Pictures paperkit does not read, by their file name's ending: cameras' RAW files, image
+#: formats for drawings, icons and animations rather than photos (a GIF's 256 colours), and
+#: formats Pillow does not read (JPEG XL, HEIF sequences). A folder's such files get an
+#: error each (:func:`left_out`, :func:`not_read`); its videos, notes and the sidecar files
+#: phones export beside photos (.mov, .aae, .xmp, ...) are no pictures, and are passed over.
+OTHER_PICTURES = (*RAW_PICTURES, ".gif", ".jxl", ".psd", ".xcf", ".svg", ".ico", ".heics")
+#: How a picture file paperkit could read begins (JPEG, PNG, TIFF, GIF, BMP, JPEG 2000,
+#: PDF; WebP by its ``WEBP``, HEIC and AVIF by their ``ftyp`` brand): a folder's file
+#: with no ending to its name is named as a picture when it begins so.
+_PICTURE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*", b"GIF8", b"BM",
+                  b"\x00\x00\x00\x0cjP  ", b"\xffO\xffQ", b"%PDF-")
+#: The brands of a HEIC or AVIF file (after its ``ftyp``; a video's are others).
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
+                b"avif", b"avis")
+
+
+def _looks_like_picture(path: Path) -> bool:
+    """Whether the file ``path`` begins as a picture does (:data:`_PICTURE_MAGIC`)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:  # may not be read: named, and its read says why
+        return True
+    return (head.startswith(_PICTURE_MAGIC) or head[8:12] == b"WEBP"
+            or (head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS))
 
 
 def left_out(paths: Iterable[str | Path]) -> list[Path]:
     """The pictures in the folders among ``paths`` that :func:`photo_files` leaves out: a
-    camera's RAW file, a GIF, a file with no ending to its name (:data:`OTHER_PICTURES`).
-    The caller names them, since a photo of slips saved so would otherwise be passed over
-    unsaid."""
+    camera's RAW file, an icon (:data:`OTHER_PICTURES`), a picture file with no ending to
+    its name. The caller reports each (:func:`not_read`), since a photo of slips saved so
+    would otherwise be passed over unsaid."""
     return [f for path in map(Path, paths) if _is_dir(path) for f in _folder_files(path)
-            if f.suffix.lower() in OTHER_PICTURES or not f.suffix]
+            if f.suffix.lower() in OTHER_PICTURES
+            or (not f.suffix and _looks_like_picture(f))]
+
+
+def not_read(path: Path) -> PhotoError:
+    """Why the picture ``path`` in a folder (:func:`left_out`) was skipped, as the error its
+    result gives."""
+    suffix = path.suffix.lower()
+    if not suffix:
+        return PhotoError(f"{path.name} was skipped: paperkit scans a folder's photos by the"
+                          " ending of their names, and it has none",
+                          "name the file itself to scan it, or rename it with its ending"
+                          " (.jpg, .png, .heic, .pdf, ...)")
+    what = "a camera's RAW file" if suffix in RAW_PICTURES else f"a {suffix[1:].upper()} file"
+    return PhotoError(f"{path.name} was skipped: it is {what}, a kind of picture paperkit"
+                      " does not scan",
+                      "if it is a photo of slips, save it as JPEG, PNG, HEIC, PDF or TIFF and"
+                      " scan that")
 
 
 def _is_dir(path: Path) -> bool:

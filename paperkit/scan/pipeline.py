@@ -20,7 +20,8 @@ from ..record import scans as rs
 from ..record.db import Record, Source
 from ..record.prints import printed_codes
 from ..record.tasks import get_task, list_tasks, set_status
-from . import missing
+from ..signals import held_signals
+from . import decode, missing
 from .decide import (
     HELD_CONFIDENCE,
     QUEUED,
@@ -47,15 +48,16 @@ from .geometry import (
     slip_outline,
 )
 from .helper import HelperFailed
+from .helper import close_shared as close_helper
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
 from .known import KnownCodes
-from .load import Frame, Photo, load_photo, photo_files, read_bytes
+from .load import Frame, Photo, left_out, load_photo, not_read, photo_files, read_bytes
 from .marks import BoxRead, read_boxes, struck_across
 from .memory import keep_freed_memory
 from .result import PhotoResult, SlipResult
 from .soft import Expected
-from .store import crop_image, store_crop, store_photo
+from .store import crop_image, discard, store_crop, store_photo
 
 #: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores)
 #: when the helper is not up; a JPEG's early first pass (decode.first_look) runs here too.
@@ -659,7 +661,7 @@ def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read,
 def _scanned_before(result: PhotoResult, done: rs.ScanRow) -> PhotoResult:
     """``result`` for a photo scanned before (``done``): nothing read or written now; that
     scan's errors repeated, and its slips still waiting for review listed."""
-    return replace(result, already_scanned=done.at, stored=done.photo, advice=(),
+    return replace(result, already_scanned=done.at, stored=done.photo or None, advice=(),
                    errors=done.errors,
                    slips=tuple(SlipResult(code="", **slip) for slip in done.waiting))
 
@@ -700,6 +702,19 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
             if s.outcome == "applied":
                 rs.settle_reviews(w, s.task, s.rev, s.status)
     return result
+
+
+def _discard_unrecorded(kit: Kit, rec: Record, sha: str) -> None:
+    """Remove the files stored for the photo ``sha`` while it was read, when the record
+    holds no scan of it (its transaction rolled back). They are kept when the same file
+    was committed meanwhile by another scan (the kiosk's and a command's at once), or when
+    the record cannot say (a re-run rewrites them then)."""
+    try:
+        if rs.get_scan(rec, sha) is not None:
+            return
+    except Exception:  # noqa: BLE001 - the record cannot be read now: keep the files
+        return
+    discard(kit, sha)
 
 
 def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
@@ -819,17 +834,26 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     if not errors and not reads:  # with unread places too it says where the slips are
         errors = ("no slip code found in the photo; retake it closer, flatter and in even "
                   "light, or type the code from the slip",)
+    # the photo and its crops are kept only when it holds a slip of this kit (a code that
+    # verified): a photo of nothing, or of another kit's slips, is recorded by its sha256
+    # alone, so a rescan still knows it
+    keep = not dry_run and any(r.pose is not None for r in reads)
     stored = None
-    if not dry_run:
-        reads = _keep_crops(kit, photo.sha256, reads)
-        stored = store_photo(kit, photo)
-    lap("store")
-    result = PhotoResult(photo=str(path), sha256=photo.sha256,
-                         slips=tuple(r.result for r in reads), errors=errors, stored=stored,
-                         dry_run=dry_run, steps=tuple(steps),
-                         advice=_advice(reads, photo, pale, mirrored))
-    if commit:
-        result = _commit(kit, rec, result, reads, keep=not dry_run)
+    try:
+        if keep:
+            reads = _keep_crops(kit, photo.sha256, reads)
+            stored = store_photo(kit, photo)
+        lap("store")
+        result = PhotoResult(photo=str(path), sha256=photo.sha256,
+                             slips=tuple(r.result for r in reads), errors=errors,
+                             stored=stored, dry_run=dry_run, steps=tuple(steps),
+                             advice=_advice(reads, photo, pale, mirrored))
+        if commit:
+            result = _commit(kit, rec, result, reads, keep=not dry_run)
+    except BaseException:  # Ctrl-C (or SIGTERM) before the commit, a full disk: no scan
+        if not dry_run:  # row points at the files written for it
+            _discard_unrecorded(kit, rec, photo.sha256)
+        raise
     lap("commit")
     marks = list(t.items())
     seconds = {name: round(at - prev_at, 4)
@@ -878,6 +902,31 @@ def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: boo
         if scratch is not None:
             scratch.close()
     return out
+
+
+def left_out_results(paths: Iterable[str | Path], dry_run: bool = False
+                     ) -> list[PhotoResult]:
+    """A result for each picture in the folders among ``paths`` that :func:`scan_photos`
+    does not read (:func:`load.left_out`: a camera's RAW file, a format paperkit does not
+    read), with an error saying so, as a photo that could not be read has. Files that are
+    not pictures (notes, videos, a phone's sidecar files) have none."""
+    return [PhotoResult(photo=str(f), sha256=None, errors=(not_read(f).user_message(),),
+                        dry_run=dry_run) for f in left_out(paths)]
+
+
+def end_run() -> None:
+    """What scans leave running for the next scan in this process, stopped (at the end of a
+    command, ``paperkit scan``): the helper process, and the threads of the scan's and the
+    decoder's pools (fresh pools take their place, their threads started when first used).
+    Otherwise the interpreter's exit waits for them, and a Ctrl-C then (just as the
+    command ends) printed a traceback from concurrent.futures instead of its one line.
+    Signals are held meanwhile (:func:`paperkit.signals.held_signals`): a Ctrl-C is raised after."""
+    global _POOL
+    with held_signals():  # a Ctrl-C meanwhile is raised once it is done
+        close_helper()
+        decode.end_threads()
+        old, _POOL = _POOL, ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
+        old.shutdown(wait=True, cancel_futures=True)
 
 
 def frame_from_array(gray: np.ndarray, label: str = "image") -> Frame:

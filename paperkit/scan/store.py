@@ -1,13 +1,16 @@
 """Files a scan keeps under the kit's photos/ folder: the photo and crops, with no metadata.
 
 Everything is written before the record's transaction, under names derived from the photo's
-sha256, atomically (temp file, then rename). A crash leaves at worst a file the re-run
+sha256, atomically (temp file, then rename), and only for a photo that holds a slip of the
+kit. A scan stopped before its transaction commits (Ctrl-C, SIGTERM, a full disk) removes
+what it wrote (:func:`discard`); a crash (SIGKILL, power) leaves at worst files the re-run
 rewrites with the same bytes.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -57,6 +60,18 @@ def store_photo(kit: Kit, photo: Photo) -> str:
     return rel(kit, path)
 
 
+def discard(kit: Kit, sha256: str) -> None:
+    """Remove the files kept for the photo ``sha256``: the photo (any extension) and its
+    crops' folder. For a photo whose scan was not recorded: nothing points at them."""
+    for path in kit.photos_dir.glob(f"{sha256}.*"):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(_crops_dir(kit, sha256), ignore_errors=True)
+
+
+def _crops_dir(kit: Kit, sha256: str) -> Path:
+    return kit.photos_dir / "crops" / sha256[:16]
+
+
 def crop_image(gray: np.ndarray, pose: SlipPose, kind: str) -> np.ndarray:
     """The slip area ``kind`` (note | steward | slip), rectified, gray."""
     k = float(np.clip(pose.ppu, CROP_MIN_PPU, CROP_MAX_PPU))
@@ -68,6 +83,6 @@ def store_crop(kit: Kit, sha256: str, name: str, image: np.ndarray) -> str:
     ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
     if not ok:  # pragma: no cover - OpenCV always encodes a gray uint8 image
         raise OSError(f"could not encode crop {name}")
-    path = kit.photos_dir / "crops" / sha256[:16] / f"{name}.png"
+    path = _crops_dir(kit, sha256) / f"{name}.png"
     _write_atomic(path, buf.tobytes())
     return rel(kit, path)
