@@ -184,7 +184,8 @@ def register(cli: click.Group) -> None:
         """List the slips a scan could not settle, lowest confidence first.
 
         Each line shows the task, what the scan read, why it needs a person, and the
-        path of the slip's picture (inside the kit folder) to look at.
+        path of the slip's picture (inside the kit folder) to look at. Exits 1 while any
+        item waits, 0 when the queue is empty.
 
         \b
         Example:
@@ -224,7 +225,8 @@ def register(cli: click.Group) -> None:
     @click.argument("status")
     @pass_ctx
     def review_set(obj, task: str, status: str) -> None:
-        """Decide a slip in the queue: set TASK to STATUS (your value wins; it is logged).
+        """Decide a slip in the queue: set TASK to STATUS, one of open, taken, done,
+        stuck or dropped (your value wins; it is logged).
 
         \b
         Example:

@@ -267,13 +267,13 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
             raise
         except UnidentifiedImageError:
             raise PhotoError(f"{path.name} is not an image paperkit can read",
-                             "use a JPEG, PNG, HEIC or PDF file") from None
+                             "use a JPEG, PNG, HEIC, TIFF, WebP or PDF file") from None
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise PhotoError(f"{path.name} is not a readable photo: {exc}",
                              "the file is damaged or cut short: copy the photo again from the "
                              "phone or camera" if fmt in ("jpeg", "png", "heif", "tiff")
                              or raw.startswith(_PHOTO_MAGIC) else
-                             "use a JPEG, PNG, HEIC or PDF file") from None
+                             "use a JPEG, PNG, HEIC, TIFF, WebP or PDF file") from None
     if orientation != 1:
         im = ImageOps.exif_transpose(im)
     gray = _gray(im)
