@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..signals import held_signals
+from ..signals import handled, held_signals
 
 #: "0": measure every slip in-process; "1": use the helper even when the machine is busy.
 ENV = "PAPERKIT_SCAN_HELPER"
@@ -303,8 +303,7 @@ class Helper:
             manager.join(CLOSE_WAIT)
 
 
-@contextlib.contextmanager
-def _interrupt_ignored():
+def _interrupt_ignored() -> contextlib.AbstractContextManager[None]:
     """SIGINT and SIGHUP ignored in this process meanwhile, when this is the main thread
     (only it may set a handler): a process started meanwhile inherits that, and Python then
     leaves them ignored, so a Ctrl-C while the worker is still starting up (before its
@@ -313,22 +312,7 @@ def _interrupt_ignored():
     (it ignores SIGINT and SIGTERM itself): a closed terminal does not end it before the
     scanning process has removed the shared blocks, which it is told of. Starting the
     worker takes a few milliseconds; a Ctrl-C in them is lost (press it again)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = {}
-    try:
-        for sig in _IGNORED:
-            before[sig] = signal.signal(sig, signal.SIG_IGN)
-    except ValueError:  # not the main interpreter
-        pass
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
-
-
+    return handled(_IGNORED, signal.SIG_IGN, keep_ignored=False)
 
 
 #: Where POSIX shared memory lives on Linux: a RAM file system, often small in a container
