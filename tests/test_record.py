@@ -332,3 +332,40 @@ def test_status_on_a_day_leaves_out_contact_sheets_printed_after_it():
         now = status(rec, Settings(reprint_months=3), dt.date(2026, 12, 8)).reprint
         assert (now.last_printed, now.due) == ("2026-12-07", False)
         assert status(rec, Settings(), dt.date(2026, 5, 1)).reprint.last_printed is None
+
+
+def test_a_full_disk_is_named_as_full_not_as_a_damaged_record(tmp_path, monkeypatch):
+    """Regression: on a full disk every command said "cannot open the record ...: disk I/O
+    error ... if it is damaged, restore it from a 'paperkit backup' copy": advice that
+    loses the changes since that backup, for a record that is fine."""
+    from paperkit.record import db
+
+    path = tmp_path / "record.sqlite"
+    Record.open(path).close()
+    real = sqlite3.connect
+
+    def io_error(*args, **kw):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(db.sqlite3, "connect", io_error)
+    monkeypatch.setattr(db, "_disk_full", lambda p: True)
+    with pytest.raises(RecordError, match="is full") as err:
+        Record.open(path)
+    assert "not damaged" in str(err.value) and "backup" not in err.value.user_message()
+    monkeypatch.setattr(db.sqlite3, "connect", real)
+    monkeypatch.setattr(db, "_on_read_only_disk", lambda p: True)
+    monkeypatch.setattr(db.sqlite3, "connect", io_error)
+    with pytest.raises(RecordError, match="read-only"):
+        Record.open(path)
+
+
+def test_a_write_the_disk_refuses_shows_its_own_error_not_rollbacks(tmp_path):
+    """Regression: a write that filled the disk said "cannot rollback - no transaction is
+    active": SQLite had ended the transaction itself, and the ROLLBACK's error hid the
+    real one."""
+    with Record.open(tmp_path / "record.sqlite") as rec:
+        with pytest.raises(sqlite3.OperationalError, match="database or disk is full"):
+            with rec.write(CLI):
+                rec.conn.execute("ROLLBACK")  # as SQLite does on SQLITE_FULL
+                raise sqlite3.OperationalError("database or disk is full")
+        assert not rec.conn.in_transaction

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,8 +102,10 @@ class Record:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.DatabaseError as exc:
-            if _readonly(exc):
+            if _readonly(exc) or _on_read_only_disk(path):
                 raise _read_only(path) from None
+            if _disk_full(path):
+                raise _full(path) from None
             raise RecordError(f"cannot open the record {path}: {exc}") from None
         rec = cls(conn, path)
         try:
@@ -170,7 +173,8 @@ class Record:
                 )
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             applied.append(number)
         return applied
@@ -213,9 +217,12 @@ class Record:
                 check_assertions(self)
             self.conn.execute("COMMIT")
         except BaseException as exc:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # (SQLite ends it itself on a full disk: the
+                self.conn.execute("ROLLBACK")  # error to show is that one, not ROLLBACK's)
             if _readonly(exc):
                 raise _read_only(self.path) from None
+            if isinstance(exc, sqlite3.OperationalError) and _disk_full(self.path):
+                raise _full(self.path) from None
             raise
 
 
@@ -225,6 +232,33 @@ def _readonly(exc: BaseException) -> bool:
     return (isinstance(exc, sqlite3.OperationalError)
             and ("readonly database" in str(exc)
                  or getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY")))
+
+
+def _on_read_only_disk(path: str) -> bool:
+    """Whether the record's folder lies on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
+#: Under this many free bytes the disk that holds the record counts as full: SQLite needs
+#: room for its write-ahead log and shared-memory index even to read.
+FULL_BELOW = 1024 * 1024
+
+
+def _disk_full(path: str) -> bool:
+    try:
+        return shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free < FULL_BELOW
+    except OSError:
+        return False
+
+
+def _full(path: str) -> RecordError:
+    return RecordError(f"the disk that holds the record {path} is full, so it could not be"
+                       " read or written (the record itself is not damaged)",
+                       "free some space on that disk, then run this again; nothing was"
+                       " changed")
 
 
 def _create_private(path: str) -> None:
