@@ -86,6 +86,11 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:  # the disk or the file system, not paperkit's input
         click.echo(f"paperkit: {_os_message(exc)}", err=True)
         sys.exit(EXIT_ATTENTION)
+    except UnicodeEncodeError:  # a name or a path in letters this locale cannot write
+        click.echo("paperkit: a text holds characters this terminal's language setting"
+                   " cannot write (set a UTF-8 locale, e.g. 'export LANG=C.UTF-8', then"
+                   " run this again)", err=True)
+        sys.exit(EXIT_USAGE)
     except sqlite3.DatabaseError as exc:  # the record file itself (full disk, damage)
         click.echo(f"paperkit: the record could not be read or written: {exc}; the change "
                    "that failed was not kept (free some disk space and run it again; if "

@@ -55,6 +55,15 @@ class RecordError(PaperkitError):
             " it from a 'paperkit backup' copy")
 
 
+class BackupFailed(PaperkitError):
+    """A backup copy could not be written (its disk full, another backup writing the same
+    file): the record itself is untouched. Exit 1."""
+
+    exit_code = EXIT_ATTENTION
+    hint = ("the record is untouched; choose a folder with room for the copy and a name no"
+            " other backup is writing, then run it again")
+
+
 class RecordReadOnly(RecordError):
     """The record file, or the kit folder that holds it, may not be written here."""
 

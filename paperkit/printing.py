@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NothingToPrint
+from .files import staged, write_atomic
 from .kit import Kit
 from .layout.model import Document, Text
 from .products import PrintOptions, ProductContext, build
@@ -45,20 +46,22 @@ def print_product(kit: Kit, record: Record, product: str, out: Path,
                              " shows, so no file was written",
                              "add to the record first ('paperkit status' shows what it holds)")
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pdf = render_pdf(doc, out)
+    pdf = render_pdf(doc)
+    slips = [(s.code, s.task, s.rev) for page in doc.pages for s in page.slips]
+    # the PDF takes its place in the print's transaction: a print the record could not
+    # log (busy, read-only) writes no file, and a full disk leaves the file there before
+    with staged(out, pdf) as put, \
+            record.write(source or Source("cli", f"paperkit print {product}")) as w:
+        record_print(w, product, str(out), slips)
+        put()
     if manifest is not None:
         manifest = Path(manifest)
-        manifest.parent.mkdir(parents=True, exist_ok=True)
-        manifest.write_text(json.dumps(doc.manifest(), indent=1), encoding="utf-8")
+        write_atomic(manifest, json.dumps(doc.manifest(), indent=1).encode("utf-8"))
     previews: tuple[Path, ...] = ()
     if preview:
         from .render.preview import write_previews
 
         previews = tuple(write_previews(pdf, out.with_suffix(""), preview_dpi))
-    slips = [(s.code, s.task, s.rev) for page in doc.pages for s in page.slips]
-    with record.write(source or Source("cli", f"paperkit print {product}")) as w:
-        record_print(w, product, str(out), slips)
     return PrintResult(product, out, len(doc.pages), len(slips), manifest, previews, doc,
                        unprintable_texts(doc))
 

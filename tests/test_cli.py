@@ -439,3 +439,18 @@ def test_backup_says_the_photos_are_not_in_the_copy(run, kit):
     (kit.path / "photos" / "abc.jpg").write_bytes(b"jpg")
     code, out, _ = run(*k, "backup", "two.sqlite")
     assert code == 0 and "2 photo and crop file(s)" in out and "copy that folder too" in out
+
+
+def test_a_locale_that_cannot_write_the_text_is_a_message(kit, tmp_path):
+    """Regression: under an ASCII-only locale (LC_ALL=C with UTF-8 mode off) an Arabic task
+    title gave a UnicodeEncodeError traceback."""
+    import os
+
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
+           "PYTHONIOENCODING": ""}
+    done = subprocess.run([sys.executable, "-c", "from paperkit.entry import main; main()",
+                           "--kit", str(kit.path), "task", "add", "مهمة ✊"],
+                          capture_output=True, env=env, timeout=120)
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, err
+    assert "Traceback" not in err and "UTF-8 locale" in err

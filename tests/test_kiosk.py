@@ -1006,3 +1006,29 @@ def test_stop_signals_interrupt_as_ctrl_c_only_while_serving_and_keep_an_ignored
 def _enter(manager) -> bool:
     with manager():
         return True
+
+
+def test_a_kiosk_starting_removes_the_uploads_a_killed_kiosk_left(sample_kit, tmp_path,
+                                                                   monkeypatch):
+    """Regression: a kiosk killed with SIGKILL (or a power cut) left the uploads it was
+    scanning, the person's original photos with their GPS, in the temporary folder for
+    good. A kiosk starting removes those of kiosk processes no longer running."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from paperkit.kiosk import views
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = tmp_path / f"{views.UPLOAD_PREFIX}{int(gone.stdout)}-abc"
+    mine = tmp_path / f"{views.UPLOAD_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "paperkit-kiosk-notes"  # not one of ours by its name: left alone
+    for folder in (dead, mine, other):
+        folder.mkdir()
+        (folder / "upload-01.jpg").write_bytes(b"photo")
+    create_app(sample_kit)
+    assert not dead.exists() and mine.exists() and other.exists()
+    assert views.upload_prefix().startswith(f"{views.UPLOAD_PREFIX}{os.getpid()}-")

@@ -362,3 +362,30 @@ def test_a_right_to_left_text_on_an_english_card_is_right_aligned(kit, text):
     others = [t for t in texts(doc.pages[0]) if t.direction == "ltr" and t.font == "sans"
               and len(t.text) > 30]
     assert others and all(t.align == "left" for t in others)  # the English ones stay left
+
+
+def test_a_print_the_record_cannot_log_writes_no_file_and_keeps_the_one_before(
+        sample_kit, tmp_path, monkeypatch):
+    """Regression: a print whose batch the record could not log (busy, read-only) wrote
+    the signed PDF anyway, unlogged (status kept saying 'never printed'); and a print that
+    failed on a full disk left a cut-off PDF where a good one was."""
+    import paperkit.printing
+    from paperkit.errors import RecordError
+    from paperkit.printing import print_product
+
+    out = tmp_path / "slips.pdf"
+    with sample_kit.open_record() as rec:
+        print_product(sample_kit, rec, "slips", out)
+        good = out.read_bytes()
+
+        def busy(*args, **kw):
+            raise RecordError("the record is busy")
+
+        monkeypatch.setattr(paperkit.printing, "record_print", busy)
+        with pytest.raises(RecordError):
+            print_product(sample_kit, rec, "contacts", tmp_path / "contacts.pdf")
+        with pytest.raises(RecordError):
+            print_product(sample_kit, rec, "kit", out)
+    assert not (tmp_path / "contacts.pdf").exists()
+    assert out.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")) == []

@@ -288,13 +288,13 @@ def test_a_role_written_with_a_trailing_space_is_the_same_role():
 def test_a_backup_into_a_folder_that_takes_no_file_names_the_folder(tmp_path, monkeypatch):
     """Regression: it said the record could not be read or written, and to free disk space
     or restore the record."""
-    import pathlib
+    import tempfile
 
-    def refuse(self, *a, **k):
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied", str(k.get("dir")))
 
     with Record.open(tmp_path / "r.sqlite") as rec:
-        monkeypatch.setattr(pathlib.Path, "touch", refuse)
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)  # the folder takes no new file
         with pytest.raises(InvalidValue, match="cannot write the backup in") as err:
             backup(rec, tmp_path / "copy.sqlite")
         assert "folder you may write to" in err.value.hint
@@ -369,3 +369,30 @@ def test_a_write_the_disk_refuses_shows_its_own_error_not_rollbacks(tmp_path):
                 rec.conn.execute("ROLLBACK")  # as SQLite does on SQLITE_FULL
                 raise sqlite3.OperationalError("database or disk is full")
         assert not rec.conn.in_transaction
+
+
+def test_two_backups_to_one_name_at_once_make_one_copy_and_a_clear_refusal(tmp_path):
+    """Regression: two 'backup same.sqlite' at once both failed, with "the record could not
+    be read or written ... restore it" (they shared one .partial file)."""
+    from paperkit.record import backup as backup_mod
+
+    with Record.open(tmp_path / "r.sqlite") as rec:
+        with rec.write(CLI) as w:
+            w.insert("tasks", {"id": "T0001", "title": "kept"})
+        dest = tmp_path / "same.sqlite"
+        real = backup_mod._place
+
+        def other_backup_first(partial, target):  # the other backup finishes meanwhile
+            backup_mod._place = real
+            backup(rec, target)
+            real(partial, target)
+
+        backup_mod._place = other_backup_first
+        try:
+            with pytest.raises(InvalidValue, match="already exists"):
+                backup(rec, dest)
+        finally:
+            backup_mod._place = real
+    with Record.open(dest) as copy:
+        assert [r["id"] for r in copy.query("SELECT id FROM tasks")] == ["T0001"]
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".partial"] == []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import click
 
 from ..cli import Context, pass_ctx
 from ..errors import EXIT_ATTENTION, InvalidValue, NotFound
+from ..files import write_atomic
 from ..record import Record, Source, csvio
 from ..record.backup import backup as backup_record
 from ..record.db import KEYS
@@ -110,12 +110,6 @@ def import_cmd(obj: Context, table: str, file: str, as_json: bool) -> None:
                    f"{result.updated} updated, {result.unchanged} unchanged")
 
 
-def _private_file(path: str, flags: int) -> int:
-    """Open for ``open(..., opener=)``: a new file readable by its owner alone (0600), as
-    the record it comes from holds private contacts."""
-    return os.open(path, flags, 0o600)
-
-
 @click.command("export")
 @click.argument("table", type=click.Choice(TABLES))
 @click.option("--format", "fmt", type=click.Choice(csvio.FORMATS), default="csv",
@@ -138,9 +132,8 @@ def export_cmd(obj: Context, table: str, fmt: str, output: str | None, bom: bool
     with _record(obj) as rec:
         text = csvio.export_json_text(rec, table) if fmt == "json" \
             else csvio.export_csv_text(rec, table, bom=bom)
-    if output:
-        with open(output, "w", encoding="utf-8", newline="", opener=_private_file) as fh:
-            fh.write(text)
+    if output:  # whole or not at all (a full disk leaves the file there before), 0600
+        write_atomic(Path(output), text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
 

@@ -85,7 +85,9 @@ def create_app(kit: Kit, token: str | None = None, lan: bool = False, *,
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     app.jinja_env.globals["group_name"] = kit.settings.name
 
-    from .views import bp
+    from .views import bp, sweep_stale_uploads
+
+    sweep_stale_uploads()  # a killed kiosk's uploads: the original photos, GPS and all
 
     app.register_blueprint(bp)
     _error_pages(app)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,6 +201,39 @@ def upload_form():
     return render_template("upload.html", limit=_limit_text())
 
 
+#: Upload folders are named for the kiosk process that made them, so that a kiosk starting
+#: can tell a dead one's (killed with SIGKILL, or the power cut) and remove it: it holds the
+#: person's original photos, GPS and all (:func:`sweep_stale_uploads`).
+UPLOAD_PREFIX = "paperkit-kiosk-"
+
+
+def upload_prefix() -> str:
+    return f"{UPLOAD_PREFIX}{os.getpid()}-"
+
+
+def sweep_stale_uploads(folder: str | None = None) -> int:
+    """Remove the upload folders in ``folder`` (the system's temporary folder) left by
+    kiosk processes no longer running; returns how many."""
+    removed = 0
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*-*"):
+        pid = path.name[len(UPLOAD_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or not path.is_dir() or _alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += not path.exists()
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's: leave it
+        return True
+    return True
+
+
 @bp.post("/upload")
 def upload():
     files = [f for f in request.files.getlist("photos") if f and f.filename]
@@ -207,7 +242,7 @@ def upload():
         return redirect(url_for("kiosk.upload_form"))
     kit, rec = state().kit, record()
     shown: list[ShownPhoto] = []
-    with tempfile.TemporaryDirectory(prefix="paperkit-kiosk-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=upload_prefix()) as tmp:
         paths, names = [], []
         for i, f in enumerate(files, 1):
             path = Path(tmp) / f"upload-{i:02d}{_suffix(f.filename)}"
@@ -331,7 +366,7 @@ def print_download():
                            public=request.form.get("public") == "1",
                            today=dt.date.today())
     kit, rec = state().kit, record()
-    with tempfile.TemporaryDirectory(prefix="paperkit-kiosk-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=upload_prefix()) as tmp:
         out = Path(tmp) / f"{product}.pdf"
         result = print_product(kit, rec, product, out, options,
                                source=Source("kiosk", f"print centre: {product}"))

@@ -9,14 +9,13 @@ rewrites with the same bytes.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from ..files import write_atomic
 from ..kit import Kit
 from ..layout import slip as S
 from ..layout.model import Rect
@@ -35,18 +34,6 @@ CROP_RECTS: dict[str, Rect] = {
 }
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def rel(kit: Kit, path: Path) -> str:
     return path.relative_to(kit.path).as_posix()
 
@@ -56,7 +43,7 @@ def store_photo(kit: Kit, photo: Photo) -> str:
     data, ext = stored_image(photo)
     path = kit.photos_dir / f"{photo.sha256}{ext}"
     if not path.exists():
-        _write_atomic(path, data)
+        write_atomic(path, data)
     return rel(kit, path)
 
 
@@ -84,5 +71,5 @@ def store_crop(kit: Kit, sha256: str, name: str, image: np.ndarray) -> str:
     if not ok:  # pragma: no cover - OpenCV always encodes a gray uint8 image
         raise OSError(f"could not encode crop {name}")
     path = _crops_dir(kit, sha256) / f"{name}.png"
-    _write_atomic(path, buf.tobytes())
+    write_atomic(path, buf.tobytes())
     return rel(kit, path)
