@@ -33,9 +33,8 @@ from ..commands.printcmd import EXAMPLES
 from ..errors import ChangedMeanwhile, InvalidValue, NotFound
 from ..printing import print_product
 from ..products import PRODUCTS, PrintOptions
-from ..products.board import WITHHELD
 from ..products.common import Withheld
-from ..products.contacts import VISIBLE, hidden_names
+from ..products.contacts import VISIBLE, withheld_for
 from ..record import Record, Source
 from ..record import scans as record_scans
 from ..record.contacts import list_contacts
@@ -107,7 +106,7 @@ def _withheld() -> Withheld:
     a private contact's name written as a task's steward or shadow crew, in its title or
     notes, or as a mandate's holder. Looked up once a request."""
     if "withheld" not in g:
-        g.withheld = Withheld(hidden_names(record(), "crew"), WITHHELD)
+        g.withheld = withheld_for(record(), "crew")
     return g.withheld
 
 

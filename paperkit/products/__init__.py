@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,7 +70,7 @@ class ProductContext:
     record: Record
     options: PrintOptions
 
-    @property
+    @functools.cached_property
     def paper(self) -> str:
         """``--paper``, else the paper of ``--stock`` (when it is letter or A4), else
         kit.toml's: a product's parts on default stocks (the board's slips, the kit's
@@ -111,8 +112,8 @@ def check_stock(name: str, ctx: ProductContext) -> None:
         return
     stock = load_stock(options.stock, ctx.kit.path)
     uses = STOCK_USES.get(name, ("page",))
-    fitting = stocks_for(name, ctx.kit.path)
     if stock.use not in uses:
+        fitting = stocks_for(name, ctx.kit.path)
         raise InvalidValue(
             f"--stock {stock.name} is {_USE_NAMES[stock.use]}, but {name} prints on "
             f"{' or '.join(_USE_NAMES[u] for u in uses)}",
@@ -121,7 +122,8 @@ def check_stock(name: str, ctx: ProductContext) -> None:
     if options.paper and stock.paper != options.paper:
         on = f"{stock.page[0]:.0f} x {stock.page[1]:.0f} pt" if stock.paper == "custom" \
             else stock.paper
-        same = [n for n in fitting if load_stock(n, ctx.kit.path).paper == options.paper]
+        same = [n for n in stocks_for(name, ctx.kit.path)
+                if load_stock(n, ctx.kit.path).paper == options.paper]
         raise InvalidValue(
             f"--paper {options.paper} conflicts with --stock {stock.name}, which is on {on} "
             "paper", "leave out --paper (the stock sets the page)"

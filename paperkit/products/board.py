@@ -33,7 +33,6 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from ..errors import InvalidValue
 from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Page, QRCode, Rect, Text
 from ..layout.stock import Stock
 from ..record.models import Task
@@ -42,7 +41,7 @@ from ..record.tasks import list_tasks
 from . import ProductContext
 from . import slips as slips_product
 from .common import Withheld, fitted, human_date, shift
-from .contacts import VISIBLE, WITHHELD, hidden_names
+from .contacts import WITHHELD, withheld_for
 from .slips import withhold_task
 
 COLUMNS = ("open", "taken", "done", "stuck")
@@ -481,21 +480,12 @@ def _tile_marks(tiling: Tiling, r: int, c: int, cell: Rect, stock: Stock) -> lis
     return marks
 
 
-def withheld_names(ctx: ProductContext) -> list[str]:
-    """Names of the contacts this print's audience may not see (and no visible contact
-    shares): a steward or mandate holder with such a name prints as WITHHELD."""
-    audience = ctx.options.audience
-    if audience not in VISIBLE:
-        raise InvalidValue(f"no audience {audience!r}", f"choose one of: {', '.join(VISIBLE)}")
-    return list(hidden_names(ctx.record, audience))
-
-
 def build(ctx: ProductContext) -> Document:
     stock = ctx.stock("board")
     if stock.kind != "poster":
         # A plain sheet stock: tile it all the same, with no overlap.
         stock = dataclasses.replace(stock, kind="poster")
-    withheld = Withheld(tuple(withheld_names(ctx)), WITHHELD)
+    withheld = withheld_for(ctx.record, ctx.options.audience)
     items, tiling = poster(ctx, stock, withheld)
     items += registration_marks(tiling)
     pages = tile_pages(items, tiling, stock)

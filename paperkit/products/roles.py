@@ -3,7 +3,7 @@ marked, and blank rows to fill in the next rotation.
 
 Privacy: for ``--audience`` (default ``public``), a holder (or any name in a role) that is a
 contact that audience may not see prints as "(withheld)", as on the board
-(board.withheld_names); ``paperkit print kit`` passes its own audience.
+(contacts.withheld_for); ``paperkit print kit`` passes its own audience.
 
 A mandate's last day is its ``ends`` (inclusive). It is *expired* once that day has passed
 and *expiring* when it ends within half the rotation length, the same rule as
@@ -20,8 +20,8 @@ from ..layout.model import GREY, Document
 from ..record.roles import list_roles
 from ..record.status import mandates_needing_attention
 from . import ProductContext
-from .board import WITHHELD, withheld_names
-from .common import SHADE, WARN, Column, Sheets, Withheld, scale_columns
+from .common import SHADE, WARN, Column, Sheets, scale_columns
+from .contacts import withheld_for
 
 #: Blank rows under the suggested next mandates (as many as fit on the page, up to this).
 EXTRA_BLANK_ROWS = 4
@@ -35,7 +35,7 @@ def build(ctx: ProductContext) -> Document:
     sheets = Sheets(ctx.stock("roles"), settings.name, "Roles and rotation", today.isoformat(),
                     header_right=[f"printed {today.isoformat()}",
                                   f"rotation every {rotation} days"], product="roles")
-    withheld = Withheld(tuple(withheld_names(ctx)), WITHHELD)
+    withheld = withheld_for(ctx.record, ctx.options.audience)
     roles = [dataclasses.replace(r, role=withheld.text(r.role), holder=withheld.text(r.holder))
              for r in list_roles(ctx.record)]
     flagged = {m.role.id: m for m in mandates_needing_attention(

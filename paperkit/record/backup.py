@@ -21,8 +21,7 @@ def backup(rec: Record, dest: str | Path) -> Path:
     """
     dest = Path(dest).expanduser()
     if dest.exists():
-        raise InvalidValue(f"{dest} already exists", "choose a new file name; a backup "
-                                                     "never overwrites a file")
+        raise _exists(dest)
     if not dest.parent.is_dir():
         raise InvalidValue(f"the folder {dest.parent} does not exist", "create it first")
     try:  # a new file there, readable by its owner alone (the copy holds private
@@ -63,11 +62,14 @@ def _place(partial: Path, dest: Path) -> None:
         os.link(partial, dest)
         return
     except FileExistsError:
-        raise InvalidValue(f"{dest} already exists", "choose a new file name; a backup "
-                                                     "never overwrites a file") from None
+        raise _exists(dest) from None
     except OSError:
         pass
     if dest.exists():
-        raise InvalidValue(f"{dest} already exists", "choose a new file name; a backup "
-                                                     "never overwrites a file")
+        raise _exists(dest)
     os.replace(partial, dest)
+
+
+def _exists(dest: Path) -> InvalidValue:
+    return InvalidValue(f"{dest} already exists",
+                        "choose a new file name; a backup never overwrites a file")

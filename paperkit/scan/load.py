@@ -130,6 +130,8 @@ def photo_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+#: How a JPEG, a PNG and a TIFF file begin.
+_PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*")
 #: Cameras' RAW files, by their file name's ending: paperkit does not read them (they need
 #: a raw converter; some are TIFF files whose first image is only a small preview).
 RAW_PICTURES = (".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2",
@@ -143,8 +145,8 @@ OTHER_PICTURES = (*RAW_PICTURES, ".gif", ".jxl", ".psd", ".xcf", ".svg", ".ico",
 #: How a picture file paperkit could read begins (JPEG, PNG, TIFF, GIF, BMP, JPEG 2000,
 #: PDF; WebP by its ``WEBP``, HEIC and AVIF by their ``ftyp`` brand): a folder's file
 #: with no ending to its name is named as a picture when it begins so.
-_PICTURE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*", b"GIF8", b"BM",
-                  b"\x00\x00\x00\x0cjP  ", b"\xffO\xffQ", b"%PDF-")
+_PICTURE_MAGIC = (*_PHOTO_MAGIC, b"GIF8", b"BM", b"\x00\x00\x00\x0cjP  ", b"\xffO\xffQ",
+                  b"%PDF-")
 #: The brands of a HEIC or AVIF file (after its ``ftyp``; a video's are others).
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
                 b"avif", b"avis")
@@ -450,9 +452,6 @@ def _picture_dpi(page, area: float) -> float:
 
 #: How a JPEG, PNG, HEIC or TIFF file begins: one cut short after these bytes is still
 #: a photo file, damaged (not some other kind of file).
-_PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*")
-
-
 def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
     import pypdfium2 as pdfium
 
