@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -243,6 +244,24 @@ def test_unreadable_file_is_reported_not_raised(tmp_path, kit_rec):
     save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6), good)
     bad_res, good_res = scan_photos(kit, rec, [bad, good])
     assert bad_res.errors and not bad_res.slips
+    _assert_applied(rec, good_res)
+
+
+def test_a_pipe_or_device_named_as_a_photo_is_an_error_not_a_wait(tmp_path, kit_rec):
+    """A named pipe called photo.jpg with nothing writing to it made the scan wait for
+    ever (and /dev/zero would be read until memory ran out); each is now an error of its
+    own, and the photos named with it are read."""
+    kit, rec = kit_rec
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)
+    good = tmp_path / "good.jpg"
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6), good)
+    with pytest.raises(PhotoError, match="not a file but a named pipe"):
+        load_photo(fifo)
+    pipe_res, zero_res, good_res = scan_photos(kit, rec, [fifo, Path("/dev/zero"), good])
+    assert pipe_res.errors == (f"{fifo} is not a file but a named pipe (save the photo as a "
+                               "file and scan that file)",)
+    assert "/dev/zero is not a file but a device" in zero_res.errors[0]
     _assert_applied(rec, good_res)
 
 

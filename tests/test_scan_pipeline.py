@@ -214,6 +214,34 @@ def test_forged_and_other_kit_codes_are_reported_and_change_nothing(tmp_path):
                                                 "confidence"}
 
 
+def test_a_rescan_says_again_the_slips_no_scan_applies(tmp_path, run):
+    """A photo of a forged code, another kit's code and a task not in the record needs a
+    person (exit 1); scanned again it said "already scanned, nothing changed" and exit 0, as
+    if all were well. The rescan now lists those slips again, as the first scan read them,
+    and exits 1 again; nothing is written either time but the scan."""
+    kit, rec = _kit(tmp_path, 2)
+    good = codes.parse(_code(kit, "T0001"))
+    forged = f"PK1:{kit.id}:T0001:1:{'A' * 8 if good.tag != 'A' * 8 else 'B' * 8}"
+    other = init_kit(tmp_path / "other")
+    foreign = codes.build(other.key, other.id, "T0002", 1).text
+    path = _photo(tmp_path, "p.jpg", [(forged, (Mark("done"),)), (foreign, (Mark("done"),)),
+                                      (_code(kit, "T0099"), (Mark("done"),))],
+                  size=(2400, 900), cols=3)
+    first = scan_photos(kit, rec, [path])[0]
+    expected = sorted((s.outcome, s.task) for s in first.slips)
+    assert expected == [("bad-code", "T0001"), ("other-kit", "T0002"),
+                        ("unknown-task", "T0099")]
+    before = _events(rec)
+    (again,) = scan_photos(kit, rec, [path])
+    assert again.already_scanned and not again.ok
+    assert sorted((s.outcome, s.task) for s in again.slips) == expected
+    assert _events(rec) == before
+    code, out, _ = run("--kit", str(kit.path), "scan", str(path))
+    assert code == 1 and "already scanned" in out and "3 slip(s) it holds cannot be applied" in out
+    assert "other-kit" in out and "bad-code" in out and "unknown-task" in out
+    assert "3 of their slips cannot be applied" in out
+
+
 def test_unknown_task_is_reported(tmp_path):
     kit, rec = _kit(tmp_path, 1)
     path = _photo(tmp_path, "p.jpg", [(_code(kit, "T0099"), (Mark("done"),))],

@@ -13,7 +13,7 @@ import click
 from ..errors import EXIT_ATTENTION, EXIT_OK, ScanInterrupted
 from ..record.models import SLIP_STATUSES
 from ..scan import DECODERS, PhotoResult, review, scan_photos
-from ..scan.decide import SETTLED
+from ..scan.decide import QUEUED, SETTLED
 from ..scan.pipeline import end_run, left_out_results
 from ..signals import stop_signals_interrupt
 
@@ -26,9 +26,8 @@ def _table(res: PhotoResult) -> list[str]:
         head += "  [dry run: nothing written]"
     lines = [head]
     if res.already_scanned:
-        waiting = (f" ({len(res.slips)} slip(s) read from it then still wait for review:"
-                   " below)" if res.slips else "")
-        lines.append(f"  already scanned on {res.already_scanned}; nothing changed{waiting}")
+        lines.append(f"  already scanned on {res.already_scanned}; nothing changed"
+                     + _still_open(res))
     for err in res.errors:
         lines.append(f"  error: {err}")
     if res.slips:
@@ -42,6 +41,16 @@ def _table(res: PhotoResult) -> list[str]:
     return lines
 
 
+def _still_open(res: PhotoResult) -> str:
+    """What a photo scanned before still needs, as read then: slips waiting for review,
+    and slips no scan applies (pipeline._scanned_before)."""
+    waiting = sum(1 for s in res.slips if s.outcome in QUEUED)
+    refused = len(res.slips) - waiting
+    parts = ([f"{waiting} slip(s) read from it then still wait for review"] if waiting else []) \
+        + ([f"{refused} slip(s) it holds cannot be applied"] if refused else [])
+    return f" ({'; '.join(parts)}: below)" if parts else ""
+
+
 def _summary(results: list[PhotoResult]) -> str:
     counts: dict[str, int] = {}
     for r in results:
@@ -49,12 +58,16 @@ def _summary(results: list[PhotoResult]) -> str:
             counts[s.outcome] = counts.get(s.outcome, 0) + 1
     with_errors = sum(1 for r in results if r.errors)  # or a slip whose code was not read
     already = sum(1 for r in results if r.already_scanned)
-    waiting = sum(len(r.slips) for r in results if r.already_scanned)
+    waiting = sum(1 for r in results if r.already_scanned for s in r.slips
+                  if s.outcome in QUEUED)
+    refused = sum(1 for r in results if r.already_scanned for s in r.slips
+                  if s.outcome not in QUEUED)
     parts = [f"{n} {k}" for k, n in sorted(counts.items())]
     if already:  # read before: their slips are in the record already, not "not read"
         parts.append(f"{already} scanned before (nothing changed"
-                     + (f"; {waiting} of their slips still wait for review)" if waiting
-                        else ")"))
+                     + (f"; {waiting} of their slips still wait for review" if waiting else "")
+                     + (f"; {refused} of their slips cannot be applied" if refused else "")
+                     + ")")
     if with_errors:
         parts.append(f"{with_errors} photo(s) with errors (above)")
     return f"{len(results)} photo(s): " + (", ".join(parts) if parts else "no slips read")
@@ -108,12 +121,13 @@ def register(cli: click.Group) -> None:
         'paperkit review'.
 
         A photo scanned before is not read again: it repeats that scan's errors and lists
-        its slips still waiting for review. --dry-run reports what a real run would do,
-        later photos judged against what earlier ones read, and writes nothing.
+        its slips still waiting for review, and those it could not apply. --dry-run
+        reports what a real run would do, later photos judged against what earlier ones
+        read, and writes nothing.
 
         Exit code: 0 when every slip was applied or unchanged, 1 when anything needs
-        review (also a photo scanned before whose slips still wait for it) or a photo
-        could not be read, 2 for usage errors, 130 when stopped with Ctrl-C, SIGTERM or
+        review (also a photo scanned before whose slips still wait for it, or that holds
+        slips it could not apply) or a photo could not be read, 2 for usage errors, 130 when stopped with Ctrl-C, SIGTERM or
         SIGHUP (the photos scanned before the stop are kept: run the same command again
         to finish).
 

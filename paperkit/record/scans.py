@@ -10,19 +10,25 @@ from dataclasses import dataclass
 
 from .db import Record, Writer, now_iso
 
+#: a slip's outcomes that no scan applies (scan.decide.OUTCOMES): said again on a rescan
+REFUSED = ("unknown-task", "bad-code", "other-kit")
+
 
 @dataclass(frozen=True)
 class ScanRow:
     """A photo already scanned: its sha256, stored file (kit-relative), and when (ISO UTC).
     ``errors``: what that scan said was wrong with the photo (kept in its result);
     ``waiting``: the slips it read that still wait in the review queue, each as that scan
-    reported it (task, rev, read, status, outcome, confidence, reason)."""
+    reported it (task, rev, read, status, outcome, confidence, reason); ``refused``: its
+    slips that no scan can apply (a code of another kit, a forged code, a task the record
+    did not hold then), reported alike, so that a rescan says them again."""
 
     sha256: str
     photo: str
     at: str
     errors: tuple[str, ...] = ()
     waiting: tuple[dict, ...] = ()
+    refused: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,10 +63,12 @@ def get_scan(rec: Record, sha256: str) -> ScanRow | None:
     pending = {(r["task"], r["rev"]) for r in rec.query(
         "SELECT task, rev FROM reviews WHERE scan_sha256 = ? AND state = 'pending'", (sha256,))}
     keys = ("task", "rev", "read", "status", "outcome", "confidence", "reason")
-    waiting = tuple({k: s.get(k) for k in keys} for s in result.get("slips", ())
-                    if isinstance(s, dict) and (s.get("task"), s.get("rev")) in pending)
+    slips = [s for s in result.get("slips", ()) if isinstance(s, dict)]
+    waiting = tuple({k: s.get(k) for k in keys} for s in slips
+                    if (s.get("task"), s.get("rev")) in pending)
+    refused = tuple({k: s.get(k) for k in keys} for s in slips if s.get("outcome") in REFUSED)
     return ScanRow(row["sha256"], row["photo"], row["at"],
-                   tuple(str(e) for e in result.get("errors", ())), waiting)
+                   tuple(str(e) for e in result.get("errors", ())), waiting, refused)
 
 
 def earlier_reads(rec: Record, task: str, rev: int) -> list[str]:

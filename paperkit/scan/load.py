@@ -13,6 +13,7 @@ import hashlib
 import io
 import math
 import re
+import stat
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -201,7 +202,12 @@ def _is_dir(path: Path) -> bool:
 
 def read_bytes(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            # a pipe with no writer would wait for ever, a device read without end
+            raise PhotoError(f"{path} is not a file but a {_kind(info.st_mode)}",
+                             "save the photo as a file and scan that file")
+        size = info.st_size
         if size > MAX_BYTES:
             raise PhotoTooLarge(f"{path.name} is {size / 1e6:.0f} MB, more than the "
                                 f"{MAX_BYTES / 1e6:.0f} MB paperkit will read",
@@ -217,6 +223,11 @@ def read_bytes(path: Path) -> bytes:
         raise PhotoError(f"{path} cannot be read (permission denied)",
                          "give yourself read access to it and the folders it is in, or copy "
                          "it somewhere you may read it") from None
+
+
+def _kind(mode: int) -> str:
+    return ("named pipe" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file")
 
 
 def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:

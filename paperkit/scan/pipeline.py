@@ -660,10 +660,13 @@ def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read,
 
 def _scanned_before(result: PhotoResult, done: rs.ScanRow) -> PhotoResult:
     """``result`` for a photo scanned before (``done``): nothing read or written now; that
-    scan's errors repeated, and its slips still waiting for review listed."""
+    scan's errors repeated, and its slips still waiting for review listed, then those it
+    could not apply (another kit's, a forged code, a task not in the record): the
+    rescan needs a person as the first scan did."""
     return replace(result, already_scanned=done.at, stored=done.photo or None, advice=(),
                    errors=done.errors,
-                   slips=tuple(SlipResult(code="", **slip) for slip in done.waiting))
+                   slips=tuple(SlipResult(code="", **slip)
+                               for slip in done.waiting + done.refused))
 
 
 def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
