@@ -184,14 +184,23 @@ def init_kit(path: str | os.PathLike, name: str | None = None) -> Kit:
     parse_settings(tomllib.loads(toml_text))  # checked before anything is written
     path.mkdir(parents=True, exist_ok=True)
     (path / PHOTOS_NAME).mkdir(exist_ok=True)
-    (path / TOML_NAME).write_text(toml_text, encoding="utf-8")
-    fd = os.open(path / KEY_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(_new_key())
+    # each file is created only if absent: of two inits into one folder at once, one makes
+    # the kit and the other is refused (neither writes over the other's name or key)
+    _create(path / TOML_NAME, toml_text.encode("utf-8"), 0o644)
+    _create(path / KEY_NAME, _new_key(), 0o600)
     os.chmod(path / KEY_NAME, 0o600)
     kit = open_kit(path)
     kit.open_record(create=True).close()
     return kit
+
+
+def _create(file: Path, data: bytes, mode: int) -> None:
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        raise KitExists(f"{file} already exists (made just now by another paperkit?)") from None
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def load_settings(toml_path: Path) -> Settings:

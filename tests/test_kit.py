@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -41,6 +42,22 @@ def test_init_twice_refuses_and_never_overwrites_the_key(kit, existing):
         assert (kit.path / "kit.key").read_bytes() == key
     if existing == "kit.toml":
         assert (kit.path / "kit.toml").read_text() == toml
+
+
+def test_two_inits_at_once_one_makes_the_kit_the_other_is_refused(kit, monkeypatch):
+    """Two inits into one folder at once both passed the check for existing files; the
+    later one wrote its kit.toml over the first's (its name) and then failed on the key
+    with a bare FileExistsError. Now each file is made only if absent: the later init is
+    refused as KitExists and the first kit stays whole. (The race is made certain here by
+    letting the check see nothing.)"""
+    key = (kit.path / "kit.key").read_bytes()
+    toml = (kit.path / "kit.toml").read_text()
+    monkeypatch.setattr(Path, "exists", lambda self: False)
+    with pytest.raises(KitExists, match="kit.toml already exists"):
+        init_kit(kit.path, name="Another group")
+    monkeypatch.undo()
+    assert (kit.path / "kit.toml").read_text() == toml
+    assert (kit.path / "kit.key").read_bytes() == key
 
 
 def test_init_on_a_whole_kit_refuses(kit):
