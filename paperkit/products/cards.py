@@ -45,7 +45,7 @@ from ..layout.text import LEADING, fit, leading_em, wrap
 from ..render import fonts
 from ..render.pdf import BASELINE as BASELINE_EM
 from . import ProductContext
-from .common import text_direction
+from .common import ARABIC_SCALE, text_direction
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "cards"
 #: Every card text key, in the order they appear on the card.
@@ -62,9 +62,6 @@ RTL_LANGUAGES = frozenset({"ar"})
 PAD = 8.0  #: points between the card edge and its content
 MIN_SIZE = 5.0  #: the smallest body text, in points (about 1.8 mm: readable, just)
 BODY_SIZE = 8.5  #: the body size tried first
-#: Naskh Arabic looks smaller than Noto Sans at the same size: Arabic text is set this much
-#: larger (its minimum too).
-ARABIC_SCALE = 1.2
 HEAD_H = 11.0  #: the header line (group name, language tag), points
 HEAD_H_RTL = 13.0  #: the same on a right-to-left card (Arabic lines need more height)
 TAG_W = 14.0  #: the language tag's width, points

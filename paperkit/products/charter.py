@@ -14,7 +14,7 @@ from ..layout.model import GREY, Document, Item, Line, Rect, Text
 from ..layout.text import leading_em, wrap
 from ..render import fonts
 from . import ProductContext
-from .common import Sheets, fitted, text_direction
+from .common import ARABIC_SCALE, Sheets, fitted, text_direction
 
 SIGNATURE_ROWS = 5  # rows of two signature slots each
 SLOT_H = 40.0
@@ -28,7 +28,8 @@ def _body(charter: str, rect: Rect) -> list[Text]:
     fits on one line, else the largest at which they all fit wrapped (as layout/text.fit
     does for one text). Each paragraph is set in its own direction (common.text_direction:
     an Arabic or Hebrew paragraph right to left and right-aligned, in the Arabic face,
-    whatever the charter's first letter), at a leading of at least OPEN_LEADING."""
+    whatever the charter's first letter, and ARABIC_SCALE larger, as on the cards), at a
+    leading of at least OPEN_LEADING."""
     paragraphs = [" ".join(p.split()) for p in charter.replace("\r", "").split("\n\n")]
     faces = [(p, "arabic", "rtl") if text_direction(p) == "rtl" else (p, "sans", "ltr")
              for p in paragraphs if p]
@@ -37,13 +38,14 @@ def _body(charter: str, rect: Rect) -> list[Text]:
         out: list[Text] = []
         y = rect.y0
         for text, family, direction in faces:
-            lines = wrap(text, family, size, rect.width, direction) if wrapped else [text]
-            if any(fonts.width(ln, family, size, direction) > rect.width + 1e-6
+            own = size * ARABIC_SCALE if family == "arabic" else size
+            lines = wrap(text, family, own, rect.width, direction) if wrapped else [text]
+            if any(fonts.width(ln, family, own, direction) > rect.width + 1e-6
                    for ln in lines):
                 return None
-            leading = size * max(leading_em(family), OPEN_LEADING)
+            leading = own * max(leading_em(family), OPEN_LEADING)
             out.append(Text(Rect(rect.x0, y, rect.x1, y + len(lines) * leading), tuple(lines),
-                            family, size, leading, "right" if direction == "rtl" else "left",
+                            family, own, leading, "right" if direction == "rtl" else "left",
                             direction))
             y += (len(lines) + 1) * leading  # and a blank line
             if out[-1].rect.y1 > rect.y1 + 1e-6:

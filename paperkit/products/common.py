@@ -21,6 +21,9 @@ from ..layout.stock import Stock
 from ..layout.text import fit, shorten
 from ..render import fonts
 
+#: Naskh Arabic looks smaller than Noto Sans at the same size: text in the Arabic face is
+#: set this much larger where it stands alone (a card's text, a charter's paragraph)
+ARABIC_SCALE = 1.2
 HEADER_H = 50.0  # from the cell's top to the body
 FOOTER_H = 20.0  # from the body to the cell's bottom
 PAD = 3.5  # inside a table cell, each side
