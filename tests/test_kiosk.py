@@ -22,6 +22,7 @@ from paperkit.errors import InvalidValue
 from paperkit.kiosk import create_app, make_server
 from paperkit.kiosk.poster import build_poster
 from paperkit.kiosk.security import COOKIE
+from paperkit.kit import init_kit
 from paperkit.layout.model import QRCode
 from paperkit.record import Source
 from paperkit.record import scans as rs
@@ -241,6 +242,21 @@ def test_the_same_photo_twice_changes_nothing(client, sample_kit):
     assert "already read" in html
     with sample_kit.open_record() as rec:
         assert len(list_events(rec)) == n
+
+
+def test_another_kits_slip_uploaded_again_is_still_shown(client, sample_kit, tmp_path):
+    """A photo of another kit's slip, uploaded again, showed "already read; nothing
+    changed" and no slip, as if it had been read; it lists the slip as read then."""
+    other = init_kit(tmp_path / "other")
+    rgb = grid_photo([(codes.build(other.key, other.id, "T0002", 1).text, (Mark("done"),))],
+                     size=(700, 520), cols=1, s=3.0)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG")
+    first = upload(client, buf.getvalue()).get_data(as_text=True)
+    again = upload(client, buf.getvalue()).get_data(as_text=True)
+    assert "outcome-other-kit" in first and "already read" not in first
+    assert "already read" in again and "as read then" in again
+    assert "outcome-other-kit" in again
 
 
 def test_a_photo_without_codes_says_so(client, sample_kit):
