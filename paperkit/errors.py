@@ -110,6 +110,21 @@ class ImportFailed(PaperkitError):
         return f"{self}\n{self.hint}"
 
 
+class AlreadyImported(PaperkitError):
+    """The same file (the same bytes) was imported into the same table before, and it has
+    rows with an empty id, which would be added a second time: most often a re-run of an
+    import whose output was lost (a killed terminal). Nothing was imported. Exit 2, as for
+    an import file the record will not take."""
+
+    hint = ("nothing was imported; if you really mean to add these rows again, run the same"
+            " command with --again")
+
+    def __init__(self, message: str, earlier: object = None):
+        super().__init__(message)
+        #: What the record holds of that earlier import (``csvio.PastImport``).
+        self.earlier = earlier
+
+
 class LedgerAssertionFailed(PaperkitError):
     """A balance assertion does not hold after a change; the change was rolled back."""
 

@@ -23,7 +23,14 @@ from ..record import Record, Source, csvio
 from ..record.backup import backup as backup_record
 from ..record.db import KEYS
 from ..record.events import Event, list_events
-from ..record.ledger import balances, format_amount, list_assertions, money_json, running
+from ..record.ledger import (
+    balances,
+    format_amount,
+    held_currencies,
+    list_assertions,
+    money_json,
+    running,
+)
 from ..record.models import LEDGER_KINDS, TASK_STATUSES
 from ..record.roles import list_roles
 from ..record.rows import TABLES, parse_row
@@ -68,8 +75,11 @@ def _money(amount: int, currency: str) -> str:
     return f"{format_amount(amount, currency)} {currency}"
 
 
-def _parse(table: str, texts: dict[str, str], partial: bool = False, rotation_days: int = 14):
-    parsed = parse_row(table, texts, partial=partial, rotation_days=rotation_days)
+def _parse(table: str, texts: dict[str, str], partial: bool = False, rotation_days: int = 14,
+           held: frozenset[str] = frozenset()):
+    """The row's values; ``held``: the currencies the record's ledger holds already."""
+    parsed = parse_row(table, texts, partial=partial, rotation_days=rotation_days,
+                       held_currencies=held)
     if parsed.problems:
         col, msg = next(iter(parsed.problems.items()))
         raise InvalidValue(f"--{col.replace('_', '-')}: {msg}")
@@ -85,26 +95,37 @@ def register(cli: click.Group) -> None:
 @click.command("import")
 @click.argument("table", type=click.Choice(TABLES))
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--again", is_flag=True,
+              help="Import a file imported before even though its new rows (empty id) "
+                   "would be added a second time.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_ctx
-def import_cmd(obj: Context, table: str, file: str, as_json: bool) -> None:
+def import_cmd(obj: Context, table: str, file: str, again: bool, as_json: bool) -> None:
     """Import a CSV file into a table: contacts, tasks, ledger or roles.
 
     All or nothing: every bad row is reported with its line and column, and then nothing
     is imported. A row whose id is already in the record updates that row; a row with an
     empty id is added as a new row. UTF-8 (with or without BOM), ',' ';' or tab between
     cells, any line ends. In the ledger file, a row of kind 'assert' is a balance
-    assertion.
+    assertion, and a currency is an ISO 4217 code (or one the ledger already holds).
+
+    The record keeps every import by the sha256 of the file. The same file imported
+    into the same table again is refused when it has rows with an empty id, which would
+    be added a second time (a re-run after the first run's output was lost): the message
+    says when it was imported and what it added. --again adds them anyway. A file whose
+    rows all have ids imports again as ever.
 
     \b
     Example:
       paperkit import tasks tasks.csv
     """
     with _record(obj) as rec:
-        result = csvio.import_file(rec, table, file, rotation_days=obj.kit.settings.rotation_days)
+        result = csvio.import_file(rec, table, file, rotation_days=obj.kit.settings.rotation_days,
+                                   again=again)
     if as_json:
         _echo_json({"table": table, "file": file, "inserted": result.inserted,
-                    "updated": result.updated, "unchanged": result.unchanged})
+                    "updated": result.updated, "unchanged": result.unchanged,
+                    "sha256": result.sha256})
     else:
         click.echo(f"imported {file} into {table}: {result.inserted} new, "
                    f"{result.updated} updated, {result.unchanged} unchanged")
@@ -448,7 +469,8 @@ def _default_currency(rec: Record, given: str | None) -> str:
 @ledger.command("add")
 @click.argument("kind", type=click.Choice(LEDGER_KINDS), metavar="KIND")
 @click.argument("amount")
-@click.option("--currency", help="3 capital letters (default: the ledger's only currency).")
+@click.option("--currency", help="An ISO 4217 code, like USD (default: the ledger's only "
+                                 "currency).")
 @click.option("--date", "on", metavar="DATE", help="The entry's date (default: today).")
 @click.option("--counterparty", default="", help="Who paid or was paid.")
 @click.option("--person", default="", help="The person concerned: a pseudonym only.")
@@ -471,7 +493,7 @@ def ledger_add(obj: Context, kind: str, amount: str, currency: str | None, on: s
         texts = {"kind": kind, "amount": amount, "currency": _default_currency(rec, currency),
                  "date": on or dt.date.today().isoformat(), "counterparty": counterparty,
                  "person": person, "note": note}
-        values = _parse("ledger", texts)
+        values = _parse("ledger", texts, held=held_currencies(rec))
         with rec.write(_cli_source()) as w:
             key = w.insert("ledger", values)
         total = balances(rec).get(values["currency"], 0)
@@ -498,10 +520,11 @@ def ledger_assert(obj: Context, on: str, amount: str, currency: str) -> None:
     Example:
       paperkit ledger assert 2026-11-01 1234.00 USD
     """
-    values = _parse("ledger", {"kind": "assert", "date": on, "amount": amount,
-                               "currency": currency})
-    with _record(obj) as rec, rec.write(_cli_source()) as w:
-        key = w.insert("ledger_assertions", values)
+    with _record(obj) as rec:
+        values = _parse("ledger", {"kind": "assert", "date": on, "amount": amount,
+                                   "currency": currency}, held=held_currencies(rec))
+        with rec.write(_cli_source()) as w:
+            key = w.insert("ledger_assertions", values)
     click.echo(f"assertion #{key} holds: {on} {_money(values['amount'], values['currency'])}")
 
 

@@ -30,11 +30,23 @@ The file format, which export writes and import reads back to the same rows:
   A row with an empty id is a new row: tasks get the next ``T0000`` number, contacts the
   next ``C0000`` number, ledger entries, assertions and roles the next integer past every
   id the record and the file hold.
+- **The same file twice**: each committed import is kept in the ``imports`` table (the
+  sha256 of the file's bytes, the table, the file name as given, the time, its counts and
+  the rows it added), in the import's own transaction; it adds no event (the changed rows
+  have theirs). A file that went into the same table before and has rows with an empty id
+  is refused (``AlreadyImported``): a re-run after a kill that hid the first run's output
+  would add those rows a second time. ``again=True`` (``--again``) adds them anyway. The
+  check is made inside the write transaction, so two imports of one file at once cannot
+  both pass it. A file whose rows all have ids imports again as before (its rows are then
+  unchanged) and is kept too.
+- **Currencies** are ISO 4217 codes (``rows.currency``), or a code the record's ledger
+  already holds, so that a ledger kept before codes were checked exports and imports back.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -43,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import ImportFailed, InvalidValue, RowProblem
+from ..errors import AlreadyImported, ImportFailed, InvalidValue, RowProblem
 from . import ledger as ledger_mod
 from .db import Record, Source, Writer
 from .rows import COLUMNS, REQUIRED, TABLES, Parsed, format_row, parse_row
@@ -155,20 +167,24 @@ def _sniff(header_line: str, table: str) -> str:
 def read_file(path: str | Path, table: str) -> list[FileRow]:
     """Read and check the shape of an import file. Raises ImportFailed with every problem
     of shape (encoding, header, cell counts, quoting), each with its line and column."""
-    rows, problems, _ = _read(path, table)
+    rows, problems, _ = _read(str(path), _bytes(path, table), table)
     if problems:
         raise ImportFailed(problems)
     return rows
 
 
-def _read(path: str | Path, table: str) -> tuple[list[FileRow], list[RowProblem], set[str]]:
-    """The rows, every problem of shape, and the columns the header's problems name."""
+def _bytes(path: str | Path, table: str) -> bytes:
     check_table(table)
-    name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
-        raise InvalidValue(f"cannot read {name}: {exc.strerror}", "check the file's path") from None
+        raise InvalidValue(f"cannot read {path}: {exc.strerror}", "check the file's path") from None
+
+
+def _read(name: str, raw: bytes, table: str
+          ) -> tuple[list[FileRow], list[RowProblem], set[str]]:
+    """The rows of the file ``name`` whose bytes are ``raw``, every problem of shape, and
+    the columns the header's problems name."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00\x00" in (raw[1:4:2], raw[0:3:2]):
         return [], [RowProblem(name, 1, "", "the file is UTF-16 text (Excel's 'Unicode text'),"
                                " not UTF-8; save it as 'CSV UTF-8' and import that")], set()
@@ -251,25 +267,65 @@ def _cells(name: str, line: int, header: list[str], cells: list[str]):
 # -- import -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did: rows inserted, updated and already identical."""
+    """What an import did: rows inserted, updated and already identical; ``sha256`` is the
+    file's, under which the record keeps the import (:class:`PastImport`)."""
 
     table: str
     file: str
     inserted: int
     updated: int
     unchanged: int
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class PastImport:
+    """A committed import, as the record keeps it (the ``imports`` table): the sha256 of
+    the file's bytes, the table, the file name as given, when (ISO UTC, the time of its
+    events), its counts, each row it inserted as (table, id) (a ledger file's assertions
+    are in ``ledger_assertions``), and whether it was run with ``again``."""
+
+    sha256: str
+    table: str
+    file: str
+    at: str
+    inserted: int
+    updated: int
+    unchanged: int
+    added: tuple[tuple[str, Any], ...]
+    again: bool
+
+
+def past_imports(rec: Record, sha256: str | None = None, table: str | None = None
+                 ) -> list[PastImport]:
+    """The imports the record holds, oldest first; only those of the file ``sha256`` into
+    ``table`` when given. (Imports made before migration 0003 were not kept.)"""
+    sql, params = "SELECT * FROM imports WHERE 1=1", []
+    for col, value in (("sha256", sha256), ("tbl", table)):
+        if value is not None:
+            sql += f" AND {col} = ?"
+            params.append(value)
+    return [PastImport(r["sha256"], r["tbl"], r["file"], r["at"], r["inserted"], r["updated"],
+                       r["unchanged"], tuple(tuple(a) for a in json.loads(r["added"])),
+                       bool(r["again"]))
+            for r in rec.query(sql + " ORDER BY id", tuple(params))]
 
 
 def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int = 14,
-                source: Source | None = None) -> ImportResult:
-    """Import a CSV file into ``table``, all or nothing (see the module docstring)."""
+                source: Source | None = None, again: bool = False) -> ImportResult:
+    """Import a CSV file into ``table``, all or nothing (see the module docstring). The
+    same bytes imported into ``table`` before, from a file with rows whose id is empty
+    (which would be added again), raise AlreadyImported unless ``again``."""
     name = str(path)
-    rows, problems, header_cols = _read(path, table)
+    raw = _bytes(path, table)
+    digest = hashlib.sha256(raw).hexdigest()
+    rows, problems, header_cols = _read(name, raw, table)
+    held = ledger_mod.held_currencies(rec) if table == "ledger" else frozenset()
     planned: list[tuple[int, Parsed]] = []
     for row in rows:
         if not row.ok:
             continue
-        parsed = parse_row(table, row.cells, rotation_days=rotation_days)
+        parsed = parse_row(table, row.cells, rotation_days=rotation_days, held_currencies=held)
         problems += [RowProblem(name, row.line, col, msg) for col, msg in parsed.problems.items()
                      if col not in header_cols]
         planned.append((row.line, parsed))
@@ -278,20 +334,67 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
         raise ImportFailed(sorted(problems, key=lambda p: p.line))
     given = {col for col in _header(rows) if col}
     with rec.write(source or Source("import", name)) as w:
+        new_rows = sum(1 for _, parsed in planned if not parsed.values.get("id"))
+        if new_rows and not again:  # inside the transaction, as the numbering: the same
+            _refuse_a_repeat(rec, digest, table, name, new_rows)  # file imported at once
         _number_new_rows(rec, table, planned)  # inside the transaction: no other writer races
         _check_updates(rec, table, name, planned, given,
                        {row.line for row in rows if row.cells.get("rev", "").strip()})
         counts = [0, 0, 0]
+        added: list[tuple[str, Any]] = []
         assertion_lines: dict[int, int] = {}
         for line, parsed in planned:
             db_table = _db_table(table, parsed)
             key, outcome = _upsert(w, db_table, parsed.values, given)
             counts[outcome] += 1
+            if outcome == 0:
+                added.append((db_table, key))
             if db_table == "ledger_assertions":
                 assertion_lines[key] = line
         if table == "ledger":
             _check_ledger(rec, name, planned, assertion_lines)
-    return ImportResult(table, name, *counts)
+        _keep_import(w, digest, table, name, counts, added, again)
+    return ImportResult(table, name, *counts, sha256=digest)
+
+
+def _keep_import(w: Writer, digest: str, table: str, name: str, counts: list[int],
+                 added: list[tuple[str, Any]], again: bool) -> None:
+    """Write the ``imports`` row in the import's transaction. It is bookkeeping, as a
+    ``scans`` row: the rows the import changed have their events, and this adds none."""
+    w.conn.execute(
+        "INSERT INTO imports (sha256, tbl, file, at, inserted, updated, unchanged, added,"
+        " again) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (digest, table, name, w.at, *counts, json.dumps(added), int(again)))
+
+
+def _refuse_a_repeat(rec: Record, digest: str, table: str, name: str, new_rows: int) -> None:
+    """Raise AlreadyImported when the file ``digest`` went into ``table`` before: its
+    ``new_rows`` rows with an empty id would be added a second time."""
+    earlier = past_imports(rec, digest, table)
+    if not earlier:
+        return
+    last = earlier[-1]
+    day, _, time = last.at.rstrip("Z").partition("T")
+    when = f"on {day} at {time} UTC"
+    head = (f"{name} was imported into {table} {when}" if last.file == name else
+            f"{name} holds the same bytes as {last.file}, imported into {table} {when}")
+    if len(earlier) > 1:
+        head += f" (the last of {len(earlier)} imports of it)"
+    shown = [_row_name(t, key) for t, key in last.added[:5]]
+    more = f" and {len(last.added) - 5} more" if len(last.added) > 5 else ""
+    ids = f" ({', '.join(shown)}{more})" if shown else ""
+    did = [f"added {last.inserted} new row(s){ids}"]
+    did += [f"updated {last.updated}"] if last.updated else []
+    did += [f"left {last.unchanged} unchanged"] if last.unchanged else []
+    raise AlreadyImported(
+        f"{head}: that import {', '.join(did)}; this file's {new_rows} row(s) with an empty"
+        " id would be added a second time", last)
+
+
+def _row_name(db_table: str, key: Any) -> str:
+    if db_table == "ledger_assertions":
+        return f"assertion #{key}"
+    return f"#{key}" if isinstance(key, int) else str(key)
 
 
 def _db_table(table: str, parsed: Parsed) -> str:

@@ -15,11 +15,13 @@ from ..errors import InvalidValue, LedgerAssertionFailed
 from .db import Record
 from .models import BalanceAssertion, LedgerEntry
 
-#: Digits after the decimal point, per currency (ISO 4217); everything else has 2. The
+#: Digits after the decimal point, per currency (ISO 4217); everything else has 2, as has
+#: a code a record kept from before paperkit checked codes (see ``currencies``). Every key
+#: is a code of ``currencies.ACTIVE``, and every three-decimal code there is here. The
 #: three-decimal ones came with migration 0002, which wrote IQD, JOD, LYD and OMR amounts
 #: kept until then in hundredths again in thousandths. ISO's other no-decimal currencies
 #: (XOF, XAF, UGX, ...) keep 2 here: their amounts kept in hundredths may hold cents that
-#: a move to 0 would lose, so they print as '1500.00'.
+#: a move to 0 would lose, so they print as '1500.00'; so do CLF and UYW (4 in ISO).
 EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0,
              "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
 _MONEY = re.compile(r"^([+-]?)(\d{1,15})(?:[.,](\d+))?$")
@@ -111,6 +113,14 @@ def list_entries(rec: Record) -> list[LedgerEntry]:
 def list_assertions(rec: Record) -> list[BalanceAssertion]:
     return [BalanceAssertion(**dict(r)) for r in rec.query(
         "SELECT id, date, amount, currency FROM ledger_assertions ORDER BY date, id")]
+
+
+def held_currencies(rec: Record) -> frozenset[str]:
+    """Every currency the record's entries and assertions are in. A code from before
+    paperkit took ISO 4217 codes only stays usable in the record that holds it
+    (``rows.currency``)."""
+    return frozenset(r[0] for r in rec.query(
+        "SELECT currency FROM ledger UNION SELECT currency FROM ledger_assertions"))
 
 
 def balances(rec: Record, until: str | None = None) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 This is the one place that checks a value a person typed, whether it came from a CSV cell
 or a command-line option, so that both say the same thing about the same mistake.
-Dates are ISO ``YYYY-MM-DD``; money is integer minor units (``ledger.parse_amount``).
+Dates are ISO ``YYYY-MM-DD``; money is integer minor units (``ledger.parse_amount``);
+a currency is an ISO 4217 code (``currencies``) or one the record's ledger already holds.
 
 The ledger table in a file also holds balance assertions: a row whose ``kind`` is
 ``assert`` says "the balance of ``currency`` at the end of ``date`` is ``amount``". Its ``id``
@@ -13,12 +14,14 @@ is the assertion's own id (assertions are numbered apart from entries), and its
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidValue
+from . import currencies
 from .ledger import format_amount, parse_amount
 from .models import AUDIENCES, CONTACT_ROLES, LEDGER_KINDS, MICRO_ROLES, RINGS, TASK_STATUSES
 
@@ -105,10 +108,20 @@ def positive_int(value: str) -> int:
     return int(value)
 
 
-def currency(value: str) -> str:
+def currency(value: str, held: Collection[str] = ()) -> str:
+    """An ISO 4217 code (``currencies.KNOWN``), or one the record already ``held`` in its
+    ledger (a code from before paperkit checked them, so that its rows still round-trip)."""
     value = value.strip()
     if not _CURRENCY.match(value):
         raise InvalidValue(f"{value!r} is not a currency code", "write 3 capital letters, like USD")
+    if not currencies.is_iso(value) and value not in held:
+        close = currencies.suggestions(value, held)
+        if not close:
+            raise InvalidValue(f"{value!r} is not an ISO 4217 currency code",
+                               "write the currency's ISO 4217 code, like USD, EUR or GBP")
+        alike = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+        raise InvalidValue(f"{value!r} is not an ISO 4217 currency code",
+                           f"did you mean {alike}?")
     return value
 
 
@@ -160,13 +173,17 @@ def _message(exc: InvalidValue) -> str:
 
 
 def parse_row(table: str, texts: dict[str, str], *, partial: bool = False,
-              rotation_days: int = 14) -> Parsed:
+              rotation_days: int = 14, held_currencies: Collection[str] = ()) -> Parsed:
     """Check one row given as text. Empty cells take the column's default; ``id`` may be
     empty (a new row). With ``partial``, only the columns in ``texts`` are checked and no
     defaults are filled in (an edit). A role without ``ends`` ends one rotation after it
-    starts (``starts + rotation_days - 1``, inclusive)."""
+    starts (``starts + rotation_days - 1``, inclusive). A ledger row's currency is an ISO
+    4217 code or one of ``held_currencies``, the codes the record's ledger already holds
+    (``ledger.held_currencies``)."""
     out = Parsed()
     parsers = _PARSERS[table]
+    if "currency" in parsers:
+        parsers = {**parsers, "currency": functools.partial(currency, held=held_currencies)}
     for col, raw in texts.items():
         if col == "amount" or col not in parsers:
             continue
