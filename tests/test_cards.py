@@ -188,6 +188,39 @@ def test_duplex_backs_follow_fronts_in_mirrored_cells(skit):
     assert doc.meta["duplex"] == "long-edge"
 
 
+LANDSCAPE_CARDS = """\
+page = ["11in", "8.5in"]
+columns = 3
+rows = 3
+cell = ["85.6mm", "54mm"]
+gap = ["3mm", "3mm"]
+"""
+
+
+def test_landscape_card_backs_swap_rows_not_columns(skit):
+    """A landscape sheet's long edge is its top: turned over it, a card's back lies in the
+    same column and the mirrored row. The backs were mirrored left to right, as on a
+    portrait sheet, so a long-edge duplex print put the English rights behind the French
+    fronts. (An audit of user-made stocks.)"""
+    (skit.path / "layouts").mkdir(exist_ok=True)
+    (skit.path / "layouts" / "cards-land.toml").write_text(LANDSCAPE_CARDS, encoding="utf-8")
+    try:
+        doc = _build(skit, stock="cards-land", copies=3)  # a row of each language
+        stock = load_stock("cards-land", skit.path)
+        assert stock.page[0] > stock.page[1]
+        front, back = doc.pages[0], doc.pages[1]
+        rows_mirrored = {i: cards.mirror(stock.cell_rect(i), stock.page) for i in range(9)}
+        assert all(r.x0 == stock.cell_rect(i).x0 for i, r in rows_mirrored.items())
+        f = _tags(front, stock)
+        b = {i: t.lines[0] for t in _texts(back) if t.lines and t.lines[0] in
+             {lang.upper() for lang in LANGS} for i, r in rows_mirrored.items()
+             if r.contains(t.rect, 0.01)}
+        assert f == b and len(set(f.values())) == 3
+        assert f[0] != f[6]  # the top row's back is printed in the bottom row's place
+    finally:  # the sample kit is the module's
+        (skit.path / "layouts" / "cards-land.toml").unlink()
+
+
 def test_backs_separately_puts_all_fronts_first_still_mirrored(skit):
     stock = load_stock("id1-letter")
     duplex = _build(skit, paper="letter")

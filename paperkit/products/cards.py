@@ -11,7 +11,9 @@ Decisions (DESIGN §3 leaves them open):
 - **Duplex.** Pages go front 1, back 1, front 2, back 2, ... Each back sits at its front's
   position mirrored about the page's vertical centre line (for the shipped stocks, whose
   grids are centred, that is ``Stock.cell_rect(i, mirrored=True)``), so a *long-edge*
-  duplex print lines each back up with its front.
+  duplex print lines each back up with its front. On a landscape stock (wider than tall)
+  the long edge is the top, and a sheet turned over it swaps rows, not columns: the backs
+  are mirrored about the horizontal centre line (:func:`mirror`).
 - **``--backs-separately``** puts every front page first, then every back page, in the same
   sheet order and still mirrored: print the fronts, turn the stack over along its long edge,
   feed it again and print the backs. (If your printer returns the stack face up, choose
@@ -431,15 +433,22 @@ def _back_body(ct: CardText, body: Rect) -> list[Item]:
 
 # -- the document ----------------------------------------------------------------------
 
-def mirror(rect: Rect, page_width: float) -> Rect:
-    """``rect`` reflected about the page's vertical centre line: where a long-edge duplex
-    print puts the back of whatever is at ``rect`` on the front."""
-    return Rect(page_width - rect.x1, rect.y0, page_width - rect.x0, rect.y1)
+def mirror(rect: Rect, page: tuple[float, float]) -> Rect:
+    """Where a long-edge duplex print puts the back of whatever is at ``rect`` on the front
+    of a ``page`` (width, height): reflected about the page's vertical centre line on a
+    portrait page, whose long edge is its side, and about its horizontal centre line on a
+    landscape page, whose long edge is its top (a sheet turned over that edge)."""
+    width, height = page
+    if width > height:
+        return Rect(rect.x0, height - rect.y1, rect.x1, height - rect.y0)
+    return Rect(width - rect.x1, rect.y0, width - rect.x0, rect.y1)
 
 
-def _mirror_line(ln: Line, page_width: float) -> Line:
-    return Line(page_width - ln.x0, ln.y0, page_width - ln.x1, ln.y1, ln.width, ln.color,
-                ln.dash)
+def _mirror_line(ln: Line, page: tuple[float, float]) -> Line:
+    width, height = page
+    if width > height:
+        return Line(ln.x0, height - ln.y0, ln.x1, height - ln.y1, ln.width, ln.color, ln.dash)
+    return Line(width - ln.x0, ln.y0, width - ln.x1, ln.y1, ln.width, ln.color, ln.dash)
 
 
 def card_languages(ctx: ProductContext, stock: Stock) -> list[str]:
@@ -460,7 +469,6 @@ def build(ctx: ProductContext) -> Document:
     check_overrides(settings.card_text)
     texts = {lang: card_texts(lang, settings.card_text) for lang in settings.languages}
     langs = card_languages(ctx, stock)
-    width = stock.page[0]
     sheets: dict[int, tuple[list[Item], list[Item]]] = {}
     front_cache: dict[tuple[str, Rect], list[Item]] = {}
     back_cache: dict[tuple[str, Rect], list[Item]] = {}
@@ -468,7 +476,7 @@ def build(ctx: ProductContext) -> Document:
                                       strict=True):
         front, back = sheets.setdefault(sheet, ([], []))
         cell = stock.cell_rect(cell_no)
-        back_cell = mirror(cell, width)
+        back_cell = mirror(cell, stock.page)
         if (lang, cell) not in front_cache:
             front_cache[(lang, cell)] = front_items(texts[lang], cell, settings.name,
                                                     settings.hotlines)
@@ -479,7 +487,7 @@ def build(ctx: ProductContext) -> Document:
             front.append(Box(cell, stroke=0.3, color=LIGHT, radius=stock.radius))
             back.append(Box(back_cell, stroke=0.3, color=LIGHT, radius=stock.radius))
     marks = stock.crop_mark_lines() if stock.crop_marks else []
-    back_marks = [_mirror_line(ln, width) for ln in marks]
+    back_marks = [_mirror_line(ln, stock.page) for ln in marks]
     fronts, backs = [], []
     for sheet in sorted(sheets):
         front, back = sheets[sheet]
