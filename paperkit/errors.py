@@ -140,6 +140,14 @@ class ChangedMeanwhile(PaperkitError):
     hint = "look at it again as it is now, then choose"
 
 
+class AlreadyDecided(NotFound):
+    """No review item of a task waits any more: a person (at the kiosk, another command)
+    or a later scan decided it before this decision arrived. Nothing was written; the
+    message says what the task is now. A NotFound, as 'no pending review' always was."""
+
+    hint = "run 'paperkit review', or reload the kiosk's review page, to see what still waits"
+
+
 class BadCode(PaperkitError):
     """A slip code is malformed or its tag does not verify."""
 
@@ -160,6 +168,28 @@ class DependencyMissing(PaperkitError):
 
 class LayoutError(PaperkitError):
     """A stock layout file is malformed, or content cannot fit its box."""
+
+
+class StockTooSmall(LayoutError):
+    """A stock's cells are smaller than the product needs (products.minimum_cell): refused
+    before anything is laid out, with the size it needs, rather than blamed on the text."""
+
+
+class StockFilesBad(PaperkitError):
+    """Some stock files in layouts/ do not load (not UTF-8, not TOML, a bad key or value);
+    ``paperkit print stocks`` listed the others. Exit 1: the listing was printed, the bad
+    files need a person. ``problems`` holds (file, message) pairs."""
+
+    exit_code = EXIT_ATTENTION
+    hint = "fix or remove these files; the other stocks are listed above"
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} stock file(s) in layouts/ do not load:\n"
+                         + "\n".join(f"  {message}" for _, message in self.problems))
+
+    def user_message(self) -> str:
+        return f"{self}\n{self.hint}"
 
 
 class PhotoTooLarge(PhotoError):

@@ -352,6 +352,16 @@ def _two_marks(client, kit, task="T0005"):
     assert "Needs review" in html
 
 
+def review_form(client, task: str, action: str = "set") -> dict[str, str]:
+    """The hidden fields of ``task``'s ``action`` form on the review page as shown now
+    (csrf, action, rev, items): what a person's button press posts."""
+    html = client.get("/review").get_data(as_text=True)
+    section = html[html.index(f'id="review-{task}"'):].split("</section>")[0]
+    (form,) = [f for f in section.split("<form")[1:]
+               if f'name="action" value="{action}"' in f.split("</form>")[0]]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
 def test_review_shows_the_crop_and_the_choice_wins(client, sample_kit):
     _two_marks(client, sample_kit)
     assert status_of(sample_kit, "T0005") == "open"
@@ -363,8 +373,7 @@ def test_review_shows_the_crop_and_the_choice_wins(client, sample_kit):
     crop = re.search(r'<img src="(/photos/crops/[^"]+\.png)"', html).group(1)
     img = client.get(crop)
     assert img.status_code == 200 and img.data.startswith(b"\x89PNG")
-    r = client.post("/review/T0005", data={"csrf": csrf_of(client, "/review"),
-                                           "action": "set", "status": "stuck"},
+    r = client.post("/review/T0005", data={**review_form(client, "T0005"), "status": "stuck"},
                     follow_redirects=True)
     assert r.status_code == 200 and "T0005: open → stuck" in r.get_data(as_text=True)
     assert status_of(sample_kit, "T0005") == "stuck"
@@ -382,11 +391,11 @@ def test_a_review_choice_made_on_a_page_the_task_has_since_left_is_not_written(c
     _two_marks(client, sample_kit)
     html = client.get("/review").get_data(as_text=True)
     assert 'name="rev" value="1"' in html
-    token = csrf_of(client, "/review")
+    form = review_form(client, "T0005")
+    assert form["rev"] == "1"
     with sample_kit.open_record() as rec, rec.write(Source("kiosk", "another person")) as w:
         set_status(w, "T0005", "dropped")
-    r = client.post("/review/T0005", data={"csrf": token, "action": "set", "status": "stuck",
-                                           "rev": "1"}, follow_redirects=True)
+    r = client.post("/review/T0005", data={**form, "status": "stuck"}, follow_redirects=True)
     assert "T0005 changed while the review was open (it is now dropped, rev 2)" in \
         r.get_data(as_text=True)
     assert status_of(sample_kit, "T0005") == "dropped"
@@ -396,8 +405,8 @@ def test_a_review_choice_made_on_a_page_the_task_has_since_left_is_not_written(c
 
 def test_review_skip_leaves_the_task(client, sample_kit):
     _two_marks(client, sample_kit, "T0008")
-    r = client.post("/review/T0008", data={"csrf": csrf_of(client, "/review"),
-                                           "action": "skip"}, follow_redirects=True)
+    r = client.post("/review/T0008", data=review_form(client, "T0008", "skip"),
+                    follow_redirects=True)
     assert "skipped" in r.get_data(as_text=True)
     assert status_of(sample_kit, "T0008") == "open"
     with sample_kit.open_record() as rec:
@@ -413,10 +422,18 @@ def test_review_lists_the_least_sure_first(client, sample_kit):
 
 
 def test_a_review_already_decided_is_a_message_not_an_error(client, sample_kit):
-    r = client.post("/review/T0002", data={"csrf": csrf_of(client),
-                                           "action": "set", "status": "done"},
-                    follow_redirects=True)
-    assert r.status_code == 200 and "no pending review for T0002" in r.get_data(as_text=True)
+    """A double submit (the same page's button pressed twice) says what the task is now."""
+    with sample_kit.open_record() as rec, rec.write(Source("scan", "test")) as w:
+        rs.add_review(w, "f" * 64, "T0002", 1, "review: test", "done", {}, 0.3, "")
+    form = {**review_form(client, "T0002"), "status": "done"}
+    assert client.post("/review/T0002", data=form).status_code == 302
+    r = client.post("/review/T0002", data=form, follow_redirects=True)
+    assert r.status_code == 200
+    assert "T0002 was decided meanwhile: it is now done, rev 2" in r.get_data(as_text=True)
+    form = {**form, "items": "999"}  # items never of T0003, which waits for no review
+    r = client.post("/review/T0003", data=form, follow_redirects=True)
+    assert r.status_code == 200
+    assert "no pending review for T0003 (it is taken, rev 1)" in r.get_data(as_text=True)
 
 
 # -- one task ----------------------------------------------------------------------------

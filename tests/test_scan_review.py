@@ -58,8 +58,8 @@ def test_queue_lists_lowest_confidence_first_with_crop(queued):
 def test_review_set_wins_and_is_logged(queued):
     kit, rec, path = queued
     scan_photos(kit, rec, [path])
-    before, after = review.set_status(rec, "T0003", "taken")
-    assert (before, after) == ("stuck", "taken")
+    done = review.set_status(rec, "T0003", "taken")
+    assert (done.before, done.after) == ("stuck", "taken")
     assert get_task(rec, "T0003").status == "taken"
     ev = rec.query("SELECT source_kind, source FROM events WHERE tbl = 'tasks' AND row_id = 'T0003'"
                    " ORDER BY id DESC LIMIT 1")[0]
@@ -71,7 +71,7 @@ def test_review_skip_leaves_the_task(queued):
     kit, rec, path = queued
     scan_photos(kit, rec, [path])
     rev = get_task(rec, "T0002").rev
-    assert review.skip(rec, "T0002") == 1
+    assert len(review.skip(rec, "T0002").closed) == 1
     assert get_task(rec, "T0002").status == "open" and get_task(rec, "T0002").rev == rev
     with pytest.raises(NotFound):
         review.skip(rec, "T0002")

@@ -36,7 +36,7 @@ from ..record.roles import list_roles
 from ..record.rows import TABLES, parse_row
 from ..record.status import Status, mandates_needing_attention
 from ..record.status import status as record_status
-from ..record.tasks import get_task, list_tasks, next_task_id
+from ..record.tasks import get_task, list_tasks, next_task_id, task_events
 from . import date_option
 
 
@@ -407,7 +407,8 @@ def role_list(obj: Context, as_json: bool, on: str | None) -> None:
 # -- log --------------------------------------------------------------------------------------
 @click.command("log")
 @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
-@click.option("--task", "task_id", metavar="ID", help="Only the events of this task.")
+@click.option("--task", "task_id", metavar="ID",
+              help="Only the events of this task and of its review items.")
 @click.option("--table", type=click.Choice(sorted(KEYS)),
               help="Only the events of this table.")
 @click.option("-n", "--limit", type=click.IntRange(min=1), help="Only the newest N events.")
@@ -416,19 +417,23 @@ def log_cmd(obj: Context, as_json: bool, task_id: str | None, table: str | None,
             limit: int | None) -> None:
     """Show the event log: every change, where it came from, and before → after.
 
-    The log is append-only; no command edits it.
+    The log is append-only; no command edits it. With --task, the task's own events and
+    those of its review items (a scan queueing a slip, a person's decision or skip, whose
+    source names the items and what was chosen, like 'T0008 reviews 5,6: set open').
 
     \b
     Example:
       paperkit log --task T0003
     """
-    if task_id:
-        table = "tasks"
     with _record(obj) as rec:
-        events = list_events(rec, table=table, row_id=task_id, limit=limit)
-        if task_id and not events and get_task(rec, task_id) is None:
-            raise NotFound(f"there is no task {task_id}",
-                           "run 'paperkit task list' to see the task ids")
+        if task_id:
+            task_id = task_id.upper()
+            events = task_events(rec, task_id, table=table, limit=limit)
+            if not events and get_task(rec, task_id) is None:
+                raise NotFound(f"there is no task {task_id}",
+                               "run 'paperkit task list' to see the task ids")
+        else:
+            events = list_events(rec, table=table, limit=limit)
     if as_json:
         _echo_json([e.as_dict() for e in events])
         return

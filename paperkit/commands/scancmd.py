@@ -197,9 +197,10 @@ def register(cli: click.Group) -> None:
     def review_group(ctx: click.Context, as_json: bool) -> int | None:
         """List the slips a scan could not settle, lowest confidence first.
 
-        Each line shows the task, what the scan read, why it needs a person, and the
-        path of the slip's picture (inside the kit folder) to look at. Exits 1 while any
-        item waits, 0 when the queue is empty.
+        Each item shows its task with its title and what it is now (status and rev), then
+        the slip's rev, what the scan read, why it needed a person (as said at the scan),
+        and the path of the slip's picture (inside the kit folder) to look at. Exits 1
+        while any item waits, 0 when the queue is empty.
 
         \b
         Example:
@@ -212,21 +213,29 @@ def register(cli: click.Group) -> None:
         kit = ctx.obj.kit
         with kit.open_record() as rec:
             items = review.pending(rec)
+            now = review.tasks_now(rec, items)
         if as_json:
             click.echo(json.dumps([{
-                "task": i.task, "rev": i.rev, "suggested": i.suggested or None,
+                "id": i.id, "task": i.task, "rev": i.rev, "suggested": i.suggested or None,
                 "read": i.read, "confidence": i.confidence, "reason": i.reason,
                 "crop": str(kit.path / i.crop) if i.crop else None, "scan": i.scan_sha256,
+                "title": now[i.task].title if now[i.task] else None,
+                "now": ({"status": now[i.task].status, "rev": now[i.task].rev}
+                        if now[i.task] else None),
             } for i in items], ensure_ascii=False, indent=1))
             return EXIT_ATTENTION if items else EXIT_OK
         if not items:
             click.echo("nothing to review")
             return EXIT_OK
         for i in items:
+            task = now[i.task]
             order = [*SLIP_STATUSES, *sorted(set(i.read) - set(SLIP_STATUSES))]
             reads = " ".join(f"{k}={i.read[k]:.2f}" for k in order if k in i.read)
-            click.echo(f"{i.task} (rev {i.rev})  read: {i.suggested or '-'}  "
-                       f"confidence {i.confidence:.2f}  {i.reason}")
+            click.echo(f"{i.task} {task.title!r}  now: {task.status}, rev {task.rev}" if task
+                       else f"{i.task} (no longer in the record)")
+            click.echo(f"    item {i.id}: slip rev {i.rev}  read: {i.suggested or '-'}  "
+                       f"confidence {i.confidence:.2f}")
+            click.echo(f"    why, when scanned: {i.reason}")
             click.echo(f"    boxes: {reads}")
             if i.crop:
                 click.echo(f"    picture: {kit.path / i.crop}")
@@ -237,30 +246,53 @@ def register(cli: click.Group) -> None:
     @review_group.command("set")
     @click.argument("task")
     @click.argument("status")
+    @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
     @pass_ctx
-    def review_set(obj, task: str, status: str) -> None:
+    def review_set(obj, task: str, status: str, as_json: bool) -> None:
         """Decide a slip in the queue: set TASK to STATUS, one of open, taken, done,
-        stuck or dropped (your value wins; it is logged).
+        stuck or dropped (your value wins; it is logged). Every item of TASK waiting in
+        the queue is closed. Its printed slip is then out of date, also when TASK keeps
+        its status (its rev goes up): reprint it, as the message says.
 
         \b
         Example:
           paperkit review set T0042 done
         """
+        task = task.upper()
         with obj.kit.open_record() as rec:
-            before, after = review.set_status(rec, task.upper(), status.lower())
-        click.echo(f"{task.upper()}: {before} → {after}" if before != after
-                   else f"{task.upper()}: stays {after}; review closed")
+            done = review.set_status(rec, task, status.lower())
+        if as_json:
+            click.echo(json.dumps({**done.as_dict(), "reprint": _reprint(task)},
+                                  ensure_ascii=False, indent=1))
+            return
+        closed = (f"{len(done.closed)} review items closed" if len(done.closed) > 1
+                  else "review closed")
+        head = (f"{task} stays {done.after}" if done.kept
+                else f"{task}: {done.before} → {done.after}")
+        click.echo(f"{head}; {closed}. Its printed slip is now out of date: reprint it with "
+                   f"'{_reprint(task)}'")
 
     @review_group.command("skip")
     @click.argument("task")
+    @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
     @pass_ctx
-    def review_skip(obj, task: str) -> None:
-        """Close TASK's review items and leave the task as it is.
+    def review_skip(obj, task: str, as_json: bool) -> None:
+        """Close TASK's review items and leave the task as it is (status and rev).
 
         \b
         Example:
           paperkit review skip T0042
         """
+        task = task.upper()
         with obj.kit.open_record() as rec:
-            n = review.skip(rec, task.upper())
-        click.echo(f"{task.upper()}: {n} review item(s) skipped; the task is unchanged")
+            done = review.skip(rec, task)
+        if as_json:
+            click.echo(json.dumps(done.as_dict(), ensure_ascii=False, indent=1))
+            return
+        state = f"; it is unchanged ({done.after}, rev {done.rev})" if done.rev else ""
+        click.echo(f"{task}: {len(done.closed)} review item(s) skipped{state}")
+
+
+def _reprint(task: str) -> str:
+    """The command that prints ``task``'s slip again, at its rev now."""
+    return f"paperkit print slips --task {task}"

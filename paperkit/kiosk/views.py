@@ -273,38 +273,58 @@ def _own_name(message: str, path: Path, name: str) -> str:
 # -- review ------------------------------------------------------------------------------
 @bp.get("/review")
 def review_queue():
-    rec = record()
-    items, seen = [], {}
-    for item in scan_review.pending(rec):  # lowest confidence first
-        if item.task in seen:
-            seen[item.task] += 1
-            continue
-        seen[item.task] = 1
-        items.append(item)
-    tasks = {item.task: get_task(rec, item.task) for item in items}
-    return render_template("review.html", items=items, tasks=tasks, counts=seen,
+    return render_template("review.html", groups=scan_review.by_task(record()),
                            statuses=TASK_STATUSES, slip_statuses=SLIP_STATUSES)
 
 
 @bp.post("/review/<task_id>")
 def review_decide(task_id: str):
-    rec = record()
+    """A person's decision on a task's review items, as the page showed them: its form
+    names those items (``items``) and, to set a status, the task's rev it showed (``rev``).
+    A form without them is refused (400); when the task or its items changed since the
+    page was shown, nothing is written and the queue says so."""
+    task_id = task_id.upper()
     action = request.form.get("action", "")
+    if action not in ("set", "skip"):
+        raise InvalidValue(f"unknown review action {action!r}", "use the page's buttons")
+    seen_items = _seen_items(task_id)
+    rec = record()
     try:
         if action == "skip":
-            scan_review.skip(rec, task_id)
-            flash(f"{task_id} skipped; the task is unchanged.", "ok")
-        elif action == "set":
-            choice = request.form.get("status", "")
-            before, after = scan_review.set_status(rec, task_id, choice, _seen_rev())
-            flash(f"{task_id}: {before} → {after}.", "ok")
+            done = scan_review.skip(rec, task_id, seen_items)
+            flash(f"{task_id}: {_reads(done)} skipped; the task is unchanged.", "ok")
         else:
-            raise InvalidValue(f"unknown review action {action!r}", "use the page's buttons")
-    except NotFound as exc:
-        flash(f"{exc} (someone may have decided it already).", "error")
+            seen_rev = _seen_rev()
+            if seen_rev is None:
+                raise InvalidValue(f"the form did not say which rev of {task_id} it showed, "
+                                   "so it cannot tell whether the task changed since",
+                                   "reload the review page and choose again")
+            done = scan_review.set_status(rec, task_id, request.form.get("status", ""),
+                                          seen_rev, seen_items)
+            head = (f"{task_id} stays {done.after}" if done.kept
+                    else f"{task_id}: {done.before} → {done.after}")
+            flash(f"{head}; {_reads(done)} closed; reprint its slip: the printed one is now "
+                  "out of date (print centre).", "ok")
+    except NotFound as exc:  # also AlreadyDecided: the message says what the task is now
+        flash(f"{exc}.", "error")
     except ChangedMeanwhile as exc:
         flash(f"{exc.user_message()}.", "error")
     return redirect(url_for("kiosk.review_queue"))
+
+
+def _reads(done: scan_review.Decided) -> str:
+    """'review' for one closed review item, '2 reads of the slip' for more."""
+    n = len(done.closed)
+    return "review" if n == 1 else f"{n} reads of the slip"
+
+
+def _seen_items(task_id: str) -> tuple[int, ...]:
+    """The review items the page showed (its form's ``items``: ids joined by commas)."""
+    raw = request.form.get("items", "")
+    if not re.fullmatch(r"[0-9]{1,18}(,[0-9]{1,18})*", raw):
+        raise InvalidValue(f"the form did not say which reads of {task_id} it showed",
+                           "reload the review page and choose again")
+    return tuple(int(i) for i in raw.split(","))
 
 
 @bp.get("/photos/<path:name>")
@@ -343,7 +363,7 @@ def print_centre():
 def _seen_rev() -> int | None:
     """The task's rev the page showed when the person chose (its form's ``rev``), or None."""
     seen = request.form.get("rev", "")
-    return int(seen) if seen.isdigit() else None
+    return int(seen) if re.fullmatch(r"[0-9]{1,18}", seen) else None
 
 
 def _choice(name: str, allowed: tuple[str, ...], default: str = "") -> str:

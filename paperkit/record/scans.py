@@ -128,6 +128,15 @@ def pending_reviews(rec: Record, task: str | None = None) -> list[ReviewItem]:
     return [_item(r) for r in rec.query(sql + " ORDER BY confidence, id", params)]
 
 
+def review_ids(rec: Record, task: str, state: str | None = None) -> list[int]:
+    """The ids of ``task``'s review items, oldest first: every one, or those in ``state``
+    ('pending', 'resolved' or 'skipped')."""
+    sql, params = "SELECT id FROM reviews WHERE task = ?", (task,)
+    if state:
+        sql, params = sql + " AND state = ?", (task, state)
+    return [r["id"] for r in rec.query(sql + " ORDER BY id", params)]
+
+
 def settle_reviews(w: Writer, task: str, rev: int, status: str) -> list[int]:
     """Mark resolved the pending reviews of the slip (``task``, ``rev``) whose suggested
     status is ``status``: a later photo read that slip clearly as the status an earlier,

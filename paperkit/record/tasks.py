@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ..errors import ChangedMeanwhile
+from ..errors import ChangedMeanwhile, NotFound
 from .db import Record, Writer
+from .events import Event, list_events
 from .models import Task
+from .scans import review_ids
 
 _COLS = "id, title, timeframe, steward, status, after_action, shadow_crew, rev"
 
@@ -43,6 +45,31 @@ def next_task_id(rec: Record) -> str:
 
 def set_status(w: Writer, task_id: str, status: str) -> tuple[dict, dict]:
     return w.update("tasks", task_id, {"status": status})
+
+
+def renew(w: Writer, task_id: str) -> tuple[dict, dict]:
+    """Raise the task's rev by one and change nothing else (one event): a person decided
+    what its printed slip says and kept the status it has, so that slip is out of date
+    like after any change, and a later photo of it reading another status is stale
+    (scan.decide), never applied over the person's decision."""
+    now = get_task(w.record, task_id)
+    if now is None:
+        raise NotFound(f"there is no task {task_id}")
+    return w.update("tasks", task_id, {"rev": now.rev + 1})
+
+
+def task_events(rec: Record, task_id: str, table: str | None = None,
+                limit: int | None = None) -> list[Event]:
+    """The events of the task's own row and of its review items (a scan queueing one, a
+    person deciding or skipping it: DESIGN §6), oldest first; only those of ``table``
+    ('tasks' or 'reviews') when given; ``limit`` keeps the newest ``limit``."""
+    events = [] if table not in (None, "tasks") else list_events(rec, table="tasks",
+                                                                 row_id=task_id)
+    if table in (None, "reviews"):
+        for rid in review_ids(rec, task_id):
+            events += list_events(rec, table="reviews", row_id=str(rid))
+    events.sort(key=lambda e: e.id)
+    return events[-limit:] if limit else events
 
 
 def check_seen(rec: Record, task_id: str, seen_rev: int | None, where: str) -> Task | None:
