@@ -132,21 +132,24 @@ def register(cli: click.Group) -> None:
     @pass_ctx
     def stocks(ctx) -> None:
         """List the paper stocks in layouts/ (and the kit's own layouts/ folder), each with
-        the products that print on it.
+        the products that print on it. A stock file that does not load is named with its
+        problem, after the others (exit 1).
 
         \b
         Example:
           paperkit print stocks
         """
-        from ..layout.stock import list_stocks, load_stock
-        from ..products import STOCK_USES
+        from ..errors import StockFilesBad
+        from ..layout.stock import load_stocks
+        from ..products import stock_uses
 
         try:
             kit_path = ctx.kit.path
         except KitNotFound:  # listing needs no kit
             kit_path = None
-        for name in list_stocks(kit_path):
-            s = load_stock(name, kit_path)
-            products = [p for p in PRODUCTS if s.use in STOCK_USES[p]]
-            click.echo(f"{name:20} {s.columns}x{s.rows} on {s.paper:7} {s.description}"
-                       f" (for {', '.join(products)})")
+        good, bad = load_stocks(kit_path)
+        for s in good:
+            click.echo(f"{s.name:20} {s.columns}x{s.rows} on {s.paper:7} {s.description}"
+                       f" ({stock_uses(s)})")
+        if bad:
+            raise StockFilesBad([(str(path), err.user_message()) for path, err in bad])

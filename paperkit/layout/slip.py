@@ -69,6 +69,18 @@ MARKS: dict[str, Rect] = {
 }
 
 
+#: The smallest scale a stock may draw a slip at. At 0.6 a check box is 8.4 pt (3.0 mm)
+#: across, about the least a pen tick or cross lands inside of (its line is 0.5-0.7 mm),
+#: and the QR code's module is 1.49 pt (0.52 mm), above the 0.4 mm a phone photo of a
+#: few slips still resolves; the readable code under the QR is 3.7 pt mono. The shipped
+#: slip stocks print at scale 1 (8-up) and larger (6-up); 95 x 40 mm cells, at 0.63, are
+#: about the smallest worth cutting.
+MIN_SCALE = 0.6
+#: The smallest cell a slip fits at MIN_SCALE, points (57.15 x 38.1 mm). Slips are never
+#: turned, so this is width x height.
+MIN_CELL = (SLIP_W * MIN_SCALE, SLIP_H * MIN_SCALE)
+
+
 def qr_corners() -> list[tuple[float, float]]:
     """The QR symbol's corners in slip units: top-left, top-right, bottom-right, bottom-left
     (the order zxing-cpp reports them for an upright code)."""

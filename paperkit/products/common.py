@@ -178,15 +178,19 @@ class Sheets:
                 note: str = "") -> None:
         """A section heading with a rule under it, kept with ``keep`` points of what follows."""
         t = fitted(text, self.x0, 0, self.width * (0.6 if note else 1.0), "sans-bold", size)
-        h = t.rect.height + 6
-        y = self.need(h + 4 + keep) + 4
-        self.add(dataclasses.replace(t, rect=t.rect.translate(0, y)))
-        if note:
+        n = None
+        if note:  # at the right, its last line on the heading's (on a narrow page it may
+            # wrap to more lines than the heading has: the block is then as tall as it)
             used = max(fonts.width(ln, "sans-bold", t.size) for ln in t.lines) + 16
-            n = fitted(note, self.x0 + used, y, self.width - used, "sans", 8,
+            n = fitted(note, self.x0 + used, 0, self.width - used, "sans", 8,
                        align="right", color=GREY)
-            self.add(dataclasses.replace(n, rect=n.rect.translate(0, t.rect.height - n.rect.height)))
-        self.add(Line(self.x0, y + t.rect.height + 2, self.body.x1, y + t.rect.height + 2, 1.2))
+        tall = max(t.rect.height, n.rect.height if n else 0.0)
+        h = tall + 6
+        y = self.need(h + 4 + keep) + 4
+        self.add(dataclasses.replace(t, rect=t.rect.translate(0, y + tall - t.rect.height)))
+        if n is not None:
+            self.add(dataclasses.replace(n, rect=n.rect.translate(0, y + tall - n.rect.height)))
+        self.add(Line(self.x0, y + tall + 2, self.body.x1, y + tall + 2, 1.2))
         self.advance(h + 4)
 
     def paragraph(self, text: str, size: float = 9.0, color: Color = BLACK,
@@ -297,9 +301,11 @@ class Sheets:
         y = c.y1 - FOOTER_H + 6
         left = f"{self.group} · {self.product}" + (f" · {section}" if section else "")
         left += f" · printed {self.printed_on}"
+        # The footer repeats the header's group name and date: on a narrow page a long
+        # name is cut with "…" here rather than refused (the header prints it whole).
         return [
             Line(c.x0, y, c.x1, y, 0.5, GREY),
-            fitted_in(left, Rect(c.x0, y + 3, c.x1 - 90, y + 13), "sans", 7, color=GREY),
+            shorten(left, Rect(c.x0, y + 3, c.x1 - 90, y + 13), "sans", 7, 6, color=GREY),
             fitted_in(number, Rect(c.x1 - 85, y + 3, c.x1, y + 13), "sans", 7,
                       align="right", color=GREY),
         ]

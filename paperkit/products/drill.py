@@ -6,13 +6,19 @@
   release going out, with a time box (hh:mm) and an elapsed-minutes box per step.
 
 Suggested week dates start on the Monday after the print date (or that day, if Monday).
+
+On a page narrower than letter or A4 (half letter, A5, wide margins) the "held on ... led
+by" line goes under a week's title instead of beside it, and the timed steps' "who" goes
+under the step instead of in a column; a block (a week's heading, a table's heads, a
+question and its lines to write on) is never split from what it heads. Below 4 in across
+the page's header no longer fits: products.minimum_cell refuses such a stock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Rect
+from ..layout.model import GREY, LIGHT, Box, Document, Item, Line, Rect, Text
 from . import ProductContext
 from .common import Sheets, fitted, human_date, shift
 
@@ -45,34 +51,55 @@ WEEK1 = (
 )
 
 
+#: The week badge's size, and the gap after it, points.
+BADGE_W, BADGE_H, BADGE_GAP = 64.0, 30.0, 10.0
+#: The "held on ... led by ..." line, points: beside the title where the title keeps at
+#: least TITLE_MIN_W, else under it.
+HELD_W, HELD_GAP = 220.0, 12.0
+TITLE_MIN_W = 200.0
+HELD = "held on ____________   led by ______________"
+#: A timed step's text keeps at least STEP_MIN_W beside its boxes: on a narrower page the
+#: "who" goes under the step instead of in a column of its own, and the boxes get narrower.
+STEP_MIN_W = 150.0
+
+
 def _week_head(sheets: Sheets, number: int, title: str, start: dt.date) -> None:
+    """The week's badge, its title and suggested dates, and a line for when it was held
+    and who led it: beside the title on a wide page, under it on a narrow one (half letter,
+    A5). Kept together, and with a little of what follows."""
     end = start + dt.timedelta(days=6)
-    y = sheets.need(60) + 6
-    badge = Rect(sheets.x0, y, sheets.x0 + 64, y + 30)
+    x = sheets.x0 + BADGE_W + BADGE_GAP
+    beside = sheets.width - BADGE_W - BADGE_GAP - HELD_W - HELD_GAP >= TITLE_MIN_W
+    text_w = sheets.width - BADGE_W - BADGE_GAP - (HELD_W + HELD_GAP if beside else 0)
+    t = fitted(title, x, -1, text_w, "sans-bold", 15)
+    when = fitted(f"suggested: {human_date(start)} to {human_date(end)}", x,
+                  t.rect.y1 + 1, text_w, "sans", 8.5, color=GREY)
+    if beside:
+        held = fitted(HELD, sheets.body.x1 - HELD_W, 8, HELD_W, "sans", 9, align="right")
+        height = max(BADGE_H, t.rect.height + max(when.rect.height, 12))
+    else:
+        held = fitted(HELD, x, when.rect.y1 + 8, text_w, "sans", 9)
+        height = max(BADGE_H, held.rect.y1 + 4)
+    badge = Rect(sheets.x0, 0, sheets.x0 + BADGE_W, BADGE_H)
     items: list[Item] = [Box(badge, stroke=0, fill=(0.12, 0.12, 0.12), radius=3),
                          fitted(f"WEEK {number}", badge.x0 + 4, badge.y0 + 7, badge.width - 8,
-                                "sans-bold", 13, align="center", color=(1, 1, 1))]
-    t = fitted(title, badge.x1 + 10, y - 1, sheets.width - 64 - 10 - 232, "sans-bold", 15)
-    items.append(t)
-    items.append(fitted(f"suggested: {human_date(start)} to {human_date(end)}", badge.x1 + 10,
-                        y + t.rect.height, sheets.width - 64 - 10 - 232, "sans", 8.5,
-                        color=GREY))
-    held = fitted("held on ____________   led by ______________", sheets.body.x1 - 220,
-                  y + 8, 220, "sans", 9, align="right")
-    items.append(held)
-    sheets.add(*items)
-    sheets.advance(max(badge.height, t.rect.height + 12) + 16)
+                                "sans-bold", 13, align="center", color=(1, 1, 1)),
+                         t, when, held]
+    y = sheets.need(max(60.0, 6 + height + 24)) + 6
+    sheets.add(*[shift(it, 0, y) for it in items])
+    sheets.advance(height + 16)
 
 
 def _checklist(sheets: Sheets, lines: tuple[str, ...]) -> None:
+    who_w = 100.0 if sheets.width >= 450 else 70.0
     for text in lines:
-        t = fitted(text, sheets.x0 + 24, 0, sheets.width - 24 - 110, "sans", 10)
+        t = fitted(text, sheets.x0 + 24, 0, sheets.width - 24 - who_w - 10, "sans", 10)
         h = max(t.rect.height, 14) + 8
         y = sheets.need(h)
         sheets.add(Box(Rect(sheets.x0 + 4, y + 1, sheets.x0 + 16, y + 13), 0.9),
                    shift(t, 0, y),
-                   Line(sheets.body.x1 - 100, y + 13, sheets.body.x1, y + 13, 0.5, GREY),
-                   fitted("who", sheets.body.x1 - 100, y + 14, 40, "sans", 6, color=GREY))
+                   Line(sheets.body.x1 - who_w, y + 13, sheets.body.x1, y + 13, 0.5, GREY),
+                   fitted("who", sheets.body.x1 - who_w, y + 14, 40, "sans", 6, color=GREY))
         sheets.advance(h)
 
 
@@ -83,44 +110,68 @@ def _time_box(x: float, y: float, label: str, w: float = 58.0) -> list[Item]:
 
 
 def _timed_rows(sheets: Sheets, rows, who: bool) -> None:
-    """Rows of: step, (who), target, a time box, an elapsed-minutes box."""
-    boxes_w = 2 * 58 + 10
-    target_w = 56
-    text_w = sheets.width - boxes_w - target_w - (70 if who else 0) - 16
-    head_y = sheets.need(16)
-    heads = [("step", sheets.x0, text_w, "left")]
-    if who:
-        heads.append(("who", sheets.x0 + text_w + 8, 66, "left"))
-    heads += [("target", sheets.body.x1 - boxes_w - target_w, target_w - 6, "right"),
-              ("time", sheets.body.x1 - boxes_w, 58, "center"),
-              ("elapsed", sheets.body.x1 - 58, 58, "center")]
-    for text, x, w, align in heads:
-        sheets.add(fitted(text, x, head_y, w, "sans-bold", 7.5, color=GREY, align=align))
-    sheets.add(Line(sheets.x0, head_y + 12, sheets.body.x1, head_y + 12, 0.9))
-    sheets.advance(16)
+    """Rows of: step, (who), target, a time box, an elapsed-minutes box. On a page too
+    narrow for the step beside a "who" column (STEP_MIN_W), the boxes narrow and the who
+    goes in grey under the step."""
+    box_w, target_w, who_w = 58.0, 56.0, 70.0
+    text_w = sheets.width - (2 * box_w + 10) - target_w - (who_w if who else 0) - 16
+    who_column = who
+    if text_w < STEP_MIN_W:
+        box_w, target_w, who_column = 50.0, 46.0, False
+        text_w = sheets.width - (2 * box_w + 10) - target_w - 16
+    boxes_w = 2 * box_w + 10
+
+    def step(number: int, row) -> tuple[Text, Text | None, float]:
+        """The step's text, the who under it (or None), and the row's height."""
+        t = fitted(f"{number}. {row[0]}", sheets.x0, 0, text_w, "sans", 10.5)
+        below = None
+        if who and not who_column:
+            below = fitted(row[1], sheets.x0, t.rect.y1 + 1, text_w, "sans", 9.5, color=GREY)
+        return t, below, max((below or t).rect.y1, 32) + 8
+
+    def heads() -> None:
+        head_y = sheets.y
+        labels = [("step", sheets.x0, text_w, "left")]
+        if who_column:
+            labels.append(("who", sheets.x0 + text_w + 8, 66, "left"))
+        labels += [("target", sheets.body.x1 - boxes_w - target_w, target_w - 6, "right"),
+                   ("time", sheets.body.x1 - boxes_w, box_w, "center"),
+                   ("elapsed", sheets.body.x1 - box_w, box_w, "center")]
+        for text, x, w, align in labels:
+            sheets.add(fitted(text, x, head_y, w, "sans-bold", 7.5, color=GREY, align=align))
+        sheets.add(Line(sheets.x0, head_y + 12, sheets.body.x1, head_y + 12, 0.9))
+        sheets.advance(16)
+
+    sheets.need(16 + step(1, rows[0])[2])  # the heads never end a page alone
+    heads()
+    sheets.on_break = heads  # and start each page the rows run onto
     for number, row in enumerate(rows, 1):
-        text, minutes = row[0], row[-1]
-        t = fitted(f"{number}. {text}", sheets.x0, 0, text_w, "sans", 10.5)
-        h = max(t.rect.height, 32) + 8
+        minutes = row[-1]
+        t, below, h = step(number, row)
         y = sheets.need(h)
         sheets.add(shift(t, 0, y + 4))
-        if who:
+        if below is not None:
+            sheets.add(shift(below, 0, y + 4))
+        elif who:
             sheets.add(fitted(row[1], sheets.x0 + text_w + 8, y + 4, 66, "sans", 9.5,
                               color=GREY))
         target = "start" if minutes == 0 else f"{minutes} min"
         sheets.add(fitted(target, sheets.body.x1 - boxes_w - target_w, y + 5, target_w - 6,
                           "sans-bold", 10, align="right"))
-        sheets.add(*_time_box(sheets.body.x1 - boxes_w, y + 1, "hh:mm"))
+        sheets.add(*_time_box(sheets.body.x1 - boxes_w, y + 1, "hh:mm", box_w))
         if minutes == 0 and not who:
-            sheets.add(fitted("0", sheets.body.x1 - 58, y + 5, 58, "sans-bold", 11,
+            sheets.add(fitted("0", sheets.body.x1 - box_w, y + 5, box_w, "sans-bold", 11,
                               align="center", color=GREY))
         else:
-            sheets.add(*_time_box(sheets.body.x1 - 58, y + 1, "minutes"))
+            sheets.add(*_time_box(sheets.body.x1 - box_w, y + 1, "minutes", box_w))
         sheets.add(Line(sheets.x0, y + h - 2, sheets.body.x1, y + h - 2, 0.4, LIGHT))
         sheets.advance(h)
+    sheets.on_break = None
 
 
 def _lines(sheets: Sheets, prompt: str, count: int) -> None:
+    """``prompt`` and ``count`` ruled lines to write on, kept on one page."""
+    sheets.need(sheets.paragraph_height(prompt, 10, "sans-bold", gap=2) + count * 22)
     sheets.paragraph(prompt, 10, family="sans-bold", gap=2)
     for _ in range(count):
         y = sheets.need(22)

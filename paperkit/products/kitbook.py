@@ -2,9 +2,11 @@
 numbers, then the charter, pocket cards, contact sheets, the task board with its slips,
 the ledger, the roles roster and the drill plan.
 
-- Every part is built by its own product with the default stock for the paper size; the
-  parts' pages are kept as they are, so the slips' placements (and so the manifest) carry
-  their page numbers in this document.
+- Every part is built by its own product with the default stock for the paper size, from
+  a sheet's first cell; the parts' pages are kept as they are, so the slips' placements
+  (and so the manifest) carry their page numbers in this document. So the kit takes no
+  ``--start``, and ``--stock`` only as a paper's plain page (``letter``, ``a4``), which
+  chooses the paper (products.check_stock): another stock is refused, not ignored.
 - Contact sheets print every ring (or ``--ring``) for ``options.audience``; the
   ``paperkit print kit`` command defaults it to ``crew`` (the kit is an organiser's
   binder), while a library caller's PrintOptions default stays ``public``. The board, its
@@ -62,7 +64,7 @@ def _part(ctx: ProductContext, name: str, **options) -> Document:
     """Build product ``name`` with its default stock for the kit's paper, from cell 0."""
     from . import build as build_product
 
-    return build_product(name, ctx.with_default_stock(**options))
+    return build_product(name, ctx.with_default_stock(start=0, **options))
 
 
 def ledger_public(options) -> bool:
@@ -72,7 +74,7 @@ def ledger_public(options) -> bool:
 
 def _ledger(ctx: ProductContext) -> Document:
     public = ledger_public(ctx.options)
-    sub = ctx.with_default_stock(public=public)
+    sub = ctx.with_default_stock(public=public, start=0)
     withheld = None
     if not public and ctx.options.audience != "private":
         withheld = withheld_for(ctx.record, ctx.options.audience)
@@ -95,7 +97,7 @@ def parts(ctx: ProductContext) -> list[tuple[str, str, list[Page]]]:
                 list(_part(ctx, "charter").pages)))
     cards = _optional_cards()
     if cards is not None:
-        doc = cards(ctx.with_default_stock())
+        doc = cards(ctx.with_default_stock(start=0))
         out.append(("Pocket cards", "hotline and what to do on the front, rights on the back;"
                     " cut along the crop marks", list(doc.pages)))
     contacts = _part(ctx, "contacts", audience=audience)
