@@ -61,7 +61,8 @@ def _body(charter: str, rect: Rect) -> list[Text]:
     raise LayoutError(
         f"the charter does not fit its page even at {MIN_SIZE} pt (a box of "
         f"{rect.width:.0f} x {rect.height:.0f} pt): {charter.strip()[:40]!r}",
-        "shorten 'charter' in kit.toml")
+        "shorten 'charter' in kit.toml, or print it on a larger page (--stock; 'paperkit "
+        "print stocks' lists them)")
 
 
 def build(ctx: ProductContext) -> Document:
