@@ -9,6 +9,7 @@ import os
 import pytest
 
 import paperkit.kit
+import paperkit.scan.pipeline
 from paperkit.cli import main
 from paperkit.kit import Kit, init_kit
 from paperkit.samplekit import make_sample_kit
@@ -27,6 +28,22 @@ def _repeatable_kit_keys(request, monkeypatch):
     count = itertools.count()
     monkeypatch.setattr(paperkit.kit, "_new_key",
                         lambda: hashlib.sha256(seed + str(next(count)).encode()).digest())
+
+
+@pytest.fixture(autouse=True)
+def _drawn_slips_were_printed(request):
+    """A slip is applied only when the record printed it (``prints.was_printed``): a task
+    number used again after a restore, or by another copy of the kit, must not take an old
+    slip's mark. Most scan tests draw their slips straight from ``codes.build`` without
+    printing them; for those, every slip drawn counts as printed (what a real kit's slips
+    are). Tests marked ``real_prints`` (the round trip through a printed PDF, the demo, the
+    check's own tests) keep the real check, as do subprocesses and module fixtures: they
+    log their slips' print (scan_images.log_print). Its own patch, so that a test's
+    ``monkeypatch.undo()`` keeps it."""
+    with pytest.MonkeyPatch.context() as patch:
+        if request.node.get_closest_marker("real_prints") is None:
+            patch.setattr(paperkit.scan.pipeline, "was_printed", lambda *args: True)
+        yield
 
 
 @pytest.fixture

@@ -259,3 +259,17 @@ def harness_sheet(synth, kit, rec, rng: np.random.Generator, n: int = 20):
     pages = synth.render_pages(pdf, 200)
     entries = [(i, e) for i, p in enumerate(manifest["pages"]) for e in p["slips"]]
     return before, pages, entries
+
+
+def log_print(rec, *texts: str) -> None:
+    """Log a print of the slip codes ``texts`` in ``rec``, as 'paperkit print slips' does: a
+    scan applies only slips its record printed (where the tests' own stand-in for that,
+    conftest's ``_drawn_slips_were_printed``, does not reach: a subprocess, a module
+    fixture)."""
+    from paperkit import codes
+    from paperkit.record.db import Source
+    from paperkit.record.prints import record_print
+
+    slips = [(t, codes.parse(t).task, codes.parse(t).rev) for t in texts]
+    with rec.write(Source("cli", "test: print slips")) as w:
+        record_print(w, "slips", "slips.pdf", slips)

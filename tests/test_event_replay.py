@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from paperkit.kit import open_kit
 from paperkit.record.db import KEYS
 
@@ -52,6 +54,7 @@ def _round_trip(rows: dict) -> dict:
     return json.loads(json.dumps(rows, default=str))
 
 
+@pytest.mark.real_prints  # the demo prints its slips
 def test_the_event_log_replays_to_every_logged_table(run, tmp_path):
     code, out, err = run("demo", str(tmp_path / "out"))
     assert code == 0, err

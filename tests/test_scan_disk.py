@@ -21,7 +21,7 @@ import time
 import numpy as np
 import pytest
 from PIL import Image
-from scan_images import Mark, grid_photo, save
+from scan_images import Mark, grid_photo, log_print, save
 
 from paperkit import codes, signals
 from paperkit.cli import main
@@ -114,9 +114,12 @@ def _kit(path, n: int = 2):
 
 
 def _slips_photo(path, kit, seed=0):
-    """T0001 marked done and T0002 taken, both applied by a scan."""
-    save(grid_photo([(codes.build(kit.key, kit.id, "T0001", 1).text, (Mark("done"),)),
-                     (codes.build(kit.key, kit.id, "T0002", 1).text, (Mark("taken"),))],
+    """T0001 marked done and T0002 taken, both applied by a scan (their print logged)."""
+    texts = [codes.build(kit.key, kit.id, t, 1).text for t in ("T0001", "T0002")]
+    with kit.open_record() as rec:
+        if not rec.query_one("SELECT 1 FROM print_codes LIMIT 1"):
+            log_print(rec, *texts)
+    save(grid_photo([(texts[0], (Mark("done"),)), (texts[1], (Mark("taken"),))],
                     size=(2000, 900), cols=2, s=2.6, seed=seed), path)
     return path
 

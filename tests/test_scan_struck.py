@@ -72,6 +72,7 @@ def test_fill_run_over_the_edges_reads_like_a_box_struck_out(ink, over):
                    "well: check which mark is meant")
 
 
+@pytest.mark.real_prints  # its slips are printed (synth.slip_sheet logs the print)
 def test_harness_photo_of_mixed_double_marks_applies_nothing(tmp_path):
     """20 slips of the project's own slips PDF, each filled in one box (marker, ballpoint or
     pencil; the hatching often run over the edges) and ticked or crossed in another, in one

@@ -22,3 +22,9 @@ def last_print(rec: Record, product: str) -> str | None:
 def printed_codes(rec: Record) -> list[str]:
     """Every slip code this kit has printed, oldest first."""
     return [r[0] for r in rec.query("SELECT DISTINCT code FROM print_codes ORDER BY rowid")]
+
+
+def was_printed(rec: Record, code: str, task: str, rev: int) -> bool:
+    """Whether this record printed the slip ``code`` (of ``task`` at ``rev``)."""
+    return rec.query_one("SELECT 1 FROM print_codes WHERE task = ? AND rev = ? AND code = ?"
+                         " LIMIT 1", (task, rev, code)) is not None

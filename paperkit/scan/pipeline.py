@@ -18,7 +18,7 @@ from ..kit import Kit
 from ..layout import slip as S
 from ..record import scans as rs
 from ..record.db import Record, Source
-from ..record.prints import printed_codes
+from ..record.prints import printed_codes, was_printed
 from ..record.tasks import get_task, list_tasks, set_status
 from ..signals import held_signals
 from . import decode, missing
@@ -649,6 +649,12 @@ def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read,
                " check which is right")
     else:
         why = disagreement(rs.earlier_reads(rec, s.task, s.rev), s.says)
+        if why is None and not was_printed(rec, s.code, s.task, s.rev):
+            # a task number used again: a record restored from a backup older than the
+            # print, or another copy of the kit, whose T0031 is another task
+            why = (f"this record never printed this slip ({s.task} rev {s.rev}): it may be"
+                   " from another copy of the kit, or printed after the backup this record"
+                   f" was restored from; check that it is the slip of '{task.title}'")
         if why is None:
             return s
     crops = {**s.crops, "slip": store_crop(kit, sha, f"{_crop_stem(s)}-slip",

@@ -1,8 +1,9 @@
 """The project's own slip sheets, as the harness's input: a PDF and its print manifest.
 
 :func:`render_pages` rasterises any PDF; :func:`slip_sheet` prints the slips of a kit's
-record the way ``paperkit print slips`` does (same product, same renderer), without
-recording a print; :func:`sample_tasks` fills a fresh record with plausible tasks for
+record the way ``paperkit print slips`` does (same product, same renderer) and logs the
+print in the record, as a print does (a scan applies only slips its record printed);
+:func:`sample_tasks` fills a fresh record with plausible tasks for
 benchmarks and tests.
 """
 
@@ -17,6 +18,7 @@ from ..kit import Kit
 from ..layout.stock import load_stock
 from ..products import PRODUCTS, PrintOptions, ProductContext, build
 from ..record import Record, Source
+from ..record.prints import record_print
 from ..render.pdf import render_pdf
 from .photo import Poster
 
@@ -42,7 +44,15 @@ def slip_sheet(kit: Kit, record: Record, tasks: tuple[str, ...] = (),
     default selection)."""
     options = PrintOptions(paper=paper, tasks=tasks, today=today or dt.date(2026, 11, 25))
     doc = build("slips", ProductContext(kit, record, options))
+    _log_print(record, doc, "slips")
     return render_pdf(doc), doc.manifest()
+
+
+def _log_print(record: Record, doc, product: str) -> None:
+    """Log ``doc``'s print with its slip codes, as printing.print_product does."""
+    slips = [(s.code, s.task, s.rev) for page in doc.pages for s in page.slips]
+    with record.write(Source("demo", f"synthetic {product} sheet")) as w:
+        record_print(w, product, f"synthetic {product}", slips)
 
 
 def board_poster(kit: Kit, record: Record, dpi: float = 150.0, paper: str | None = None,
@@ -51,6 +61,7 @@ def board_poster(kit: Kit, record: Record, dpi: float = 150.0, paper: str | None
     options = PrintOptions(paper=paper, today=today or dt.date(2026, 11, 25))
     ctx = ProductContext(kit, record, options)
     doc = build("board", ctx)
+    _log_print(record, doc, "board")
     rows, cols = doc.meta["tiles"]
     stock = load_stock(PRODUCTS["board"][1].format(paper=ctx.paper), kit.path)
     pages = render_pages(render_pdf(doc), dpi)[: rows * cols]

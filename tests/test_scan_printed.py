@@ -1,0 +1,81 @@
+"""A slip is applied only when its record printed it (``prints.was_printed``).
+
+A slip code names the kit, the task's number and its rev, signed with the kit's key; it
+does not name the task's content. A task number can be used again: a record restored from
+a backup older than the print numbers its next task T0031 again, and two laptops with
+copies of one kit each add their own T0031. An old slip's mark then went to another task
+(an audit saw "Buy tarps" marked done by the slip of "Call the lawyer for Dee"). The record
+logs every slip it prints (print_codes), so a slip it never printed goes to review."""
+
+from __future__ import annotations
+
+import pytest
+from scan_images import Mark, grid_photo, save
+
+from paperkit import codes
+from paperkit.kit import init_kit
+from paperkit.record.db import Source
+from paperkit.record.prints import record_print, was_printed
+from paperkit.record.tasks import get_task
+from paperkit.scan import scan_photos
+from paperkit.scan.review import pending
+
+pytestmark = pytest.mark.real_prints
+
+
+def _photo(tmp_path, kit, name: str, task: str, seed: int = 0):
+    path = tmp_path / name
+    code = codes.build(kit.key, kit.id, task, 1).text
+    save(grid_photo([(code, (Mark("done"),))], size=(1200, 900), cols=1, seed=seed), path, 88)
+    return path, code
+
+
+def _kit(tmp_path, title: str):
+    kit = init_kit(tmp_path / "kit")
+    rec = kit.open_record()
+    with rec.write(Source("cli", "test")) as w:
+        w.insert("tasks", {"id": "T0031", "title": title, "status": "open"})
+    return kit, rec
+
+
+def test_a_slip_this_record_never_printed_goes_to_review(tmp_path, run):
+    """The record holds T0031 "Buy tarps", never printed; a photo of a slip T0031 rev 1
+    (the other task's, printed before a restore) is signed by the kit's key and reads
+    clearly done: it goes to review, saying why, and the task stays open."""
+    kit, rec = _kit(tmp_path, "Buy tarps")
+    path, _ = _photo(tmp_path, kit, "old.jpg", "T0031")
+    (res,) = scan_photos(kit, rec, [path])
+    (s,) = res.slips
+    assert (s.outcome, s.status) == ("review", "done")
+    assert "never printed this slip" in s.reason and "'Buy tarps'" in s.reason
+    assert get_task(rec, "T0031").status == "open"
+    (item,) = pending(rec)
+    assert item.task == "T0031" and item.suggested == "done" and item.crop
+    rec.close()
+    code, out, _ = run("--kit", str(kit.path), "review")
+    assert code == 1 and "never printed this slip" in out
+
+
+def test_a_slip_the_record_printed_is_applied(tmp_path):
+    kit, rec = _kit(tmp_path, "Call the lawyer for Dee")
+    path, code = _photo(tmp_path, kit, "new.jpg", "T0031")
+    assert not was_printed(rec, code, "T0031", 1)
+    with rec.write(Source("cli", "paperkit print slips")) as w:
+        record_print(w, "slips", "slips.pdf", [(code, "T0031", 1)])
+    assert was_printed(rec, code, "T0031", 1)
+    (res,) = scan_photos(kit, rec, [path])
+    assert [(s.outcome, s.status) for s in res.slips] == [("applied", "done")]
+    assert get_task(rec, "T0031").status == "done"
+
+
+def test_printing_after_the_review_lets_a_new_photo_apply(tmp_path):
+    """Once the record prints the slip (the task's own, reprinted), a photo of it applies;
+    the first photo's review item stays for the person."""
+    kit, rec = _kit(tmp_path, "Buy tarps")
+    first, code = _photo(tmp_path, kit, "a.jpg", "T0031")
+    assert [s.outcome for s in scan_photos(kit, rec, [first])[0].slips] == ["review"]
+    with rec.write(Source("cli", "paperkit print slips")) as w:
+        record_print(w, "slips", "slips.pdf", [(code, "T0031", 1)])
+    second, _ = _photo(tmp_path, kit, "b.jpg", "T0031", seed=4)
+    (res,) = scan_photos(kit, rec, [second])
+    assert [(s.outcome, s.status) for s in res.slips] == [("applied", "done")]
