@@ -79,3 +79,24 @@ def test_printing_after_the_review_lets_a_new_photo_apply(tmp_path):
     second, _ = _photo(tmp_path, kit, "b.jpg", "T0031", seed=4)
     (res,) = scan_photos(kit, rec, [second])
     assert [(s.outcome, s.status) for s in res.slips] == [("applied", "done")]
+
+
+def test_a_slip_this_record_printed_under_another_key_says_to_put_the_key_back(tmp_path):
+    """A backup restored onto a fresh init: the record printed these slips, but the new
+    kit.key is another kit's. Such a slip said only that it belongs to another kit; it now
+    says that this record printed it and to put back the key it was printed with."""
+    old = init_kit(tmp_path / "old")
+    new = init_kit(tmp_path / "new")
+    assert old.id != new.id
+    code = codes.build(old.key, old.id, "T0031", 1).text
+    rec = new.open_record()
+    with rec.write(Source("cli", "test")) as w:
+        w.insert("tasks", {"id": "T0031", "title": "Call the lawyer", "status": "open"})
+        record_print(w, "slips", "slips.pdf", [(code, "T0031", 1)])
+    path = tmp_path / "p.jpg"
+    save(grid_photo([(code, (Mark("done"),))], size=(1200, 900), cols=1), path, 88)
+    (res,) = scan_photos(new, rec, [path])
+    (s,) = res.slips
+    assert s.outcome == "other-kit" and get_task(rec, "T0031").status == "open"
+    assert f"this record printed this slip, under kit {old.id}" in s.reason
+    assert "put back the kit.key" in s.reason

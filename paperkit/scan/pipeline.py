@@ -308,8 +308,17 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
             task, rev = parsed.task, parsed.rev
         except BadCode:
             task = rev = None
+        reason = str(exc)
+        if outcome == "other-kit" and task is not None and was_printed(rec, found.text, task,
+                                                                       rev):
+            # this record printed it: the key here is not the one it was printed with (a
+            # record restored onto a fresh init, whose key and kit id are new)
+            reason = (f"this record printed this slip, under kit {codes.parse(found.text).kit},"
+                      f" but the kit.key here is kit {kit.id}'s: put back the kit.key the"
+                      " record's slips were printed with (a backup holds the record, not the"
+                      " key)")
         res = SlipResult(code=found.text, task=task, rev=rev, read={}, status=None,
-                         outcome=outcome, confidence=1.0, reason=str(exc), frame=frame.label)
+                         outcome=outcome, confidence=1.0, reason=reason, frame=frame.label)
         return _Read(res, frame, None)
     pose, reads = measured or measure(frame, found)
     task = get_task(rec, code.task)
