@@ -52,7 +52,7 @@ def print_product(kit: Kit, record: Record, product: str, out: Path,
     # log (busy, read-only) writes no file, and a full disk leaves the file there before
     with staged(out, pdf) as put, \
             record.write(source or Source("cli", f"paperkit print {product}")) as w:
-        record_print(w, product, str(out), slips)
+        record_print(w, product, out.name, slips)  # not the path: it names the home folder
         put()
     if manifest is not None:
         manifest = Path(manifest)

@@ -100,3 +100,25 @@ def test_a_slip_this_record_printed_under_another_key_says_to_put_the_key_back(t
     assert s.outcome == "other-kit" and get_task(rec, "T0031").status == "open"
     assert f"this record printed this slip, under kit {old.id}" in s.reason
     assert "put back the kit.key" in s.reason
+
+
+def test_the_record_keeps_file_names_not_the_folders_they_were_in(tmp_path, run):
+    """A photo scanned from /home/maria.gonzalez/Downloads/... and a print written to
+    /home/maria.gonzalez/Desktop/... kept those paths in the record (and so in every
+    backup): the person's name. The record keeps the file names only."""
+    kit, rec = _kit(tmp_path, "Buy tarps")
+    rec.close()
+    home = tmp_path / "home" / "maria.gonzalez"
+    (home / "Downloads").mkdir(parents=True)
+    (home / "Desktop").mkdir()
+    assert run("--kit", str(kit.path), "print", "slips", "--task", "T0031", "-o",
+               str(home / "Desktop" / "slips.pdf"))[0] == 0
+    path, _ = _photo(home / "Downloads", kit, "WhatsApp Image.jpeg", "T0031")
+    run("--kit", str(kit.path), "scan", str(path))
+    with kit.open_record() as rec:
+        files = [r["file"] for r in rec.query("SELECT file FROM prints")]
+        results = [r["result"] for r in rec.query("SELECT result FROM scans")]
+        sources = [r["source"] for r in rec.query("SELECT source FROM events")]
+    assert files == ["slips.pdf"]
+    assert len(results) == 1 and '"photo": "WhatsApp Image.jpeg"' in results[0]
+    assert not any("maria.gonzalez" in text for text in files + results + sources)

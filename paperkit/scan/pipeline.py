@@ -699,7 +699,10 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
         result = replace(result, slips=tuple(
             _recheck(kit, rec, sha, s, r, keep) if s.outcome == "applied" else s
             for s, r in zip(result.slips, reads, strict=True)))
-        rs.add_scan(w, sha, result.stored or "", result.as_json())
+        # the photo's file name only: a path names the person's home folder (DESIGN §8),
+        # and it travels in every backup
+        rs.add_scan(w, sha, result.stored or "",
+                    {**result.as_json(), "photo": Path(result.photo).name})
         for s in result.slips:
             if s.task is None or s.outcome in ("bad-code", "other-kit"):
                 continue
