@@ -122,3 +122,37 @@ def test_the_record_keeps_file_names_not_the_folders_they_were_in(tmp_path, run)
     assert files == ["slips.pdf"]
     assert len(results) == 1 and '"photo": "WhatsApp Image.jpeg"' in results[0]
     assert not any("maria.gonzalez" in text for text in files + results + sources)
+
+
+def test_scanning_the_kits_own_stored_photos_reads_none_again(tmp_path, run):
+    """The kit keeps each scanned photo as photos/<sha256>.jpg with its metadata removed,
+    so the copy's own bytes hash to another sha256: 'paperkit scan photos/' read each
+    again as a new photo, stored a duplicate and queued its reviews twice. Each is now the
+    photo scanned before."""
+    kit, rec = _kit(tmp_path, "Buy tarps")
+    path, _ = _photo(tmp_path, kit, "p.jpg", "T0031")  # never printed: a review
+    (first,) = scan_photos(kit, rec, [path])
+    assert first.stored and [s.outcome for s in first.slips] == ["review"]
+    rec.close()
+    code, out, _ = run("--kit", str(kit.path), "scan", str(kit.path / "photos"))
+    assert code == 1 and "already scanned" in out
+    with kit.open_record() as rec:
+        assert rec.query_one("SELECT count(*) FROM scans")[0] == 1
+        assert len(pending(rec)) == 1
+    assert sorted(p.name for p in (kit.path / "photos").glob("*.jpg")) == [
+        f"{first.sha256}.jpg"]
+
+
+def test_review_says_when_a_slips_picture_is_missing(tmp_path, run):
+    """A record restored or copied without its photos/ folder: the review listed a picture
+    to look at that was not there."""
+    kit, rec = _kit(tmp_path, "Buy tarps")
+    path, _ = _photo(tmp_path, kit, "p.jpg", "T0031")
+    scan_photos(kit, rec, [path])
+    (item,) = pending(rec)
+    rec.close()
+    code, out, _ = run("--kit", str(kit.path), "review")
+    assert code == 1 and "(missing" not in out
+    (kit.path / item.crop).unlink()
+    code, out, _ = run("--kit", str(kit.path), "review")
+    assert code == 1 and "(missing: the kit's photos/ folder was not copied" in out

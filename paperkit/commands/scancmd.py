@@ -238,7 +238,10 @@ def register(cli: click.Group) -> None:
             click.echo(f"    why, when scanned: {i.reason}")
             click.echo(f"    boxes: {reads}")
             if i.crop:
-                click.echo(f"    picture: {kit.path / i.crop}")
+                picture = kit.path / i.crop
+                click.echo(f"    picture: {picture}" + ("" if picture.is_file() else
+                           "  (missing: the kit's photos/ folder was not copied or restored"
+                           " with its record; look at the slip itself)"))
         click.echo(f"{len(items)} to review; decide with 'paperkit review set TASK STATUS' "
                    "or 'paperkit review skip TASK'")
         return EXIT_ATTENTION

@@ -725,6 +725,22 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
     return result
 
 
+def _kept_copy(kit: Kit, rec: Record, path: Path) -> rs.ScanRow | None:
+    """The scan whose stored copy ``path`` is (photos/<sha256>.<ext>, kept with its metadata
+    removed, so its own bytes hash to another sha256), or None: scanning the kit's photos/
+    folder read each again as a new photo, and queued its reviews twice."""
+    stem = path.stem.lower()
+    if len(stem) != 64 or any(c not in "0123456789abcdef" for c in stem):
+        return None
+    try:
+        if path.resolve().parent != kit.photos_dir.resolve():
+            return None
+    except OSError:
+        return None
+    done = rs.get_scan(rec, stem)
+    return done if done is not None and done.photo else None
+
+
 def _discard_unrecorded(kit: Kit, rec: Record, sha: str) -> None:
     """Remove the files stored for the photo ``sha`` while it was read, when the record
     holds no scan of it (its transaction rolled back). They are kept when the same file
@@ -761,6 +777,10 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     commit = not dry_run or scratch is not None
     if dry_run and scratch is not None:
         rec = scratch
+    kept = _kept_copy(kit, rec, Path(path))
+    if kept is not None:  # the kit's own stored copy of a photo scanned before
+        return _scanned_before(PhotoResult(photo=str(path), sha256=kept.sha256,
+                                           dry_run=dry_run), kept)
     keep_freed_memory()  # the next photo reuses this one's pages (memory.py)
     helper = shared_helper()
     try:
