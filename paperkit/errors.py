@@ -125,6 +125,28 @@ class AlreadyImported(PaperkitError):
         self.earlier = earlier
 
 
+class LikelyDuplicate(AlreadyImported):
+    """New rows of an import file (empty id) are, in every column the file gives, rows
+    the record already holds: most often a sheet imported before and saved again (other
+    bytes, so not caught as the same file), or a file whose id column was deleted, which
+    would add the whole table a second time. Nothing was imported. ``matches`` holds
+    (line, id) pairs, ``id_column_missing`` says the file has no id column."""
+
+    def __init__(self, message: str, matches: tuple[tuple[int, object], ...] = (),
+                 id_column_missing: bool = False):
+        super().__init__(message)
+        self.matches = matches
+        self.id_column_missing = id_column_missing
+        if id_column_missing:
+            self.hint = ("nothing was imported; export the table again and keep its id"
+                         " column, so that import updates the rows by id; if these really"
+                         " are new rows, run the same command with --again")
+        else:
+            self.hint = ("nothing was imported; take those rows out of the file (they are in"
+                         " the record already), or if they really are new rows that repeat"
+                         " existing ones, run the same command with --again")
+
+
 class LedgerAssertionFailed(PaperkitError):
     """A balance assertion does not hold after a change; the change was rolled back."""
 

@@ -96,8 +96,8 @@ def register(cli: click.Group) -> None:
 @click.argument("table", type=click.Choice(TABLES))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--again", is_flag=True,
-              help="Import a file imported before even though its new rows (empty id) "
-                   "would be added a second time.")
+              help="Add the new rows (empty id) even when the same file was imported "
+                   "before, or they repeat rows the record holds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_ctx
 def import_cmd(obj: Context, table: str, file: str, again: bool, as_json: bool) -> None:
@@ -112,8 +112,16 @@ def import_cmd(obj: Context, table: str, file: str, again: bool, as_json: bool) 
     The record keeps every import by the sha256 of the file. The same file imported
     into the same table again is refused when it has rows with an empty id, which would
     be added a second time (a re-run after the first run's output was lost): the message
-    says when it was imported and what it added. --again adds them anyway. A file whose
-    rows all have ids imports again as ever.
+    says when it was imported and what it added. New rows that are, in every column the
+    file gives, rows the record holds are refused too (a sheet imported before and saved
+    again, or a file whose id column was deleted). --again adds them anyway, as it does
+    two truly identical entries. A file whose rows all have ids imports again as ever.
+
+    What a spreadsheet wrote in place of a value is refused: error values (#NULL!,
+    #NAME?, ...), '####', a phone in scientific notation or without its leading zero or
+    plus, letters saved as '?', an emptied status (or mandate end) of an existing row.
+    An Excel 'sep=;' first line names the delimiter. Import never deletes: rows of the
+    record the file leaves out are kept, and counted.
 
     \b
     Example:
@@ -125,10 +133,15 @@ def import_cmd(obj: Context, table: str, file: str, again: bool, as_json: bool) 
     if as_json:
         _echo_json({"table": table, "file": file, "inserted": result.inserted,
                     "updated": result.updated, "unchanged": result.unchanged,
-                    "sha256": result.sha256})
+                    "not_in_file": result.not_in_file, "sha256": result.sha256})
     else:
         click.echo(f"imported {file} into {table}: {result.inserted} new, "
                    f"{result.updated} updated, {result.unchanged} unchanged")
+        if result.not_in_file:
+            rows = "1 row in the record is" if result.not_in_file == 1 else \
+                f"{result.not_in_file} rows in the record are"
+            kept = "was" if result.not_in_file == 1 else "were"
+            click.echo(f"{rows} not in this file and {kept} kept (import never deletes)")
 
 
 @click.command("export")

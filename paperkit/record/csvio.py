@@ -50,15 +50,25 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import AlreadyImported, ImportFailed, InvalidValue, RowProblem
+from ..errors import AlreadyImported, ImportFailed, InvalidValue, LikelyDuplicate, RowProblem
 from . import ledger as ledger_mod
 from .db import Record, Source, Writer
-from .rows import COLUMNS, REQUIRED, TABLES, Parsed, format_row, parse_row
+from .rows import (
+    COLUMNS,
+    DEFAULTED,
+    REQUIRED,
+    TABLES,
+    TEXT_COLUMNS,
+    Parsed,
+    format_row,
+    parse_row,
+)
 
 FORMATS = ("csv", "json")
 _TRIGGER = re.compile(r"^'*[=+\-@\t\r]")
@@ -66,6 +76,20 @@ _NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^-[0-9]+(\.[0-9]+)?$")
 _DELIMITERS = (",", ";", "\t")
 _ID_PREFIX = {"contacts": "C", "tasks": "T"}
+#: Excel's (and LibreOffice's, Google Sheets') error values: what a spreadsheet writes for a
+#: cell it took as a formula that fails, e.g. '#NULL!' for '+1 555-0103' once its
+#: apostrophe is gone ('=+1 555-0103' intersects two ranges that do not meet).
+_ERROR_VALUES = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!",
+    "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#EXTERNAL!", "#PYTHON!",
+    "#GETTING_DATA", "#ERROR!",
+})
+_LIBREOFFICE_ERROR = re.compile(r"^Err:[0-9]{3}$")
+_TOO_NARROW = re.compile(r"^#{2,}$")  # a number or date too wide for its column
+#: A number as a spreadsheet shows it in scientific notation: '1.55501E+10', '5.55E+09'.
+_SCIENTIFIC = re.compile(r"^[+-]?[0-9](?:[.,][0-9]+)?[Ee][+-][0-9]{2,3}$")
+#: Excel's first line naming the delimiter: 'sep=;' (or a tab, or '\t' written out).
+_SEP_LINE = re.compile(r"^sep=(\\t|[^\r\n\"])[ ]*(?=\r\n|\n|\r|$)", re.IGNORECASE)
 
 
 def neutralise(cell: str) -> str:
@@ -195,7 +219,15 @@ def _read(name: str, raw: bytes, table: str
     if not text.strip():
         return [], [RowProblem(name, 1, "", "the file is empty; export a table to see the "
                                             "columns it needs")], set()
-    delim = _sniff(next(ln for ln in text.splitlines() if ln.strip()), table)
+    hint = _SEP_LINE.match(text)
+    if hint:  # Excel's 'sep=;' line: the delimiter; the line is kept empty (line numbers)
+        delim = "\t" if hint.group(1).lower() == "\\t" else hint.group(1)
+        text = text[hint.end():]
+        if not text.strip():
+            return [], [RowProblem(name, 1, "", "the file holds only a 'sep=' line; export a"
+                                   " table to see the columns it needs")], set()
+    else:
+        delim = _sniff(next(ln for ln in text.splitlines() if ln.strip()), table)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     header: list[str] = []
     header_problems: list[RowProblem] = []
@@ -264,6 +296,34 @@ def _cells(name: str, line: int, header: list[str], cells: list[str]):
     return FileRow(line, values, ok=not problems), problems
 
 
+def _spreadsheet_values(table: str, cells: dict[str, str]) -> dict[str, str]:
+    """The cells of a row that hold what a spreadsheet wrote in place of the value, by
+    column, each with what to do: an error value (a cell it took as a formula), a run of
+    '#' (a number or date too wide for its column), a phone number turned into a number
+    in scientific notation (its last digits are gone)."""
+    out = {}
+    for col, cell in cells.items():
+        value = cell.strip()
+        if value == "#NULL!":
+            out[col] = ("'#NULL!' is a spreadsheet's error, not a value: it took the cell for a"
+                        " formula (as it does '+1 555-0103' once the apostrophe export put"
+                        " before it is gone); format the column as Text in the spreadsheet,"
+                        " type the value again, and save")
+        elif value in _ERROR_VALUES or _LIBREOFFICE_ERROR.match(value):
+            out[col] = (f"{value!r} is a spreadsheet's error value, not data: it took the cell"
+                        " for a formula; format the column as Text in the spreadsheet, type the"
+                        " value again, and save")
+        elif _TOO_NARROW.match(value):
+            out[col] = (f"{value!r} is what a spreadsheet shows for a number or date too wide"
+                        " for its column; widen the column (or format it as Text), check the"
+                        " value, and save")
+        elif table == "contacts" and col == "phone" and _SCIENTIFIC.match(value):
+            out[col] = (f"{value!r} is a phone number the spreadsheet turned into a number in"
+                        " scientific notation, which lost its last digits; format the phone"
+                        " column as Text in the spreadsheet and type the number again")
+    return out
+
+
 # -- import -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ImportResult:
@@ -276,6 +336,10 @@ class ImportResult:
     updated: int
     unchanged: int
     sha256: str = ""
+    #: Rows the record holds that the file does not name, kept (import never deletes);
+    #: counted for a file that updates rows by id (one of its ids is in the record), 0
+    #: for a file of new rows only.
+    not_in_file: int = 0
 
 
 @dataclass(frozen=True)
@@ -325,21 +389,31 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
     for row in rows:
         if not row.ok:
             continue
+        spoilt = _spreadsheet_values(table, row.cells)
         parsed = parse_row(table, row.cells, rotation_days=rotation_days, held_currencies=held)
+        problems += [RowProblem(name, row.line, col, msg) for col, msg in spoilt.items()]
         problems += [RowProblem(name, row.line, col, msg) for col, msg in parsed.problems.items()
-                     if col not in header_cols]
+                     if col not in header_cols and col not in spoilt]
         planned.append((row.line, parsed))
     problems += _duplicate_ids(name, planned)
     if problems:
         raise ImportFailed(sorted(problems, key=lambda p: p.line))
     given = {col for col in _header(rows) if col}
+    cells = {row.line: row.cells for row in rows}
     with rec.write(source or Source("import", name)) as w:
         new_rows = sum(1 for _, parsed in planned if not parsed.values.get("id"))
         if new_rows and not again:  # inside the transaction, as the numbering: the same
             _refuse_a_repeat(rec, digest, table, name, new_rows)  # file imported at once
+        stored = _stored_by_id(rec, table)
+        problems = _spoilt_updates(name, table, planned, cells, stored, given)
+        problems += _check_updates(rec, table, name, planned, given,
+                                   {row.line for row in rows if row.cells.get("rev", "").strip()})
+        if problems:
+            raise ImportFailed(sorted(problems, key=lambda p: p.line))
+        if new_rows and not again:
+            _refuse_likely_duplicates(name, table, planned, stored, given)
+        not_in_file = _not_in_file(table, planned, stored)
         _number_new_rows(rec, table, planned)  # inside the transaction: no other writer races
-        _check_updates(rec, table, name, planned, given,
-                       {row.line for row in rows if row.cells.get("rev", "").strip()})
         counts = [0, 0, 0]
         added: list[tuple[str, Any]] = []
         assertion_lines: dict[int, int] = {}
@@ -354,7 +428,7 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
         if table == "ledger":
             _check_ledger(rec, name, planned, assertion_lines)
         _keep_import(w, digest, table, name, counts, added, again)
-    return ImportResult(table, name, *counts, sha256=digest)
+    return ImportResult(table, name, *counts, sha256=digest, not_in_file=not_in_file)
 
 
 def _keep_import(w: Writer, digest: str, table: str, name: str, counts: list[int],
@@ -389,6 +463,128 @@ def _refuse_a_repeat(rec: Record, digest: str, table: str, name: str, new_rows: 
     raise AlreadyImported(
         f"{head}: that import {', '.join(did)}; this file's {new_rows} row(s) with an empty"
         " id would be added a second time", last)
+
+
+def _stored_by_id(rec: Record, table: str) -> dict[str, dict[Any, dict[str, Any]]]:
+    """The rows the record holds for a file of ``table``, by database table, then id."""
+    tables = ("ledger", "ledger_assertions") if table == "ledger" else (table,)
+    return {t: {r["id"]: dict(r) for r in rec.query(f"SELECT * FROM {t} ORDER BY rowid")}
+            for t in tables}
+
+
+def _spoilt_updates(name: str, table: str, planned: list[tuple[int, Parsed]],
+                    cells: dict[int, dict[str, str]], stored: dict[str, dict[Any, dict]],
+                    given: set[str]) -> list[RowProblem]:
+    """Changes to rows the record holds that a spreadsheet made, not a person: an emptied
+    cell whose column has a default (``rows.DEFAULTED``: a task's status, a mandate's end)
+    that would silently replace the stored value; a phone that lost its leading zeros or
+    plus (read as a number); a text whose letters became '?' (saved in a code page that
+    lacks them, as Excel's 'CSV (Comma delimited)' does)."""
+    problems = []
+    for line, parsed in planned:
+        key = parsed.values.get("id")
+        db_table = _db_table(table, parsed)
+        old = stored[db_table].get(key) if key is not None else None
+        if old is None:
+            continue
+        who = _row_name(db_table, key)
+        for col, new in _changes(parsed.values, given).items():
+            was = old.get(col)
+            if col not in old or new == was:
+                continue
+            if col in DEFAULTED.get(table, ()) and not cells[line].get(col, "").strip():
+                problem = (f"{who}: {col} is empty (it is {was} now): write the {col}, or leave"
+                           " the column out to keep it")
+            elif table == "contacts" and col == "phone" and _lost_leading(was, new):
+                lost = "zero" if was.startswith("0") else "plus"
+                problem = (f"{who}: {new!r} is the stored {was!r} without its leading {lost}: the"
+                           " spreadsheet read the phone as a number; format the phone column as"
+                           f" Text in the spreadsheet and write the number with its leading {lost}")
+            elif col in TEXT_COLUMNS[table] and _letters_lost(was, new):
+                problem = (f"{who}: {col} {_short(new)!r} is the stored {_short(was)!r} with"
+                           " letters replaced by '?': the file was saved in a format that lost"
+                           " them (Excel's 'CSV (Comma delimited)'); save it as 'CSV UTF-8' and"
+                           " import that")
+            else:
+                continue
+            problems.append(RowProblem(name, line, col, problem))
+    return problems
+
+
+def _lost_leading(was: str, new: str) -> bool:
+    """``new`` is the phone ``was`` read as a number: all digits, and ``was`` without its
+    leading zeros and plus ('0049301234567' → '49301234567', '+4477…' → '4477…')."""
+    return (was[:1] in ("0", "+") and new.isascii() and new.isdigit()
+            and was.lstrip("0+") == new)
+
+
+def _letters_lost(was: str, new: str) -> bool:
+    """``new`` is ``was`` with some non-ASCII characters, a letter among them, each written
+    as '?' ('??' for one past U+FFFF, two UTF-16 units): what a save in a code page that
+    lacks them (Windows-1252, say) does, in a file that is still valid UTF-8."""
+    if "?" not in new or new == was:
+        return False
+    pattern = "".join(re.escape(ch) if ch.isascii()
+                      else f"(?:{re.escape(ch)}|\\?{{1,{2 if ord(ch) > 0xFFFF else 1}}})"
+                      for ch in was)
+    return re.fullmatch(pattern, new) is not None and any(
+        not ch.isascii() and unicodedata.category(ch)[0] in "LM" and ch not in new
+        for ch in was)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _refuse_likely_duplicates(name: str, table: str, planned: list[tuple[int, Parsed]],
+                              stored: dict[str, dict[Any, dict]], given: set[str]) -> None:
+    """Raise LikelyDuplicate when new rows (empty id) are, in every column the file gives
+    but a task's rev (parsed: amounts in minor units), rows the record holds: a sheet
+    imported before and saved again (other bytes than the file kept in ``imports``), or
+    a file whose id column was deleted, which would add the table a second time."""
+    index: dict[str, tuple[tuple[str, ...], dict[tuple, Any]]] = {}
+    matches: list[tuple[int, str]] = []
+    for line, parsed in planned:
+        if parsed.values.get("id") is not None:
+            continue
+        db_table = _db_table(table, parsed)
+        if db_table not in index:
+            rows = stored[db_table]
+            held = next(iter(rows.values()), {})
+            cols = tuple(sorted(c for c in given if c not in ("id", "rev") and c in held))
+            keys: dict[tuple, Any] = {}
+            for key, row in rows.items():
+                keys.setdefault(tuple(row[c] for c in cols), key)
+            index[db_table] = cols, keys
+        cols, keys = index[db_table]
+        same = keys.get(tuple(parsed.values.get(c) for c in cols)) if cols else None
+        if same is not None:
+            matches.append((line, _row_name(db_table, same)))
+    if not matches:
+        return
+    shown = ", ".join(f"line {line} matches {row}" for line, row in matches[:5])
+    more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+    if "id" not in given:
+        raise LikelyDuplicate(
+            f"{name} has no id column, and {len(matches)} of its {len(planned)} row(s) are rows"
+            f" the record holds ({shown}{more}): without ids every row would be added as a new"
+            " one, a second time", tuple(matches), id_column_missing=True)
+    raise LikelyDuplicate(
+        f"{len(matches)} new row(s) of {name} (an empty id) are, in every column the file"
+        f" gives, rows the record holds ({shown}{more}): most likely they were imported"
+        " before, from an earlier save of this sheet", tuple(matches))
+
+
+def _not_in_file(table: str, planned: list[tuple[int, Parsed]],
+                 stored: dict[str, dict[Any, dict]]) -> int:
+    """How many rows the record holds that the file does not name (import keeps them),
+    for a file that updates rows by id; 0 for a file none of whose ids is in the record."""
+    named = {(_db_table(table, p), p.values["id"]) for _, p in planned
+             if p.values.get("id") is not None}
+    if not any(key in stored[db_table] for db_table, key in named):
+        return 0
+    return sum(1 for db_table, rows in stored.items() for key in rows
+               if (db_table, key) not in named)
 
 
 def _row_name(db_table: str, key: Any) -> str:
@@ -456,16 +652,16 @@ def _exists(rec: Record, db_table: str, key: Any) -> bool:
 
 
 def _check_updates(rec: Record, table: str, name: str, planned: list[tuple[int, Parsed]],
-                   given: set[str], rev_lines: set[int]) -> None:
+                   given: set[str], rev_lines: set[int]) -> list[RowProblem]:
     """Updates the record may not take: a task the record changed after the file's copy
     of it was exported (:func:`_stale_tasks`); a mandate updated from a file without its
     ``ends`` (or ``starts``), which keeps the stored one, may not then end before it
     starts."""
     if table == "tasks":
-        _stale_tasks(rec, name, [(ln, p) for ln, p in planned if ln in rev_lines], given)
+        return _stale_tasks(rec, name, [(ln, p) for ln, p in planned if ln in rev_lines], given)
+    problems: list[RowProblem] = []
     if table != "roles" or {"starts", "ends"} <= given:
-        return
-    problems = []
+        return problems
     for line, parsed in planned:
         key = parsed.values.get("id")
         if not _exists(rec, "roles", key):
@@ -477,12 +673,11 @@ def _check_updates(rec: Record, table: str, name: str, planned: list[tuple[int, 
             problems.append(RowProblem(name, line, col, f"the mandate would end ({merged['ends']})"
                                        f" before it starts ({merged['starts']}); add the other"
                                        " date's column, or fix this one"))
-    if problems:
-        raise ImportFailed(problems)
+    return problems
 
 
 def _stale_tasks(rec: Record, name: str, planned: list[tuple[int, Parsed]],
-                 given: set[str]) -> None:
+                 given: set[str]) -> list[RowProblem]:
     """A task row whose ``rev`` is older than the record's, and that would change the task,
     was exported before the record changed it (a scan, the kiosk, another import): written
     over the record it would silently undo that change, as a stale slip would. Such rows
@@ -501,8 +696,7 @@ def _stale_tasks(rec: Record, name: str, planned: list[tuple[int, Parsed]],
                 f" (rev {rev} here, {stored['rev']} there) and this row would undo that; export"
                 " the tasks again and make the edit there, or empty this rev cell to write the"
                 " row over the record"))
-    if problems:
-        raise ImportFailed(problems)
+    return problems
 
 
 def _changes(values: dict[str, Any], given: set[str]) -> dict[str, Any]:

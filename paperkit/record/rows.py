@@ -44,6 +44,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "ledger": ("date", "kind", "amount", "currency"),
     "roles": ("role", "holder", "starts"),
 }
+#: Columns whose empty cell takes a default that is not empty: a new task is ``open``, a
+#: mandate without an end lasts one rotation. For a row the record holds, import refuses
+#: such an empty cell where the default would change the stored value (``csvio``).
+DEFAULTED: dict[str, tuple[str, ...]] = {"tasks": ("status",), "roles": ("ends",)}
 _TASK_ID = re.compile(r"^T[0-9]{4,8}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -165,6 +169,13 @@ _PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
         "currency": currency, "counterparty": text, "person": text, "note": text,
     },
     "roles": {"id": positive_int, "role": text, "holder": text, "starts": date, "ends": date},
+}
+
+
+#: The free-text columns of each table (kept exactly as typed).
+TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    table: tuple(col for col, parser in parsers.items() if parser is text)
+    for table, parsers in _PARSERS.items()
 }
 
 
