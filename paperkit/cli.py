@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .errors import EXIT_ATTENTION, EXIT_INTERRUPTED, EXIT_USAGE, PaperkitError
 from .kit import Kit, open_kit
+from .record.db import damaged, is_damage
 
 
 class Context:
@@ -92,10 +93,14 @@ def main(argv: list[str] | None = None) -> None:
                    " run this again)", err=True)
         sys.exit(EXIT_USAGE)
     except sqlite3.DatabaseError as exc:  # the record file itself (full disk, damage)
+        if is_damage(exc):  # bad pages: no disk space helps
+            err = damaged("(record.sqlite)", exc, "the change that failed was not kept")
+            click.echo(f"paperkit: {err.user_message()}", err=True)
+            sys.exit(err.exit_code)
         click.echo(f"paperkit: the record could not be read or written: {exc}; the change "
                    "that failed was not kept (free some disk space and run it again; if "
-                   "the record is damaged, restore it from a 'paperkit backup' copy)",
-                   err=True)
+                   "the record is damaged, restore it from a 'paperkit backup' copy with "
+                   "'paperkit restore FILE')", err=True)
         sys.exit(EXIT_ATTENTION)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -52,7 +52,7 @@ class RecordError(PaperkitError):
 
     exit_code = EXIT_ATTENTION
     hint = ("check that you may read and write it and its folder; if it is damaged, restore"
-            " it from a 'paperkit backup' copy")
+            " a 'paperkit backup' copy with 'paperkit restore FILE'")
 
 
 class BackupFailed(PaperkitError):
@@ -130,7 +130,8 @@ class LikelyDuplicate(AlreadyImported):
     the record already holds: most often a sheet imported before and saved again (other
     bytes, so not caught as the same file), or a file whose id column was deleted, which
     would add the whole table a second time. Nothing was imported. ``matches`` holds
-    (line, id) pairs, ``id_column_missing`` says the file has no id column."""
+    (line, row) pairs, the row named as the message names it ('T0005', '#12', 'assertion
+    #3'); ``id_column_missing`` says the file has no id column. Exit 2, as its base."""
 
     def __init__(self, message: str, matches: tuple[tuple[int, object], ...] = (),
                  id_column_missing: bool = False):
@@ -271,3 +272,29 @@ class ScanInterrupted(Interrupted):
         else:
             super().__init__("interrupted before any photo was written; the record is"
                              " unchanged", "run the same command again to scan them")
+
+
+class RecordDamaged(RecordError):
+    """SQLite finds the record file damaged: bad pages ("database disk image is
+    malformed"), not a database at all, or empty (0 bytes: a copy that failed). Exit 1;
+    the message says to restore a backup with 'paperkit restore', which keeps the damaged
+    file aside."""
+
+    exit_code = EXIT_ATTENTION
+    hint = ("restore it from a 'paperkit backup' copy with 'paperkit restore FILE', which"
+            " keeps the damaged file aside")
+
+
+class RecordInUse(RecordError):
+    """'paperkit restore' found the record open in another paperkit (the kiosk, a scan):
+    swapping the file under it would mix the two records. Nothing was changed. Exit 1."""
+
+    exit_code = EXIT_ATTENTION
+    hint = "stop the kiosk or the other command first, then run this again; nothing was changed"
+
+
+class KitIncomplete(KitNotFound):
+    """A kit folder lacks one of its files (kit.key or kit.toml) while the others are
+    there: named, with what to do, rather than 'not a kit'. Exit 1: it needs a person."""
+
+    exit_code = EXIT_ATTENTION

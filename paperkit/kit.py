@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, KitExists, KitNotFound, RecordError
+from .errors import ConfigError, KitExists, KitIncomplete, KitNotFound, RecordDamaged
 
 TOML_NAME = "kit.toml"
 RECORD_NAME = "record.sqlite"
 KEY_NAME = "kit.key"
 PHOTOS_NAME = "photos"
+LAYOUTS_NAME = "layouts"
 PAPER_SIZES = ("letter", "a4")
 LANGUAGES = ("en", "es", "fr", "ar")
 
@@ -112,17 +113,57 @@ class Kit:
 
     def open_record(self, create: bool = False):
         """The kit's record. A kit whose record file is gone (deleted, or the folder copied
-        without it) is refused, not given a new empty record: every task would then read
-        as unknown and the scans be recorded there. ``create``: for ``paperkit init``."""
-        from .record import Record
+        without it) or empty (0 bytes: a copy that failed) is refused, never given a new
+        empty record: every task would then read as unknown and the scans be recorded
+        there. 'paperkit restore' puts a backup back, or ``--empty`` starts over.
+        ``create``: for ``paperkit init``.
 
-        if not create and not self.record_path.exists():
-            raise RecordError(
-                f"the record {self.record_path} is missing",
-                f"copy your last backup, the file 'paperkit backup' made, to {self.record_path};"
-                " to start this kit over with an empty record on purpose, create an empty"
-                f" file there first: touch {self.record_path}")
-        return Record.open(self.record_path)
+        The record and its -wal and -shm are made readable by their owner alone (0600)
+        if they are not, as the key is: they hold private contacts, and a record copied
+        back from a USB stick comes back 0644."""
+        from .record import Record
+        from .record.db import SIDE_FILES, missing
+
+        path = self.record_path
+        if not create:
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                raise missing(path) from None
+            if size == 0:
+                raise RecordDamaged(
+                    f"the record {path} is empty (0 bytes: a copy that failed?), so it"
+                    " holds nothing; it was left as it is",
+                    "restore your last backup with 'paperkit restore FILE', which keeps"
+                    " this file aside; to start this kit over with an empty record on"
+                    " purpose, run 'paperkit restore --empty'")
+            for file in (path, *(Path(f"{path}{side}") for side in SIDE_FILES)):
+                _private(file)
+        return Record.open(path, create=create)
+
+    def outside_the_record(self) -> OutsideTheRecord:
+        """What of this kit a 'paperkit backup' copy of the record does not hold."""
+        return OutsideTheRecord(
+            toml=(self.path / TOML_NAME).is_file(),
+            layouts=_count_files(self.path / LAYOUTS_NAME),
+            photos=_count_files(self.photos_dir),
+        )
+
+
+@dataclass(frozen=True)
+class OutsideTheRecord:
+    """The kit's files that are not in the record, so not in a backup of it: kit.key
+    always; ``toml``: kit.toml is there (the group's name, languages, hotlines, charter);
+    ``layouts``: how many files the kit's own layouts/ holds; ``photos``: how many stored
+    photos and crops photos/ holds (the only copy of the handwritten notes)."""
+
+    toml: bool
+    layouts: int
+    photos: int
+
+
+def _count_files(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
 
 
 def is_kit(path: Path) -> bool:
@@ -138,13 +179,41 @@ def find_kit_path(explicit: str | os.PathLike | None = None, cwd: Path | None = 
         if not path.exists():
             raise KitNotFound(f"the kit folder {path} does not exist")
         if not is_kit(path):
+            _incomplete(path)
             raise KitNotFound(f"{path} is not a paperkit kit (no kit.toml and kit.key)")
         return path
     here = (cwd or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         if is_kit(candidate):
             return candidate
+        _incomplete(candidate)
     raise KitNotFound(f"no kit found in {here} or its parents")
+
+
+def _incomplete(path: Path) -> None:
+    """Raise KitIncomplete, naming the missing file, for a folder that holds kit.toml or
+    kit.key but not both."""
+    toml, key = (path / TOML_NAME).is_file(), (path / KEY_NAME).is_file()
+    record = (path / RECORD_NAME).is_file()
+    if toml and not key:
+        raise KitIncomplete(
+            f"the kit {path} has no kit.key, the key that signs its slips"
+            f" (kit.toml{' and record.sqlite are' if record else ' is'} there)",
+            f"copy the kit's own kit.key back into {path} from where you kept it: a backup"
+            " of the record never holds it. Without it no slip printed so far can be read"
+            " back: make a new kit with 'paperkit init NEWKIT', run 'paperkit --kit NEWKIT"
+            f" restore {path / RECORD_NAME}', copy kit.toml, layouts/ and photos/ into"
+            " NEWKIT, and reprint every slip and the board with the new key: 'paperkit"
+            " print kit', or 'print slips' and 'print board'; the old slips then read as"
+            " another kit's")
+    if key and not toml:
+        raise KitIncomplete(
+            f"the kit {path} has no kit.toml, its settings (kit.key"
+            f"{' and record.sqlite are' if record else ' is'} there)",
+            f"copy the kit's own kit.toml back into {path} from where you kept it; without"
+            " a copy, 'paperkit init' in another folder writes a new one, every setting"
+            " commented, to copy here and fill in again: the name, languages, paper,"
+            " hotlines and charter")
 
 
 def open_kit(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Kit:
@@ -152,17 +221,20 @@ def open_kit(explicit: str | os.PathLike | None = None, cwd: Path | None = None)
     settings = load_settings(path / TOML_NAME)
     key = (path / KEY_NAME).read_bytes()
     if len(key) != 32:
-        raise ConfigError(f"{path / KEY_NAME} is not a 32-byte key", "restore it from your backup")
+        raise ConfigError(f"{path / KEY_NAME} is not a 32-byte key",
+                          "copy the kit's own kit.key back from where you kept it (it is"
+                          " never in a backup of the record)")
     _private(path / KEY_NAME)
     return Kit(path=path, settings=settings, key=key)
 
 
 def _private(path: Path) -> None:
     """Make ``path`` readable by its owner alone (0600), as DESIGN §1 has the key: a key
-    copied back from a USB stick or a backup comes back 0644. A file someone else owns, or
-    a read-only disk, is left as it is."""
+    copied back from a USB stick or a backup comes back 0644. A file someone else owns, a
+    missing file, or a read-only disk, is left as it is."""
     try:
-        if path.stat().st_mode & 0o077:
+        st = path.stat()
+        if st.st_mode & 0o077 and st.st_uid == getattr(os, "getuid", lambda: st.st_uid)():
             path.chmod(0o600)
     except OSError:
         pass

@@ -163,15 +163,17 @@ def test_a_kit_whose_record_is_missing_is_refused_not_given_a_new_one(kit):
     """Regression: a kit folder whose record.sqlite was gone got a new empty record without
     a word, so every scanned slip read as an unknown task and the scans were kept there."""
     from paperkit.errors import RecordError
+    from paperkit.record.backup import restore
 
     kit.open_record().close()  # the record exists and opens
     for name in ("record.sqlite", "record.sqlite-wal", "record.sqlite-shm"):
         (kit.path / name).unlink(missing_ok=True)
     with pytest.raises(RecordError, match="is missing") as err:
         kit.open_record()
-    assert "paperkit backup" in err.value.hint and "touch" in err.value.hint
+    assert "paperkit restore FILE" in err.value.hint
+    assert "paperkit restore --empty" in err.value.hint
     assert not (kit.path / "record.sqlite").exists()  # nothing was created
-    (kit.path / "record.sqlite").touch()  # on purpose: an empty record
+    restore(kit.record_path, None)  # on purpose: an empty record ('restore --empty')
     with kit.open_record() as rec:
         assert rec.query_one("SELECT count(*) FROM tasks")[0] == 0
 

@@ -12,7 +12,8 @@ from ..record import rows
 
 #: Modules whose ``register(cli)`` adds commands; a module missing here is simply skipped
 #: while it is being written.
-MODULES = ("kitcmd", "recordcmd", "printcmd", "scancmd", "democmd", "kioskcmd")
+MODULES = ("kitcmd", "recordcmd", "restorecmd", "printcmd", "scancmd", "democmd",
+           "kioskcmd")
 
 
 def register_all(cli: click.Group) -> None:

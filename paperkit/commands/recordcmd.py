@@ -609,22 +609,39 @@ def ledger_list(obj: Context, as_json: bool) -> None:
 @pass_ctx
 def backup_cmd(obj: Context, file: str) -> None:
     """Copy the record to FILE, consistently, with SQLite's backup API. Never overwrites a
-    file; the copy is readable by you alone. The key (kit.key) is not in the copy: keep it
-    safe separately. Nor are the stored photos and their crops (photos/, the only copy of
-    the handwritten after-action notes): copy that folder too, if you keep them.
+    file; the copy is readable by you alone. 'paperkit restore FILE' puts it back. Only
+    the record is in the copy: not the key (kit.key: keep it safe separately), nor the
+    settings (kit.toml: the name, languages, hotlines and charter), nor the kit's own
+    paper stocks (layouts/), nor the stored photos and their crops (photos/, the only copy
+    of the handwritten after-action notes): keep a copy of those too.
 
     \b
     Example:
       paperkit backup /media/usb/record-2026-11-25.sqlite
+      cp kit.toml /media/usb/kit-2026-11-25.toml
       cp -r photos /media/usb/photos-2026-11-25
     """
     with _record(obj) as rec:
         dest = backup_record(rec, Path(file))
     click.echo(f"backed up the record to {dest}")
-    photos = obj.kit.path / "photos"
-    stored = sum(1 for p in photos.rglob("*") if p.is_file()) if photos.is_dir() else 0
-    if stored:
-        click.echo(f"not in the copy: kit.key, and {stored} photo and crop file(s) in "
-                   f"{photos} (copy that folder too to keep them)")
-    else:
-        click.echo("not in the copy: kit.key (keep it safe separately)")
+    outside = obj.kit.outside_the_record()
+
+    def listed(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+    left = ["kit.key (it signs the slips)"]
+    keep = ["kit.key"]
+    if outside.toml:
+        left.append("kit.toml (the group's name, languages, hotlines and charter)")
+        keep.append("kit.toml")
+    if outside.layouts:
+        left.append(f"the kit's own paper stocks in layouts/ ({outside.layouts} file(s))")
+        keep.append("layouts/")
+    if outside.photos:
+        left.append(f"{outside.photos} photo and crop file(s) in {obj.kit.photos_dir} (copy"
+                    " that folder too to keep them)")
+    click.echo(f"not in the copy: {listed(left)}")
+    click.echo(f"keep a copy of {listed(keep)} somewhere safe too (kit.key apart from the"
+               " record's copies): a record restored into a new 'paperkit init' kit prints"
+               " cards without the group's hotlines, and no slip printed so far can be read"
+               " back without this kit's kit.key")

@@ -5,7 +5,9 @@ The file format, which export writes and import reads back to the same rows:
 - A header row naming the columns (``rows.COLUMNS``; import takes them in any order, and a
   missing optional column takes its default). UTF-8; import also takes a byte-order mark.
   Export writes CRLF line endings (RFC 4180) and ``,``; import takes CRLF or LF and sniffs
-  ``,``, ``;`` or a tab from the header row, as Excel and LibreOffice write them.
+  ``,``, ``;`` or a tab from the header row, as Excel and LibreOffice write them. A first
+  line ``sep=;`` (Excel's delimiter hint; ``sep=,``, ``sep=`` and a tab) names the
+  delimiter and is skipped (line numbers still count it).
 - The ledger file holds balance assertions as rows whose ``kind`` is ``assert``
   (see ``rows``). Export orders the ledger by date, entries before assertions, then id;
   roles by id; contacts and tasks by id length, then id (so T0999 comes before T10000).
@@ -39,6 +41,31 @@ The file format, which export writes and import reads back to the same rows:
   check is made inside the write transaction, so two imports of one file at once cannot
   both pass it. A file whose rows all have ids imports again as before (its rows are then
   unchanged) and is kept too.
+- **A re-saved sheet** (other bytes, so not the same file): inside the same transaction, a
+  new row (empty id) that is, in every column the file gives but a task's ``rev`` and
+  after parsing (amounts in minor units), a row the record already holds is refused as a
+  likely duplicate (``LikelyDuplicate``, an ``AlreadyImported``; the message names up to
+  five lines and the rows they match). A file with no ``id`` column at all whose rows
+  match is told so: export again and keep the column, or every row is added a second
+  time. ``again=True`` adds them anyway: two truly identical entries (the same donation
+  twice on one day) need ``--again`` when the first is in the record. New rows that
+  repeat each other in one file, and none in the record, go in as ever.
+- **What a spreadsheet wrote in place of a value** fails the import, with what to do:
+  an error value (``#NULL!``, which Excel writes for ``+1 555-0103`` once its apostrophe is
+  gone, ``#NAME?``, ``#VALUE!``, ``#REF!``, ``#DIV/0!``, ``#NUM!``, ``#N/A``, LibreOffice's
+  ``Err:502``...) or a run of ``#`` (a column too narrow) in any cell; a phone in
+  scientific notation (``1.55501E+10``: its last digits are gone); but not a cell that is
+  what the record holds for that row (a note a person wrote as ``#N/A`` exports and
+  imports back). For a row the record
+  holds, where the stored value is known: a phone that is the stored one without its
+  leading zeros or plus, all digits (``0049301234567`` → ``49301234567``: read as a
+  number); a text that is the stored one with non-ASCII letters written as ``?`` (a save
+  as Windows' "CSV (Comma delimited)": save as "CSV UTF-8"); an empty cell in a column
+  whose default is not empty (``rows.DEFAULTED``: a task's ``status``, a mandate's
+  ``ends``) where the default would replace the stored value ("T0005: status is empty
+  (it is stuck now)..."); leave the column out to keep the stored values.
+- **Import never deletes**: rows the record holds that a file updating rows by id does
+  not name are kept; ``ImportResult.not_in_file`` counts them.
 - **Currencies** are ISO 4217 codes (``rows.currency``), or a code the record's ledger
   already holds, so that a ledger kept before codes were checked exports and imports back.
 """
@@ -296,14 +323,19 @@ def _cells(name: str, line: int, header: list[str], cells: list[str]):
     return FileRow(line, values, ok=not problems), problems
 
 
-def _spreadsheet_values(table: str, cells: dict[str, str]) -> dict[str, str]:
+def _spreadsheet_values(table: str, cells: dict[str, str],
+                        stored: dict[str, Any] | None = None) -> dict[str, str]:
     """The cells of a row that hold what a spreadsheet wrote in place of the value, by
     column, each with what to do: an error value (a cell it took as a formula), a run of
     '#' (a number or date too wide for its column), a phone number turned into a number
-    in scientific notation (its last digits are gone)."""
+    in scientific notation (its last digits are gone). A cell that is what the record
+    holds for the row (``stored``: a person wrote '#N/A' as a note) is not refused: an
+    export of the record imports back."""
     out = {}
     for col, cell in cells.items():
         value = cell.strip()
+        if stored is not None and stored.get(col) == cell:
+            continue
         if value == "#NULL!":
             out[col] = ("'#NULL!' is a spreadsheet's error, not a value: it took the cell for a"
                         " formula (as it does '+1 555-0103' once the apostrophe export put"
@@ -379,35 +411,40 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
                 source: Source | None = None, again: bool = False) -> ImportResult:
     """Import a CSV file into ``table``, all or nothing (see the module docstring). The
     same bytes imported into ``table`` before, from a file with rows whose id is empty
-    (which would be added again), raise AlreadyImported unless ``again``."""
+    (which would be added again), raise AlreadyImported unless ``again``; new rows that
+    are rows the record holds raise LikelyDuplicate (an AlreadyImported) unless ``again``."""
     name = str(path)
     raw = _bytes(path, table)
     digest = hashlib.sha256(raw).hexdigest()
     rows, problems, header_cols = _read(name, raw, table)
     held = ledger_mod.held_currencies(rec) if table == "ledger" else frozenset()
+    before = _stored_by_id(rec, table)
     planned: list[tuple[int, Parsed]] = []
     for row in rows:
         if not row.ok:
             continue
-        spoilt = _spreadsheet_values(table, row.cells)
         parsed = parse_row(table, row.cells, rotation_days=rotation_days, held_currencies=held)
+        key = parsed.values.get("id")
+        spoilt = _spreadsheet_values(table, row.cells, before[_db_table(table, parsed)].get(key)
+                                     if key is not None else None)
         problems += [RowProblem(name, row.line, col, msg) for col, msg in spoilt.items()]
         problems += [RowProblem(name, row.line, col, msg) for col, msg in parsed.problems.items()
                      if col not in header_cols and col not in spoilt]
         planned.append((row.line, parsed))
     problems += _duplicate_ids(name, planned)
-    if problems:
-        raise ImportFailed(sorted(problems, key=lambda p: p.line))
     given = {col for col in _header(rows) if col}
     cells = {row.line: row.cells for row in rows}
+    rev_lines = {row.line for row in rows if row.cells.get("rev", "").strip()}
+    if problems:  # with those of the updates too, so that one run reports them all
+        problems += _update_problems(rec, table, name, planned, cells, before, given,
+                                     rev_lines)
+        raise ImportFailed(sorted(problems, key=lambda p: p.line))
     with rec.write(source or Source("import", name)) as w:
         new_rows = sum(1 for _, parsed in planned if not parsed.values.get("id"))
         if new_rows and not again:  # inside the transaction, as the numbering: the same
             _refuse_a_repeat(rec, digest, table, name, new_rows)  # file imported at once
-        stored = _stored_by_id(rec, table)
-        problems = _spoilt_updates(name, table, planned, cells, stored, given)
-        problems += _check_updates(rec, table, name, planned, given,
-                                   {row.line for row in rows if row.cells.get("rev", "").strip()})
+        stored = _stored_by_id(rec, table)  # the rows as this transaction sees them
+        problems = _update_problems(rec, table, name, planned, cells, stored, given, rev_lines)
         if problems:
             raise ImportFailed(sorted(problems, key=lambda p: p.line))
         if new_rows and not again:
@@ -470,6 +507,14 @@ def _stored_by_id(rec: Record, table: str) -> dict[str, dict[Any, dict[str, Any]
     tables = ("ledger", "ledger_assertions") if table == "ledger" else (table,)
     return {t: {r["id"]: dict(r) for r in rec.query(f"SELECT * FROM {t} ORDER BY rowid")}
             for t in tables}
+
+
+def _update_problems(rec: Record, table: str, name: str, planned: list[tuple[int, Parsed]],
+                     cells: dict[int, dict[str, str]], stored: dict[str, dict[Any, dict]],
+                     given: set[str], rev_lines: set[int]) -> list[RowProblem]:
+    """Every problem of the file's updates of rows the record holds (``stored``)."""
+    return (_spoilt_updates(name, table, planned, cells, stored, given)
+            + _check_updates(rec, table, name, planned, given, rev_lines))
 
 
 def _spoilt_updates(name: str, table: str, planned: list[tuple[int, Parsed]],

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFound, RecordError, RecordReadOnly
+from ..errors import NotFound, RecordDamaged, RecordError, RecordReadOnly
 
 #: Each table's key column.
 KEYS = {
@@ -36,6 +36,10 @@ KEYS = {
     "reviews": "id",
 }
 SOURCE_KINDS = ("import", "scan", "kiosk", "cli", "review", "demo")
+#: The files SQLite keeps beside a record file, named after it: the write-ahead log and
+#: its shared-memory index (WAL mode), and a rollback journal. SQLite finds them by name:
+#: a -wal left beside a file that is not its own is replayed into it.
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def now_iso() -> str:
@@ -89,24 +93,31 @@ class Record:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | Path) -> Record:
-        """Open (creating if needed) and migrate the record at ``path`` (':memory:' works)."""
+    def open(cls, path: str | Path, create: bool = True) -> Record:
+        """Open and migrate the record at ``path`` (':memory:' works). ``create``: make the
+        file if it is missing (a kit's record is opened with False: a record that is gone
+        is refused, never made anew; see ``Kit.open_record``).
+
+        A record that ``paperkit restore`` swaps for another file while this opens it is
+        noticed (the name no longer leads to the file opened) and the new one is opened:
+        a connection to the file moved aside would find the new record's -wal by name."""
         path = str(path)
-        if path != ":memory:":
+        memory = path == ":memory:"
+        if not memory and create:
             _create_private(path)
-        try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            if path != ":memory:":
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = FULL")
-        except sqlite3.DatabaseError as exc:
-            if _readonly(exc) or _on_read_only_disk(path):
-                raise _read_only(path) from None
-            if _disk_full(path):
-                raise _full(path) from None
-            raise RecordError(f"cannot open the record {path}: {exc}") from None
+        for _attempt in range(5):
+            before = None if memory else _identity(path)
+            conn = cls._connect(path, create)
+            # from its first read on (the journal_mode pragma) the connection holds a
+            # shared lock, which 'paperkit restore' waits for: only before it can the
+            # file have been swapped
+            if memory or _identity(path) == before:
+                break
+            conn.close()  # SQLite neither checkpoints nor deletes anything of a moved file
+        else:
+            raise RecordError(f"the record {path} kept being replaced while it was opened",
+                              "wait until 'paperkit restore' has finished, then run this"
+                              " again")
         rec = cls(conn, path)
         try:
             rec.migrate()
@@ -115,6 +126,35 @@ class Record:
                 raise
             raise _read_only(path) from None
         return rec
+
+    @staticmethod
+    def _connect(path: str, create: bool) -> sqlite3.Connection:
+        """A connection to ``path`` in WAL mode that has read the file once."""
+        target, uri = path, False
+        if path != ":memory:" and not create:  # mode=rw: never make the file
+            target, uri = Path(path).absolute().as_uri() + "?mode=rw", True
+        conn = None
+        try:
+            conn = sqlite3.connect(target, isolation_level=None, timeout=10.0, uri=uri)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            if path != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            if not create and not os.path.exists(path):
+                raise missing(path) from None
+            if is_damage(exc):
+                raise damaged(path, exc) from None
+            if _readonly(exc) or _on_read_only_disk(path):
+                raise _read_only(path) from None
+            if _disk_full(path):
+                raise _full(path) from None
+            raise RecordError(f"cannot open the record {path}: {exc}", _CHECK_OR_RESTORE
+                              ) from None
+        return conn
 
     def close(self) -> None:
         self.conn.close()
@@ -149,7 +189,10 @@ class Record:
         try:
             current = self.schema_version()
         except sqlite3.DatabaseError as exc:
-            raise RecordError(f"{self.path} is not a paperkit record: {exc}") from None
+            if is_damage(exc):
+                raise damaged(self.path, exc) from None
+            raise RecordError(f"{self.path} is not a paperkit record: {exc}",
+                              _CHECK_OR_RESTORE) from None
         known = _migrations()
         if known and current > known[-1][0]:
             raise RecordError(
@@ -224,6 +267,62 @@ class Record:
             if isinstance(exc, sqlite3.OperationalError) and _disk_full(self.path):
                 raise _full(self.path) from None
             raise
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """Which file ``path`` names now (device and inode), or None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+#: SQLite's primary result codes for a damaged file: SQLITE_CORRUPT ("database disk image
+#: is malformed") and SQLITE_NOTADB ("file is not a database").
+_DAMAGE_CODES = (11, 26)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite finding the file itself damaged (bad pages, or not a
+    database at all), as opposed to a full disk, a lock or a read-only file."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _DAMAGE_CODES:
+        return True
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
+#: What to do about a damaged record, for every message that finds one.
+RESTORE_HOW = ("restore it from a 'paperkit backup' copy with 'paperkit restore FILE': that"
+               " keeps the damaged file and its -wal aside as record.sqlite.replaced-TIME,"
+               " never deleted; the changes made since that backup are lost, though"
+               " sqlite3's '.recover' may save some of them from the damaged file (sqlite3"
+               " record.sqlite.replaced-TIME .recover > recovered.sql)")
+
+
+_CHECK_OR_RESTORE = ("check that you may read and write it and its folder; if it is"
+                     " damaged, restore it from a 'paperkit backup' copy with 'paperkit"
+                     " restore FILE'")
+
+
+def damaged(path: str | Path, exc: BaseException | str,
+            then: str = "nothing was changed") -> RecordDamaged:
+    """The error for a record file that SQLite finds damaged (``exc`` says how); ``then``
+    says what that meant for the command."""
+    return RecordDamaged(f"the record {path} is damaged ({exc}); {then}", RESTORE_HOW)
+
+
+def missing(path: str | Path) -> RecordError:
+    """The error for a kit whose record file is gone (deleted, or the folder copied
+    without it): never given a new empty record, where every printed slip would read as
+    an unknown task and the scans be kept."""
+    return RecordError(f"the record {path} is missing",
+                       "restore your last backup (the file 'paperkit backup' made) with"
+                       " 'paperkit restore FILE'; to start this kit over with an empty"
+                       " record on purpose, run 'paperkit restore --empty'")
 
 
 def _readonly(exc: BaseException) -> bool:
