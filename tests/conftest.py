@@ -71,3 +71,25 @@ def run(capsys, monkeypatch, tmp_path):
         return exit_info.value.code, out, err
 
     return _run
+
+
+@pytest.fixture
+def import_meanwhile(monkeypatch):
+    """``run(first, table, path, other)``: import ``path`` with the record ``first`` while
+    another connection imports ``other`` and commits just after this import has parsed
+    and checked its rows and before its own transaction (the race its checks inside the
+    transaction must see)."""
+    from paperkit.record import csvio
+
+    def _run(first, table, path, other_rec, other_path):
+        real = csvio._duplicate_ids
+
+        def meanwhile(name, planned):
+            monkeypatch.setattr(csvio, "_duplicate_ids", real)
+            csvio.import_file(other_rec, table, other_path)
+            return real(name, planned)
+
+        monkeypatch.setattr(csvio, "_duplicate_ids", meanwhile)
+        return csvio.import_file(first, table, path)
+
+    return _run

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from paperkit.errors import AlreadyImported, ImportFailed, LikelyDuplicate
-from paperkit.record import Record, Source, csvio
+from paperkit.record import Record, Source
 from paperkit.record.csvio import export_csv_text, export_json, import_file
 from paperkit.record.events import count_events
 
@@ -260,23 +260,15 @@ def test_a_truly_repeated_entry_needs_again(run, kit, tmp_path):
     assert code == 0 and json.loads(out)["inserted"] == 2, err
 
 
-def test_two_imports_of_one_sheet_saved_twice_add_its_rows_once(tmp_path, monkeypatch):
+def test_two_imports_of_one_sheet_saved_twice_add_its_rows_once(tmp_path, import_meanwhile):
     """The content check is made inside the write transaction: an import of the other
     save that commits while this one reads and checks its file is seen."""
     path = tmp_path / "record.sqlite"
     first_save = _write(tmp_path, "a.csv", "title,steward\nBook the hall,Ana\n")
     second_save = _write(tmp_path, "b.csv", "title,steward\r\nBook the hall,Ana\r\n")
     first, second = Record.open(path), Record.open(path)
-    real = csvio._duplicate_ids
-
-    def meanwhile(name, planned):
-        monkeypatch.setattr(csvio, "_duplicate_ids", real)
-        import_file(second, "tasks", second_save)
-        return real(name, planned)
-
-    monkeypatch.setattr(csvio, "_duplicate_ids", meanwhile)
     with pytest.raises(LikelyDuplicate):
-        import_file(first, "tasks", first_save)
+        import_meanwhile(first, "tasks", first_save, second, second_save)
     assert first.query_one("SELECT count(*) FROM tasks")[0] == 1
     first.close()
     second.close()

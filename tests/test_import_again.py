@@ -12,7 +12,7 @@ import pytest
 
 from paperkit.errors import AlreadyImported
 from paperkit.kit import init_kit
-from paperkit.record import Record, Source, csvio, db
+from paperkit.record import Record, Source, db
 from paperkit.record.csvio import import_file, past_imports
 from paperkit.record.events import count_events
 
@@ -140,22 +140,14 @@ def test_a_file_that_fails_is_not_kept_as_imported(tmp_path):
         assert import_file(rec, "tasks", bad).inserted == 2  # once fixed, it imports
 
 
-def test_two_imports_of_one_file_at_once_add_its_rows_once(tmp_path, monkeypatch):
+def test_two_imports_of_one_file_at_once_add_its_rows_once(tmp_path, import_meanwhile):
     """The check is made inside the write transaction, as the numbering is: an import of
     the same file that commits while this one reads and checks its rows is seen."""
     path = tmp_path / "record.sqlite"
     file = _write(tmp_path, "tasks.csv", NEW_TASKS)
     first, second = Record.open(path), Record.open(path)
-    real = csvio._duplicate_ids
-
-    def meanwhile(name, planned):  # this import has parsed the file; the other commits now
-        monkeypatch.setattr(csvio, "_duplicate_ids", real)
-        import_file(second, "tasks", file)
-        return real(name, planned)
-
-    monkeypatch.setattr(csvio, "_duplicate_ids", meanwhile)
-    with pytest.raises(AlreadyImported):
-        import_file(first, "tasks", file)
+    with pytest.raises(AlreadyImported):  # this import has parsed the file; the other
+        import_meanwhile(first, "tasks", file, second, file)  # commits now
     assert [t for t, _ in _tasks(first)] == ["T0001", "T0002"]
     first.close()
     second.close()
