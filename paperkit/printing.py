@@ -47,7 +47,7 @@ def print_product(kit: Kit, record: Record, product: str, out: Path,
                              "add to the record first ('paperkit status' shows what it holds)")
     out = Path(out)
     pdf = render_pdf(doc)
-    slips = [(s.code, s.task, s.rev) for page in doc.pages for s in page.slips]
+    slips = doc.slip_codes()
     # the PDF takes its place in the print's transaction: a print the record could not
     # log (busy, read-only) writes no file, and a full disk leaves the file there before
     with staged(out, pdf) as put, \

@@ -127,9 +127,9 @@ def register(cli: click.Group) -> None:
 
         Exit code: 0 when every slip was applied or unchanged, 1 when anything needs
         review (also a photo scanned before whose slips still wait for it, or that holds
-        slips it could not apply) or a photo could not be read, 2 for usage errors, 130 when stopped with Ctrl-C, SIGTERM or
-        SIGHUP (the photos scanned before the stop are kept: run the same command again
-        to finish).
+        slips it could not apply) or a photo could not be read, 2 for usage errors, 130
+        when stopped with Ctrl-C, SIGTERM or SIGHUP (the photos scanned before the stop
+        are kept: run the same command again to finish).
 
         \b
         Example:

@@ -153,6 +153,10 @@ class Document:
     kit: str = ""
     meta: dict = field(default_factory=dict)
 
+    def slip_codes(self) -> list[tuple[str, str, int]]:
+        """(code, task, rev) of every slip it prints, in page order: what a print logs."""
+        return [(s.code, s.task, s.rev) for page in self.pages for s in page.slips]
+
     def manifest(self) -> dict:
         """The print manifest (DESIGN §5)."""
         return {

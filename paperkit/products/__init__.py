@@ -29,7 +29,7 @@ from ..layout.stock import PAGE_SIZES, Stock, load_stock, load_stocks, mm
 from ..layout.text import LEADING
 from ..record import Record
 from ..render import fonts
-from .common import FOOTER_H, HEADER_H, PAD, Column
+from .common import FOOTER_H, HEADER_H, PAD
 
 #: product name → (module, default stock name pattern, with {paper})
 PRODUCTS: dict[str, tuple[str, str]] = {
@@ -103,15 +103,11 @@ def _sheet_width(product: str) -> float:
 
         return max(table_width(columns(a, 1000.0), {"verified": ((DATE, "sans-bold"),)})
                    for a in ("public", "crew", "private"))
-    if product == "roles":  # the two tables of roles.build, as it lays them out
-        mandates = [Column("role", 20, font="sans-bold", size=10), Column("holder", 24, size=10),
-                    Column("starts", 14), Column("last day", 14, font="sans-bold"),
-                    Column("state", 28)]
-        rotation = [Column("role", 20, font="sans-bold", size=10), Column("next holder", 24),
-                    Column("starts", 14, size=8.5), Column("last day", 14, size=8.5),
-                    Column("agreed by (initials)", 28)]
-        return max(table_width(t, {"starts": date, "last day": date})
-                   for t in (mandates, rotation))
+    if product == "roles":  # the two tables roles.build lays out
+        from .roles import mandate_columns, rotation_columns
+
+        return max(table_width(t(1000.0), {"starts": date, "last day": date})
+                   for t in (mandate_columns, rotation_columns))
     if product == "ledger":
         from ..record.currencies import ACTIVE
         from ..record.models import LEDGER_KINDS

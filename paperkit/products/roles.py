@@ -28,6 +28,22 @@ EXTRA_BLANK_ROWS = 4
 BLANK_ROW_H = 26.0  #: a row to write in by hand, points
 
 
+def mandate_columns(width: float) -> list[Column]:
+    """The mandates table's columns, filling ``width`` points."""
+    return scale_columns([Column("role", 20, font="sans-bold", size=10),
+                          Column("holder", 24, size=10), Column("starts", 14),
+                          Column("last day", 14, font="sans-bold"),
+                          Column("state", 28)], width)
+
+
+def rotation_columns(width: float) -> list[Column]:
+    """The next rotation's table (to fill in by hand), filling ``width`` points."""
+    return scale_columns([Column("role", 20, font="sans-bold", size=10),
+                          Column("next holder", 24), Column("starts", 14, size=8.5),
+                          Column("last day", 14, size=8.5), Column("agreed by (initials)", 28)],
+                         width)
+
+
 def build(ctx: ProductContext) -> Document:
     settings = ctx.kit.settings
     today = ctx.today
@@ -47,10 +63,7 @@ def build(ctx: ProductContext) -> Document:
         same = next((k for k in latest if k.casefold() == role.casefold()), role)
         latest[same] = max(latest.get(same, ends), ends)
 
-    cols = scale_columns([Column("role", 20, font="sans-bold", size=10),
-                          Column("holder", 24, size=10), Column("starts", 14),
-                          Column("last day", 14, font="sans-bold"),
-                          Column("state", 28)], sheets.width)
+    cols = mandate_columns(sheets.width)
     sheets.heading("Current and past mandates", 13,
                    note="a mandate ends on its last day; rotate before it runs out")
     sheets.on_break = lambda: (sheets.heading("Mandates (continued)", 13, keep=30),
@@ -78,10 +91,7 @@ def build(ctx: ProductContext) -> Document:
     sheets.on_break = None
     sheets.advance(14)
 
-    blank = scale_columns([Column("role", 20, font="sans-bold", size=10),
-                           Column("next holder", 24), Column("starts", 14, size=8.5),
-                           Column("last day", 14, size=8.5), Column("agreed by (initials)", 28)],
-                          sheets.width)
+    blank = rotation_columns(sheets.width)
     suggested = []
     for role, last in sorted(latest.items()):
         starts = max(last + dt.timedelta(days=1), today)

@@ -128,13 +128,10 @@ def pending_reviews(rec: Record, task: str | None = None) -> list[ReviewItem]:
     return [_item(r) for r in rec.query(sql + " ORDER BY confidence, id", params)]
 
 
-def review_ids(rec: Record, task: str, state: str | None = None) -> list[int]:
-    """The ids of ``task``'s review items, oldest first: every one, or those in ``state``
-    ('pending', 'resolved' or 'skipped')."""
-    sql, params = "SELECT id FROM reviews WHERE task = ?", (task,)
-    if state:
-        sql, params = sql + " AND state = ?", (task, state)
-    return [r["id"] for r in rec.query(sql + " ORDER BY id", params)]
+def review_ids(rec: Record, task: str) -> list[int]:
+    """The ids of ``task``'s review items, whatever their state, oldest first."""
+    return [r["id"] for r in rec.query("SELECT id FROM reviews WHERE task = ? ORDER BY id",
+                                       (task,))]
 
 
 def settle_reviews(w: Writer, task: str, rev: int, status: str) -> list[int]:

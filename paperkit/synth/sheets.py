@@ -50,9 +50,8 @@ def slip_sheet(kit: Kit, record: Record, tasks: tuple[str, ...] = (),
 
 def _log_print(record: Record, doc, product: str) -> None:
     """Log ``doc``'s print with its slip codes, as printing.print_product does."""
-    slips = [(s.code, s.task, s.rev) for page in doc.pages for s in page.slips]
     with record.write(Source("demo", f"synthetic {product} sheet")) as w:
-        record_print(w, product, f"synthetic {product}", slips)
+        record_print(w, product, f"synthetic {product}", doc.slip_codes())
 
 
 def board_poster(kit: Kit, record: Record, dpi: float = 150.0, paper: str | None = None,
