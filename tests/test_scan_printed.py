@@ -9,6 +9,8 @@ logs every slip it prints (print_codes), so a slip it never printed goes to revi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from scan_images import Mark, grid_photo, save
 
@@ -156,3 +158,89 @@ def test_review_says_when_a_slips_picture_is_missing(tmp_path, run):
     (kit.path / item.crop).unlink()
     code, out, _ = run("--kit", str(kit.path), "review")
     assert code == 1 and "(missing: the kit's photos/ folder was not copied" in out
+
+
+def _restored_onto_a_fresh_init(tmp_path):
+    """A record restored onto a fresh init (a new key): its slip T0031 was printed with the
+    old kit's key; the photo also holds T0032, printed with the new key."""
+    old = init_kit(tmp_path / "old")
+    new = init_kit(tmp_path / "new")
+    rec = new.open_record()
+    before = codes.build(old.key, old.id, "T0031", 1).text
+    after = codes.build(new.key, new.id, "T0032", 1).text
+    with rec.write(Source("cli", "test")) as w:
+        w.insert("tasks", {"id": "T0031", "title": "Call the lawyer", "status": "open"})
+        w.insert("tasks", {"id": "T0032", "title": "Buy tarps", "status": "open"})
+        record_print(w, "slips", "old.pdf", [(before, "T0031", 1)])
+        record_print(w, "slips", "new.pdf", [(after, "T0032", 1)])
+    path = tmp_path / "p.jpg"
+    save(grid_photo([(before, (Mark("done"),)), (after, (Mark("taken"),))], size=(1800, 900),
+                    cols=2), path, 88)
+    return old, new, rec, path
+
+
+def test_a_photo_read_again_once_the_key_is_back_applies_the_slips_it_refused(tmp_path, run):
+    """The scan said to put back the kit.key the slips were printed with; once it was back,
+    the photo could not be read again (a photo scanned before is never read again), and
+    its slips were lost to the record. ``scan --again`` reads the slips that scan could not
+    apply; what it decided (T0032 applied) stands, and is not applied twice."""
+    old, new, rec, path = _restored_onto_a_fresh_init(tmp_path)
+    (first,) = scan_photos(new, rec, [path])
+    assert sorted((s.task, s.outcome) for s in first.slips) == [
+        ("T0031", "other-kit"), ("T0032", "applied")]
+    assert "then scan this photo again with --again" in next(
+        s.reason for s in first.slips if s.task == "T0031")
+    rec.close()
+    code, out, _ = run("--kit", str(new.path), "scan", str(path))
+    assert code == 1 and f"'paperkit scan --again {path}' reads those again" in out
+    (new.path / "kit.key").write_bytes(old.key)  # the key put back
+    code, out, _ = run("--kit", str(new.path), "scan", "--again", str(path))
+    assert code == 0, out
+    assert "read again (first scanned on" in out and "T0031" in out and "T0032" not in out
+    with new.open_record() as rec:
+        assert get_task(rec, "T0031").status == "done"
+        assert get_task(rec, "T0032").status == "taken"
+        assert rec.query_one("SELECT count(*) FROM scans")[0] == 1
+        sources = {r["source"] for r in rec.query(
+            "SELECT source FROM events WHERE tbl = 'tasks' AND action = 'update'")}
+        assert sources == {first.sha256}  # the events name the photo
+        taken = rec.query("SELECT count(*) FROM events WHERE tbl = 'tasks' AND row_id ="
+                          " 'T0032' AND action = 'update'")[0][0]
+        assert taken == 1
+    # read again once more: nothing left to read, nothing changed
+    code, out, _ = run("--kit", str(new.path), "scan", "--again", str(path))
+    assert code == 0 and "already scanned" in out and "cannot be applied" not in out
+    with new.open_record() as rec:
+        (res,) = scan_photos(new, rec, [path])
+        assert res.already_scanned and res.ok and not res.slips
+
+
+def test_a_photo_read_again_without_the_key_back_changes_nothing(tmp_path):
+    """--again with the wrong key still: the slip is refused again, nothing else read or
+    written twice, and a plain rescan still lists it."""
+    _, new, rec, path = _restored_onto_a_fresh_init(tmp_path)
+    (first,) = scan_photos(new, rec, [path])
+    reads = rec.query_one("SELECT count(*) FROM slip_reads")[0]
+    (res,) = scan_photos(new, rec, [path], again=True)
+    assert res.read_again == _first_at(rec, first.sha256)
+    assert [(s.task, s.outcome) for s in res.slips] == [("T0031", "other-kit")]
+    assert rec.query_one("SELECT count(*) FROM slip_reads")[0] == reads
+    assert get_task(rec, "T0032").rev == 2 and get_task(rec, "T0031").status == "open"
+    (plain,) = scan_photos(new, rec, [path])
+    assert plain.already_scanned and [(s.task, s.outcome) for s in plain.slips] == [
+        ("T0031", "other-kit")]
+
+
+def test_a_dry_run_read_again_writes_nothing(tmp_path):
+    old, new, rec, path = _restored_onto_a_fresh_init(tmp_path)
+    scan_photos(new, rec, [path])
+    kit = replace(new, key=old.key)  # the key put back
+    events = rec.query_one("SELECT count(*) FROM events")[0]
+    (res,) = scan_photos(kit, rec, [path], dry_run=True, again=True)
+    assert [(s.task, s.outcome) for s in res.slips] == [("T0031", "applied")]
+    assert rec.query_one("SELECT count(*) FROM events")[0] == events
+    assert get_task(rec, "T0031").status == "open"
+
+
+def _first_at(rec, sha: str) -> str:
+    return rec.query_one("SELECT at FROM scans WHERE sha256 = ?", (sha,))["at"]

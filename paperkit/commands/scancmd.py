@@ -28,6 +28,10 @@ def _table(res: PhotoResult) -> list[str]:
     if res.already_scanned:
         lines.append(f"  already scanned on {res.already_scanned}; nothing changed"
                      + _still_open(res))
+    if res.read_again:
+        lines.append(f"  read again (first scanned on {res.read_again}): what that scan"
+                     " decided stands; below, only the slips it could not apply or did not"
+                     " read")
     for err in res.errors:
         lines.append(f"  error: {err}")
     if res.slips:
@@ -48,7 +52,9 @@ def _still_open(res: PhotoResult) -> str:
     refused = len(res.slips) - waiting
     parts = ([f"{waiting} slip(s) read from it then still wait for review"] if waiting else []) \
         + ([f"{refused} slip(s) it holds cannot be applied"] if refused else [])
-    return f" ({'; '.join(parts)}: below)" if parts else ""
+    again = (f"; once the kit's key or the task is put right, 'paperkit scan --again"
+             f" {res.photo}' reads those again") if refused else ""
+    return f" ({'; '.join(parts)}: below{again})" if parts else ""
 
 
 def _summary(results: list[PhotoResult]) -> str:
@@ -108,8 +114,13 @@ def register(cli: click.Group) -> None:
                   help="Print one JSON object per photo (one per line).")
     @click.option("--decoder", type=click.Choice(DECODERS), default="zxing", show_default=True,
                   help="QR decoder: zxing-cpp (built in) or zbar (needs libzbar0).")
+    @click.option("--again", is_flag=True,
+                  help="Read again the slips that an earlier scan of the same photo could not"
+                       " apply (another kit's code, a forged code, a task not in the record),"
+                       " once the kit's key or the task is put back; what it decided stands.")
     @pass_ctx
-    def scan(obj, photos: tuple[Path, ...], dry_run: bool, as_json: bool, decoder: str) -> int:
+    def scan(obj, photos: tuple[Path, ...], dry_run: bool, as_json: bool, decoder: str,
+             again: bool) -> int:
         """Read photos of marked task slips back into the record.
 
         Takes JPEG, PNG, HEIC, PDF or TIFF files (also WebP, AVIF, BMP and JPEG 2000), or
@@ -121,7 +132,10 @@ def register(cli: click.Group) -> None:
         'paperkit review'.
 
         A photo scanned before is not read again: it repeats that scan's errors and lists
-        its slips still waiting for review, and those it could not apply. --dry-run
+        its slips still waiting for review, and those it could not apply. --again reads
+        those again (after putting back the kit.key a record's slips were printed with, or
+        importing the missing task); the slips that scan applied, left unchanged or sent
+        to review stand as they are. --dry-run
         reports what a real run would do, later photos judged against what earlier ones
         read, and writes nothing.
 
@@ -136,6 +150,7 @@ def register(cli: click.Group) -> None:
           paperkit scan meeting/IMG_0412.jpg meeting/IMG_0413.heic
           paperkit scan meeting/
           paperkit scan --dry-run --json board.jpg
+          paperkit scan --again meeting/IMG_0412.jpg
         """
         kit = obj.kit
         done: list[PhotoResult] = []  # each photo as it is committed
@@ -165,7 +180,7 @@ def register(cli: click.Group) -> None:
             try:
                 with kit.open_record() as rec:
                     results = scan_photos(kit, rec, photos, dry_run=dry_run, decoder=decoder,
-                                          progress=progress, pages=pages)
+                                          progress=progress, pages=pages, again=again)
                 for res in results:
                     show(res)
                     shown += 1

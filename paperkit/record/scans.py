@@ -21,7 +21,10 @@ class ScanRow:
     ``waiting``: the slips it read that still wait in the review queue, each as that scan
     reported it (task, rev, read, status, outcome, confidence, reason); ``refused``: its
     slips that no scan can apply (a code of another kit, a forged code, a task the record
-    did not hold then), reported alike, so that a rescan says them again."""
+    did not hold then), reported alike, so that a rescan says them again; ``decided``: the
+    (task, rev) of every other slip it read (applied, unchanged, queued for review), which
+    a read again (``paperkit scan --again``) leaves as they are; ``slips``: every slip as
+    stored."""
 
     sha256: str
     photo: str
@@ -29,6 +32,8 @@ class ScanRow:
     errors: tuple[str, ...] = ()
     waiting: tuple[dict, ...] = ()
     refused: tuple[dict, ...] = ()
+    decided: frozenset[tuple[str, int]] = frozenset()
+    slips: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,11 @@ def get_scan(rec: Record, sha256: str) -> ScanRow | None:
     waiting = tuple({k: s.get(k) for k in keys} for s in slips
                     if (s.get("task"), s.get("rev")) in pending)
     refused = tuple({k: s.get(k) for k in keys} for s in slips if s.get("outcome") in REFUSED)
+    decided = frozenset((s.get("task"), s.get("rev")) for s in slips
+                        if s.get("outcome") not in REFUSED)
     return ScanRow(row["sha256"], row["photo"], row["at"],
-                   tuple(str(e) for e in result.get("errors", ())), waiting, refused)
+                   tuple(str(e) for e in result.get("errors", ())), waiting, refused,
+                   decided, tuple(slips))
 
 
 def earlier_reads(rec: Record, task: str, rev: int) -> list[str]:
@@ -82,6 +90,13 @@ def earlier_reads(rec: Record, task: str, rev: int) -> list[str]:
 def add_scan(w: Writer, sha256: str, photo: str, result: dict) -> None:
     w.insert("scans", {"sha256": sha256, "photo": photo, "at": w.at,
                        "result": json.dumps(result, ensure_ascii=False, sort_keys=True)})
+
+
+def update_scan(w: Writer, sha256: str, photo: str, result: dict) -> None:
+    """A photo read again (``scan --again``): its stored file (kept now if it was not then)
+    and result, now with what the new read decided (an event holds them as before)."""
+    w.update("scans", sha256, {"photo": photo, "result": json.dumps(
+        result, ensure_ascii=False, sort_keys=True)})
 
 
 def add_slip_read(w: Writer, sha256: str, task: str, rev: int, status: str | None,

@@ -316,7 +316,7 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
             reason = (f"this record printed this slip, under kit {codes.parse(found.text).kit},"
                       f" but the kit.key here is kit {kit.id}'s: put back the kit.key the"
                       " record's slips were printed with (a backup holds the record, not the"
-                      " key)")
+                      " key), then scan this photo again with --again")
         res = SlipResult(code=found.text, task=task, rev=rev, read={}, status=None,
                          outcome=outcome, confidence=1.0, reason=reason, frame=frame.label)
         return _Read(res, frame, None)
@@ -694,15 +694,24 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
     sha = result.sha256
     with rec.write(Source("scan", sha)) as w:
         done = rs.get_scan(rec, sha)
-        if done is not None:
+        if done is not None and result.read_again is None:
             return _scanned_before(result, done)
+        if done is not None:  # read again: a slip decided meanwhile (another --again) stands
+            pairs = [(s, r) for s, r in zip(result.slips, reads, strict=True)
+                     if (s.task, s.rev) not in done.decided]
+            reads = [r for _, r in pairs]
+            result = replace(result, slips=tuple(s for s, _ in pairs))
         result = replace(result, slips=tuple(
             _recheck(kit, rec, sha, s, r, keep) if s.outcome == "applied" else s
             for s, r in zip(result.slips, reads, strict=True)))
         # the photo's file name only: a path names the person's home folder (DESIGN §8),
         # and it travels in every backup
-        rs.add_scan(w, sha, result.stored or "",
-                    {**result.as_json(), "photo": Path(result.photo).name})
+        as_kept = {**result.as_json(), "photo": Path(result.photo).name}
+        if done is None:
+            rs.add_scan(w, sha, result.stored or "", as_kept)
+        else:
+            rs.update_scan(w, sha, result.stored or done.photo,
+                           _read_again(done, as_kept, w.at))
         for s in result.slips:
             if s.task is None or s.outcome in ("bad-code", "other-kit"):
                 continue
@@ -723,6 +732,17 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
             if s.outcome == "applied":
                 rs.settle_reviews(w, s.task, s.rev, s.status)
     return result
+
+
+def _read_again(done: rs.ScanRow, now: dict, at: str) -> dict:
+    """A photo's stored result once read again (``scan --again``): the slips its earlier
+    reads decided, those now read, and those refused before that this read did not see
+    again (a code read then and missed now is still named); when it was read again."""
+    new = {(s["task"], s["rev"]) for s in now["slips"]}
+    kept = [s for s in done.slips if (s.get("task"), s.get("rev")) in done.decided]
+    missed = [s for s in done.slips if s.get("outcome") in rs.REFUSED
+              and (s.get("task"), s.get("rev")) not in new]
+    return {**now, "slips": kept + now["slips"] + missed, "read_again": at}
 
 
 def _kept_copy(kit: Kit, rec: Record, path: Path) -> rs.ScanRow | None:
@@ -757,7 +777,7 @@ def _discard_unrecorded(kit: Kit, rec: Record, sha: str) -> None:
 def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                decoder: str = "zxing", known: KnownCodes | None = None,
                pages: Callable[[int, int, str], None] | None = None,
-               scratch: Record | None = None) -> PhotoResult:
+               scratch: Record | None = None, again: bool = False) -> PhotoResult:
     """Scan one file. Never raises for a bad photo: the problem is in ``errors``.
     ``known``: the codes this kit printed (a code no decoder reads may be matched against
     them; :func:`scan_photos` passes them), or None. ``pages``: called (page, pages, the
@@ -768,7 +788,12 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     (:func:`scan_photos` passes it). Without it a dry run writes nothing anywhere.
 
     A photo scanned before is not read again: its result says so, repeats the errors
-    that scan found, and lists its slips that still wait in the review queue."""
+    that scan found, and lists its slips that still wait in the review queue, and those
+    it could not apply. With ``again``, a photo scanned before whose scan could not apply
+    some of its slips (another kit's code, a forged code, a task not in the record: the
+    kit's key or the task put back since) is read again, and those slips, and any that
+    scan did not read, are decided now; the slips it decided (applied, unchanged, sent to
+    review) stand as they are. The result's ``read_again`` says when it was first read."""
     t = {"start": time.perf_counter()}
 
     def lap(name: str) -> None:
@@ -778,7 +803,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     if dry_run and scratch is not None:
         rec = scratch
     kept = _kept_copy(kit, rec, Path(path))
-    if kept is not None:  # the kit's own stored copy of a photo scanned before
+    if kept is not None and not (again and kept.refused):
+        # the kit's own stored copy of a photo scanned before
         return _scanned_before(PhotoResult(photo=str(path), sha256=kept.sha256,
                                            dry_run=dry_run), kept)
     keep_freed_memory()  # the next photo reuses this one's pages (memory.py)
@@ -789,12 +815,14 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         # decodes the full size (decode.first_look; both let go of the GIL)
         early = _POOL.submit(first_look, raw, decoder)
         photo = load_photo(path, raw)
+        if kept is not None:  # read again, as the photo its first scan was recorded by
+            photo = replace(photo, sha256=kept.sha256)
     except PhotoError as exc:
         return PhotoResult(photo=str(path), sha256=None, errors=(exc.user_message(),),
                            dry_run=dry_run)
     lap("load")
     done = rs.get_scan(rec, photo.sha256)
-    if done is not None:
+    if done is not None and not (again and done.refused):
         return _scanned_before(PhotoResult(photo=str(path), sha256=photo.sha256,
                                            dry_run=dry_run), done)
     tasks = list_tasks(rec)
@@ -875,6 +903,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     if not errors and not reads:  # with unread places too it says where the slips are
         errors = ("no slip code found in the photo; retake it closer, flatter and in even "
                   "light, or type the code from the slip",)
+    if done is not None:  # read again: what its first scan decided stands
+        reads = [r for r in reads if (r.result.task, r.result.rev) not in done.decided]
     # the photo and its crops are kept only when it holds a slip of this kit (a code that
     # verified): a photo of nothing, or of another kit's slips, is recorded by its sha256
     # alone, so a rescan still knows it
@@ -888,7 +918,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         result = PhotoResult(photo=str(path), sha256=photo.sha256,
                              slips=tuple(r.result for r in reads), errors=errors,
                              stored=stored, dry_run=dry_run, steps=tuple(steps),
-                             advice=_advice(reads, photo, pale, mirrored))
+                             advice=_advice(reads, photo, pale, mirrored),
+                             read_again=done.at if done is not None else None)
         if commit:
             result = _commit(kit, rec, result, reads, keep=not dry_run)
     except BaseException:  # Ctrl-C (or SIGTERM) before the commit, a full disk: no scan
@@ -906,11 +937,12 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
 def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: bool = False,
                 decoder: str = "zxing",
                 progress: Callable[[int, int, PhotoResult], None] | None = None,
-                pages: Callable[[int, int, str], None] | None = None
+                pages: Callable[[int, int, str], None] | None = None, again: bool = False
                 ) -> list[PhotoResult]:
     """Scan each file in turn (a folder: each photo file in it, by name), each committed in
     its own transaction (none with dry_run). ``progress``: called after each file;
-    ``pages``: before each page of a file of several (:func:`scan_photo`).
+    ``pages``: before each page of a file of several; ``again``: read again the slips an
+    earlier scan of a photo could not apply (:func:`scan_photo`).
 
     A dry run reports what a real run would do: each photo is committed to a copy of the
     record in memory (:meth:`Record.scratch_copy`), so later photos see what earlier ones
@@ -930,7 +962,7 @@ def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: boo
     scratch = rec.scratch_copy() if dry_run else None
     try:
         for i, path in enumerate(paths, 1):
-            res = scan_photo(kit, rec, path, dry_run, decoder, known, pages, scratch)
+            res = scan_photo(kit, rec, path, dry_run, decoder, known, pages, scratch, again)
             out.append(res)
             if progress:
                 progress(i, len(paths), res)

@@ -38,8 +38,10 @@ class SlipResult:
 class PhotoResult:
     """One input file. ``errors`` are messages for a person (the photo could not be read, or
     no code was found); ``already_scanned`` is when this exact file (same sha256) was
-    scanned before, in which case nothing was read or written. ``advice``: how to take the
-    next photo so that fewer slips need a person. ``seconds`` times each stage."""
+    scanned before, in which case nothing was read or written; ``read_again`` is when this
+    file was first scanned, for a photo read again (``scan --again``: ``slips`` are then
+    only those its earlier scan could not apply, or did not read). ``advice``: how to take
+    the next photo so that fewer slips need a person. ``seconds`` times each stage."""
 
     photo: str
     sha256: str | None
@@ -51,6 +53,7 @@ class PhotoResult:
     seconds: dict[str, float] = field(default_factory=dict)
     steps: tuple = ()
     advice: tuple[str, ...] = ()
+    read_again: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -64,6 +67,8 @@ class PhotoResult:
             out["advice"] = list(self.advice)
         if self.already_scanned:
             out["already_scanned"] = self.already_scanned
+        if self.read_again:
+            out["read_again"] = self.read_again
         if self.dry_run:
             out["dry_run"] = True
         return out
