@@ -75,7 +75,8 @@ def contact_rows(draw):
              "micro_role": draw(st.sampled_from(MICRO_ROLES)), "phone": draw(free_text),
              "languages": draw(free_text), "notes": draw(free_text),
              "audience": draw(st.sampled_from(AUDIENCES)),
-             "verified_on": draw(st.one_of(st.just(""), iso_date))} for i in ids]
+             "verified_on": draw(st.one_of(st.just(""), iso_date)),
+             "rev": str(draw(st.integers(1, 500)))} for i in ids]
 
 
 @st.composite
@@ -101,7 +102,7 @@ def ledger_rows(draw):
         entries.append({"id": str(i), "date": draw(iso_date), "kind": kind,
                         "amount": format_amount(amount, cur), "currency": cur,
                         "counterparty": draw(free_text), "person": draw(free_text),
-                        "note": draw(free_text)})
+                        "note": draw(free_text), "rev": str(draw(st.integers(1, 500)))})
     return sorted(entries, key=lambda e: (e["date"], int(e["id"])))
 
 
@@ -113,7 +114,7 @@ def role_rows(draw):
         a, b = sorted([draw(iso_date), draw(iso_date)])
         out.append({"id": str(i), "role": draw(non_blank),
                     "holder": draw(st.one_of(non_blank, st.sampled_from(RTL_NAMES))),
-                    "starts": a, "ends": b})
+                    "starts": a, "ends": b, "rev": str(draw(st.integers(1, 500)))})
     return out
 
 
@@ -144,13 +145,14 @@ def test_roles_round_trip(tmp_path, rows):
 def test_ledger_round_trip_with_assertion_rows(tmp_path):
     rows = [
         {"id": "1", "date": "2026-11-01", "kind": "donation", "amount": "100.00",
-         "currency": "USD", "counterparty": "Bake sale", "person": "", "note": ""},
+         "currency": "USD", "counterparty": "Bake sale", "person": "", "note": "", "rev": "1"},
         {"id": "2", "date": "2026-11-02", "kind": "transfer", "amount": "-12.50",
-         "currency": "USD", "counterparty": "", "person": "", "note": "=cmd|' /C calc'!A0"},
+         "currency": "USD", "counterparty": "", "person": "", "note": "=cmd|' /C calc'!A0",
+         "rev": "3"},
         {"id": "1", "date": "2026-11-02", "kind": "assert", "amount": "87.50",
-         "currency": "USD", "counterparty": "", "person": "", "note": ""},
+         "currency": "USD", "counterparty": "", "person": "", "note": "", "rev": "2"},
         {"id": "2", "date": "2026-11-02", "kind": "assert", "amount": "0",
-         "currency": "JPY", "counterparty": "", "person": "", "note": ""},
+         "currency": "JPY", "counterparty": "", "person": "", "note": "", "rev": "1"},
     ]
     _round_trip(tmp_path, "ledger", rows)
 
@@ -386,7 +388,7 @@ def test_a_killed_import_leaves_the_record_intact(tmp_path):
 def test_import_source_names_the_file(tmp_path):
     path, _ = _file(tmp_path, "roles.csv", "roles", [
         {"id": "1", "role": "comms", "holder": "Rafa", "starts": "2026-11-01",
-         "ends": "2026-11-14"}])
+         "ends": "2026-11-14", "rev": "1"}])
     with Record.open(":memory:") as rec:
         import_file(rec, "roles", path)
         assert tuple(rec.query_one("SELECT source_kind, source FROM events")) == \

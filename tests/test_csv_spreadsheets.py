@@ -179,8 +179,8 @@ def test_a_question_mark_a_person_typed_imports(rec, tmp_path):
 
 
 # -- 3. a re-saved sheet's new rows, and a file without its id column -------------------------
-NEW_LEDGER_ROWS = [",2026-12-05,donation,40.00,USD,Bake sale,,Dec bake sale",
-                   ",2026-12-06,expense,12.00,USD,Print shop,,flyers"]
+NEW_LEDGER_ROWS = [",2026-12-05,donation,40.00,USD,Bake sale,,Dec bake sale,",
+                   ",2026-12-06,expense,12.00,USD,Print shop,,flyers,"]
 
 
 @pytest.mark.parametrize("resave", [

@@ -259,8 +259,12 @@ def test_migration_0002_keeps_three_decimal_currencies_amounts(tmp_path, monkeyp
         assert rec.query_one("SELECT amount FROM ledger_assertions")[0] == 12500
         assert assertion_failures(rec) == []
         events = list_events(rec)[before:]
-        assert [(e.table, e.action) for e in events] == [("ledger", "update"),
-                                                          ("ledger_assertions", "update")]
+        revs = "migration 0004: row revs"  # then 0004 gives each row its rev, with an event
+        assert [(e.table, e.action, e.source) for e in events] == [
+            ("ledger", "update", "migration 0002: three-decimal currencies"),
+            ("ledger_assertions", "update", "migration 0002: three-decimal currencies"),
+            ("ledger", "update", revs), ("ledger", "update", revs),
+            ("ledger_assertions", "update", revs)]
         assert events[0].changed() == {"amount": (1250, 12500)}
         assert events[0].after["counterparty"] == "Amman group"
         assert events[1].changed() == {"amount": (1250, 12500)}

@@ -25,13 +25,25 @@ The file format, which export writes and import reads back to the same rows:
 - **Existing ids**: a row whose id is already in the record updates that row (with an
   event per changed row; an identical row changes nothing), in the columns the file has
   only: a column the file leaves out keeps the stored value (a new row takes its
-  default). A task's ``rev`` column is kept for a new task; for an existing one it says
-  which version the file's row was made from: a row older than the record's task that
-  would change it fails the import (it would undo a later scan or edit; an empty rev cell
-  writes it over), and the task's rev goes up on every real change.
+  default).
   A row with an empty id is a new row: tasks get the next ``T0000`` number, contacts the
   next ``C0000`` number, ledger entries, assertions and roles the next integer past every
   id the record and the file hold.
+- **Revs**: every table's file has a ``rev`` column (the last one): the version of the
+  row when it was exported. The record raises a row's rev by one on every real change
+  (a task's, a contact's, a ledger entry's, an assertion's, a mandate's; an unchanged
+  row keeps its rev). For a row whose id the record holds, the rev cell says which
+  version the file's row was made from: a row older than the record's (a smaller rev)
+  that would change it fails the import, naming the line and the ``rev`` column (it
+  would undo a later scan, edit or import; export again and make the edit there). An
+  older row that changes nothing passes, unchanged. A rev newer than the record's is
+  taken as current: the row is written and the record's rev goes up by one from its
+  own, as on any change. An empty rev cell, or a file with no rev column at all (one
+  written by hand, or exported before contacts, ledger rows and roles had revs),
+  writes the row over the record as before revs were checked. A new row (an empty id,
+  or an id the record does not hold) keeps the file's rev, or takes rev 1 when the
+  cell is empty, so that an export imported into another record exports back the same.
+  A ledger file's assertion rows carry the assertions' own revs.
 - **The same file twice**: each committed import is kept in the ``imports`` table (the
   sha256 of the file's bytes, the table, the file name as given, the time, its counts and
   the rows it added), in the import's own transaction; it adds no event (the changed rows
@@ -42,7 +54,7 @@ The file format, which export writes and import reads back to the same rows:
   both pass it. A file whose rows all have ids imports again as before (its rows are then
   unchanged) and is kept too.
 - **A re-saved sheet** (other bytes, so not the same file): inside the same transaction, a
-  new row (empty id) that is, in every column the file gives but a task's ``rev`` and
+  new row (empty id) that is, in every column the file gives but ``rev``, and
   after parsing (amounts in minor units), a row the record already holds is refused as a
   likely duplicate (``LikelyDuplicate``, an ``AlreadyImported``; the message names up to
   five lines and the rows they match). A file with no ``id`` column at all whose rows
@@ -150,9 +162,9 @@ def _stored(rec: Record, table: str) -> list[tuple[dict[str, Any], bool]]:
         order = "id" if table == "roles" else "length(id), id"  # T0999 before T10000
         return [(dict(r), False) for r in rec.query(f"SELECT {cols} FROM {table} ORDER BY {order}")]
     rows = rec.query(
-        "SELECT id, date, kind, amount, currency, counterparty, person, note, 0 AS a"
+        "SELECT id, date, kind, amount, currency, counterparty, person, note, rev, 0 AS a"
         " FROM ledger UNION ALL"
-        " SELECT id, date, NULL, amount, currency, '', '', '', 1 FROM ledger_assertions"
+        " SELECT id, date, NULL, amount, currency, '', '', '', rev, 1 FROM ledger_assertions"
         " ORDER BY date, a, id")
     return [({k: r[k] for k in COLUMNS["ledger"]}, bool(r["a"])) for r in rows]
 
@@ -436,7 +448,7 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
     cells = {row.line: row.cells for row in rows}
     rev_lines = {row.line for row in rows if row.cells.get("rev", "").strip()}
     if problems:  # with those of the updates too, so that one run reports them all
-        problems += _update_problems(rec, table, name, planned, cells, before, given,
+        problems += _update_problems(table, name, planned, cells, before, given,
                                      rev_lines)
         raise ImportFailed(sorted(problems, key=lambda p: p.line))
     with rec.write(source or Source("import", name)) as w:
@@ -444,7 +456,7 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
         if new_rows and not again:  # inside the transaction, as the numbering: the same
             _refuse_a_repeat(rec, digest, table, name, new_rows)  # file imported at once
         stored = _stored_by_id(rec, table)  # the rows as this transaction sees them
-        problems = _update_problems(rec, table, name, planned, cells, stored, given, rev_lines)
+        problems = _update_problems(table, name, planned, cells, stored, given, rev_lines)
         if problems:
             raise ImportFailed(sorted(problems, key=lambda p: p.line))
         if new_rows and not again:
@@ -509,12 +521,12 @@ def _stored_by_id(rec: Record, table: str) -> dict[str, dict[Any, dict[str, Any]
             for t in tables}
 
 
-def _update_problems(rec: Record, table: str, name: str, planned: list[tuple[int, Parsed]],
+def _update_problems(table: str, name: str, planned: list[tuple[int, Parsed]],
                      cells: dict[int, dict[str, str]], stored: dict[str, dict[Any, dict]],
                      given: set[str], rev_lines: set[int]) -> list[RowProblem]:
     """Every problem of the file's updates of rows the record holds (``stored``)."""
     return (_spoilt_updates(name, table, planned, cells, stored, given)
-            + _check_updates(rec, table, name, planned, given, rev_lines))
+            + _check_updates(table, name, planned, stored, given, rev_lines))
 
 
 def _spoilt_updates(name: str, table: str, planned: list[tuple[int, Parsed]],
@@ -584,7 +596,7 @@ def _short(text: str, limit: int = 40) -> str:
 def _refuse_likely_duplicates(name: str, table: str, planned: list[tuple[int, Parsed]],
                               stored: dict[str, dict[Any, dict]], given: set[str]) -> None:
     """Raise LikelyDuplicate when new rows (empty id) are, in every column the file gives
-    but a task's rev (parsed: amounts in minor units), rows the record holds: a sheet
+    but rev (parsed: amounts in minor units), rows the record holds: a sheet
     imported before and saved again (other bytes than the file kept in ``imports``), or
     a file whose id column was deleted, which would add the table a second time."""
     index: dict[str, tuple[tuple[str, ...], dict[tuple, Any]]] = {}
@@ -696,23 +708,23 @@ def _exists(rec: Record, db_table: str, key: Any) -> bool:
                                              (key,)) is not None
 
 
-def _check_updates(rec: Record, table: str, name: str, planned: list[tuple[int, Parsed]],
-                   given: set[str], rev_lines: set[int]) -> list[RowProblem]:
-    """Updates the record may not take: a task the record changed after the file's copy
-    of it was exported (:func:`_stale_tasks`); a mandate updated from a file without its
+def _check_updates(table: str, name: str, planned: list[tuple[int, Parsed]],
+                   stored: dict[str, dict[Any, dict]], given: set[str], rev_lines: set[int]
+                   ) -> list[RowProblem]:
+    """Updates the record may not take: a row the record changed after the file's copy
+    of it was exported (:func:`_stale_rows`); a mandate updated from a file without its
     ``ends`` (or ``starts``), which keeps the stored one, may not then end before it
     starts."""
-    if table == "tasks":
-        return _stale_tasks(rec, name, [(ln, p) for ln, p in planned if ln in rev_lines], given)
-    problems: list[RowProblem] = []
+    problems = _stale_rows(name, table, [(ln, p) for ln, p in planned if ln in rev_lines],
+                           stored, given)
     if table != "roles" or {"starts", "ends"} <= given:
         return problems
     for line, parsed in planned:
         key = parsed.values.get("id")
-        if not _exists(rec, "roles", key):
+        old = stored["roles"].get(key) if key is not None else None
+        if old is None:
             continue
-        stored = dict(rec.query_one("SELECT starts, ends FROM roles WHERE id = ?", (key,)))
-        merged = {**stored, **_changes(parsed.values, given)}
+        merged = {"starts": old["starts"], "ends": old["ends"], **_changes(parsed.values, given)}
         if merged["ends"] < merged["starts"]:
             col = "starts" if "starts" in given else "ends"
             problems.append(RowProblem(name, line, col, f"the mandate would end ({merged['ends']})"
@@ -721,32 +733,34 @@ def _check_updates(rec: Record, table: str, name: str, planned: list[tuple[int, 
     return problems
 
 
-def _stale_tasks(rec: Record, name: str, planned: list[tuple[int, Parsed]],
-                 given: set[str]) -> list[RowProblem]:
-    """A task row whose ``rev`` is older than the record's, and that would change the task,
+def _stale_rows(name: str, table: str, planned: list[tuple[int, Parsed]],
+                stored: dict[str, dict[Any, dict]], given: set[str]) -> list[RowProblem]:
+    """A row (of ``planned``: those with a rev cell) whose ``rev`` is older than that of
+    the row the record holds (``stored``) under its id, and that would change that row,
     was exported before the record changed it (a scan, the kiosk, another import): written
     over the record it would silently undo that change, as a stale slip would. Such rows
-    fail the import, each named; an empty rev cell writes the row over the record."""
+    fail the import, each named; an empty rev cell writes the row over the record. A
+    ledger file's assertion rows are checked against the assertions, its entries against
+    the entries."""
     problems = []
     for line, parsed in planned:
         key, rev = parsed.values.get("id"), parsed.values.get("rev")
-        if key is None or rev is None:
+        db_table = _db_table(table, parsed)
+        old = stored[db_table].get(key) if key is not None else None
+        if old is None or rev is None or rev >= old["rev"]:
             continue
-        stored = rec.query_one("SELECT * FROM tasks WHERE id = ?", (key,))
-        if stored is None or rev >= stored["rev"]:
-            continue
-        if any(stored[c] != v for c, v in _changes(parsed.values, given).items()):
+        if any(old.get(c) != v for c, v in _changes(parsed.values, given).items() if c in old):
             problems.append(RowProblem(
-                name, line, "rev", f"{key} changed in the record after this file was exported"
-                f" (rev {rev} here, {stored['rev']} there) and this row would undo that; export"
-                " the tasks again and make the edit there, or empty this rev cell to write the"
-                " row over the record"))
+                name, line, "rev", f"{_row_name(db_table, key)} changed in the record after"
+                f" this file was exported (rev {rev} here, {old['rev']} there) and this row"
+                f" would undo that; export the {table} again and make the edit there, or empty"
+                " this rev cell to write the row over the record"))
     return problems
 
 
 def _changes(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
     """What a row's ``values`` write over an existing row: the columns the file has
-    (``given``), but its key and a task's rev (which the record keeps counting)."""
+    (``given``), but its key and its rev (which the record keeps counting)."""
     return {c: v for c, v in values.items() if c in given and c not in ("id", "rev")}
 
 

@@ -1,7 +1,8 @@
 """The SQLite record: open, migrate, and write changes with their events.
 
 Every change goes through :class:`Writer`, which writes the row and its event in the same
-``BEGIN IMMEDIATE`` transaction. A task's ``rev`` goes up by one on every update.
+``BEGIN IMMEDIATE`` transaction. The ``rev`` of a task, contact, ledger entry, balance
+assertion or mandate (``VERSIONED``) goes up by one on every update that changes it.
 Nothing here imports reportlab or Pillow.
 """
 
@@ -35,6 +36,10 @@ KEYS = {
     "slip_reads": "id",
     "reviews": "id",
 }
+#: The tables whose rows carry a ``rev``: their version, raised by one on every real change
+#: (a slip's code, and an import's rev cell, say which version they were made from). The
+#: ``rev`` of ``print_codes``, ``slip_reads`` and ``reviews`` is a task's, not their own.
+VERSIONED = frozenset({"contacts", "tasks", "ledger", "ledger_assertions", "roles"})
 SOURCE_KINDS = ("import", "scan", "kiosk", "cli", "review", "demo")
 #: The files SQLite keeps beside a record file, named after it: the write-ahead log and
 #: its shared-memory index (WAL mode), and a rollback journal. SQLite finds them by name:
@@ -417,14 +422,15 @@ class Writer:
 
     def update(self, table: str, key: Any, changes: dict[str, Any]) -> tuple[dict, dict]:
         """Change some columns of one row. Returns (before, after). No-op changes write
-        nothing and return before == after. Tasks get ``rev + 1`` on every real change."""
+        nothing and return before == after. A row of a ``VERSIONED`` table gets ``rev + 1`` on
+        every real change (a ``rev`` in ``changes`` alone counts as one)."""
         before = self._row(table, key)
         if before is None:
             raise NotFound(f"no {table} row {key!r}")
         real = {c: v for c, v in changes.items() if before.get(c) != v}
         if not real:
             return before, before
-        if table == "tasks":
+        if table in VERSIONED:
             real["rev"] = before["rev"] + 1
         sets = ", ".join(f"{c} = ?" for c in real)
         self.conn.execute(

@@ -7,8 +7,13 @@ a currency is an ISO 4217 code (``currencies``) or one the record's ledger alrea
 
 The ledger table in a file also holds balance assertions: a row whose ``kind`` is
 ``assert`` says "the balance of ``currency`` at the end of ``date`` is ``amount``". Its ``id``
-is the assertion's own id (assertions are numbered apart from entries), and its
-``counterparty``, ``person`` and ``note`` must be empty.
+is the assertion's own id (assertions are numbered apart from entries), its ``rev`` the
+assertion's own rev, and its ``counterparty``, ``person`` and ``note`` must be empty.
+
+Every table's file has a ``rev`` column: the version of the row it was exported from (the
+record raises a row's rev by one on every change; ``db.VERSIONED``). An empty rev cell is
+no version: a new task then takes rev 1 here, a new row of the other tables the record's
+default, 1 (``csvio`` says what import does with the rev of a row the record holds).
 """
 
 from __future__ import annotations
@@ -31,11 +36,12 @@ ASSERT_KIND = "assert"
 #: The columns of each table's file, in file order.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "contacts": ("id", "name", "role", "ring", "micro_role", "phone", "languages", "notes",
-                 "audience", "verified_on"),
+                 "audience", "verified_on", "rev"),
     "tasks": ("id", "title", "timeframe", "steward", "status", "after_action", "shadow_crew",
               "rev"),
-    "ledger": ("id", "date", "kind", "amount", "currency", "counterparty", "person", "note"),
-    "roles": ("id", "role", "holder", "starts", "ends"),
+    "ledger": ("id", "date", "kind", "amount", "currency", "counterparty", "person", "note",
+               "rev"),
+    "roles": ("id", "role", "holder", "starts", "ends", "rev"),
 }
 #: Columns that must not be empty. A missing ``id`` means "a new row, number it for me".
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -157,6 +163,7 @@ _PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
         "ring": choice(RINGS, "ring"), "micro_role": choice(MICRO_ROLES, "micro-role"),
         "phone": text, "languages": text, "notes": text,
         "audience": choice(AUDIENCES, "audience"), "verified_on": optional_date,
+        "rev": positive_int,
     },
     "tasks": {
         "id": task_id, "title": text, "timeframe": text, "steward": text,
@@ -167,8 +174,10 @@ _PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
         "id": positive_int, "date": date,
         "kind": choice((*LEDGER_KINDS, ASSERT_KIND), "ledger kind"),
         "currency": currency, "counterparty": text, "person": text, "note": text,
+        "rev": positive_int,
     },
-    "roles": {"id": positive_int, "role": text, "holder": text, "starts": date, "ends": date},
+    "roles": {"id": positive_int, "role": text, "holder": text, "starts": date, "ends": date,
+              "rev": positive_int},
 }
 
 
