@@ -349,6 +349,39 @@ def match_box(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, fl
     return found[0] if found[1] >= BOX_PEAK else None
 
 
+#: The row of check boxes continued beyond the slip's left edge at its pitch: where another
+#: slip's boxes lie when that slip lies over this one's left part with its boxes on this
+#: one's (two or three box pitches to the left). The lower slip's code is read and its
+#: boxes show the upper slip's marks; the upper slip, its code hidden (a thumb, a sticky
+#: note, a glare spot), is never read, so nothing else says it is there.
+_PITCH = S.BOXES["done"].x0 - S.BOXES["taken"].x0
+ROW_BEYOND = tuple(S.BOXES["taken"].translate(-k * _PITCH, 0.0) for k in (1, 2))
+
+
+#: Beside the slip's left edge, outside it and inside it (slip units), level with its boxes.
+EDGE_OUTSIDE = Rect(-8.0, S.BOX_Y - 8.0, -2.0, S.BOX_Y + S.BOX_SIZE + 8.0)
+EDGE_INSIDE = EDGE_OUTSIDE.translate(10.0, 0.0)
+#: Paper goes on past the slip's left edge when the grey just outside it is at least this
+#: share of the grey just inside it (the table between slips lying apart is darker).
+PAPER_GOES_ON = 0.85
+
+
+def row_continues(gray: np.ndarray, pose: SlipPose) -> bool:
+    """Whether paper goes on past the slip's left edge (:data:`PAPER_GOES_ON`) and box
+    outlines continue its row of check boxes there, at both places of :data:`ROW_BEYOND`
+    (each place, and the edge, moved as the slip's taken box is found moved: bent paper):
+    another slip may lie over this one, its boxes on this one's. Slips lying apart, even
+    in line, have the table between them (bench/RESULTS.md, Box reads, thirty-third
+    session)."""
+    guess = pose.boxes.get("taken", (0.0, 0.0))  # bent paper moves the edge with the box
+    inside = float(np.median(warp(gray, pose.H, EDGE_INSIDE.translate(*guess), 2.0)))
+    outside = float(np.median(warp(gray, pose.H, EDGE_OUTSIDE.translate(*guess), 2.0,
+                                   border=0)))
+    if outside < PAPER_GOES_ON * inside:
+        return False
+    return all(match_box(gray, pose.H, box, guess, 5.0) is not None for box in ROW_BEYOND)
+
+
 def _match_peak(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
                 search: float, angle: float, squeeze: float
                 ) -> tuple[tuple[float, float], float]:

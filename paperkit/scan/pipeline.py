@@ -45,6 +45,7 @@ from .geometry import (
     covered_boxes,
     locate,
     print_depth,
+    row_continues,
     slip_outline,
 )
 from .helper import HelperFailed
@@ -330,7 +331,16 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     held = min(decision.confidence, HELD_CONFIDENCE)  # a hold below: the reading is unsure
     dark = _lies_dark(frame, pose, reads)
     small = f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px wide)"
-    if decision.outcome == "applied" and geometry < 0.5:
+    lined_up = (decision.outcome == "applied" or (decision.outcome == "unchanged"
+                                                  and decision.status is None)
+                ) and row_continues(frame.gray, pose)
+    if decision.outcome == "applied" and lined_up:
+        decision = Decision(decision.status, "review", held,
+                            "check boxes continue this slip's row beyond its left edge: another"
+                            " slip, whose code was not read, may lie over this one with its boxes"
+                            " on this one's; check it, or lay the slips apart and retake the"
+                            " photo")
+    elif decision.outcome == "applied" and geometry < 0.5:
         decision = Decision(decision.status, "review", held,
                             "the slip's position in the photo is uncertain")
     elif decision.outcome == "applied" and struck_across(frame.gray, pose, reads):
@@ -357,6 +367,11 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             f"{small} and its {decision.status} mark light, so a second light"
                             " mark could have left no trace; check it, or retake the photo"
                             " closer")
+    elif decision.outcome == "unchanged" and decision.status is None and lined_up:
+        decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
+                            "no box marked, but check boxes continue this slip's row beyond its"
+                            " left edge: another slip may lie over this one's boxes; if it was"
+                            " marked, lay the slips apart and retake the photo")
     elif decision.outcome == "unchanged" and decision.status is None and pose.ppu < BLANK_PPU:
         decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
                             f"no box marked, but {small}, so a light mark could be missed;"
