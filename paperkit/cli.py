@@ -11,27 +11,59 @@ import errno
 import re
 import sqlite3
 import sys
+from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
-from .errors import EXIT_ATTENTION, EXIT_INTERRUPTED, EXIT_USAGE, PaperkitError
-from .kit import Kit, open_kit
+from .errors import (
+    EXIT_ATTENTION,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    KitIncomplete,
+    KitNotFound,
+    PaperkitError,
+)
+from .kit import Kit, open_kit, overridden_kit
 from .record.db import damaged, is_damage
 
 
 class Context:
-    """What every command gets: the --kit option, opened lazily."""
+    """What every command gets: the --kit option, opened lazily. ``from_env``: the path
+    came from $PAPERKIT_KIT, not from --kit."""
 
-    def __init__(self, kit_path: str | None):
+    def __init__(self, kit_path: str | None, from_env: bool = False):
         self.kit_path = kit_path
+        self.from_env = from_env
         self._kit: Kit | None = None
 
     @property
     def kit(self) -> Kit:
         if self._kit is None:
-            self._kit = open_kit(self.kit_path)
+            try:
+                self._kit = open_kit(self.kit_path)
+            except KitNotFound as exc:
+                if not self.from_env or isinstance(exc, KitIncomplete):
+                    raise
+                raise KitNotFound(f"{exc}; $PAPERKIT_KIT names it",
+                                  "set PAPERKIT_KIT to a kit folder, or unset it: paperkit"
+                                  " then looks in this folder and its parents") from None
+            if self.from_env:
+                _say_overridden(self._kit.path)
         return self._kit
+
+
+def _say_overridden(chosen: Path) -> None:
+    """One line on stderr when $PAPERKIT_KIT chose ``chosen`` while the current folder is
+    in another kit (stdout stays clean for --json)."""
+    here = overridden_kit(chosen)
+    if here is None:
+        return
+    choose = "." if here == Path.cwd().resolve() else str(here)
+    click.echo(f"paperkit: note: using the kit {chosen} from $PAPERKIT_KIT, not the kit"
+               f" {here} this folder is in (to use that one, run 'paperkit --kit {choose}"
+               " ...', or 'unset PAPERKIT_KIT')", err=True)
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -50,7 +82,8 @@ def cli(ctx: click.Context, kit_path: str | None) -> None:
     Example:
       paperkit init mykit && cd mykit && paperkit status
     """
-    ctx.obj = Context(kit_path)
+    from_env = ctx.get_parameter_source("kit_path") is ParameterSource.ENVIRONMENT
+    ctx.obj = Context(kit_path, from_env)
 
 
 def _register() -> None:
@@ -125,7 +158,10 @@ _OS_HINTS = {
                   " output folder",
     errno.EPERM: "check that you may read that file and write to the kit folder and the"
                  " output folder",
-    errno.EROFS: "the disk is read-only: copy the kit folder to a writable one",
+    errno.EROFS: "the disk is read-only (a write-protected USB stick or a CD?): for a file"
+                 " in the kit folder, copy the whole kit folder to a writable disk and use"
+                 " the copy, 'paperkit --kit COPY ...'; for an output file, choose a folder"
+                 " on a writable disk",
 }
 
 

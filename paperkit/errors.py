@@ -298,3 +298,13 @@ class KitIncomplete(KitNotFound):
     there: named, with what to do, rather than 'not a kit'. Exit 1: it needs a person."""
 
     exit_code = EXIT_ATTENTION
+
+
+class KitMoved(PaperkitError):
+    """The kit folder a long-running paperkit (the kiosk) opened is no longer at its path:
+    moved, renamed or deleted, or another kit's folder put in its place. Nothing was read
+    or written; the kiosk must be started again from the folder's new place. Exit 1."""
+
+    exit_code = EXIT_ATTENTION
+    hint = ("nothing was written; stop the kiosk (Ctrl+C) and start it again from the kit"
+            " folder's new place: 'paperkit --kit NEWPLACE kiosk'")

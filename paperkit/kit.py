@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, KitExists, KitIncomplete, KitNotFound, RecordDamaged
+from .errors import (
+    ConfigError,
+    KitExists,
+    KitIncomplete,
+    KitMoved,
+    KitNotFound,
+    RecordDamaged,
+)
 
 TOML_NAME = "kit.toml"
 RECORD_NAME = "record.sqlite"
@@ -141,6 +148,27 @@ class Kit:
                 _private(file)
         return Record.open(path, create=create)
 
+    def check_still_here(self, since: str = "paperkit opened it") -> None:
+        """Raise KitMoved when this kit's folder is no longer at ``path``: moved, renamed or
+        deleted since it was opened, or another kit put in its place (its kit.key is not
+        this kit's). A long-running paperkit (the kiosk) checks before each request: it
+        would otherwise call the record missing, and advise starting it over. ``since``
+        ends the message ('the kiosk started')."""
+        try:
+            key = (self.path / KEY_NAME).read_bytes()
+        except OSError:
+            key = None
+        if key is not None and hmac.compare_digest(key, self.key) and (
+                self.path / TOML_NAME).is_file():
+            return
+        if not self.path.exists():
+            what = "is gone: it was moved, renamed or deleted"
+        elif key is None or not is_kit(self.path):
+            what = "no longer holds this kit (its kit.key or kit.toml is gone): moved away?"
+        else:
+            what = "holds another kit now (its kit.key is not this kit's)"
+        raise KitMoved(f"the kit folder {self.path} {what} since {since}")
+
     def outside_the_record(self) -> OutsideTheRecord:
         """What of this kit a 'paperkit backup' copy of the record does not hold."""
         return OutsideTheRecord(
@@ -183,11 +211,42 @@ def find_kit_path(explicit: str | os.PathLike | None = None, cwd: Path | None = 
             raise KitNotFound(f"{path} is not a paperkit kit (no kit.toml and kit.key)")
         return path
     here = (cwd or Path.cwd()).resolve()
+    found = _search_up(here)
+    if found is None:
+        raise KitNotFound(f"no kit found in {here} or its parents")
+    return found
+
+
+def _search_up(here: Path) -> Path | None:
+    """The first kit folder among ``here`` and its parents, or None; KitIncomplete for a
+    folder on the way that holds kit.toml or kit.key but not both."""
     for candidate in (here, *here.parents):
         if is_kit(candidate):
             return candidate
         _incomplete(candidate)
-    raise KitNotFound(f"no kit found in {here} or its parents")
+    return None
+
+
+def kit_here(cwd: Path | None = None) -> Path | None:
+    """The kit folder the current directory (``cwd``) lies in, found as when neither
+    ``--kit`` nor $PAPERKIT_KIT is given: it or a parent. None when there is none, or when
+    the search meets a folder holding only one of kit.toml and kit.key."""
+    try:
+        return _search_up((cwd or Path.cwd()).resolve())
+    except (KitNotFound, OSError):
+        return None
+
+
+def overridden_kit(chosen: Path, cwd: Path | None = None) -> Path | None:
+    """The kit folder the current directory lies in, when a kit named elsewhere
+    ($PAPERKIT_KIT) is used instead of it: ``chosen`` is that kit's folder. None when the
+    current directory is in no kit, or in ``chosen`` itself. The CLI says so, as the
+    environment variable is easily forgotten: a scan would go into the other kit's
+    record."""
+    here = kit_here(cwd)
+    if here is None or here == Path(chosen).resolve():
+        return None
+    return here
 
 
 def _incomplete(path: Path) -> None:

@@ -179,6 +179,8 @@ def register(cli: click.Group) -> None:
         with stop_signals_interrupt():
             try:
                 with kit.open_record() as rec:
+                    if not dry_run:  # a read-only kit: said before any photo is read
+                        rec.check_writable()
                     results = scan_photos(kit, rec, photos, dry_run=dry_run, decoder=decoder,
                                           progress=progress, pages=pages, again=again)
                 for res in results:

@@ -7,10 +7,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import InvalidValue, PaperkitError
+from ..errors import InvalidValue, KitMoved, PaperkitError
 from ..kit import Kit
 from . import security
 
@@ -48,6 +48,8 @@ class KioskState:
     lan: bool
     decoder: str
     scan_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
+    #: Set while the kit folder is found moved (logged once, not on every request).
+    moved: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
 def create_app(kit: Kit, token: str | None = None, lan: bool = False, *,
@@ -81,6 +83,7 @@ def create_app(kit: Kit, token: str | None = None, lan: bool = False, *,
     app.extensions["paperkit"] = KioskState(kit=kit, token=token, lan=lan, decoder=decoder)
     app.before_request(security.check_access)
     app.before_request(security.check_csrf)
+    app.before_request(_kit_still_here)
     app.after_request(security.finish)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     app.jinja_env.globals["group_name"] = kit.settings.name
@@ -101,6 +104,26 @@ def create_app(kit: Kit, token: str | None = None, lan: bool = False, *,
     return app
 
 
+def _kit_still_here() -> None:
+    """before_request: refuse every page (KitMoved) while the kit folder is not where the
+    kiosk opened it, moved or renamed while it runs: nothing is read or written then, and
+    no record is ever made at the old place. Logged once each time it is found moved."""
+    if request.endpoint == "static":
+        return
+    state: KioskState = current_app.extensions["paperkit"]
+    try:
+        state.kit.check_still_here(since="the kiosk started")
+    except KitMoved as exc:
+        if not state.moved.is_set():
+            state.moved.set()
+            current_app.logger.error("paperkit kiosk: %s", exc.user_message())
+        raise
+    if state.moved.is_set():
+        state.moved.clear()
+        current_app.logger.warning("paperkit kiosk: the kit folder %s is back",
+                                   state.kit.path)
+
+
 def _human_size(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
 
@@ -117,6 +140,10 @@ def _error_pages(app: Flask) -> None:
             message = exc.description
         message = message.format(limit=_human_size(app.config["MAX_CONTENT_LENGTH"]))
         return page(code, title, message)
+
+    @app.errorhandler(KitMoved)
+    def kit_moved(exc: KitMoved):
+        return page(503, "The kit folder has moved", exc.user_message())
 
     @app.errorhandler(PaperkitError)
     def paperkit_error(exc: PaperkitError):

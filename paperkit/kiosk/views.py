@@ -240,6 +240,7 @@ def upload():
         flash("Choose one or more photos first.", "error")
         return redirect(url_for("kiosk.upload_form"))
     kit, rec = state().kit, record()
+    rec.check_writable()  # a read-only kit: said before the photos are read, not after
     shown: list[ShownPhoto] = []
     with tempfile.TemporaryDirectory(prefix=upload_prefix()) as tmp:
         paths, names = [], []

@@ -129,7 +129,8 @@ class Record:
         except sqlite3.OperationalError as exc:
             if not _readonly(exc):
                 raise
-            raise _read_only(path) from None
+            conn.close()
+            raise _read_only(path, upgrade=True) from None
         return rec
 
     @staticmethod
@@ -153,7 +154,9 @@ class Record:
                 raise missing(path) from None
             if is_damage(exc):
                 raise damaged(path, exc) from None
-            if _readonly(exc) or _on_read_only_disk(path):
+            if _readonly(exc) or _on_read_only_disk(path) or not _may_write_folder(path):
+                if not create:  # status, export, log, backup still read it
+                    return _connect_read_only(path)
                 raise _read_only(path) from None
             if _disk_full(path):
                 raise _full(path) from None
@@ -163,6 +166,21 @@ class Record:
 
     def close(self) -> None:
         self.conn.close()
+
+    @property
+    def read_only(self) -> bool:
+        """Whether nothing can be written to this record here: it was opened for reading
+        only (its file, folder or disk is read-only), or its disk is mounted read-only.
+        Any write then fails with RecordReadOnly; a command can say so before it starts."""
+        if self.path == ":memory:":
+            return False
+        return (self.conn.execute("PRAGMA query_only").fetchone()[0] == 1
+                or _on_read_only_disk(self.path))
+
+    def check_writable(self) -> None:
+        """Raise RecordReadOnly, saying what to do, when :attr:`read_only`."""
+        if self.read_only:
+            raise _read_only(self.path)
 
     def scratch_copy(self) -> Record:
         """A copy of the record in memory, to write into as if it were the record (a dry
@@ -375,9 +393,81 @@ def _create_private(path: str) -> None:
         pass
 
 
-def _read_only(path: str) -> RecordReadOnly:
-    return RecordReadOnly(f"the record {path} (or its kit folder) is read-only here, so"
-                          " nothing could be written to it")
+def _read_only(path: str, upgrade: bool = False) -> RecordReadOnly:
+    """The error for a write the record's file, folder or disk refuses; ``upgrade``: the
+    write was this paperkit's schema migration, which even reading needs."""
+    if not _on_read_only_disk(path):
+        what = ("so this paperkit cannot upgrade it to its own version, which it must before"
+                " reading it" if upgrade else "so nothing could be written to it")
+        return RecordReadOnly(f"the record {path} (or its kit folder) is read-only here, {what}")
+    folder = Path(path).absolute().parent
+    what = ("so this paperkit cannot upgrade its record to its own version, which it must"
+            " before reading it" if upgrade else "so nothing can be written to its record")
+    reads = "" if upgrade else ("commands that only read the record (status, export, log,"
+                                " backup) work there; to change it, ")
+    return RecordReadOnly(
+        f"the kit folder {folder} is on a read-only disk (a write-protected USB stick or a"
+        f" CD?), {what}; nothing was changed",
+        f"{reads}copy the whole kit folder to a writable disk (cp -a {folder}"
+        f" ~/{folder.name}) and use the copy: 'paperkit --kit ~/{folder.name} ...'")
+
+
+def _may_write_folder(path: str) -> bool:
+    """Whether this user may make files (SQLite's -wal and -shm) in the record's folder."""
+    return os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
+
+
+#: A -wal file's header, in bytes: a -wal no longer than it holds no change.
+WAL_HEADER = 32
+
+
+def _connect_read_only(path: str) -> sqlite3.Connection:
+    """A connection that only reads the record at ``path``, whose file, folder or disk may
+    not be written here (a write-protected USB stick, a CD): any write through it fails as
+    read-only (RecordReadOnly), with what to do.
+
+    In WAL mode SQLite reads through the record's -shm index, which it makes when it is not
+    there (https://www.sqlite.org/wal.html, "Read-Only Databases"). Where it cannot, the
+    file is opened ``immutable``, as SQLite has it for read-only media: that reads the file
+    alone, so only when no -wal beside it holds changes, which it would miss (the record as
+    it was before them). Such a record is refused, never shown out of date."""
+    uri = Path(path).absolute().as_uri() + "?mode=ro"
+    for target in (uri, uri + "&immutable=1"):
+        if target != uri and _wal_holds_changes(path):
+            raise RecordReadOnly(
+                f"the record {path} cannot be read here: its {Path(path).name}-wal holds"
+                " changes not yet in it, which SQLite can read only where it may write"
+                " beside them, and its kit folder is read-only (reading the record without"
+                " them would show it as it was before them)",
+                f"copy the whole kit folder, with its {Path(path).name}-wal, to a writable"
+                f" disk (cp -a {Path(path).absolute().parent} ~/) and use the copy:"
+                " 'paperkit --kit COPY ...', where SQLite reads those changes in; nothing"
+                " was changed")
+        conn = None
+        try:
+            conn = sqlite3.connect(target, isolation_level=None, timeout=10.0, uri=True)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA query_only = ON")  # what Record.read_only reads
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the file
+            return conn
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            if is_damage(exc):
+                raise damaged(path, exc) from None
+    raise _read_only(path)
+
+
+def _wal_holds_changes(path: str) -> bool:
+    """Whether a -wal beside the record at ``path`` may hold changes not in the file (any
+    byte past its header); False when there is none."""
+    try:
+        return os.path.getsize(f"{path}-wal") > WAL_HEADER
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
 
 
 def _jsonable(row: dict[str, Any] | None) -> str | None:
