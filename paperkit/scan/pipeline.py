@@ -21,7 +21,9 @@ from ..record.db import Record, Source
 from ..record.prints import printed_codes, was_printed
 from ..record.tasks import get_task, list_tasks, set_status
 from ..signals import held_signals
+from . import colour as colour_mod
 from . import decode, missing
+from .colour import Colour, marked_in_colour
 from .decide import (
     HELD_CONFIDENCE,
     QUEUED,
@@ -296,10 +298,11 @@ def _covered(read: _Read, top: Found, boxes: list[str]) -> _Read:
 
 
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
-              seen: dict[tuple[str, int], list[str]], measured=None) -> _Read:
+              seen: dict[tuple[str, int], list[str]], measured=None,
+              colour: Colour | None = None) -> _Read:
     """Verify, locate, read and decide one code. ``seen`` holds statuses already read from
     each (task, rev) in this photo; it is updated. ``measured`` is ``measure``'s result
-    when it was computed already."""
+    when it was computed already; ``colour``: the frame's (:func:`_colour`), or None."""
     try:
         code = codes.verify(found.text, kit.key, kit.id)
     except (OtherKit, BadCode) as exc:
@@ -331,10 +334,16 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     held = min(decision.confidence, HELD_CONFIDENCE)  # a hold below: the reading is unsure
     dark = _lies_dark(frame, pose, reads)
     small = f"the slip is small in the photo (its code {pose.ppu * S.QR.width:.0f} px wide)"
-    lined_up = (decision.outcome == "applied" or (decision.outcome == "unchanged"
-                                                  and decision.status is None)
-                ) and row_continues(frame.gray, pose)
-    if decision.outcome == "applied" and lined_up:
+    settles = decision.outcome == "applied" or (decision.outcome == "unchanged"
+                                                and decision.status is None)
+    lined_up = settles and row_continues(frame.gray, pose)
+    tinted = marked_in_colour(colour, pose, decision.status) if settles else []
+    if tinted:  # a highlighter or a gel pen, light in grey: read as no mark
+        decision = Decision(decision.status, "review", held,
+                            f"{the_boxes(tinted, 'holds', 'hold')} a light coloured mark (a"
+                            " highlighter, a gel pen?) that the reading in grey does not see;"
+                            " check it")
+    elif decision.outcome == "applied" and lined_up:
         decision = Decision(decision.status, "review", held,
                             "check boxes continue this slip's row beyond its left edge: another"
                             " slip, whose code was not read, may lie over this one with its boxes"
@@ -395,6 +404,23 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                      outcome=decision.outcome, confidence=decision.confidence,
                      reason=decision.reason, frame=frame.label, says=reading)
     return _Read(res, frame, pose, reads, dark)
+
+
+def _colour(photo: Photo, i: int, early: Future, frame: Frame) -> Colour | None:
+    """The colour of the photo's frame ``i`` (:mod:`colour`): from the first pass's early
+    look at a JPEG, else decoded for it (a JPEG that look did not read), or made from a
+    picture Pillow decoded in colour; None for a grey picture, a PDF's or a TIFF's pages."""
+    if len(photo.frames) != 1:
+        return None
+    if photo.kind == "jpeg":
+        try:
+            look = early.result()
+        except Exception:  # noqa: BLE001 - the early look failed: decode the colour here
+            look = None
+        tint = colour_mod.fits(look.colour if look is not None else None, frame.gray.shape)
+        return tint or colour_mod.of_jpeg(photo.raw, frame.gray.shape)
+    return (colour_mod.fits(colour_mod.of_image(photo.image), frame.gray.shape)
+            if photo.image is not None else None)
 
 
 def _settle_duplicates(reads: list[_Read]) -> list[_Read]:
@@ -882,16 +908,18 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             if helper is not None:
                 _take_back(pending, frame, decoded.found)
             before = {k: list(v) for k, v in seen.items()}
+            tint = _colour(photo, i, early, frame) if decoded.found else None
             here: list[_Read] = []
             for found in decoded.found:  # each read as soon as it is measured
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
-                here.append(read_slip(kit, rec, frame, found, seen, m))
+                here.append(read_slip(kit, rec, frame, found, seen, m, tint))
             if _mirrored(frame, decoded.found, here):  # read again, as the mirror image
                 mirrored = True
                 seen.clear()
                 seen.update(before)
                 decoded = replace(decoded, found=tuple(map(_transposed, decoded.found)))
-                here = [read_slip(kit, rec, frame, f, seen) for f in decoded.found]
+                here = [read_slip(kit, rec, frame, f, seen, colour=tint)
+                        for f in decoded.found]
             # a light mark read from a pale print is not applied, nor from a slip of a pale
             # print run photographed among black ones
             pale_frame = _pale(here)

@@ -1,0 +1,130 @@
+"""Light coloured ink in a check box, which the reading in grey does not see.
+
+The boxes are read in grey (luminance), where a yellow highlighter is some 18 levels below
+the paper and a yellow gel pen or a light green or orange highlighter little more: a box
+marked so read blank. A slip ticked done in pen and highlighted taken was applied done,
+and a slip marked with a highlighter alone was left unchanged (a red-team photo,
+bench/RESULTS.md, Box reads, thirty-third session). Such ink stands apart from the paper
+in its colour (the JPEG's Cb and Cr) while its grey stays near the paper's, where a pen's
+or a pencil's is dark or has no colour of its own.
+
+The colour comes with the first pass's look at a JPEG (``load.small_jpeg``: decoded at half
+size within the DCT, its Y channel the grey image that pass reads, exactly), or with a
+picture Pillow decoded in colour (HEIC, PNG, ...); a grey picture, a PDF page and a frame
+too large to decode whole have none, and are read in grey alone.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+from ..layout import slip as S
+from .geometry import SlipPose
+
+#: Pixels a slip unit the box row is looked at with.
+K = 2.0
+#: The band of the slip holding the row of boxes and their labels, slip units: the paper's
+#: colour is its median (boxes, labels and marks are a small part of it).
+ROW = (10.0, S.BOX_Y - 4.0, S.SLIP_W - 10.0, S.BOX_Y + S.BOX_SIZE + 4.0)
+#: How far inside its printed outline a box's inside is taken (slip units): the outline,
+#: and the blur of the photo around it, stay out.
+INSET = 2.5
+#: A pixel is coloured ink when its colour (Cb, Cr) lies this far from the paper's...
+COLOUR = 24.0
+#: ...while its grey is less than this far below the paper's: darker ink is read in grey.
+LIGHT = 70.0
+#: A box this share of whose inside is light coloured ink holds a mark (a highlighter's
+#: stroke covers most of it; a gel pen's cross about a fifth).
+COVER = 0.12
+
+
+@dataclass(frozen=True)
+class Colour:
+    """A frame's colour, smaller: ``ycc`` is Y, Cb, Cr (uint8, rows × columns × 3), at
+    1/``factor`` of the frame's size, upright as the frame is."""
+
+    ycc: np.ndarray
+    factor: int
+
+
+def of_image(image: Image.Image, factor: int = 2) -> Colour | None:
+    """A colour picture (Pillow, upright) as :class:`Colour`, made 1/``factor`` as large;
+    None for a grey one."""
+    if image.mode not in ("RGB", "RGBA", "P", "CMYK", "YCbCr", "LAB", "HSV"):
+        return None
+    small = image.reduce(factor) if factor > 1 else image
+    return Colour(np.asarray(small.convert("RGB").convert("YCbCr")), factor)
+
+
+def of_jpeg(raw: bytes, shape: tuple[int, ...]) -> Colour | None:
+    """A colour JPEG's colour at half the size of its frame (``shape``, upright), decoded
+    at that size within the DCT; None for a grey JPEG, or one whose frame is not the
+    file's whole picture (a huge one, read smaller)."""
+    try:
+        im = Image.open(io.BytesIO(raw))
+        if im.mode not in ("RGB", "YCbCr"):
+            return None
+        w, h = im.size
+        if sorted((w, h)) != sorted(shape[:2]):  # read smaller (huge): not decoded again
+            return None
+        factor = 2 if w % 2 == 0 and h % 2 == 0 else 1
+        im.draft("YCbCr", (w // factor, h // factor))
+        orientation = int(im.getexif().get(0x0112, 1) or 1)
+        im.load()
+        if orientation != 1:
+            im = ImageOps.exif_transpose(im)
+    except Exception:  # noqa: BLE001 - no colour: the slips are read in grey alone
+        return None
+    ycc = np.asarray(im)
+    if ycc.ndim != 3 or ycc.shape[:2] != (shape[0] // factor, shape[1] // factor):
+        return None
+    return Colour(ycc, factor)
+
+
+def fits(colour: Colour | None, shape: tuple[int, ...]) -> Colour | None:
+    """``colour`` when it is of a frame of ``shape``, else None."""
+    if colour is None or colour.ycc.shape[:2] != (shape[0] // colour.factor,
+                                                  shape[1] // colour.factor):
+        return None
+    return colour
+
+
+def light_marks(colour: Colour, pose: SlipPose) -> dict[str, float]:
+    """Each box's share of light coloured ink (0..1), by name, for the slip at ``pose`` (its
+    homography maps slip units to frame pixels)."""
+    f = colour.factor
+    # frame pixel x lies at x / f - (f - 1) / (2 f) in the smaller image (its pixel p covers
+    # the frame's f p .. f p + f - 1)
+    to_small = np.array([[1 / f, 0, -(f - 1) / (2 * f)], [0, 1 / f, -(f - 1) / (2 * f)],
+                         [0, 0, 1]])
+    x0, y0, x1, y1 = ROW
+    t = np.array([[1 / K, 0, x0], [0, 1 / K, y0], [0, 0, 1]])
+    size = (round((x1 - x0) * K), round((y1 - y0) * K))
+    band = cv2.warpPerspective(colour.ycc, to_small @ pose.H @ t, size,
+                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 128, 128))
+    band = band.astype(np.float32)
+    paper = np.median(band.reshape(-1, 3), axis=0)
+    far = np.hypot(band[..., 1] - paper[1], band[..., 2] - paper[2]) > COLOUR
+    light = (paper[0] - band[..., 0]) < LIGHT
+    ink = far & light
+    shares = {}
+    for name, box in S.BOXES.items():
+        u0, u1 = round((box.x0 + INSET - x0) * K), round((box.x1 - INSET - x0) * K)
+        v0, v1 = round((box.y0 + INSET - y0) * K), round((box.y1 - INSET - y0) * K)
+        shares[name] = float(ink[v0:v1, u0:u1].mean())
+    return shares
+
+
+def marked_in_colour(colour: Colour | None, pose: SlipPose, skip: str | None = None
+                     ) -> list[str]:
+    """The boxes (but ``skip``) holding a light coloured mark, in printed order; none
+    without colour."""
+    if colour is None:
+        return []
+    return [n for n, share in light_marks(colour, pose).items() if n != skip and share >= COVER]

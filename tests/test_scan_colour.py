@@ -1,0 +1,94 @@
+"""Light coloured ink in a box: a highlighter or a yellow gel pen, which grey does not see.
+
+The boxes are read in grey, where a yellow highlighter lies some 18 levels below the paper:
+a red-team photo had a slip ticked done in pen and highlighted taken applied done (a wrong
+status), and slips marked with a highlighter alone left unchanged (marks lost unsaid). Such
+a slip now goes to review; pen, pencil and marker read as before."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from scan_images import Mark, compose, render_slip, save, slip_quad
+
+from paperkit import codes
+from paperkit.kit import init_kit
+from paperkit.layout import slip as S
+from paperkit.record.db import Source
+from paperkit.record.tasks import get_task
+from paperkit.scan import scan_photos
+from paperkit.scan.load import small_jpeg
+
+PX = 4.0
+YELLOW = (255, 240, 70)  # a highlighter: it multiplies the paper's colour
+
+
+def _highlight(img: Image.Image, box: str, colour=YELLOW) -> Image.Image:
+    """A highlighter's stroke across ``box`` and its label (a multiply blend)."""
+    arr = np.asarray(img).astype(np.float32)
+    r = S.BOXES[box]
+    y0, y1 = round((r.y0 - 1) * PX), round((r.y1 + 1) * PX)
+    x0, x1 = round((r.x0 - 2) * PX), round((r.x1 + 30) * PX)
+    arr[y0:y1, x0:x1] *= np.float32(colour) / 255
+    return Image.fromarray(arr.astype(np.uint8))
+
+
+def _scan(tmp_path, slips):
+    """``slips``: (task, marks, highlighted boxes); one photo of them, scanned."""
+    kit = init_kit(tmp_path / "kit")
+    rec = kit.open_record()
+    with rec.write(Source("cli", "test")) as w:
+        for task, _, _ in slips:
+            w.insert("tasks", {"id": task, "title": task, "status": "open"})
+    items = []
+    for i, (task, marks, lit) in enumerate(slips):
+        img = render_slip(codes.build(kit.key, kit.id, task, 1).text, marks, s=PX)
+        for box in lit:
+            img = _highlight(img, box)
+        items.append((img, slip_quad(600 + 1150 * i, 700, 1000, 6 * i - 4)))
+    path = tmp_path / "p.jpg"
+    save(compose(items, (600 + 1150 * len(slips), 1400)), path, 88)
+    (res,) = scan_photos(kit, rec, [path])
+    return rec, {s.task: s for s in res.slips}
+
+
+def test_a_pen_tick_beside_a_highlighted_box_is_not_applied(tmp_path):
+    rec, read = _scan(tmp_path, [("T0001", (Mark("done"),), ("taken",)),
+                                 ("T0002", (Mark("done", ink="blue"),), ())])
+    held = read["T0001"]
+    assert held.outcome == "review", (held.outcome, held.reason)
+    assert "the taken box holds a light coloured mark" in held.reason
+    assert get_task(rec, "T0001").status == "open"
+    assert (read["T0002"].outcome, read["T0002"].status) == ("applied", "done")  # blue pen
+
+
+def test_a_box_marked_with_a_highlighter_alone_goes_to_review(tmp_path):
+    rec, read = _scan(tmp_path, [("T0001", (), ("stuck",)), ("T0002", (), ())])
+    assert read["T0001"].outcome == "review" and "stuck box" in read["T0001"].reason
+    assert (read["T0002"].outcome, read["T0002"].status) == ("unchanged", None)
+
+
+def _rgb_jpeg(orientation: int) -> bytes:
+    rng = np.random.default_rng(orientation)
+    rgb = cv2.GaussianBlur(rng.integers(0, 255, (3000, 4000, 3), np.uint8), (0, 0), 3)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=85, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_the_first_passs_grey_is_the_grey_decode_bit_for_bit(orientation):
+    """The early look decodes the JPEG in colour (Pillow, YCbCr) for the colour check; its Y
+    is the grey frame OpenCV's decode made before, bit for bit, EXIF turn applied: the
+    first pass reads the same pixels."""
+    raw = _rgb_jpeg(orientation)
+    grey, factor, ycc = small_jpeg(raw, 2200)
+    before = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_2)
+    assert factor == 2 and np.array_equal(grey, before)
+    assert ycc.shape == (*before.shape, 3) and np.array_equal(ycc[..., 0], grey)
