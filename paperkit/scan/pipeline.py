@@ -61,6 +61,7 @@ from .memory import keep_freed_memory
 from .result import PhotoResult, SlipResult
 from .soft import Expected
 from .store import crop_image, discard, store_crop, store_photo
+from .through import soft_and_light
 
 #: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores)
 #: when the helper is not up; a JPEG's early first pass (decode.first_look) runs here too.
@@ -349,6 +350,10 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             " slip, whose code was not read, may lie over this one with its boxes"
                             " on this one's; check it, or lay the slips apart and retake the"
                             " photo")
+    elif decision.outcome == "applied" and soft_and_light(frame.gray, pose, decision.status):
+        decision = Decision(decision.status, "review", held,
+                            f"the {decision.status} mark is light and soft-edged, as writing on"
+                            " the back of the slip seen through the paper looks; check it")
     elif decision.outcome == "applied" and geometry < 0.5:
         decision = Decision(decision.status, "review", held,
                             "the slip's position in the photo is uncertain")
