@@ -21,7 +21,8 @@ from paperkit.layout import slip as S
 from paperkit.record.db import Source
 from paperkit.record.tasks import get_task
 from paperkit.scan import scan_photos
-from paperkit.scan.load import small_jpeg
+from paperkit.scan.colour import fits, of_jpeg
+from paperkit.scan.load import load_photo
 
 PX = 4.0
 YELLOW = (255, 240, 70)  # a highlighter: it multiplies the paper's colour
@@ -74,7 +75,8 @@ def test_a_box_marked_with_a_highlighter_alone_goes_to_review(tmp_path):
 
 def _rgb_jpeg(orientation: int) -> bytes:
     rng = np.random.default_rng(orientation)
-    rgb = cv2.GaussianBlur(rng.integers(0, 255, (3000, 4000, 3), np.uint8), (0, 0), 3)
+    rgb = cv2.GaussianBlur(rng.integers(0, 255, (300, 400, 3), np.uint8), (0, 0), 3)
+    rgb = cv2.resize(rgb, (4000, 3000), interpolation=cv2.INTER_CUBIC)
     exif = Image.Exif()
     exif[0x0112] = orientation
     buf = io.BytesIO()
@@ -83,12 +85,14 @@ def _rgb_jpeg(orientation: int) -> bytes:
 
 
 @pytest.mark.parametrize("orientation", [1, 3, 6, 8])
-def test_the_first_passs_grey_is_the_grey_decode_bit_for_bit(orientation):
-    """The early look decodes the JPEG in colour (Pillow, YCbCr) for the colour check; its Y
-    is the grey frame OpenCV's decode made before, bit for bit, EXIF turn applied: the
-    first pass reads the same pixels."""
+def test_a_jpegs_colour_lies_as_its_frame_does(tmp_path, orientation):
+    """The colour, decoded apart at a quarter of the size, is turned by the EXIF tag as the
+    grey frame is: its Y is the frame made smaller."""
     raw = _rgb_jpeg(orientation)
-    grey, factor, ycc = small_jpeg(raw, 2200)
-    before = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_2)
-    assert factor == 2 and np.array_equal(grey, before)
-    assert ycc.shape == (*before.shape, 3) and np.array_equal(ycc[..., 0], grey)
+    path = tmp_path / "p.jpg"
+    path.write_bytes(raw)
+    frame = load_photo(path, raw).frames[0].gray
+    colour = fits(of_jpeg(raw), frame.shape)
+    assert colour is not None and colour.factor == 4
+    small = cv2.resize(frame, colour.ycc.shape[1::-1], interpolation=cv2.INTER_AREA)
+    assert np.abs(colour.ycc[..., 0].astype(int) - small).mean() < 3

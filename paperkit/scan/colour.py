@@ -8,26 +8,26 @@ bench/RESULTS.md, Box reads, thirty-third session). Such ink stands apart from t
 in its colour (the JPEG's Cb and Cr) while its grey stays near the paper's, where a pen's
 or a pencil's is dark or has no colour of its own.
 
-The colour comes with the first pass's look at a JPEG (``load.small_jpeg``: decoded at half
-size within the DCT, its Y channel the grey image that pass reads, exactly), or with a
-picture Pillow decoded in colour (HEIC, PNG, ...); a grey picture, a PDF page and a frame
-too large to decode whole have none, and are read in grey alone.
+The colour of a JPEG is decoded at a quarter of its size (:func:`of_jpeg`) beside the
+first pass and the full-size grey decode; a picture Pillow decoded in colour (HEIC, PNG,
+...) is made smaller (:func:`of_image`). A grey picture, a PDF's or a TIFF's pages and a
+frame read smaller than its file (a huge one) have none, and are read in grey alone.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from ..layout import slip as S
 from .geometry import SlipPose
 
-#: Pixels a slip unit the box row is looked at with.
-K = 2.0
+#: Pixels a slip unit the box row is looked at with (about what the colour, a quarter of
+#: the frame's size, holds of a 12 MP photo of 20 slips).
+K = 1.0
 #: The band of the slip holding the row of boxes and their labels, slip units: the paper's
 #: colour is its median (boxes, labels and marks are a small part of it).
 ROW = (10.0, S.BOX_Y - 4.0, S.SLIP_W - 10.0, S.BOX_Y + S.BOX_SIZE + 4.0)
@@ -52,44 +52,35 @@ class Colour:
     factor: int
 
 
-def of_image(image: Image.Image, factor: int = 2) -> Colour | None:
+def of_image(image: Image.Image, factor: int = 4) -> Colour | None:
     """A colour picture (Pillow, upright) as :class:`Colour`, made 1/``factor`` as large;
     None for a grey one."""
     if image.mode not in ("RGB", "RGBA", "P", "CMYK", "YCbCr", "LAB", "HSV"):
         return None
     small = image.reduce(factor) if factor > 1 else image
-    return Colour(np.asarray(small.convert("RGB").convert("YCbCr")), factor)
+    return Colour(np.ascontiguousarray(small.convert("RGB").convert("YCbCr")), factor)
 
 
-def of_jpeg(raw: bytes, shape: tuple[int, ...]) -> Colour | None:
-    """A colour JPEG's colour at half the size of its frame (``shape``, upright), decoded
-    at that size within the DCT; None for a grey JPEG, or one whose frame is not the
-    file's whole picture (a huge one, read smaller)."""
+def of_jpeg(raw: bytes) -> Colour | None:
+    """A colour JPEG's colour at a quarter of its size (decoded at that size within the DCT
+    by OpenCV, its EXIF turn applied as for the frame), or None (a grey JPEG, a file OpenCV
+    cannot decode). It runs beside the first pass and the full-size decode; only the box
+    rows of the slips are looked at in it."""
     try:
-        im = Image.open(io.BytesIO(raw))
-        if im.mode not in ("RGB", "YCbCr"):
-            return None
-        w, h = im.size
-        if sorted((w, h)) != sorted(shape[:2]):  # read smaller (huge): not decoded again
-            return None
-        factor = 2 if w % 2 == 0 and h % 2 == 0 else 1
-        im.draft("YCbCr", (w // factor, h // factor))
-        orientation = int(im.getexif().get(0x0112, 1) or 1)
-        im.load()
-        if orientation != 1:
-            im = ImageOps.exif_transpose(im)
-    except Exception:  # noqa: BLE001 - no colour: the slips are read in grey alone
+        bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
+    except cv2.error:
         return None
-    ycc = np.asarray(im)
-    if ycc.ndim != 3 or ycc.shape[:2] != (shape[0] // factor, shape[1] // factor):
+    if bgr is None or bgr.ndim != 3:
         return None
-    return Colour(ycc, factor)
+    ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
+    return Colour(np.ascontiguousarray(ycrcb[..., [0, 2, 1]]), 4)
 
 
 def fits(colour: Colour | None, shape: tuple[int, ...]) -> Colour | None:
-    """``colour`` when it is of a frame of ``shape``, else None."""
-    if colour is None or colour.ycc.shape[:2] != (shape[0] // colour.factor,
-                                                  shape[1] // colour.factor):
+    """``colour`` when it is of a frame of ``shape`` (its sides 1/``factor`` of the frame's,
+    rounded either way), else None."""
+    if colour is None or any(abs(c - s / colour.factor) >= 1
+                             for c, s in zip(colour.ycc.shape[:2], shape[:2], strict=True)):
         return None
     return colour
 
@@ -109,7 +100,7 @@ def light_marks(colour: Colour, pose: SlipPose) -> dict[str, float]:
                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 128, 128))
     band = band.astype(np.float32)
-    paper = np.median(band.reshape(-1, 3), axis=0)
+    paper = np.median(band[::2, ::2].reshape(-1, 3), axis=0)
     far = np.hypot(band[..., 1] - paper[1], band[..., 2] - paper[2]) > COLOUR
     light = (paper[0] - band[..., 0]) < LIGHT
     ink = far & light

@@ -47,7 +47,6 @@ import numpy as np
 
 from ..errors import DependencyMissing, InvalidValue
 from . import deblur, soft
-from .colour import Colour
 from .geometry import inside_slips
 from .known import KnownCodes
 from .load import small_jpeg
@@ -188,13 +187,11 @@ class DecodeStep:
 class Early:
     """The first pass, read from a JPEG's file while the full-size frame is still being
     decoded (:func:`first_look`): the raw reads in frame pixels, the size of the image they
-    were read on, and its ``factor`` (frame px per px); ``colour``: that image in colour
-    (None for a grey JPEG)."""
+    were read on, and its ``factor`` (frame px per px)."""
 
     raws: list[Raw] = field(repr=False)
     shape: tuple[int, ...]
     factor: int
-    colour: Colour | None = field(default=None, repr=False)
 
 
 def first_look(raw: bytes, decoder: str = "zxing") -> Early | None:
@@ -214,10 +211,10 @@ def first_look(raw: bytes, decoder: str = "zxing") -> Early | None:
     small = small_jpeg(raw, WORK_SIDE)
     if small is None:
         return None
-    img, factor, ycc = small
+    img, factor = small
     shift = np.float32((factor - 1) / 2)
     raws = [(text, pts * np.float32(factor) + shift) for text, pts in backend(decoder)(img)]
-    return Early(raws, img.shape, factor, None if ycc is None else Colour(ycc, factor))
+    return Early(raws, img.shape, factor)
 
 
 @dataclass(frozen=True)

@@ -301,48 +301,31 @@ _JPEG_FLAGS = {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
                4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 8: cv2.IMREAD_REDUCED_GRAYSCALE_8}
 
 
-def small_jpeg(raw: bytes, side: int) -> tuple[np.ndarray, int, np.ndarray] | None:
+def small_jpeg(raw: bytes, side: int) -> tuple[np.ndarray, int] | None:
     """The frame :func:`load_photo` makes of the JPEG ``raw``, made smaller by the fewest
-    halvings that bring its long side to ``side`` or less, with that factor (2, 4 or 8), and
-    the same in colour (Y, Cb, Cr: its Y is that grey frame). It is decoded at that size
-    within the discrete cosine transform, at less cost than the full size. None for
-    anything else: not a JPEG, a JPEG :func:`load_photo` does not decode at full size (over
-    :data:`MAX_PIXELS`), one already small enough, one that would need more than 8, or one
-    whose sides are not multiples of the factor (a phone's are).
-
-    Pillow decodes it in YCbCr (libjpeg-turbo, as OpenCV's grey decode: the Y channel is the
-    one that decode makes, bit for bit, tested), for 6-7 ms more than the grey alone (of
-    about 16 at half size), on the core that reads the first pass beside the full-size
-    decode: the colour lets light coloured ink be seen (``colour``)."""
+    halvings that bring its long side to ``side`` or less, with that factor (2, 4 or 8). It
+    is decoded at that size within the discrete cosine transform, at less cost than the full
+    size. None for anything else: not a JPEG, a JPEG :func:`load_photo` does not decode at
+    full size (over :data:`MAX_PIXELS`), one already small enough, one that would need more
+    than 8, or one whose sides are not multiples of the factor (a phone's are)."""
     if raw[:3] != b"\xff\xd8\xff":
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(raw))
-            w, h = im.size
-            if _reduction("jpeg", w, h) != 1:
-                return None
-            factor = 1
-            while max(w, h) > side * factor:
-                factor *= 2
-            if factor not in (2, 4, 8) or w % factor or h % factor:
-                return None  # (sides not a multiple of it: the decoder's last, partial
-                # pixels would sit on the other side of a frame turned by its EXIF tag)
-            if im.mode not in ("RGB", "YCbCr"):  # a grey JPEG (or CMYK): grey alone
-                small = _decode_jpeg(raw, factor)
-                return None if small is None else (small, factor, None)
-            im.draft("YCbCr", (w // factor, h // factor))
-            if im.size != (w // factor, h // factor) or im.mode != "YCbCr":
-                return None
-            orientation = int(im.getexif().get(0x0112, 1) or 1)
-            im.load()
-            if orientation != 1:
-                im = ImageOps.exif_transpose(im)
+            w, h = Image.open(io.BytesIO(raw)).size
     except Exception:  # noqa: BLE001 - unreadable here means: not read early; load_photo says why
         return None
-    ycc = np.asarray(im)
-    return np.ascontiguousarray(ycc[..., 0]), factor, ycc
+    if _reduction("jpeg", w, h) != 1:
+        return None
+    factor = 1
+    while max(w, h) > side * factor:
+        factor *= 2
+    if factor not in (2, 4, 8) or w % factor or h % factor:
+        return None  # (sides not a multiple of it: the decoder's last, partial pixels
+        # would sit on the other side of a frame turned by its EXIF tag)
+    small = _decode_jpeg(raw, factor)
+    return None if small is None else (small, factor)
 
 
 def _decode_jpeg(raw: bytes, reduce: int) -> np.ndarray | None:

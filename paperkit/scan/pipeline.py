@@ -350,10 +350,6 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             " slip, whose code was not read, may lie over this one with its boxes"
                             " on this one's; check it, or lay the slips apart and retake the"
                             " photo")
-    elif decision.outcome == "applied" and soft_and_light(frame.gray, pose, decision.status):
-        decision = Decision(decision.status, "review", held,
-                            f"the {decision.status} mark is light and soft-edged, as writing on"
-                            " the back of the slip seen through the paper looks; check it")
     elif decision.outcome == "applied" and geometry < 0.5:
         decision = Decision(decision.status, "review", held,
                             "the slip's position in the photo is uncertain")
@@ -381,6 +377,10 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             f"{small} and its {decision.status} mark light, so a second light"
                             " mark could have left no trace; check it, or retake the photo"
                             " closer")
+    elif decision.outcome == "applied" and soft_and_light(frame.gray, pose, decision.status):
+        decision = Decision(decision.status, "review", held,
+                            f"the {decision.status} mark is light and soft-edged, as writing on"
+                            " the back of the slip seen through the paper looks; check it")
     elif decision.outcome == "unchanged" and decision.status is None and lined_up:
         decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
                             "no box marked, but check boxes continue this slip's row beyond its"
@@ -411,19 +411,41 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     return _Read(res, frame, pose, reads, dark)
 
 
-def _colour(photo: Photo, i: int, early: Future, frame: Frame) -> Colour | None:
-    """The colour of the photo's frame ``i`` (:mod:`colour`): from the first pass's early
-    look at a JPEG, else decoded for it (a JPEG that look did not read), or made from a
-    picture Pillow decoded in colour; None for a grey picture, a PDF's or a TIFF's pages."""
+def _early_looks(raw: bytes, decoder: str) -> tuple[Future, Future | None]:
+    """Two looks at the file's bytes, one after the other on a thread of the pool, beside
+    the full-size decode: the first pass (:func:`decode.first_look`), and then, for a JPEG,
+    its colour (:func:`colour.of_jpeg`), each in its own future. Run after the first pass,
+    the colour's decode does not slow the full-size decode and the first pass down (both
+    waited for) as a third decode at once did: 1.19 of the time without it, against 1.23
+    (bench/RESULTS.md, Speed, thirty-third session)."""
+    early: Future = Future()
+    tint: Future | None = Future() if raw[:3] == b"\xff\xd8\xff" else None
+
+    def look() -> None:
+        for future, work in ((early, lambda: first_look(raw, decoder)),
+                             (tint, lambda: colour_mod.of_jpeg(raw))):
+            if future is None or not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(work())
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for it
+                future.set_exception(exc)
+
+    _POOL.submit(look)
+    return early, tint
+
+
+def _colour(photo: Photo, tint: Future | None, frame: Frame) -> Colour | None:
+    """The colour of the photo's frame (:mod:`colour`): a JPEG's, decoded after the first
+    pass (``tint``), or made from a picture Pillow decoded in colour; None for a grey
+    picture, a PDF's or a TIFF's pages, a frame read smaller than its file."""
     if len(photo.frames) != 1:
         return None
-    if photo.kind == "jpeg":
+    if tint is not None:
         try:
-            look = early.result()
-        except Exception:  # noqa: BLE001 - the early look failed: decode the colour here
-            look = None
-        tint = colour_mod.fits(look.colour if look is not None else None, frame.gray.shape)
-        return tint or colour_mod.of_jpeg(photo.raw, frame.gray.shape)
+            return colour_mod.fits(tint.result(), frame.gray.shape)
+        except Exception:  # noqa: BLE001 - no colour: the slips are read in grey alone
+            return None
     return (colour_mod.fits(colour_mod.of_image(photo.image), frame.gray.shape)
             if photo.image is not None else None)
 
@@ -859,7 +881,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         raw = read_bytes(Path(path))
         # a JPEG's first pass is read from the file on the other core while this one
         # decodes the full size (decode.first_look; both let go of the GIL)
-        early = _POOL.submit(first_look, raw, decoder)
+        early, tint = _early_looks(raw, decoder)
         photo = load_photo(path, raw)
         if kept is not None:  # read again, as the photo its first scan was recorded by
             photo = replace(photo, sha256=kept.sha256)
@@ -913,17 +935,17 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             if helper is not None:
                 _take_back(pending, frame, decoded.found)
             before = {k: list(v) for k, v in seen.items()}
-            tint = _colour(photo, i, early, frame) if decoded.found else None
+            colour = _colour(photo, tint, frame) if decoded.found else None
             here: list[_Read] = []
             for found in decoded.found:  # each read as soon as it is measured
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
-                here.append(read_slip(kit, rec, frame, found, seen, m, tint))
+                here.append(read_slip(kit, rec, frame, found, seen, m, colour))
             if _mirrored(frame, decoded.found, here):  # read again, as the mirror image
                 mirrored = True
                 seen.clear()
                 seen.update(before)
                 decoded = replace(decoded, found=tuple(map(_transposed, decoded.found)))
-                here = [read_slip(kit, rec, frame, f, seen, colour=tint)
+                here = [read_slip(kit, rec, frame, f, seen, colour=colour)
                         for f in decoded.found]
             # a light mark read from a pale print is not applied, nor from a slip of a pale
             # print run photographed among black ones
