@@ -8,8 +8,8 @@ bench/RESULTS.md, Box reads, thirty-third session). Such ink stands apart from t
 in its colour (the JPEG's Cb and Cr) while its grey stays near the paper's, where a pen's
 or a pencil's is dark or has no colour of its own.
 
-The colour of a JPEG is decoded at a quarter of its size (:func:`of_jpeg`) beside the
-first pass and the full-size grey decode; a picture Pillow decoded in colour (HEIC, PNG,
+The colour of a JPEG is decoded at a quarter of its size (:func:`of_jpeg`) after the first
+pass, on its thread, beside the full-size grey decode; a picture Pillow decoded in colour (HEIC, PNG,
 ...) is made smaller (:func:`of_image`). A grey picture, a PDF's or a TIFF's pages and a
 frame read smaller than its file (a huge one) have none, and are read in grey alone.
 """
@@ -63,8 +63,8 @@ def of_image(image: Image.Image, factor: int = 4) -> Colour | None:
 
 def of_jpeg(raw: bytes) -> Colour | None:
     """A colour JPEG's colour at a quarter of its size (decoded at that size within the DCT
-    by OpenCV, its EXIF turn applied as for the frame), or None (a grey JPEG, a file OpenCV
-    cannot decode). It runs beside the first pass and the full-size decode; only the box
+    by OpenCV, its EXIF turn applied as for the frame), or None (a file OpenCV cannot
+    decode; a grey JPEG's has no colour of its own, and none is seen in it). Only the box
     rows of the slips are looked at in it."""
     try:
         bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
