@@ -9,11 +9,15 @@ import logging
 import re
 import shutil
 
+import numpy as np
 import pytest
 
+from paperkit.errors import KitMoved
 from paperkit.kiosk import create_app
 from paperkit.kit import init_kit
 from paperkit.record.events import list_events
+from paperkit.scan.load import Frame, Photo
+from paperkit.scan.store import store_crop, store_photo
 
 TOKEN = "kiosk-moved-token-0123456789"
 PAGES = ["/", "/upload", "/review", "/print", "/ledger", "/contacts", "/access",
@@ -100,3 +104,18 @@ def test_a_kit_folder_left_without_its_key_is_not_this_kit(client, sample_kit):
     r = client.get("/")
     _says_moved(r)
     assert "no longer holds this kit" in r.get_data(as_text=True)
+
+
+def test_a_scan_whose_kit_folder_moved_meanwhile_makes_nothing_at_the_old_place(tmp_path):
+    """Storing a scanned photo made its folders with their parents: a kit folder moved
+    while the kiosk read a photo was made again at its old place, holding photos/ alone.
+    The scan's files are now made only inside a kit folder that is still there."""
+    kit = init_kit(tmp_path / "kit")
+    gray = np.full((40, 60), 200, np.uint8)
+    photo = Photo(tmp_path / "p.png", "ab" * 32, "png", (Frame("p.png", gray),), b"x")
+    kit.path.rename(tmp_path / "moved")
+    with pytest.raises(KitMoved):
+        store_photo(kit, photo)
+    with pytest.raises(KitMoved):
+        store_crop(kit, "ab" * 32, "T0001-note", gray)
+    assert not kit.path.exists()

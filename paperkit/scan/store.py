@@ -38,10 +38,28 @@ def rel(kit: Kit, path: Path) -> str:
     return path.relative_to(kit.path).as_posix()
 
 
+def _inside(kit: Kit, folder: Path) -> Path:
+    """``folder``, under the kit's folder, made as needed one level at a time below it, never
+    the kit's folder itself: a kit folder moved or renamed while a scan (the kiosk's) ran
+    is not made again at its old place with only photos in it. Raises KitMoved."""
+    if folder.is_dir():
+        return folder
+    here = kit.path
+    for part in folder.relative_to(kit.path).parts:
+        here = here / part
+        try:
+            here.mkdir(exist_ok=True)  # not parents: the kit's folder must be there
+        except FileNotFoundError:
+            kit.check_still_here("the scan began")
+            raise
+    return folder
+
+
 def store_photo(kit: Kit, photo: Photo) -> str:
     """Keep the photo (metadata removed) as photos/<sha256>.<ext>; returns the kit path."""
+    folder = _inside(kit, kit.photos_dir)
     data, ext = stored_image(photo)
-    path = kit.photos_dir / f"{photo.sha256}{ext}"
+    path = folder / f"{photo.sha256}{ext}"
     if not path.exists():
         write_atomic(path, data)
     return rel(kit, path)
@@ -70,6 +88,6 @@ def store_crop(kit: Kit, sha256: str, name: str, image: np.ndarray) -> str:
     ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
     if not ok:  # pragma: no cover - OpenCV always encodes a gray uint8 image
         raise OSError(f"could not encode crop {name}")
-    path = _crops_dir(kit, sha256) / f"{name}.png"
+    path = _inside(kit, _crops_dir(kit, sha256)) / f"{name}.png"
     write_atomic(path, buf.tobytes())
     return rel(kit, path)
