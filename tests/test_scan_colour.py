@@ -67,6 +67,21 @@ def test_a_pen_tick_beside_a_highlighted_box_is_not_applied(tmp_path):
     assert (read["T0002"].outcome, read["T0002"].status) == ("applied", "done")  # blue pen
 
 
+def test_the_review_picture_of_a_slip_held_for_colour_is_in_colour(tmp_path):
+    """Held for a highlighter's mark, which is faint in grey, the slip's picture for review
+    shows it in its colour."""
+    rec, read = _scan(tmp_path, [("T0001", (), ("done",))])
+    picture = cv2.imread(str(tmp_path / "kit" / read["T0001"].crops["slip"]))
+    assert picture is not None and picture.ndim == 3
+    r = S.BOXES["done"]
+    k = picture.shape[1] / (S.SLIP_W + 8)  # the picture holds the slip and 4 units around
+    y, x = round((r.y0 + 4 + 7) * k), round((r.x0 + 4 + 7) * k)
+    b, g, red = (int(v) for v in picture[y, x])
+    assert red > b + 40 and g > b + 40  # yellow: the highlighter
+    plain = picture[round(40 * k), round(120 * k)]  # paper between the title and the boxes
+    assert int(plain.max()) - int(plain.min()) < 25
+
+
 def test_a_box_marked_with_a_highlighter_alone_goes_to_review(tmp_path):
     rec, read = _scan(tmp_path, [("T0001", (), ("stuck",)), ("T0002", (), ())])
     assert read["T0001"].outcome == "review" and "stuck box" in read["T0001"].reason

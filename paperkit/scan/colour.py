@@ -112,6 +112,22 @@ def light_marks(colour: Colour, pose: SlipPose) -> dict[str, float]:
     return shares
 
 
+def tinted(grey: np.ndarray, colour: Colour, pose: SlipPose, rect) -> np.ndarray:
+    """The crop ``grey`` of the slip area ``rect`` (slip units; as ``store.crop_image`` made
+    it: its pixels evenly over ``rect``) in colour, BGR: its own grey as the brightness, the
+    colour's Cb and Cr, smaller, spread over it (as a JPEG keeps its colour)."""
+    h, w = grey.shape
+    f = colour.factor
+    to_small = np.array([[1 / f, 0, -(f - 1) / (2 * f)], [0, 1 / f, -(f - 1) / (2 * f)],
+                         [0, 0, 1]])
+    t = np.array([[rect.width / w, 0, rect.x0], [0, rect.height / h, rect.y0], [0, 0, 1]])
+    chroma = cv2.warpPerspective(np.ascontiguousarray(colour.ycc[..., 1:]), to_small @ pose.H @ t,
+                                 (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128))
+    ycrcb = np.dstack([grey, chroma[..., 1], chroma[..., 0]])
+    return cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2BGR)
+
+
 def marked_in_colour(colour: Colour | None, pose: SlipPose, skip: str | None = None
                      ) -> list[str]:
     """The boxes (but ``skip``) holding a light coloured mark, in printed order; none

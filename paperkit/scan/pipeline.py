@@ -60,7 +60,7 @@ from .marks import BoxRead, read_boxes, struck_across
 from .memory import keep_freed_memory
 from .result import PhotoResult, SlipResult
 from .soft import Expected
-from .store import crop_image, discard, store_crop, store_photo
+from .store import CROP_RECTS, crop_image, discard, store_crop, store_photo
 from .through import soft_and_light
 
 #: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores)
@@ -170,6 +170,7 @@ class _Read:
     pose: SlipPose | None
     boxes: Mapping[str, BoxRead] | None = None  # every box read, when the slip was located
     dark: bool = False  # the slip lies dark in the photo (_lies_dark)
+    colour: Colour | None = None  # the frame's colour (_colour), for the review picture
 
     @property
     def mark(self) -> BoxRead | None:
@@ -408,7 +409,7 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                      read={k: v.score for k, v in reads.items()}, status=decision.status,
                      outcome=decision.outcome, confidence=decision.confidence,
                      reason=decision.reason, frame=frame.label, says=reading)
-    return _Read(res, frame, pose, reads, dark)
+    return _Read(res, frame, pose, reads, dark, colour)
 
 
 def _early_looks(raw: bytes, decoder: str) -> tuple[Future, Future | None]:
@@ -695,11 +696,19 @@ def _keep_crops(kit: Kit, sha: str, reads: list[_Read]) -> list[_Read]:
         n = names[res.task] = names.get(res.task, 0) + 1
         stem = res.task if n == 1 else f"{res.task}-{n}"
         kinds = ["note", "steward"] + (["slip"] if res.outcome in QUEUED else [])
-        crops = {kind: store_crop(kit, sha, f"{stem}-{kind}", crop_image(r.frame.gray, r.pose,
-                                                                         kind))
+        crops = {kind: store_crop(kit, sha, f"{stem}-{kind}", _picture(r, kind))
                  for kind in kinds}
         out.append(replace(r, result=replace(res, crops=crops)))
     return out
+
+
+def _picture(read: _Read, kind: str) -> np.ndarray:
+    """The crop ``kind`` of a slip read: in grey, but the slip's picture for review in
+    colour when the frame has colour (a highlighter's mark, held for it, is faint in grey)."""
+    grey = crop_image(read.frame.gray, read.pose, kind)
+    if kind != "slip" or read.colour is None:
+        return grey
+    return colour_mod.tinted(grey, read.colour, read.pose, CROP_RECTS[kind])
 
 
 def _crop_stem(s: SlipResult) -> str:
@@ -736,7 +745,7 @@ def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read,
         if why is None:
             return s
     crops = {**s.crops, "slip": store_crop(kit, sha, f"{_crop_stem(s)}-slip",
-                                           crop_image(read.frame.gray, read.pose, "slip"))
+                                           _picture(read, "slip"))
              } if keep else s.crops
     return replace(s, outcome="review", confidence=min(s.confidence, HELD_CONFIDENCE),
                    reason=why, crops=crops)

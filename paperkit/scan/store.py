@@ -84,9 +84,10 @@ def crop_image(gray: np.ndarray, pose: SlipPose, kind: str) -> np.ndarray:
 
 
 def store_crop(kit: Kit, sha256: str, name: str, image: np.ndarray) -> str:
-    """Write a crop as PNG (no text chunks, no metadata) under photos/crops/<sha[:16]>/."""
+    """Write a crop (grey, or BGR) as PNG (no text chunks, no metadata) under
+    photos/crops/<sha[:16]>/."""
     ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
-    if not ok:  # pragma: no cover - OpenCV always encodes a gray uint8 image
+    if not ok:  # pragma: no cover - OpenCV always encodes a uint8 image
         raise OSError(f"could not encode crop {name}")
     path = _inside(kit, _crops_dir(kit, sha256)) / f"{name}.png"
     write_atomic(path, buf.tobytes())
