@@ -29,6 +29,7 @@ from paperkit.record import scans as rs
 from paperkit.record.contacts import list_contacts
 from paperkit.record.events import list_events
 from paperkit.record.ledger import balances, grouped_amount
+from paperkit.record.prints import record_print
 from paperkit.record.tasks import get_task, set_status
 
 TOKEN = "kiosk-test-token-0123456789"
@@ -1065,3 +1066,30 @@ def test_a_kiosk_starting_removes_the_uploads_a_killed_kiosk_left(sample_kit, tm
     create_app(sample_kit)
     assert not dead.exists() and mine.exists() and other.exists()
     assert views.upload_prefix().startswith(f"{views.UPLOAD_PREFIX}{os.getpid()}-")
+
+
+@pytest.mark.real_prints
+def test_a_photo_uploaded_again_with_read_again_applies_what_it_could_not(client, sample_kit):
+    """A slip of a task not in the record (added after the photo was first read) could not
+    be applied, and uploading the photo again changed nothing: with "Read again" ticked the
+    slip is read again and applied; the first reading's decisions stand."""
+    with sample_kit.open_record() as rec:
+        with rec.write(Source("cli", "test")) as w:
+            code = codes.build(sample_kit.key, sample_kit.id, "T0999", 1).text
+            record_print(w, "slips", "slips.pdf", [(code, "T0999", 1)])
+    rgb = grid_photo([(code, (Mark("done"),))], size=(700, 520), cols=1, s=3.0)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG")
+    first = upload(client, buf.getvalue()).get_data(as_text=True)
+    assert "outcome-unknown-task" in first
+    with sample_kit.open_record() as rec:
+        with rec.write(Source("cli", "test")) as w:
+            w.insert("tasks", {"id": "T0999", "title": "Find the van", "status": "open"})
+    plain = upload(client, buf.getvalue()).get_data(as_text=True)
+    assert "already read" in plain and "Read again" in plain
+    assert status_of(sample_kit, "T0999") == "open"
+    again = client.post("/upload", data={"csrf": csrf_of(client), "again": "1",
+                                         "photos": (io.BytesIO(buf.getvalue()), "meeting.jpg")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert "Read again (first read on" in again and "outcome-applied" in again
+    assert status_of(sample_kit, "T0999") == "done"

@@ -250,7 +250,8 @@ def upload():
             paths.append(path)
             names.append(Path(f.filename).name[:120] or f"photo {i}")
         with state().scan_lock:
-            results = scan_photos(kit, rec, paths, decoder=state().decoder)
+            results = scan_photos(kit, rec, paths, decoder=state().decoder,
+                                  again=request.form.get("again") == "1")
         for path, name, res in zip(paths, names, results, strict=True):
             errors = tuple(_own_name(e, path, name) for e in res.errors)
             titles = {}
