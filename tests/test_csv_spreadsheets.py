@@ -345,3 +345,24 @@ def test_the_import_command_says_which_rows_it_kept(run, kit, tmp_path):
     assert code == 0 and json.loads(out)["not_in_file"] == 1
     code, out, _ = run(*k, "import", "tasks", str(_write(tmp_path, "x.csv", "title\nNew\n")))
     assert code == 0 and "not in this file" not in out
+
+
+# -- 7. a title above the header ----------------------------------------------------------------
+@pytest.mark.parametrize("above", ["Tasks for March,,,\n", "Tasks for March\n\n",
+                                   "Exported by Noor;;\nplease check\n"])
+def test_a_title_above_the_header_is_named_as_such(rec, tmp_path, above):
+    """Regression: a sheet with a title row above its header listed every column of the
+    title as unknown and every row as the wrong length (8 problems for 2 rows), never that
+    the header was on the next line. It now says where the header is and to delete what
+    lies above it."""
+    sep = ";" if ";" in above else ","
+    text = above + f"id{sep}title{sep}status\n{sep}Buy tarps{sep}open\n"
+    (problem,) = _refused(rec, tmp_path, "tasks", text)
+    header_line = text.splitlines().index(f"id{sep}title{sep}status") + 1
+    assert problem.line == 1
+    assert f"header is on line {header_line}" in problem.problem and "delete" in problem.problem
+
+
+def test_a_header_with_a_typo_is_still_named_column_by_column(rec, tmp_path):
+    problems = _refused(rec, tmp_path, "tasks", "id,titel,status\n,Buy tarps,open\n")
+    assert {p.column for p in problems} >= {"titel", "title"}

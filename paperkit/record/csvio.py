@@ -269,8 +269,10 @@ def _read(name: str, raw: bytes, table: str
         delim = _sniff(next(ln for ln in text.splitlines() if ln.strip()), table)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     header: list[str] = []
+    header_line = 0
     header_problems: list[RowProblem] = []
     rows: list[FileRow] = []
+    soon: list[tuple[int, list[str]]] = []  # the first lines after the header
     last_line = 0
     try:
         for cells in reader:
@@ -278,17 +280,42 @@ def _read(name: str, raw: bytes, table: str
             if not any(c.strip() for c in cells):
                 continue
             if not header:
-                header = [c.strip().lower() for c in cells]
+                header, header_line = [c.strip().lower() for c in cells], line
                 header_problems = _header_problems(name, line, table, header)
                 problems += header_problems
                 continue
+            if len(soon) < _HEADER_SEARCH:
+                soon.append((line, cells))
             row, row_problems = _cells(name, line, header, cells)
             problems += row_problems
             rows.append(row)
     except csv.Error as exc:
         problems.append(RowProblem(name, last_line + 1, "", f"the quoting is broken ({exc}); "
                                    "close every quoted value with a quote"))
+    if header_problems:
+        below = _header_below(name, table, header_line, soon, delim)
+        if below is not None:  # its rows are read against the wrong header: none kept
+            return [], [below], set()
     return rows, problems, {p.column for p in header_problems}
+
+
+#: How many lines after a first line that is no header are looked at for the header.
+_HEADER_SEARCH = 5
+
+
+def _header_below(name: str, table: str, first: int, soon: list[tuple[int, list[str]]],
+                  delim: str) -> RowProblem | None:
+    """When the first line is no header but one of the next few is (a title, a note or an
+    empty row of a sheet above the table), that one problem, in place of every row's. The
+    delimiter was guessed from the first line: each is tried on those lines."""
+    for line, cells in soon:
+        again = delim.join(cells)
+        if any(not _header_problems(name, line, table, [c.strip().lower() for c in split])
+               for split in (next(csv.reader([again], delimiter=d)) for d in (delim, *_DELIMITERS))):
+            return RowProblem(name, first, "", f"this line is not the header: the {table}"
+                              f" columns' header is on line {line}; delete the line(s) above"
+                              " it (a title?) and import again")
+    return None
 
 
 def _header_problems(name: str, line: int, table: str, header: list[str]) -> list[RowProblem]:
