@@ -340,7 +340,10 @@ def test_the_import_command_says_which_rows_it_kept(run, kit, tmp_path):
     assert code == 0, err
     assert out.splitlines() == [
         f"imported {part} into tasks: 0 new, 1 updated, 0 unchanged",
-        "1 row in the record is not in this file and was kept (import never deletes)"]
+        "1 row in the record is not in this file and was kept (import never deletes)",
+        "1 updated row had no rev (no rev column, or an empty cell): it was written over the"
+        " record without a check for changes made since the file was exported (keep the rev"
+        " column export writes, to be warned of them)"]
     code, out, _ = run(*k, "import", "tasks", str(part), "--json")
     assert code == 0 and json.loads(out)["not_in_file"] == 1
     code, out, _ = run(*k, "import", "tasks", str(_write(tmp_path, "x.csv", "title\nNew\n")))

@@ -182,6 +182,7 @@ def test_an_empty_rev_cell_writes_the_row_over_the_record(tmp_path, case, how):
                 else _without(text, "rev"))
         result = import_file(rec, case.table, _write(tmp_path, "forced.csv", text))
         assert result.updated == 2
+        assert result.without_rev == (1 if how == "empty rev cell" else 2)  # said, not refused
         monday_value = next(r for r in csv.DictReader(io.StringIO(monday, newline=""))
                             if r["id"] == key and (r.get("kind") == "assert") == assertion)[col]
         now = export_json(rec, case.table)
@@ -370,3 +371,17 @@ def test_an_older_export_cannot_revert_an_import_that_commits_while_it_is_checke
         == [("Priya R.", "2026-11-14", 2), ("Noor H.", "2026-11-23", 1)]
     first.close()
     second.close()
+
+
+def test_the_import_command_says_rows_were_written_over_without_a_rev(run, kit, tmp_path):
+    """A file without the rev column writes its rows over the record, undoing unseen a
+    change made since it was exported: the command now says how many rows it wrote so."""
+    k = ("--kit", str(kit.path))
+    first = _write(tmp_path, "a.csv", "id,title\nT0001,Book the hall\nT0002,Buy tarps\n")
+    assert run(*k, "import", "tasks", str(first))[0] == 0
+    edited = _write(tmp_path, "b.csv", "id,title\nT0001,Book the big hall\nT0002,Buy tarps\n")
+    code, out, err = run(*k, "import", "tasks", str(edited))
+    assert code == 0, err
+    assert "1 updated row had no rev (no rev column, or an empty cell)" in out
+    code, out, _ = run(*k, "import", "tasks", str(edited), "--json")
+    assert code == 0 and json.loads(out)["without_rev"] == 0  # unchanged: nothing written

@@ -133,7 +133,8 @@ def import_cmd(obj: Context, table: str, file: str, again: bool, as_json: bool) 
     if as_json:
         _echo_json({"table": table, "file": file, "inserted": result.inserted,
                     "updated": result.updated, "unchanged": result.unchanged,
-                    "not_in_file": result.not_in_file, "sha256": result.sha256})
+                    "not_in_file": result.not_in_file, "without_rev": result.without_rev,
+                    "sha256": result.sha256})
     else:
         click.echo(f"imported {file} into {table}: {result.inserted} new, "
                    f"{result.updated} updated, {result.unchanged} unchanged")
@@ -142,6 +143,12 @@ def import_cmd(obj: Context, table: str, file: str, again: bool, as_json: bool) 
                 f"{result.not_in_file} rows in the record are"
             kept = "was" if result.not_in_file == 1 else "were"
             click.echo(f"{rows} not in this file and {kept} kept (import never deletes)")
+        if result.without_rev:
+            n = result.without_rev
+            click.echo(f"{n} updated row{'' if n == 1 else 's'} had no rev (no rev column, or an"
+                       f" empty cell): {'it was' if n == 1 else 'they were'} written over the"
+                       " record without a check for changes made since the file was exported"
+                       " (keep the rev column export writes, to be warned of them)")
 
 
 @click.command("export")

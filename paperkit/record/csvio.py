@@ -411,6 +411,9 @@ class ImportResult:
     #: counted for a file that updates rows by id (one of its ids is in the record), 0
     #: for a file of new rows only.
     not_in_file: int = 0
+    #: Rows updated from a row with no rev (no rev column, or an empty cell): written over
+    #: the record without the check that a later change is not undone.
+    without_rev: int = 0
 
 
 @dataclass(frozen=True)
@@ -491,12 +494,14 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
         not_in_file = _not_in_file(table, planned, stored)
         _number_new_rows(rec, table, planned)  # inside the transaction: no other writer races
         counts = [0, 0, 0]
+        without_rev = 0
         added: list[tuple[str, Any]] = []
         assertion_lines: dict[int, int] = {}
         for line, parsed in planned:
             db_table = _db_table(table, parsed)
             key, outcome = _upsert(w, db_table, parsed.values, given)
             counts[outcome] += 1
+            without_rev += outcome == 1 and line not in rev_lines
             if outcome == 0:
                 added.append((db_table, key))
             if db_table == "ledger_assertions":
@@ -504,7 +509,8 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
         if table == "ledger":
             _check_ledger(rec, name, planned, assertion_lines)
         _keep_import(w, digest, table, name, counts, added, again)
-    return ImportResult(table, name, *counts, sha256=digest, not_in_file=not_in_file)
+    return ImportResult(table, name, *counts, sha256=digest, not_in_file=not_in_file,
+                        without_rev=without_rev)
 
 
 def _keep_import(w: Writer, digest: str, table: str, name: str, counts: list[int],
