@@ -21,7 +21,7 @@ from paperkit.layout import slip as S
 from paperkit.record.db import Source
 from paperkit.record.tasks import get_task
 from paperkit.scan import scan_photos
-from paperkit.scan.colour import fits, of_jpeg
+from paperkit.scan.colour import Colour, fits, of_jpeg
 from paperkit.scan.load import load_photo
 
 PX = 4.0
@@ -38,8 +38,9 @@ def _highlight(img: Image.Image, box: str, colour=YELLOW) -> Image.Image:
     return Image.fromarray(arr.astype(np.uint8))
 
 
-def _scan(tmp_path, slips):
-    """``slips``: (task, marks, highlighted boxes); one photo of them, scanned."""
+def _scan(tmp_path, slips, name: str = "p.jpg"):
+    """``slips``: (task, marks, highlighted boxes); one photo of them, scanned (saved as
+    ``name``: a JPEG, or a PDF or a TIFF of it as a flatbed would write)."""
     kit = init_kit(tmp_path / "kit")
     rec = kit.open_record()
     with rec.write(Source("cli", "test")) as w:
@@ -51,8 +52,14 @@ def _scan(tmp_path, slips):
         for box in lit:
             img = _highlight(img, box)
         items.append((img, slip_quad(600 + 1150 * i, 700, 1000, 6 * i - 4)))
-    path = tmp_path / "p.jpg"
-    save(compose(items, (600 + 1150 * len(slips), 1400)), path, 88)
+    path = tmp_path / name
+    page = compose(items, (600 + 1150 * len(slips), 1400))
+    if name.endswith(".jpg"):
+        save(page, path, 88)
+    else:  # a flatbed's colour scan: a PDF page, or the first of two TIFF pages
+        blank = Image.new("RGB", (page.shape[1], page.shape[0]), (250, 250, 250))
+        Image.fromarray(page).save(path, save_all=True, append_images=[blank],
+                                   resolution=200.0)
     (res,) = scan_photos(kit, rec, [path])
     return rec, {s.task: s for s in res.slips}
 
@@ -80,6 +87,26 @@ def test_the_review_picture_of_a_slip_held_for_colour_is_in_colour(tmp_path):
     assert red > b + 40 and g > b + 40  # yellow: the highlighter
     plain = picture[round(40 * k), round(120 * k)]  # paper between the title and the boxes
     assert int(plain.max()) - int(plain.min()) < 25
+
+
+@pytest.mark.parametrize("name", ["scan.pdf", "scan.tif"])
+def test_a_flatbeds_colour_scan_is_looked_at_in_colour_too(tmp_path, name):
+    """Regression: a PDF's and a multi-page TIFF's pages were read in grey alone, so a tick
+    beside a highlighted box was applied again (a red team's flatbed scans)."""
+    rec, read = _scan(tmp_path, [("T0001", (Mark("done"),), ("taken",)),
+                                 ("T0002", (Mark("stuck"),), ())], name)
+    assert read["T0001"].outcome == "review" and "taken box holds" in read["T0001"].reason
+    assert (read["T0002"].outcome, read["T0002"].status) == ("applied", "stuck")
+
+
+def test_the_colour_of_a_frame_read_smaller_than_its_file_still_fits():
+    """A huge JPEG's frame is read at half size; its colour, a quarter of the file, is
+    then half of the frame (it was dropped as not fitting: a red team's 108 MP photo)."""
+    colour = Colour(np.zeros((750, 1000, 3), np.uint8), 4)
+    assert fits(colour, (1500, 2000)).factor == 2
+    assert fits(colour, (3000, 4000)).factor == 4
+    assert fits(colour, (3001, 4003)).factor == 4
+    assert fits(colour, (1500, 2600)) is None
 
 
 def test_a_box_marked_with_a_highlighter_alone_goes_to_review(tmp_path):

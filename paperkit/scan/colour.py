@@ -9,9 +9,10 @@ in its colour (the JPEG's Cb and Cr) while its grey stays near the paper's, wher
 or a pencil's is dark or has no colour of its own.
 
 The colour of a JPEG is decoded at a quarter of its size (:func:`of_jpeg`) after the first
-pass, on its thread, beside the full-size grey decode; a picture Pillow decoded in colour (HEIC, PNG,
-...) is made smaller (:func:`of_image`). A grey picture, a PDF's or a TIFF's pages and a
-frame read smaller than its file (a huge one) have none, and are read in grey alone.
+pass, on its thread, beside the full-size grey decode; a picture Pillow decoded in colour
+(HEIC, PNG, ...) and a TIFF's pages are made smaller (:func:`of_image`); a PDF's pages are
+rendered again in colour at a quarter of the scale (``load``). A grey picture has none, and
+is read in grey alone.
 """
 
 from __future__ import annotations
@@ -58,7 +59,14 @@ def of_image(image: Image.Image, factor: int = 4) -> Colour | None:
     if image.mode not in ("RGB", "RGBA", "P", "CMYK", "YCbCr", "LAB", "HSV"):
         return None
     small = image.reduce(factor) if factor > 1 else image
-    return Colour(np.ascontiguousarray(small.convert("RGB").convert("YCbCr")), factor)
+    return of_rgb(np.asarray(small.convert("RGB")), factor)
+
+
+def of_rgb(rgb: np.ndarray, factor: int) -> Colour:
+    """An RGB picture (uint8, rows × columns × 3), 1/``factor`` of its frame's size, as
+    :class:`Colour`."""
+    ycrcb = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YCrCb)
+    return Colour(np.ascontiguousarray(ycrcb[..., [0, 2, 1]]), factor)
 
 
 def of_jpeg(raw: bytes) -> Colour | None:
@@ -77,12 +85,17 @@ def of_jpeg(raw: bytes) -> Colour | None:
 
 
 def fits(colour: Colour | None, shape: tuple[int, ...]) -> Colour | None:
-    """``colour`` when it is of a frame of ``shape`` (its sides 1/``factor`` of the frame's,
-    rounded either way), else None."""
-    if colour is None or any(abs(c - s / colour.factor) >= 1
-                             for c, s in zip(colour.ycc.shape[:2], shape[:2], strict=True)):
+    """``colour`` for a frame of ``shape``: with the factor its sides are smaller by (a
+    whole number, sides rounded either way; a huge JPEG's frame is itself read at half
+    size), or None when they are not so."""
+    if colour is None:
         return None
-    return colour
+    sides = colour.ycc.shape[:2]
+    factor = round(shape[0] / max(sides[0], 1))
+    if factor < 1 or any(abs(c - s / factor) >= 1 for c, s in zip(sides, shape[:2],
+                                                                   strict=True)):
+        return None
+    return colour if factor == colour.factor else Colour(colour.ycc, factor)
 
 
 def light_marks(colour: Colour, pose: SlipPose) -> dict[str, float]:

@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import PhotoError, PhotoTooLarge
+from .colour import Colour, of_image, of_rgb
 
 #: The most pixels paperkit decodes in one frame (80 megapixels, about 3× a phone photo).
 MAX_PIXELS = 80_000_000
@@ -62,10 +63,13 @@ def _register_heif() -> None:
 @dataclass(frozen=True)
 class Frame:
     """One image to read: a photo, or one page of a PDF. ``gray`` is uint8, rows × columns,
-    already upright (EXIF rotation applied); pixel units throughout."""
+    already upright (EXIF rotation applied); pixel units throughout. ``colour``: a page's
+    colour, smaller (a PDF's or a TIFF's pages; a photo's comes apart: ``scan.pipeline``),
+    or None."""
 
     label: str
     gray: np.ndarray = field(repr=False)
+    colour: Colour | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -431,7 +435,8 @@ def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
                                 f"{MAX_PAGES_PIXELS / 1e6:g} MP, more than paperkit will "
                                 "decode from one file", "split the file")
         page = ImageOps.exif_transpose(im)  # a copy of this page, turned by its own tag
-        frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(_gray(page))))
+        frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(_gray(page)),
+                            of_image(page)))
     if not frames:
         raise PhotoError(f"no page of {path.name} is large enough to hold a readable slip "
                          "code", "scan the sheets at a higher resolution")
@@ -504,7 +509,10 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
             if arr.ndim == 3:
                 arr = arr[..., 0] if arr.shape[2] == 1 else np.asarray(
                     Image.fromarray(arr[..., :3]).convert("L"))
-            frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(arr)))
+            # its colour, a quarter as fine (a flatbed's colour scan: a highlighter's mark)
+            rgb = page.render(scale=scale / 4, rev_byteorder=True).to_numpy()
+            frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(arr),
+                                of_rgb(rgb[..., :3], 4) if rgb.ndim == 3 else None))
         return tuple(frames)
     finally:
         pdf.close()

@@ -438,9 +438,12 @@ def _early_looks(raw: bytes, decoder: str) -> tuple[Future, Future | None]:
 
 
 def _colour(photo: Photo, tint: Future | None, frame: Frame) -> Colour | None:
-    """The colour of the photo's frame (:mod:`colour`): a JPEG's, decoded after the first
-    pass (``tint``), or made from a picture Pillow decoded in colour; None for a grey
-    picture, a PDF's or a TIFF's pages, a frame read smaller than its file."""
+    """The colour of the photo's frame (:mod:`colour`): a PDF's or a TIFF's page's, made
+    with it; a JPEG's, decoded after the first pass (``tint``; a huge one's frame is read
+    at half size, its colour still fits); or made from a picture Pillow decoded in colour;
+    None for a grey picture."""
+    if frame.colour is not None:  # a PDF's or a TIFF's page
+        return colour_mod.fits(frame.colour, frame.gray.shape)
     if len(photo.frames) != 1:
         return None
     if tint is not None:
