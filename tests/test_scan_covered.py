@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from PIL import ImageDraw
-from scan_images import Mark, compose, render_slip, save, slip_at
+from scan_images import Mark, compose, render_slip, save, slip_at, slip_quad
 
 from paperkit import codes
 from paperkit.kit import init_kit
@@ -54,6 +54,30 @@ def test_a_blank_slip_under_a_slip_whose_code_is_hidden_is_not_given_its_mark(tm
     (s,) = res.slips
     assert s.task == "T0001" and s.outcome == "review", (s.outcome, s.status, s.reason, s.read)
     assert "continue" in s.reason
+    assert get_task(rec, "T0001").status == "open"
+
+
+def test_a_covering_slip_tilted_is_seen_too(tmp_path):
+    """Round two of the red team got round the hold with the slip on top tilted 2.5° or
+    more: its outlines fell outside the search. (Turned the other way up, one of its boxes
+    lies past the lower slip's edge, not two: not held; a known problem.)"""
+    kit = init_kit(tmp_path / "kit")
+    rec = kit.open_record()
+    with rec.write(Source("cli", "test")) as w:
+        for t in ("T0001", "T0002"):
+            w.insert("tasks", {"id": t, "title": t, "status": "open"})
+    lower = codes.build(kit.key, kit.id, "T0001", 1).text
+    upper = _covered_code(codes.build(kit.key, kit.id, "T0002", 1).text, (Mark("stuck"),))
+    x, y = 900.0, 300.0
+    quad = slip_quad(x + (S.SLIP_W / 2 - 128) * PX, y + S.SLIP_H / 2 * PX,
+                     S.SLIP_W * PX, 3.0)
+    photo = compose([(render_slip(lower, (), s=PX), slip_at(x, y, PX)), (upper, quad)],
+                    (2200, 1400))
+    path = tmp_path / "p.jpg"
+    save(photo, path, 90)
+    (res,) = scan_photos(kit, rec, [path])
+    (s,) = res.slips
+    assert s.task == "T0001" and s.outcome != "applied", (s.outcome, s.status, s.reason)
     assert get_task(rec, "T0001").status == "open"
 
 
