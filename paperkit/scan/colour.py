@@ -24,14 +24,15 @@ import numpy as np
 from PIL import Image
 
 from ..layout import slip as S
-from .geometry import SlipPose
+from ..layout.model import Rect
+from .geometry import SlipPose, warp
 
 #: Pixels a slip unit the box row is looked at with (about what the colour, a quarter of
 #: the frame's size, holds of a 12 MP photo of 20 slips).
 K = 1.0
 #: The band of the slip holding the row of boxes and their labels, slip units: the paper's
 #: colour is its median (boxes, labels and marks are a small part of it).
-ROW = (10.0, S.BOX_Y - 4.0, S.SLIP_W - 10.0, S.BOX_Y + S.BOX_SIZE + 4.0)
+ROW = Rect(10.0, S.BOX_Y - 4.0, S.SLIP_W - 10.0, S.BOX_Y + S.BOX_SIZE + 4.0)
 #: How far inside its printed outline a box's inside is taken (slip units): the outline,
 #: and the blur of the photo around it, stay out.
 INSET = 2.5
@@ -80,8 +81,7 @@ def of_jpeg(raw: bytes) -> Colour | None:
         return None
     if bgr is None or bgr.ndim != 3:
         return None
-    ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
-    return Colour(np.ascontiguousarray(ycrcb[..., [0, 2, 1]]), 4)
+    return of_rgb(bgr[..., ::-1], 4)
 
 
 def fits(colour: Colour | None, shape: tuple[int, ...]) -> Colour | None:
@@ -98,21 +98,20 @@ def fits(colour: Colour | None, shape: tuple[int, ...]) -> Colour | None:
     return colour if factor == colour.factor else Colour(colour.ycc, factor)
 
 
+def _to_small(colour: Colour) -> np.ndarray:
+    """Frame pixels → the colour's pixels: frame pixel x lies at x / f - (f - 1) / (2 f) in
+    the smaller image (its pixel p covers the frame's f p .. f p + f - 1)."""
+    f = colour.factor
+    return np.array([[1 / f, 0, -(f - 1) / (2 * f)], [0, 1 / f, -(f - 1) / (2 * f)],
+                     [0, 0, 1]])
+
+
 def light_marks(colour: Colour, pose: SlipPose) -> dict[str, float]:
     """Each box's share of light coloured ink (0..1), by name, for the slip at ``pose`` (its
     homography maps slip units to frame pixels)."""
-    f = colour.factor
-    # frame pixel x lies at x / f - (f - 1) / (2 f) in the smaller image (its pixel p covers
-    # the frame's f p .. f p + f - 1)
-    to_small = np.array([[1 / f, 0, -(f - 1) / (2 * f)], [0, 1 / f, -(f - 1) / (2 * f)],
-                         [0, 0, 1]])
-    x0, y0, x1, y1 = ROW
-    t = np.array([[1 / K, 0, x0], [0, 1 / K, y0], [0, 0, 1]])
-    size = (round((x1 - x0) * K), round((y1 - y0) * K))
-    band = cv2.warpPerspective(colour.ycc, to_small @ pose.H @ t, size,
-                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 128, 128))
-    band = band.astype(np.float32)
+    x0, y0 = ROW.x0, ROW.y0
+    band = warp(colour.ycc, _to_small(colour) @ pose.H, ROW, K,
+                border=(255, 128, 128)).astype(np.float32)
     paper = np.median(band[::2, ::2].reshape(-1, 3), axis=0)
     far = np.hypot(band[..., 1] - paper[1], band[..., 2] - paper[2]) > COLOUR
     light = (paper[0] - band[..., 0]) < LIGHT
@@ -130,11 +129,9 @@ def tinted(grey: np.ndarray, colour: Colour, pose: SlipPose, rect) -> np.ndarray
     it: its pixels evenly over ``rect``) in colour, BGR: its own grey as the brightness, the
     colour's Cb and Cr, smaller, spread over it (as a JPEG keeps its colour)."""
     h, w = grey.shape
-    f = colour.factor
-    to_small = np.array([[1 / f, 0, -(f - 1) / (2 * f)], [0, 1 / f, -(f - 1) / (2 * f)],
-                         [0, 0, 1]])
     t = np.array([[rect.width / w, 0, rect.x0], [0, rect.height / h, rect.y0], [0, 0, 1]])
-    chroma = cv2.warpPerspective(np.ascontiguousarray(colour.ycc[..., 1:]), to_small @ pose.H @ t,
+    chroma = cv2.warpPerspective(np.ascontiguousarray(colour.ycc[..., 1:]),
+                                 _to_small(colour) @ pose.H @ t,
                                  (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128))
     ycrcb = np.dstack([grey, chroma[..., 1], chroma[..., 0]])

@@ -82,14 +82,15 @@ def _ppu(H: np.ndarray) -> float:
     return float((np.linalg.norm(p[1] - p[0]) + np.linalg.norm(p[2] - p[0])) / 20)
 
 
-def warp(gray: np.ndarray, H: np.ndarray, rect: Rect, k: float, border: int = 255
-         ) -> np.ndarray:
-    """The part of the slip inside ``rect`` (slip units), rectified at ``k`` pixels per unit."""
+def warp(gray: np.ndarray, H: np.ndarray, rect: Rect, k: float,
+         border: int | tuple[int, ...] = 255) -> np.ndarray:
+    """The part of the slip inside ``rect`` (slip units), rectified at ``k`` pixels per unit
+    (``gray`` may have channels: ``border`` then gives each its value outside the image)."""
     return _warp(gray, H, rect.x0, rect.y0, rect.x1, rect.y1, k, border)
 
 
 def _warp(gray: np.ndarray, H: np.ndarray, x0: float, y0: float, x1: float, y1: float,
-          k: float, border: int = 255) -> np.ndarray:
+          k: float, border: int | tuple[int, ...] = 255) -> np.ndarray:
     """:func:`warp` of the rect (x0, y0, x1, y1), slip units, without making a Rect."""
     w, h = max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k))
     # output pixel u ↔ slip point x0 + u / k (and the same for v, y)
