@@ -42,6 +42,7 @@ from paperkit.synth import (
     random_spec,
     sample_tasks,
     slip_sheet,
+    tint_spec,
 )
 
 _SOURCE: SheetSource | None = None
@@ -75,14 +76,16 @@ def _printed(seed: int, paper: str, pale: float, pale_slips: float = 0.0, slips:
     return [second if u < pale_slips else Print(colour, 1.0) for u in runs.random(slips)]
 
 
-def _specs(seed: int, light_doubles: float, slips: int, stains: float = 0.0
-           ) -> list[MarkSpec | None] | None:
+def _specs(seed: int, light_doubles: float, slips: int, stains: float = 0.0,
+           tints: float = 0.0) -> list[MarkSpec | None] | None:
     """With ``light_doubles`` (``--light-doubles``), each of a photo's ``slips`` is a double
     mark with a light second mark with that chance (drawn from a generator of its own; the
     others, None, are drawn as ever). With ``stains`` (``--stains``), each is marked as
     ever but has a dried drop over or beside an empty box with that chance (drawn from
-    another generator of its own)."""
-    if light_doubles <= 0 and stains <= 0:
+    another generator of its own). With ``tints`` (``--tints``), each is marked with a light
+    highlighter in one box (alone, or beside a tick or cross) with that chance, from a
+    third generator, in place of what the others drew."""
+    if light_doubles <= 0 and stains <= 0 and tints <= 0:
         return None
     specs: list[MarkSpec | None] = [None] * slips
     if light_doubles > 0:
@@ -93,11 +96,16 @@ def _specs(seed: int, light_doubles: float, slips: int, stains: float = 0.0
         rng = np.random.default_rng([seed, 10])
         specs = [replace(s or random_spec(rng), stain=True) if u < stains else s
                  for s, u in zip(specs, rng.random(slips), strict=True)]
+    if tints > 0:
+        rng = np.random.default_rng([seed, 11])
+        specs = [tint_spec(rng) if u < tints else s
+                 for s, u in zip(specs, rng.random(slips), strict=True)]
     return specs
 
 
 def _one(job: tuple) -> tuple[str, float]:
-    name, seed, kind, slips, megapixels, out, paper, pale, pale_slips, light_doubles, stains = job
+    (name, seed, kind, slips, megapixels, out, paper, pale, pale_slips, light_doubles, stains,
+     tints) = job
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     printed = _printed(seed, paper, pale, pale_slips, slips)
@@ -117,7 +125,7 @@ def _one(job: tuple) -> tuple[str, float]:
         data, truth = phone_photo(_SOURCE, rng, slips, megapixels=mpx, fmt=fmt,
                                   orientation=orientation, variant=variant,
                                   poster=_POSTER if variant else None, printed=printed,
-                                  specs=_specs(seed, light_doubles, slips, stains))
+                                  specs=_specs(seed, light_doubles, slips, stains, tints))
     photo = Path(out) / f"{name}.{ext}"
     photo.write_bytes(data)
     d = truth.as_dict()
@@ -158,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stains", type=float, default=0.0,
                     help="share of phone photos' slips with a dried drop (coffee, tea, rain) "
                          "over or beside an empty box, marked as ever otherwise")
+    ap.add_argument("--tints", type=float, default=0.0,
+                    help="share of phone photos' slips marked with a light grey or pastel "
+                         "highlighter in one box, alone (one mark) or beside a tick or cross "
+                         "(two: review)")
     ap.add_argument("--tasks", type=int, default=40, help="tasks (slips) in the sample kit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
@@ -194,10 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         kinds.append(kind)
     jobs = [(f"{i:04d}", args.seed * 100003 + i, kinds[i - 1], args.slips, args.megapixels,
              str(out), args.paper, args.pale, args.pale_slips, args.light_doubles,
-             args.stains)
+             args.stains, args.tints)
             for i in range(1, args.photos + 1)]
     jobs += [(f"flatbed-{i:03d}", args.seed * 100003 + 50000 + i, "flatbed", 0, 0, str(out),
-              "white", 0.0, 0.0, 0.0, 0.0) for i in range(1, args.flatbed + 1)]
+              "white", 0.0, 0.0, 0.0, 0.0, 0.0) for i in range(1, args.flatbed + 1)]
     t0 = time.perf_counter()
     with mp.get_context("fork").Pool(args.jobs, _init, (pdf, manifest, poster)) as pool:
         for n, (name, secs) in enumerate(pool.imap(_one, jobs), 1):

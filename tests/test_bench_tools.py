@@ -210,6 +210,17 @@ def test_make_photos_stains_some_slips():
     assert [s.second for s in both] == [s.second if s else None for s in doubles]
 
 
+def test_make_photos_marks_some_slips_with_a_light_highlighter():
+    """``--tints``: each slip marked with a light highlighter in one box (alone, or beside a
+    tick or cross) with that chance, drawn apart from the photo's other draws."""
+    assert make_photos._specs(11, 0.0, 20, 0.0, 0.0) is None
+    specs = make_photos._specs(11, 0.0, 20, 0.0, 0.5)
+    tinted = [s for s in specs if s is not None]
+    assert 3 <= len(tinted) <= 17 and all(s.kind.startswith("tint") and s.tint for s in tinted)
+    assert {s.status == "review" for s in tinted} == {True, False}  # alone, and beside a mark
+    assert make_photos._specs(11, 0.0, 20, 0.0, 0.5) == specs  # the same seed
+
+
 def _row_of_slips(n: int) -> dict:
     """A photo's truth with ``n`` slips side by side, 200 px wide and 100 apart, each with
     its code in its right half."""

@@ -25,7 +25,9 @@ from paperkit.synth import (
     phone_photo,
     sample_tasks,
     slip_sheet,
+    tint_spec,
 )
+from paperkit.synth.marks import TINTS
 
 BLANK = MarkSpec()
 
@@ -192,6 +194,39 @@ def test_a_light_second_mark(source):
                             specs=[None, light, None])
     assert truth3.slips[1].truth.spec == light
     assert truth3.slips[0].truth.spec == truth.slips[0].truth.spec
+
+
+def test_a_box_marked_with_a_light_highlighter(source):
+    """``MarkSpec.tint``: a light grey or pastel highlighter over one box, alone (its status)
+    or beside a tick (a double mark): the box darkened evenly by a share of the paper's
+    light, the print still showing through; :func:`tint_spec` draws both kinds."""
+    i, entry = source.entries[3]
+    s = source.dpi / 72.0
+    x0, y0 = (int(v * s) for v in entry["rect"][:2])
+
+    def inside(crop, box):
+        a, b, c, d = (int(v * s) for v in entry["boxes"][box])
+        return crop.image[b - y0 + 8:d - y0 - 8, a - x0 + 8:c - x0 - 8].astype(float)
+
+    plain = mark_slip(source.pages[i], entry, source.dpi, BLANK, np.random.default_rng(5))
+    for name, rgb in TINTS.items():
+        spec = MarkSpec(boxes=("stuck", "done"), kind="tint+tick", tint=name, ink="blue")
+        assert spec.status == "review"
+        crop = mark_slip(source.pages[i], entry, source.dpi, spec, np.random.default_rng(5))
+        dark = inside(crop, "stuck").mean(axis=(0, 1)) / inside(plain, "stuck").mean(axis=(0, 1))
+        assert np.all(dark < 1.005) and np.all(dark > np.asarray(rgb) - 0.05), (name, dark)
+        assert inside(crop, "stuck").std(axis=(0, 1)).max() < 12  # even, no stroke in it
+        assert inside(crop, "done").min() < 120  # the tick beside it
+        assert np.array_equal(inside(crop, "taken"), inside(plain, "taken"))
+    assert MarkSpec(boxes=("taken",), kind="tint", tint="grey").status == "taken"
+    with pytest.raises(ValueError):
+        MarkSpec(boxes=("taken",), kind="tint")  # which highlighter
+    with pytest.raises(ValueError):
+        MarkSpec(boxes=("taken",), kind="tick", tint="grey")
+    rng = np.random.default_rng(9)
+    specs = [tint_spec(rng) for _ in range(40)]
+    assert {s.kind for s in specs} == {"tint", "tint+tick", "tint+cross"}
+    assert all(s.tint in TINTS for s in specs)
 
 
 def test_what_marks_mean():

@@ -33,6 +33,7 @@ from .marks import (
     mark_page,
     mark_slip,
     random_spec,
+    tint_spec,
 )
 from .photo import PhotoTruth, PlacedSlip, Poster, compose_photo, render_photo
 from .sets import SheetSource, flatbed_scan, phone_photo
@@ -43,5 +44,5 @@ __all__ = [
     "SlipCrop", "SlipTruth", "board_poster", "compose_photo", "encode_heic", "encode_jpeg",
     "flatbed_scan", "light_double_spec", "mark_page", "mark_slip", "phone_photo",
     "random_spec", "render_pages", "render_photo", "render_scan", "sample_tasks", "scan_sheet",
-    "slip_sheet",
+    "slip_sheet", "tint_spec",
 ]

@@ -15,7 +15,8 @@ import numpy as np
 from . import ink as inkmod
 
 STATUSES = ("taken", "done", "stuck", "dropped")
-KINDS = ("tick", "cross", "fill", "redo", "fill+tick", "fill+cross")
+KINDS = ("tick", "cross", "fill", "redo", "fill+tick", "fill+cross", "tint", "tint+tick",
+         "tint+cross")
 #: How far (shares of the box width) a fill's hatching runs out past the box's sides: as
 #: random_spec draws it, and for the mixed double marks (a fill gone well over the edges).
 FILL_OVERRUN = (-0.05, 0.08)
@@ -32,7 +33,10 @@ class MarkSpec:
       ``struck`` was ticked, then scribbled out, and ``boxes[0]`` ticked instead;
       ``fill+tick`` / ``fill+cross`` is a mixed double mark: ``boxes[0]`` filled in (its
       hatching may run well over the box's edges) and ``boxes[1]`` ticked or crossed. A
-      scanner must send it to review. :func:`random_spec` never makes one.
+      scanner must send it to review. :func:`random_spec` never makes one. ``tint``:
+      ``boxes[0]`` marked with a light highlighter (``tint``) alone; ``tint+tick`` /
+      ``tint+cross``: highlighted, and ``boxes[1]`` ticked or crossed (review). Drawn by
+      :func:`tint_spec` only.
     - ``ink``: a key of :data:`paperkit.synth.ink.INKS` (pencil-grey, blue, black-marker).
     - ``pressure``: 0.5 (light) .. 1.5 (hard); scales stroke width and darkness.
     - ``second``: for a double mark, the pressure of the mark in ``boxes[1]`` when it was
@@ -43,6 +47,7 @@ class MarkSpec:
     - ``stain``: a drop of coffee, tea or rain dried on the slip over or beside an empty
       box: a translucent patch, often darker at its rim (:func:`_stain`). Not a mark.
       :func:`random_spec` never draws one.
+    - ``tint``: for a ``tint`` kind, the highlighter (a key of :data:`TINTS`).
     - ``note`` / ``steward``: handwriting-like scribble in the after-action note box and on
       the steward line.
     """
@@ -56,6 +61,7 @@ class MarkSpec:
     stray_dot: bool = False
     faint_shadow: bool = False
     stain: bool = False
+    tint: str | None = None
     note: bool = False
     steward: bool = False
 
@@ -68,6 +74,9 @@ class MarkSpec:
             raise ValueError("a redo marks one box after striking out another")
         if "+" in self.kind and len(self.boxes) != 2:
             raise ValueError("a mixed double mark fills one box and ticks or crosses another")
+        if (self.tint is not None) != self.kind.startswith("tint") or (
+                self.tint is not None and self.tint not in TINTS):
+            raise ValueError("a highlighted box names its highlighter, and only it")
         if self.second is not None and (len(self.boxes) < 2 or self.kind == "redo"):
             raise ValueError("only a double mark has a second mark")
 
@@ -173,6 +182,9 @@ def draw_marks(img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
         add(inkmod.zigzag_paths(boxes[spec.struck], rng, pitch, rng.uniform(0.05, 0.25), 0.5),
             n_per=200, taper=0.05)
         mark(boxes[spec.boxes[0]], "tick")
+    elif spec.kind.startswith("tint"):
+        if "+" in spec.kind:
+            mark(boxes[spec.boxes[1]], spec.kind.split("+")[1])
     elif "+" in spec.kind:
         mark(boxes[spec.boxes[0]], "fill", MIXED_OVERRUN)
         mark(boxes[spec.boxes[1]], spec.kind.split("+")[1])
@@ -205,6 +217,8 @@ def draw_marks(img: np.ndarray, entry: dict, dpi: float, spec: MarkSpec,
                                  ink, pt, spec.pressure, rng, taper=0.0)
         np.maximum(cov, inkmod.rasterize([dot], img.shape[:2]), out=cov)
     inkmod.lay_ink(img, cov, ink, rng)
+    if spec.tint is not None:
+        _tint(img, boxes[spec.boxes[0]], TINTS[spec.tint], rng)
     empty = [k for k in STATUSES if k not in spec.boxes and k != spec.struck]
     if spec.faint_shadow and empty:
         _smudge(img, boxes[empty[int(rng.integers(0, len(empty)))]], rng)
@@ -266,6 +280,60 @@ def _stain(img: np.ndarray, box: tuple[float, ...], rng: np.random.Generator) ->
     tint = np.asarray(STAINS[int(rng.integers(len(STAINS)))], np.float32)
     region = img[ya:yb, xa:xb].astype(np.float32)
     img[ya:yb, xa:xb] = np.clip(region * (1 - m[..., None] * (1 - tint)), 0, 255).astype(np.uint8)
+
+
+#: Light highlighters and felt tips (RGB, a share of the paper's light they let through):
+#: neutral greys from a light grey highlighter to a grey felt tip, and pastel highlighters
+#: (too grey for a colour check, too light for a grey read: thirty-third session's red team).
+TINTS: dict[str, tuple[float, float, float]] = {
+    "grey-light": (0.87, 0.87, 0.88),
+    "grey": (0.8, 0.8, 0.81),
+    "grey-felt": (0.73, 0.73, 0.75),
+    "pastel-pink": (1.0, 0.8, 0.86),
+    "pastel-blue": (0.83, 0.89, 1.0),
+    "pastel-green": (0.84, 0.96, 0.84),
+    "pastel-violet": (0.88, 0.83, 0.96),
+}
+
+
+def _tint(img: np.ndarray, box: tuple[float, ...], rgb: tuple[float, float, float],
+          rng: np.random.Generator) -> None:
+    """A highlighter's mark on ``box`` (px), laid on multiplicatively (the print and any ink
+    show through): a swipe over the box and on over its label (half the time), a fill inside
+    the box, or a fill reaching a little past it; its strength varies a little along it."""
+    x0, y0, x1, y1 = box
+    b = x1 - x0
+    h, w = img.shape[:2]
+    pad = int(3.5 * b)
+    ya, yb = max(int(y0 - pad), 0), min(int(y1 + pad) + 1, h)
+    xa, xb = max(int(x0 - pad), 0), min(int(x1 + pad) + 1, w)
+    if ya >= yb or xa >= xb:
+        return
+    m = np.zeros((yb - ya, xb - xa), np.float32)
+    u = rng.random()
+    if u < 0.5:  # a swipe: a thick stroke along the row, over the box and its label
+        cy = (y0 + y1) / 2 + rng.normal(0, 0.06 * b) - ya
+        half = b * rng.uniform(0.35, 0.6)
+        left, right = x0 - b * rng.uniform(0.05, 0.5) - xa, x1 + b * rng.uniform(1.0, 2.6) - xa
+        slope = np.tan(np.radians(rng.normal(0, 2.0)))
+        pts = np.array([[left, cy - half], [right, cy - half + slope * (right - left)],
+                        [right, cy + half + slope * (right - left)], [left, cy + half]])
+        cv2.fillPoly(m, [np.round(pts * 16).astype(np.int32)], 1.0, cv2.LINE_AA, 4)
+        m = cv2.GaussianBlur(m, (0, 0), max(0.08 * half, 0.5))  # the felt's rounded ends
+    else:  # a fill inside the box, or reaching a little past it
+        grow = rng.uniform(-0.14, -0.06) if u < 0.75 else rng.uniform(0.02, 0.1)
+        pts = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float) - (xa, ya)
+        pts += np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * grow * b
+        pts += rng.normal(0, 0.02 * b, pts.shape)
+        cv2.fillPoly(m, [np.round(pts * 16).astype(np.int32)], 1.0, cv2.LINE_AA, 4)
+        m = cv2.GaussianBlur(m, (0, 0), max(0.02 * b, 0.5))
+    streak = 1 + 0.06 * cv2.GaussianBlur(rng.normal(0, 1, m.shape).astype(np.float32), (0, 0),
+                                         max(0.15 * b, 1.0))
+    m *= np.clip(streak * rng.uniform(0.85, 1.0), 0, 1)
+    tint = np.asarray(rgb, np.float32)
+    region = img[ya:yb, xa:xb].astype(np.float32)
+    img[ya:yb, xa:xb] = np.clip(region * (1 - m[..., None] * (1 - tint)) + 0.5, 0,
+                                255).astype(np.uint8)
 
 
 #: Paper colours a group may print its slips on (RGB reflectance, a share of white paper's):
@@ -363,5 +431,21 @@ def light_double_spec(rng: np.random.Generator) -> MarkSpec:
     return MarkSpec(boxes=tuple(str(p) for p in pair), kind=str(rng.choice(["tick", "cross"])),
                     ink=ink, pressure=round(pressure, 3),
                     second=round(float(rng.uniform(0.15, 0.6)), 3),
+                    stray_dot=bool(rng.random() < 0.12), faint_shadow=bool(rng.random() < 0.1),
+                    note=bool(rng.random() < 0.55), steward=bool(rng.random() < 0.3))
+
+
+def tint_spec(rng: np.random.Generator) -> MarkSpec:
+    """A box marked with a light highlighter (one of :data:`TINTS`): alone half the time (one
+    mark, whose status a scanner may apply or send to review, never read as blank), else
+    beside a tick or cross in another box (a double mark: review). Ink, pressure and
+    extras are drawn as :func:`random_spec` draws them."""
+    ink = str(rng.choice(list(inkmod.INKS), p=[0.3, 0.5, 0.2]))
+    pressure = float(np.clip(rng.normal(1.0, 0.25), 0.5, 1.5))
+    tint = str(rng.choice(list(TINTS)))
+    pair = tuple(str(p) for p in rng.choice(STATUSES, size=2, replace=False))
+    kind = "tint" if rng.random() < 0.5 else str(rng.choice(["tint+tick", "tint+cross"]))
+    return MarkSpec(boxes=pair[:1] if kind == "tint" else pair, kind=kind, ink=ink,
+                    pressure=round(pressure, 3), tint=tint,
                     stray_dot=bool(rng.random() < 0.12), faint_shadow=bool(rng.random() < 0.1),
                     note=bool(rng.random() < 0.55), steward=bool(rng.random() < 0.3))
