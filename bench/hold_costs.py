@@ -57,6 +57,10 @@ HOLDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("something not ink (decide: crease, object, shadow, band, writing)", (
         "line running through", "lying on it", "lying across it", "ink running down",
         "no darker than", "ink joined to it", "there is ink by the", "out of its window")),
+    ("light coloured mark (colour.marked_in_colour)", ("a light coloured mark",)),
+    ("box shaded over (decide.shaded_over)", ("shaded over",)),
+    ("light, soft-edged mark (through.soft_and_light)", ("light and soft-edged",)),
+    ("row continues past the edge (geometry.row_continues)", ("continue this slip's row",)),
 )
 #: Reasons that are not holds: two or more boxes marked (review is the answer), also when
 #: one of them looks struck out and the other made after it (decide.read_status).

@@ -133,6 +133,14 @@ def test_compare_fails_when_the_version_after_applies_a_wrong_status(tmp_path, c
     ("the done and stuck boxes are unclear", "box unclear"),
     ("the done box has a line running through and on past it both ways: a crease",
      "something not ink"),
+    ("the taken box is shaded over (a light grey or pastel highlighter, or a smudge?), which"
+     " the reading does not count as a mark; check it", "box shaded over"),
+    ("the stuck box holds a light coloured mark (a highlighter, a gel pen?) that the reading"
+     " in grey does not see; check it", "light coloured mark"),
+    ("the done mark is light and soft-edged, as writing on the back of the slip seen through"
+     " the paper looks; check it", "light, soft-edged mark"),
+    ("check boxes continue this slip's row beyond its left edge: another slip, whose code was"
+     " not read, may lie over this one", "row continues past the edge"),
     ("done and dropped are both marked", None),
     ("done looks struck out and taken marked after it, or done filled in as well: check which"
      " mark is meant", None),

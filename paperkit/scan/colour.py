@@ -106,9 +106,20 @@ def _to_small(colour: Colour) -> np.ndarray:
                      [0, 0, 1]])
 
 
-def light_marks(colour: Colour, pose: SlipPose) -> dict[str, float]:
-    """Each box's share of light coloured ink (0..1), by name, for the slip at ``pose`` (its
-    homography maps slip units to frame pixels)."""
+@dataclass(frozen=True)
+class BoxColour:
+    """One box's colour: ``share`` of its inside that is light coloured ink (0..1), and
+    ``chroma``, how far its inside's middle colour (Cb, Cr) lies from the paper's (a light
+    pastel highlighter, spread evenly over the box, too pale for ``share``: see
+    ``marks.TINT_CHROMA``)."""
+
+    share: float
+    chroma: float
+
+
+def box_colours(colour: Colour, pose: SlipPose) -> dict[str, BoxColour]:
+    """Each box's :class:`BoxColour`, by name, for the slip at ``pose`` (its homography maps
+    slip units to frame pixels)."""
     x0, y0 = ROW.x0, ROW.y0
     band = warp(colour.ycc, _to_small(colour) @ pose.H, ROW, K,
                 border=(255, 128, 128)).astype(np.float32)
@@ -116,12 +127,24 @@ def light_marks(colour: Colour, pose: SlipPose) -> dict[str, float]:
     far = np.hypot(band[..., 1] - paper[1], band[..., 2] - paper[2]) > COLOUR
     light = (paper[0] - band[..., 0]) < LIGHT
     ink = far & light
-    shares = {}
+    out = {}
     for name, box in S.BOXES.items():
         u0, u1 = round((box.x0 + INSET - x0) * K), round((box.x1 - INSET - x0) * K)
         v0, v1 = round((box.y0 + INSET - y0) * K), round((box.y1 - INSET - y0) * K)
-        shares[name] = float(ink[v0:v1, u0:u1].mean())
-    return shares
+        inside = band[v0:v1, u0:u1].reshape(-1, 3)
+        cb, cr = np.median(inside[:, 1]), np.median(inside[:, 2])
+        out[name] = BoxColour(float(ink[v0:v1, u0:u1].mean()),
+                              float(np.hypot(cb - paper[1], cr - paper[2])))
+    return out
+
+
+def marked_in_colour(colours: dict[str, BoxColour] | None, skip: str | None = None
+                     ) -> list[str]:
+    """The boxes (but ``skip``) holding a light coloured mark, in printed order, of a slip
+    whose :func:`box_colours` are ``colours`` (none without colour)."""
+    if colours is None:
+        return []
+    return [n for n, c in colours.items() if n != skip and c.share >= COVER]
 
 
 def tinted(grey: np.ndarray, colour: Colour, pose: SlipPose, rect) -> np.ndarray:
@@ -136,12 +159,3 @@ def tinted(grey: np.ndarray, colour: Colour, pose: SlipPose, rect) -> np.ndarray
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128))
     ycrcb = np.dstack([grey, chroma[..., 1], chroma[..., 0]])
     return cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2BGR)
-
-
-def marked_in_colour(colour: Colour | None, pose: SlipPose, skip: str | None = None
-                     ) -> list[str]:
-    """The boxes (but ``skip``) holding a light coloured mark, in printed order; none
-    without colour."""
-    if colour is None:
-        return []
-    return [n for n, share in light_marks(colour, pose).items() if n != skip and share >= COVER]

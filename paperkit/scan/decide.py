@@ -27,6 +27,10 @@ from .marks import (
     STAIN_SHADE,
     TAIL_MIN,
     THROUGH_MIN,
+    TINT_CHROMA,
+    TINT_FAINT,
+    TINT_MIN,
+    TINT_OVER,
     VEIL_EDGE,
     VEIL_SHADE,
     BoxRead,
@@ -212,6 +216,26 @@ def light_lines(reads: Mapping[str, BoxRead], mark: str,
                 or both >= LINE_BOTH ** 2
                 or (both >= LINE_INKED ** 2 and reads[b].faint - floor >= LINE_INK)):
             out.append(b)
+    return out
+
+
+def shaded_over(reads: Mapping[str, BoxRead], mark: str | None,
+                chroma: Mapping[str, float] | None = None) -> list[str]:
+    """The boxes, but ``mark``, that read as no mark and yet are shaded over (a light grey or
+    pastel highlighter, or a smudge: see ``marks.TINT_MIN``), in printed order: a
+    ``BoxRead.tint`` of TINT_MIN or more and TINT_OVER more than the middle of the slip's
+    other boxes' (a shadow's edge along the row shades them all alike), or of TINT_FAINT
+    both ways with its inside's colour TINT_CHROMA or more from the paper's (``chroma``, by
+    box, when the photo has colour: a pastel highlighter)."""
+    out = []
+    for n, b in reads.items():
+        if n == mark or b.score >= MARKED:
+            continue
+        over = b.tint - statistics.median(o.tint for m, o in reads.items() if m != n)
+        if (b.tint >= TINT_MIN and over >= TINT_OVER) or (
+                chroma is not None and chroma.get(n, 0.0) >= TINT_CHROMA
+                and min(b.tint, over) >= TINT_FAINT):
+            out.append(n)
     return out
 
 

@@ -108,6 +108,30 @@ LINE_SIGMA = 1.0
 LINE_INSET = 2.0
 LINE_TOP = 100
 _LINE_REACH = round(4 * LINE_SIGMA * K) + 2  # px: the smoothing's reach (4 sigma), and Sobel's
+#: ``BoxRead.tint``, a box marked with a light grey or pastel highlighter (thirty-fourth
+#: session): it darkens the whole box by 8-25 % of the paper's light, too little, and too
+#: even, for the ink levels (read against the paper right around each pixel), so such a
+#: box read blank (score 0) and a tick beside it was applied. The interior's TINT_LEVEL
+#: level (its lighter quarter: a tick's stroke or the paper's grain moves it little) is
+#: compared with the paper TINT_RING units above and below the box's outline, the darker
+#: of the two (a highlighter's swipe runs along the row, over the label, not above or below
+#: the box; a shadow or a lighting gradient darkens the box as one side at least), as a share of that paper's light: light is
+#: multiplied by what lies on the paper, so the share does not depend on how dark the print
+#: is, or how the photo was exposed. A box at TINT_MIN or more, and TINT_OVER more than the
+#: middle of the slip's other boxes (a hard shadow's edge along the row shades every box
+#: alike), may hold such a mark; so may one at TINT_FAINT both ways whose inside's colour
+#: lies TINT_CHROMA or more (Cb, Cr) from the paper's (a pastel highlighter, lighter than
+#: a grey one needs to be: ``colour.box_colours``); ``decide.shaded``, and the slip goes to
+#: review. On the harness (bench/RESULTS.md, Box reads, thirty-fourth session) no box
+#: without a mark or a smudge reached either, and a faint grey smudge (the harness's
+#: ``faint_shadow``, 6-12 % of the light at its middle: not a mark, but no lighter than the
+#: lightest highlighter) reaches TINT_MIN on 4 in 1,500 smudged boxes.
+TINT_LEVEL = 0.75
+TINT_RING = (1.5, 3.0)
+TINT_MIN = 0.06
+TINT_OVER = 0.05
+TINT_FAINT = 0.02
+TINT_CHROMA = 5.0
 #: Ink inside a box that reaches less than ``dot_for(ppu)`` across, all of it (a pen's dot
 #: up to DOT units, blurred by DOT_BLUR photo px each way), is unclear at most (score
 #: DOT_SCORE): a pen resting in a box is not a mark, and a very small mark is not sure.
@@ -379,7 +403,10 @@ class BoxRead:
     ink on a pale print is not: ``pipeline.PALE_INK_DEPTH``). ``line``, for every box, how
     strongly a thin line of ink shows in its interior, however light (:func:`_lines`:
     curvature in grey levels, only to compare with the slip's other boxes:
-    ``decide.light_lines``)."""
+    ``decide.light_lines``). ``tint``, for every box, how much darker its interior's lighter
+    part is than the paper just above and below it, as a share of that paper's light
+    (:func:`_tints`: a light grey or pastel highlighter, too light to read as ink: see
+    :data:`TINT_MIN`)."""
 
     score: float
     confidence: float
@@ -407,6 +434,7 @@ class BoxRead:
     stand: float = 0.0
     line: float = 0.0
     rim: float = 0.0
+    tint: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -940,6 +968,7 @@ def _crossings(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> tuple[int
 #: and for the median, by how many boxes are read.
 _WHITE_BLACK = {n: np.repeat([0.9, 0.25, 0.5], [n, n, 1]) for n in range(1, len(S.BOXES) + 1)}
 _HALF = {n: np.full(n, 0.5) for n in range(1, len(S.BOXES) + 1)}
+_TINT_LEVELS = {n: np.repeat([TINT_LEVEL, 0.5], [n, 2 * n]) for n in range(1, len(S.BOXES) + 1)}
 
 
 def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: float,
@@ -992,6 +1021,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         inners.append(inner)
     mid = _levels_cols(_hist_cols(fills), _HALF[nb])  # the interiors' median levels
     lines = _lines(win, inners_at)
+    tints = _tints(win, fills, inners_at)
     out = []
     for i in range(nb):
         cover, spread, crossings, sides, over, faint, across = parts[i]
@@ -1051,8 +1081,29 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                            hidden=round(hidden, 2), corner=round(corner, 3),
                            band=round(band, 2), depth=round(depth, 3),
                            stand=round(stand, 2), line=round(lines[i], 3),
-                           rim=round(rim, 2)))
+                           rim=round(rim, 2), tint=round(tints[i], 3)))
     return out, where
+
+
+def _tints(win: np.ndarray, fills: list[np.ndarray], edges: list[tuple[int, int, int, int]]
+           ) -> list[float]:
+    """``BoxRead.tint`` for each window of ``win`` (gray, K px a unit): how much darker the
+    TINT_LEVEL level of its box's interior (``fills``) is than the paper TINT_RING units
+    above and below its outline (found at ``edges``: x0, x1, y0, y1, window px; the darker
+    of the two bands' medians, over the box's width: a shadow's edge between the box and
+    one band leaves the other as dark as the box), as a share of that paper's light."""
+    a, b = (round(v * K) for v in TINT_RING)
+    rings = []
+    for i, (x0, x1, y0, y1) in enumerate(edges):
+        rings += [win[i][max(0, y0 - b):max(1, y0 - a), x0:x1], win[i][y1 + a:y1 + b, x0:x1]]
+    if any(r.size == 0 for r in rings):  # a window too small to hold them: none said
+        return [0.0] * len(fills)
+    lv = _levels_cols(_hist_cols([*fills, *rings]), _TINT_LEVELS[len(fills)])
+    out = []
+    for i in range(len(fills)):
+        paper = min(lv[len(fills) + 2 * i], lv[len(fills) + 2 * i + 1])
+        out.append(max(0.0, paper - lv[i]) / paper if paper > 0 else 0.0)
+    return out
 
 
 def _lines(win: np.ndarray, edges: list[tuple[int, int, int, int]]) -> list[float]:

@@ -23,7 +23,7 @@ from ..record.tasks import get_task, list_tasks, set_status
 from ..signals import held_signals
 from . import colour as colour_mod
 from . import decode, missing
-from .colour import Colour, marked_in_colour
+from .colour import Colour, box_colours, marked_in_colour
 from .decide import (
     HELD_CONFIDENCE,
     QUEUED,
@@ -37,6 +37,7 @@ from .decide import (
     listed,
     said,
     says,
+    shaded_over,
     the_boxes,
 )
 from .decode import Decoded, Found, backend, find_codes, first_look
@@ -339,12 +340,22 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     settles = decision.outcome == "applied" or (decision.outcome == "unchanged"
                                                 and decision.status is None)
     lined_up = settles and row_continues(frame.gray, pose)
-    tinted = marked_in_colour(colour, pose, decision.status) if settles else []
+    colours = (box_colours(colour, pose) if colour is not None
+               and decision.outcome in ("applied", "unchanged") else None)
+    tinted = marked_in_colour(colours, decision.status) if settles else []
+    chroma = {n: c.chroma for n, c in colours.items()} if colours else None
+    over = (shaded_over(reads, decision.status, chroma)
+            if decision.outcome in ("applied", "unchanged") else [])
     if tinted:  # a highlighter or a gel pen, light in grey: read as no mark
         decision = Decision(decision.status, "review", held,
                             f"{the_boxes(tinted, 'holds', 'hold')} a light coloured mark (a"
                             " highlighter, a gel pen?) that the reading in grey does not see;"
                             " check it")
+    elif over:  # a light grey or pastel highlighter: too light and even to read as ink
+        decision = Decision(decision.status, "review", held,
+                            f"{the_boxes(over, 'is', 'are')} shaded over (a light grey or"
+                            " pastel highlighter, or a smudge?), which the reading does not"
+                            " count as a mark; check it")
     elif decision.outcome == "applied" and lined_up:
         decision = Decision(decision.status, "review", held,
                             "check boxes continue this slip's row beyond its left edge: another"
