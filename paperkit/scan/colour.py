@@ -127,15 +127,19 @@ def box_colours(colour: Colour, pose: SlipPose) -> dict[str, BoxColour]:
     far = np.hypot(band[..., 1] - paper[1], band[..., 2] - paper[2]) > COLOUR
     light = (paper[0] - band[..., 0]) < LIGHT
     ink = far & light
-    out = {}
-    for name, box in S.BOXES.items():
+    shares, insides = [], []
+    for box in S.BOXES.values():
         u0, u1 = round((box.x0 + INSET - x0) * K), round((box.x1 - INSET - x0) * K)
         v0, v1 = round((box.y0 + INSET - y0) * K), round((box.y1 - INSET - y0) * K)
-        inside = band[v0:v1, u0:u1].reshape(-1, 3)
-        cb, cr = np.median(inside[:, 1]), np.median(inside[:, 2])
-        out[name] = BoxColour(float(ink[v0:v1, u0:u1].mean()),
-                              float(np.hypot(cb - paper[1], cr - paper[2])))
-    return out
+        shares.append(float(ink[v0:v1, u0:u1].mean()))
+        insides.append(band[v0:v1, u0:u1, 1:].reshape(-1, 2))
+    if len({a.shape for a in insides}) == 1:  # the boxes' insides alike: at once
+        middle = np.median(np.stack(insides), axis=1)
+    else:
+        middle = np.array([np.median(a, axis=0) for a in insides])
+    chroma = np.hypot(middle[:, 0] - paper[1], middle[:, 1] - paper[2])
+    return {name: BoxColour(share, float(c))
+            for name, share, c in zip(S.BOXES, shares, chroma, strict=True)}
 
 
 def marked_in_colour(colours: dict[str, BoxColour] | None, skip: str | None = None
