@@ -65,13 +65,16 @@ def test_a_blank_slip_under_a_slip_whose_code_is_hidden_is_not_given_its_mark(tm
     assert get_task(rec, "T0001").status == "open"
 
 
-def test_a_covering_slip_tilted_is_seen_too(tmp_path):
+@pytest.mark.parametrize("angle", [3.0, 5.0, -5.0, 6.5])
+def test_a_covering_slip_tilted_is_seen_too(tmp_path, angle):
     """Round two of the red team got round the hold with the slip on top tilted 2.5° or
-    more: its outlines fell outside the search. (Turned the other way up, one of its boxes
-    lies past the lower slip's edge, not two: not held; a known problem.)"""
+    more (its outlines fell outside the search), then 3.5° and 5° (its row's second box
+    beyond the edge lay 11 units off the first's height: each turn tried now moves the
+    places looked at along the turned row). (Turned the other way up, one of its boxes lies
+    past the lower slip's edge, not two: not held; a known problem.)"""
     rec, s = _lower_under(tmp_path, "stuck", slip_quad(X + (S.SLIP_W / 2 - 128) * PX,
                                                        Y + S.SLIP_H / 2 * PX, S.SLIP_W * PX,
-                                                       3.0))
+                                                       angle))
     assert s.task == "T0001" and s.outcome != "applied", (s.outcome, s.status, s.reason)
     assert get_task(rec, "T0001").status == "open"
 

@@ -365,7 +365,7 @@ ROW_BEYOND = tuple(S.BOXES["taken"].translate(-k * _PITCH, 0.0) for k in (1, 2))
 #: (a slip on top the other way up), held 33 more clear slips of 11,562 (bench/RESULTS.md,
 #: Box reads, thirty-third session): not taken.
 BEYOND_SEARCH = 8.0
-BEYOND_TURNS = (0.0, math.radians(3.0), math.radians(-3.0))
+BEYOND_TURNS = tuple(math.radians(a) for a in (0.0, 3.0, -3.0, 6.0, -6.0))
 #: Beside the slip's left edge, outside it and inside it (slip units), level with its boxes.
 EDGE_OUTSIDE = Rect(-8.0, S.BOX_Y - 8.0, -2.0, S.BOX_Y + S.BOX_SIZE + 8.0)
 EDGE_INSIDE = EDGE_OUTSIDE.translate(10.0, 0.0)
@@ -387,8 +387,9 @@ def row_continues(gray: np.ndarray, pose: SlipPose) -> bool:
                                    border=0)))
     if outside < PAPER_GOES_ON * inside:
         return False
-    return any(all(match_box(gray, pose.H, box, guess, BEYOND_SEARCH, angle) is not None
-                   for box in ROW_BEYOND) for angle in BEYOND_TURNS)
+    return any(all(match_box(gray, pose.H, box, (guess[0], guess[1] - k * _PITCH * math.sin(a)),
+                             BEYOND_SEARCH, a) is not None
+                   for k, box in enumerate(ROW_BEYOND, 1)) for a in BEYOND_TURNS)
 
 
 def _match_peak(gray: np.ndarray, H: np.ndarray, box: Rect, guess: tuple[float, float],
