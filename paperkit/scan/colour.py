@@ -40,6 +40,9 @@ INSET = 2.5
 COLOUR = 24.0
 #: ...while its grey is less than this far below the paper's: darker ink is read in grey.
 LIGHT = 70.0
+#: The paper just above and below a box, its colour compared with the box's inside: the
+#: band's first and last NEAR units (2-4 units out from the box).
+NEAR = 2.0
 #: A box this share of whose inside is light coloured ink holds a mark (a highlighter's
 #: stroke covers most of it; a gel pen's cross about a fifth).
 COVER = 0.12
@@ -108,13 +111,16 @@ def _to_small(colour: Colour) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BoxColour:
-    """One box's colour: ``share`` of its inside that is light coloured ink (0..1), and
-    ``chroma``, how far its inside's middle colour (Cb, Cr) lies from the paper's (a light
-    pastel highlighter, spread evenly over the box, too pale for ``share``: see
-    ``marks.TINT_CHROMA``)."""
+    """One box's colour: ``share`` of its inside that is light coloured ink (0..1);
+    ``chroma``, how far its inside's middle colour (Cb, Cr) lies from the paper's (the
+    row's), and ``near``, from the paper's just above and below the box, NEAR units out (a
+    light pastel highlighter, spread evenly over the box, too pale for ``share``: see
+    ``marks.TINT_CHROMA``; a coloured light's gradient along the row moves the row's paper
+    from the box's, not the paper just above and below it)."""
 
     share: float
     chroma: float
+    near: float = 0.0
 
 
 def box_colours(colour: Colour, pose: SlipPose) -> dict[str, BoxColour]:
@@ -127,19 +133,26 @@ def box_colours(colour: Colour, pose: SlipPose) -> dict[str, BoxColour]:
     far = np.hypot(band[..., 1] - paper[1], band[..., 2] - paper[2]) > COLOUR
     light = (paper[0] - band[..., 0]) < LIGHT
     ink = far & light
-    shares, insides = [], []
+    shares, insides, nears = [], [], []
+    rows = round(NEAR * K)
     for box in S.BOXES.values():
         u0, u1 = round((box.x0 + INSET - x0) * K), round((box.x1 - INSET - x0) * K)
         v0, v1 = round((box.y0 + INSET - y0) * K), round((box.y1 - INSET - y0) * K)
         shares.append(float(ink[v0:v1, u0:u1].mean()))
         insides.append(band[v0:v1, u0:u1, 1:].reshape(-1, 2))
-    if len({a.shape for a in insides}) == 1:  # the boxes' insides alike: at once
+        b0, b1 = round((box.x0 - x0) * K), round((box.x1 - x0) * K)
+        nears.append(np.concatenate([band[:rows, b0:b1, 1:].reshape(-1, 2),
+                                     band[-rows:, b0:b1, 1:].reshape(-1, 2)]))
+    if len({a.shape for a in insides + nears}) <= 2:  # alike, box by box: at once
         middle = np.median(np.stack(insides), axis=1)
+        around = np.median(np.stack(nears), axis=1)
     else:
         middle = np.array([np.median(a, axis=0) for a in insides])
+        around = np.array([np.median(a, axis=0) for a in nears])
     chroma = np.hypot(middle[:, 0] - paper[1], middle[:, 1] - paper[2])
-    return {name: BoxColour(share, float(c))
-            for name, share, c in zip(S.BOXES, shares, chroma, strict=True)}
+    near = np.hypot(*(middle - around).T)
+    return {name: BoxColour(share, float(c), float(n))
+            for name, share, c, n in zip(S.BOXES, shares, chroma, near, strict=True)}
 
 
 def marked_in_colour(colours: dict[str, BoxColour] | None, skip: str | None = None

@@ -114,24 +114,28 @@ _LINE_REACH = round(4 * LINE_SIGMA * K) + 2  # px: the smoothing's reach (4 sigm
 #: box read blank (score 0) and a tick beside it was applied. The interior's TINT_LEVEL
 #: level (its lighter quarter: a tick's stroke or the paper's grain moves it little) is
 #: compared with the paper TINT_RING units above and below the box's outline, the darker
-#: of the two (a highlighter's swipe runs along the row, over the label, not above or below
-#: the box; a shadow or a lighting gradient darkens the box as one side at least), as a share of that paper's light: light is
-#: multiplied by what lies on the paper, so the share does not depend on how dark the print
-#: is, or how the photo was exposed. A box at TINT_MIN or more, and TINT_OVER more than the
-#: middle of the slip's other boxes (a hard shadow's edge along the row shades every box
-#: alike), may hold such a mark; so may one at TINT_FAINT both ways whose inside's colour
-#: lies TINT_CHROMA or more (Cb, Cr) from the paper's (a pastel highlighter, lighter than
-#: a grey one needs to be: ``colour.box_colours``); ``decide.shaded``, and the slip goes to
-#: review. On the harness (bench/RESULTS.md, Box reads, thirty-fourth session) no box
-#: without a mark or a smudge reached either, and a faint grey smudge (the harness's
-#: ``faint_shadow``, 6-12 % of the light at its middle: not a mark, but no lighter than the
-#: lightest highlighter) reaches TINT_MIN on 4 in 1,500 smudged boxes.
+#: of the two (a highlighter's swipe runs along the row, over the label, mostly not above
+#: or below the box; a shadow or a lighting gradient darkens the box as one side at least),
+#: as a share of that paper's light: light is multiplied by what lies on the paper, so the
+#: share does not depend on how dark the print is, or how the photo was exposed.
+#: ``decide.shaded_over`` holds the slip for a box at TINT_MIN or more and TINT_OVER more
+#: than the middle of the slip's other boxes (a hard shadow's edge along the row shades
+#: every box alike); with the photo's colour (``colour.box_colours``), also for one at
+#: TINT_FAINT both ways whose inside's colour lies TINT_CHROMA or more (Cb, Cr) from the
+#: paper's (a pastel highlighter, lighter than a grey one needs to be), and for one whose
+#: colour lies TINT_HUE or more from the paper's 2-4 units above and below it (a pastel
+#: swipe wider than the box tints the paper bands the tint is read against too). On the
+#: harness (bench/RESULTS.md, Box reads, thirty-fourth session) no box without a mark or a
+#: smudge reached any of these but one already unclear, and a faint grey smudge (the
+#: harness's ``faint_shadow``, 6-12 % of the light at its middle: not a mark, but no
+#: lighter than the lightest highlighter) reaches them on 6 of about 1,500 smudged boxes.
 TINT_LEVEL = 0.75
 TINT_RING = (1.5, 3.0)
 TINT_MIN = 0.06
 TINT_OVER = 0.05
 TINT_FAINT = 0.02
 TINT_CHROMA = 5.0
+TINT_HUE = 7.0
 #: Ink inside a box that reaches less than ``dot_for(ppu)`` across, all of it (a pen's dot
 #: up to DOT units, blurred by DOT_BLUR photo px each way), is unclear at most (score
 #: DOT_SCORE): a pen resting in a box is not a mark, and a very small mark is not sure.

@@ -344,7 +344,8 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                and decision.outcome in ("applied", "unchanged") else None)
     tinted = marked_in_colour(colours, decision.status) if settles else []
     chroma = {n: c.chroma for n, c in colours.items()} if colours else None
-    over = (shaded_over(reads, decision.status, chroma)
+    near = {n: c.near for n, c in colours.items()} if colours else None
+    over = (shaded_over(reads, decision.status, chroma, near)
             if decision.outcome in ("applied", "unchanged") else [])
     if tinted:  # a highlighter or a gel pen, light in grey: read as no mark
         decision = Decision(decision.status, "review", held,
