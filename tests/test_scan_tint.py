@@ -31,12 +31,16 @@ FELT = (190, 190, 195)  # a grey felt tip
 PINK = (255, 212, 225)  # a pastel pink highlighter, too grey for the colour check
 
 
-def _shade(img: Image.Image, box: str, colour, swipe: bool) -> Image.Image:
+def _shade(img: Image.Image, box: str, colour, swipe: bool | str) -> Image.Image:
     """A highlighter's mark on ``box`` (a multiply blend): a swipe along the row over the
-    box and its label, or a fill inside the box."""
+    box and its label ("wide": a broad felt, 3 units past the box above and below), or a
+    fill inside the box."""
     arr = np.asarray(img).astype(np.float32)
     r = S.BOXES[box]
-    if swipe:
+    if swipe == "wide":
+        y0, y1 = round((r.y0 - 3) * PX), round((r.y1 + 3) * PX)
+        x0, x1 = round((r.x0 - 3) * PX), round((r.x1 + 28) * PX)
+    elif swipe:
         y0, y1 = round((r.y0 + 1) * PX), round((r.y1 - 1) * PX)
         x0, x1 = round((r.x0 - 3) * PX), round((r.x1 + 28) * PX)
     else:
@@ -79,6 +83,17 @@ def test_a_tick_beside_a_box_shaded_over_is_not_applied(tmp_path):
     assert "the taken box is shaded over" in read["T0001"].reason
     assert "the done box is shaded over" in read["T0002"].reason
     assert (read["T0004"].outcome, read["T0004"].status) == ("applied", "done")
+
+
+def test_a_pastel_swipe_wider_than_its_box_is_seen_by_its_colour(tmp_path):
+    """A broad pastel swipe tints the paper just above and below the box as well, so the
+    box is no darker than the paper its tint is read against: its colour tells it."""
+    rec, read = _scan(tmp_path, [("T0001", (Mark("done"),), [("taken", PINK, "wide")]),
+                                 ("T0002", (Mark("stuck"),), [])])
+    assert read["T0001"].outcome == "review", read["T0001"].reason
+    assert "the taken box is shaded over" in read["T0001"].reason
+    assert get_task(rec, "T0001").status == "open"
+    assert (read["T0002"].outcome, read["T0002"].status) == ("applied", "stuck")
 
 
 def test_a_box_shaded_over_alone_goes_to_review(tmp_path):
