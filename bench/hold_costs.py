@@ -57,6 +57,7 @@ HOLDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("something not ink (decide: crease, object, shadow, band, writing)", (
         "line running through", "lying on it", "lying across it", "ink running down",
         "no darker than", "ink joined to it", "there is ink by the", "out of its window")),
+    ("stain over a box (decide.stained)", ("may have a stain over it",)),
     ("light coloured mark (colour.marked_in_colour)", ("a light coloured mark",)),
     ("box shaded over (decide.shaded_over)", ("shaded over",)),
     ("light, soft-edged mark (through.soft_and_light)", ("light and soft-edged",)),

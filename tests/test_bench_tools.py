@@ -141,6 +141,9 @@ def test_compare_fails_when_the_version_after_applies_a_wrong_status(tmp_path, c
      " the paper looks; check it", "light, soft-edged mark"),
     ("check boxes continue this slip's row beyond its left edge: another slip, whose code was"
      " not read, may lie over this one", "row continues past the edge"),
+    ("the taken box may have a stain over it (a dried drop of coffee, tea or rain?): what"
+     " reads as ink there darkens the paper past the box too, or rings it; check it, and"
+     " keep slips dry", "stain over a box"),
     ("done and dropped are both marked", None),
     ("done looks struck out and taken marked after it, or done filled in as well: check which"
      " mark is meant", None),
