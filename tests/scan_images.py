@@ -273,3 +273,26 @@ def log_print(rec, *texts: str) -> None:
     slips = [(t, codes.parse(t).task, codes.parse(t).rev) for t in texts]
     with rec.write(Source("cli", "test: print slips")) as w:
         record_print(w, "slips", "slips.pdf", slips)
+
+
+def slips_in_a_row(tmp_path, slips, draw=None, turn: float = 5.0):
+    """A kit at ``tmp_path / "kit"`` holding the tasks of ``slips`` (task, marks, extra), all
+    open, and one photo of their slips side by side, each 1000 px wide and turned a little
+    (``turn`` degrees a slip, from -4), ``draw(img, extra)`` giving each slip's picture its
+    extra (a highlighter, ...): (the kit, its record, the photo as RGB uint8)."""
+    from paperkit import codes
+    from paperkit.kit import init_kit
+    from paperkit.record.db import Source
+
+    kit = init_kit(tmp_path / "kit")
+    rec = kit.open_record()
+    with rec.write(Source("cli", "test")) as w:
+        for task, _, _ in slips:
+            w.insert("tasks", {"id": task, "title": task, "status": "open"})
+    items = []
+    for i, (task, marks, extra) in enumerate(slips):
+        img = render_slip(codes.build(kit.key, kit.id, task, 1).text, marks, s=4.0)
+        if draw is not None:
+            img = draw(img, extra)
+        items.append((img, slip_quad(600 + 1150 * i, 700, 1000, turn * i - 4)))
+    return kit, rec, compose(items, (600 + 1150 * len(slips), 1400))

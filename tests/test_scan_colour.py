@@ -13,12 +13,9 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
-from scan_images import Mark, compose, render_slip, save, slip_quad
+from scan_images import Mark, save, slips_in_a_row
 
-from paperkit import codes
-from paperkit.kit import init_kit
 from paperkit.layout import slip as S
-from paperkit.record.db import Source
 from paperkit.record.tasks import get_task
 from paperkit.scan import scan_photos
 from paperkit.scan.colour import Colour, fits, of_jpeg
@@ -41,19 +38,14 @@ def _highlight(img: Image.Image, box: str, colour=YELLOW) -> Image.Image:
 def _scan(tmp_path, slips, name: str = "p.jpg"):
     """``slips``: (task, marks, highlighted boxes); one photo of them, scanned (saved as
     ``name``: a JPEG, or a PDF or a TIFF of it as a flatbed would write)."""
-    kit = init_kit(tmp_path / "kit")
-    rec = kit.open_record()
-    with rec.write(Source("cli", "test")) as w:
-        for task, _, _ in slips:
-            w.insert("tasks", {"id": task, "title": task, "status": "open"})
-    items = []
-    for i, (task, marks, lit) in enumerate(slips):
-        img = render_slip(codes.build(kit.key, kit.id, task, 1).text, marks, s=PX)
+
+    def draw(img, lit):
         for box in lit:
             img = _highlight(img, box)
-        items.append((img, slip_quad(600 + 1150 * i, 700, 1000, 6 * i - 4)))
+        return img
+
+    kit, rec, page = slips_in_a_row(tmp_path, slips, draw, turn=6.0)
     path = tmp_path / name
-    page = compose(items, (600 + 1150 * len(slips), 1400))
     if name.endswith(".jpg"):
         save(page, path, 88)
     else:  # a flatbed's colour scan: a PDF page, or the first of two TIFF pages

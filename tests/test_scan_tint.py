@@ -13,12 +13,18 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
-from scan_images import Mark, compose, hard_shadow, render_slip, save, slip_quad
+from scan_images import (
+    Mark,
+    compose,
+    hard_shadow,
+    render_slip,
+    save,
+    slip_quad,
+    slips_in_a_row,
+)
 
 from paperkit import codes
-from paperkit.kit import init_kit
 from paperkit.layout import slip as S
-from paperkit.record.db import Source
 from paperkit.record.tasks import get_task
 from paperkit.scan import scan_photos
 from paperkit.scan.decide import shaded_over
@@ -53,18 +59,13 @@ def _shade(img: Image.Image, box: str, colour, swipe: bool | str) -> Image.Image
 def _scan(tmp_path, slips):
     """``slips``: (task, marks, shaded boxes as (box, colour, swipe)); one photo of them
     side by side, scanned."""
-    kit = init_kit(tmp_path / "kit")
-    rec = kit.open_record()
-    with rec.write(Source("cli", "test")) as w:
-        for task, _, _ in slips:
-            w.insert("tasks", {"id": task, "title": task, "status": "open"})
-    items = []
-    for i, (task, marks, over) in enumerate(slips):
-        img = render_slip(codes.build(kit.key, kit.id, task, 1).text, marks, s=PX)
+
+    def draw(img, over):
         for box, colour, swipe in over:
             img = _shade(img, box, colour, swipe)
-        items.append((img, slip_quad(600 + 1150 * i, 700, 1000, 5 * i - 4)))
-    page = compose(items, (600 + 1150 * len(slips), 1400))
+        return img
+
+    kit, rec, page = slips_in_a_row(tmp_path, slips, draw)
     path = tmp_path / "p.jpg"
     save(page, path, 88)
     (res,) = scan_photos(kit, rec, [path])
