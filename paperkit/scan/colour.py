@@ -120,7 +120,7 @@ class BoxColour:
 
     share: float
     chroma: float
-    near: float = 0.0
+    near: float
 
 
 def box_colours(colour: Colour, pose: SlipPose) -> dict[str, BoxColour]:

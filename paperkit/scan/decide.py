@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..record.models import SLIP_STATUSES, Task
+from .colour import BoxColour
 from .marks import (
     BAND_MIN,
     BLANK,
@@ -221,27 +222,26 @@ def light_lines(reads: Mapping[str, BoxRead], mark: str,
 
 
 def shaded_over(reads: Mapping[str, BoxRead], mark: str | None,
-                chroma: Mapping[str, float] | None = None,
-                near: Mapping[str, float] | None = None) -> list[str]:
+                colours: Mapping[str, BoxColour] | None = None) -> list[str]:
     """The boxes, but ``mark``, that read as no mark and yet are shaded over (a light grey or
     pastel highlighter, or a smudge: see ``marks.TINT_MIN``), in printed order: a
     ``BoxRead.tint`` of TINT_MIN or more and TINT_OVER more than the middle of the slip's
     other boxes' (a shadow's edge along the row shades them all alike); or, when the photo
-    has colour (by box, how far its inside's colour lies from the row's paper's,
-    ``chroma``, and from the paper's just above and below it, ``near``: see
-    ``colour.BoxColour``), of TINT_FAINT both ways with its colour TINT_CHROMA or more from
-    the row's paper's, or with its colour TINT_HUE or more from the paper's just around it
-    (a pastel highlighter; a swipe wider than the box tints the paper bands the tint is
-    read against too)."""
+    has colour (``colours``, by box: how far its inside's colour lies from the row's
+    paper's, ``chroma``, and from the paper's just above and below it, ``near``), of
+    TINT_FAINT both ways with its colour TINT_CHROMA or more from the row's paper's, or
+    with its colour TINT_HUE or more from the paper's just around it (a pastel
+    highlighter; a swipe wider than the box tints the paper bands the tint is read against
+    too)."""
     out = []
     for n, b in reads.items():
         if n == mark or b.score >= MARKED:
             continue
         over = b.tint - statistics.median(o.tint for m, o in reads.items() if m != n)
+        c = colours.get(n) if colours is not None else None
         if ((b.tint >= TINT_MIN and over >= TINT_OVER)
-                or (chroma is not None and chroma.get(n, 0.0) >= TINT_CHROMA
-                    and min(b.tint, over) >= TINT_FAINT)
-                or (near is not None and near.get(n, 0.0) >= TINT_HUE)):
+                or (c is not None and c.chroma >= TINT_CHROMA and min(b.tint, over) >= TINT_FAINT)
+                or (c is not None and c.near >= TINT_HUE)):
             out.append(n)
     return out
 

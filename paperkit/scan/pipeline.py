@@ -340,13 +340,10 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     settles = decision.outcome == "applied" or (decision.outcome == "unchanged"
                                                 and decision.status is None)
     lined_up = settles and row_continues(frame.gray, pose)
-    colours = (box_colours(colour, pose) if colour is not None
-               and decision.outcome in ("applied", "unchanged") else None)
+    settled = decision.outcome in SETTLED  # also unchanged on the task's own status
+    colours = box_colours(colour, pose) if colour is not None and settled else None
     tinted = marked_in_colour(colours, decision.status) if settles else []
-    chroma = {n: c.chroma for n, c in colours.items()} if colours else None
-    near = {n: c.near for n, c in colours.items()} if colours else None
-    over = (shaded_over(reads, decision.status, chroma, near)
-            if decision.outcome in ("applied", "unchanged") else [])
+    over = shaded_over(reads, decision.status, colours) if settled else []
     if tinted:  # a highlighter or a gel pen, light in grey: read as no mark
         decision = Decision(decision.status, "review", held,
                             f"{the_boxes(tinted, 'holds', 'hold')} a light coloured mark (a"
