@@ -22,7 +22,7 @@ from ..record.prints import printed_codes, was_printed
 from ..record.tasks import get_task, list_tasks, set_status
 from ..signals import held_signals
 from . import colour as colour_mod
-from . import decode, missing
+from . import decode, missing, sheet
 from .colour import Colour, box_colours, marked_in_colour
 from .decide import (
     HELD_CONFIDENCE,
@@ -492,9 +492,13 @@ def _missing(frame: Frame, decoded: Decoded, reads: list[_Read]) -> missing.Miss
     outlines = [slip_outline(r.pose.H if r.pose is not None else code_homography(f.corners))
                 for f, r in zip(decoded.found, reads, strict=True)]
     found = missing.codeless_slips(frame.gray, outlines, decoded.half)
+    # an uncut sheet is one piece of paper: its slips whose code was not read, by their
+    # codes' dark squares beside the slips read
+    whole = missing.apart(found.whole, sheet.unread_neighbours(
+        frame.gray, [r.pose.H for r in reads if r.pose is not None], outlines), outlines)
     # a code cut off by cut paper is that paper's; a code seen by either, that slip's
     cut = missing.apart(found.cut, decoded.cut, outlines, at=missing.centre)
-    said = missing.apart([*map(missing.centre, cut), *found.whole], decoded.unread, outlines)
+    said = missing.apart([*map(missing.centre, cut), *whole], decoded.unread, outlines)
     return missing.Missing(said[len(cut):], cut)
 
 
