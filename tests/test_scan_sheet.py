@@ -163,3 +163,27 @@ def test_code_contrast_tells_a_code_from_paper_and_print():
     assert blurred > 0.8 * sharp
     assert sheet.code_contrast(words)[0] < sheet.MATCH * sharp
     assert sheet.code_contrast(np.full((80, 80), 240, np.uint8))[0] == pytest.approx(0.0)
+
+
+@pytest.mark.real_prints  # its slips are printed (synth.slip_sheet logs the print)
+def test_the_projects_own_sheet_blurred_on_one_side_says_its_slips(tmp_path):
+    """The slips PDF itself (8 slips on the default stock), rendered at 200 dpi, photographed
+    whole at a slant with its right half far out of focus (as a phone's portrait mode blurs
+    a sheet's far part): the left column is read, and the right column's 4 slips are said."""
+    synth = pytest.importorskip("paperkit.synth")
+    kit = init_kit(tmp_path / "kit")
+    rec = kit.open_record()
+    synth.sample_tasks(rec, 8, np.random.default_rng(3))
+    pdf, _ = synth.slip_sheet(kit, rec)
+    page = synth.render_pages(pdf, 200)[0]
+    half = page.shape[1] // 2
+    page[:, half:] = cv2.GaussianBlur(page[:, half:], (0, 0), 8)
+    h, w = page.shape[:2]
+    quad = np.float32([[260, 180], [260 + w, 230], [300 + w, 230 + h], [220, 180 + h]])
+    photo = compose([(Image.fromarray(page), quad)], (w + 560, h + 460))
+    path = tmp_path / "sheet.jpg"
+    save(photo, path, 88)
+    (res,) = scan_photos(kit, rec, [path], dry_run=True)
+    assert sorted(s.task for s in res.slips) == ["T0001", "T0003", "T0005", "T0007"]
+    said = " ".join(res.errors)
+    assert "no code was read for what look like 4 slips" in said, res.errors
