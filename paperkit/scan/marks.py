@@ -164,6 +164,19 @@ def dot_for(ppu: float) -> float:
 #: least (a light pencil cross on grainy paper), and all but that one 0.217 or more
 #: (bench/RESULTS.md, Box reads).
 SHADE_MIN = 0.035
+#: A phone's local tone mapping (HDR) or strong sharpening brightens the paper along a
+#: printed line into a halo, and the paper inside a blank box beside it then reads darker
+#: than the paper around it (a max filter's level), as ink: a red team's photos read blank
+#: boxes 0.7-1.0 so, or as a trace of ink (bench/RESULTS.md, Box reads, thirty-fifth
+#: session). Nothing in such a box is darker than the box's own paper (the window's white),
+#: where ink, however light, is: a box with any ink whose outline was read cleanly (so that
+#: white is paper) and whose darkest ink (as ``BoxRead.depth``) lies less than HALO_DEPTH
+#: of the paper's light below it reads blank, its ink measures all 0. Such boxes read
+#: 0.009-0.013; on six harness sets (the 200 set, seed 348, two of light second marks, one
+#: of stains, one of pastel highlighters) the boxes with any ink and a clean outline read
+#: 0.077 at least holding a mark (11,190) and 0.047 without (3,707); on 12 sets the
+#: boxes read as marked, 0.046 at least (about 16,000).
+HALO_DEPTH = 0.03
 #: A dried drop (coffee, tea, rain: a translucent patch soaked into the paper) over part of
 #: a box and past it reads as a filled mark, as dark as a pencil's. It stains the paper
 #: around the box too, so its "ink" is little darker than the darkest paper there: under
@@ -1047,8 +1060,16 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         depth, stand = 0.0, 0.0
         # only a box that would count as marked is checked (decide.shaded, decide.creased,
         # decide.covered, decide.banded, decide.stained)
-        if score >= MARKED:
+        clean = found[i] and edge >= OUTLINE_SIDE and c >= MIN_CONTRAST
+        if (score > 0 or cover > 0 or faint > 0) and clean:
             depth, stand = _ink_depth(win[i][inners[i]], white[i], grain)
+            if depth < HALO_DEPTH:  # nothing in it darker than its paper: not ink
+                score = cover = faint = over = 0.0
+            if score < MARKED:  # measured only for a box read as marked
+                depth, stand = 0.0, 0.0
+        elif score >= MARKED:
+            depth, stand = _ink_depth(win[i][inners[i]], white[i], grain)
+        if score >= MARKED:
             smooth = cv2.blur(win[i], (3, 3))
             dark_mass = win[i] < white[i] - SOLID_DARK * c
             solid = _solid(dark_mass, edges[i])
@@ -1076,7 +1097,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         out.append(BoxRead(score=round(score, 3), confidence=round(conf, 3),
                            cover=round(cover, 4), fill=round(fill, 3), over=round(over, 4),
                            contrast=round(c, 1),
-                           outline=found[i] and edge >= OUTLINE_SIDE and c >= MIN_CONTRAST,
+                           outline=clean,
                            grain=grain,
                            spread=round(spread, 3), crossings=crossings,
                            sides=round(sides, 3), faint=round(faint, 4),
