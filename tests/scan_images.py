@@ -296,3 +296,16 @@ def slips_in_a_row(tmp_path, slips, draw=None, turn: float = 5.0):
             img = draw(img, extra)
         items.append((img, slip_quad(600 + 1150 * i, 700, 1000, turn * i - 4)))
     return kit, rec, compose(items, (600 + 1150 * len(slips), 1400))
+
+
+def own_sheet_page(tmp_path, dpi: float, synth):
+    """A kit at ``tmp_path / "kit"`` with 8 sampled tasks, and the first page of its own
+    slips PDF (8 slips on the default stock, their print logged) rendered at ``dpi`` by the
+    harness ``synth`` (paperkit.synth): (the kit, its record, the page as RGB uint8)."""
+    from paperkit.kit import init_kit
+
+    kit = init_kit(tmp_path / "kit")
+    rec = kit.open_record()
+    synth.sample_tasks(rec, 8, np.random.default_rng(3))
+    pdf, _ = synth.slip_sheet(kit, rec)
+    return kit, rec, synth.render_pages(pdf, dpi)[0]

@@ -11,9 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from scan_images import Mark, save, slips_in_a_row
+from scan_images import Mark, own_sheet_page, save, slips_in_a_row
 
-from paperkit.kit import init_kit
 from paperkit.scan import scan_photos
 from paperkit.scan.marks import MARKED
 
@@ -68,12 +67,7 @@ def test_hdr_on_a_photo_of_the_projects_own_sheet_reads_every_blank_slip_blank(t
     photographed at 12 MP, then tone-mapped strongly: blank boxes read 1.0 there before,
     each such slip held as a shadow's edge, and others held for a trace of ink or an unclear
     box; now every slip reads blank."""
-    synth = pytest.importorskip("paperkit.synth")
-    kit = init_kit(tmp_path / "kit")
-    rec = kit.open_record()
-    synth.sample_tasks(rec, 8, np.random.default_rng(3))
-    pdf, _ = synth.slip_sheet(kit, rec)
-    page = synth.render_pages(pdf, 300)[0]
+    kit, rec, page = own_sheet_page(tmp_path, 300, pytest.importorskip("paperkit.synth"))
     h, w = page.shape[:2]
     rng = np.random.default_rng(41)
     photo = np.clip(np.float32([110, 95, 80]) + rng.normal(0, 6, (3000, 4000, 3)), 0,

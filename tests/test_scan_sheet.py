@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
-from scan_images import Mark, compose, render_slip, save
+from scan_images import Mark, compose, own_sheet_page, render_slip, save
 
 from paperkit import codes
 from paperkit.kit import init_kit
@@ -210,12 +210,7 @@ def test_the_projects_own_sheet_partly_out_of_focus_says_its_slips(tmp_path, blu
     whole at a slant with its right half, or all but its bottom row, far out of focus (as a
     phone's portrait mode, or a sheet's far part, blurs): the sharp slips are read, and
     every other slip is said, also those a row or two away from any slip read."""
-    synth = pytest.importorskip("paperkit.synth")
-    kit = init_kit(tmp_path / "kit")
-    rec = kit.open_record()
-    synth.sample_tasks(rec, 8, np.random.default_rng(3))
-    pdf, _ = synth.slip_sheet(kit, rec)
-    page = synth.render_pages(pdf, 200)[0]
+    kit, rec, page = own_sheet_page(tmp_path, 200, pytest.importorskip("paperkit.synth"))
     h, w = page.shape[:2]
     part = (slice(None), slice(w // 2, None)) if blurred == "right" else \
         (slice(0, round(0.74 * h)), slice(None))
