@@ -39,9 +39,12 @@ def _served(kit, lan: bool = False):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield app.config["KIOSK_BASE_URL"]
-    server.close()
-    server.task_dispatcher.shutdown(timeout=5)
+    # the serving loop closes its own sockets and returns (closed from here, a socket could
+    # vanish under the loop's select: EBADF in the serving thread)
+    server.trigger.pull_trigger(lambda: server.asyncore.close_all(server._map))
     thread.join(timeout=5)
+    server.task_dispatcher.shutdown(timeout=5)
+    assert not thread.is_alive()
 
 
 @pytest.fixture
