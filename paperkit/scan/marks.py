@@ -1058,8 +1058,7 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
         shade, through, solid, hidden, corner, band = 1.0, 0.0, 0.0, 0.0, 1.0, 0.0
         rim = 0.0
         depth, stand = 0.0, 0.0
-        # only a box that would count as marked is checked (decide.shaded, decide.creased,
-        # decide.covered, decide.banded, decide.stained)
+        # any ink in a box read cleanly, nowhere darker than its paper, is a halo's (HALO_DEPTH)
         clean = found[i] and edge >= OUTLINE_SIDE and c >= MIN_CONTRAST
         if (score > 0 or cover > 0 or faint > 0) and clean:
             depth, stand = _ink_depth(win[i][inners[i]], white[i], grain)
@@ -1069,6 +1068,8 @@ def _read_all(win: np.ndarray, below: np.ndarray, placed: list[bool], inset: flo
                 depth, stand = 0.0, 0.0
         elif score >= MARKED:
             depth, stand = _ink_depth(win[i][inners[i]], white[i], grain)
+        # only a box that would count as marked is checked (decide.shaded, decide.creased,
+        # decide.covered, decide.banded, decide.stained)
         if score >= MARKED:
             smooth = cv2.blur(win[i], (3, 3))
             dark_mass = win[i] < white[i] - SOLID_DARK * c

@@ -493,7 +493,7 @@ def _missing(frame: Frame, decoded: Decoded, reads: list[_Read]) -> missing.Miss
                 for f, r in zip(decoded.found, reads, strict=True)]
     found = missing.codeless_slips(frame.gray, outlines, decoded.half)
     # an uncut sheet is one piece of paper: its slips whose code was not read, by their
-    # codes' dark squares beside the slips read
+    # codes' dark squares (or their rows of boxes) beside the slips read
     whole = missing.apart(found.whole, sheet.unread_neighbours(
         frame.gray, [r.pose.H for r in reads if r.pose is not None], outlines), outlines)
     # a code cut off by cut paper is that paper's; a code seen by either, that slip's
