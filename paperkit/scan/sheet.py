@@ -30,7 +30,7 @@ import numpy as np
 
 from ..layout import slip as S
 from ..layout.model import Rect
-from .geometry import warp
+from .geometry import PAPER_GOES_ON, warp
 
 #: Pixels a slip unit the places are looked at with (a code 54 px across).
 K = 0.75
@@ -64,9 +64,8 @@ SPREAD = 0.3
 #: around the slip's own code...
 PAPER = 0.8
 #: ...and the grey just past the slip's edge on its side (4 units out, level with or under
-#: the code) at least this share of the grey just inside it (the table between slips cut
-#: apart is darker; as ``geometry.PAPER_GOES_ON``).
-PAPER_GOES_ON = 0.85
+#: the code) at least ``geometry.PAPER_GOES_ON`` of the grey just inside it (the table
+#: between slips cut apart is darker).
 #: A code hidden (a glare over all of it, a thumb, a sticky note) leaves the rest of the
 #: slip: the next slip's row of check boxes is looked for too, where no code was found, at
 #: ROW_K px a unit, each box's outline (a band ROW_EDGE units each side of it) against its
@@ -119,8 +118,7 @@ def code_contrast(window: np.ndarray) -> tuple[float, tuple[int, int]]:
     h, w = window.shape[0] - big + 1, window.shape[1] - big + 1
     if h <= 0 or w <= 0:
         return 0.0, (0, 0)
-    paper = max(_light(window), 1.0)
-    dark = np.clip(1.0 - window.astype(np.float32) / paper, 0.0, None)
+    dark = _darkness(window)
     ii = cv2.integral(dark, sdepth=cv2.CV_64F)
 
     def box(off: int, size: int) -> np.ndarray:
@@ -159,8 +157,7 @@ def row_contrast(window: np.ndarray) -> tuple[float, tuple[int, int]]:
     h, w = window.shape[0] - out + 1, window.shape[1] - (steps[-1] + out) + 1
     if h <= 0 or w <= 0:
         return 0.0, (0, 0)
-    paper = max(_light(window), 1.0)
-    dark = np.clip(1.0 - window.astype(np.float32) / paper, 0.0, None)
+    dark = _darkness(window)
     ii = cv2.integral(dark, sdepth=cv2.CV_64F)
 
     def mean(x: int, y: int, bw: int, bh: int) -> np.ndarray:
@@ -204,8 +201,7 @@ def code_shape(window: np.ndarray, at: tuple[int, int]) -> tuple[float, float]:
     its mean darkness (shares of the window's paper light) and how far apart its four
     quarters' are (the darkest less the lightest)."""
     x, y = at[0] + _R1, at[1] + _R1
-    paper = max(_light(window), 1.0)
-    dark = np.clip(1.0 - window[y:y + _CODE, x:x + _CODE].astype(np.float32) / paper, 0.0, None)
+    dark = _darkness(window)[y:y + _CODE, x:x + _CODE]
     h = _CODE // 2
     quarters = [float(q.mean()) for q in (dark[:h, :h], dark[:h, h:], dark[h:, :h], dark[h:, h:])]
     return float(dark.mean()), max(quarters) - min(quarters)
@@ -256,6 +252,13 @@ def _light(img: np.ndarray) -> float:
     flat = img.ravel()
     k = int(0.9 * (flat.size - 1))
     return float(np.partition(flat, k)[k])
+
+
+def _darkness(window: np.ndarray) -> np.ndarray:
+    """How much darker each pixel of ``window`` is than its paper (its lightest tenth), as a
+    share of the paper's light (float32, 0 where lighter)."""
+    paper = max(_light(window), 1.0)
+    return np.clip(1.0 - window.astype(np.float32) / paper, 0.0, None)
 
 
 @dataclass
