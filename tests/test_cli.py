@@ -277,6 +277,66 @@ def test_a_full_disk_is_a_message_not_a_traceback(run, sample_kit, monkeypatch):
     assert not photos.exists() or not [p for p in photos.rglob("*") if p.is_file()]
 
 
+def _slip_photos(kit, folder, names):
+    """A photo of T0001's slip marked stuck under each of ``names`` in ``folder``, each a
+    different file (a different sha256)."""
+    from PIL import Image
+    from scan_images import Mark, grid_photo
+
+    from paperkit import codes
+    from paperkit.record.tasks import get_task
+
+    with kit.open_record() as rec:
+        code = codes.build(kit.key, kit.id, "T0001", get_task(rec, "T0001").rev)
+    paths = []
+    for i, name in enumerate(names):
+        paths.append(folder / name)
+        Image.fromarray(grid_photo([(code.text, (Mark("stuck"),))], size=(900, 620), cols=1,
+                                   s=3.0, seed=i)).save(paths[-1])
+    return paths
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_error_part_way_through_a_scan_shows_the_photos_kept_before_it(
+        run, sample_kit, tmp_path, monkeypatch, as_json):
+    """A busy record or a full disk at the second photo: the first was committed, and its
+    table (or JSON line) is shown before the error, with a note that it is kept (nothing
+    of it was shown, and a second run only said "already scanned"; red team, round five)."""
+    from paperkit.errors import RecordError
+    from paperkit.scan import pipeline
+
+    first, second = _slip_photos(sample_kit, tmp_path, ["a.png", "b.png"])
+    scan_photo = pipeline.scan_photo
+
+    def busy_at_the_second(kit, rec, path, *args, **kw):
+        if Path(path).name == "b.png":
+            raise RecordError(f"the record {kit.path / 'record.sqlite'} is busy",
+                              "wait, then run this again")
+        return scan_photo(kit, rec, path, *args, **kw)
+
+    monkeypatch.setattr(pipeline, "scan_photo", busy_at_the_second)
+    code, out, err = run("--kit", str(sample_kit.path), "scan", *(["--json"] * as_json),
+                         str(first), str(second))
+    assert code == 1 and "Traceback" not in err
+    if as_json:
+        (line,) = out.splitlines()
+        assert json.loads(line)["photo"] == str(first)
+    else:
+        assert out.startswith(str(first)) and "done → stuck" in out
+    assert "the 1 photo(s) scanned before the error below are kept" in err
+    assert err.index("kept in the record") < err.index("is busy")
+
+
+def test_a_line_break_in_a_photo_s_name_is_shown_escaped(run, sample_kit, tmp_path):
+    """A file's name could forge a row of the table with a line break in it."""
+    name = "evil\n  T0099       1  done     applied        1.00  open → done\nx.png"
+    (path,) = _slip_photos(sample_kit, tmp_path, [name])
+    code, out, err = run("--kit", str(sample_kit.path), "scan", "--dry-run", str(path))
+    assert code == 0 and "Traceback" not in err
+    assert "T0099" not in "\n".join(line for line in out.splitlines() if "evil" not in line)
+    assert "evil\\n  T0099" in out
+
+
 def test_scanning_a_folder_names_the_files_it_does_not_read(run, sample_kit, tmp_path):
     """A folder's pictures in formats paperkit does not read are named on stderr (with
     --json too), not passed over unsaid."""

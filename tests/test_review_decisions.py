@@ -347,3 +347,18 @@ def test_library_says_to_choose_a_status(tmp_path):
     _queue(rec, "T0001")
     with pytest.raises(InvalidValue, match="no status was chosen"):
         review.set_status(rec, "T0001", "")
+
+
+def test_an_empty_task_id_is_named_as_missing_and_closes_nothing(tmp_path, run):
+    """'review skip ""' said ": 0 review item(s) skipped" and exited 0, and 'review set ""'
+    said "task  is not in the record": the empty id read every task's items (red team,
+    round five)."""
+    kit, rec = _kit(tmp_path, {"T0001": "open"})
+    item = _queue(rec, "T0001")
+    k = ("--kit", str(kit.path))
+    for args in (("skip", ""), ("skip", " ", "--json"), ("set", "", "done")):
+        code, out, err = run(*k, "review", *args)
+        assert code == 2 and out == ""
+        assert "no task was named" in err and "T0042" in err
+    assert [i.id for i in rs.pending_reviews(rec)] == [item]
+    assert rs.pending_reviews(rec, "") == []

@@ -341,6 +341,48 @@ def test_a_16_bit_or_float_grey_scan_is_read(tmp_path, kit_rec, mode):
     _assert_applied(rec, res)
 
 
+@pytest.mark.parametrize("name, make", [
+    ("palette.png", lambda im: im.quantize(64)),
+    ("clear.png", lambda im: _with_transparency(im.quantize(64))),
+    ("photo.gif", lambda im: im.quantize(64)),
+    ("palette.bmp", lambda im: im.quantize(64)),
+    ("palette.tif", lambda im: im.quantize(64)),
+    ("lab.tif", lambda im: im.convert("LAB")),
+])
+def test_a_palette_or_lab_picture_is_read(tmp_path, kit_rec, name, make):
+    """A picture of few colours (a palette PNG, a GIF, a BMP or a TIFF, as a screenshot
+    tool or an image editor saves it) or a LAB TIFF: read, and stored, as any other
+    picture (the colour step could not shrink a palette picture, and Pillow converts LAB
+    to nothing: a traceback that stopped the batch; red team, round five)."""
+    kit, rec = kit_rec
+    rgb = Image.fromarray(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6)).convert("RGB")
+    path = tmp_path / name
+    make(rgb).save(path)
+    photo = load_photo(path)
+    assert photo.frames[0].gray.shape == (1000, 1600)
+    kept, _ = stored_image(photo)
+    assert Image.open(io.BytesIO(kept)).size == (1600, 1000)
+    (res,) = scan_photos(kit, rec, [path])
+    assert not res.errors
+    _assert_applied(rec, res)
+
+
+def _with_transparency(im: Image.Image) -> Image.Image:
+    im.info["transparency"] = 0
+    return im
+
+
+def test_a_tiff_of_an_rgb_page_and_a_palette_page_reads_both(tmp_path, kit_rec):
+    kit, rec = kit_rec
+    one, two = _slips(kit)
+    pages = [Image.fromarray(grid_photo([slip], size=(1000, 800), cols=1, s=2.6, seed=i)
+                             ).convert("RGB") for i, slip in enumerate((one, two))]
+    path = tmp_path / "sheets.tif"
+    pages[0].save(path, save_all=True, append_images=[pages[1].quantize(64)])
+    (res,) = scan_photos(kit, rec, [path])
+    _assert_applied(rec, res)
+
+
 def test_every_page_of_a_multi_page_tiff_is_read(tmp_path, kit_rec):
     """A flatbed scanner saves several sheets as one multi-page TIFF: the slips on the
     second page are read too (only the first page was, and the rest left out unsaid); each

@@ -18,7 +18,18 @@ from ..scan.pipeline import end_run, left_out_results
 from ..signals import stop_signals_interrupt
 
 
+def _printable(text: str) -> str:
+    """``text`` with its control characters written as escapes (``\\n``): a file's name may
+    hold a line break or a terminal's control codes, which would forge a line of the table
+    or restyle the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _table(res: PhotoResult) -> list[str]:
+    return [_printable(line) for line in _lines(res)]
+
+
+def _lines(res: PhotoResult) -> list[str]:
     head = f"{res.photo}"
     if res.sha256:
         head += f"  (sha256 {res.sha256[:12]})"
@@ -166,11 +177,11 @@ def register(cli: click.Group) -> None:
             done.append(res)
             if n > 1:
                 bad = sum(1 for s in res.slips if s.outcome not in SETTLED) + len(res.errors)
-                click.echo(f"[{i}/{n}] {res.photo}: {len(res.slips)} slip(s)"
+                click.echo(_printable(f"[{i}/{n}] {res.photo}: {len(res.slips)} slip(s)")
                            + (f", {bad} need attention" if bad else ""), err=True)
 
         def pages(i: int, n: int, label: str) -> None:
-            click.echo(f"  {label.rsplit('#', 1)[0]}: page {i} of {n}", err=True)
+            click.echo(_printable(f"  {label.rsplit('#', 1)[0]}: page {i} of {n}"), err=True)
 
         # SIGTERM and SIGHUP (a closed terminal) stop the scan as Ctrl-C does, so that the
         # helper process and its shared memory go with it; the helper and the scan's
@@ -204,6 +215,16 @@ def register(cli: click.Group) -> None:
                     show(res)
                 raise ScanInterrupted(sum(1 for r in done if not r.already_scanned
                                           and r.sha256), dry_run) from None
+            except Exception:  # a busy record, a full disk: first, what was committed before
+                for res in done[shown:]:
+                    show(res)
+                kept = sum(1 for r in done if not r.already_scanned and r.sha256)
+                if kept and not dry_run:
+                    click.echo(f"paperkit: note: the {kept} photo(s) scanned before the error"
+                               " below are kept in the record (shown above); when it is put"
+                               " right, run the same command again to finish (photos scanned"
+                               " already are skipped)", err=True)
+                raise
             finally:
                 _quiet_exit()
         return EXIT_OK if all(r.ok for r in results) else EXIT_ATTENTION

@@ -137,7 +137,7 @@ def pending_reviews(rec: Record, task: str | None = None) -> list[ReviewItem]:
     """Pending review items, lowest confidence first (then oldest)."""
     sql = "SELECT * FROM reviews WHERE state = 'pending'"
     params: tuple = ()
-    if task:
+    if task is not None:  # ("" is a task id no task has, not every task)
         sql += " AND task = ?"
         params = (task,)
     return [_item(r) for r in rec.query(sql + " ORDER BY confidence, id", params)]

@@ -293,6 +293,7 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
                              "use a JPEG, PNG, HEIC, TIFF, WebP or PDF file") from None
     if orientation != 1:
         im = ImageOps.exif_transpose(im)
+    im = _readable(im)
     gray = _gray(im)
     kind = {"jpeg": "jpeg", "png": "png", "heif": "heic"}.get(fmt, "image")
     return Photo(path, sha, kind, (Frame(path.name, gray),), raw, orientation,
@@ -399,6 +400,21 @@ def _reduction(fmt: str, w: int, h: int) -> int | None:
     return None
 
 
+def _readable(im: Image.Image) -> Image.Image:
+    """``im`` in a mode the scan, its colour and the stored copy all read: a palette picture
+    (a PNG, GIF, BMP or TIFF of few colours) as RGB, or RGBA when it has transparency; a
+    LAB one (a TIFF) as its lightness, in grey (Pillow converts LAB to no other mode);
+    ``RGBa`` (alpha premultiplied) as RGBA. Every other mode as it is."""
+    if im.mode in ("P", "PA"):
+        alpha = im.mode == "PA" or "transparency" in im.info
+        return im.convert("RGBA" if alpha else "RGB")
+    if im.mode == "LAB":
+        return im.getchannel("L")
+    if im.mode == "RGBa":
+        return im.convert("RGBA")
+    return im
+
+
 def _gray(im: Image.Image) -> np.ndarray:
     """The image as 8-bit grey. 16- and 32-bit grey (flatbed scanners write 16-bit PNG and
     TIFF) are scaled from their own range, which Pillow's conversion would clip to white:
@@ -434,7 +450,7 @@ def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
             raise PhotoTooLarge(f"{path.name}'s first {i + 1} pages hold over "
                                 f"{MAX_PAGES_PIXELS / 1e6:g} MP, more than paperkit will "
                                 "decode from one file", "split the file")
-        page = ImageOps.exif_transpose(im)  # a copy of this page, turned by its own tag
+        page = _readable(ImageOps.exif_transpose(im))  # a copy of this page, turned by its tag
         frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(_gray(page)),
                             of_image(page)))
     if not frames:

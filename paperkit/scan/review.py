@@ -118,6 +118,9 @@ def _waiting(rec: Record, task: str, seen_items: Iterable[int] | None
     """The task now and its pending review items, read inside the decision's write. Raises
     (nothing written) when none waits, or when they are not the ``seen_items`` the person
     saw (when given): a read arrived since, or some were decided meanwhile."""
+    if not task.strip():
+        raise InvalidValue("no task was named",
+                           "name it by its id, as in 'T0042'")
     now = get_task(rec, task)
     items = rs.pending_reviews(rec, task)
     seen = None if seen_items is None else set(seen_items)
