@@ -258,8 +258,8 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
             fmt = (im.format or "").lower()
             if fmt == "mpo":  # a JPEG with more pictures after it (Pillow's name for it): an
                 fmt = "jpeg"  # HDR gain map, a preview, a depth map; the first is the photo
-            if fmt == "tiff" and getattr(im, "n_frames", 1) > 1:  # every page, not the first
-                return Photo(path, sha, "pages", _tiff_frames(path, im), raw)
+            if fmt in _PAGED and getattr(im, "n_frames", 1) > 1:  # every page, not the first
+                return Photo(path, sha, "pages", _page_frames(path, im), raw)
             reduce = _reduction(fmt, w, h)
             if reduce is None:
                 raise _too_large(path, w, h)
@@ -426,10 +426,16 @@ def _gray(im: Image.Image) -> np.ndarray:
     return np.asarray(im.convert("L") if im.mode != "L" else im)
 
 
-def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
-    """Each page of the multi-page TIFF ``im`` (a flatbed scanner's file of several sheets)
-    as an upright gray frame, named like a PDF's pages (``scan.tif#2``). A page marked as a
-    reduced copy of another (a thumbnail: NewSubfileType bit 0) or too small to hold a code
+#: Formats whose files may hold several pictures, each read as a page: a multi-page TIFF
+#: (a flatbed scanner's file of several sheets), and an animated GIF, PNG or WebP (a phone's
+#: or an editor's; only their first frame was read, and the rest left out unsaid).
+_PAGED = ("tiff", "gif", "png", "webp")
+
+
+def _page_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
+    """Each page (or frame) of the multi-page TIFF or animated picture ``im`` as an upright
+    gray frame, named like a PDF's pages (``scan.tif#2``). A TIFF's page marked as a reduced
+    copy of another (a thumbnail: NewSubfileType bit 0), or a page too small to hold a code,
     is passed over. Raises PhotoTooLarge for more than MAX_PAGES pages, a page over
     MAX_PIXELS, or pages over MAX_PAGES_PIXELS in all; PhotoError when no page is left
     (Pillow's own errors for a damaged page are the caller's)."""
@@ -441,7 +447,8 @@ def _tiff_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
     for i in range(n):
         im.seek(i)
         w, h = im.size
-        if int(im.tag_v2.get(254, 0)) & 1 or min(w, h) < MIN_SIDE:
+        thumbnail = hasattr(im, "tag_v2") and int(im.tag_v2.get(254, 0)) & 1
+        if thumbnail or min(w, h) < MIN_SIDE:
             continue  # a thumbnail, or a page no slip code fits on
         total += w * h
         if w * h > MAX_PIXELS:
