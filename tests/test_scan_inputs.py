@@ -629,22 +629,32 @@ def test_resample_finds_nothing_on_plain_paper():
 
 
 def test_a_folder_is_read_as_the_photos_in_it(tmp_path, kit_rec):
-    """`paperkit scan meeting/` reads each photo file in the folder, by name; other files,
-    hidden files and sub-folders are left alone. A folder with no photo is an error that
-    says which files are read, before anything is scanned."""
+    """`paperkit scan meeting/` reads each photo file in the folder, by name, then those
+    of its sub-folders (a phone's export, DCIM/100APPLE/..., was left out unsaid: red team,
+    round five); other files, hidden files and folders, and a kit folder within are left
+    alone. A folder with no photo is an error that says which files are read, before
+    anything is scanned."""
     kit, rec = kit_rec
     folder = tmp_path / "meeting"
-    (folder / "older").mkdir(parents=True)
+    (folder / "older" / "100APPLE").mkdir(parents=True)
+    (folder / ".thumbs").mkdir()
     one, two = _slips(kit)
     save(grid_photo([two], size=(900, 700), cols=1, s=2.6), folder / "IMG_2.JPG")
     save(grid_photo([one], size=(900, 700), cols=1, s=2.6), folder / "IMG_1.jpg")
     (folder / "notes.txt").write_text("not a photo")
     (folder / "._IMG_1.jpg").write_bytes(b"macOS resource fork")
-    save(grid_photo([one], size=(900, 700), cols=1, s=2.6), folder / "older" / "IMG_0.jpg")
+    save(grid_photo([one], size=(900, 700), cols=1, s=2.6, seed=3),
+         folder / "older" / "100APPLE" / "IMG_0.jpg")
+    save(grid_photo([one], size=(900, 700), cols=1, s=2.6, seed=4), folder / ".thumbs" / "t.jpg")
+    (folder / "kitcopy").mkdir()
+    (folder / "kitcopy" / "kit.toml").write_text("")
+    save(grid_photo([two], size=(900, 700), cols=1, s=2.6, seed=5), folder / "kitcopy" / "s.jpg")
     res = scan_photos(kit, rec, [folder])
-    assert [r.photo for r in res] == [str(folder / "IMG_1.jpg"), str(folder / "IMG_2.JPG")]
+    assert [r.photo for r in res] == [str(folder / "IMG_1.jpg"), str(folder / "IMG_2.JPG"),
+                                      str(folder / "older" / "100APPLE" / "IMG_0.jpg")]
     assert [(s.task, s.outcome, s.status) for r in res for s in r.slips] == [
-        ("T0001", "applied", "done"), ("T0002", "applied", "stuck")]
+        ("T0001", "applied", "done"), ("T0002", "applied", "stuck"),
+        ("T0001", "unchanged", "done")]
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.txt").write_text("x")
@@ -652,7 +662,7 @@ def test_a_folder_is_read_as_the_photos_in_it(tmp_path, kit_rec):
         scan_photos(kit, rec, [folder, empty])
     assert "the folder" in str(exc.value) and "holds no photos" in str(exc.value)
     assert "jpg" in exc.value.user_message() and "heic" in exc.value.user_message()
-    assert rec.query_one("SELECT count(*) FROM scans")[0] == 2  # nothing more was scanned
+    assert rec.query_one("SELECT count(*) FROM scans")[0] == 3  # nothing more was scanned
 
 
 def test_jfif_and_avif_files_in_a_folder_are_read_and_other_files_are_named(tmp_path,

@@ -102,7 +102,7 @@ def _too_large(path: Path, w: int, h: int) -> PhotoTooLarge:
         "down below the limit" if path.suffix.lower() in SCANNER_SUFFIXES else None)
 
 
-#: The files a folder given to scan is read for (its own files, not its sub-folders). Each
+#: The files a folder given to scan is read for (its own and its sub-folders'). Each
 #: is read by its content (as a file named on the command line is, whatever its name): BMP
 #: (a Windows scanner's) and JPEG 2000 (.jp2, .j2k, some scanners') as Pillow reads them.
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".heic", ".heif", ".avif", ".pdf",
@@ -110,13 +110,29 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".heic", ".heif", ".
 
 
 def _folder_files(folder: Path) -> list[Path]:
-    """The files in ``folder`` by name, hidden ones and sub-folders left out."""
-    return sorted(f for f in folder.iterdir() if not f.name.startswith(".") and f.is_file())
+    """The files in ``folder`` by name, then those of its sub-folders, each in turn by name
+    and as deep as they go (a phone's export: DCIM/100APPLE/...; they were left out
+    unsaid). Hidden files and folders are left out, and so are folders linked to (a link
+    may lead back up) and a kit folder within (its photos/ holds the scans' own copies)."""
+    files, subs = [], []
+    for f in sorted(folder.iterdir()):
+        if f.name.startswith("."):
+            continue
+        if f.is_file():
+            files.append(f)
+        elif f.is_dir() and not f.is_symlink() and not (f / "kit.toml").is_file():
+            subs.append(f)
+    for sub in subs:
+        try:
+            files.extend(_folder_files(sub))
+        except PermissionError:  # a folder that may not be entered: its photos are not
+            continue  # the run's to read
+    return files
 
 
 def photo_files(paths: Iterable[str | Path]) -> list[Path]:
-    """``paths`` in order, each folder replaced by the photo files in it (by name; hidden
-    files and sub-folders left out). Raises PhotoError for a folder that holds none."""
+    """``paths`` in order, each folder replaced by the photo files in it and its
+    sub-folders (:func:`_folder_files`). Raises PhotoError for a folder that holds none."""
     out: list[Path] = []
     for path in map(Path, paths):
         if not _is_dir(path):
