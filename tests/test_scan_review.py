@@ -141,6 +141,10 @@ def _reads(**scores) -> dict[str, BoxRead]:
     (_reads(done=0.9), 1, Task("T1", "t", status="done", rev=2), [], "unchanged"),
     (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["stuck"], "review"),
     (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["", "done"], "applied"),
+    # a person decided the task in review since (its rev went up): the slip is stale, what
+    # an earlier photo of it read notwithstanding (red team, round five: it said only that
+    # another photo read otherwise)
+    (_reads(done=0.9), 1, Task("T1", "t", status="stuck", rev=2), ["dropped"], "stale"),
     (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["done+stuck"], "review"),  # lost a mark?
     (_reads(done=0.9), 3, Task("T1", "t", rev=2), [], "review"),
     (_reads(done=0.9), 2, None, [], "unknown-task"),
