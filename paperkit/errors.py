@@ -41,7 +41,11 @@ class KitExists(PaperkitError):
 
 
 class ConfigError(PaperkitError):
-    """kit.toml is malformed or has an unknown key or a bad value."""
+    """kit.toml is malformed or has an unknown key or a bad value, or kit.key is not a key.
+    Exit 1, as for a kit file missing (KitIncomplete): the kit needs a person, the command
+    was used rightly (it exited 2, a missing file 1)."""
+
+    exit_code = EXIT_ATTENTION
 
     hint = "fix kit.toml; every setting is described in the comments 'paperkit init' wrote"
 

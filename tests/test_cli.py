@@ -514,3 +514,18 @@ def test_a_locale_that_cannot_write_the_text_is_a_message(kit, tmp_path):
     err = done.stderr.decode("utf-8", "replace")
     assert done.returncode == 2, err
     assert "Traceback" not in err and "UTF-8 locale" in err
+
+
+@pytest.mark.parametrize("spoil", ["toml", "key"])
+def test_a_damaged_kit_file_exits_1_as_a_missing_one_does(run, sample_kit, spoil):
+    """A kit.toml that is not TOML, or a kit.key cut short, exited 2 (a usage error) where
+    a missing one exits 1: the kit needs a person, the command was used rightly (red team,
+    round five)."""
+    if spoil == "toml":
+        with open(sample_kit.path / "kit.toml", "a") as f:
+            f.write('name = "x\n')
+    else:
+        (sample_kit.path / "kit.key").write_bytes(b"short")
+    code, out, err = run("--kit", str(sample_kit.path), "status")
+    assert code == 1 and "Traceback" not in err
+    assert ("not valid TOML" if spoil == "toml" else "not a 32-byte key") in err
