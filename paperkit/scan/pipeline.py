@@ -24,6 +24,7 @@ from ..signals import held_signals
 from . import colour as colour_mod
 from . import decode, missing, sheet
 from .colour import Colour, box_colours, marked_in_colour
+from .corners import hidden_corners
 from .decide import (
     HELD_CONFIDENCE,
     QUEUED,
@@ -340,6 +341,11 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     settles = decision.outcome == "applied" or (decision.outcome == "unchanged"
                                                 and decision.status is None)
     lined_up = settles and row_continues(frame.gray, pose)
+    hidden = hidden_corners(frame.gray, pose) if settles and not lined_up else []
+    corners = ("" if not hidden else
+               f"the slip's {hidden[0]} corner (its printed mark) does not show"
+               if len(hidden) == 1 else
+               f"the slip's {listed(hidden)} corners (their printed marks) do not show")
     settled = decision.outcome in SETTLED  # also unchanged on the task's own status
     colours = box_colours(colour, pose) if colour is not None and settled else None
     tinted = marked_in_colour(colours, decision.status) if settles else []
@@ -360,6 +366,12 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             " slip, whose code was not read, may lie over this one with its boxes"
                             " on this one's; check it, or lay the slips apart and retake the"
                             " photo")
+    elif decision.outcome == "applied" and hidden:
+        decision = Decision(decision.status, "review", held,
+                            f"{corners}: another slip, a hand or the photo's edge hides part of"
+                            " the slip, and a slip lying over this one may have its mark on this"
+                            " one's boxes; check it, or lay the slips apart and retake the"
+                            " photo with the whole slip in it")
     elif decision.outcome == "applied" and geometry < 0.5:
         decision = Decision(decision.status, "review", held,
                             "the slip's position in the photo is uncertain")
@@ -396,6 +408,10 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             "no box marked, but check boxes continue this slip's row beyond its"
                             " left edge: another slip may lie over this one's boxes; if it was"
                             " marked, lay the slips apart and retake the photo")
+    elif decision.outcome == "unchanged" and decision.status is None and hidden:
+        decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
+                            f"no box marked, but {corners}: something may lie over part of the"
+                            " slip; if it was marked, lay the slips apart and retake the photo")
     elif decision.outcome == "unchanged" and decision.status is None and pose.ppu < BLANK_PPU:
         decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
                             f"no box marked, but {small}, so a light mark could be missed;"
