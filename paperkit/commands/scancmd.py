@@ -14,7 +14,7 @@ from ..errors import EXIT_ATTENTION, EXIT_OK, ScanInterrupted
 from ..record.models import SLIP_STATUSES
 from ..scan import DECODERS, PhotoResult, review, scan_photos
 from ..scan.decide import QUEUED, SETTLED
-from ..scan.pipeline import end_run, left_out_results
+from ..scan.pipeline import TYPED, TYPED_MARKS, end_run, left_out_results, type_slip
 from ..signals import stop_signals_interrupt
 
 
@@ -37,7 +37,8 @@ def _lines(res: PhotoResult) -> list[str]:
         head += "  [dry run: nothing written]"
     lines = [head]
     if res.already_scanned:
-        lines.append(f"  already scanned on {res.already_scanned}; nothing changed"
+        done = "typed in" if res.photo.startswith(TYPED) else "scanned"
+        lines.append(f"  already {done} on {res.already_scanned}; nothing changed"
                      + _still_open(res))
     if res.read_again:
         lines.append(f"  read again (first scanned on {res.read_again}): what that scan"
@@ -228,6 +229,38 @@ def register(cli: click.Group) -> None:
             finally:
                 _quiet_exit()
         return EXIT_OK if all(r.ok for r in results) else EXIT_ATTENTION
+
+    @cli.command("type")
+    @click.argument("code")
+    @click.argument("mark", type=click.Choice(TYPED_MARKS, case_sensitive=False))
+    @click.option("--dry-run", is_flag=True, help="Decide and report, but write nothing.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+    @pass_ctx
+    def type_(obj, code: str, mark: str, dry_run: bool, as_json: bool) -> int:
+        """Type in a slip whose photos fail: CODE, the letters printed under its QR code,
+        and MARK, the box marked on it (or none).
+
+        It is decided as a scanned slip whose boxes read so clearly: applied, unchanged,
+        stale (printed before the task last changed), or sent to review (another photo of
+        it read otherwise); another kit's code, or one mistyped (the code's last part signs
+        the rest, so a typo never reaches another task), changes nothing. Spaces and small
+        letters do not matter, nor a zero typed for the letter O. Typing the same slip
+        again changes nothing. Exit code as for scan.
+
+        \b
+        Example:
+          paperkit type PK1:K3F9:T0042:3:ABCDEFGH done
+          paperkit type "pk1:k3f9:t0042:3:abcdefgh" none --dry-run
+        """
+        with obj.kit.open_record() as rec:
+            res = type_slip(obj.kit, rec, code, mark, dry_run=dry_run)
+        if as_json:
+            click.echo(json.dumps(res.as_json(), ensure_ascii=False))
+        else:
+            click.echo("\n".join(_table(res)))
+            if any(s.outcome in QUEUED for s in res.slips):
+                click.echo("the slip needs a person: run 'paperkit review'")
+        return EXIT_OK if res.ok else EXIT_ATTENTION
 
     @cli.group("review", invoke_without_command=True)
     @click.option("--json", "as_json", is_flag=True, help="Print the queue as JSON.")

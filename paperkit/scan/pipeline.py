@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import codes
-from ..errors import BadCode, OtherKit, PhotoError
+from ..errors import BadCode, InvalidValue, OtherKit, PhotoError
 from ..kit import Kit
 from ..layout import slip as S
 from ..record import scans as rs
@@ -301,33 +302,41 @@ def _covered(read: _Read, top: Found, boxes: list[str]) -> _Read:
     return replace(held, result=replace(held.result, status=None, says=""))
 
 
+def _refused(kit: Kit, rec: Record, text: str, label: str) -> SlipResult | None:
+    """The result for a code that is not this kit's (another kit's, a forged or malformed
+    one), or None for one that verifies."""
+    try:
+        codes.verify(text, kit.key, kit.id)
+    except (OtherKit, BadCode) as exc:
+        outcome = "other-kit" if isinstance(exc, OtherKit) else "bad-code"
+        try:
+            parsed = codes.parse(text)
+            task, rev = parsed.task, parsed.rev
+        except BadCode:
+            task = rev = None
+        reason = str(exc)
+        if outcome == "other-kit" and task is not None and was_printed(rec, text, task, rev):
+            # this record printed it: the key here is not the one it was printed with (a
+            # record restored onto a fresh init, whose key and kit id are new)
+            reason = (f"this record printed this slip, under kit {codes.parse(text).kit},"
+                      f" but the kit.key here is kit {kit.id}'s: put back the kit.key the"
+                      " record's slips were printed with (a backup holds the record, not the"
+                      " key), then scan this photo again with --again")
+        return SlipResult(code=text, task=task, rev=rev, read={}, status=None,
+                          outcome=outcome, confidence=1.0, reason=reason, frame=label)
+    return None
+
+
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
               seen: dict[tuple[str, int], list[str]], measured=None,
               colour: Colour | None = None) -> _Read:
     """Verify, locate, read and decide one code. ``seen`` holds statuses already read from
     each (task, rev) in this photo; it is updated. ``measured`` is ``measure``'s result
     when it was computed already; ``colour``: the frame's (:func:`_colour`), or None."""
-    try:
-        code = codes.verify(found.text, kit.key, kit.id)
-    except (OtherKit, BadCode) as exc:
-        outcome = "other-kit" if isinstance(exc, OtherKit) else "bad-code"
-        try:
-            parsed = codes.parse(found.text)
-            task, rev = parsed.task, parsed.rev
-        except BadCode:
-            task = rev = None
-        reason = str(exc)
-        if outcome == "other-kit" and task is not None and was_printed(rec, found.text, task,
-                                                                       rev):
-            # this record printed it: the key here is not the one it was printed with (a
-            # record restored onto a fresh init, whose key and kit id are new)
-            reason = (f"this record printed this slip, under kit {codes.parse(found.text).kit},"
-                      f" but the kit.key here is kit {kit.id}'s: put back the kit.key the"
-                      " record's slips were printed with (a backup holds the record, not the"
-                      " key), then scan this photo again with --again")
-        res = SlipResult(code=found.text, task=task, rev=rev, read={}, status=None,
-                         outcome=outcome, confidence=1.0, reason=reason, frame=frame.label)
-        return _Read(res, frame, None)
+    refused = _refused(kit, rec, found.text, frame.label)
+    if refused is not None:
+        return _Read(refused, frame, None)
+    code = codes.parse(found.text)
     pose, reads = measured or measure(frame, found)
     task = get_task(rec, code.task)
     key = (code.task, code.rev)
@@ -778,7 +787,7 @@ def _recheck(kit: Kit, rec: Record, sha: str, s: SlipResult, read: _Read,
             return s
     crops = {**s.crops, "slip": store_crop(kit, sha, f"{_crop_stem(s)}-slip",
                                            _picture(read, "slip"))
-             } if keep else s.crops
+             } if keep and read.pose is not None else s.crops  # (a typed slip has none)
     return replace(s, outcome="review", confidence=min(s.confidence, HELD_CONFIDENCE),
                    reason=why, crops=crops)
 
@@ -795,14 +804,15 @@ def _scanned_before(result: PhotoResult, done: rs.ScanRow) -> PhotoResult:
 
 
 def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
-            keep: bool = True) -> PhotoResult:
+            keep: bool = True, source: Source | None = None) -> PhotoResult:
     """Write the photo's results in one transaction; returns them as written (an applied
     slip that the record no longer allows goes to review: :func:`_recheck`). When the same
     file was scanned and committed meanwhile (by the kiosk and a command at once), nothing
     is written and the result says it was scanned already (as :func:`scan_photo` does).
-    ``keep``: False in a dry run, which commits to a copy of the record and stores no file."""
+    ``keep``: False in a dry run, which commits to a copy of the record and stores no file.
+    ``source``: the events' source (the photo's sha256 as a scan's, by default)."""
     sha = result.sha256
-    with rec.write(Source("scan", sha)) as w:
+    with rec.write(source or Source("scan", sha)) as w:
         done = rs.get_scan(rec, sha)
         if done is not None and result.read_again is None:
             return _scanned_before(result, done)
@@ -1014,7 +1024,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         (_cut_message(cut_off),) if cut_off else ())
     if not errors and not reads:  # with unread places too it says where the slips are
         errors = ("no slip code found in the photo; retake it closer, flatter and in even "
-                  "light, or type the code from the slip",)
+                  "light, or type each slip in: 'paperkit type CODE MARK', CODE the letters"
+                  " printed under its QR code, MARK the box marked",)
     if done is not None:  # read again: what its first scan decided stands
         reads = [r for r in reads if (r.result.task, r.result.rev) not in done.decided]
     # the photo and its crops are kept only when it holds a slip of this kit (a code that
@@ -1087,6 +1098,68 @@ def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: boo
         if scratch is not None:
             scratch.close()
     return out
+
+
+#: How a typed slip's result names its "photo": this, then its code.
+TYPED = "typed "
+#: What a typed slip's mark may be: one of its boxes, or none.
+TYPED_MARKS = (*S.BOXES, "none")
+#: Letters the code's tag (base32: A-Z, 2-7) does not hold, and the letter each is taken
+#: for when typed (a zero for an O, a one for an I, an eight for a B).
+_TAG_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
+
+
+def typed_code(text: str) -> str:
+    """A slip code as typed (spaces, small letters, a zero for an O in its tag) as printed:
+    the tag's look-alike digits are read as its letters only when that makes the code
+    verify, which the caller checks (a typo elsewhere never verifies: the tag signs it)."""
+    text = "".join(text.split()).upper()
+    head, sep, tag = text.rpartition(":")
+    return f"{head}{sep}{tag.translate(_TAG_LOOKALIKES)}" if sep else text
+
+
+def type_slip(kit: Kit, rec: Record, text: str, mark: str, dry_run: bool = False
+              ) -> PhotoResult:
+    """A slip typed in by hand when its photos fail (DESIGN §4): the code's text as printed
+    under the code, and the box marked on it (a status of :data:`TYPED_MARKS`, or "none").
+    It is decided as a photo's slip whose boxes read so plainly (applied, unchanged, stale,
+    review when another photo of it read otherwise or this record never printed it, or
+    refused: another kit's code, a mistyped or forged one, a task not in the record), and
+    written in one transaction whose events name it (source "cli", "typed CODE MARK"). Keyed by its code and mark
+    as a photo is by its sha256: typed again, it changes nothing. A dry run writes
+    nothing. Raises InvalidValue for a mark that is not a box."""
+    mark = mark.strip().lower()
+    if mark not in TYPED_MARKS:
+        raise InvalidValue(f"{mark!r} is not a box on the slip",
+                           f"type the box marked: {', '.join(TYPED_MARKS)}")
+    code = text = "".join(text.split()).upper()
+    if _refused(kit, rec, code, "typed") is not None:  # a zero typed for an O, say
+        fixed = typed_code(text)
+        code = fixed if _refused(kit, rec, fixed, "typed") is None else text
+    sha = hashlib.sha256(f"typed:{code}:{mark}".encode()).hexdigest()
+    result = PhotoResult(photo=f"{TYPED}{code}", sha256=sha, dry_run=dry_run)
+    done = rs.get_scan(rec, sha)
+    if done is not None:
+        return _scanned_before(result, done)
+    slip = _refused(kit, rec, code, "typed")
+    if slip is None:
+        parsed = codes.parse(code)
+        reads = {b: BoxRead(score=float(b == mark), confidence=1.0, cover=0.0, fill=0.0,
+                            over=0.0, contrast=255.0) for b in S.BOXES}
+        task = get_task(rec, parsed.task)
+        decision = decide(reads, parsed.rev, task,
+                          rs.earlier_reads(rec, parsed.task, parsed.rev))
+        slip = SlipResult(code=code, task=parsed.task, rev=parsed.rev,
+                          read={b: r.score for b, r in reads.items()},
+                          status=decision.status, outcome=decision.outcome,
+                          confidence=decision.confidence, reason=decision.reason,
+                          frame="typed", says=says(decision.status, reads))
+    result = replace(result, slips=(slip,))
+    if dry_run or slip.outcome in ("bad-code", "other-kit", "unknown-task"):
+        return result  # (nothing is kept of a code refused: typed right, or once the kit's
+        # key or the task is put back, it is decided then)
+    return _commit(kit, rec, result, [_Read(slip, None, None)],
+                   source=Source("cli", f"typed {code} {mark}"))
 
 
 def left_out_results(paths: Iterable[str | Path], dry_run: bool = False
