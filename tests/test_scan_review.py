@@ -141,16 +141,23 @@ def _reads(**scores) -> dict[str, BoxRead]:
     (_reads(done=0.9), 1, Task("T1", "t", status="done", rev=2), [], "unchanged"),
     (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["stuck"], "review"),
     (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["", "done"], "applied"),
-    # a person decided the task in review since (its rev went up): the slip is stale, what
-    # an earlier photo of it read notwithstanding (red team, round five: it said only that
-    # another photo read otherwise)
-    (_reads(done=0.9), 1, Task("T1", "t", status="stuck", rev=2), ["dropped"], "stale"),
+    (_reads(done=0.9), 1, Task("T1", "t", status="stuck", rev=2), ["dropped"], "review"),
     (_reads(done=0.9), 2, Task("T1", "t", rev=2), ["done+stuck"], "review"),  # lost a mark?
     (_reads(done=0.9), 3, Task("T1", "t", rev=2), [], "review"),
     (_reads(done=0.9), 2, None, [], "unknown-task"),
 ])
 def test_decisions(reads, slip_rev, task, earlier, outcome):
     assert decide(reads, slip_rev, task, earlier).outcome == outcome
+
+
+def test_a_read_disagreeing_with_another_photo_says_the_slip_is_out_of_date_too():
+    """A person decided the task in review since (its rev went up): a later photo of the
+    old slip, disagreeing with the first one's unsure read, said only that another photo
+    read otherwise, not that the slip is out of date (red team, round five)."""
+    d = decide(_reads(done=0.9), 1, Task("T1", "t", status="stuck", rev=2), ["dropped"])
+    assert (d.outcome, d.status) == ("review", "done")
+    assert d.reason == ("another photo of this slip read dropped; and the slip is out of date:"
+                        " printed at rev 1, the task changed since (now rev 2, stuck)")
 
 
 def test_a_box_whose_outline_was_not_found_is_never_applied():

@@ -559,14 +559,17 @@ def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
         return Decision(None, "unchanged", conf, "no box marked")
     if status == task.status:
         return Decision(status, "unchanged", conf, f"already {status}")
-    if slip_rev < task.rev:  # (before what other photos of it read: the task moved on,
-        # by a person's decision in review too, and that is what to say)
+    why = disagreement(earlier, status)
+    if why:
+        if slip_rev < task.rev:  # the task moved on since too (by a person's decision in
+            # review, say): said, as a stale slip's reason says it
+            why += (f"; and the slip is out of date: printed at rev {slip_rev}, the task"
+                    f" changed since (now rev {task.rev}, {task.status})")
+        return Decision(status, "review", min(conf, 0.4), why)
+    if slip_rev < task.rev:
         return Decision(status, "stale", conf,
                         f"printed at rev {slip_rev}; the task changed since (now rev {task.rev}, "
                         f"{task.status})")
-    why = disagreement(earlier, status)
-    if why:
-        return Decision(status, "review", min(conf, 0.4), why)
     if slip_rev > task.rev:
         return Decision(status, "review", conf,
                         f"slip rev {slip_rev} is newer than the record's rev {task.rev}")
