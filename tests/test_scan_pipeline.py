@@ -1225,7 +1225,7 @@ def test_a_slip_struck_out_past_its_boxes_is_never_applied(tmp_path):
         if task == "T0001":
             ImageDraw.Draw(img).line([(15, 15), (img.width - 15, img.height - 15)],
                                      fill=(25, 25, 30), width=4)
-        items.append((img, slip_at(150 + i * 1000, 300, 3.2)))
+        items.append((img, slip_at(100 + i * 950, 300, 3.2)))  # each whole in the photo
     path = tmp_path / "struck.jpg"
     save(compose(items, (2000, 1200), 0), path)
     (res,) = scan_photos(kit, rec, [path])

@@ -98,14 +98,17 @@ def test_a_typed_slip_older_than_the_task_is_stale_and_queued(kit_rec):
     assert [i.task for i in pending_reviews(rec)] == ["T0001"]
 
 
-def test_the_same_slip_typed_again_otherwise_is_stale_never_applied(kit_rec):
+def test_the_same_slip_typed_again_otherwise_goes_to_review_never_applied(kit_rec):
     kit, rec = kit_rec
     text = _code(kit, rec, "T0002")
     assert [s.outcome for s in type_slip(kit, rec, text, "none").slips] == ["unchanged"]
     assert [s.outcome for s in type_slip(kit, rec, text, "taken").slips] == ["applied"]
     res = type_slip(kit, rec, text, "done")  # its rev went up when taken was applied
-    assert [(s.outcome, s.status) for s in res.slips] == [("stale", "done")]
+    assert [(s.outcome, s.status) for s in res.slips] == [("review", "done")]
+    assert res.slips[0].reason.startswith("another photo of this slip read taken; and the"
+                                          " slip is out of date")
     assert get_task(rec, "T0002").status == "taken"
+    assert [i.task for i in pending_reviews(rec)] == ["T0002"]
 
 
 def test_a_mark_that_is_not_a_box_is_refused(kit_rec):

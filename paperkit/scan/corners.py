@@ -91,9 +91,13 @@ def mark_contrast(gray: np.ndarray, H: np.ndarray, name: str,
 
 def _inside(pose: SlipPose, name: str, offset: tuple[float, float],
             shape: tuple[int, ...]) -> bool:
-    """Whether the mark ``name`` and the paper beside it lie wholly inside a frame of
-    ``shape`` where ``pose`` puts them (moved by ``offset``)."""
-    rect = S.MARKS[name].translate(*offset).inset(-(GAP + RING))
+    """Whether the mark ``name`` and the paper beside it on its inner sides lie wholly
+    inside a frame of ``shape`` where ``pose`` puts them (moved by ``offset``). (Its outer
+    sides are the slip's edge, 3 units away: a slip whose edge alone the photo cuts is
+    whole.)"""
+    m, d = S.MARKS[name].translate(*offset), GAP + RING
+    rect = Rect(m.x0 - (d if name == "br" else 0.0), m.y0 - (0.0 if name == "tl" else d),
+                m.x1 + (0.0 if name == "br" else d), m.y1 + (d if name == "tl" else 0.0))
     pts = pose.to_frame([(rect.x0, rect.y0), (rect.x1, rect.y0), (rect.x1, rect.y1),
                          (rect.x0, rect.y1)])
     h, w = shape[:2]

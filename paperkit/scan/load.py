@@ -113,14 +113,20 @@ def _folder_files(folder: Path) -> list[Path]:
     """The files in ``folder`` by name, then those of its sub-folders, each in turn by name
     and as deep as they go (a phone's export: DCIM/100APPLE/...; they were left out
     unsaid). Hidden files and folders are left out, and so are folders linked to (a link
-    may lead back up) and a kit folder within (its photos/ holds the scans' own copies)."""
+    may lead back up), a kit folder within, and the folders within a kit's photos/ (the
+    scans' crops: its stored photos are read when photos/ itself is named, each then the
+    photo scanned before)."""
     files, subs = [], []
+    here = folder.resolve()
+    in_store = any(p.name == "photos" and (p.parent / "kit.toml").is_file()
+                   for p in (here, *here.parents))
     for f in sorted(folder.iterdir()):
         if f.name.startswith("."):
             continue
         if f.is_file():
             files.append(f)
-        elif f.is_dir() and not f.is_symlink() and not (f / "kit.toml").is_file():
+        elif (f.is_dir() and not f.is_symlink() and not in_store
+              and not (f / "kit.toml").is_file()):
             subs.append(f)
     for sub in subs:
         try:
