@@ -10,6 +10,7 @@ import io
 import re
 import threading
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -232,6 +233,35 @@ def test_an_uploaded_photo_runs_the_scan_and_changes_the_record(client, sample_k
     assert events[-1].source_kind == "scan" and events[-1].changed()["status"] == ("open",
                                                                                   "done")
     assert column_of(client.get("/").get_data(as_text=True), "T0002") == "done"
+
+
+def test_an_error_part_way_through_an_upload_shows_the_photos_kept_before_it(
+        client, sample_kit, monkeypatch):
+    """A busy record at the second photo: the first was committed; the page showed only
+    "Nothing was half-saved ... Try again" (red team, round five). Now it shows the first
+    photo's results and says where it stopped, and that the first was kept."""
+    from paperkit.errors import RecordError
+    from paperkit.scan import pipeline
+
+    scan_photo = pipeline.scan_photo
+
+    def busy_at_the_second(kit, rec, path, *args, **kw):
+        if Path(path).name.startswith("upload-02"):
+            raise RecordError("the record is busy", "wait, then try again")
+        return scan_photo(kit, rec, path, *args, **kw)
+
+    monkeypatch.setattr(pipeline, "scan_photo", busy_at_the_second)
+    first = slip_photo(sample_kit, {"T0002": (Mark("done"),)})
+    second = slip_photo(sample_kit, {"T0005": (Mark("taken"),)})
+    r = client.post("/upload", data={"csrf": csrf_of(client),
+                                     "photos": [(io.BytesIO(first), "one.jpg"),
+                                                (io.BytesIO(second), "two.jpg")]},
+                    content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "one.jpg" in html and "T0002" in html and "Updated" in html
+    assert "Stopped at two.jpg: the record is busy" in html and "were read and kept" in html
+    assert status_of(sample_kit, "T0002") == "done" and status_of(sample_kit, "T0005") == "open"
 
 
 def test_the_same_photo_twice_changes_nothing(client, sample_kit):

@@ -30,7 +30,7 @@ from flask import (
 )
 
 from ..commands.printcmd import EXAMPLES
-from ..errors import ChangedMeanwhile, InvalidValue, NotFound
+from ..errors import ChangedMeanwhile, InvalidValue, NotFound, PaperkitError
 from ..printing import print_product
 from ..products import PRODUCTS, PrintOptions
 from ..products.common import Withheld
@@ -249,10 +249,21 @@ def upload():
             f.save(path)
             paths.append(path)
             names.append(Path(f.filename).name[:120] or f"photo {i}")
+        done: list = []  # each photo as it is committed
+        stopped = None
         with state().scan_lock:
-            results = scan_photos(kit, rec, paths, decoder=state().decoder,
-                                  again=request.form.get("again") == "1")
-        for path, name, res in zip(paths, names, results, strict=True):
+            try:
+                results = scan_photos(kit, rec, paths, decoder=state().decoder,
+                                      again=request.form.get("again") == "1",
+                                      progress=lambda i, n, res: done.append(res))
+            except PaperkitError as exc:  # a busy record, say: what was committed before
+                if not done:  # it is kept and shown, with what stopped the rest
+                    raise
+                results, stopped = done, (
+                    f"Stopped at {names[len(done)]}: {exc.user_message()}. The"
+                    f" {len(done)} photo(s) above were read and kept; upload the rest again"
+                    " (a photo read already is not read twice).")
+        for path, name, res in zip(paths, names, results, strict=False):
             errors = tuple(_own_name(e, path, name) for e in res.errors)
             titles = {}
             for s in res.slips:
@@ -261,7 +272,7 @@ def upload():
                     titles[s.task] = task.title
             shown.append(ShownPhoto(name, res, errors, titles))
     reviews = len({item.task for item in scan_review.pending(rec)})
-    return render_template("scanned.html", photos=shown, reviews=reviews)
+    return render_template("scanned.html", photos=shown, reviews=reviews, stopped=stopped)
 
 
 def _own_name(message: str, path: Path, name: str) -> str:
