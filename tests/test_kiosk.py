@@ -264,6 +264,39 @@ def test_an_error_part_way_through_an_upload_shows_the_photos_kept_before_it(
     assert status_of(sample_kit, "T0002") == "done" and status_of(sample_kit, "T0005") == "open"
 
 
+def test_a_slip_typed_in_on_the_upload_page_is_decided_as_paperkit_type_does(client,
+                                                                             sample_kit):
+    """A slip whose photo will not read is typed in (its code's letters, the box marked):
+    applied when its record printed it, logged; typed again, nothing changes; a mistyped
+    code changes nothing."""
+    from scan_images import log_print
+
+    form = client.get("/upload").get_data(as_text=True)
+    assert 'action="/type"' in form and '<option value="none">no box</option>' in form
+    with sample_kit.open_record() as rec:
+        text = codes.build(sample_kit.key, sample_kit.id, "T0002",
+                           get_task(rec, "T0002").rev).text
+        log_print(rec, text)
+
+    def typed(code, mark):
+        return client.post("/type", data={"csrf": csrf_of(client), "code": code,
+                                          "mark": mark}).get_data(as_text=True)
+
+    html = typed(text.lower(), "done")
+    assert f"Typed: {text}" in html and "Updated" in html
+    assert status_of(sample_kit, "T0002") == "done"
+    with sample_kit.open_record() as rec:
+        assert list_events(rec, table="tasks", row_id="T0002")[-1].source == f"typed {text} done"
+    assert "This slip was already typed in" in typed(text, "done")
+    html = typed(text[:-1] + ("A" if text[-1] != "A" else "B"), "stuck")
+    assert "does not verify" in html and status_of(sample_kit, "T0002") == "done"
+    other = typed(codes.build(b"k" * 32, "ZZZZ", "T0002", 1).text, "stuck")
+    assert "Another kit" in other and "Print 200 pocket cards" not in other  # not our T0002
+    r = client.post("/type", data={"csrf": csrf_of(client), "code": " ", "mark": "done"},
+                    follow_redirects=True)
+    assert "Type the code printed under" in r.get_data(as_text=True)
+
+
 def test_the_same_photo_twice_changes_nothing(client, sample_kit):
     photo = slip_photo(sample_kit, {"T0005": (Mark("taken"),)})
     upload(client, photo)

@@ -46,6 +46,8 @@ from ..record.tasks import check_seen, get_task, list_tasks, set_status
 from ..scan import review as scan_review
 from ..scan import scan_photos
 from ..scan.load import PHOTO_SUFFIXES
+from ..scan.pipeline import TYPED, TYPED_MARKS
+from ..scan.pipeline import type_slip as enter_typed
 from ..scan.result import PhotoResult
 from .access import access_url, qr_svg
 from .app import KioskState
@@ -197,7 +199,25 @@ def _suffix(filename: str) -> str:
 
 @bp.get("/upload")
 def upload_form():
-    return render_template("upload.html", limit=_limit_text())
+    return render_template("upload.html", limit=_limit_text(), marks=TYPED_MARKS)
+
+
+@bp.post("/type")
+def type_slip():
+    """A slip typed in (its code's letters and the box marked), decided as ``paperkit
+    type`` does (:func:`paperkit.scan.pipeline.type_slip`); shown as a photo's slips are."""
+    kit, rec = state().kit, record()
+    rec.check_writable()
+    code = request.form.get("code", "")[:200]
+    if not code.strip():
+        flash("Type the code printed under the slip's QR code.", "error")
+        return redirect(url_for("kiosk.upload_form"))
+    with state().scan_lock:
+        res = enter_typed(kit, rec, code, request.form.get("mark", ""))
+    shown = [ShownPhoto(f"Typed: {res.photo.removeprefix(TYPED)}", res, res.errors,
+                        _titles(rec, res))]
+    reviews = len({item.task for item in scan_review.pending(rec)})
+    return render_template("scanned.html", photos=shown, reviews=reviews, stopped=None)
 
 
 #: Upload folders are named for the kiosk process that made them, so that a kiosk starting
@@ -265,14 +285,21 @@ def upload():
                     " (a photo read already is not read twice).")
         for path, name, res in zip(paths, names, results, strict=False):
             errors = tuple(_own_name(e, path, name) for e in res.errors)
-            titles = {}
-            for s in res.slips:
-                task = get_task(rec, s.task) if s.task else None
-                if task is not None:
-                    titles[s.task] = task.title
-            shown.append(ShownPhoto(name, res, errors, titles))
+            shown.append(ShownPhoto(name, res, errors, _titles(rec, res)))
     reviews = len({item.task for item in scan_review.pending(rec)})
     return render_template("scanned.html", photos=shown, reviews=reviews, stopped=stopped)
+
+
+def _titles(rec: Record, res: PhotoResult) -> dict[str, str]:
+    """Task id → this kit's title, for the slips read that are this kit's (another kit's
+    T0002, or a forged code's, is not this kit's T0002: no title is shown for it)."""
+    out = {}
+    for s in res.slips:
+        task = (get_task(rec, s.task) if s.task and s.outcome not in ("other-kit", "bad-code")
+                else None)
+        if task is not None:
+            out[s.task] = task.title
+    return out
 
 
 def _own_name(message: str, path: Path, name: str) -> str:
