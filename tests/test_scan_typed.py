@@ -117,11 +117,16 @@ def test_a_mark_that_is_not_a_box_is_refused(kit_rec):
         type_slip(kit, rec, _code(kit, rec), "finished")
 
 
-def test_a_dry_run_writes_nothing(kit_rec):
+def test_a_dry_run_says_what_a_real_one_would_and_writes_nothing(kit_rec):
     kit, rec = kit_rec
     res = type_slip(kit, rec, _code(kit, rec), "done", dry_run=True)
     assert [(s.outcome, s.status) for s in res.slips] == [("applied", "done")]
+    never = codes.build(kit.key, kit.id, "T0002", 1).text  # a slip this record never printed
+    res = type_slip(kit, rec, never, "done", dry_run=True)
+    assert [s.outcome for s in res.slips] == ["review"]
+    assert "never printed" in res.slips[0].reason and res.dry_run
     assert get_task(rec, "T0001").status == "open" and _scans(rec) == 0
+    assert pending_reviews(rec) == []
 
 
 def test_the_type_command(run, tmp_path):

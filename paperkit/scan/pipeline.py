@@ -1125,17 +1125,18 @@ def type_slip(kit: Kit, rec: Record, text: str, mark: str, dry_run: bool = False
     It is decided as a photo's slip whose boxes read so plainly (applied, unchanged, stale,
     review when another photo of it read otherwise or this record never printed it, or
     refused: another kit's code, a mistyped or forged one, a task not in the record), and
-    written in one transaction whose events name it (source "cli", "typed CODE MARK"). Keyed by its code and mark
-    as a photo is by its sha256: typed again, it changes nothing. A dry run writes
-    nothing. Raises InvalidValue for a mark that is not a box."""
+    written in one transaction whose events name it (source "cli", "typed CODE MARK").
+    Keyed by its code and mark as a photo is by its sha256: typed again, it changes
+    nothing. A dry run says what a real one would (it commits to a copy of the record in
+    memory) and writes nothing. Raises InvalidValue for a mark that is not a box."""
     mark = mark.strip().lower()
     if mark not in TYPED_MARKS:
         raise InvalidValue(f"{mark!r} is not a box on the slip",
                            f"type the box marked: {', '.join(TYPED_MARKS)}")
-    code = text = "".join(text.split()).upper()
+    code = "".join(text.split()).upper()
     if _refused(kit, rec, code, "typed") is not None:  # a zero typed for an O, say
-        fixed = typed_code(text)
-        code = fixed if _refused(kit, rec, fixed, "typed") is None else text
+        fixed = typed_code(code)
+        code = fixed if _refused(kit, rec, fixed, "typed") is None else code
     sha = hashlib.sha256(f"typed:{code}:{mark}".encode()).hexdigest()
     result = PhotoResult(photo=f"{TYPED}{code}", sha256=sha, dry_run=dry_run)
     done = rs.get_scan(rec, sha)
@@ -1155,11 +1156,16 @@ def type_slip(kit: Kit, rec: Record, text: str, mark: str, dry_run: bool = False
                           confidence=decision.confidence, reason=decision.reason,
                           frame="typed", says=says(decision.status, reads))
     result = replace(result, slips=(slip,))
-    if dry_run or slip.outcome in ("bad-code", "other-kit", "unknown-task"):
+    if slip.outcome in ("bad-code", "other-kit", "unknown-task"):
         return result  # (nothing is kept of a code refused: typed right, or once the kit's
         # key or the task is put back, it is decided then)
-    return _commit(kit, rec, result, [_Read(slip, None, None)],
-                   source=Source("cli", f"typed {code} {mark}"))
+    target = rec.scratch_copy() if dry_run else rec
+    try:
+        return _commit(kit, target, result, [_Read(slip, None, None)], keep=not dry_run,
+                       source=Source("cli", f"typed {code} {mark}"))
+    finally:
+        if dry_run:
+            target.close()
 
 
 def left_out_results(paths: Iterable[str | Path], dry_run: bool = False
