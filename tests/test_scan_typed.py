@@ -16,6 +16,9 @@ from paperkit.record.scans import pending_reviews
 from paperkit.record.tasks import get_task, set_status
 from paperkit.scan.pipeline import type_slip, typed_code
 
+#: The record's own print check, not the suite's stand-in: each test logs its slips' print.
+pytestmark = pytest.mark.real_prints
+
 
 @pytest.fixture
 def kit_rec(tmp_path):
