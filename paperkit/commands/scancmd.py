@@ -136,9 +136,9 @@ def register(cli: click.Group) -> None:
         """Read photos of marked task slips back into the record.
 
         Takes JPEG, PNG, HEIC, PDF or TIFF files (also WebP, AVIF, BMP and JPEG 2000), or
-        folders of them, sub-folders too (a picture there in another format, a camera's RAW file say, is
-        listed with an error, and skipped): phone photos at any angle, or flatbed scans,
-        with one or many slips each. Each photo is applied in one transaction and
+        folders of them, sub-folders too (a picture there in another format, a camera's RAW
+        file say, is listed with an error, and skipped): phone photos at any angle, or
+        flatbed scans, with one or many slips each. Each photo is applied in one transaction and
         remembered by its sha256, so scanning it again changes nothing.
         Only a clear single mark on a current slip changes a task; anything unsure goes to
         'paperkit review'.

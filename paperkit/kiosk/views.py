@@ -279,8 +279,9 @@ def upload():
             except PaperkitError as exc:  # a busy record, say: what was committed before
                 if not done:  # it is kept and shown, with what stopped the rest
                     raise
+                at = names[len(done)] if len(done) < len(names) else "the end"
                 results, stopped = done, (
-                    f"Stopped at {names[len(done)]}: {exc.user_message()}. The"
+                    f"Stopped at {at}: {exc.user_message()}. The"
                     f" {len(done)} photo(s) above were read and kept; upload the rest again"
                     " (a photo read already is not read twice).")
         for path, name, res in zip(paths, names, results, strict=False):
