@@ -505,7 +505,7 @@ def test_a_status_changed_at_the_kiosk_is_a_logged_kiosk_edit(client, sample_kit
     html = client.get("/task/T0005").get_data(as_text=True)
     assert "Pack the medic bags" in html and "created" in html
     token = csrf_of(client, "/task/T0005")
-    r = client.post("/task/T0005/status", data={"csrf": token, "status": "taken"},
+    r = client.post("/task/T0005/status", data={"csrf": token, "status": "taken", "rev": "1"},
                     follow_redirects=True)
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "T0005: open → taken" in html and "reprint" in html
@@ -544,9 +544,14 @@ def test_task_edits_are_checked(client, sample_kit):
     assert client.post("/task/T0005/status", data={"status": "done"}).status_code == 400
     assert client.post("/task/T0005/status", data={"csrf": token, "status": "lost"}
                        ).status_code == 400
-    assert client.post("/task/T9999/status", data={"csrf": token, "status": "done"}
-                       ).status_code == 404
+    assert client.post("/task/T9999/status", data={"csrf": token, "status": "done",
+                                                   "rev": "1"}).status_code == 404
     assert client.get("/task/T9999").status_code == 404
+    # a form without the rev its page showed (or with a rev that is no number) would
+    # overwrite whatever changed meanwhile (red team, round six: it did)
+    for rev in ({}, {"rev": "abc"}, {"rev": ""}):
+        r = client.post("/task/T0005/status", data={"csrf": token, "status": "done", **rev})
+        assert r.status_code == 400 and "did not say which rev" in r.get_data(as_text=True)
     assert status_of(sample_kit, "T0005") == "open"
 
 

@@ -158,16 +158,23 @@ def task(task_id: str):
 def task_status(task_id: str):
     """A person at the kiosk changes a task's status (logged with Source('kiosk', ...)).
     The page's ``rev`` is the task's rev the person saw: when the task changed since (a scan,
-    another person), nothing is written and the page shows it again as it is now."""
+    another person), nothing is written and the page shows it again as it is now. A form
+    without a rev is refused (400), as the review form is: it would overwrite whatever
+    changed meanwhile (a red team's form without one did)."""
     choice = _choice("status", TASK_STATUSES)
     if not choice:
         raise InvalidValue("no status chosen", "use one of the status buttons")
+    seen_rev = _seen_rev()
+    if seen_rev is None:
+        raise InvalidValue(f"the form did not say which rev of {task_id} it showed, so it"
+                           " cannot tell whether the task changed since",
+                           "reload the task's page and choose again")
     rec = record()
     if get_task(rec, task_id) is None:
         abort(404)
     try:
         with rec.write(Source("kiosk", f"kiosk: {task_id} status {choice}")) as w:
-            check_seen(rec, task_id, _seen_rev(), "this page")
+            check_seen(rec, task_id, seen_rev, "this page")
             before, after = set_status(w, task_id, choice)
     except ChangedMeanwhile as exc:
         flash(f"{exc.user_message()}.", "error")
