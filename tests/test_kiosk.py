@@ -624,6 +624,43 @@ def test_the_print_centre_returns_a_pdf(client, sample_kit, form):
     assert events[-1].source_kind == "kiosk" and form["product"] in events[-1].source
 
 
+def test_the_print_centre_s_ledger_withholds_the_names_its_audience_may_not_see(
+        client, sample_kit):
+    """A ledger entry naming a private contact: the kiosk's ledger page shows "(withheld)",
+    but its print centre's crew ledger printed the name (red team, round six); the laptop's
+    own 'paperkit print ledger' is the full care-crew copy, every name in it."""
+    import pypdfium2
+
+    from paperkit.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--kit", str(sample_kit.path), "ledger", "add", "donation", "20.00",
+              "--currency", "USD", "--counterparty", "José Ñúñez", "--note", "from José Ñúñez"])
+    page = client.get("/ledger").get_data(as_text=True)
+    assert "Ñúñez" not in page and "(withheld)" in page
+    for audience in ("crew", "public"):
+        r = client.post("/print", data={"csrf": csrf_of(client, "/print"), "product": "ledger",
+                                        "audience": audience})
+        assert r.status_code == 200
+        pdf = pypdfium2.PdfDocument(r.data)
+        text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+        assert "Ñúñez" not in "".join(text.split()) and "withheld" in text
+
+
+def test_the_cli_ledger_is_the_full_care_crew_copy(run, sample_kit, tmp_path):
+    import pypdfium2
+
+    k = ("--kit", str(sample_kit.path))
+    assert run(*k, "ledger", "add", "donation", "20.00", "--currency", "USD",
+               "--counterparty", "José Ñúñez")[0] == 0
+    out = tmp_path / "l.pdf"
+    code, _, err = run(*k, "print", "ledger", "-o", str(out))
+    assert code == 0, err
+    pdf = pypdfium2.PdfDocument(out.read_bytes())
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "JoséÑúñez" in "".join(text.split())
+
+
 @pytest.mark.parametrize("form", [{"product": "nothing"}, {"product": ""},
                                   {"product": "contacts", "audience": "private"},
                                   {"product": "cards", "paper": "a3"}])

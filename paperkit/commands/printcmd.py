@@ -78,6 +78,8 @@ def register(cli: click.Group) -> None:
             tasks = tuple(kw.pop("task", ()) or ())
             if "copies" in kw:
                 kw["copies"] = kw["copies"] or 0  # not given: one full sheet per language
+            if product == "ledger":  # the laptop's full care-crew copy: every name
+                kw["audience"] = "private"
             options = PrintOptions(paper=paper, stock=stock, start=start, today=day,
                                    tasks=tasks, **kw)
             with kit.open_record() as rec:

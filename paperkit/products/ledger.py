@@ -11,7 +11,11 @@ seen giving a donation, "Party 2" for any other, "Person 1" for persons), and th
 column is left out (notes may name people). The real names are absent from the PDF.
 
 ``withheld`` (the kit book passes it for a crew kit): the names in it are replaced, in the
-counterparties, persons and notes, as the board and roles roster withhold them.
+counterparties, persons and notes, as the board and roles roster withhold them. Without
+it, the names the print's audience may not see are withheld (the kiosk's print centre,
+public or crew; a crew copy from the kiosk printed a private contact's name the kiosk's
+own ledger page withholds), unless the audience is private: ``paperkit print ledger``,
+the laptop's full care-crew copy.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from ..record.ledger import (
 from ..record.models import LedgerEntry
 from . import ProductContext
 from .common import SHADE, WARN, Column, Sheets, Withheld, check_mark, fitted, scale_columns
+from .contacts import withheld_for
 
 #: Blank rows for hand entries: at least this many, then to the foot of the page.
 MIN_BLANK_ROWS = 12
@@ -78,6 +83,8 @@ def build(ctx: ProductContext, withheld: Withheld | None = None) -> Document:
     """The ledger sheets; public (pseudonyms, no notes) when ``options.public`` is set.
     ``withheld``: names replaced wherever they are written (see the module's doc)."""
     public = ctx.options.public
+    if withheld is None and not public and ctx.options.audience != "private":
+        withheld = withheld_for(ctx.record, ctx.options.audience)
     settings = ctx.kit.settings
     today = ctx.today.isoformat()
     sheets = Sheets(ctx.stock("ledger"), settings.name, "Bail-fund ledger", today,
