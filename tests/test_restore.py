@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from paperkit.errors import KitIncomplete, RecordDamaged, RecordError
+from paperkit.errors import KitIncomplete, RecordDamaged, RecordError, RecordInUse
 from paperkit.kit import find_kit_path, init_kit, open_kit
 from paperkit.record import Record, Source
 from paperkit.record import backup as backup_mod
@@ -441,3 +441,37 @@ def test_the_way_the_key_message_gives_works(run, kit, tmp_path):
     assert code == 0, err
     assert _tasks(new.record_path) == ["T0001", "T0002", "T0003"]
     assert os.path.exists(kit.record_path)  # the source is only read
+
+
+def test_restore_refuses_while_the_kiosk_serves_between_requests(kit, tmp_path, monkeypatch):
+    """The kiosk opens the record for each request only: with none under way, a restore
+    went ahead while it served, and its pages showed another record (red team, round six).
+    It now holds the record open while it serves."""
+    from click.testing import CliRunner
+
+    import paperkit.kiosk as kiosk_pkg
+    from paperkit.cli import cli
+
+    _add_tasks(kit, 1, 2)
+    with kit.open_record() as rec:
+        backup_mod.backup(rec, tmp_path / "b.sqlite")
+    _add_tasks(kit, 3, 3)
+    monkeypatch.setattr(backup_mod, "LOCK_TIMEOUT", 0.2)
+    real, tried = kiosk_pkg.make_server, []
+
+    def restore_while_serving(app, **kw):
+        server = real(app, **kw)
+        server.run = lambda: tried.append(CliRunner().invoke(
+            cli, ["--kit", str(kit.path), "restore", str(tmp_path / "b.sqlite")]))
+        return server
+
+    monkeypatch.setattr(kiosk_pkg, "make_server", restore_while_serving)
+    result = CliRunner().invoke(cli, ["--kit", str(kit.path), "kiosk", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    (restore,) = tried
+    assert isinstance(restore.exception, RecordInUse)  # (main() says it, exit 1)
+    assert "open in another paperkit" in str(restore.exception)
+    assert _tasks(kit.record_path) == ["T0001", "T0002", "T0003"]
+    assert CliRunner().invoke(cli, ["--kit", str(kit.path), "restore",
+                                    str(tmp_path / "b.sqlite")]).exit_code == 0  # once stopped
+    assert _tasks(kit.record_path) == ["T0001", "T0002"]

@@ -49,10 +49,16 @@ def register(cli: click.Group) -> None:
                            "on the kiosk's Access page:")
                 click.echo(terminal_qr(url), nl=False)
         click.echo("the link works until you stop the kiosk with Ctrl+C")
+        # the record held open while the kiosk serves (each request opens its own): a
+        # 'paperkit restore' then refuses, as it says it does while the kiosk runs (with no
+        # request under way it went ahead, and the pages showed another record)
+        held = kit.open_record()
+        held.query_one("SELECT 1 FROM sqlite_master LIMIT 1")  # (a read maps its WAL index)
         try:
             server.run()
         except KeyboardInterrupt:
             pass
         finally:
             server.close()
+            held.close()
         click.echo("kiosk stopped; its access link no longer works")
