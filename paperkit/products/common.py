@@ -374,18 +374,22 @@ def human_date(day: dt.date) -> str:
 _INVISIBLE = r"\u00ad\u200b-\u200d\u2060\ufeff"
 
 
-#: White space and the invisible characters: what may stand between a name's letters.
-_GAPS = re.compile(rf"[\s{_INVISIBLE}]+")
+#: Hyphens, dashes and the underscore, as a character-class body: written between a
+#: name's words in place of a space ("Private-Person"), the name still reads whole.
+_JOINERS = r"\-\u2010-\u2015_"
+#: White space, the invisible characters and the joiners: what may stand between a name's
+#: letters (the letters test, :func:`_letters`, looks past them).
+_GAPS = re.compile(rf"[\s{_INVISIBLE}{_JOINERS}]+")
 
 
 def _name_body(name: str) -> str:
     """A regex source for ``name`` as a word sequence: its words apart by any white space
-    (a line break included), and inside a word a line break or an invisible character
-    allowed between any two letters (layout/text.wrap breaks a word too long for its line
-    between letters, with no hyphen)."""
+    (a line break included) or joiners (:data:`_JOINERS`), and inside a word a line break
+    or an invisible character allowed between any two letters (layout/text.wrap breaks a
+    word too long for its line between letters, with no hyphen)."""
     inside = rf"[\n{_INVISIBLE}]*"
     words = [inside.join(re.escape(ch) for ch in word) for word in name.split()]
-    return rf"[\s{_INVISIBLE}]+".join(words)
+    return rf"[\s{_INVISIBLE}{_JOINERS}]+".join(words)
 
 
 def _name_pattern(name: str) -> str:
@@ -451,19 +455,33 @@ class Withheld:
         maybe = tuple(n for n in self._wanted if _letters(n).search(flat))
         return _names_pattern(maybe) if maybe else None
 
+    def _match(self, text: str) -> tuple[str, re.Pattern[str]] | None:
+        """``text`` in the form a withheld name is found in (NFC; else NFKC, where a name
+        written in fullwidth or other compatibility letters reads as itself), and the
+        pattern that finds it there; None when no name is in it."""
+        norm = unicodedata.normalize("NFC", text)
+        for form in ("NFC", "NFKC"):
+            if form == "NFKC":
+                if unicodedata.is_normalized("NFKC", norm):  # (most text: no second look)
+                    return None
+                norm = unicodedata.normalize("NFKC", norm)
+            pattern = self._pattern(norm)
+            if pattern is not None and pattern.search(norm):
+                return norm, pattern
+        return None
+
     def found(self, text: str) -> bool:
         """Whether ``text`` shows a withheld name."""
-        text = unicodedata.normalize("NFC", text)
-        pattern = self._pattern(text)
-        return pattern is not None and bool(pattern.search(text))
+        return self._match(text) is not None
 
     def text(self, text: str) -> str:
-        """``text`` with every withheld name replaced by the placeholder."""
-        text_nfc = unicodedata.normalize("NFC", text)
-        pattern = self._pattern(text_nfc)
-        if pattern is None or not pattern.search(text_nfc):
+        """``text`` with every withheld name replaced by the placeholder (in NFKC, with
+        its compatibility letters made plain, when only there is a name found)."""
+        match = self._match(text)
+        if match is None:
             return text
-        return pattern.sub(self.placeholder, text_nfc)
+        norm, pattern = match
+        return pattern.sub(self.placeholder, norm)
 
     def pages(self, pages: Sequence[Page]) -> tuple[Page, ...]:
         """``pages`` with any text run that still shows a withheld name (across its line
