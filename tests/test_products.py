@@ -247,6 +247,22 @@ def test_ledger_amounts_print_in_groups_of_three_and_in_the_currencys_decimals(k
     assert parse_amount("1\u202f250\u202f000.00", "USD") == 125000000  # read back as shown
 
 
+def test_a_ledger_amount_too_wide_for_its_cell_stays_one_number(kit):
+    """A trillion printed as '1 000 000 0' over '00 000.00', read as two numbers (red team,
+    round six): it shrinks further on one line before it wraps, and then only between its
+    groups of digits."""
+    fill(kit, ledger=[
+        {"date": "2026-10-01", "kind": "donation", "amount": 100_000_000_000_000,
+         "currency": "USD"},
+        {"date": "2026-10-02", "kind": "donation", "amount": 120_000_000_000, "currency": "IDR"}])
+    doc = make(kit, "ledger")
+    check_invariants(doc)
+    amounts = [t for t in texts(doc)
+               if "".join(t.text.split()) in ("1000000000000.00", "1200000000.00")]
+    assert len(amounts) >= 4  # each in its cell and its balance, and in the totals
+    assert all(len(t.lines) == 1 for t in amounts), [t.lines for t in amounts]
+
+
 def test_ledger_marks_a_failing_assertion(kit):
     fill(kit, ledger=LEDGER[:1])
     with kit.open_record() as rec:  # a record that went wrong outside paperkit

@@ -77,6 +77,10 @@ class Column:
 
 
 WHOLE_SHRINK = 0.6
+#: ...and, should it still not fit, as far as this before it wraps, and then only between
+#: its groups of digits: an amount broken inside a group (a red team's 1 000 000 0 over
+#: 00 000.00, round six) reads as two numbers.
+WHOLE_FLOOR = 0.4
 
 
 def scale_columns(columns: Sequence[Column], width: float) -> list[Column]:
@@ -320,10 +324,12 @@ def _row_items(columns: Sequence[Column], values: Sequence[str], x0: float, y0: 
     for i, (col, value) in enumerate(zip(columns, values, strict=True)):
         if value:
             fam = family or ("sans-bold" if i < len(bold) and bold[i] else col.font)
-            t = (_one_line(value, x + PAD, y0 + PAD, col.width - 2 * PAD, fam, size or col.size,
-                           col.align, color) if col.whole else None) or fitted(
-                value, x + PAD, y0 + PAD, col.width - 2 * PAD, fam, size or col.size,
-                align=col.align, color=color)
+            at = (x + PAD, y0 + PAD, col.width - 2 * PAD, fam, size or col.size, col.align,
+                  color)
+            t = ((_one_line(value, *at) or _one_line(value, *at, shrink=WHOLE_FLOOR))
+                 if col.whole else None) or fitted(
+                value.replace("\u202f", " ") if col.whole else value, x + PAD, y0 + PAD,
+                col.width - 2 * PAD, fam, size or col.size, align=col.align, color=color)
             items.append(t)
             height = max(height, t.rect.height)
         x += col.width
@@ -331,12 +337,12 @@ def _row_items(columns: Sequence[Column], values: Sequence[str], x0: float, y0: 
 
 
 def _one_line(text: str, x0: float, y0: float, width: float, family: str, size: float,
-              align: str, color: Color) -> Text | None:
-    """``text`` on one line, shrunk as far as WHOLE_SHRINK of ``size``, or None when it is
+              align: str, color: Color, shrink: float = WHOLE_SHRINK) -> Text | None:
+    """``text`` on one line, shrunk as far as ``shrink`` of ``size``, or None when it is
     still too wide there (it then wraps, as any cell)."""
     try:
         t = fit(text, Rect(x0, y0, x0 + width, y0 + 10_000.0), family, size,
-                size * WHOLE_SHRINK, align, color, max_lines=1)
+                size * shrink, align, color, max_lines=1)
     except LayoutError:
         return None
     return dataclasses.replace(t, rect=Rect(x0, y0, x0 + width, y0 + t.leading + 0.01))
