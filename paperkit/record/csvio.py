@@ -329,9 +329,14 @@ def _header_problems(name: str, line: int, table: str, header: list[str]) -> lis
                                   f"unknown column; the {table} columns are {', '.join(known)}"))
         elif col and header.index(col) != i:
             out.append(RowProblem(name, line, col, "this column appears twice; keep one"))
-    for col in REQUIRED[table]:
+    need = REQUIRED[table]
+    for col in need:
         if col not in header:
-            out.append(RowProblem(name, line, col, f"the header has no '{col}' column; add it"))
+            out.append(RowProblem(
+                name, line, col, f"the header has no '{col}' column; add it (a {table} file"
+                f" holds {', '.join(need[:-1]) + ' and ' if len(need) > 1 else ''}{need[-1]},"
+                " also to update rows the record holds: export the table, edit it, and"
+                " import that)"))
     return out
 
 
