@@ -95,7 +95,8 @@ class RowProblem:
     problem: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: column '{self.column}': {self.problem}"
+        where = f" column '{self.column}':" if self.column else ""  # (the file's own problem)
+        return f"{self.file}:{self.line}:{where} {self.problem}"
 
 
 class ImportFailed(PaperkitError):

@@ -512,6 +512,25 @@ def test_a_utf16_file_is_named_as_such(tmp_path):
         import_file(rec, "tasks", path)
 
 
+def test_a_binary_file_or_an_overlong_cell_is_one_plain_problem(tmp_path):
+    """Random bytes gave 52 lines of junk column names, and a 2,000,000-character cell was
+    called broken quoting (red team, round six)."""
+    import random
+
+    binary = tmp_path / "bin.csv"
+    rng = random.Random(1)
+    binary.write_bytes(bytes(rng.randrange(256) for _ in range(3000)))
+    long = tmp_path / "long.csv"
+    long.write_text("id,title\n," + "y" * 200_000 + "\n")
+    with Record.open(":memory:") as rec:
+        for path, says in ((binary, "the file is not CSV text"),
+                           (long, "a cell is longer than the 131,072 characters")):
+            with pytest.raises(ImportFailed) as err:
+                import_file(rec, "tasks", path)
+            (problem,) = err.value.problems
+            assert says in str(problem) and "column ''" not in str(problem)
+
+
 def test_an_old_export_never_undoes_a_later_change_to_a_task(tmp_path):
     """Regression: a tasks file exported before a scan (or the kiosk) changed a task,
     edited offline and imported, silently put the task back as it was. Its row's rev is

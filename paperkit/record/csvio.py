@@ -244,6 +244,11 @@ def _bytes(path: str | Path, table: str) -> bytes:
         raise InvalidValue(f"cannot read {path}: {exc.strerror}", "check the file's path") from None
 
 
+#: What no text's first line holds: control characters but the tab, and bytes that are no
+#: UTF-8 (decoded as lone surrogates).
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
+
+
 def _read(name: str, raw: bytes, table: str
           ) -> tuple[list[FileRow], list[RowProblem], set[str]]:
     """The rows of the file ``name`` whose bytes are ``raw``, every problem of shape, and
@@ -266,7 +271,13 @@ def _read(name: str, raw: bytes, table: str
             return [], [RowProblem(name, 1, "", "the file holds only a 'sep=' line; export a"
                                    " table to see the columns it needs")], set()
     else:
-        delim = _sniff(next(ln for ln in text.splitlines() if ln.strip()), table)
+        first = next(ln for ln in text.splitlines() if ln.strip())
+        line_one = next(ln for ln in text.split("\n") if ln.strip())  # (not splitlines':
+        if _NOT_TEXT.search(line_one):  # it breaks at control characters) a binary file
+            return [], [RowProblem(name, 1, "", "the file is not CSV text (its first line holds"
+                                   " bytes no text holds): is it the right file? Save the"
+                                   " table as 'CSV UTF-8' and import that")], set()
+        delim = _sniff(first, table)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     header: list[str] = []
     header_line = 0
@@ -290,8 +301,13 @@ def _read(name: str, raw: bytes, table: str
             problems += row_problems
             rows.append(row)
     except csv.Error as exc:
-        problems.append(RowProblem(name, last_line + 1, "", f"the quoting is broken ({exc}); "
-                                   "close every quoted value with a quote"))
+        if "field larger than field limit" in str(exc):  # not quoting: a cell too long
+            problems.append(RowProblem(name, last_line + 1, "", "a cell is longer than the"
+                                       f" {csv.field_size_limit():,} characters a cell may"
+                                       " hold: is this the right file?"))
+        else:
+            problems.append(RowProblem(name, last_line + 1, "", f"the quoting is broken ({exc});"
+                                       " close every quoted value with a quote"))
     if header_problems:
         below = _header_below(name, table, header_line, soon, delim)
         if below is not None:  # its rows are read against the wrong header: none kept
