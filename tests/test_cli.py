@@ -529,3 +529,17 @@ def test_a_damaged_kit_file_exits_1_as_a_missing_one_does(run, sample_kit, spoil
     code, out, err = run("--kit", str(sample_kit.path), "status")
     assert code == 1 and "Traceback" not in err
     assert ("not valid TOML" if spoil == "toml" else "not a 32-byte key") in err
+
+
+def test_task_set_takes_an_id_in_small_letters_as_log_does(run, sample_kit):
+    code, out, err = run("--kit", str(sample_kit.path), "task", "set", "t0005", "--status",
+                         "stuck")
+    assert code == 0 and "T0005" in out, err
+
+
+def test_a_bad_choice_is_named_with_its_article(run, sample_kit, tmp_path):
+    """"'Public' is not a audience" (red team, round six)."""
+    path = tmp_path / "c.csv"
+    path.write_text("id,name,role,ring,audience\n,A Person,lawyer,witness,Public\n")
+    code, out, err = run("--kit", str(sample_kit.path), "import", "contacts", str(path))
+    assert code == 2 and "'Public' is not an audience" in err

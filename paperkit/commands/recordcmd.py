@@ -313,6 +313,7 @@ def task_set(obj: Context, task_id: str, **opts: Any) -> None:
       paperkit task set T0003 --status done --after-action "Hall booked, key with Ana"
     """
     as_json = opts.pop("as_json")
+    task_id = task_id.strip().upper()  # (as 'log --task' and 'review' take it: t0003 too)
     texts = {k: v for k, v in opts.items() if v is not None}
     if not texts:
         raise InvalidValue("nothing to change", "give --status, --title, --steward, ...")

@@ -89,7 +89,8 @@ def choice(options: tuple[str, ...], what: str) -> Callable[[str], str]:
         value = value.strip()
         if value not in options:
             shown = ", ".join(o or "(empty)" for o in options)
-            raise InvalidValue(f"{value!r} is not a {what}", f"write one of: {shown}")
+            article = "an" if what[:1] in "aeiou" else "a"
+            raise InvalidValue(f"{value!r} is not {article} {what}", f"write one of: {shown}")
         return value
 
     return parse
