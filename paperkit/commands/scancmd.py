@@ -141,7 +141,7 @@ def register(cli: click.Group) -> None:
         flatbed scans, with one or many slips each. Each photo is applied in one transaction and
         remembered by its sha256, so scanning it again changes nothing.
         Only a clear single mark on a current slip changes a task; anything unsure goes to
-        'paperkit review'.
+        'paperkit review'. A slip whose photos fail can be typed in: 'paperkit type'.
 
         A photo scanned before is not read again: it repeats that scan's errors and lists
         its slips still waiting for review, and those it could not apply. --again reads
