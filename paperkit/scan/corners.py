@@ -29,6 +29,7 @@ import numpy as np
 from ..layout import slip as S
 from ..layout.model import Rect
 from .geometry import SlipPose, print_depth, warp
+from .sheet import darkness
 
 #: Pixels a slip unit the corners are looked at with (a mark 9 px across).
 K = 1.5
@@ -53,15 +54,6 @@ _GAP, _RING = round(GAP * K), round(RING * K)
 _REACH = SEARCH + S.MARK_SIZE / 2 + GAP + RING  # the window's half width, slip units
 
 
-def _darkness(img: np.ndarray) -> np.ndarray:
-    """How much darker each pixel is than the window's paper (its lightest tenth), as a
-    share of the paper's light (float32, 0 where lighter)."""
-    flat = img.ravel()
-    k = int(0.9 * (flat.size - 1))
-    paper = max(float(np.partition(flat, k)[k]), 1.0)
-    return np.clip(1.0 - img.astype(np.float32) / paper, 0.0, None)
-
-
 def mark_contrast(gray: np.ndarray, H: np.ndarray, name: str,
                   offset: tuple[float, float] = (0.0, 0.0)) -> float:
     """How much darker than the paper on its inner sides (the darker of the two) the corner
@@ -70,16 +62,16 @@ def mark_contrast(gray: np.ndarray, H: np.ndarray, name: str,
     m = S.MARKS[name]
     cx, cy = (m.x0 + m.x1) / 2 + offset[0], (m.y0 + m.y1) / 2 + offset[1]
     img = warp(gray, H, Rect(cx - _REACH, cy - _REACH, cx + _REACH, cy + _REACH), K, border=0)
-    ii = cv2.integral(_darkness(img), sdepth=cv2.CV_64F)
+    ii = cv2.integral(darkness(img), sdepth=cv2.CV_64F)
     s, g, r = _SIDE, _GAP, _RING
-    m = g + r  # the square's top-left is at least this far in from the window's edge
-    n = min(img.shape) - s - 2 * m + 1  # places the square and its sides fit, each way
+    edge = g + r  # the square's top-left is at least this far in from the window's edge
+    n = min(img.shape) - s - 2 * edge + 1  # places the square and its sides fit, each way
     if n <= 0:
         return 0.0
 
     def mean(dx: int, dy: int, w: int, h: int) -> np.ndarray:
         """The mean over the w × h rectangle (dx, dy) px from each place of the square."""
-        x, y = m + dx, m + dy
+        x, y = edge + dx, edge + dy
         return (ii[y + h:y + h + n, x + w:x + w + n] - ii[y:y + n, x + w:x + w + n]
                 - ii[y + h:y + h + n, x:x + n] + ii[y:y + n, x:x + n]) / (w * h)
 

@@ -118,7 +118,7 @@ def code_contrast(window: np.ndarray) -> tuple[float, tuple[int, int]]:
     h, w = window.shape[0] - big + 1, window.shape[1] - big + 1
     if h <= 0 or w <= 0:
         return 0.0, (0, 0)
-    dark = _darkness(window)
+    dark = darkness(window)
     ii = cv2.integral(dark, sdepth=cv2.CV_64F)
 
     def box(off: int, size: int) -> np.ndarray:
@@ -157,7 +157,7 @@ def row_contrast(window: np.ndarray) -> tuple[float, tuple[int, int]]:
     h, w = window.shape[0] - out + 1, window.shape[1] - (steps[-1] + out) + 1
     if h <= 0 or w <= 0:
         return 0.0, (0, 0)
-    dark = _darkness(window)
+    dark = darkness(window)
     ii = cv2.integral(dark, sdepth=cv2.CV_64F)
 
     def mean(x: int, y: int, bw: int, bh: int) -> np.ndarray:
@@ -201,7 +201,7 @@ def code_shape(window: np.ndarray, at: tuple[int, int]) -> tuple[float, float]:
     its mean darkness (shares of the window's paper light) and how far apart its four
     quarters' are (the darkest less the lightest)."""
     x, y = at[0] + _R1, at[1] + _R1
-    dark = _darkness(window)[y:y + _CODE, x:x + _CODE]
+    dark = darkness(window)[y:y + _CODE, x:x + _CODE]
     h = _CODE // 2
     quarters = [float(q.mean()) for q in (dark[:h, :h], dark[:h, h:], dark[h:, :h], dark[h:, h:])]
     return float(dark.mean()), max(quarters) - min(quarters)
@@ -254,7 +254,7 @@ def _light(img: np.ndarray) -> float:
     return float(np.partition(flat, k)[k])
 
 
-def _darkness(window: np.ndarray) -> np.ndarray:
+def darkness(window: np.ndarray) -> np.ndarray:
     """How much darker each pixel of ``window`` is than its paper (its lightest tenth), as a
     share of the paper's light (float32, 0 where lighter)."""
     paper = max(_light(window), 1.0)
