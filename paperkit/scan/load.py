@@ -109,7 +109,7 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".heic", ".heif", ".
                   ".tif", ".tiff", ".webp", ".bmp", ".jp2", ".j2k")
 
 
-def _folder_files(folder: Path) -> list[Path]:
+def _folder_files(folder: Path, top: bool = True) -> list[Path]:
     """The files in ``folder`` by name, then those of its sub-folders, each in turn by name
     and as deep as they go (a phone's export: DCIM/100APPLE/...; they were left out
     unsaid). Hidden files and folders are left out, and so are folders linked to (a link
@@ -117,9 +117,9 @@ def _folder_files(folder: Path) -> list[Path]:
     scans' crops: its stored photos are read when photos/ itself is named, each then the
     photo scanned before)."""
     files, subs = [], []
-    here = folder.resolve()
-    in_store = any(p.name == "photos" and (p.parent / "kit.toml").is_file()
-                   for p in (here, *here.parents))
+    here = folder.resolve() if top else None  # (a sub-folder read is never a kit's photos/:
+    in_store = here is not None and any(  # a kit folder within is passed over)
+        p.name == "photos" and (p.parent / "kit.toml").is_file() for p in (here, *here.parents))
     for f in sorted(folder.iterdir()):
         if f.name.startswith("."):
             continue
@@ -130,7 +130,7 @@ def _folder_files(folder: Path) -> list[Path]:
             subs.append(f)
     for sub in subs:
         try:
-            files.extend(_folder_files(sub))
+            files.extend(_folder_files(sub, top=False))
         except PermissionError:  # a folder that may not be entered: its photos are not
             continue  # the run's to read
     return files

@@ -1134,15 +1134,14 @@ def type_slip(kit: Kit, rec: Record, text: str, mark: str, dry_run: bool = False
         raise InvalidValue(f"{mark!r} is not a box on the slip",
                            f"type the box marked: {', '.join(TYPED_MARKS)}")
     code = "".join(text.split()).upper()
-    if _refused(kit, rec, code, "typed") is not None:  # a zero typed for an O, say
-        fixed = typed_code(code)
-        code = fixed if _refused(kit, rec, fixed, "typed") is None else code
+    slip = _refused(kit, rec, code, "typed")
+    if slip is not None and _refused(kit, rec, typed_code(code), "typed") is None:
+        code, slip = typed_code(code), None  # a zero typed for an O, say
     sha = hashlib.sha256(f"typed:{code}:{mark}".encode()).hexdigest()
     result = PhotoResult(photo=f"{TYPED}{code}", sha256=sha, dry_run=dry_run)
     done = rs.get_scan(rec, sha)
     if done is not None:
         return _scanned_before(result, done)
-    slip = _refused(kit, rec, code, "typed")
     if slip is None:
         parsed = codes.parse(code)
         reads = {b: BoxRead(score=float(b == mark), confidence=1.0, cover=0.0, fill=0.0,
