@@ -61,7 +61,8 @@ def needs_shaping(text: str, family: str, direction: str = "ltr") -> bool:
 @functools.lru_cache(maxsize=8192)
 def _lacks(text: str, family: str) -> bool:
     cmap = covers(family)
-    return any(ord(ch) not in cmap and unicodedata.category(ch) not in _SILENT for ch in text)
+    return not cmap.issuperset(map(ord, text)) and any(
+        ord(ch) not in cmap and unicodedata.category(ch) not in _SILENT for ch in text)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -71,9 +72,16 @@ def _has_rtl(text: str) -> bool:
 
 def width(text: str, family: str, size: float, direction: str = "ltr") -> float:
     """The drawn width of ``text`` in points, shaped where the font needs it."""
+    return units(text, family, direction) * size / 1000.0
+
+
+@functools.lru_cache(maxsize=65536)
+def units(text: str, family: str, direction: str = "ltr") -> float:
+    """The drawn width of ``text`` in thousandths of the font size. Kept per text: a fit
+    tries many sizes of one text, and a kit prints the same words on every card."""
     if needs_shaping(text, family, direction):
-        return shaped_line(text, family, direction)[1] * size / 1000.0
-    return pdfmetrics.stringWidth(text, font_name(family), size)
+        return shaped_line(text, family, direction)[1]
+    return pdfmetrics.stringWidth(text, font_name(family), 1000.0)
 
 
 def visual_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
@@ -160,6 +168,8 @@ def unprintable(text: str) -> str:
     """The characters of ``text`` that no shipped font has a glyph for (they would print as
     an empty box, or not at all), each once, in order of first appearance."""
     known = covers_any()
+    if known.issuperset(map(ord, text)):  # the common case, at C speed
+        return ""
     seen = dict.fromkeys(ch for ch in text if ord(ch) not in known
                          and unicodedata.category(ch) not in _SILENT)
     return "".join(seen)

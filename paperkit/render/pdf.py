@@ -10,7 +10,6 @@ import io
 from pathlib import Path
 
 from reportlab.lib.rl_accel import fp_str
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
 from ..layout.model import Box, Document, Line, QRCode, Text
@@ -65,7 +64,7 @@ def _text(c, t: Text, height: float) -> None:
             segments, units = fonts.shaped_line(line, t.font, t.direction)
             width = units * t.size / 1000.0
         elif t.align != "left":
-            width = pdfmetrics.stringWidth(line, name, t.size)
+            width = fonts.width(line, t.font, t.size, t.direction)
         if t.align == "right":
             x = t.rect.x1 - width
         elif t.align == "center":

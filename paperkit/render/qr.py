@@ -59,31 +59,26 @@ def rects(m: Matrix) -> list[tuple[int, int, int, int]]:
 
 
 def _stack(dark: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """``rects`` of a 0/1 array: the runs are found with numpy, then stacked."""
+    """``rects`` of a 0/1 array: the runs are found with numpy, and a run stacked onto the
+    one above it when that has the same start and width (all in numpy: sorted by start,
+    width and row, a rectangle begins wherever that key changes or a row is skipped)."""
     rows, cols = dark.shape
     padded = np.zeros((rows, cols + 2), dtype=np.int8)
     padded[:, 1:-1] = dark
     edges = np.diff(padded, axis=1)
-    sy, sx = np.nonzero(edges == 1)
-    _, ex = np.nonzero(edges == -1)  # row-major, so the i-th end closes the i-th start
-    per_row: list[set[tuple[int, int]]] = [set() for _ in range(rows)]
-    for y, x0, x1 in zip(sy.tolist(), sx.tolist(), ex.tolist(), strict=True):
-        per_row[y].add((x0, x1 - x0))
-    open_runs: dict[tuple[int, int], list[int]] = {}  # (x, w) -> [y, h]
-    out: list[tuple[int, int, int, int]] = []
-    for y, runs in enumerate(per_row):
-        for key in list(open_runs):
-            if key not in runs:
-                ry, rh = open_runs.pop(key)
-                out.append((key[0], ry, key[1], rh))
-        for key in runs:
-            if key in open_runs:
-                open_runs[key][1] += 1
-            else:
-                open_runs[key] = [y, 1]
-    for (x, w), (ry, rh) in open_runs.items():
-        out.append((x, ry, w, rh))
-    return out
+    y, x0 = np.nonzero(edges == 1)
+    _, x1 = np.nonzero(edges == -1)  # row-major, so the i-th end closes the i-th start
+    if not len(y):
+        return []
+    w = x1 - x0
+    order = np.lexsort((y, w, x0))
+    y, x0, w = y[order], x0[order], w[order]
+    begins = np.ones(len(y), dtype=bool)
+    begins[1:] = (x0[1:] != x0[:-1]) | (w[1:] != w[:-1]) | (y[1:] != y[:-1] + 1)
+    first = np.flatnonzero(begins)
+    heights = np.diff(np.append(first, len(y)))
+    return list(zip(x0[first].tolist(), y[first].tolist(), w[first].tolist(),
+                    heights.tolist(), strict=True))
 
 
 @functools.lru_cache(maxsize=64)
