@@ -295,6 +295,30 @@ def test_no_ink_near_or_past_a_card_edge(skit, stock):
         pdf.close()
 
 
+def test_a_sheet_printed_again_is_drawn_once_and_looks_the_same_each_time(skit):
+    """Sheets of one language repeat: each page drawn more than once is one PDF form placed
+    on each of its pages (smaller, faster), and every page renders exactly as a print of
+    that page alone, drawn directly."""
+    doc = _build(skit, paper="letter", copies=24)  # 3 full sheets of each language
+    data = render_pdf(doc)
+    distinct = {(page.size, page.items) for page in doc.pages}
+    assert len(distinct) < len(doc.pages)
+    assert data.count(b"/Subtype /Form") == sum(
+        1 for key in distinct if sum((p.size, p.items) == key for p in doc.pages) > 1)
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for n, page in enumerate(doc.pages):
+            alone = pdfium.PdfDocument(render_pdf(dataclasses.replace(doc, pages=(page,))))
+            try:
+                want = np.asarray(alone[0].render(scale=1).to_pil().convert("L"))
+            finally:
+                alone.close()
+            got = np.asarray(pdf[n].render(scale=1).to_pil().convert("L"))
+            assert np.array_equal(got, want), f"page {n + 1}"
+    finally:
+        pdf.close()
+
+
 def test_arabic_card_reads_right_to_left_on_the_page(skit):
     """The Arabic back's heading 'حقوقك' is at the card's right edge, letters in order."""
     kit = _kit_with(skit, languages=("ar",))

@@ -7,6 +7,7 @@ y is flipped here and nowhere else. ``invariant=1`` makes the bytes reproducible
 from __future__ import annotations
 
 import io
+from collections import Counter
 from pathlib import Path
 
 from reportlab.lib.rl_accel import fp_str
@@ -28,17 +29,34 @@ def render_pdf(doc: Document, path: str | Path | None = None) -> bytes:
     c.setCreator("paperkit")
     c.setAuthor("")
     c.setSubject("")
+    # a page drawn more than once (a sheet of cards in one language, its back) is drawn
+    # once as a form and placed on each: a 500-card print has 16 different pages of 126
+    repeats = Counter((page.size, page.items) for page in doc.pages)
+    forms: dict[tuple, str] = {}
     for page in doc.pages:
         c.setPageSize(page.size)
-        height = page.size[1]
-        for item in page.items:
-            _DRAW[type(item)](c, item, height)
+        key = (page.size, page.items)
+        if repeats[key] > 1:
+            if key not in forms:
+                forms[key] = f"page{len(forms) + 1}"
+                c.beginForm(forms[key])
+                _draw_page(c, page)
+                c.endForm()
+            c.doForm(forms[key])
+        else:
+            _draw_page(c, page)
         c.showPage()
     c.save()
     data = buf.getvalue()
     if path is not None:
         Path(path).write_bytes(data)
     return data
+
+
+def _draw_page(c, page) -> None:
+    height = page.size[1]
+    for item in page.items:
+        _DRAW[type(item)](c, item, height)
 
 
 def _color(c, rgb, fill=True, stroke=True):
