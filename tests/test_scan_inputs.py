@@ -319,6 +319,42 @@ def test_an_empty_or_locked_pdf_says_what_to_do(tmp_path, kit_rec):
     assert "PDFium" not in shut.errors[0] and "Incorrect" not in shut.errors[0]
 
 
+@pytest.mark.parametrize("name", ["bw.png", "bw-g4.tif", "bw.pdf", "bw-grey8.png"])
+def test_a_black_and_white_scan_holds_its_marked_slips(tmp_path, kit_rec, name):
+    """A scanner's "black & white" mode keeps what is darker than its cut and drops the
+    rest: a light second tick vanishes, and its slip read one mark (red team, round seven:
+    7 wrong statuses of 16 slips). A picture of two grey levels is told apart (1-bit, or
+    8-bit holding two values), its marked slips go to review, its blank ones say a light
+    mark may be lost, and the photo's tip says to scan in grey."""
+    kit, rec = kit_rec
+    slips = [(codes.build(kit.key, kit.id, "T0001", 1).text,
+              (Mark("done"), Mark("taken", ink="light"))),
+             (codes.build(kit.key, kit.id, "T0002", 1).text, ())]
+    grey = np.asarray(Image.fromarray(grid_photo(slips, size=(1600, 1000), cols=2, s=2.6))
+                      .convert("L"))
+    assert not load_photo(_saved(Image.fromarray(grey), tmp_path / "grey.png")).frames[0].bilevel
+    bw = Image.fromarray(np.where(grey < 128, 0, 255).astype(np.uint8))
+    path = tmp_path / name
+    if name == "bw-grey8.png":
+        bw.save(path)  # black and white, saved as 8-bit grey
+    elif name.endswith(".tif"):
+        bw.convert("1").save(path, compression="group4")
+    else:
+        bw.convert("1").save(path, **({"resolution": 150} if name.endswith(".pdf") else {}))
+    assert load_photo(path).frames[0].bilevel
+    (res,) = scan_photos(kit, rec, [path])
+    outcomes = {s.task: (s.outcome, s.status) for s in res.slips}
+    assert outcomes == {"T0001": ("review", "done"), "T0002": ("unchanged", None)}
+    assert all("black and white" in s.reason for s in res.slips)
+    assert any("scan the slips again in greyscale" in tip for tip in res.advice)
+    assert get_task(rec, "T0001").status == "open"
+
+
+def _saved(im: Image.Image, path: Path) -> Path:
+    im.save(path)
+    return path
+
+
 @pytest.mark.parametrize("mode", ["I;16", "I", "F"])
 def test_a_16_bit_or_float_grey_scan_is_read(tmp_path, kit_rec, mode):
     """Flatbed scanners write 16-bit grey PNG and TIFF; Pillow's own conversion to 8 bits

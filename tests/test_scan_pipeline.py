@@ -914,8 +914,8 @@ def _shot(w, h, kind="jpeg", frames=1):
     """A photo (as ``pipeline._advice`` sees it) of ``frames`` frames of w × h px."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(kind=kind, frames=[SimpleNamespace(gray=np.zeros((h, w), np.uint8))]
-                           * frames)
+    return SimpleNamespace(kind=kind, frames=[
+        SimpleNamespace(gray=np.zeros((h, w), np.uint8), bilevel=False)] * frames)
 
 
 def test_advice_on_one_small_slip_says_one():

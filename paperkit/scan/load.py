@@ -70,6 +70,9 @@ class Frame:
     label: str
     gray: np.ndarray = field(repr=False)
     colour: Colour | None = field(default=None, repr=False, compare=False)
+    #: The image holds black and white only, no greys (:func:`two_levels`): a scanner's
+    #: "black & white" or "text" mode, which loses pencil and light marks.
+    bilevel: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -318,7 +321,8 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
     im = _readable(im)
     gray = _gray(im)
     kind = {"jpeg": "jpeg", "png": "png", "heif": "heic"}.get(fmt, "image")
-    return Photo(path, sha, kind, (Frame(path.name, gray),), raw, orientation,
+    frame = Frame(path.name, gray, bilevel=kind != "jpeg" and two_levels(im, gray))
+    return Photo(path, sha, kind, (frame,), raw, orientation,
                  None if kind == "jpeg" else im)  # (a JPEG's copy is made from its bytes)
 
 
@@ -437,6 +441,29 @@ def _readable(im: Image.Image) -> Image.Image:
     return im
 
 
+#: A picture is black and white only when at least this share of its pixels (every 7th of
+#: every 7th row) holds one of its two commonest grey levels, and those lie at least
+#: TWO_LEVELS_APART apart. A phone photo holds 2-9 % there (the paper's grain), a greyscale
+#: scan 15-35 %, paperkit's own slips rendered from their PDF 96 % (grey print, smoothed
+#: edges); a scanner's black-and-white file 100 % (a PNG, a TIFF: its pages are 1-bit).
+TWO_LEVELS = 0.995
+TWO_LEVELS_APART = 128
+
+
+def two_levels(im: Image.Image | None, gray: np.ndarray) -> bool:
+    """Whether a picture is black and white only (its mode is 1-bit, or :data:`TWO_LEVELS`
+    of ``gray`` lies on two grey levels far apart): a flatbed's "black & white" or "text"
+    mode keeps what is darker than its cut and drops the rest, a pencil mark or a light
+    second tick with it."""
+    if im is not None and im.mode == "1":
+        return True
+    sample = gray[::7, ::7]
+    counts = np.bincount(sample.ravel(), minlength=256)
+    second, first = np.argsort(counts)[-2:]
+    return (int(counts[first] + counts[second]) >= TWO_LEVELS * sample.size
+            and abs(int(first) - int(second)) >= TWO_LEVELS_APART)
+
+
 def _gray(im: Image.Image) -> np.ndarray:
     """The image as 8-bit grey. 16- and 32-bit grey (flatbed scanners write 16-bit PNG and
     TIFF) are scaled from their own range, which Pillow's conversion would clip to white:
@@ -480,22 +507,24 @@ def _page_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
                                 f"{MAX_PAGES_PIXELS / 1e6:g} MP, more than paperkit will "
                                 "decode from one file", "split the file")
         page = _readable(ImageOps.exif_transpose(im))  # a copy of this page, turned by its tag
-        frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(_gray(page)),
-                            of_image(page)))
+        gray = np.ascontiguousarray(_gray(page))
+        frames.append(Frame(f"{path.name}#{i + 1}", gray, of_image(page),
+                            two_levels(page, gray)))
     if not frames:
         raise PhotoError(f"no page of {path.name} is large enough to hold a readable slip "
                          "code", "scan the sheets at a higher resolution")
     return tuple(frames)
 
 
-def _picture_dpi(page, area: float) -> float:
+def _picture_dpi(page, area: float) -> tuple[float, bool]:
     """The resolution (dots per inch) of the largest picture on the PDF ``page`` (of
-    ``area`` points²), when it covers PDF_PICTURE of the page or more; else 0. From its
-    pixels over its area on the page, so a picture placed turned reads the same."""
+    ``area`` points²), when it covers PDF_PICTURE of the page or more, else 0; and whether
+    that picture is 1-bit (a scanner's black-and-white scan). From its pixels over its area
+    on the page, so a picture placed turned reads the same."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    best, pixels = 0.0, 0
+    best, pixels, bits = 0.0, 0, 0
     try:
         for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
             bounds = getattr(obj, "get_bounds", None) or obj.get_pos  # (pypdfium2 4: get_pos)
@@ -504,11 +533,22 @@ def _picture_dpi(page, area: float) -> float:
             if shown > best:
                 pw, ph = obj.get_px_size()
                 best, pixels = shown, pw * ph
+                bits = _bits(obj)
     except pdfium.PdfiumError:  # a picture pdfium cannot measure: the page at PDF_DPI
-        return 0.0
+        return 0.0, False
     if best < PDF_PICTURE * area:
-        return 0.0
-    return 72.0 * math.sqrt(pixels / best)
+        return 0.0, False
+    return 72.0 * math.sqrt(pixels / best), bits == 1
+
+
+def _bits(obj) -> int:
+    """A PDF picture's bits per pixel, 0 when pdfium cannot say."""
+    import pypdfium2 as pdfium
+
+    try:
+        return int(obj.get_metadata().bits_per_pixel)
+    except (pdfium.PdfiumError, AttributeError):
+        return 0
 
 
 #: How a JPEG, PNG, HEIC or TIFF file begins: one cut short after these bytes is still
@@ -533,7 +573,8 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
                                 f"{MAX_PAGES} pages from one PDF", "split the PDF")
         pages = [pdf[i] for i in range(n)]  # each loaded once
         sizes = [page.get_size() for page in pages]
-        photos = [_picture_dpi(page, w * h) for page, (w, h) in zip(pages, sizes, strict=True)]
+        pictures = [_picture_dpi(page, w * h) for page, (w, h) in zip(pages, sizes, strict=True)]
+        photos = [dpi for dpi, _ in pictures]
         # pages that are photos, at their own resolution, in MAX_PAGES_PIXELS in all: a PDF
         # of many photos has them rendered less finely (never under PDF_DPI)
         fine = sum(w * h * (max(PDF_DPI, dpi) / 72.0) ** 2
@@ -556,8 +597,10 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
                     Image.fromarray(arr[..., :3]).convert("L"))
             # its colour, a quarter as fine (a flatbed's colour scan: a highlighter's mark)
             rgb = page.render(scale=scale / 4, rev_byteorder=True).to_numpy()
-            frames.append(Frame(f"{path.name}#{i + 1}", np.ascontiguousarray(arr),
-                                of_rgb(rgb[..., :3], 4) if rgb.ndim == 3 else None))
+            arr = np.ascontiguousarray(arr)
+            frames.append(Frame(f"{path.name}#{i + 1}", arr,
+                                of_rgb(rgb[..., :3], 4) if rgb.ndim == 3 else None,
+                                pictures[i][1] or two_levels(None, arr)))
         return tuple(frames)
     finally:
         pdf.close()

@@ -160,6 +160,9 @@ PALE_SLIP_DEPTH = 0.72
 #: blurred or damaged for them, and may be for its marks too (on the 200-photo set one such
 #: slip had a struck-out box read as clean), so such a slip is never applied.
 GUESSED = ("deblur", "known", "soft", "sharp", "bent")
+#: How a scan in black and white only is named (:attr:`load.Frame.bilevel`): its slips'
+#: marks are held (a light mark may be lost in it), and the photo's tip says so.
+BILEVEL = "the scan is in black and white only, without greys"
 #: How long (seconds) a slip waits for the helper process before it is measured here.
 HELPER_WAIT = 10.0
 
@@ -369,6 +372,16 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             f"{the_boxes(over, 'is', 'are')} shaded over (a light grey or"
                             " pastel highlighter, or a smudge?), which the reading does not"
                             " count as a mark; check it")
+    elif decision.outcome in SETTLED and decision.status is not None and frame.bilevel:
+        decision = Decision(decision.status, "review", held,
+                            f"{BILEVEL}, so a pencil or light mark (a second one beside this"
+                            " one) may be lost; check it, or scan the slips again in greyscale or"
+                            " colour")
+    elif decision.outcome == "unchanged" and decision.status is None and frame.bilevel:
+        decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
+                            f"no box marked, but {BILEVEL}, so a pencil or light mark may be"
+                            " lost; if it was marked, scan the slip again in greyscale or"
+                            " colour")
     elif decision.outcome == "applied" and lined_up:
         decision = Decision(decision.status, "review", held,
                             "check boxes continue this slip's row beyond its left edge: another"
@@ -633,6 +646,10 @@ def _advice(reads: list[_Read], photo: Photo, pale: bool = False, mirrored: bool
                     " goes to review, not applied, and a light mark can be missed; retake it in"
                     " more light (daylight, or a lamp to one side; the flash's glare can hide"
                     " marks)")
+    if reads and any(frame.bilevel for frame in photo.frames):
+        tips.append(f"{BILEVEL} (a scanner's \"black & white\" or \"text\" mode?): pencil"
+                    " and light marks can vanish in it, so its marked slips go to review, not"
+                    " applied; scan the slips again in greyscale or colour")
     if mirrored:
         tips.append("the photo is a mirror image (taken with a front camera, or flipped by an"
                     " app?): its slips were read mirrored back; next time use the back camera,"
