@@ -1554,3 +1554,63 @@ def test_a_slip_not_struck_out_has_nothing_across_it(marks, curl):
     gray = _photo(marks, curl=curl, grain=4.0)
     pose, reads = _read(gray)
     assert not struck_across(gray, pose, reads)
+
+
+def _word_before(box: str, word: str, ink: str = "blue", reach: float = 6.0):
+    """A drawing step for :func:`_photo`: ``word`` written on the box row after the label
+    before ``box`` (a name after "taken", a day after "done"), its end ``reach`` slip units
+    into ``box``, with no mark in any box."""
+    from PIL import ImageFont
+
+    from paperkit.render.fonts import FONT_DIR
+
+    font = ImageFont.truetype(str(FONT_DIR / "NotoSans-Bold.ttf"), round(11 * PX))
+    r = S.BOXES[box]
+
+    def draw(d: ImageDraw.ImageDraw) -> None:
+        width = d.textlength(word, font=font)
+        d.text(((r.x0 + reach) * PX - width, (r.y0 + 1.0) * PX), word, font=font,
+               fill=INK[ink])
+
+    return draw
+
+
+@pytest.mark.parametrize("box, word", [("done", "Rosa"), ("stuck", "Sat"),
+                                       ("dropped", "no van")])
+@pytest.mark.parametrize("ink", ["blue", "pencil"])
+def test_a_word_written_beside_a_label_into_the_next_box_is_not_its_mark(box, word, ink):
+    """A name after "taken", a day after "done", a reason after "stuck": the word's end
+    ran into the next box, which read as marked, and that status was applied (red team,
+    round seven: 14 of 24 such words). Ink reaching from the box's left past where a
+    tick's start does, in letters apart from the box, sends the slip to review; beside a
+    tick in another box, that tick is the likely status."""
+    from paperkit.scan.decide import beside, likely_status
+
+    _, reads = _read(_photo([], draw=_word_before(box, word, ink)))
+    assert reads[box].score >= MARKED and beside(reads[box]), reads[box]
+    status, reason = read_status(reads)
+    assert status is None and reason.startswith(f"the {box} box "), reason  # review
+    _, reads = _read(_photo([Mark("taken", "tick", ink)], draw=_word_before(box, word, ink)))
+    assert read_status(reads)[0] is None and likely_status(reads) == "taken"
+
+
+@pytest.mark.parametrize("box", ["done", "stuck", "dropped"])
+@pytest.mark.parametrize("ink", ["black", "blue"])
+def test_a_tick_begun_left_of_its_box_or_a_dot_before_it_is_still_its_mark(box, ink):
+    """A tick whose stroke starts left of its box (a marker's, a hurried hand's) and a stray
+    dot before the box (a pen resting: 3 units across) are not a word
+    beside the label."""
+    from paperkit.scan.decide import beside
+
+    r = S.BOXES[box]
+
+    def early_tick(d: ImageDraw.ImageDraw) -> None:
+        pts = [(r.x0 - 5.0, r.y0 + 6.0), (r.x0 + 5.0, r.y1 - 1.5), (r.x1 + 1.0, r.y0 - 2.0)]
+        d.line([(x * PX, y * PX) for x, y in pts], fill=INK[ink], width=round(1.6 * PX),
+               joint="curve")
+
+    for draw in (early_tick, lambda d: (_dot(d, box, -10.0, 7.0, 1.5, ink),
+                                        early_tick(d))):
+        _, reads = _read(_photo([], draw=draw))
+        assert reads[box].score >= MARKED and not beside(reads[box]), reads[box]
+        assert "label before it" not in (read_status(reads)[1] or "")

@@ -14,6 +14,7 @@ from ..record.models import SLIP_STATUSES, Task
 from .colour import BoxColour
 from .marks import (
     BAND_MIN,
+    BEFORE_MIN,
     BLANK,
     CORNER_MIN,
     FAINT_FULL,
@@ -319,6 +320,13 @@ def written(b: BoxRead) -> bool:
     return b.score >= MARKED and b.outline and b.tail >= TAIL_MIN
 
 
+def beside(b: BoxRead) -> bool:
+    """Whether a box that reads as marked may hold the end of a word written beside the
+    label before it instead (a name after "taken", a day after "done", a reason after
+    "stuck"): ink reaches further left of it than a tick's start does (marks.BEFORE_MIN)."""
+    return b.score >= MARKED and b.outline and b.before >= BEFORE_MIN
+
+
 def reaching(b: BoxRead) -> bool:
     """Whether a box that reads as marked may hold something lying across the slip from its
     edge instead (a paper clip's end, where its wire turns): the ink joined to it runs on
@@ -368,6 +376,9 @@ _NOT_INK = (
     (stained, "may have", "may have", "a stain over it (a dried drop of coffee, tea or rain?): "
      "what reads as ink there darkens the paper past the box too, or rings it; check it, "
      "and keep slips dry"),
+    (beside, "has", "have", "ink running into it from the left, from past the label before "
+     "it: a word written beside that label (a name, a day, a reason) may reach into the box "
+     "and read as a mark; only a mark in a box counts; check it"),
 )
 
 

@@ -354,6 +354,25 @@ CORNER_MIN = 0.1
 #: flicks 3.25-4.25 into the band: it is not told from those and still reads as no mark.
 LABEL_BAND = (9.0, 44.0, -2.5, 0.3)
 LABEL_MIN = 6.0
+#: Only a mark in a box counts, but a person may write beside a label instead (a name after
+#: "taken", a day after "done", a reason after "stuck"), and the word's end may run into the
+#: next box, which then reads as marked (red team, round seven: 14 of 24 such words applied
+#: the next box's status). Nothing is printed in the band BEFORE_BAND left of a box (x0 and
+#: x1 from the box's left side, y0 and y1 from its top and bottom: past the label before
+#: it, "taken" the widest at 8 pt, and short of the box's own outline). A tick may start
+#: left of its box, its stroke running on into it; a word written there starts further
+#: out, after the label. ``BoxRead.before`` is how far left of the box (slip units) the ink
+#: in the band reaches, of pieces BEFORE_PIECE units long or more (larger than a pen's
+#: stray dot: the harness's marker dots read about 4) and not running across the band's
+#: whole height (the slip's cut edge, a shadow's edge); measured only for a box that would
+#: count as marked, and not for the taken box (the slip's edge lies before it). At
+#: BEFORE_MIN or more the box is not read as marked (decide.beside). The red team's words
+#: read 11-14 (three written shallower into the box, 7-8.5); on 14 harness sets (18,739
+#: slips read) no marked box reads 9 or more (the nearest a blurred dot, 8.25), and one
+#: stained blank slip, applied before, does (13.75).
+BEFORE_BAND = (-14.0, -2.5, -2.0, 2.0)
+BEFORE_PIECE = 5.5
+BEFORE_MIN = 9.0
 #: Something lying across the slip from its edge (a paper clip clipped on it) may lie with
 #: its end in a box: the wire's turn there reads as a mark, and the wire runs on along the
 #: box row to the slip's edge. ``BoxRead.reach`` is how far the ink joined to the box's own
@@ -452,6 +471,7 @@ class BoxRead:
     line: float = 0.0
     rim: float = 0.0
     tint: float = 0.0
+    before: float = 0.0
 
 
 def band_confidence(score: float) -> float:
@@ -557,6 +577,11 @@ def read_boxes(gray: np.ndarray, pose: SlipPose) -> dict[str, BoxRead]:
             b = replace(b, tail=round(_tail(gray, H, box, paper, b.contrast, b.grain), 2))
         if sideways:  # ink out to the window's side
             b = replace(b, reach=round(_reach(gray, H, box, paper, b.contrast, b.grain), 2))
+        if name != "taken":  # (the slip's edge lies before the taken box)
+            before = _ink_before(gray, H, below if H is pose.H else None, strip, box,
+                                 INK_LEVEL * b.contrast + GRAIN * b.grain)
+            if before:
+                b = replace(b, before=round(before, 2))
         reads[name] = b
     return reads
 
@@ -736,18 +761,49 @@ def _label_ink(gray: np.ndarray, H: np.ndarray, below: np.ndarray | None, strip:
     """``BoxRead.label`` of ``box`` (its outline, slip units of ``H``): the longest side
     (slip units) of the bounding box of each piece of ink (``thresh`` darker than the paper)
     in the band LABEL_BAND above the box's printed label, not running across all of it (a
-    crease, a shadow's edge); 0 if none. The band is cut from ``below`` (the below-paper
-    levels of the strip ``strip``, rectified with ``H``) where the strip holds it, else
-    rectified from ``gray`` on its own (a box on curled paper: turned with it)."""
+    crease, a shadow's edge); 0 if none (:func:`_band_ink`)."""
     a0, a1, b0, b1 = LABEL_BAND
     band = Rect(box.x1 + a0, box.y0 + b0, box.x1 + a1, box.y0 + b1)
+    return _band_ink(gray, H, below, strip, band, thresh)
+
+
+def _ink_before(gray: np.ndarray, H: np.ndarray, below: np.ndarray | None, strip: Rect,
+                box: Rect, thresh: float) -> float:
+    """``BoxRead.before`` of ``box`` (its outline, slip units of ``H``; see BEFORE_BAND):
+    how far left of it ink reaches in the band before it, ``thresh`` darker than the paper
+    (:func:`_band_part`); 0 if none."""
+    a0, a1, b0, b1 = BEFORE_BAND
+    band = Rect(box.x0 + a0, box.y0 + b0, box.x0 + a1, box.y1 + b1)
+    mask = (_band_part(gray, H, below, strip, band) > thresh).view(np.uint8)
+    if not cv2.countNonZero(mask):
+        return 0.0
+    stats = cv2.connectedComponentsWithStats(mask, connectivity=8)[2]
+    rows, cols = mask.shape
+    left = cols
+    for x, _, width, height, _ in stats[1:].tolist():
+        if max(width, height) >= BEFORE_PIECE * K and height < rows - 1:
+            left = min(left, x)
+    return 0.0 if left == cols else (cols - left) / K - a1
+
+
+def _band_part(gray: np.ndarray, H: np.ndarray, below: np.ndarray | None, strip: Rect,
+               band: Rect) -> np.ndarray:
+    """The below-paper levels of ``band`` (slip units of ``H``), cut from ``below`` (those
+    of the strip ``strip``, rectified with ``H``) where the strip holds it, else rectified
+    from ``gray`` on its own (a box on curled paper: turned with it)."""
     if (below is not None and strip.x0 <= band.x0 and band.x1 <= strip.x1
-            and strip.y0 <= band.y0):
+            and strip.y0 <= band.y0 and band.y1 <= strip.y1):
         x0, y0 = round((band.x0 - strip.x0) * K), round((band.y0 - strip.y0) * K)
-        part = below[y0:y0 + round(band.height * K), x0:x0 + round(band.width * K)]
-    else:
-        part = below_paper(warp(gray, H, band, K), K)
-    mask = (part > thresh).view(np.uint8)
+        return below[y0:y0 + round(band.height * K), x0:x0 + round(band.width * K)]
+    return below_paper(warp(gray, H, band, K), K)
+
+
+def _band_ink(gray: np.ndarray, H: np.ndarray, below: np.ndarray | None, strip: Rect,
+              band: Rect, thresh: float) -> float:
+    """The longest side (slip units) of the bounding box of each piece of ink (``thresh``
+    darker than the paper) in ``band`` (slip units of ``H``, :func:`_band_part`), not
+    running across all of it (a crease, a shadow's edge); 0 if none."""
+    mask = (_band_part(gray, H, below, strip, band) > thresh).view(np.uint8)
     if not cv2.countNonZero(mask):
         return 0.0
     stats = cv2.connectedComponentsWithStats(mask, connectivity=8)[2]
