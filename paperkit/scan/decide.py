@@ -393,10 +393,13 @@ def _inked(reads: Mapping[str, BoxRead]) -> list[str]:
     """The boxes marked (:func:`marked_boxes`) and those read as marked that may hold a
     stain instead (:func:`stained`), in printed order: beside another mark such a box may
     as well be a light second mark, so the slip is read as a double mark, as before the
-    stain check, with no likely status to lean the person either way."""
+    stain check, with no likely status to lean the person either way. (A stain spreading
+    left of its box may read as a word beside the label too, :func:`beside`: it stays a
+    stain here; a word's end alone is no mark.)"""
     return [b for b in SLIP_STATUSES
             if b in reads and reads[b].score >= MARKED and reads[b].outline
-            and not any(rule(reads[b]) for rule, *_ in _NOT_INK if rule is not stained)]
+            and not any(rule(reads[b]) for rule, *_ in _NOT_INK if rule not in (stained, beside))
+            and not (beside(reads[b]) and not stained(reads[b]))]
 
 
 def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
@@ -448,6 +451,12 @@ def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
         boxes = [b for b in SLIP_STATUSES if b in reads and rule(reads[b])]
         if boxes:
             return None, f"{the_boxes(boxes, one, many)} {what}"
+    if len(marked) == 1 and not unsure and struck_out(reads[marked[0]]):
+        # one box, scribbled over: a mark struck out to undo it (the board says to scribble
+        # a mistake out) looks like a box filled in (final_mark); alone, it may mean no
+        # status at all (red team, round seven: 15 of 18 such slips applied)
+        return None, (f"the {marked[0]} box looks scribbled over: a mark struck out to undo "
+                      "it, or the box filled in? Check which is meant")
     if len(marked) == 1 and not unsure:
         # one mark: not when another box may hold a faint mark the grain threshold lost
         # (a lost second mark would make a wrong status), the less so when the one mark

@@ -363,10 +363,11 @@ LABEL_MIN = 6.0
 #: left of its box, its stroke running on into it; a word written there starts further
 #: out, after the label. ``BoxRead.before`` is how far left of the box (slip units) the ink
 #: in the band reaches, of pieces BEFORE_PIECE units long or more (larger than a pen's
-#: stray dot: the harness's marker dots read about 4) and not running across the band's
-#: whole height (the slip's cut edge, a shadow's edge); measured only for a box that would
-#: count as marked, and not for the taken box (the slip's edge lies before it). At
-#: BEFORE_MIN or more the box is not read as marked (decide.beside). The red team's words
+#: stray dot: the harness's marker dots read about 4), not running across the band's whole
+#: height (the slip's cut edge, a shadow's edge) nor lying along its top or bottom edge,
+#: low, or the band's whole length (a shadow's edge along the row); measured only for a
+#: box that would count as marked, and not for the taken box (the slip's edge lies before
+#: it). At BEFORE_MIN or more the box is not read as marked (decide.beside). The red team's words
 #: read 11-14 (three written shallower into the box, 7-8.5); on 14 harness sets (18,739
 #: slips read) no marked box reads 9 or more (the nearest a blurred dot, 8.25), and one
 #: stained blank slip, applied before, does (13.75).
@@ -780,9 +781,12 @@ def _ink_before(gray: np.ndarray, H: np.ndarray, below: np.ndarray | None, strip
     stats = cv2.connectedComponentsWithStats(mask, connectivity=8)[2]
     rows, cols = mask.shape
     left = cols
-    for x, _, width, height, _ in stats[1:].tolist():
-        if max(width, height) >= BEFORE_PIECE * K and height < rows - 1:
-            left = min(left, x)
+    for x, y, width, height, _ in stats[1:].tolist():
+        if max(width, height) < BEFORE_PIECE * K or height >= rows - 1:
+            continue  # a dot; or the slip's edge, a shadow's, running across the band
+        if (y == 0 or y + height == rows) and (width >= cols - 1 or height < BEFORE_PIECE * K):
+            continue  # a shadow's edge or a crease along the row, from above or below
+        left = min(left, x)
     return 0.0 if left == cols else (cols - left) / K - a1
 
 
