@@ -1615,3 +1615,44 @@ def test_a_tick_begun_left_of_its_box_or_a_dot_before_it_is_still_its_mark(box, 
         _, reads = _read(_photo([], draw=draw))
         assert reads[box].score >= MARKED and not beside(reads[box]), reads[box]
         assert "label before it" not in (read_status(reads)[1] or "")
+
+
+def _scribbled_out(box: str, ink: str = "blue"):
+    """A drawing step for :func:`_photo`: a tick in ``box`` whose arm flicks up past the box,
+    then scribbled over, back and forth past both its sides (a mark struck out to undo
+    it)."""
+    r = S.BOXES[box]
+
+    def draw(d: ImageDraw.ImageDraw) -> None:
+        w = r.width
+        tick = [(r.x0 + 0.15 * w, r.y0 + 0.55 * w), (r.x0 + 0.4 * w, r.y0 + 0.85 * w),
+                (r.x0 + 0.85 * w, r.y0 - 6.0)]
+        d.line([(x * PX, y * PX) for x, y in tick], fill=INK[ink], width=round(1.4 * PX),
+               joint="curve")
+        pts, y, left = [], r.y0 + 1.0, True
+        while y <= r.y1 - 0.5:
+            pts.append(((r.x0 - 1.5 if left else r.x1 + 1.5) * PX, y * PX))
+            y, left = y + 1.6, not left
+        d.line(pts, fill=INK[ink], width=round(1.2 * PX), joint="curve")
+
+    return draw
+
+
+@pytest.mark.parametrize("box", ["taken", "done", "stuck", "dropped"])
+@pytest.mark.parametrize("ink", ["blue", "black"])
+def test_a_tick_scribbled_out_alone_goes_to_review_and_a_fill_is_read(box, ink):
+    """The board says to scribble a mistake out; a tick struck out that way with no other
+    box marked may mean no status at all, and was applied (red team, round seven: 15 of
+    18). Its ink runs out past the box (the tick's arm, under the scribble): review. A box
+    filled in inside its outline is still its mark, and so is a tick scribbled out beside
+    the mark meant (the final mark, or review as a double)."""
+    from paperkit.scan.decide import likely_status, struck_out, struck_under
+
+    _, reads = _read(_photo([], draw=_scribbled_out(box, ink)))
+    assert struck_out(reads[box]) and struck_under(reads[box]), reads[box]
+    assert read_status(reads) == (None, f"the {box} box looks scribbled over: a mark struck "
+                                        "out to undo it, or the box filled in? Check which is "
+                                        "meant")
+    assert likely_status(reads) is None
+    _, reads = _read(_photo([Mark(box, "fill", ink)]))
+    assert not struck_under(reads[box]) and read_status(reads) == (box, None)
