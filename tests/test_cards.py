@@ -319,6 +319,18 @@ def test_a_sheet_printed_again_is_drawn_once_and_looks_the_same_each_time(skit):
         pdf.close()
 
 
+def test_a_page_whose_items_cannot_be_compared_is_still_drawn(skit):
+    """A page holding an item with a list in it (not hashable) is drawn as it is, not
+    looked for among the pages drawn alike."""
+    doc = _build(skit, paper="letter", copies=8)
+    page = doc.pages[0]
+    text = next(i for i in page.items if isinstance(i, Text))
+    odd = dataclasses.replace(page, items=(*page.items, dataclasses.replace(
+        text, lines=list(text.lines))))
+    data = render_pdf(dataclasses.replace(doc, pages=(odd, odd, *doc.pages)))
+    assert len(pdfium.PdfDocument(data)) == len(doc.pages) + 2
+
+
 def test_arabic_card_reads_right_to_left_on_the_page(skit):
     """The Arabic back's heading 'حقوقك' is at the card's right edge, letters in order."""
     kit = _kit_with(skit, languages=("ar",))

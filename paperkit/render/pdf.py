@@ -31,12 +31,12 @@ def render_pdf(doc: Document, path: str | Path | None = None) -> bytes:
     c.setSubject("")
     # a page drawn more than once (a sheet of cards in one language, its back) is drawn
     # once as a form and placed on each: a 500-card print has 16 different pages of 126
-    repeats = Counter((page.size, page.items) for page in doc.pages)
+    keys = [_key(page) for page in doc.pages]
+    repeats = Counter(keys)
     forms: dict[tuple, str] = {}
-    for page in doc.pages:
+    for page, key in zip(doc.pages, keys, strict=True):
         c.setPageSize(page.size)
-        key = (page.size, page.items)
-        if repeats[key] > 1:
+        if key is not None and repeats[key] > 1:
             if key not in forms:
                 forms[key] = f"page{len(forms) + 1}"
                 c.beginForm(forms[key])
@@ -51,6 +51,17 @@ def render_pdf(doc: Document, path: str | Path | None = None) -> bytes:
     if path is not None:
         Path(path).write_bytes(data)
     return data
+
+
+def _key(page) -> tuple | None:
+    """What a page draws, to find the pages drawn alike; None when it cannot be compared
+    (an item holding a list: then the page is drawn as it is)."""
+    key = (page.size, page.items)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _draw_page(c, page) -> None:
