@@ -319,13 +319,16 @@ def test_an_empty_or_locked_pdf_says_what_to_do(tmp_path, kit_rec):
     assert "PDFium" not in shut.errors[0] and "Incorrect" not in shut.errors[0]
 
 
-@pytest.mark.parametrize("name", ["bw.png", "bw-g4.tif", "bw.pdf", "bw-grey8.png"])
+@pytest.mark.parametrize("name", ["bw.png", "bw-g4.tif", "bw.pdf", "bw-grey8.png", "bw-q75.jpg",
+                                  "bw-scaled.png"])
 def test_a_black_and_white_scan_holds_its_marked_slips(tmp_path, kit_rec, name):
     """A scanner's "black & white" mode keeps what is darker than its cut and drops the
     rest: a light second tick vanishes, and its slip read one mark (red team, round seven:
     7 wrong statuses of 16 slips). A picture of two grey levels is told apart (1-bit, or
     8-bit holding two values), its marked slips go to review, its blank ones say a light
-    mark may be lost, and the photo's tip says to scan in grey."""
+    mark may be lost, and the photo's tip says to scan in grey. Saved again as a JPEG or
+    scaled (its edges grey), it is still told apart: almost nothing mid-grey, almost all
+    near black or white."""
     kit, rec = kit_rec
     slips = [(codes.build(kit.key, kit.id, "T0001", 1).text,
               (Mark("done"), Mark("taken", ink="light"))),
@@ -337,6 +340,10 @@ def test_a_black_and_white_scan_holds_its_marked_slips(tmp_path, kit_rec, name):
     path = tmp_path / name
     if name == "bw-grey8.png":
         bw.save(path)  # black and white, saved as 8-bit grey
+    elif name == "bw-q75.jpg":
+        bw.save(path, quality=75)  # saved again as a JPEG (red team, round eight)
+    elif name == "bw-scaled.png":
+        bw.resize((1280, 800), Image.Resampling.BILINEAR).save(path)  # scaled: grey edges
     elif name.endswith(".tif"):
         bw.convert("1").save(path, compression="group4")
     else:

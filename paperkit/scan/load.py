@@ -295,7 +295,9 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
             if fmt == "jpeg":  # OpenCV's libjpeg-turbo: luma only, EXIF rotation applied
                 gray = _decode_jpeg(raw, reduce)
                 if gray is not None:
-                    return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
+                    return Photo(path, sha, "jpeg",
+                                 (Frame(path.name, gray, bilevel=two_levels(None, gray)),),
+                                 raw, orientation)
                 if reduce > 1:  # Pillow's decoder scales the same way (in the DCT)
                     im.draft("L", (w // reduce, h // reduce))
             im.load()
@@ -321,7 +323,7 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
     im = _readable(im)
     gray = _gray(im)
     kind = {"jpeg": "jpeg", "png": "png", "heif": "heic"}.get(fmt, "image")
-    frame = Frame(path.name, gray, bilevel=kind != "jpeg" and two_levels(im, gray))
+    frame = Frame(path.name, gray, bilevel=two_levels(im, gray))
     return Photo(path, sha, kind, (frame,), raw, orientation,
                  None if kind == "jpeg" else im)  # (a JPEG's copy is made from its bytes)
 
@@ -411,7 +413,8 @@ def _huge_jpeg(path: Path, sha: str, raw: bytes) -> Photo | None:
     gray = _decode_jpeg(raw, reduce)
     if gray is None:
         return None
-    return Photo(path, sha, "jpeg", (Frame(path.name, gray),), raw, orientation)
+    return Photo(path, sha, "jpeg", (Frame(path.name, gray, bilevel=two_levels(None, gray)),),
+                 raw, orientation)
 
 
 def _reduction(fmt: str, w: int, h: int) -> int | None:
@@ -441,27 +444,38 @@ def _readable(im: Image.Image) -> Image.Image:
     return im
 
 
-#: A picture is black and white only when at least this share of its pixels (every 7th of
-#: every 7th row) holds one of its two commonest grey levels, and those lie at least
-#: TWO_LEVELS_APART apart. A phone photo holds 2-9 % there (the paper's grain), a greyscale
-#: scan 15-35 %, paperkit's own slips rendered from their PDF 96 % (grey print, smoothed
-#: edges); a scanner's black-and-white file 100 % (a PNG, a TIFF: its pages are 1-bit).
+#: A picture is black and white only when at least TWO_LEVELS of its pixels (every 7th of
+#: every 7th row) hold one of its two commonest grey levels, and those lie at least
+#: TWO_LEVELS_APART apart; or when, saved again as a JPEG, scaled or smoothed (its edges
+#: then grey), at most TWO_LEVELS_MID of them are mid-grey (48-208) and at least
+#: TWO_LEVELS_ENDS near black or white (16 or under, 239 or over). Phone photos hold
+#: 60-98 % mid-grey; greyscale scans 4-7 % mid-grey and 6-55 % near the ends; paperkit's
+#: own slips rendered from their PDF 96 % on two levels but grey print between; a
+#: scanner's black-and-white page 100 % on two levels, and saved again as a JPEG (quality
+#: 75-92), scaled by 0.8 or 1.5 or put in a PDF 0-2.3 % mid-grey and 97-100 % at the ends
+#: (red team, round eight).
 TWO_LEVELS = 0.995
 TWO_LEVELS_APART = 128
+TWO_LEVELS_MID = 0.03
+TWO_LEVELS_ENDS = 0.95
 
 
 def two_levels(im: Image.Image | None, gray: np.ndarray) -> bool:
-    """Whether a picture is black and white only (its mode is 1-bit, or :data:`TWO_LEVELS`
-    of ``gray`` lies on two grey levels far apart): a flatbed's "black & white" or "text"
-    mode keeps what is darker than its cut and drops the rest, a pencil mark or a light
-    second tick with it."""
+    """Whether a picture is black and white only (its mode is 1-bit, or its grey levels
+    lie as :data:`TWO_LEVELS` and :data:`TWO_LEVELS_MID` say): a flatbed's "black &
+    white" or "text" mode keeps what is darker than its cut and drops the rest, a pencil
+    mark or a light second tick with it. About 0.5 ms for a 12 MP photo."""
     if im is not None and im.mode == "1":
         return True
     sample = gray[::7, ::7]
     counts = np.bincount(sample.ravel(), minlength=256)
     second, first = np.argsort(counts)[-2:]
-    return (int(counts[first] + counts[second]) >= TWO_LEVELS * sample.size
-            and abs(int(first) - int(second)) >= TWO_LEVELS_APART)
+    if (int(counts[first] + counts[second]) >= TWO_LEVELS * sample.size
+            and abs(int(first) - int(second)) >= TWO_LEVELS_APART):
+        return True
+    mid = int(counts[48:209].sum())
+    ends = int(counts[:17].sum() + counts[239:].sum())
+    return mid <= TWO_LEVELS_MID * sample.size and ends >= TWO_LEVELS_ENDS * sample.size
 
 
 def _gray(im: Image.Image) -> np.ndarray:
