@@ -464,7 +464,7 @@ def two_levels(im: Image.Image | None, gray: np.ndarray) -> bool:
     """Whether a picture is black and white only (its mode is 1-bit, or its grey levels
     lie as :data:`TWO_LEVELS` and :data:`TWO_LEVELS_MID` say): a flatbed's "black &
     white" or "text" mode keeps what is darker than its cut and drops the rest, a pencil
-    mark or a light second tick with it. About 0.5 ms for a 12 MP photo."""
+    mark or a light second tick with it. About 0.7 ms for a 12 MP photo."""
     if im is not None and im.mode == "1":
         return True
     sample = gray[::7, ::7]
