@@ -7,7 +7,6 @@ y is flipped here and nowhere else. ``invariant=1`` makes the bytes reproducible
 from __future__ import annotations
 
 import io
-from collections import Counter
 from pathlib import Path
 
 from reportlab.lib.rl_accel import fp_str
@@ -30,21 +29,20 @@ def render_pdf(doc: Document, path: str | Path | None = None) -> bytes:
     c.setAuthor("")
     c.setSubject("")
     # a page drawn more than once (a sheet of cards in one language, its back) is drawn
-    # once as a form and placed on each: a 500-card print has 16 different pages of 126
-    keys = [_key(page) for page in doc.pages]
-    repeats = Counter(keys)
-    forms: dict[tuple, str] = {}
-    for page, key in zip(doc.pages, keys, strict=True):
+    # once as a form and placed on each: a 500-person print has 16 different pages of 126
+    form_of = _forms(doc.pages)
+    for i, page in enumerate(doc.pages):
         c.setPageSize(page.size)
-        if key is not None and repeats[key] > 1:
-            if key not in forms:
-                forms[key] = f"page{len(forms) + 1}"
-                c.beginForm(forms[key])
+        form = form_of.get(i)
+        if form is None:
+            _draw_page(c, page)
+        else:
+            name, first_of_them = form
+            if first_of_them:  # the form is drawn on its first page
+                c.beginForm(name)
                 _draw_page(c, page)
                 c.endForm()
-            c.doForm(forms[key])
-        else:
-            _draw_page(c, page)
+            c.doForm(name)
         c.showPage()
     c.save()
     data = buf.getvalue()
@@ -53,15 +51,20 @@ def render_pdf(doc: Document, path: str | Path | None = None) -> bytes:
     return data
 
 
-def _key(page) -> tuple | None:
-    """What a page draws, to find the pages drawn alike; None when it cannot be compared
-    (an item holding a list: then the page is drawn as it is)."""
-    key = (page.size, page.items)
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+def _forms(pages) -> dict[int, tuple[str, bool]]:
+    """Each page drawn alike with another, by its index: the name of their form (named in
+    the order of their first pages), and whether it is the first of them. A page holding
+    an item that cannot be compared (a list in it) is drawn as it is."""
+    alike: dict[tuple, list[int]] = {}
+    for i, page in enumerate(pages):
+        try:
+            alike.setdefault((page.size, page.items), []).append(i)
+        except TypeError:
+            continue
+    out: dict[int, tuple[str, bool]] = {}
+    for n, same in enumerate((s for s in alike.values() if len(s) > 1), 1):
+        out.update({i: (f"page{n}", i == same[0]) for i in same})
+    return out
 
 
 def _draw_page(c, page) -> None:
