@@ -40,6 +40,10 @@ linux_only = pytest.mark.skipif(
 _DRIVER = r'''
 import atexit, json, os, signal, sys, time
 
+# Ctrl-C raises KeyboardInterrupt, as in a command typed at a terminal: a suite started as
+# a shell's background job ("pytest &") hands its children SIGINT ignored, and Python then
+# leaves it ignored, so the SIGINTs sent below would be lost
+signal.signal(signal.SIGINT, signal.default_int_handler)
 hook = os.environ["TEST_HOOK"]
 if hook == "exit":  # registered first, so run last: Ctrl-C while the interpreter exits
     def _ctrl_c_at_exit():

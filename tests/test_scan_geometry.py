@@ -8,6 +8,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 from scan_images import Mark, compose, render_slip, slip_quad
 
@@ -292,3 +294,21 @@ def test_four_sided_outline_search_never_takes_another_box():
     # the done box itself is found as such a shape where it is
     off, _ = G.quad_box(gray, pose.H, pose.boxes, "done", pose.boxes["done"])
     assert np.hypot(off[0] - pose.boxes["done"][0], off[1] - pose.boxes["done"][1]) < 1.5
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 2500), st.sampled_from([0, 1, 3, 10, 50, 90, 95, 97.5, 99, 100]),
+       st.integers(0, 2**32 - 1), st.sampled_from(["uniform", "levels", "spread"]))
+def test_percentile_is_numpys_to_the_bit(n, q, seed, kind):
+    """The slip checks' own percentile gives NumPy's number exactly (float32 grey and
+    gradient images, whole grey levels, values that repeat), so no read moves."""
+    from paperkit.scan.geometry import percentile
+
+    rng = np.random.default_rng(seed)
+    a = {"uniform": lambda: rng.random(n) * 255,
+         "levels": lambda: rng.integers(0, 256, n),
+         "spread": lambda: rng.normal(0, 30, n)}[kind]().astype(np.float32)
+    img = a.reshape(-1, 5) if n % 5 == 0 else a
+    before = img.copy()
+    assert percentile(img, q) == float(np.percentile(img, q))
+    assert np.array_equal(img, before)  # the image is left as it was

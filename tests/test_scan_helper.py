@@ -349,7 +349,10 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_helper(tmp_path):
     assert "Warning" not in out.stderr
 
 
-def test_take_back_measures_here_what_the_helper_has_not_started_last_first(photo):
+def test_while_a_slip_is_not_measured_the_helpers_last_queued_slip_is_taken_back(photo):
+    """The slips are read in order; while the helper has not finished the next one, this
+    process takes back the helper's last slip that it has not started and measures it
+    here, the last first, until none is left after the one awaited."""
     from paperkit.scan import pipeline
 
     kit, rec, path = photo
@@ -373,8 +376,11 @@ def test_take_back_measures_here_what_the_helper_has_not_started_last_first(phot
     remote += [Queued(i, started=False) for i in range(3, 6)]
     remote[0].set_result("the helper's")
     pending = {id(f): fut for f, fut in zip(found, remote, strict=True)}
-    pipeline._take_back(pending, frame, found)
-    assert order == [5, 4, 3]  # last first, until the one the helper holds
+    pipeline._help(pending, frame, found, 0)  # the first is measured: nothing to do
+    assert order == [] and all(pending[id(f)] is fut
+                               for f, fut in zip(found, remote, strict=True))
+    pipeline._help(pending, frame, found, 1)  # the second is not: help until it is
+    assert order == [5, 4, 3]  # last first; the third, sent ahead, is not asked for
     # then the third is measured here too, as the helper is busy with the second
     for f in found[2:]:
         pose, reads = pending[id(f)].result(timeout=60)  # measured here, the same
@@ -383,10 +389,34 @@ def test_take_back_measures_here_what_the_helper_has_not_started_last_first(phot
     assert pending[id(found[0])] is remote[0] and pending[id(found[1])] is remote[1]
 
 
+def test_the_helper_finishing_the_awaited_slip_ends_the_help(photo):
+    """Help stops as soon as the slip awaited is measured: the slips after it that the
+    helper holds stay the helper's."""
+    from paperkit.scan import pipeline
+
+    kit, rec, path = photo
+    frame = load_photo(path).frames[0]
+    found = find_codes(frame.gray).found[:4]
+
+    class Queued(Future):
+        started = staticmethod(lambda: False)
+
+        def take_back(self):
+            awaited.set_result("the helper's")  # the helper finishes it meanwhile
+            return True
+
+    awaited = Queued()
+    remote = [awaited] + [Queued() for _ in found[1:]]
+    pending = {id(f): fut for f, fut in zip(found, remote, strict=True)}
+    pipeline._help(pending, frame, found, 0)
+    assert pending[id(found[3])] is not remote[3] and pending[id(found[3])].done()
+    assert all(pending[id(f)] is fut for f, fut in zip(found[:3], remote[:3], strict=True))
+
+
 def test_the_helpers_last_slips_are_measured_here_too_while_it_is_busy(photo):
-    """Slips the helper's pool has sent it ahead cannot be taken back; while two or more
-    are unfinished, the last is measured here as well (a helper that never answers: all
-    but the one it is measuring)."""
+    """Slips the helper's pool has sent it ahead cannot be taken back; while the slip
+    awaited is unfinished, the last of them is measured here as well (a helper that never
+    answers: all but the one awaited)."""
     from paperkit.scan import pipeline
 
     kit, rec, path = photo
@@ -399,7 +429,7 @@ def test_the_helpers_last_slips_are_measured_here_too_while_it_is_busy(photo):
 
     remote = [Sent() for _ in found]
     pending = {id(f): fut for f, fut in zip(found, remote, strict=True)}
-    pipeline._take_back(pending, frame, found)
+    pipeline._help(pending, frame, found, 0)
     assert pending[id(found[0])] is remote[0]
     assert all(pending[id(f)].done() and pending[id(f)] is not fut
                for f, fut in zip(found[1:], remote[1:], strict=True))

@@ -221,24 +221,27 @@ def _result(fut: Future, frame: Frame, found: Found):
     return measure(frame, found)
 
 
-def _take_back(pending: dict[int, Future], frame: Frame, found: tuple[Found, ...]) -> None:
-    """Once the codes are found, this process helps the helper: while the helper has slips
-    queued that it has not started, the last of them is taken back (a queued job can still
-    be cancelled) and measured here, so both cores stay busy until the queue is empty.
-
-    The helper's process pool also sends it up to two slips ahead of the one it is
-    measuring; those can no longer be taken back. While two or more of the helper's slips
-    are unfinished, the last of them is measured here as well and this result is used
-    (the helper's, for the same slip, is the same and is dropped): the photo's last slips
-    are then measured on both cores, not one after the other in the helper."""
-    remote = [f for f in found if id(f) in pending and hasattr(pending[id(f)], "take_back")]
-    for f in reversed(remote):
-        fut = pending[id(f)]
-        if fut.started() or not fut.take_back():
-            break  # the helper has reached it: it has started every earlier one too
-        pending[id(f)] = _measured_here(frame, f)
-    while len(left := [f for f in remote if not pending[id(f)].done()]) >= 2:
-        pending[id(left[-1])] = _measured_here(frame, left[-1])
+def _help(pending: dict[int, Future], frame: Frame, found: tuple[Found, ...], i: int) -> None:
+    """Once the codes are found, their slips are read in order, each as soon as it is
+    measured. While the helper has not finished slip ``i``, this process measures one of
+    the helper's later slips instead of waiting: the last of them. If the helper has not
+    started it, its queued job is taken back (it can still be cancelled); if it has (the
+    helper's process pool sends it up to two slips ahead of the one it measures), it is
+    measured here as well and this result is used (the helper's, the same, is dropped).
+    So this process reads the slips measured while the helper measures the rest, and both
+    cores stay busy until the photo's last slip: reading a slip (its checks past the box
+    reads) is work only this process can do, and it no longer waits until every slip is
+    measured (bench/RESULTS.md, Speed, thirty-eighth session)."""
+    mine = pending.get(id(found[i]))
+    while mine is not None and hasattr(mine, "take_back") and not mine.done():
+        later = [f for f in found[i + 1:]
+                 if hasattr(pending.get(id(f)), "take_back") and not pending[id(f)].done()]
+        if not later:
+            return
+        job = pending[id(later[-1])]
+        if not job.started():
+            job.take_back()  # (started meanwhile: then measured here as well)
+        pending[id(later[-1])] = _measured_here(frame, later[-1])
 
 
 def _measured_here(frame: Frame, found: Found) -> Future:
@@ -979,8 +982,9 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             pages(i + 1, len(photo.frames), frame.label)
         # each code is measured as soon as it is read. With the helper process up, all go
         # to it while the codes are still being found (measuring holds the GIL, so threads
-        # here would only slow the decoder down); once they are found, what it has not
-        # started is taken back, the last first, and measured here (:func:`_take_back`)
+        # here would only slow the decoder down); once they are found, each slip is read
+        # here as soon as it is measured, and while one is not, a later one of the
+        # helper's is measured here, the last first (:func:`_help`)
         pending: dict[int, Future] = {}
         key = f"{photo.sha256}#{i}"
         if helper is not None:
@@ -1001,12 +1005,11 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                                  expected=expected, early=early if i == 0 else None)
             decode_s += time.perf_counter() - d0
             steps.extend(decoded.steps)
-            if helper is not None:
-                _take_back(pending, frame, decoded.found)
             before = {k: list(v) for k, v in seen.items()}
             colour = _colour(photo, tint, frame) if decoded.found else None
             here: list[_Read] = []
-            for found in decoded.found:  # each read as soon as it is measured
+            for n, found in enumerate(decoded.found):  # each read as soon as it is measured
+                _help(pending, frame, decoded.found, n)
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
                 here.append(read_slip(kit, rec, frame, found, seen, m, colour))
             if _mirrored(frame, decoded.found, here):  # read again, as the mirror image

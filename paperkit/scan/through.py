@@ -19,7 +19,7 @@ import numpy as np
 
 from ..layout import slip as S
 from ..layout.model import Rect
-from .geometry import SlipPose, warp
+from .geometry import SlipPose, percentile, warp
 
 #: Below this share of the outline's sharpness the mark is soft-edged (writing seen through
 #: the paper, 0.3 mm of blur: 0.29-0.42; a pen, a pencil or a marker on the front, the 200
@@ -53,11 +53,11 @@ def sharpness(gray: np.ndarray, pose: SlipPose, box: str) -> tuple[float, float]
     edge = np.zeros(img.shape, bool)  # the top and bottom sides of the printed outline
     for y in (_MARGIN, _MARGIN + S.BOX_SIZE):
         edge[px(y - 1):px(y + 1), px(_MARGIN):px(_MARGIN + S.BOX_SIZE)] = True
-    paper = float(np.percentile(img, 95))
-    depth = paper - float(np.percentile(img[inside], 3))
-    outline = paper - float(np.percentile(img[edge], 10))
-    mark = float(np.percentile(grad[inside], 99)) / max(depth, 1.0)
-    printed = float(np.percentile(grad[edge], 90)) / max(outline, 1.0)
+    paper = percentile(img, 95)
+    depth = paper - percentile(img[inside], 3)
+    outline = paper - percentile(img[edge], 10)
+    mark = percentile(grad[inside], 99) / max(depth, 1.0)
+    printed = percentile(grad[edge], 90) / max(outline, 1.0)
     return mark / max(printed, 1e-3), depth
 
 
