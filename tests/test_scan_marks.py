@@ -13,7 +13,8 @@ from PIL import ImageDraw
 from scan_images import INK, Mark, compose, hard_shadow, render_slip, slip_quad
 
 from paperkit.layout import slip as S
-from paperkit.scan.decide import final_mark, read_status
+from paperkit.record.models import Task
+from paperkit.scan.decide import decide, final_mark, read_status
 from paperkit.scan.decode import find_codes
 from paperkit.scan.marks import (
     BLANK,
@@ -1541,6 +1542,23 @@ def test_a_stroke_across_the_whole_slip_is_seen(strike, ink, width):
     gray = _photo([Mark("done", "tick", "blue")], draw=_line(STRIKES[strike], ink, width))
     pose, reads = _read(gray)
     assert struck_across(gray, pose, reads)
+
+
+@pytest.mark.parametrize("dy", [-4.0, 0.0, 3.0])
+@pytest.mark.parametrize("ink, width", [("black", 0.8), ("blue", 1.5), ("pencil", 0.8)])
+@pytest.mark.parametrize("ticked", [True, False])
+def test_a_slip_cancelled_by_a_line_along_its_boxes_is_never_applied(dy, ink, width, ticked):
+    """The board says to cancel a slip by striking a line across it. Drawn along the box row
+    (through every box, a tick on it or not), the line is read as one running through the
+    boxes and on past them: review, whatever was ticked. (A stroke across the slip's height
+    is :func:`struck_across`'s, above.)"""
+    y = (S.BOXES["done"].y0 + S.BOXES["done"].y1) / 2 + dy
+    gray = _photo([Mark("done", "tick", "blue")] if ticked else [],
+                  draw=_line([(3.0, y), (S.SLIP_W - 3.0, y + 1.0)], ink, width))
+    _, reads = _read(gray)
+    d = decide(reads, 1, Task(id="T0001", title="a task", status="open", rev=1))
+    assert d.outcome == "review" and d.status is None
+    assert "a line running through and on past" in d.reason
 
 
 @pytest.mark.parametrize("marks", [
