@@ -61,11 +61,12 @@ def _curl(img: np.ndarray, units: float) -> np.ndarray:
 
 
 def _photo(marks=(), draw=None, curl: float = 0.0, grain: float = 0.0, exposure: float = 1.0,
-           noise: float = 3.0, width: float = 420.0, seed: int = 0) -> np.ndarray:
+           noise: float = 3.0, width: float = 420.0, seed: int = 0,
+           size: tuple[int, int] = (640, 480)) -> np.ndarray:
     """One slip, ``width`` photo px wide (about 1.5 px per slip unit, as in a 12 MP photo
-    of 20 slips), on a table; ``grain``: paper texture amplitude (grey levels); ``noise``
-    the photo's sensor noise (grey levels); ``exposure`` scales the light (a dim photo has
-    little contrast)."""
+    of 20 slips), on a table, in a photo of ``size`` px; ``grain``: paper texture amplitude
+    (grey levels); ``noise`` the photo's sensor noise (grey levels); ``exposure`` scales the
+    light (a dim photo has little contrast)."""
     img = render_slip(CODE, tuple(marks), PX)
     if draw is not None:
         draw(ImageDraw.Draw(img))
@@ -80,7 +81,8 @@ def _photo(marks=(), draw=None, curl: float = 0.0, grain: float = 0.0, exposure:
     from PIL import Image
 
     slip = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-    photo = compose([(slip, slip_quad(320, 240, width, 7.0))], (640, 480), seed, blur=0.8,
+    photo = compose([(slip, slip_quad(size[0] / 2, size[1] / 2, width, 7.0))], size, seed,
+                    blur=0.8,
                     noise=noise).astype(np.float32)
     gray = cv2.cvtColor(np.clip(photo * exposure, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
     return gray
@@ -1674,3 +1676,44 @@ def test_a_tick_scribbled_out_alone_goes_to_review_and_a_fill_is_read(box, ink):
     assert likely_status(reads) is None
     _, reads = _read(_photo([Mark(box, "fill", ink)]))
     assert not struck_under(reads[box]) and read_status(reads) == (box, None)
+
+
+def _struck_through(box: str, ink: str, lines: int):
+    """A drawing step for :func:`_photo`: a tick kept inside ``box``, then struck through
+    with ``lines`` level pen lines across the box, each running 2 units past both its
+    sides (another way to undo a mark; red team, round eight)."""
+    r = S.BOXES[box]
+
+    def draw(d: ImageDraw.ImageDraw) -> None:
+        w = r.width
+        tick = [(r.x0 + 0.2 * w, r.y0 + 0.55 * w), (r.x0 + 0.42 * w, r.y0 + 0.82 * w),
+                (r.x0 + 0.82 * w, r.y0 + 0.2 * w)]
+        d.line([(x * PX, y * PX) for x, y in tick], fill=INK[ink], width=round(0.9 * PX),
+               joint="curve")
+        for k in range(lines):
+            y = r.y0 + w * (k + 1) / (lines + 1)
+            d.line([((r.x0 - 2.0) * PX, y * PX), ((r.x1 + 2.0) * PX, (y + 0.6) * PX)],
+                   fill=INK[ink], width=round(0.9 * PX))
+
+    return draw
+
+
+@pytest.mark.parametrize("box", ["taken", "done", "stuck", "dropped"])
+@pytest.mark.parametrize("ink", ["blue", "pencil"])
+@pytest.mark.parametrize("lines", [3, 4])
+def test_a_tick_struck_through_with_lines_alone_goes_to_review(box, ink, lines):
+    """A tick struck through with three or four pen lines, nothing else marked, was
+    applied (red team, round eight: 8 of 8): the lines leave no ink far past the box for
+    :data:`decide.STRUCK_OVER`. Its interior is mostly paper between the lines, as no box
+    filled in is (:data:`decide.STRUCK_FILL`): review. A fill of the same pen is still its
+    mark. The slip is 3 px a unit here, as the red team's were: on a slip half that size
+    the blur closes the paper between the lines, and they read as a fill."""
+    from paperkit.scan.decide import STRUCK_FILL, likely_status, struck_out, struck_under
+
+    big = {"width": 840.0, "size": (1000, 700)}
+    _, reads = _read(_photo([], draw=_struck_through(box, ink, lines), **big))
+    b = reads[box]
+    assert struck_out(b) and b.fill < STRUCK_FILL and struck_under(b), b
+    assert read_status(reads)[0] is None and likely_status(reads) is None
+    _, reads = _read(_photo([Mark(box, "fill", ink)], **big))
+    assert reads[box].fill >= STRUCK_FILL and read_status(reads) == (box, None), reads[box]
