@@ -19,6 +19,7 @@ from ..kit import Kit
 from ..layout import slip as S
 from ..record import scans as rs
 from ..record.db import Record, Source
+from ..record.models import Task
 from ..record.prints import printed_codes, was_printed
 from ..record.tasks import get_task, list_tasks, set_status
 from ..signals import held_signals
@@ -335,16 +336,17 @@ def _refused(kit: Kit, rec: Record, text: str, label: str) -> SlipResult | None:
 
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
               seen: dict[tuple[str, int], list[str]], measured=None,
-              colour: Colour | None = None) -> _Read:
+              colour: Colour | None = None, tasks: Mapping[str, Task] | None = None) -> _Read:
     """Verify, locate, read and decide one code. ``seen`` holds statuses already read from
     each (task, rev) in this photo; it is updated. ``measured`` is ``measure``'s result
-    when it was computed already; ``colour``: the frame's (:func:`_colour`), or None."""
+    when it was computed already; ``colour``: the frame's (:func:`_colour`), or None;
+    ``tasks``: the record's tasks by id, read once for the photo (None: each looked up)."""
     refused = _refused(kit, rec, found.text, frame.label)
     if refused is not None:
         return _Read(refused, frame, None)
     code = codes.parse(found.text)
     pose, reads = measured or measure(frame, found)
-    task = get_task(rec, code.task)
+    task = get_task(rec, code.task) if tasks is None else tasks.get(code.task)
     key = (code.task, code.rev)
     earlier = [*rs.earlier_reads(rec, *key), *seen.get(key, [])]
     outlines = sum(r.outline for r in reads.values())
@@ -966,6 +968,7 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         return _scanned_before(PhotoResult(photo=str(path), sha256=photo.sha256,
                                            dry_run=dry_run), done)
     tasks = list_tasks(rec)
+    by_id = {t.id: t for t in tasks}  # nothing is written to the record until the photo is read
     expected = Expected(codes.shapes(kit.id, [t.id for t in tasks],
                                      max((t.rev for t in tasks), default=0)),
                         lambda text: _verifies(kit, text))
@@ -1011,13 +1014,13 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             for n, found in enumerate(decoded.found):  # each read as soon as it is measured
                 _help(pending, frame, decoded.found, n)
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
-                here.append(read_slip(kit, rec, frame, found, seen, m, colour))
+                here.append(read_slip(kit, rec, frame, found, seen, m, colour, by_id))
             if _mirrored(frame, decoded.found, here):  # read again, as the mirror image
                 mirrored = True
                 seen.clear()
                 seen.update(before)
                 decoded = replace(decoded, found=tuple(map(_transposed, decoded.found)))
-                here = [read_slip(kit, rec, frame, f, seen, colour=colour)
+                here = [read_slip(kit, rec, frame, f, seen, colour=colour, tasks=by_id)
                         for f in decoded.found]
             # a light mark read from a pale print is not applied, nor from a slip of a pale
             # print run photographed among black ones
