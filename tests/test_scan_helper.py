@@ -413,6 +413,34 @@ def test_the_helper_finishing_the_awaited_slip_ends_the_help(photo):
     assert all(pending[id(f)] is fut for f, fut in zip(found[:3], remote[:3], strict=True))
 
 
+def test_while_the_photos_colour_is_decoded_the_helpers_last_slip_is_measured_here(photo):
+    """Reading the first slip waits for the photo's colour (decoded on a thread): meanwhile
+    this process measures the helper's last queued slip rather than wait, and stops once
+    the colour is there."""
+    from paperkit.scan import pipeline
+
+    kit, rec, path = photo
+    frame = load_photo(path).frames[0]
+    found = find_codes(frame.gray).found[:4]
+    colour: Future = Future()
+
+    class Queued(Future):
+        started = staticmethod(lambda: False)
+
+        def take_back(self):
+            colour.set_result("the colour")  # decoded meanwhile
+            return True
+
+    remote = [Queued() for _ in found]
+    remote[0].set_result("the helper's")  # the first slip is measured already
+    pending = {id(f): fut for f, fut in zip(found, remote, strict=True)}
+    pipeline._help(pending, frame, found, 0, colour)
+    assert pending[id(found[3])] is not remote[3] and pending[id(found[3])].done()
+    assert all(pending[id(f)] is fut for f, fut in zip(found[:3], remote[:3], strict=True))
+    pipeline._help(pending, frame, found, 0, colour)  # all there: nothing more to do
+    assert all(pending[id(f)] is fut for f, fut in zip(found[:3], remote[:3], strict=True))
+
+
 def test_the_helpers_last_slips_are_measured_here_too_while_it_is_busy(photo):
     """Slips the helper's pool has sent it ahead cannot be taken back; while the slip
     awaited is unfinished, the last of them is measured here as well (a helper that never

@@ -222,19 +222,27 @@ def _result(fut: Future, frame: Frame, found: Found):
     return measure(frame, found)
 
 
-def _help(pending: dict[int, Future], frame: Frame, found: tuple[Found, ...], i: int) -> None:
+def _help(pending: dict[int, Future], frame: Frame, found: tuple[Found, ...], i: int,
+          also: Future | None = None) -> None:
     """Once the codes are found, their slips are read in order, each as soon as it is
-    measured. While the helper has not finished slip ``i``, this process measures one of
-    the helper's later slips instead of waiting: the last of them. If the helper has not
-    started it, its queued job is taken back (it can still be cancelled); if it has (the
-    helper's process pool sends it up to two slips ahead of the one it measures), it is
-    measured here as well and this result is used (the helper's, the same, is dropped).
-    So this process reads the slips measured while the helper measures the rest, and both
-    cores stay busy until the photo's last slip: reading a slip (its checks past the box
-    reads) is work only this process can do, and it no longer waits until every slip is
-    measured (bench/RESULTS.md, Speed, thirty-eighth session)."""
+    measured. While the helper has not finished slip ``i`` (or ``also`` is not done: the
+    photo's colour, decoded on a thread, which reading the first slip waits for), this
+    process measures one of the helper's later slips instead of waiting: the last of them.
+    If the helper has not started it, its queued job is taken back (it can still be
+    cancelled); if it has (the helper's process pool sends it up to two slips ahead of the
+    one it measures), it is measured here as well and this result is used (the helper's,
+    the same, is dropped). So this process reads the slips measured while the helper
+    measures the rest, and both cores stay busy until the photo's last slip: reading a
+    slip (its checks past the box reads) is work only this process can do, and it no
+    longer waits until every slip is measured (bench/RESULTS.md, Speed, thirty-eighth
+    session)."""
     mine = pending.get(id(found[i]))
-    while mine is not None and hasattr(mine, "take_back") and not mine.done():
+
+    def waiting() -> bool:
+        return ((mine is not None and hasattr(mine, "take_back") and not mine.done())
+                or (also is not None and not also.done()))
+
+    while waiting():
         later = [f for f in found[i + 1:]
                  if hasattr(pending.get(id(f)), "take_back") and not pending[id(f)].done()]
         if not later:
@@ -1009,10 +1017,12 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
             decode_s += time.perf_counter() - d0
             steps.extend(decoded.steps)
             before = {k: list(v) for k, v in seen.items()}
-            colour = _colour(photo, tint, frame) if decoded.found else None
+            colour = None
             here: list[_Read] = []
             for n, found in enumerate(decoded.found):  # each read as soon as it is measured
-                _help(pending, frame, decoded.found, n)
+                _help(pending, frame, decoded.found, n, tint if n == 0 else None)
+                if n == 0:
+                    colour = _colour(photo, tint, frame)
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
                 here.append(read_slip(kit, rec, frame, found, seen, m, colour, by_id))
             if _mirrored(frame, decoded.found, here):  # read again, as the mirror image
