@@ -315,16 +315,16 @@ def test_board_columns_hold_the_right_tasks(sample_kit):
 def test_board_says_how_to_mark_and_photograph_its_slips(sample_kit):
     """The board's note on its use says what the scan needs: one box marked firmly, a
     mistake scribbled out and the right box marked (a box scribbled over alone can read as
-    one filled in), a slip cancelled by a line across it, the slips dry (a dried drop can
-    read as a mark), each photographed whole and close enough, and the command that reads
-    them back."""
+    one filled in), a slip cancelled by tearing it up (a line across a ticked slip is not
+    always seen), the slips dry (a dried drop can read as a mark), each photographed whole
+    and close enough, and the command that reads them back."""
     with sample_kit.open_record() as rec:
         ctx = ProductContext(sample_kit, rec, PrintOptions(today=TODAY))
         items, _ = board.poster(ctx, ctx.stock("board"))
     howto = " ".join(" ".join(x.lines) for x in items
                      if isinstance(x, Text) and x.text.startswith("How to use this board"))
     for words in ("Mark one box firmly", "scribble the mistake out and mark the right box",
-                  "to cancel a slip, strike a line across it", "Keep the slips dry",
+                  "to cancel a slip, tear it up", "Keep the slips dry",
                   "each one whole", "ten slips side by side", "'paperkit scan'"):
         assert words in howto, words
 

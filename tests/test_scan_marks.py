@@ -1550,10 +1550,11 @@ def test_a_stroke_across_the_whole_slip_is_seen(strike, ink, width):
 @pytest.mark.parametrize("ink, width", [("black", 0.8), ("blue", 1.5), ("pencil", 0.8)])
 @pytest.mark.parametrize("ticked", [True, False])
 def test_a_slip_cancelled_by_a_line_along_its_boxes_is_never_applied(dy, ink, width, ticked):
-    """The board says to cancel a slip by striking a line across it. Drawn along the box row
-    (through every box, a tick on it or not), the line is read as one running through the
-    boxes and on past them: review, whatever was ticked. (A stroke across the slip's height
-    is :func:`struck_across`'s, above.)"""
+    """A slip cancelled by a line along its box row (through every box, a tick on it or
+    not): the line is read as one running through the boxes and on past them, review,
+    whatever was ticked. (A stroke across the slip's height is :func:`struck_across`'s,
+    above; a line elsewhere over a ticked slip is not seen, so the board says to tear a
+    slip up to cancel it.)"""
     y = (S.BOXES["done"].y0 + S.BOXES["done"].y1) / 2 + dy
     gray = _photo([Mark("done", "tick", "blue")] if ticked else [],
                   draw=_line([(3.0, y), (S.SLIP_W - 3.0, y + 1.0)], ink, width))

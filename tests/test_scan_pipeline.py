@@ -1234,3 +1234,27 @@ def test_a_slip_struck_out_past_its_boxes_is_never_applied(tmp_path):
     assert "struck out" in by["T0001"].reason, by["T0001"].reason
     assert get_task(rec, "T0001").status == "open"
     assert by["T0002"].outcome == "applied" and by["T0002"].status == "done", by["T0002"]
+
+
+@pytest.mark.parametrize("status", ["open", "taken"])
+def test_a_ticked_slip_struck_across_is_held_on_any_task_status(tmp_path, status):
+    """A slip ticked taken, then struck out by a slash across it: on an open task it went to
+    review, but on a task already taken it came back 'unchanged', reporting taken read
+    from a slip struck out (red team, round nine). Both go to review now; the task is as
+    it was."""
+    from PIL import ImageDraw
+
+    kit, rec = _kit(tmp_path, 1, status=status)
+    code = _code(kit, "T0001")
+    log_print(rec, code)
+    s = 6.0
+    slip = render_slip(code, (Mark("taken", "tick", "blue"),), s=s)
+    ImageDraw.Draw(slip).line([(5 * s, 5 * s), ((S.SLIP_W - 5) * s, (S.SLIP_H - 5) * s)],
+                              fill=(40, 40, 140), width=round(1.2 * s))
+    path = tmp_path / "struck.jpg"
+    save(compose([(slip, slip_at(300, 250, 4.0))], (1800, 1300), seed=1), path, 90)
+    (res,) = scan_photos(kit, rec, [path])
+    (slip_read,) = res.slips
+    assert slip_read.outcome == "review", slip_read
+    assert "ink runs across the slip above its boxes" in slip_read.reason
+    assert get_task(rec, "T0001").status == status

@@ -268,14 +268,16 @@ def _panel(ctx: ProductContext, rows: Rows, x: float, width: float, y: float,
     # scan.pipeline.ADVISE_CODE_PX)
     # a box scribbled over with nothing else marked can be a box filled in, which counts:
     # the scan holds it only where it can tell (scan.decide.struck_under), so a mistake is
-    # undone by marking the right box, and a slip cancelled by a line across it (held:
-    # scan.marks.struck_across)
+    # undone by marking the right box; and a slip is cancelled by tearing it up, not by a
+    # line across it, which the scan sees only through a box or across the blank band
+    # above the boxes (scan.marks.struck_across: a red team's lines elsewhere over a
+    # ticked slip applied the tick, 40 of 156)
     howto = ("How to use this board: take a slip, tick taken, write your name on the "
              "steward line and pin it in the right column. Mark one box firmly; to change a "
              "mark, scribble the mistake out and mark the right box, and to cancel a slip, "
-             "strike a line across it. Keep the slips dry. After the meeting, photograph the "
-             "slips a few at a time, each one whole and close enough that ten slips side by "
-             "side would fill the photo, and run 'paperkit scan'.")
+             "tear it up. Keep the slips dry. After the meeting, photograph the slips a few "
+             "at a time, each one whole and close enough that ten slips side by side would "
+             "fill the photo, and run 'paperkit scan'.")
     block, y = _text_block(rows, howto, x, width, y, "sans", 12, GREY)
     return items + block, y
 

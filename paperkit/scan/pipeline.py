@@ -410,7 +410,8 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     elif decision.outcome == "applied" and geometry < 0.5:
         decision = Decision(decision.status, "review", held,
                             "the slip's position in the photo is uncertain")
-    elif decision.outcome == "applied" and struck_across(frame.gray, pose, reads):
+    elif (decision.outcome in SETTLED and decision.status is not None
+          and struck_across(frame.gray, pose, reads)):  # (also on the task's own status)
         decision = Decision(decision.status, "review", held,
                             "ink runs across the slip above its boxes: is the slip struck out"
                             " (or stained)? Only a mark in a box counts; check it")
