@@ -72,8 +72,8 @@ def levels(img: np.ndarray, fractions: tuple[float, ...], mask: np.ndarray | Non
 
 def percentile(a: np.ndarray, q: float) -> float:
     """``np.percentile(a, q)`` (its linear method), the same number to the bit, without its
-    general machinery: a tenth of the time on the small arrays a slip's checks take it of
-    (about 40 µs a call, against 4.5; tested against NumPy's own)."""
+    general machinery: on the small arrays of a slip's checks, 4.5 µs a call against
+    NumPy's 40 (tested against NumPy's own)."""
     flat = np.ravel(a)
     v = (flat.size - 1) * (q / 100)
     lo = math.floor(v)
