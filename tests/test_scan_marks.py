@@ -1528,10 +1528,14 @@ def _line(pts, ink: str, width: float):
     return draw
 
 
-#: Strokes that strike a whole slip out: corner to corner both ways, and a steep one.
+#: Strokes that strike a whole slip out: corner to corner both ways, a steep one, and
+#: slashes a little shallower than the slip's diagonal, which leave the band above the
+#: boxes by its right end (red team, round nine: 20 of 72 such slips applied their tick).
 STRIKES = {"down": [(5, 5), (S.SLIP_W - 5, S.SLIP_H - 5)],
            "up": [(5, S.SLIP_H - 5), (S.SLIP_W - 5, 5)],
-           "steep": [(60, 3), (120, S.SLIP_H - 3)]}
+           "steep": [(60, 3), (120, S.SLIP_H - 3)],
+           "shallow-down": [(5, 10), (S.SLIP_W - 1, S.SLIP_H - 12)],
+           "shallow-down-2": [(3, 8), (S.SLIP_W - 9, S.SLIP_H - 2)]}
 
 
 @pytest.mark.parametrize("strike", sorted(STRIKES))
