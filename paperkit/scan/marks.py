@@ -602,19 +602,20 @@ STRUCK_BAND = (4.0, 14.0, 93.0, 111.0)
 #: still 1.5 px or more across), a quarter of the pixels of the box windows' K.
 STRUCK_K = 2.0
 #: A slash a little shallower than the slip's diagonal leaves the band by its right end
-#: (short of the code's printed letters) before it reaches the band's far side: a piece of
-#: ink that runs from the band's top or bottom out of its right end, over STRUCK_END of its
-#: height, is a stroke across the slip too (a red team's such slashes over a ticked slip
-#: applied the tick, 20 of 72). Nothing printed lies there; the code's letters, were the
-#: band placed on them, are under half its height.
+#: (short of the code's printed letters) before it reaches the band's bottom: a piece of
+#: ink that runs from the band's top out of its right end, over STRUCK_END of its height
+#: but not to its bottom, is a stroke across the slip too (a red team's such slashes over
+#: a ticked slip applied the tick, 20 of 72). Nothing printed lies there; the code's
+#: letters, were the band placed on them, are under half its height. A dried drop by the
+#: stuck box reaches the band's bottom (on a stained set, 10 such pieces, each to the
+#: bottom: counted, they held 10 clear slips).
 STRUCK_END = 0.6
 
 
 def struck_across(gray: np.ndarray, pose: SlipPose, reads: dict[str, BoxRead]) -> bool:
     """Whether ink runs across the whole height of the slip's blank band above its box row
-    (:data:`STRUCK_BAND`), clear of the band's ends, or from its top or bottom out of its
-    right end (:data:`STRUCK_END`): a stroke across the slip, which may strike the slip
-    out. Ink is what a box read takes for it (the boxes' middle contrast
+    (:data:`STRUCK_BAND`), clear of the band's ends, or from its top out of its right end
+    (:data:`STRUCK_END`): a stroke across the slip, which may strike the slip out. Ink is what a box read takes for it (the boxes' middle contrast
     and grain, ``reads``)."""
     x0, x1, y0, y1 = STRUCK_BAND
     found = [pose.boxes[n] for n in S.BOXES if n in pose.boxes]
@@ -632,8 +633,7 @@ def struck_across(gray: np.ndarray, pose: SlipPose, reads: dict[str, BoxRead]) -
     stats = cv2.connectedComponentsWithStats(mask, connectivity=8)[2]
     rows, cols = mask.shape
     return any((h >= rows - k and x > 0 and x + w < cols)
-               or (x > 0 and x + w == cols and h >= STRUCK_END * rows
-                   and (y == 0 or y + h == rows))
+               or (x > 0 and x + w == cols and y == 0 and STRUCK_END * rows <= h < rows)
                for x, y, w, h, _ in stats[1:].tolist())
 
 
