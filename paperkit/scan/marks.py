@@ -615,8 +615,8 @@ STRUCK_END = 0.6
 def struck_across(gray: np.ndarray, pose: SlipPose, reads: dict[str, BoxRead]) -> bool:
     """Whether ink runs across the whole height of the slip's blank band above its box row
     (:data:`STRUCK_BAND`), clear of the band's ends, or from its top out of its right end
-    (:data:`STRUCK_END`): a stroke across the slip, which may strike the slip out. Ink is what a box read takes for it (the boxes' middle contrast
-    and grain, ``reads``)."""
+    (:data:`STRUCK_END`): a stroke across the slip, which may strike the slip out. Ink is
+    what a box read takes for it (the boxes' middle contrast and grain, ``reads``)."""
     x0, x1, y0, y1 = STRUCK_BAND
     found = [pose.boxes[n] for n in S.BOXES if n in pose.boxes]
     dx, dy = (statistics.median(o[i] for o in found) if found else 0.0 for i in (0, 1))
