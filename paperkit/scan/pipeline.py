@@ -343,18 +343,18 @@ def _refused(kit: Kit, rec: Record, text: str, label: str) -> SlipResult | None:
 
 
 def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
-              seen: dict[tuple[str, int], list[str]], measured=None,
-              colour: Colour | None = None, tasks: Mapping[str, Task] | None = None) -> _Read:
+              seen: dict[tuple[str, int], list[str]], tasks: Mapping[str, Task],
+              measured=None, colour: Colour | None = None) -> _Read:
     """Verify, locate, read and decide one code. ``seen`` holds statuses already read from
-    each (task, rev) in this photo; it is updated. ``measured`` is ``measure``'s result
-    when it was computed already; ``colour``: the frame's (:func:`_colour`), or None;
-    ``tasks``: the record's tasks by id, read once for the photo (None: each looked up)."""
+    each (task, rev) in this photo; it is updated. ``tasks``: the record's tasks by id,
+    read once for the photo. ``measured`` is ``measure``'s result when it was computed
+    already; ``colour``: the frame's (:func:`_colour`), or None."""
     refused = _refused(kit, rec, found.text, frame.label)
     if refused is not None:
         return _Read(refused, frame, None)
     code = codes.parse(found.text)
     pose, reads = measured or measure(frame, found)
-    task = get_task(rec, code.task) if tasks is None else tasks.get(code.task)
+    task = tasks.get(code.task)
     key = (code.task, code.rev)
     earlier = [*rs.earlier_reads(rec, *key), *seen.get(key, [])]
     outlines = sum(r.outline for r in reads.values())
@@ -1025,13 +1025,13 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                 if n == 0:
                     colour = _colour(photo, tint, frame)
                 m = _result(pending[id(found)], frame, found) if id(found) in pending else None
-                here.append(read_slip(kit, rec, frame, found, seen, m, colour, by_id))
+                here.append(read_slip(kit, rec, frame, found, seen, by_id, m, colour))
             if _mirrored(frame, decoded.found, here):  # read again, as the mirror image
                 mirrored = True
                 seen.clear()
                 seen.update(before)
                 decoded = replace(decoded, found=tuple(map(_transposed, decoded.found)))
-                here = [read_slip(kit, rec, frame, f, seen, colour=colour, tasks=by_id)
+                here = [read_slip(kit, rec, frame, f, seen, by_id, colour=colour)
                         for f in decoded.found]
             # a light mark read from a pale print is not applied, nor from a slip of a pale
             # print run photographed among black ones
