@@ -461,3 +461,127 @@ def test_the_helpers_last_slips_are_measured_here_too_while_it_is_busy(photo):
     assert pending[id(found[0])] is remote[0]
     assert all(pending[id(f)].done() and pending[id(f)] is not fut
                for f, fut in zip(found[1:], remote[1:], strict=True))
+
+
+
+#: A script that scans the test photo in a child process (a library user's pool of
+#: workers, POOL), with the helper forced on there; KIT, PHOTO, POOL and FIRST (whether
+#: this process scans the photo first) are filled in by :func:`_child_scan`.
+_CHILD_SCAN = """\
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+os.environ["PAPERKIT_SCAN_HELPER"] = "1"
+
+
+def work(path):
+    from paperkit.kit import open_kit
+    from paperkit.scan import helper
+    from paperkit.scan.pipeline import scan_photo
+
+    up = helper.wait_ready(60) is not None
+    kit = open_kit(Path(KIT))
+    rec = kit.open_record()
+    try:
+        res = scan_photo(kit, rec, Path(path), dry_run=True)
+    finally:
+        rec.close()
+    return up, sorted((s.task, s.outcome, s.status) for s in res.slips)
+
+
+if __name__ == "__main__":
+    if FIRST:
+        print(work(PHOTO)[1])
+    with POOL as pool:
+        if hasattr(pool, "apply"):
+            up, slips = pool.apply(work, (PHOTO,))
+        else:
+            up, slips = pool.submit(work, PHOTO).result(timeout=120)
+    print(slips)
+    print("helper up in the child" if up else "no helper in the child")
+"""
+
+
+def _child_scan(photo, folder, pool: str, first: bool) -> list[str]:
+    """Run :data:`_CHILD_SCAN` with ``pool`` (Python code making it); its output lines."""
+    kit, _, path = photo
+    script = folder / "child_scan.py"
+    script.write_text(_CHILD_SCAN.replace("KIT", repr(str(kit.path)))
+                      .replace("PHOTO", repr(str(path))).replace("POOL", pool)
+                      .replace("FIRST", repr(first)))
+    out, err = _run_alone(script)
+    assert "Traceback" not in err and "leaked" not in err, err[-3000:]
+    return out.splitlines()
+
+
+def _run_alone(script, timeout: float = 150.0):
+    """Run ``script`` (a file) in a session of its own; its output, or a failure when it
+    did not end within ``timeout`` seconds (all of its processes are killed then), or when
+    a process of it outlives it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"the script did not end within {timeout:.0f} s:\n{out}\n{err[-3000:]}")
+    assert proc.returncode == 0, err[-3000:]
+    for _ in range(40):  # a helper whose parent is gone ends itself (PARENT_POLL)
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.25)
+    else:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("a process of the script was still running after it ended")
+    return out, err
+
+
+def _start_method(method: str) -> None:
+    import multiprocessing
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method!r} start method here")
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_a_pool_worker_that_scanned_ends_with_its_pool(photo, tmp_path, method):
+    """A multiprocessing child stops its helper when it ends: it used to wait for the
+    helper's worker (a child of its own, never told to stop) and hang its pool's
+    shutdown for ever."""
+    _start_method(method)
+    lines = _child_scan(photo, tmp_path,
+                        f"ProcessPoolExecutor(1, mp_context=mp.get_context({method!r}))", False)
+    if lines[-1] != "helper up in the child":
+        pytest.skip("the helper process did not start here")
+    assert lines[0].count("'applied'") == 8
+
+
+def test_a_child_forked_after_a_scan_scans_as_its_parent(photo, tmp_path):
+    """A child forked from a process that scanned (its pools and helper then belonged to
+    the parent) starts its own: it used to hand its work to the parent's threads, which a
+    fork does not copy, and wait for ever."""
+    _start_method("fork")
+    lines = _child_scan(photo, tmp_path,
+                        "ProcessPoolExecutor(1, mp_context=mp.get_context('fork'))", True)
+    assert lines[0] == lines[1] and lines[0].count("'applied'") == 8
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_multiprocessing_pool_worker_scans_without_the_helper(photo, tmp_path, method):
+    """A multiprocessing.Pool's workers are daemonic and may not start processes: the scan
+    measures its slips in-process there (it raised AssertionError from multiprocessing)."""
+    _start_method(method)
+    lines = _child_scan(photo, tmp_path, f"mp.get_context({method!r}).Pool(1)", True)
+    assert lines[0] == lines[1] and lines[0].count("'applied'") == 8
+    assert lines[2] == "no helper in the child"

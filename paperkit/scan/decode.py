@@ -36,6 +36,7 @@ Codes read twice (same text, same place) are kept once.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -57,6 +58,16 @@ DECODERS = ("zxing", "zbar")
 #: Regions are retried two at a time: most of a retry is zxing-cpp and OpenCV, which let go
 #: of the GIL (bench/RESULTS.md, Scan, Speed).
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
+
+
+def _new_pool() -> None:
+    """A fresh pool in a forked child (see ``pipeline._new_pool``)."""
+    global _POOL
+    _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_pool)
 
 
 def end_threads() -> None:

@@ -32,6 +32,7 @@ import atexit
 import contextlib
 import functools
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import sys
@@ -369,6 +370,8 @@ def _start() -> Helper | None:
     """The helper, started now if it was not (None if it cannot start here)."""
     global _shared, _off
     with _shared_lock:
+        if _shared is None and not _off and multiprocessing.current_process().daemon:
+            _off = True  # a daemonic process (a multiprocessing.Pool's worker) has no children
         if _shared is None and not _off:
             try:
                 _shared = Helper()
@@ -382,6 +385,31 @@ def _start() -> Helper | None:
 @functools.cache  # registered once a process
 def _close_at_exit() -> None:
     atexit.register(close_shared)
+    # A multiprocessing child (a library user's pool worker that scanned) ends by waiting
+    # for its own children, the helper's worker among them, before anything that would stop
+    # them, and never runs atexit: it hung there for ever. Its finalizers run first.
+    multiprocessing.util.Finalize(None, close_shared, exitpriority=100)
+
+
+#: Helpers of the process this one was forked from: kept, never used (see _forked).
+_parents: list[Helper] = []
+
+
+def _forked() -> None:
+    """In a child forked from a process that had started the helper: that helper is the
+    parent's (its pool's threads are not copied by the fork, so work handed to it would wait
+    for ever, and closing it would kill the parent's worker). It is kept out of the way, never
+    collected (which would wake the parent's pool through their shared pipe), and this
+    process starts its own when it scans."""
+    global _shared, _shared_lock
+    if _shared is not None:
+        _parents.append(_shared)
+    _shared, _shared_lock = None, threading.Lock()
+    _close_at_exit.cache_clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 
 def close_shared() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -70,6 +71,17 @@ from .through import soft_and_light
 #: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores)
 #: when the helper is not up; a JPEG's early first pass (decode.first_look) runs here too.
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
+
+
+def _new_pool() -> None:
+    """A fresh pool in a forked child: the parent's threads are not copied by a fork, and
+    work handed to its pool there would wait for ever."""
+    global _POOL
+    _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_pool)
 #: Below this many frame pixels per slip unit (a QR module of 2.5 px) a thin, light pen
 #: stroke can vanish in blur and JPEG: a slip read as one mark there might hold a second mark
 #: nothing saw (a double mark applied as one status, bench/RESULTS.md), so it goes to review.
