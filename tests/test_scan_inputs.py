@@ -265,6 +265,64 @@ def test_a_pipe_or_device_named_as_a_photo_is_an_error_not_a_wait(tmp_path, kit_
     _assert_applied(rec, good_res)
 
 
+def test_a_path_that_cannot_be_followed_fails_its_photo_alone(tmp_path, kit_rec):
+    """A link loop, a path through a file, a name too long (or a phone's card failing
+    mid-read) ended the whole batch with one message, nothing scanned (a red team, the
+    thirty-ninth session); each is now its photo's error, and the others are read."""
+    kit, rec = kit_rec
+    good = tmp_path / "good.jpg"
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6), good)
+    loop = tmp_path / "loop.jpg"
+    loop.symlink_to(loop)
+    through = good / "x.jpg"  # good.jpg is a file, not a folder
+    long = tmp_path / ("n" * 300 + ".jpg")
+    *bad, good_res = scan_photos(kit, rec, [loop, through, long, good])
+    for res, path in zip(bad, (loop, through, long), strict=True):
+        assert not res.slips
+        assert res.errors[0].startswith(f"{path} cannot be read (")
+        assert res.errors[0].endswith("(check the name, or copy the photo onto this computer "
+                                      "and scan the copy)")
+    _assert_applied(rec, good_res)
+
+
+def test_one_path_given_alone_is_one_photo_not_the_letters_of_its_name(tmp_path, kit_rec,
+                                                                        monkeypatch):
+    """``scan_photos(kit, rec, "good.jpg")`` took each letter as a path: "." scanned every
+    photo in the working folder (and "/" would walk the whole disk). One path given alone
+    is one photo or folder; a path as bytes (a name that is not UTF-8) is read too."""
+    kit, rec = kit_rec
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6), tmp_path / "good.jpg")
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6, seed=3),
+         tmp_path / "other.jpg")
+    monkeypatch.chdir(tmp_path)
+    (res,) = scan_photos(kit, rec, "good.jpg", dry_run=True)
+    assert res.photo == "good.jpg" and not res.errors and len(res.slips) == 2
+    (res,) = scan_photos(kit, rec, Path("good.jpg"), dry_run=True)
+    assert res.photo == "good.jpg" and len(res.slips) == 2
+    (res,) = scan_photos(kit, rec, [os.fsencode(tmp_path / "good.jpg")])
+    _assert_applied(rec, res)
+
+
+def test_a_record_used_in_another_thread_than_it_was_opened_in_is_a_clear_error(tmp_path,
+                                                                                  kit_rec):
+    """SQLite's connection may be used only in the thread that opened it: a scan from
+    another thread raised sqlite3.ProgrammingError from deep inside; it now says so."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from paperkit.errors import RecordError
+    from paperkit.scan.pipeline import scan_photo
+
+    kit, rec = kit_rec
+    good = tmp_path / "good.jpg"
+    save(grid_photo(_slips(kit), size=(1600, 1000), cols=2, s=2.6), good)
+    with ThreadPoolExecutor(1) as pool:
+        for call in (lambda: scan_photos(kit, rec, [good]), lambda: scan_photo(kit, rec, good)):
+            with pytest.raises(RecordError, match="opened in another thread") as err:
+                pool.submit(call).result(timeout=60)
+            assert "kit.open_record() in the thread that uses it" in err.value.user_message()
+    _assert_applied(rec, scan_photos(kit, rec, [good])[0])  # in its own thread: read
+
+
 @pytest.mark.parametrize("name, data, says", [
     ("empty.jpg", b"", "empty.jpg is empty (0 bytes)"),
     ("notes.jpg", b"this is not a photo", "notes.jpg is not an image paperkit can read"),

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,6 +97,15 @@ class Record:
     def __init__(self, conn: sqlite3.Connection, path: str):
         self.conn = conn
         self.path = path
+        self._thread = threading.get_ident()  # SQLite's connection is this thread's alone
+
+    def check_thread(self) -> None:
+        """Raise RecordError unless this is the thread that opened the record (its SQLite
+        connection may be used only there: elsewhere sqlite3 raises ProgrammingError)."""
+        if threading.get_ident() != self._thread:
+            raise RecordError("the record was opened in another thread, and may be used only"
+                              " in the thread that opened it",
+                              "open it with kit.open_record() in the thread that uses it")
 
     @classmethod
     def open(cls, path: str | Path, create: bool = True) -> Record:

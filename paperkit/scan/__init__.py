@@ -2,6 +2,11 @@
 
     results = scan_photos(kit, record, ["meeting.jpg"], dry_run=False, decoder="zxing")
 
+A path alone (``"meeting.jpg"``) is one photo or folder too. The record is used in the
+thread that opened it (``kit.open_record()``): scans in threads each open their own. A
+program may scan in worker processes of its own (a ``multiprocessing.Pool``'s measure
+their slips in-process; README, "the helper").
+
 Modules: ``load`` (files → gray frames), ``decode`` (frames → codes, with targeted retries),
 ``geometry`` (code corners + marks → slip pose), ``marks`` (box ink scores), ``decide``
 (reads → outcome), ``store`` (crops and photo files), ``pipeline`` (one transaction per

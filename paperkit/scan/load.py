@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import os
 import re
 import stat
 import warnings
@@ -139,11 +140,25 @@ def _folder_files(folder: Path, top: bool = True) -> list[Path]:
     return files
 
 
-def photo_files(paths: Iterable[str | Path]) -> list[Path]:
-    """``paths`` in order, each folder replaced by the photo files in it and its
-    sub-folders (:func:`_folder_files`). Raises PhotoError for a folder that holds none."""
+def as_path(path: str | bytes | os.PathLike) -> Path:
+    """``path`` as a Path; a bytes path (a file name that is not UTF-8) as the OS gives it."""
+    return Path(os.fsdecode(path))
+
+
+def as_paths(paths: Iterable[str | Path] | str | bytes | os.PathLike) -> list[Path]:
+    """``paths`` as Paths. One path given alone is one path, not the letters of its name:
+    taken as a list of one-letter paths, "." scanned every photo in the working folder."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        return [as_path(paths)]
+    return [as_path(p) for p in paths]
+
+
+def photo_files(paths: Iterable[str | Path] | str | Path) -> list[Path]:
+    """``paths`` in order (or one path), each folder replaced by the photo files in it and
+    its sub-folders (:func:`_folder_files`). Raises PhotoError for a folder that holds
+    none."""
     out: list[Path] = []
-    for path in map(Path, paths):
+    for path in as_paths(paths):
         if not _is_dir(path):
             out.append(path)  # a file, or nothing: read_bytes says which, for this photo
             continue
@@ -198,7 +213,7 @@ def left_out(paths: Iterable[str | Path]) -> list[Path]:
     camera's RAW file, an icon (:data:`OTHER_PICTURES`), a picture file with no ending to
     its name. The caller reports each (:func:`not_read`), since a photo of slips saved so
     would otherwise be passed over unsaid."""
-    return [f for path in map(Path, paths) if _is_dir(path) for f in _folder_files(path)
+    return [f for path in as_paths(paths) if _is_dir(path) for f in _folder_files(path)
             if f.suffix.lower() in OTHER_PICTURES
             or (not f.suffix and _looks_like_picture(f))]
 
@@ -252,6 +267,11 @@ def read_bytes(path: Path) -> bytes:
         raise PhotoError(f"{path} cannot be read (permission denied)",
                          "give yourself read access to it and the folders it is in, or copy "
                          "it somewhere you may read it") from None
+    except OSError as exc:  # a link loop, a part of the path not a folder, a name too long,
+        # a phone or card that fails mid-read: this photo fails, the others are still read
+        raise PhotoError(f"{path} cannot be read ({exc.strerror or exc})",
+                         "check the name, or copy the photo onto this computer and scan the"
+                         " copy") from None
 
 
 def _kind(mode: int) -> str:

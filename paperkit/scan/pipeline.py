@@ -60,7 +60,7 @@ from .helper import close_shared as close_helper
 from .helper import shared as shared_helper
 from .helper import stop as stop_helper
 from .known import KnownCodes
-from .load import Frame, Photo, left_out, load_photo, not_read, photo_files, read_bytes
+from .load import Frame, Photo, as_path, left_out, load_photo, not_read, photo_files, read_bytes
 from .marks import BoxRead, read_boxes, struck_across
 from .memory import keep_freed_memory
 from .result import PhotoResult, SlipResult
@@ -962,6 +962,8 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     def lap(name: str) -> None:
         t[name] = time.perf_counter()
 
+    rec.check_thread()
+    path = as_path(path)
     commit = not dry_run or scratch is not None
     if dry_run and scratch is not None:
         rec = scratch
@@ -1103,13 +1105,15 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     return replace(result, seconds=seconds)
 
 
-def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: bool = False,
+def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path] | str | Path,
+                dry_run: bool = False,
                 decoder: str = "zxing",
                 progress: Callable[[int, int, PhotoResult], None] | None = None,
                 pages: Callable[[int, int, str], None] | None = None, again: bool = False
                 ) -> list[PhotoResult]:
-    """Scan each file in turn (a folder: each photo file in it, by name), each committed in
-    its own transaction (none with dry_run). ``progress``: called after each file;
+    """Scan each file in turn (a folder: each photo file in it, by name; one path given
+    alone is one file or folder), each committed in its own transaction (none with dry_run).
+    The record must be used in the thread that opened it (RecordError otherwise). ``progress``: called after each file;
     ``pages``: before each page of a file of several; ``again``: read again the slips an
     earlier scan of a photo could not apply (:func:`scan_photo`).
 
@@ -1122,6 +1126,7 @@ def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path], dry_run: boo
     others still run. A KeyboardInterrupt stops the helper process and is raised again:
     the photos before it are committed, the one being read is not."""
     backend(decoder)
+    rec.check_thread()
     paths = photo_files(paths)
     known = KnownCodes(printed_codes(rec))
     out = []
