@@ -1234,7 +1234,9 @@ def end_run() -> None:
     decoder's pools (fresh pools take their place, their threads started when first used).
     Otherwise the interpreter's exit waits for them, and a Ctrl-C then (just as the
     command ends) printed a traceback from concurrent.futures instead of its one line.
-    Signals are held meanwhile (:func:`paperkit.signals.held_signals`): a Ctrl-C is raised after."""
+    Signals are held meanwhile (:func:`paperkit.signals.held_signals`): a Ctrl-C is raised after.
+    Call it only when no scan is running in this process: it cancels the work a scan in
+    another thread has queued, and that scan then fails or waits for ever."""
     global _POOL
     with held_signals():  # a Ctrl-C meanwhile is raised once it is done
         close_helper()
