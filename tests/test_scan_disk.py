@@ -302,7 +302,7 @@ def test_ctrl_c_before_a_photo_is_committed_removes_its_files(kit_copy, monkeypa
     (kit.photos_dir / f"{sha}.jpg").write_bytes(b"left by a crash")
     written = []
 
-    def interrupted(kit, rec, result, reads, keep=True):
+    def interrupted(kit, rec, result, reads, keep=True, restore=None):
         written.extend(_files(kit))
         raise KeyboardInterrupt
 
@@ -334,6 +334,35 @@ def test_ctrl_c_just_after_the_commit_keeps_the_files_the_record_points_at(kit_c
     with kit.open_record() as rec, pytest.raises(KeyboardInterrupt):
         scan_photos(kit, rec, [photo])
     assert _scans(kit) == 1 and len(_files(kit)) == 5
+
+
+def test_files_a_stopped_scan_of_the_same_photo_removed_are_written_again(kit_copy,
+                                                                          monkeypatch):
+    """Two scans of one photo at once (the kiosk's and a command's), one stopped while the
+    other commits: the stopped one found no scan row yet and removed the files both had
+    written, and the other's rows then pointed at nothing (a red team, the thirty-ninth
+    session: 2 of 5 runs). The removal now takes the write lock, and a scan that finds its
+    files gone once it holds the lock writes them again."""
+    from paperkit.scan.store import discard
+
+    kit, photo = kit_copy
+    monkeypatch.setenv(helper_mod.ENV, "0")
+    commit = pipeline_mod._commit
+
+    def after_a_stopped_scan(kit, rec, result, reads, **kwargs):
+        discard(kit, result.sha256)  # what the stopped scan's clean-up did meanwhile
+        assert _files(kit) == []
+        return commit(kit, rec, result, reads, **kwargs)
+
+    monkeypatch.setattr(pipeline_mod, "_commit", after_a_stopped_scan)
+    with kit.open_record() as rec:
+        (res,) = scan_photos(kit, rec, [photo])
+        named = [res.stored, *(p for s in res.slips for p in s.crops.values())]
+        kept = [row[0] for row in rec.query("SELECT photo FROM scans")] + [
+            row[0] for row in rec.query("SELECT path FROM task_crops")]
+    assert [s.outcome for s in res.slips] == ["applied", "applied"]
+    assert _scans(kit) == 1 and len(_files(kit)) == 5
+    assert sorted(kept) == sorted(named) and all((kit.path / p).is_file() for p in kept)
 
 
 def test_ctrl_c_in_the_command_once_the_files_are_written_leaves_none(made, kit_copy):

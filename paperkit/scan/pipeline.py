@@ -847,18 +847,24 @@ def _scanned_before(result: PhotoResult, done: rs.ScanRow) -> PhotoResult:
 
 
 def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
-            keep: bool = True, source: Source | None = None) -> PhotoResult:
+            keep: bool = True, source: Source | None = None,
+            restore: Callable[[], object] | None = None) -> PhotoResult:
     """Write the photo's results in one transaction; returns them as written (an applied
     slip that the record no longer allows goes to review: :func:`_recheck`). When the same
     file was scanned and committed meanwhile (by the kiosk and a command at once), nothing
     is written and the result says it was scanned already (as :func:`scan_photo` does).
     ``keep``: False in a dry run, which commits to a copy of the record and stores no file.
-    ``source``: the events' source (the photo's sha256 as a scan's, by default)."""
+    ``source``: the events' source (the photo's sha256 as a scan's, by default).
+    ``restore``: writes the photo's files again (the same names and bytes), called under the
+    write lock when one the result names is gone: a scan of the same photo stopped
+    meanwhile removed them, seeing no scan of it yet (:func:`_discard_unrecorded`)."""
     sha = result.sha256
     with rec.write(source or Source("scan", sha)) as w:
         done = rs.get_scan(rec, sha)
         if done is not None and result.read_again is None:
             return _scanned_before(result, done)
+        if restore is not None and not _files_there(kit, result):
+            restore()
         if done is not None:  # read again: a slip decided meanwhile (another --again) stands
             pairs = [(s, r) for s, r in zip(result.slips, reads, strict=True)
                      if (s.task, s.rev) not in done.decided]
@@ -897,6 +903,14 @@ def _commit(kit: Kit, rec: Record, result: PhotoResult, reads: list[_Read],
     return result
 
 
+def _files_there(kit: Kit, result: PhotoResult) -> bool:
+    """Whether every file ``result`` names (the photo's stored copy, its slips' crops) is
+    in the kit."""
+    names = ([result.stored] if result.stored else []) + [
+        name for s in result.slips for name in s.crops.values()]
+    return all((kit.path / name).is_file() for name in names)
+
+
 def _read_again(done: rs.ScanRow, now: dict, at: str) -> dict:
     """A photo's stored result once read again (``scan --again``): the slips its earlier
     reads decided, those now read, and those refused before that this read did not see
@@ -928,13 +942,18 @@ def _discard_unrecorded(kit: Kit, rec: Record, sha: str) -> None:
     """Remove the files stored for the photo ``sha`` while it was read, when the record
     holds no scan of it (its transaction rolled back). They are kept when the same file
     was committed meanwhile by another scan (the kiosk's and a command's at once), or when
-    the record cannot say (a re-run rewrites them then)."""
+    the record cannot say (a re-run rewrites them then). Done under the write lock, as a
+    commit is: another scan of the same photo either has committed (its row is seen here)
+    or has not, and then finds its files gone once it holds the lock, and writes them
+    again (:func:`_commit`). Looked at outside the lock, a scan stopped while another
+    committed removed the files the other's rows then pointed at (a red team, the
+    thirty-ninth session: 2 of 5 runs)."""
     try:
-        if rs.get_scan(rec, sha) is not None:
-            return
-    except Exception:  # noqa: BLE001 - the record cannot be read now: keep the files
+        with rec.write(Source("scan", sha)):
+            if rs.get_scan(rec, sha) is None:
+                discard(kit, sha)
+    except Exception:  # noqa: BLE001 - the record cannot be read or locked now: keep them
         return
-    discard(kit, sha)
 
 
 def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
@@ -1092,7 +1111,9 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
                              advice=_advice(reads, photo, pale, mirrored),
                              read_again=done.at if done is not None else None)
         if commit:
-            result = _commit(kit, rec, result, reads, keep=not dry_run)
+            files = (lambda: (_keep_crops(kit, photo.sha256, reads), store_photo(kit, photo))
+                     ) if keep else None
+            result = _commit(kit, rec, result, reads, keep=not dry_run, restore=files)
     except BaseException:  # Ctrl-C (or SIGTERM) before the commit, a full disk: no scan
         if not dry_run:  # row points at the files written for it
             _discard_unrecorded(kit, rec, photo.sha256)
