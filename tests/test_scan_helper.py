@@ -585,3 +585,42 @@ def test_a_multiprocessing_pool_worker_scans_without_the_helper(photo, tmp_path,
     lines = _child_scan(photo, tmp_path, f"mp.get_context({method!r}).Pool(1)", True)
     assert lines[0] == lines[1] and lines[0].count("'applied'") == 8
     assert lines[2] == "no helper in the child"
+
+
+def test_end_run_while_another_thread_scans_waits_for_its_scan(photo, tmp_path):
+    """end_run (a command's end) cancelled the work a scan in another thread had queued:
+    that scan raised CancelledError or waited for ever (a red team, the thirty-ninth
+    session). It now waits until no scan runs, then stops what they leave running."""
+    import threading
+
+    from PIL import Image
+
+    from paperkit.scan import pipeline
+
+    kit, rec, path = photo
+    copies = []
+    for q in (80, 84, 88, 92):  # the same slips, four files (four sha256s)
+        copy = tmp_path / f"copy{q}.jpg"
+        Image.open(path).save(copy, quality=q)
+        copies.append(copy)
+    out, failed = [], []
+
+    def scan() -> None:
+        try:
+            with kit.open_record() as own:  # (a record is used in the thread that opened it)
+                out.extend(scan_photos(kit, own, copies, dry_run=True))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+
+    worker = threading.Thread(target=scan, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        pipeline.end_run()  # as often as it can, to land in the middle of a photo
+    worker.join(120)
+    assert not worker.is_alive(), "the scan hung"
+    assert not failed, failed
+    first = sorted((s.task, s.status) for s in out[0].slips)
+    assert [s.outcome for s in out[0].slips] == ["applied"] * 8
+    for res in out[1:]:  # the same slips again: already so in the dry run's copy
+        assert not res.errors and [s.outcome for s in res.slips] == ["unchanged"] * 8
+        assert sorted((s.task, s.status) for s in res.slips) == first

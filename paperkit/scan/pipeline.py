@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import statistics
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
@@ -75,9 +77,11 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
 
 def _new_pool() -> None:
     """A fresh pool in a forked child: the parent's threads are not copied by a fork, and
-    work handed to its pool there would wait for ever."""
-    global _POOL
+    work handed to its pool there would wait for ever. No scan runs in the child yet
+    (:data:`_running`: the parent's other threads' scans are not copied either)."""
+    global _POOL, _running, _running_changed
     _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
+    _running, _running_changed = 0, threading.Condition()
 
 
 if hasattr(os, "register_at_fork"):
@@ -976,6 +980,35 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
     kit's key or the task put back since) is read again, and those slips, and any that
     scan did not read, are decided now; the slips it decided (applied, unchanged, sent to
     review) stand as they are. The result's ``read_again`` says when it was first read."""
+    with _scanning():
+        return _scan_photo(kit, rec, path, dry_run, decoder, known, pages, scratch, again)
+
+
+#: How many scans (:func:`scan_photo`) are running in this process now, in any thread;
+#: :func:`end_run` waits until none is.
+_running = 0
+_running_changed = threading.Condition()
+
+
+@contextlib.contextmanager
+def _scanning() -> Iterator[None]:
+    """Count a scan as running while it runs (:data:`_running`)."""
+    global _running
+    with _running_changed:
+        _running += 1
+    try:
+        yield
+    finally:
+        with _running_changed:
+            _running -= 1
+            _running_changed.notify_all()
+
+
+def _scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
+                decoder: str = "zxing", known: KnownCodes | None = None,
+                pages: Callable[[int, int, str], None] | None = None,
+                scratch: Record | None = None, again: bool = False) -> PhotoResult:
+    """:func:`scan_photo`'s work."""
     t = {"start": time.perf_counter()}
 
     def lap(name: str) -> None:
@@ -1256,9 +1289,11 @@ def end_run() -> None:
     Otherwise the interpreter's exit waits for them, and a Ctrl-C then (just as the
     command ends) printed a traceback from concurrent.futures instead of its one line.
     Signals are held meanwhile (:func:`paperkit.signals.held_signals`): a Ctrl-C is raised after.
-    Call it only when no scan is running in this process: it cancels the work a scan in
-    another thread has queued, and that scan then fails or waits for ever."""
+    Scans running in other threads are waited for first (their queued work would be
+    cancelled under them: a red team's threaded caller saw such a scan fail or hang)."""
     global _POOL
+    with _running_changed:  # scans running in other threads first: their queued work
+        _running_changed.wait_for(lambda: _running == 0)  # would be cancelled under them
     with held_signals():  # a Ctrl-C meanwhile is raised once it is done
         close_helper()
         decode.end_threads()
