@@ -1289,16 +1289,20 @@ def end_run() -> None:
     Otherwise the interpreter's exit waits for them, and a Ctrl-C then (just as the
     command ends) printed a traceback from concurrent.futures instead of its one line.
     Signals are held meanwhile (:func:`paperkit.signals.held_signals`): a Ctrl-C is raised after.
-    Scans running in other threads are waited for first (their queued work would be
-    cancelled under them: a red team's threaded caller saw such a scan fail or hang)."""
+    Scans running in other threads are waited for first, and a scan started meanwhile
+    waits for this (their queued work would be cancelled under them: a red team's threaded
+    caller saw such a scan fail or hang)."""
     global _POOL
-    with _running_changed:  # scans running in other threads first: their queued work
-        _running_changed.wait_for(lambda: _running == 0)  # would be cancelled under them
-    with held_signals():  # a Ctrl-C meanwhile is raised once it is done
-        close_helper()
-        decode.end_threads()
-        old, _POOL = _POOL, ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
-        old.shutdown(wait=True, cancel_futures=True)
+    # scans running in other threads first (their queued work would be cancelled under
+    # them), and none starts until this is done (it would queue work on the pools stopped)
+    with _running_changed:
+        _running_changed.wait_for(lambda: _running == 0)
+        with held_signals():  # a Ctrl-C meanwhile is raised once it is done
+            close_helper()
+            decode.end_threads()
+            old, _POOL = _POOL, ThreadPoolExecutor(max_workers=2,
+                                                   thread_name_prefix="paperkit-scan")
+            old.shutdown(wait=True, cancel_futures=True)
 
 
 def frame_from_array(gray: np.ndarray, label: str = "image") -> Frame:
