@@ -55,26 +55,32 @@ from .resample import FINDER, Grid, bent, qr_format, read_dark, sharpened
 from .resample import grids as fitted_grids
 
 DECODERS = ("zxing", "zbar")
-#: Regions are retried two at a time: most of a retry is zxing-cpp and OpenCV, which let go
-#: of the GIL (bench/RESULTS.md, Scan, Speed).
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
 
 
-def _new_pool() -> None:
-    """A fresh pool in a forked child (see ``pipeline._new_pool``)."""
+def _fresh_pool() -> ThreadPoolExecutor:
+    """The decoder's pool: regions are retried two at a time (most of a retry is zxing-cpp
+    and OpenCV, which let go of the GIL: bench/RESULTS.md, Scan, Speed)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
+
+
+_POOL = _fresh_pool()
+
+
+def _forked() -> None:
+    """A fresh pool in a forked child (see ``pipeline._forked``)."""
     global _POOL
-    _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
+    _POOL = _fresh_pool()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_pool)
+    os.register_at_fork(after_in_child=_forked)
 
 
 def end_threads() -> None:
     """Let the pool's threads end now, and put a fresh pool in its place (its threads start
     when it is first used: a later scan in this process). ``pipeline.end_run``."""
     global _POOL
-    old, _POOL = _POOL, ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
+    old, _POOL = _POOL, _fresh_pool()
     old.shutdown(wait=True, cancel_futures=True)
 
 #: Long side, in pixels, of the image the first pass reads.

@@ -70,22 +70,33 @@ from .soft import Expected
 from .store import CROP_RECTS, crop_image, discard, store_crop, store_photo
 from .through import soft_and_light
 
-#: Slips in a photo are measured two at a time (the machines this runs on have 2+ cores)
-#: when the helper is not up; a JPEG's early first pass (decode.first_look) runs here too.
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
+
+def _fresh_pool() -> ThreadPoolExecutor:
+    """The scan's pool: slips in a photo are measured two at a time (the machines this runs
+    on have 2+ cores) when the helper is not up; a JPEG's early first pass
+    (decode.first_look) runs here too."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
 
 
-def _new_pool() -> None:
+_POOL = _fresh_pool()
+#: How many scans (:func:`scan_photo`) are running in this process now, in any thread;
+#: :func:`end_run` waits until none is.
+_running = 0
+_running_changed = threading.Condition()
+
+
+def _forked() -> None:
     """A fresh pool in a forked child: the parent's threads are not copied by a fork, and
     work handed to its pool there would wait for ever. No scan runs in the child yet
     (:data:`_running`: the parent's other threads' scans are not copied either)."""
     global _POOL, _running, _running_changed
-    _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
-    _running, _running_changed = 0, threading.Condition()
+    _POOL, _running, _running_changed = _fresh_pool(), 0, threading.Condition()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_pool)
+    os.register_at_fork(after_in_child=_forked)
+
+
 #: Below this many frame pixels per slip unit (a QR module of 2.5 px) a thin, light pen
 #: stroke can vanish in blur and JPEG: a slip read as one mark there might hold a second mark
 #: nothing saw (a double mark applied as one status, bench/RESULTS.md), so it goes to review.
@@ -984,12 +995,6 @@ def scan_photo(kit: Kit, rec: Record, path: str | Path, dry_run: bool = False,
         return _scan_photo(kit, rec, path, dry_run, decoder, known, pages, scratch, again)
 
 
-#: How many scans (:func:`scan_photo`) are running in this process now, in any thread;
-#: :func:`end_run` waits until none is.
-_running = 0
-_running_changed = threading.Condition()
-
-
 @contextlib.contextmanager
 def _scanning() -> Iterator[None]:
     """Count a scan as running while it runs (:data:`_running`)."""
@@ -1167,9 +1172,10 @@ def scan_photos(kit: Kit, rec: Record, paths: Iterable[str | Path] | str | Path,
                 ) -> list[PhotoResult]:
     """Scan each file in turn (a folder: each photo file in it, by name; one path given
     alone is one file or folder), each committed in its own transaction (none with dry_run).
-    The record must be used in the thread that opened it (RecordError otherwise). ``progress``: called after each file;
-    ``pages``: before each page of a file of several; ``again``: read again the slips an
-    earlier scan of a photo could not apply (:func:`scan_photo`).
+    The record must be used in the thread that opened it (RecordError otherwise).
+    ``progress``: called after each file; ``pages``: before each page of a file of several;
+    ``again``: read again the slips an earlier scan of a photo could not apply
+    (:func:`scan_photo`).
 
     A dry run reports what a real run would do: each photo is committed to a copy of the
     record in memory (:meth:`Record.scratch_copy`), so later photos see what earlier ones
@@ -1300,8 +1306,7 @@ def end_run() -> None:
         with held_signals():  # a Ctrl-C meanwhile is raised once it is done
             close_helper()
             decode.end_threads()
-            old, _POOL = _POOL, ThreadPoolExecutor(max_workers=2,
-                                                   thread_name_prefix="paperkit-scan")
+            old, _POOL = _POOL, _fresh_pool()
             old.shutdown(wait=True, cancel_futures=True)
 
 
