@@ -349,6 +349,56 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_helper(tmp_path):
     assert "Warning" not in out.stderr
 
 
+#: A script whose second thread pickles one of its functions by reference, as its own
+#: process pool would, over and over while the helper starts.
+_PICKLES = """\
+import os
+import pickle
+import threading
+
+os.environ["PAPERKIT_SCAN_HELPER"] = "1"
+
+
+def job():
+    return 1
+
+
+failed, stop = [], threading.Event()
+
+
+def pickles():
+    while not stop.is_set():
+        try:
+            pickle.dumps(job)
+        except Exception as exc:
+            failed.append(repr(exc))
+
+
+if __name__ == "__main__":
+    from paperkit.scan import helper
+
+    thread = threading.Thread(target=pickles)
+    thread.start()
+    up = helper.wait_ready(60) is not None
+    stop.set()
+    thread.join()
+    print("usable" if up else "none", len(failed), failed[:1])
+"""
+
+
+def test_the_scripts_functions_can_be_pickled_while_the_helper_starts(tmp_path):
+    """The helper's start shows the spawned worker a __main__ without the script's file
+    (see above); it was an empty module, and for those milliseconds another thread
+    could not pickle the script's functions ("attribute lookup job on __main__ failed",
+    thousands of times in a red team's run). The stand-in now holds the script's names."""
+    script = tmp_path / "pickles.py"
+    script.write_text(_PICKLES)
+    out, _ = _run_alone(script)
+    if not out.startswith("usable"):
+        pytest.skip("the helper process did not start here")
+    assert out.split()[1] == "0", out
+
+
 def test_while_a_slip_is_not_measured_the_helpers_last_queued_slip_is_taken_back(photo):
     """The slips are read in order; while the helper has not finished the next one, this
     process takes back the helper's last slip that it has not started and measures it
@@ -624,3 +674,53 @@ def test_end_run_while_another_thread_scans_waits_for_its_scan(photo, tmp_path):
     for res in out[1:]:  # the same slips again: already so in the dry run's copy
         assert not res.errors and [s.outcome for s in res.slips] == ["unchanged"] * 8
         assert sorted((s.task, s.status) for s in res.slips) == first
+
+
+#: A script whose main thread ends while a thread it started (not a daemon) scans the test
+#: photo; KIT and PHOTO are filled in.
+_AFTER_MAIN = """\
+import os
+import threading
+import time
+from pathlib import Path
+
+os.environ["PAPERKIT_SCAN_HELPER"] = "1"
+
+from paperkit.kit import open_kit
+from paperkit.scan.pipeline import scan_photos
+
+
+def work():
+    while threading.main_thread().is_alive():
+        time.sleep(0.01)
+    kit = open_kit(Path(KIT))
+    with kit.open_record() as rec:
+        res = scan_photos(kit, rec, [Path(PHOTO)], dry_run=True)
+    print(sorted((s.task, s.outcome, s.status) for s in res[0].slips), res[0].errors)
+
+
+threading.Thread(target=work).start()
+"""
+
+
+def test_a_scan_in_a_thread_the_main_thread_did_not_wait_for_reads_the_photo(photo, tmp_path):
+    """Once a program's main thread has ended, Python refuses new work to every pool; a
+    scan still running in a thread of the program's (not a daemon) then failed with
+    RuntimeError ("cannot schedule new futures after interpreter shutdown"). Its pools'
+    work now runs in its own thread then, and its slips read as ever."""
+    import shutil
+
+    from scan_images import log_print
+
+    from paperkit.kit import open_kit
+
+    kit, _, path = photo
+    own = open_kit(shutil.copytree(kit.path, tmp_path / "kit"))  # its print logged, as a
+    with own.open_record() as rec:  # real kit's is (a subprocess checks it)
+        log_print(rec, *(codes.build(kit.key, kit.id, f"T{i:04d}", 1).text for i in range(1, 9)))
+    script = tmp_path / "after_main.py"
+    script.write_text(_AFTER_MAIN.replace("KIT", repr(str(own.path)))
+                      .replace("PHOTO", repr(str(path))))
+    out, err = _run_alone(script)
+    assert "Traceback" not in err, err[-3000:]
+    assert out.count("'applied'") == 8 and out.rstrip().endswith("()"), out

@@ -39,7 +39,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -47,7 +47,7 @@ import cv2
 import numpy as np
 
 from ..errors import DependencyMissing, InvalidValue
-from . import deblur, soft
+from . import deblur, pools, soft
 from .geometry import inside_slips
 from .known import KnownCodes
 from .load import small_jpeg
@@ -57,10 +57,10 @@ from .resample import grids as fitted_grids
 DECODERS = ("zxing", "zbar")
 
 
-def _fresh_pool() -> ThreadPoolExecutor:
+def _fresh_pool() -> pools.Pool:
     """The decoder's pool: regions are retried two at a time (most of a retry is zxing-cpp
     and OpenCV, which let go of the GIL: bench/RESULTS.md, Scan, Speed)."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-decode")
+    return pools.fresh("paperkit-decode")
 
 
 _POOL = _fresh_pool()

@@ -159,6 +159,15 @@ def _measure(name: str, shape: tuple[int, int], text: str, corners: np.ndarray):
 
 # -- in the scanning process ------------------------------------------------------------------
 
+def _fileless(main: types.ModuleType) -> types.ModuleType:
+    """A stand-in for the ``__main__`` module ``main``: its names, but no file or import
+    spec, from which a spawned process would import it again."""
+    stand_in = types.ModuleType("__main__")
+    stand_in.__dict__.update((k, v) for k, v in vars(main).items()
+                             if k not in ("__file__", "__spec__", "__loader__", "__cached__"))
+    return stand_in
+
+
 class Helper:
     """The scanning process's side: :meth:`share` each frame as soon as it is loaded, under a
     key, then :meth:`measure` codes in it (each gives a Future of ``pipeline.measure``'s
@@ -173,9 +182,11 @@ class Helper:
         # The first submit starts the worker (and the pool's queues, made here, start
         # multiprocessing's resource tracker). A spawned worker first re-imports the caller's
         # __main__ script (a script without an `if __name__ == "__main__"` guard would run
-        # again there, scanning its photos twice); it is shown an empty __main__ instead.
+        # again there, scanning its photos twice); it is shown a __main__ that names no
+        # file instead. Its names stay, so that another thread pickling one of them by
+        # reference meanwhile (a function of the script for its own process pool) still can.
         caller = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
+        sys.modules["__main__"] = _fileless(caller)
         try:
             with _interrupt_ignored():
                 self._pool = ProcessPoolExecutor(

@@ -9,7 +9,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +27,7 @@ from ..record.prints import printed_codes, was_printed
 from ..record.tasks import get_task, list_tasks, set_status
 from ..signals import held_signals
 from . import colour as colour_mod
-from . import decode, missing, sheet
+from . import decode, missing, pools, sheet
 from .colour import Colour, box_colours, marked_in_colour
 from .corners import hidden_corners
 from .decide import (
@@ -71,11 +71,11 @@ from .store import CROP_RECTS, crop_image, discard, store_crop, store_photo
 from .through import soft_and_light
 
 
-def _fresh_pool() -> ThreadPoolExecutor:
+def _fresh_pool() -> pools.Pool:
     """The scan's pool: slips in a photo are measured two at a time (the machines this runs
     on have 2+ cores) when the helper is not up; a JPEG's early first pass
     (decode.first_look) runs here too."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperkit-scan")
+    return pools.fresh("paperkit-scan")
 
 
 _POOL = _fresh_pool()
