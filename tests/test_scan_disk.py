@@ -481,3 +481,30 @@ def test_signals_held_meanwhile_are_raised_after():
         caught.append("raised")
     assert caught == ["held", "raised"]
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def _stderr_read_only(path: str):
+    def wrong_way() -> None:  # (in the child, before the command starts)
+        fd = os.open(path, os.O_RDONLY)
+        os.dup2(fd, 2)
+        os.close(fd)
+    return wrong_way
+
+
+@pytest.mark.parametrize("stderr", ["closed", "read-only"])
+def test_a_scan_whose_stderr_cannot_be_written_reads_every_photo(kit_copy, tmp_path, stderr):
+    """A command run with its stderr closed (``2>&-``), or open the wrong way (pyenv's
+    wrapper script hands on its own script, read-only, as fd 2 then), failed to write the
+    first photo's progress line (EBADF) and stopped there: one photo read, no summary.
+    The console script now puts /dev/null in place of such a stream."""
+    kit, photo = kit_copy
+    second = tmp_path / "IMG_2.jpg"
+    Image.open(photo).save(second, quality=90)  # the same slips, another file
+    start = (lambda: os.close(2)) if stderr == "closed" else _stderr_read_only(str(photo))
+    out = subprocess.run([sys.executable, "-c", "from paperkit.entry import main; main()",
+                          "--kit", str(kit.path), "scan", str(photo), str(second)],
+                         stdout=subprocess.PIPE, stderr=None, text=True, timeout=120,
+                         preexec_fn=start, env=dict(os.environ, PAPERKIT_SCAN_HELPER="0"))
+    assert out.returncode == 0, out.stdout
+    assert "2 photo(s): 2 applied, 2 unchanged" in out.stdout
+    assert _scans(kit) == 2
