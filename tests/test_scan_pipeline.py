@@ -661,6 +661,65 @@ def test_a_photo_retaken_closer_settles_the_earlier_review(tmp_path):
     assert event.changed()["state"] == ("pending", "resolved")
 
 
+def _light_beside(kit, tmp_path, name, *extra, seed=0):
+    """A photo of T0001's slip ticked done with a light dot in its stuck box (held: "the
+    stuck box shows a thin light line"), and ``extra`` slips beside it."""
+    slips = [(_code(kit, "T0001"), (Mark("done"), Mark("stuck", "dot", "light"))), *extra]
+    return _photo(tmp_path, name, slips, size=(1400 * len(slips), 1000), cols=len(slips),
+                  seed=seed)
+
+
+def test_a_slip_held_for_a_doubt_about_it_is_not_settled_by_a_photo_that_misses_it(tmp_path):
+    """A slip held for something on it that may be a second mark (a light line beside its
+    one mark) is not settled by a later photo that reads the one mark clearly: that photo
+    may miss the same light mark. It settled the held item and applied the status no one
+    had checked (a red team, the fortieth session); now both wait for a person. A hold for
+    the photo (small, dark) is still settled by a photo retaken closer (above)."""
+    kit, rec = _kit(tmp_path, 1)
+    (a,) = scan_photos(kit, rec, [_light_beside(kit, tmp_path, "light.jpg")])
+    assert [(s.outcome, s.status, s.says) for s in a.slips] == [("review", "done", "done?")]
+    assert "thin light line" in a.slips[0].reason
+    clear = _photo(tmp_path, "clear.jpg", [(_code(kit, "T0001"), (Mark("done"),))],
+                   size=(1400, 1000), cols=1, seed=5)
+    (b,) = scan_photos(kit, rec, [clear])
+    assert [(s.outcome, s.status) for s in b.slips] == [("review", "done")]
+    assert b.slips[0].reason == ("another photo of this slip read done (held to check"
+                                 " something else on it)")
+    assert get_task(rec, "T0001").status == "open"
+    assert [i.task for i in pending_reviews(rec)] == ["T0001", "T0001"]
+
+
+def test_copies_of_a_slip_one_held_for_a_doubt_about_it_all_go_to_review(tmp_path):
+    """Two copies of one slip in a photo (the board and the slip sheet print the same
+    code), one clear and one with a light line beside the same mark: the clear one was
+    applied and, in the same transaction, settled the other's item, so the scan said
+    "review" while the queue held nothing (a red team, the fortieth session)."""
+    kit, rec = _kit(tmp_path, 1)
+    pair = _light_beside(kit, tmp_path, "pair.jpg", (_code(kit, "T0001"), (Mark("done"),)))
+    (res,) = scan_photos(kit, rec, [pair])
+    assert [s.outcome for s in res.slips] == ["review", "review"]
+    assert all(s.reason.startswith("copies of this slip in the photo disagree") for s in
+               res.slips)
+    assert get_task(rec, "T0001").status == "open"
+    assert [i.task for i in pending_reviews(rec)] == ["T0001", "T0001"]
+
+
+def test_a_slip_decided_since_and_read_unclear_says_it_is_out_of_date(tmp_path):
+    """A new photo of a slip whose task a person decided since (its rev went up), read
+    unclear (two boxes marked), said only that both are marked: a second person might
+    decide it again, over the first (a red team, the fortieth session)."""
+    kit, rec = _kit(tmp_path, 1)
+    with rec.write(Source("cli", "test: decided in review")) as w:
+        w.update("tasks", "T0001", {"status": "done"})
+    both = _photo(tmp_path, "both.jpg", [(_code(kit, "T0001"), (Mark("done"), Mark("stuck")))],
+                  size=(1400, 1000), cols=1)
+    (res,) = scan_photos(kit, rec, [both])
+    assert [s.outcome for s in res.slips] == ["review"]
+    assert res.slips[0].reason == ("done and stuck are both marked; and the slip is out of"
+                                   " date: printed at rev 1, the task changed since (now rev"
+                                   " 2, done)")
+
+
 def test_a_tick_too_light_to_read_leaves_a_trace_and_goes_to_review(tmp_path, monkeypatch):
     """A tick in very light pencil (215 grey on white) reads under the blank level, but it
     leaves a trace of ink in its box: the slip goes to review, naming the box, instead of

@@ -108,8 +108,8 @@ def test_the_same_slip_typed_again_otherwise_goes_to_review_never_applied(kit_re
     assert [s.outcome for s in type_slip(kit, rec, text, "taken").slips] == ["applied"]
     res = type_slip(kit, rec, text, "done")  # its rev went up when taken was applied
     assert [(s.outcome, s.status) for s in res.slips] == [("review", "done")]
-    assert res.slips[0].reason.startswith("another photo of this slip read taken; and the"
-                                          " slip is out of date")
+    assert res.slips[0].reason == ("another photo of this slip read taken; the task is now"
+                                   " taken (rev 2), as that photo read")
     assert get_task(rec, "T0002").status == "taken"
     assert [i.task for i in pending_reviews(rec)] == ["T0002"]
 

@@ -57,6 +57,11 @@ class Decision:
     outcome: str
     confidence: float
     reason: str
+    #: Held for a doubt about the slip itself, not the photo (a faint mark, a trace or a
+    #: thin line beside its one mark, a highlighter, ...): what it says (:func:`says`)
+    #: then carries DOUBT, and a later photo reading the likely status clearly does not
+    #: settle it.
+    doubt: bool = False
 
 
 #: A marked box is struck out (scribbled over) when ink covers all of it (every 3 × 3 cell
@@ -444,14 +449,27 @@ def marked_boxes(reads: Mapping[str, BoxRead]) -> list[str]:
 BOTH = "+"
 
 
-def says(status: str | None, reads: Mapping[str, BoxRead]) -> str:
+#: Added to what a read held for a doubt about the slip itself says ('done?'; see says).
+DOUBT = "?"
+
+
+def says(status: str | None, reads: Mapping[str, BoxRead], doubt: bool = False) -> str:
     """What one read of a slip says, to compare photos of the same slip: its status (also a
     held slip's likely one), or its marked boxes joined by BOTH when two or more are marked
     ('done+stuck'), or '' when it says nothing clear. A later photo that reads one mark
     where an earlier one read two disagrees with it (a mark lost in a poorer photo would
-    apply a wrong status); one with nothing clear does not."""
+    apply a wrong status); one with nothing clear does not.
+
+    A read held for a doubt about the slip itself (``doubt``: :attr:`Decision.doubt`) says
+    its likely status and DOUBT ('done?'), so that a later photo reading that status
+    clearly disagrees with it: that photo may miss the same light second mark. It settled
+    the held item, and applied the status no person had checked (a red team, the fortieth
+    session). A read held for the photo (small, dark, blurred) says its likely status,
+    which a photo retaken closer settles."""
+    if status:
+        return status + DOUBT if doubt else status
     inked = _inked(reads)
-    return status or (BOTH.join(inked) if len(inked) > 1 else "")
+    return BOTH.join(inked) if len(inked) > 1 else ""
 
 
 def read_status(reads: Mapping[str, BoxRead]) -> tuple[str | None, str | None]:
@@ -545,9 +563,26 @@ def disagreement(earlier: Iterable[str], reading: str) -> str | None:
     return f"another photo of this slip read {said(others)}" if others else None
 
 
+def _since(slip_rev: int, task: Task, earlier: Iterable[str]) -> str:
+    """What a slip held for review adds when its task changed after the slip was printed
+    ('' when it did not): the slip is out of date (a person's decision in review since,
+    say), or, when the task changed once, to a status another photo of this slip read,
+    that the task now stands as that photo read (it was applied from it, most likely: that
+    the slip is out of date misled a red team, the fortieth session)."""
+    if slip_rev >= task.rev:
+        return ""
+    if task.rev == slip_rev + 1 and task.status in earlier:
+        return f"; the task is now {task.status} (rev {task.rev}), as that photo read"
+    return (f"; and the slip is out of date: printed at rev {slip_rev}, the task changed"
+            f" since (now rev {task.rev}, {task.status})")
+
+
 def said(readings: Iterable[str]) -> str:
-    """Readings as :func:`says` keeps them, in words: 'done, or done and stuck'."""
-    return ", or ".join(r.replace(BOTH, " and ") for r in readings)
+    """Readings as :func:`says` keeps them, in words: 'done, or done and stuck', 'done
+    (held to check something else on it)'."""
+    return ", or ".join(r.replace(BOTH, " and ") if not r.endswith(DOUBT) else
+                        f"{r[:-len(DOUBT)]} (held to check something else on it)"
+                        for r in readings)
 
 
 def listed(items: list[str]) -> str:
@@ -594,25 +629,23 @@ def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
 
     ``earlier``: what other photos (or this one, elsewhere) read from the same slip (task
     and rev), as :func:`says` keeps it; a different one means two photos disagree."""
+    earlier = list(earlier)
     conf = min([r.confidence for r in reads.values()] + [geometry_confidence])
     conf = round(conf, 3)
     if task is None:
         return Decision(None, "unknown-task", conf, "no such task in this record")
     status, unclear = read_status(reads)
-    if unclear:
+    if unclear:  # (a slip decided since, by a person say, is said to be out of date too)
         return Decision(likely_status(reads), "review",
-                        conf if _read_surely(reads) else min(conf, HELD_CONFIDENCE), unclear)
+                        conf if _read_surely(reads) else min(conf, HELD_CONFIDENCE),
+                        unclear + _since(slip_rev, task, earlier), doubt=True)
     if status is None:
         return Decision(None, "unchanged", conf, "no box marked")
     if status == task.status:
         return Decision(status, "unchanged", conf, f"already {status}")
     why = disagreement(earlier, status)
     if why:
-        if slip_rev < task.rev:  # the task moved on since too (by a person's decision in
-            # review, say): said, as a stale slip's reason says it
-            why += (f"; and the slip is out of date: printed at rev {slip_rev}, the task"
-                    f" changed since (now rev {task.rev}, {task.status})")
-        return Decision(status, "review", min(conf, 0.4), why)
+        return Decision(status, "review", min(conf, 0.4), why + _since(slip_rev, task, earlier))
     if slip_rev < task.rev:
         return Decision(status, "stale", conf,
                         f"printed at rev {slip_rev}; the task changed since (now rev {task.rev}, "

@@ -406,12 +406,12 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
         decision = Decision(decision.status, "review", held,
                             f"{the_boxes(tinted, 'holds', 'hold')} a light coloured mark (a"
                             " highlighter, a gel pen?) that the reading in grey does not see;"
-                            " check it")
+                            " check it", doubt=True)
     elif over:  # a light grey or pastel highlighter: too light and even to read as ink
         decision = Decision(decision.status, "review", held,
                             f"{the_boxes(over, 'is', 'are')} shaded over (a light grey or"
                             " pastel highlighter, or a smudge?), which the reading does not"
-                            " count as a mark; check it")
+                            " count as a mark; check it", doubt=True)
     elif decision.outcome in SETTLED and decision.status is not None and frame.bilevel:
         decision = Decision(decision.status, "review", held,
                             f"{BILEVEL}, so a pencil or light mark (a second one beside this"
@@ -441,7 +441,7 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
           and struck_across(frame.gray, pose, reads)):  # (also on the task's own status)
         decision = Decision(decision.status, "review", held,
                             "ink runs across the slip above its boxes: is the slip struck out"
-                            " (or stained)? Only a mark in a box counts; check it")
+                            " (or stained)? Only a mark in a box counts; check it", doubt=True)
     elif decision.outcome == "applied" and found.step.split(":")[-1] in GUESSED:
         decision = Decision(decision.status, "review", held,
                             "the code was read only by modelling a blurred or damaged image,"
@@ -465,7 +465,8 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
     elif decision.outcome == "applied" and soft_and_light(frame.gray, pose, decision.status):
         decision = Decision(decision.status, "review", held,
                             f"the {decision.status} mark is light and soft-edged, as writing on"
-                            " the back of the slip seen through the paper looks; check it")
+                            " the back of the slip seen through the paper looks; check it",
+                            doubt=True)
     elif decision.outcome == "unchanged" and decision.status is None and lined_up:
         decision = Decision(None, "unchanged", min(decision.confidence, BLANK_CONFIDENCE),
                             "no box marked, but check boxes continue this slip's row beyond its"
@@ -487,11 +488,11 @@ def read_slip(kit: Kit, rec: Record, frame: Frame, found: Found,
                             " light")
     if decision.outcome == "review" and decision.reason.endswith(" unclear"):
         cut = [b for b in boxes_outside(pose, frame.gray.shape) if not reads[b].outline]
-        if cut:  # say why, and what to do
-            decision = replace(decision, reason=(
+        if cut:  # say why, and what to do (a photo retaken so settles it: no doubt)
+            decision = replace(decision, doubt=False, reason=(
                 f"{decision.reason}: {the_boxes(cut, 'lies', 'lie')} outside the photo (cut off"
                 " at its edge); retake the photo with the whole slip in it"))
-    reading = says(decision.status, reads)
+    reading = says(decision.status, reads, decision.doubt)
     seen.setdefault(key, []).append(reading)
     res = SlipResult(code=found.text, task=code.task, rev=code.rev,
                      read={k: v.score for k, v in reads.items()}, status=decision.status,
