@@ -11,6 +11,7 @@ from .errors import NothingToPrint
 from .files import staged, write_atomic
 from .kit import Kit
 from .layout.model import Document, Text
+from .printlog import fresh_revs, note_printed
 from .products import PrintOptions, ProductContext, build
 from .record import Record, Source
 from .record.prints import record_print
@@ -40,7 +41,10 @@ def print_product(kit: Kit, record: Record, product: str, out: Path,
                   preview_dpi: float = 100.0) -> PrintResult:
     """Build ``product`` and write it to ``out``. A product with no page to print writes
     no file (a PDF of no pages cannot be opened): NothingToPrint."""
+    source = source or Source("cli", f"paperkit print {product}")
     doc = build(product, ProductContext(kit, record, options or PrintOptions()))
+    if fresh_revs(kit, record, doc.slip_codes(), source):  # codes an earlier print used
+        doc = build(product, ProductContext(kit, record, options or PrintOptions()))
     if not doc.pages:
         raise NothingToPrint(f"nothing to print for {product}: the record holds nothing it"
                              " shows, so no file was written",
@@ -49,10 +53,13 @@ def print_product(kit: Kit, record: Record, product: str, out: Path,
     pdf = render_pdf(doc)
     slips = doc.slip_codes()
     # the PDF takes its place in the print's transaction: a print the record could not
-    # log (busy, read-only) writes no file, and a full disk leaves the file there before
-    with staged(out, pdf) as put, \
-            record.write(source or Source("cli", f"paperkit print {product}")) as w:
+    # log (busy, read-only) writes no file, and a full disk leaves the file there before;
+    # the kit's own log of printed slips (printlog) is written before the file is put in
+    # place (a slip it names that does not come to be printed costs a rev later, never a
+    # code printed twice)
+    with staged(out, pdf) as put, record.write(source) as w:
         record_print(w, product, out.name, slips)  # not the path: it names the home folder
+        note_printed(kit, record, slips)
         put()
     if manifest is not None:
         manifest = Path(manifest)
