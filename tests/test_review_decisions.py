@@ -311,6 +311,17 @@ def test_review_set_of_a_task_not_in_the_record_says_so(tmp_path, run):
         review.skip(rec, "T0099")
 
 
+def test_review_set_of_a_task_named_short_or_with_spaces(tmp_path, run):
+    """'T8' says which id is meant, and ' T0008' is the task T0008, as 'task set' takes it
+    (both were "there is no task": a red team, the fortieth session)."""
+    kit, rec = _kit(tmp_path, {"T0008": "open"})
+    _queue(rec, "T0008")
+    code, _, err = run("--kit", str(kit.path), "review", "set", "T8", "done")
+    assert code == 2 and "there is no task T8 (did you mean T0008?" in err
+    code, out, _ = run("--kit", str(kit.path), "review", "set", " t0008 ", "done")
+    assert code == 0 and out.startswith("T0008: open → done; review closed.")
+
+
 # -- 6. kiosk forms ----------------------------------------------------------------------------
 @pytest.mark.parametrize("change, says", [
     ({"status": ""}, "no status was chosen (choose one of open, taken, done, stuck, dropped)"),

@@ -332,7 +332,7 @@ def register(cli: click.Group) -> None:
         Example:
           paperkit review set T0042 done
         """
-        task = task.upper()
+        task = task.strip().upper()  # (as 'task set' takes it)
         with obj.kit.open_record() as rec:
             done = review.set_status(rec, task, status.lower())
         if as_json:
@@ -357,7 +357,7 @@ def register(cli: click.Group) -> None:
         Example:
           paperkit review skip T0042
         """
-        task = task.upper()
+        task = task.strip().upper()  # (as 'task set' takes it)
         with obj.kit.open_record() as rec:
             done = review.skip(rec, task)
         if as_json:

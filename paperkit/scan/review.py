@@ -109,6 +109,12 @@ def _ref(task: str, items: list[ReviewItem], what: str) -> str:
     return f"{task} reviews {ids}: {what}"
 
 
+def _full_id(task: str) -> str | None:
+    """'T0008' for a task named short ('T8', '8', '0008'), else None."""
+    digits = task.upper().removeprefix("T")
+    return f"T{int(digits):04d}" if digits.isdigit() and f"T{int(digits):04d}" != task else None
+
+
 def _now(task: Task) -> str:
     return f"{task.status}, rev {task.rev}"
 
@@ -126,7 +132,10 @@ def _waiting(rec: Record, task: str, seen_items: Iterable[int] | None
     seen = None if seen_items is None else set(seen_items)
     if not items:
         if now is None:
+            full = _full_id(task)
             raise NotFound(f"there is no task {task}",
+                           f"did you mean {full}? Task ids have four digits or more"
+                           if full and get_task(rec, full) is not None else
                            "run 'paperkit task list' to see the task ids")
         decided = rs.review_ids(rec, task)
         if seen and seen <= set(decided):
