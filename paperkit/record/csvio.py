@@ -536,8 +536,9 @@ def import_file(rec: Record, table: str, path: str | Path, *, rotation_days: int
 
 def _keep_import(w: Writer, digest: str, table: str, name: str, counts: list[int],
                  added: list[tuple[str, Any]], again: bool) -> None:
-    """Write the ``imports`` row in the import's transaction. It is bookkeeping, as a
-    ``scans`` row: the rows the import changed have their events, and this adds none."""
+    """Write the ``imports`` row in the import's transaction. It is bookkeeping, with no
+    event of its own (a ``scans`` row has one): the rows the import changed have theirs,
+    each naming the file as its source."""
     w.conn.execute(
         "INSERT INTO imports (sha256, tbl, file, at, inserted, updated, unchanged, added,"
         " again) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
