@@ -43,6 +43,11 @@ MAX_PAGES_PIXELS = 4 * MAX_PIXELS
 #: that (a poster) at fewer, down to PDF_MIN_DPI (a slip's code, an inch wide, is then 100 px).
 PDF_DPI = 200
 PDF_MIN_DPI = 100
+#: A page that is mostly one picture (:data:`PDF_PICTURE`) too large at PDF_MIN_DPI is
+#: rendered at fewer, down to the picture's own resolution, no pixel of it lost, but not
+#: under this: a phone's 48 MP photo put on a page one point to a pixel (72 dpi, as
+#: ImageMagick and img2pdf make it) is 112 × 84 inches, 94 MP at 100 dpi.
+PDF_PHOTO_MIN_DPI = 72
 #: A page that is mostly one picture (a photo saved as a PDF, a phone's document scan: the
 #: picture covers PDF_PICTURE of the page or more) is rendered at that picture's own
 #: resolution where it is finer than PDF_DPI (within MAX_PIXELS), so no pixel of the photo
@@ -78,11 +83,12 @@ class Frame:
 
 @dataclass(frozen=True)
 class Photo:
-    """A loaded input file. ``kind`` is jpeg | png | heic | pdf | pages (a multi-page TIFF)
-    | image; a PDF's and a TIFF's pages are each a frame. ``orientation`` is the EXIF
-    orientation that was applied (1: none). ``image``: a single picture other than a JPEG
-    (HEIC, PNG, ...) as decoded, upright and in its colours, kept for the stored copy (its
-    decode is not paid twice: 0.29 s for a 12 MP HEIC); else None."""
+    """A loaded input file. ``kind`` is jpeg | png | heic | pdf | pages (a multi-page TIFF,
+    an animated picture, a HEIC or AVIF of several pictures) | image; a PDF's and a TIFF's
+    pages are each a frame. ``orientation`` is the EXIF orientation that was applied (1:
+    none). ``image``: a single picture other than a JPEG (HEIC, PNG, ...) as decoded,
+    upright and in its colours, kept for the stored copy (its decode is not paid twice:
+    0.29 s for a 12 MP HEIC); else None."""
 
     path: Path
     sha256: str
@@ -127,8 +133,8 @@ def _folder_files(folder: Path, top: bool = True) -> list[Path]:
     for f in sorted(folder.iterdir()):
         if f.name.startswith("."):
             continue
-        if f.is_file():
-            files.append(f)
+        if f.is_file() or (f.is_symlink() and not f.exists()):  # a link to nothing: its
+            files.append(f)  # read says so (read_bytes), as for any other unreadable photo
         elif (f.is_dir() and not f.is_symlink() and not in_store
               and not (f / "kit.toml").is_file()):
             subs.append(f)
@@ -260,6 +266,11 @@ def read_bytes(path: Path) -> bytes:
                                 else None)
         return path.read_bytes()
     except FileNotFoundError:
+        if _is_link(path):  # a link left behind when its photo was moved or deleted
+            raise PhotoError(f"{path} is a link to a file that does not exist"
+                             f" ({_link_target(path)})",
+                             "copy the photo itself there, or scan the file the link should "
+                             "lead to") from None
         raise PhotoError(f"{path} does not exist", "check the file name") from None
     except IsADirectoryError:
         raise PhotoError(f"{path} is a folder, not a photo", "name the photo files") from None
@@ -272,6 +283,20 @@ def read_bytes(path: Path) -> bytes:
         raise PhotoError(f"{path} cannot be read ({exc.strerror or exc})",
                          "check the name, or copy the photo onto this computer and scan the"
                          " copy") from None
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return path.is_symlink()
+    except OSError:
+        return False
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "its target cannot be read"
 
 
 def _kind(mode: int) -> str:
@@ -303,7 +328,7 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
             fmt = (im.format or "").lower()
             if fmt == "mpo":  # a JPEG with more pictures after it (Pillow's name for it): an
                 fmt = "jpeg"  # HDR gain map, a preview, a depth map; the first is the photo
-            if fmt in _PAGED and getattr(im, "n_frames", 1) > 1:  # every page, not the first
+            if fmt in _PAGED and _count_pages(path, im) > 1:  # every page, not the first
                 return Photo(path, sha, "pages", _page_frames(path, im), raw)
             reduce = _reduction(fmt, w, h)
             if reduce is None:
@@ -330,12 +355,17 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
         except PhotoError:
             raise
         except UnidentifiedImageError:
+            if _is_heif(raw):  # a HEIC or AVIF file Pillow cannot open: cut short, or damaged
+                raise _damaged(path) from None
             raise PhotoError(f"{path.name} is not an image paperkit can read",
                              "use a JPEG, PNG, HEIC, TIFF, WebP or PDF file") from None
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise PhotoError(f"{path.name} is not a readable photo: {exc}",
+        except _DECODER_ERRORS as exc:
+            if fmt in ("heif", "avif") or _is_heif(raw):  # libheif's or libavif's words
+                raise _damaged(path) from None  # (an iloc box's extent) say nothing to a person
+            said = " ".join(str(exc).split())  # (on one line: a decoder's may end in "\n")
+            raise PhotoError(f"{path.name} is not a readable photo: {said}",
                              "the file is damaged or cut short: copy the photo again from the "
-                             "phone or camera" if fmt in ("jpeg", "png", "heif", "tiff")
+                             "phone or camera" if fmt in ("jpeg", "png", "tiff")
                              or raw.startswith(_PHOTO_MAGIC) else
                              "use a JPEG, PNG, HEIC, TIFF, WebP or PDF file") from None
     if orientation != 1:
@@ -346,6 +376,30 @@ def load_photo(path: str | Path, raw: bytes | None = None) -> Photo:
     frame = Frame(path.name, gray, bilevel=two_levels(im, gray))
     return Photo(path, sha, kind, (frame,), raw, orientation,
                  None if kind == "jpeg" else im)  # (a JPEG's copy is made from its bytes)
+
+
+#: What Pillow and its plugins raise for a damaged file: besides OSError and the like, a
+#: TIFF page with no width (TypeError: "Missing dimensions"), an AVIF whose picture data
+#: does not decode (RuntimeError: "Failed to decode frame 0").
+_DECODER_ERRORS = (OSError, SyntaxError, ValueError, EOFError, RuntimeError, TypeError)
+
+
+def _is_heif(raw: bytes) -> bool:
+    """Whether ``raw`` begins as a HEIC or AVIF file does (its ``ftyp`` brand)."""
+    return raw[4:8] == b"ftyp" and raw[8:12] in _HEIF_BRANDS
+
+
+def _damaged(path: Path, page: int | None = None) -> PhotoError:
+    """The error for a photo file that begins as its kind does but cannot be decoded (cut
+    short, or damaged), or for the ``page`` of a file of several (a PDF's, a TIFF's) that
+    cannot be: the file's other pages are not read either."""
+    if page is None:
+        return PhotoError(f"{path.name} cannot be read: the file seems cut short or damaged",
+                          "copy the photo again from the phone or camera")
+    return PhotoError(f"page {page} of {path.name} cannot be read: the file seems damaged, "
+                      "and none of its pages was read",
+                      "save or export the file again from the scanner or app, or copy it "
+                      "again, and scan the new file")
 
 
 #: OpenCV's decode flags for a JPEG decoded to grey at full size, or at 1/2, 1/4 or 1/8 of it
@@ -510,9 +564,20 @@ def _gray(im: Image.Image) -> np.ndarray:
 
 
 #: Formats whose files may hold several pictures, each read as a page: a multi-page TIFF
-#: (a flatbed scanner's file of several sheets), and an animated GIF, PNG or WebP (a phone's
-#: or an editor's; only their first frame was read, and the rest left out unsaid).
-_PAGED = ("tiff", "gif", "png", "webp")
+#: (a flatbed scanner's file of several sheets), an animated GIF, PNG or WebP (a phone's
+#: or an editor's), and a HEIC or AVIF of several pictures or an AVIF sequence (only the
+#: first, or the primary one, was read, and the rest left out unsaid).
+_PAGED = ("tiff", "gif", "png", "webp", "heif", "avif")
+
+
+def _count_pages(path: Path, im: Image.Image) -> int:
+    """How many pages (or frames, or pictures) the picture ``im`` holds. Raises PhotoError
+    naming the page that cannot be read while they are counted (a TIFF's page whose
+    width is lost: Pillow reads each page's tags to count them)."""
+    try:
+        return getattr(im, "n_frames", 1)
+    except _DECODER_ERRORS:
+        raise _damaged(path, im.tell() + 1) from None
 
 
 def _page_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
@@ -520,16 +585,19 @@ def _page_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
     gray frame, named like a PDF's pages (``scan.tif#2``). A TIFF's page marked as a reduced
     copy of another (a thumbnail: NewSubfileType bit 0), or a page too small to hold a code,
     is passed over. Raises PhotoTooLarge for more than MAX_PAGES pages, a page over
-    MAX_PIXELS, or pages over MAX_PAGES_PIXELS in all; PhotoError when no page is left
-    (Pillow's own errors for a damaged page are the caller's)."""
+    MAX_PIXELS, or pages over MAX_PAGES_PIXELS in all; PhotoError when no page is left, or
+    for a page that cannot be decoded (named: the file's other pages are not read)."""
     n = im.n_frames
     if n > MAX_PAGES:
         raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
                             f"{MAX_PAGES} pages from one file", "split the file")
     frames, total = [], 0
     for i in range(n):
-        im.seek(i)
-        w, h = im.size
+        try:
+            im.seek(i)
+            w, h = im.size
+        except _DECODER_ERRORS:  # (a TIFF page with no width: TypeError)
+            raise _damaged(path, i + 1) from None
         thumbnail = hasattr(im, "tag_v2") and int(im.tag_v2.get(254, 0)) & 1
         if thumbnail or min(w, h) < MIN_SIDE:
             continue  # a thumbnail, or a page no slip code fits on
@@ -540,7 +608,10 @@ def _page_frames(path: Path, im: Image.Image) -> tuple[Frame, ...]:
             raise PhotoTooLarge(f"{path.name}'s first {i + 1} pages hold over "
                                 f"{MAX_PAGES_PIXELS / 1e6:g} MP, more than paperkit will "
                                 "decode from one file", "split the file")
-        page = _readable(ImageOps.exif_transpose(im))  # a copy of this page, turned by its tag
+        try:  # a copy of this page, turned by its tag
+            page = _readable(ImageOps.exif_transpose(im))
+        except _DECODER_ERRORS:
+            raise _damaged(path, i + 1) from None
         gray = np.ascontiguousarray(_gray(page))
         frames.append(Frame(f"{path.name}#{i + 1}", gray, of_image(page),
                             two_levels(page, gray)))
@@ -605,7 +676,7 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
         if n > MAX_PAGES:
             raise PhotoTooLarge(f"{path.name} has {n} pages; paperkit reads at most "
                                 f"{MAX_PAGES} pages from one PDF", "split the PDF")
-        pages = [pdf[i] for i in range(n)]  # each loaded once
+        pages = [_pdf_page(pdf, i, path) for i in range(n)]  # each loaded once
         sizes = [page.get_size() for page in pages]
         pictures = [_picture_dpi(page, w * h) for page, (w, h) in zip(pages, sizes, strict=True)]
         photos = [dpi for dpi, _ in pictures]
@@ -617,20 +688,25 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
         frames = []
         for i, (page, (w, h), photo_dpi) in enumerate(zip(pages, sizes, photos, strict=True)):
             # a large page (a poster) is rendered at fewer dots per inch, down to PDF_MIN_DPI
-            # (0.995: pdfium rounds each side up); a page that is mostly a photo, at the
-            # photo's own resolution
+            # (0.995: pdfium rounds each side up), one that is mostly a photo down to the
+            # photo's own resolution (PDF_PHOTO_MIN_DPI at least); a page that is mostly a
+            # photo, at the photo's own resolution
             dpi = max(PDF_DPI, photo_dpi * fit)
             scale = min(dpi / 72.0, 0.995 * math.sqrt(MAX_PIXELS / max(w * h, 1.0)))
-            if scale < PDF_MIN_DPI / 72.0:
-                pw, ph = round(w * PDF_MIN_DPI / 72.0), round(h * PDF_MIN_DPI / 72.0)
-                raise _too_large(path, pw, ph)
-            bitmap = page.render(scale=scale, grayscale=True)
+            least = (max(PDF_PHOTO_MIN_DPI, min(PDF_MIN_DPI, photo_dpi)) if photo_dpi
+                     else PDF_MIN_DPI)
+            if scale < least / 72.0 * 0.999:
+                raise _page_too_large(path, i + 1, w, h, least)
+            try:
+                bitmap = page.render(scale=scale, grayscale=True)
+                # its colour, a quarter as fine (a flatbed's colour scan: a highlighter's mark)
+                rgb = page.render(scale=scale / 4, rev_byteorder=True).to_numpy()
+            except pdfium.PdfiumError:
+                raise _damaged(path, i + 1) from None
             arr = bitmap.to_numpy()
             if arr.ndim == 3:
                 arr = arr[..., 0] if arr.shape[2] == 1 else np.asarray(
                     Image.fromarray(arr[..., :3]).convert("L"))
-            # its colour, a quarter as fine (a flatbed's colour scan: a highlighter's mark)
-            rgb = page.render(scale=scale / 4, rev_byteorder=True).to_numpy()
             arr = np.ascontiguousarray(arr)
             frames.append(Frame(f"{path.name}#{i + 1}", arr,
                                 of_rgb(rgb[..., :3], 4) if rgb.ndim == 3 else None,
@@ -640,6 +716,29 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
         pdf.close()
 
 
+def _page_too_large(path: Path, page: int, w: float, h: float, dpi: float) -> PhotoTooLarge:
+    """The error for the PDF page ``page`` of w × h points, too large at ``dpi`` (the fewest
+    dots per inch it may be rendered at)."""
+    pw, ph = round(w * dpi / 72.0), round(h * dpi / 72.0)
+    return PhotoTooLarge(
+        f"page {page} of {path.name} is {w / 72.0:.0f}×{h / 72.0:.0f} inches, {pw}×{ph} "
+        f"pixels ({pw * ph / 1e6:.0f} MP) at {dpi:.0f} dots per inch (the fewest paperkit "
+        f"renders it at), more than the {MAX_PIXELS / 1e6:.0f} MP paperkit will decode",
+        "save the PDF again at the paper's own size; for a photo saved as a PDF, scan the "
+        "photo's own JPEG or HEIC file")
+
+
+def _pdf_page(pdf, i: int, path: Path):
+    """Page ``i`` (from 0) of the open PDF ``pdf``. Raises PhotoError when it cannot be
+    loaded (its page object is missing or damaged)."""
+    import pypdfium2 as pdfium
+
+    try:
+        return pdf[i]
+    except pdfium.PdfiumError:
+        raise _damaged(path, i + 1) from None
+
+
 # -- storing the photo without its metadata ----------------------------------------------
 
 #: JPEG markers kept when stripping: quantisation and Huffman tables, frame headers, restart
@@ -647,23 +746,37 @@ def _pdf_frames(path: Path, raw: bytes) -> tuple[Frame, ...]:
 #: JFIF thumbnails, maker notes, bytes after the end marker) is dropped.
 _KEEP = {0xDB, 0xC4, 0xDD, 0xEE} | {m for m in range(0xC0, 0xD0) if m not in (0xC4, 0xC8, 0xCC)}
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+#: Where a marker begins (a 0xFF not followed by a stuffed zero).
+_MARKER = re.compile(rb"\xff[^\x00]")
+#: Markers that stand alone, with no length after them: TEM and the restart markers.
+_STANDALONE = {0x01} | set(range(0xD0, 0xD8))
 
 
 def strip_jpeg(data: bytes) -> bytes:
-    """The same JPEG with every metadata segment removed; the image data is copied as is."""
+    """The same JPEG with every metadata segment removed; the image data is copied as is.
+    Stray bytes between segments (some cameras' and editors' files: libjpeg's "extraneous
+    bytes before marker") are skipped up to the next marker, as libjpeg skips them. Raises
+    PhotoError for a file that is not a JPEG, or whose image data is not found."""
     if data[:2] != b"\xff\xd8":
         raise PhotoError("not a JPEG file")
     out = [b"\xff\xd8"]
-    i, n = 2, len(data)
+    i, n, scanned = 2, len(data), False
     while i + 4 <= n:
-        if data[i] != 0xFF:
-            raise PhotoError("malformed JPEG: expected a segment marker")
         marker = data[i + 1]
+        if data[i] != 0xFF or marker == 0x00:  # stray bytes: on to the next marker
+            m = _MARKER.search(data, i + 1)
+            if m is None:
+                break
+            i = m.start()
+            continue
         if marker == 0xFF:
             i += 1
             continue
         if marker == 0xD9:
             break
+        if marker in _STANDALONE:
+            i += 2
+            continue
         length = int.from_bytes(data[i + 2:i + 4], "big")
         end = i + 2 + length
         if marker == 0xDA:
@@ -671,10 +784,13 @@ def strip_jpeg(data: bytes) -> bytes:
             stop = m.start() if m else n
             out.append(data[i:stop])
             i = stop
+            scanned = True
             continue
         if marker in _KEEP:
             out.append(data[i:end])
         i = end
+    if not scanned:
+        raise PhotoError("malformed JPEG: no image data found")
     out.append(b"\xff\xd9")
     return b"".join(out)
 
@@ -683,30 +799,31 @@ def stored_image(photo: Photo) -> tuple[bytes, str]:
     """The bytes to keep under photos/ and their file extension, with no metadata at all.
 
     An upright JPEG keeps its compressed data (segments stripped, no re-encode); any other
-    input is re-encoded from its pixels (colour kept where the format has it)."""
+    input is re-encoded from its pixels (colour kept where the format has it). Never
+    raises for a photo :func:`load_photo` read: when its file cannot be stripped or
+    decoded again (a JPEG too large for Pillow, or damaged in a way OpenCV tolerated and
+    Pillow does not), its upright grey frame is kept, as the scan read it."""
+    if photo.kind in ("pdf", "pages"):
+        return _stored_frames(photo)
+    try:
+        return _stored_picture(photo)
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - any decoder's error for the file the frames came from
+        return _stored_frames(photo)
+
+
+def _stored_picture(photo: Photo) -> tuple[bytes, str]:
+    """:func:`stored_image` of a single picture, from its file's bytes or its picture."""
     if photo.kind == "jpeg" and photo.orientation == 1:
         return strip_jpeg(photo.raw), ".jpg"
-    if photo.kind in ("pdf", "pages"):  # the pages one above the other, in grey, made
-        pages = [f.gray for f in photo.frames]  # smaller to MAX_PIXELS in all
-        total = sum(g.size for g in pages)
-        if total > MAX_PIXELS:
-            k = math.sqrt(MAX_PIXELS / total)
-            pages = [cv2.resize(g, (max(1, int(g.shape[1] * k)), max(1, int(g.shape[0] * k))),
-                                interpolation=cv2.INTER_AREA) for g in pages]
-        gray = pages[0] if len(pages) == 1 else np.vstack(
-            [_pad(g, max(p.shape[1] for p in pages)) for g in pages])
-        ok, buf = cv2.imencode(".png", gray, [cv2.IMWRITE_PNG_COMPRESSION, 3])
-        return buf.tobytes(), ".png"
     if photo.image is not None:
         im = photo.image
     else:
         _register_heif()
-        try:
+        with warnings.catch_warnings():  # (its size was checked when it was read)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = ImageOps.exif_transpose(Image.open(io.BytesIO(photo.raw)))
-        except Image.DecompressionBombError:  # a JPEG too large for Pillow (_huge_jpeg): its
-            ok, buf = cv2.imencode(".jpg", photo.frames[0].gray,  # frame, upright, in grey
-                                   [cv2.IMWRITE_JPEG_QUALITY, 92])
-            return buf.tobytes(), ".jpg"
     if im.mode in ("I", "F") or im.mode.startswith("I;16"):  # 16- or 32-bit grey: scaled as
         im = Image.fromarray(_gray(im))  # the scan scales it (Pillow's convert clips to white)
     im = im.convert("RGB") if im.mode not in ("L", "RGB") else im
@@ -717,6 +834,28 @@ def stored_image(photo: Photo) -> tuple[bytes, str]:
         return buf.getvalue(), ".png"
     clean.save(buf, "JPEG", quality=92)
     return buf.getvalue(), ".jpg"
+
+
+def _stored_frames(photo: Photo) -> tuple[bytes, str]:
+    """The photo's frames as the scan read them, upright and in grey: a PDF's or a TIFF's
+    pages one above the other as a PNG, made smaller to MAX_PIXELS in all; a single
+    photo's frame as a JPEG (a PNG's as a PNG)."""
+    pages = [f.gray for f in photo.frames]
+    if photo.kind not in ("pdf", "pages") and len(pages) == 1:
+        if photo.kind == "png":
+            ok, buf = cv2.imencode(".png", pages[0], [cv2.IMWRITE_PNG_COMPRESSION, 3])
+            return buf.tobytes(), ".png"
+        ok, buf = cv2.imencode(".jpg", pages[0], [cv2.IMWRITE_JPEG_QUALITY, 92])
+        return buf.tobytes(), ".jpg"
+    total = sum(g.size for g in pages)
+    if total > MAX_PIXELS:
+        k = math.sqrt(MAX_PIXELS / total)
+        pages = [cv2.resize(g, (max(1, int(g.shape[1] * k)), max(1, int(g.shape[0] * k))),
+                            interpolation=cv2.INTER_AREA) for g in pages]
+    gray = pages[0] if len(pages) == 1 else np.vstack(
+        [_pad(g, max(p.shape[1] for p in pages)) for g in pages])
+    ok, buf = cv2.imencode(".png", gray, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    return buf.tobytes(), ".png"
 
 
 def _pad(gray: np.ndarray, width: int) -> np.ndarray:

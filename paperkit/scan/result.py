@@ -7,6 +7,21 @@ from dataclasses import dataclass, field
 from .decide import SETTLED
 
 
+def writable(text: str) -> str:
+    """``text`` with each byte of a file name that is not UTF-8 (held by Python as a lone
+    surrogate: os.fsdecode's ``ph\\udcf6to.jpg``) written as its escape, ``ph\\xf6to.jpg``:
+    such a name cannot be written to the record, to JSON read as UTF-8, or to a terminal.
+    Any other text as it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate no file name's byte gives
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 @dataclass(frozen=True)
 class SlipResult:
     """One code read in a photo. ``read`` maps box name → ink score 0..1; ``status`` is what
@@ -28,6 +43,9 @@ class SlipResult:
     crops: dict[str, str] = field(default_factory=dict)
     says: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "frame", writable(self.frame))  # (a file's name: writable)
+
     def as_json(self) -> dict:
         return {"task": self.task, "rev": self.rev, "read": dict(self.read),
                 "status": self.status, "outcome": self.outcome,
@@ -41,7 +59,10 @@ class PhotoResult:
     scanned before, in which case nothing was read or written; ``read_again`` is when this
     file was first scanned, for a photo read again (``scan --again``: ``slips`` are then
     only those its earlier scan could not apply, or did not read). ``advice``: how to take
-    the next photo so that fewer slips need a person. ``seconds`` times each stage."""
+    the next photo so that fewer slips need a person. ``seconds`` times each stage.
+    ``photo``, ``errors`` and ``advice`` name the file: a name that is not UTF-8 is held
+    with its bytes as escapes (:func:`writable`), so the result can be stored, printed and
+    written as JSON (the file itself is read by its own path)."""
 
     photo: str
     sha256: str | None
@@ -54,6 +75,11 @@ class PhotoResult:
     steps: tuple = ()
     advice: tuple[str, ...] = ()
     read_again: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "photo", writable(self.photo))
+        object.__setattr__(self, "errors", tuple(map(writable, self.errors)))
+        object.__setattr__(self, "advice", tuple(map(writable, self.advice)))
 
     @property
     def ok(self) -> bool:
