@@ -555,10 +555,12 @@ def two_levels(im: Image.Image | None, gray: np.ndarray) -> bool:
 def _gray(im: Image.Image) -> np.ndarray:
     """The image as 8-bit grey. 16- and 32-bit grey (flatbed scanners write 16-bit PNG and
     TIFF) are scaled from their own range, which Pillow's conversion would clip to white:
-    values above 255 mean a 16-bit range."""
+    values above 255 mean a range of as many bits as the brightest value needs (10 or 12
+    bits in a 16-bit file, as some scanners write them, 16 bits as most do)."""
     if im.mode in ("I", "F") or im.mode.startswith("I;16"):
         a = np.asarray(im, np.float32)
-        top = 65535.0 if float(a.max(initial=0.0)) > 255.0 else 255.0
+        most = float(a.max(initial=0.0))
+        top = float(2 ** min(int(most).bit_length(), 16) - 1) if most > 255.0 else 255.0
         return np.clip(a * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
     return np.asarray(im.convert("L") if im.mode != "L" else im)
 
