@@ -233,6 +233,23 @@ def test_the_kiosk_shows_every_pending_read_of_a_task(client, sample_kit):
     assert "T0008: open → stuck; 2 reads of the slip closed" in _flash(r)
 
 
+def test_the_kiosk_leans_toward_no_choice_for_a_slip_printed_before_the_tasks_last_change(
+        client, sample_kit):
+    """A read of a slip printed before the task last changed (a person decided it since,
+    say) had its suggestion shown as the button to press (a red team, the fortieth
+    session); a read of the task's own rev still has."""
+    with sample_kit.open_record() as rec:
+        task = get_task(rec, "T0008")
+        _queue(rec, "T0008", rev=task.rev, suggested="done")
+        html = client.get("/review").get_data(as_text=True)
+        assert 'value="done" class="button primary"' in html
+        with rec.write(Source("cli", "test: the task changed")) as w:
+            w.update("tasks", "T0008", {"title": "renamed"})  # (its rev goes up)
+    html = client.get("/review").get_data(as_text=True)
+    assert "the scan read <strong>done</strong>" in html
+    assert 'class="button primary"' not in html
+
+
 # -- 3. the pending items are read inside the write ------------------------------------------
 @pytest.mark.parametrize("seen", [False, True])
 def test_a_decision_made_meanwhile_is_not_overwritten(tmp_path, seen):

@@ -47,8 +47,13 @@ class TaskReview:
 
     @property
     def suggested(self) -> str:
-        """The status every item most likely says, or '' when they say none or differ."""
+        """The status every item most likely says, or '' when they say none or differ, or
+        when a slip read was printed before the task's last change: a person's decision
+        since, say, which the kiosk's page must not lean the person against (its button
+        stood out as the one to press; a red team, the fortieth session)."""
         said = {i.suggested for i in self.items}
+        if self.task is not None and any(i.rev < self.task.rev for i in self.items):
+            return ""
         return said.pop() if len(said) == 1 else ""
 
 
