@@ -97,6 +97,27 @@ def test_print_slips_withholds_names_its_audience_may_not_see(run, kit):
     assert "Priv Ate" not in text_of(render_pdf(doc))
 
 
+def test_a_private_name_written_without_its_accents_or_with_another_apostrophe_is_withheld(
+        run, kit):
+    """A private name written as people type it (no accents, a curly apostrophe as phones,
+    Macs and Word write it, Arabic without its hamza) printed in full on the public slips
+    and board (a red team, the fortieth session)."""
+    fill(kit, contacts=[contact("C001", "José Núñez", "private"),
+                        contact("C002", "Siobhán O'Brien", "private"),
+                        contact("C003", "أحمد علي", "private"),
+                        contact("C004", "Søren Ødegård", "crew")],
+         tasks=[task(1, "Bail: call Jose Nunez", steward="Siobhán O’Brien"),
+                task(2, "Drive احمد علي home", steward="Soren Odegard"),
+                task(3, "Meet Josefina Nunes")])
+    for product in ("slips", "board"):
+        public = flat(printed(run, kit, product))
+        for shown in ("josenunez", "siobhán", "o’brien", "احمد", "soren", "odegard"):
+            assert shown not in public, (product, shown)
+        assert "josefinanunes" in public  # another name: printed
+    crew = flat(printed(run, kit, "slips", "--audience", "crew"))
+    assert "sorenodegard" in crew and "josenunez" not in crew
+
+
 def test_the_kiosk_print_centres_slips_withhold_private_names(kit):
     """Regression: the kiosk's slips came from the same product code, with the names."""
     from paperkit.kiosk import create_app

@@ -388,13 +388,59 @@ _JOINERS = r"\-\u2010-\u2015_"
 _GAPS = re.compile(rf"[\s{_INVISIBLE}{_JOINERS}]+")
 
 
+#: Marks a name is written with or without: Latin's combining accents, Arabic's harakat,
+#: hamza above and below and dagger alef, and the tatweel (a stretch between letters).
+_MARKS = "\u0300-\u036f\u064b-\u065f\u0670\u0640"
+_MARK = re.compile(f"[{_MARKS}]+")
+#: Letters a name is written either way with, that keep apart when their marks are taken
+#: off (NFD): letters with a stroke as their plain letter, every apostrophe as "'"
+#: (phones, Macs and Word type ’ for '), and Arabic's alef wasla as alef, alef maqsura as
+#: yeh and teh marbuta as heh (alef, yeh and waw with hamza or madda lose it by NFD).
+_PLAIN = str.maketrans({
+    "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ħ": "h", "Ħ": "H",
+    "ı": "i", "ŧ": "t", "Ŧ": "T", "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'",
+    "′": "'", "ʹ": "'", "ʻ": "'", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+
+
+def _fold(text: str) -> str:
+    """``text`` as withheld names are compared: its letters without their accents or marks
+    ("Nunez" is "Núñez", "احمد" is "أحمد"), every apostrophe one, in one case."""
+    return _MARK.sub("", unicodedata.normalize("NFD", text).translate(_PLAIN)).casefold()
+
+
+@functools.cache
+def _folded_letters() -> dict[str, str]:
+    """Each letter a name may be written with (Latin, apostrophes, Arabic), by its fold
+    (:func:`_fold`): the letters a name's letter is found as."""
+    found: dict[str, list[str]] = {}
+    chars = [chr(c) for r in ((0x41, 0x7B), (0xC0, 0x250), (0x1E00, 0x1F00), (0x620, 0x6D4))
+             for c in range(*r)] + list("'’‘ʼ`´′ʹʻ")
+    for ch in chars:
+        key = _fold(ch)
+        if len(key) == 1 and not _MARK.fullmatch(ch):
+            found.setdefault(key, []).append(ch)
+    return {key: "".join(sorted(set(chs))) for key, chs in found.items()}
+
+
+def _letter(ch: str) -> str:
+    """A regex source for the name's letter ``ch``: every letter that folds as it does
+    (:func:`_fold`), then any marks."""
+    same = _folded_letters().get(_fold(ch), "") if len(_fold(ch)) == 1 else ""
+    body = f"[{re.escape(same)}]" if len(same) > 1 else re.escape(ch)
+    return body + f"[{_MARKS}]*"
+
+
 def _name_body(name: str) -> str:
     """A regex source for ``name`` as a word sequence: its words apart by any white space
     (a line break included) or joiners (:data:`_JOINERS`), and inside a word a line break
     or an invisible character allowed between any two letters (layout/text.wrap breaks a
-    word too long for its line between letters, with no hyphen)."""
+    word too long for its line between letters, with no hyphen). Each letter is found
+    with or without its accents or marks, and written as any letter that folds as it does
+    (:func:`_letter`): "Jose Nunez" and "Siobhán O’Brien" are the names "José Núñez" and
+    "Siobhán O'Brien" (both printed in full on a public board: a red team, the fortieth
+    session)."""
     inside = rf"[\n{_INVISIBLE}]*"
-    words = [inside.join(re.escape(ch) for ch in word) for word in name.split()]
+    words = [inside.join(_letter(ch) for ch in word) for word in name.split()]
     return rf"[\s{_INVISIBLE}{_JOINERS}]+".join(words)
 
 
@@ -414,23 +460,24 @@ def _names_pattern(wanted: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _letters_source(name: str) -> str:
-    return re.escape(_GAPS.sub("", name))
+    return re.escape(_fold(_GAPS.sub("", name)))
 
 
 @functools.lru_cache(maxsize=16)
 def _any_letters(wanted: tuple[str, ...]) -> re.Pattern[str]:
     """:func:`_letters` of every name of ``wanted`` at once."""
-    return re.compile("|".join(_letters_source(n) for n in wanted), re.IGNORECASE)
+    return re.compile("|".join(_letters_source(n) for n in wanted))
 
 
 @functools.lru_cache(maxsize=4096)
 def _letters(name: str) -> re.Pattern[str]:
-    """A test a text must pass for ``name`` to be in it: the name's letters alone, looked
-    for in the text with its white space and invisible characters taken out. A match of
-    :func:`_name_body` leaves exactly these when they are taken out, letter by letter
-    under the same case rule; so a text that fails holds no such name. Cheap to build,
-    unlike the full pattern, which is then built for the few names that pass."""
-    return re.compile(_letters_source(name), re.IGNORECASE)
+    """A test a text must pass for ``name`` to be in it: the name's letters alone, folded
+    (:func:`_fold`), looked for in the text with its white space and invisible characters
+    taken out, folded too. A match of :func:`_name_body` leaves exactly these when they
+    are taken out and folded, letter by letter; so a text that fails holds no such name.
+    Cheap to build, unlike the full pattern, which is then built for the few names that
+    pass."""
+    return re.compile(_letters_source(name))
 
 
 @dataclass(frozen=True)
@@ -455,7 +502,7 @@ class Withheld:
         the names whose letters are there (:func:`_letters`), longest first."""
         if not self._wanted:
             return None
-        flat = _GAPS.sub("", text)
+        flat = _fold(_GAPS.sub("", text))
         if not _any_letters(self._wanted).search(flat):
             return None
         maybe = tuple(n for n in self._wanted if _letters(n).search(flat))
