@@ -118,6 +118,20 @@ def test_a_private_name_written_without_its_accents_or_with_another_apostrophe_i
     assert "sorenodegard" in crew and "josenunez" not in crew
 
 
+def test_a_private_contacts_phone_number_written_in_a_task_is_withheld(run, kit):
+    """A private contact's number written in a task's title printed on the public board
+    and slips, where the name beside it was withheld (a red team, the fortieth session).
+    A crew contact's number prints for the crew; a public one's for everyone."""
+    fill(kit, contacts=PEOPLE,  # phones 555-9001 (private), 555-9002 (crew), 555-9003
+         tasks=[task(1, "Bail: call Priv Ate on +1 (555) 900-1"),
+                task(2, "Ring 5559002 or 555 9003")])
+    public = flat(printed(run, kit, "slips"))
+    assert "9001" not in public and "5559002" not in public and "5559003" in public
+    assert "bail:call(withheld)on+1(withheld)" in public
+    crew = flat(printed(run, kit, "board", "--audience", "crew"))
+    assert "9001" not in crew and "5559002" in crew
+
+
 def test_the_kiosk_print_centres_slips_withhold_private_names(kit):
     """Regression: the kiosk's slips came from the same product code, with the names."""
     from paperkit.kiosk import create_app

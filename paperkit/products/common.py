@@ -480,6 +480,11 @@ def _letters(name: str) -> re.Pattern[str]:
     return re.compile(_letters_source(name))
 
 
+#: How many of a withheld phone number's last digits find it in a text (the local number:
+#: it is written with or without its country and area codes).
+PHONE_TAIL = 7
+
+
 @dataclass(frozen=True)
 class Withheld:
     """The ``names`` a print's audience may not see, and the ``placeholder`` printed in
@@ -490,6 +495,22 @@ class Withheld:
 
     names: tuple[str, ...]
     placeholder: str
+    #: Phone numbers the audience may not see either: each found by its last PHONE_TAIL
+    #: digits, whatever stands between them (a private contact's number written in a
+    #: task's title printed on the public board: a red team, the fortieth session).
+    phones: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def _phone_pattern(self) -> re.Pattern[str] | None:
+        tails = sorted({d[-PHONE_TAIL:] for d in (re.sub(r"\D", "", p) for p in self.phones)
+                        if len(d) >= PHONE_TAIL})
+        if not tails:
+            return None
+        between = r"[\s\-.()/\u00a0\u2010-\u2015]*"
+        return re.compile(r"\(?(?:" + "|".join(between.join(t) for t in tails) + r")(?!\d)")
+
+    def _phone(self, text: str) -> bool:
+        return self._phone_pattern is not None and self._phone_pattern.search(text) is not None
 
     @functools.cached_property
     def _wanted(self) -> tuple[str, ...]:
@@ -524,24 +545,25 @@ class Withheld:
         return None
 
     def found(self, text: str) -> bool:
-        """Whether ``text`` shows a withheld name."""
-        return self._match(text) is not None
+        """Whether ``text`` shows a withheld name or phone number."""
+        return self._match(text) is not None or self._phone(text)
 
     def text(self, text: str) -> str:
-        """``text`` with every withheld name replaced by the placeholder (in NFKC, with
-        its compatibility letters made plain, when only there is a name found)."""
+        """``text`` with every withheld name and phone number replaced by the placeholder
+        (in NFKC, with its compatibility letters made plain, when only there is a name
+        found)."""
         match = self._match(text)
-        if match is None:
-            return text
-        norm, pattern = match
-        return pattern.sub(self.placeholder, norm)
+        if match is not None:
+            norm, pattern = match
+            text = pattern.sub(self.placeholder, norm)
+        return self._phone_pattern.sub(self.placeholder, text) if self._phone(text) else text
 
     def pages(self, pages: Sequence[Page]) -> tuple[Page, ...]:
         """``pages`` with any text run that still shows a withheld name (across its line
         breaks too) refitted with the placeholder into the run's box, by the rules of
         :func:`fitted`, cut with an ellipsis if it must be. The names are then absent from
         the layout and so from the PDF."""
-        if not self._wanted:
+        if not self._wanted and self._phone_pattern is None:
             return tuple(pages)
         out = []
         for page in pages:

@@ -64,16 +64,22 @@ def visible_contacts(ctx: ProductContext, audience: str, ring: str | None) -> li
     return list_contacts(ctx.record, ring=ring, audiences=VISIBLE[audience])
 
 
-#: Every (name, audience) a contact holds now (``now`` 1) or held in any logged state
-#: (``now`` 0): the before and after of each event on the contacts table. One query.
-_NAMES_SQL = """
-SELECT name, audience, 1 AS now FROM contacts
+def _states_sql(column: str) -> str:
+    """Every (``column``, audience) a contact holds now (``now`` 1) or held in any logged
+    state (``now`` 0): the before and after of each event on the contacts table. One
+    query."""
+    return f"""
+SELECT {column}, audience, 1 AS now FROM contacts
 UNION
-SELECT json_extract(state, '$.name'), json_extract(state, '$.audience'), 0
+SELECT json_extract(state, '$.{column}') AS {column}, json_extract(state, '$.audience'), 0
   FROM (SELECT before AS state FROM events WHERE tbl = 'contacts' AND before IS NOT NULL
         UNION ALL
         SELECT after FROM events WHERE tbl = 'contacts' AND after IS NOT NULL)
 """
+
+
+_NAMES_SQL = _states_sql("name")
+_PHONES_SQL = _states_sql("phone")
 
 
 def _name_key(name: str) -> str:
@@ -104,10 +110,27 @@ def hidden_names(rec, audience: str) -> tuple[str, ...]:
     return tuple(hidden[k] for k in sorted(hidden))
 
 
+def hidden_phones(rec, audience: str) -> tuple[str, ...]:
+    """The phone numbers ``audience`` may not see: as :func:`hidden_names`, each number a
+    contact holds, or held by the event log, while its audience was one ``audience`` may
+    not see, except a number a contact it may see holds now (a shared office line)."""
+    seen = VISIBLE[audience]
+    rows = rec.query(_PHONES_SQL)
+    visible = {_digits(r["phone"]) for r in rows
+               if r["now"] and r["phone"] and r["audience"] in seen}
+    return tuple(sorted({r["phone"] for r in rows if isinstance(r["phone"], str)
+                         and _digits(r["phone"]) and r["audience"] not in seen
+                         and _digits(r["phone"]) not in visible}))
+
+
+def _digits(phone: object) -> str:
+    return re.sub(r"\D", "", phone) if isinstance(phone, str) else ""
+
+
 def withheld_for(rec, audience: str) -> Withheld:
-    """What a print for ``audience`` withholds: :func:`hidden_names`, each printed as
-    WITHHELD."""
-    return Withheld(hidden_names(rec, audience), WITHHELD)
+    """What a print for ``audience`` withholds: :func:`hidden_names` and
+    :func:`hidden_phones`, each printed as WITHHELD."""
+    return Withheld(hidden_names(rec, audience), WITHHELD, hidden_phones(rec, audience))
 
 
 def columns(audience: str, width: float) -> list[Column]:
