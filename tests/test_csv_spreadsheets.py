@@ -170,6 +170,25 @@ def test_a_whole_sheet_saved_in_windows_1252_names_each_row(rec, tmp_path):
                                                             (6, "name")]
 
 
+def _as_cp1252(text: str) -> str:
+    """``text`` as a spreadsheet that opened its UTF-8 as Windows-1252 shows it."""
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b)
+                   for b in text.encode("utf-8"))
+
+
+def test_a_sheet_opened_as_windows_1252_and_saved_back_as_utf8_is_refused(rec, tmp_path):
+    """Excel opens a CSV with no byte-order mark in its code page; saved back as 'CSV UTF-8'
+    every accented letter is two or three others ('Nguyá»…n'), and the import rewrote the
+    names with nothing said (a red team, the fortieth session)."""
+    problems = _refused(rec, tmp_path, "contacts", _as_cp1252(CONTACTS))
+    assert sorted((p.line, p.column) for p in problems) == [(5, "name"), (5, "notes"),
+                                                            (6, "name")]
+    assert all("read as Windows-1252" in p.problem and "--bom" in p.problem
+               for p in problems)
+    twice = _refused(rec, tmp_path, "contacts", _as_cp1252(_as_cp1252(CONTACTS)))
+    assert len(twice) == 3
+
+
 def test_a_question_mark_a_person_typed_imports(rec, tmp_path):
     text = _edited("contacts", "C0001", "notes", "call first?")
     text = text.replace("Nguyễn Thị Lan", "Nguyễn Thị Lan?")  # beside the letters, kept

@@ -612,6 +612,12 @@ def _spoilt_updates(name: str, table: str, planned: list[tuple[int, Parsed]],
                 problem = (f"{who}: {new!r} is the stored {was!r} without its leading {lost}: the"
                            " spreadsheet read the phone as a number; format the phone column as"
                            f" Text in the spreadsheet and write the number with its leading {lost}")
+            elif col in TEXT_COLUMNS[table] and _read_as_code_page(was, new):
+                problem = (f"{who}: {col} {_short(new)!r} is the stored {_short(was)!r} read"
+                           " as Windows-1252: a spreadsheet opened the UTF-8 file as that"
+                           " (Excel does, for a CSV without a byte-order mark) and saved it"
+                           " back; export with 'paperkit export --bom' for Excel, or import the"
+                           " file as it was exported")
             elif col in TEXT_COLUMNS[table] and _letters_lost(was, new):
                 problem = (f"{who}: {col} {_short(new)!r} is the stored {_short(was)!r} with"
                            " letters replaced by '?': the file was saved in a format that lost"
@@ -628,6 +634,26 @@ def _lost_leading(was: str, new: str) -> bool:
     leading zeros and plus ('0049301234567' → '49301234567', '+4477…' → '4477…')."""
     return (was[:1] in ("0", "+") and new.isascii() and new.isdigit()
             and was.lstrip("0+") == new)
+
+
+def _read_as_code_page(was: str, new: str) -> bool:
+    """``new`` is ``was`` written in UTF-8 and read back as Windows-1252, once or twice
+    ('José' → 'JosÃ©' → 'JosÃƒÂ©'): what a spreadsheet that opens a CSV with no byte-order
+    mark as its code page and saves it as 'CSV UTF-8' makes of every accented letter (a
+    red team, the fortieth session: names rewritten, the import said nothing)."""
+    if was.isascii() or new.isascii():
+        return False
+    for _ in range(2):
+        was = "".join(_CP1252.get(b, chr(b)) for b in was.encode("utf-8"))
+        if was == new:
+            return True
+    return False
+
+
+#: Windows-1252's characters by byte, where they are not Latin-1's (its five unused bytes
+#: read as Latin-1's control characters, as Windows reads them).
+_CP1252 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0)
+           if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 
 
 def _letters_lost(was: str, new: str) -> bool:
