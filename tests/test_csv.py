@@ -225,12 +225,12 @@ MALFORMED = {
                                         [(3, "colour"), (3, "title")]),
     "a value under a nameless column": ("tasks", "id,title,\r\nT0100,A,\r\nT0101,B,x\r\n",
                                         [(3, "#3")]),
-    "bad date": ("contacts", CONTACT_HEAD + "C9,Ana,lawyer,care,,,,,crew,2026-13-01\r\n",
+    "bad date": ("contacts", CONTACT_HEAD + "N1,Ana,lawyer,care,,,,,crew,2026-13-01\r\n",
                  [(2, "verified_on")]),
-    "unknown role": ("contacts", CONTACT_HEAD + "C9,Ana,judge,care,,,,,crew,\r\n", [(2, "role")]),
-    "no audience": ("contacts", CONTACT_HEAD + "C9,Ana,lawyer,care,,,,,,\r\n",
+    "unknown role": ("contacts", CONTACT_HEAD + "N1,Ana,judge,care,,,,,crew,\r\n", [(2, "role")]),
+    "no audience": ("contacts", CONTACT_HEAD + "N1,Ana,lawyer,care,,,,,,\r\n",
                     [(2, "audience")]),
-    "not utf-8": ("contacts", (CONTACT_HEAD + "C9,Ana,lawyer,care,,,,Caf\xe9,crew,\r\n")
+    "not utf-8": ("contacts", (CONTACT_HEAD + "N1,Ana,lawyer,care,,,,Caf\xe9,crew,\r\n")
                   .encode("latin-1"), [(2, "notes")]),
     "amount with too many decimals": (
         "ledger", LEDGER_HEAD + "1,2026-11-01,donation,12.345,USD,,,\r\n", [(2, "amount")]),

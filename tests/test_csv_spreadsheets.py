@@ -189,6 +189,20 @@ def test_a_sheet_opened_as_windows_1252_and_saved_back_as_utf8_is_refused(rec, t
     assert len(twice) == 3
 
 
+def test_a_stored_contact_id_written_otherwise_is_refused_not_added_again(rec, tmp_path):
+    """'c0001' or 'C1' for C0001 added a second contact (and a private one's name then
+    printed as the public duplicate's: a red team, the fortieth session)."""
+    head = CONTACTS.splitlines()[0]
+    text = (f"{head}\nc0001,Ana Ferreira,lawyer,witness,,555-0101,en,,public,\n"
+            "C5,Nguyễn Thị Lan,other,care,,555-0105,vi,,crew,\n"
+            "C0009,Eli Moss,medic,care,,555-0109,,,crew,\n")
+    problems = _refused(rec, tmp_path, "contacts", text)
+    assert [(p.line, p.column) for p in problems] == [(2, "id"), (3, "id")]
+    assert problems[0].problem == ("'c0001' is not a contact id the record holds, but C0001"
+                                   " is: write C0001 to change that contact, or another id"
+                                   " to add one")
+
+
 def test_a_question_mark_a_person_typed_imports(rec, tmp_path):
     text = _edited("contacts", "C0001", "notes", "call first?")
     text = text.replace("Nguyễn Thị Lan", "Nguyễn Thị Lan?")  # beside the letters, kept

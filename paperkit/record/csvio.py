@@ -581,7 +581,33 @@ def _update_problems(table: str, name: str, planned: list[tuple[int, Parsed]],
                      given: set[str], rev_lines: set[int]) -> list[RowProblem]:
     """Every problem of the file's updates of rows the record holds (``stored``)."""
     return (_spoilt_updates(name, table, planned, cells, stored, given)
-            + _check_updates(table, name, planned, stored, given, rev_lines))
+            + _check_updates(table, name, planned, stored, given, rev_lines)
+            + _near_ids(name, table, planned, stored))
+
+
+def _near_ids(name: str, table: str, planned: list[tuple[int, Parsed]],
+              stored: dict[str, dict[Any, dict]]) -> list[RowProblem]:
+    """A contact id the record does not hold that is one it holds written otherwise ('c0007'
+    or 'C7' for C0007): meant as that contact, it was added as a second one (a red team,
+    the fortieth session; a task id is refused in any form but its own)."""
+    if table != "contacts":
+        return []
+    held = {_id_key(k): k for k in stored["contacts"]}
+    problems = []
+    for line, parsed in planned:
+        key = parsed.values.get("id")
+        near = held.get(_id_key(key)) if isinstance(key, str) else None
+        if near is not None and key not in stored["contacts"]:
+            problems.append(RowProblem(name, line, "id", (
+                f"{key!r} is not a contact id the record holds, but {near} is: write {near}"
+                " to change that contact, or another id to add one")))
+    return problems
+
+
+def _id_key(key: str) -> tuple[str, str]:
+    """A contact id as a person may write it: in any case, its number without leading zeros."""
+    m = re.fullmatch(r"(.*?)0*(\d+)", key.strip())
+    return (m.group(1).casefold(), m.group(2)) if m else (key.strip().casefold(), "")
 
 
 def _spoilt_updates(name: str, table: str, planned: list[tuple[int, Parsed]],
