@@ -512,6 +512,20 @@ def test_a_utf16_file_is_named_as_such(tmp_path):
         import_file(rec, "tasks", path)
 
 
+def test_paperkits_own_json_export_is_named_as_such(tmp_path, loaded_record):
+    """Importing what 'export --format json' wrote gave 241 lines of column and cell
+    problems (a red team, the fortieth session); it is one line now."""
+    from paperkit.record.csvio import export_json_text
+
+    path = tmp_path / "tasks.json"
+    path.write_text(export_json_text(loaded_record, "tasks"), encoding="utf-8")
+    with Record.open(":memory:") as rec, pytest.raises(ImportFailed) as err:
+        import_file(rec, "tasks", path)
+    (problem,) = err.value.problems
+    assert problem.problem.startswith("the file is JSON")
+    assert "'paperkit export tasks --format csv'" in problem.problem
+
+
 def test_a_binary_file_or_an_overlong_cell_is_one_plain_problem(tmp_path):
     """Random bytes gave 52 lines of junk column names, and a 2,000,000-character cell was
     called broken quoting (red team, round six)."""

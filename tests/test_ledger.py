@@ -124,6 +124,18 @@ def test_a_lone_comma_before_three_digits_is_refused_as_ambiguous(text, currency
     assert text.replace(",", "") in err.value.hint
 
 
+@pytest.mark.parametrize("text", ["0,500", "-0,250"])
+def test_a_comma_after_a_zero_is_refused_with_the_one_reading_it_has(text):
+    """'0,500' KWD was refused as ambiguous with the advice to write 0500 first, 500 dinars
+    where half a dinar was meant (a red team, the fortieth session): no thousands group
+    starts with 0."""
+    from paperkit.record.ledger import parse_amount
+
+    with pytest.raises(InvalidValue, match="has a comma where") as err:
+        parse_amount(text, "KWD")
+    assert err.value.hint == f"write it with a point ({text.replace(',', '.')})"
+
+
 @pytest.mark.parametrize("text, currency, minor", [
     ("1,234,567", "USD", 123456700), ("1.234.567", "EUR", 123456700), ("12,50", "EUR", 1250),
     ("1,5", "EUR", 150), ("1,234.50", "USD", 123450), ("1.000", "KWD", 1000)])

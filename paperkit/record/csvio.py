@@ -263,6 +263,15 @@ def _read(name: str, raw: bytes, table: str
     if not text.strip():
         return [], [RowProblem(name, 1, "", "the file is empty; export a table to see the "
                                             "columns it needs")], set()
+    if text.lstrip()[:1] in ("[", "{"):  # a JSON file ('paperkit export --format json')
+        try:
+            json.loads(text)
+        except ValueError:
+            pass
+        else:
+            return [], [RowProblem(name, 1, "", "the file is JSON ('paperkit export --format"
+                                   " json' writes it), not CSV; import takes CSV: export the"
+                                   f" table with 'paperkit export {table} --format csv'")], set()
     hint = _SEP_LINE.match(text)
     if hint:  # Excel's 'sep=;' line: the delimiter; the line is kept empty (line numbers)
         delim = "\t" if hint.group(1).lower() == "\\t" else hint.group(1)

@@ -54,6 +54,9 @@ def parse_amount(text: str, currency: str) -> int:
     if raw.count(",") == 1 and "." not in raw and _THOUSAND.match(raw):
         # '1,000' is one thousand to some and one (a decimal comma) to others: a KWD
         # amount, with 3 decimals, would be read a thousand times too small
+        if raw.lstrip("+-").startswith("0,"):  # no thousands group starts with 0: 0,500
+            raise InvalidValue(f"{text!r} has a comma where paperkit reads a point for the"
+                               " decimals", f"write it with a point ({raw.replace(',', '.')})")
         raise InvalidValue(f"{text!r} could be read two ways (is the comma a thousands "
                            "separator or a decimal point?)",
                            f"write it without the comma ({raw.replace(',', '')}) or with a "
