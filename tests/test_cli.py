@@ -13,6 +13,7 @@ import click
 import pytest
 
 from paperkit.cli import cli
+from paperkit.record import Source
 from paperkit.record.events import list_events
 from paperkit.samplekit import samples_dir
 
@@ -87,6 +88,17 @@ def test_init_twice_exits_2_and_keeps_the_key(run, tmp_path):
 
 
 # -- the record commands ------------------------------------------------------------------------
+def test_task_list_writes_a_titles_control_characters_as_escapes(run, kit):
+    """A carriage return in an imported title forged a line of 'task list' on a terminal
+    ('Harmless\rT0001 done ...': a red team, the fortieth session)."""
+    with kit.open_record() as rec, rec.write(Source("cli", "test")) as w:
+        w.insert("tasks", {"id": "T0031", "title": "Harmless\rT0001  done     rev 9   Fine",
+                           "status": "open"})
+    code, out, _ = run("--kit", str(kit.path), "task", "list")
+    assert code == 0 and "\r" not in out
+    assert out.splitlines() == ["T0031  open     rev 1   Harmless\\rT0001  done     rev 9   Fine"]
+
+
 def test_task_add_set_list_and_log(run, kit):
     k = ("--kit", str(kit.path))
     code, out, _ = run(*k, "task", "add", "Book the hall", "--timeframe", "by Fri",

@@ -36,3 +36,10 @@ def date_option(value: str | None, what: str) -> dt.date | None:
         return dt.date.fromisoformat(rows.date(value))
     except InvalidValue as exc:
         raise InvalidValue(f"{what}: {exc}", exc.hint) from None
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters written as escapes (``\\n``): a file's name or
+    a task's title may hold a line break, a carriage return or a terminal's control codes,
+    which would forge a line of a listing or restyle the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

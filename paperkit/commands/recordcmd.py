@@ -37,7 +37,7 @@ from ..record.rows import TABLES, parse_row
 from ..record.status import Status, mandates_needing_attention
 from ..record.status import status as record_status
 from ..record.tasks import get_task, list_tasks, next_task_id, task_events
-from . import date_option
+from . import date_option, printable
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -351,8 +351,8 @@ def task_list(obj: Context, status: str | None, as_json: bool) -> None:
     for t in tasks:
         extra = " | ".join(x for x in (t.timeframe, t.steward and f"steward {t.steward}",
                                        t.shadow_crew and f"shadow {t.shadow_crew}") if x)
-        click.echo(f"{t.id}  {t.status:<7}  rev {t.rev:<3} {t.title}"
-                   + (f"  ({extra})" if extra else ""))
+        click.echo(printable(f"{t.id}  {t.status:<7}  rev {t.rev:<3} {t.title}"
+                             + (f"  ({extra})" if extra else "")))
 
 
 # -- roles ------------------------------------------------------------------------------------

@@ -16,17 +16,11 @@ from ..scan import DECODERS, PhotoResult, review, scan_photos
 from ..scan.decide import QUEUED, SETTLED
 from ..scan.pipeline import TYPED, TYPED_MARKS, end_run, left_out_results, type_slip
 from ..signals import stop_signals_interrupt
-
-
-def _printable(text: str) -> str:
-    """``text`` with its control characters written as escapes (``\\n``): a file's name may
-    hold a line break or a terminal's control codes, which would forge a line of the table
-    or restyle the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+from . import printable
 
 
 def _table(res: PhotoResult) -> list[str]:
-    return [_printable(line) for line in _lines(res)]
+    return [printable(line) for line in _lines(res)]
 
 
 def _lines(res: PhotoResult) -> list[str]:
@@ -178,11 +172,11 @@ def register(cli: click.Group) -> None:
             done.append(res)
             if n > 1:
                 bad = sum(1 for s in res.slips if s.outcome not in SETTLED) + len(res.errors)
-                click.echo(_printable(f"[{i}/{n}] {res.photo}: {len(res.slips)} slip(s)")
+                click.echo(printable(f"[{i}/{n}] {res.photo}: {len(res.slips)} slip(s)")
                            + (f", {bad} need attention" if bad else ""), err=True)
 
         def pages(i: int, n: int, label: str) -> None:
-            click.echo(_printable(f"  {label.rsplit('#', 1)[0]}: page {i} of {n}"), err=True)
+            click.echo(printable(f"  {label.rsplit('#', 1)[0]}: page {i} of {n}"), err=True)
 
         # SIGTERM and SIGHUP (a closed terminal) stop the scan as Ctrl-C does, so that the
         # helper process and its shared memory go with it; the helper and the scan's
