@@ -338,6 +338,34 @@ def test_status_on_a_day_leaves_out_contact_sheets_printed_after_it():
         assert status(rec, Settings(), dt.date(2026, 5, 1)).reprint.last_printed is None
 
 
+def test_status_names_a_contact_made_private_after_printouts_that_may_show_them():
+    """A public contact made private after the board and the contact sheets were printed:
+    status called the sheets good for months and said nothing of the copies out there (a
+    red team, the fortieth session). It names the contact and the products to print again,
+    until each is printed again; the cards show no contact and are not named."""
+    from paperkit.record.status import status
+
+    with Record.open(":memory:") as rec:
+        with rec.write(Source("cli", "test")) as w:
+            for cid, name in (("C0001", "Ana"), ("C0002", "Bo")):
+                w.insert("contacts", {"id": cid, "name": name, "role": "lawyer",
+                                      "ring": "dispatch", "audience": "public"})
+            for product in ("board", "contacts", "cards"):
+                w.insert("prints", {"product": product, "at": "2026-06-01T10:00:00Z"})
+        with rec.write(Source("cli", "test: Ana made private, Bo crew and public again")) as w:
+            w.update("contacts", "C0001", {"audience": "private"})
+            w.update("contacts", "C0002", {"audience": "crew"})
+            w.update("contacts", "C0002", {"audience": "public"})
+        st = status(rec, Settings())
+        assert st.attention
+        assert [(n.contact, n.before, n.after, n.products) for n in st.narrowed] == [
+            ("C0001", "public", "private", ("board", "contacts"))]
+        with rec.write(Source("cli", "test: printed again")) as w:
+            for product in ("board", "contacts"):
+                w.insert("prints", {"product": product, "at": "2999-01-01T10:00:00Z"})
+        assert status(rec, Settings()).narrowed == ()
+
+
 def test_a_full_disk_is_named_as_full_not_as_a_damaged_record(tmp_path, monkeypatch):
     """Regression: on a full disk every command said "cannot open the record ...: disk I/O
     error ... if it is damaged, restore it from a 'paperkit backup' copy": advice that

@@ -230,6 +230,11 @@ def _print_status(st: Status, name: str) -> None:
     else:
         click.echo(f"contact sheets: printed {r.last_printed}, reprint by {r.due_on}"
                    + (" (due now)" if r.due else ""))
+    for n in st.narrowed:
+        click.echo(printable(
+            f"contact {n.contact} {n.name}: made {n.after} (was {n.before}) on {n.on}, after"
+            f" these were printed: {', '.join(n.products)}; copies printed before may show"
+            f" them: print those again and destroy the old copies"))
     money = ", ".join(_money(v, c) for c, v in st.balances.items()) or "no entries"
     click.echo(f"ledger balance: {money}")
     for f in st.failing_assertions:

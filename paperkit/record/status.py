@@ -57,6 +57,55 @@ class Reprint:
 
 
 @dataclass(frozen=True)
+class Narrowed:
+    """A contact made visible to fewer (``before`` → ``after``: public, crew, private) on
+    ``on`` (ISO date), after the ``products`` were printed and before they were printed
+    again: copies printed before may show the contact to those who may no longer see it."""
+
+    contact: str
+    name: str
+    before: str
+    after: str
+    on: str
+    products: tuple[str, ...]
+
+
+#: How many see a contact of each audience (a narrowing lowers it).
+_REACH = {"public": 2, "crew": 1, "private": 0}
+#: Products that show contacts, or names and numbers written in the record (the cards,
+#: the charter and the drill plan show the kit's settings only).
+NAMED_PRODUCTS = ("board", "contacts", "kit", "ledger", "roles", "slips")
+
+
+def narrowed_contacts(rec: Record) -> list[Narrowed]:
+    """Contacts whose audience was narrowed after a print of any product that has not been
+    printed again since (a public contact made private after the public board and sheets
+    were printed: `status` called the sheets good for months, and said nothing of the
+    copies out there; a red team, the fortieth session). The latest narrowing of each
+    contact counts."""
+    rows = rec.query(
+        "SELECT row_id, at, json_extract(before, '$.audience') AS was,"
+        " json_extract(after, '$.audience') AS now, json_extract(after, '$.name') AS name"
+        " FROM events WHERE tbl = 'contacts' AND action = 'update' ORDER BY id")
+    latest: dict[str, dict] = {}
+    for r in rows:
+        if _REACH.get(r["now"], 2) < _REACH.get(r["was"], 0):
+            latest[r["row_id"]] = dict(r)
+    now = {r["id"]: r["audience"] for r in rec.query("SELECT id, audience FROM contacts")}
+    out = []
+    for cid, r in sorted(latest.items()):
+        if cid not in now or _REACH.get(now[cid], 2) >= _REACH.get(r["was"], 0):
+            continue  # removed since, or as visible again as before
+        products = tuple(p[0] for p in rec.query(
+            "SELECT product FROM prints GROUP BY product HAVING min(at) < ? AND max(at) < ?"
+            " ORDER BY product", (r["at"], r["at"])) if p[0].split("-")[0] in NAMED_PRODUCTS)
+        if products:
+            out.append(Narrowed(cid, r["name"] or "", r["was"], r["now"], r["at"][:10],
+                                products))
+    return out
+
+
+@dataclass(frozen=True)
 class Status:
     """The record's state on ``today``. Money is in integer minor units per currency."""
 
@@ -68,13 +117,15 @@ class Status:
     reprint: Reprint
     balances: dict[str, int]
     failing_assertions: tuple[AssertionFailure, ...]
+    narrowed: tuple[Narrowed, ...] = ()
 
     @property
     def attention(self) -> bool:
         """True when anything here needs a person: a mandate expired or expiring, a contact
-        to re-verify, contact sheets to reprint, or a balance assertion that fails."""
+        to re-verify, contact sheets to reprint, a balance assertion that fails, or
+        printouts made before a contact was made visible to fewer."""
         return bool(self.mandates or self.stale_contacts or self.reprint.due
-                    or self.failing_assertions)
+                    or self.failing_assertions or self.narrowed)
 
     def as_dict(self) -> dict:
         return {
@@ -92,6 +143,9 @@ class Status:
                         "due_on": self.reprint.due_on, "due": self.reprint.due},
             "balances": money_json(self.balances),
             "failing_assertions": [f.message() for f in self.failing_assertions],
+            "narrowed": [{"id": n.contact, "name": n.name, "before": n.before,
+                          "after": n.after, "on": n.on, "reprint": list(n.products)}
+                         for n in self.narrowed],
         }
 
 
@@ -168,4 +222,5 @@ def status(rec: Record, settings: Settings, today: dt.date | None = None,
         reprint=reprint_state(rec, today, settings.reprint_months, bool(contacts), on),
         balances=balances(rec, on.isoformat() if on else None),
         failing_assertions=tuple(assertion_failures(rec)),
+        narrowed=tuple(narrowed_contacts(rec)),
     )
