@@ -366,6 +366,29 @@ def test_status_names_a_contact_made_private_after_printouts_that_may_show_them(
         assert status(rec, Settings()).narrowed == ()
 
 
+def test_status_names_a_gap_in_a_roles_rotation_until_it_has_passed():
+    """Care held to 2026-12-14 and again from 2027-01-10: status judged each role by its
+    mandate that ends last and said nothing of the 26 days with nobody (a red team, the
+    fortieth session). Overlaps and back-to-back mandates leave no gap."""
+    from paperkit.record.status import status
+
+    with Record.open(":memory:") as rec:
+        with rec.write(Source("cli", "test")) as w:
+            for role, holder, starts, ends in (
+                    ("care", "Greta", "2026-12-01", "2026-12-14"),
+                    ("Care ", "Dee", "2027-01-10", "2027-01-23"),
+                    ("comms", "Ana", "2026-12-01", "2026-12-14"),
+                    ("comms", "Bea", "2026-12-10", "2026-12-31"),
+                    ("comms", "Cal", "2027-01-01", "2027-01-14")):
+                w.insert("roles", {"role": role, "holder": holder, "starts": starts,
+                                   "ends": ends})
+        st = status(rec, Settings(), dt.date(2026, 12, 20))
+        assert [(g.role, g.first, g.last) for g in st.gaps] == [
+            ("Care", "2026-12-15", "2027-01-09")]
+        assert st.attention
+        assert status(rec, Settings(), dt.date(2027, 1, 10)).gaps == ()  # passed
+
+
 def test_a_full_disk_is_named_as_full_not_as_a_damaged_record(tmp_path, monkeypatch):
     """Regression: on a full disk every command said "cannot open the record ...: disk I/O
     error ... if it is damaged, restore it from a 'paperkit backup' copy": advice that

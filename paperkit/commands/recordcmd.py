@@ -218,6 +218,8 @@ def _print_status(st: Status, name: str) -> None:
             else f"ends {m.role.ends} (today)" if m.days_left == 0 \
             else f"ends {m.role.ends} (in {_days(m.days_left)})"
         click.echo(f"mandate {m.state}: {m.role.role} held by {m.role.holder}, {when}")
+    for g in st.gaps:
+        click.echo(printable(f"role {g.role}: no holder from {g.first} to {g.last}"))
     if st.stale_contacts:
         click.echo(f"contacts not verified in 90 days: {len(st.stale_contacts)}")
         for s in st.stale_contacts:

@@ -57,6 +57,37 @@ class Reprint:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """Days no mandate of ``role`` covers, ``first`` to ``last`` (ISO dates, inclusive),
+    between a mandate that ends and the next that starts."""
+
+    role: str
+    first: str
+    last: str
+
+
+def role_gaps(rec: Record, today: dt.date) -> list[Gap]:
+    """The gaps in each role's rotation that have not passed by ``today``: a mandate ends
+    and the next one starts days later (the care crew with nobody for 26 days, which
+    `status` did not say: a red team, the fortieth session). Roles written in another
+    case or spacing are one role, as :func:`mandates_needing_attention` takes them."""
+    by_role: dict[str, list[Role]] = {}
+    for role in list_roles(rec):
+        by_role.setdefault(" ".join(role.role.split()).casefold(), []).append(role)
+    out = []
+    for roles in by_role.values():
+        roles.sort(key=lambda r: (r.starts, r.ends))
+        covered = dt.date.fromisoformat(roles[0].ends)
+        for r in roles[1:]:
+            starts = dt.date.fromisoformat(r.starts)
+            first, last = covered + dt.timedelta(days=1), starts - dt.timedelta(days=1)
+            if first <= last and last >= today:
+                out.append(Gap(" ".join(r.role.split()), first.isoformat(), last.isoformat()))
+            covered = max(covered, dt.date.fromisoformat(r.ends))
+    return sorted(out, key=lambda g: (g.first, g.role))
+
+
+@dataclass(frozen=True)
 class Narrowed:
     """A contact made visible to fewer (``before`` → ``after``: public, crew, private) on
     ``on`` (ISO date), after the ``products`` were printed and before they were printed
@@ -118,14 +149,16 @@ class Status:
     balances: dict[str, int]
     failing_assertions: tuple[AssertionFailure, ...]
     narrowed: tuple[Narrowed, ...] = ()
+    gaps: tuple[Gap, ...] = ()
 
     @property
     def attention(self) -> bool:
         """True when anything here needs a person: a mandate expired or expiring, a contact
-        to re-verify, contact sheets to reprint, a balance assertion that fails, or
-        printouts made before a contact was made visible to fewer."""
+        to re-verify, contact sheets to reprint, a balance assertion that fails,
+        printouts made before a contact was made visible to fewer, or a gap in a role's
+        rotation."""
         return bool(self.mandates or self.stale_contacts or self.reprint.due
-                    or self.failing_assertions or self.narrowed)
+                    or self.failing_assertions or self.narrowed or self.gaps)
 
     def as_dict(self) -> dict:
         return {
@@ -146,6 +179,7 @@ class Status:
             "narrowed": [{"id": n.contact, "name": n.name, "before": n.before,
                           "after": n.after, "on": n.on, "reprint": list(n.products)}
                          for n in self.narrowed],
+            "gaps": [{"role": g.role, "first": g.first, "last": g.last} for g in self.gaps],
         }
 
 
@@ -223,4 +257,5 @@ def status(rec: Record, settings: Settings, today: dt.date | None = None,
         balances=balances(rec, on.isoformat() if on else None),
         failing_assertions=tuple(assertion_failures(rec)),
         narrowed=tuple(narrowed_contacts(rec)),
+        gaps=tuple(role_gaps(rec, today)),
     )
