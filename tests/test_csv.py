@@ -512,6 +512,21 @@ def test_a_utf16_file_is_named_as_such(tmp_path):
         import_file(rec, "tasks", path)
 
 
+def test_a_new_task_after_the_highest_id_a_task_takes_gets_the_lowest_free_one(tmp_path):
+    """After T99999999 (written by hand), import numbered a new row T100000000, which no
+    import takes back: the kit's export no longer imported (a red team, the fortieth
+    session). It takes the lowest free number, as 'task add' does."""
+    text = "id,title\nT99999999,Last\nT0001,First\n,New one\n,New two\n"
+    with Record.open(":memory:") as rec:
+        import_file(rec, "tasks", _write(tmp_path, "t.csv", text))
+        ids = sorted(r["id"] for r in export_json(rec, "tasks"))
+        assert ids == ["T0001", "T0002", "T0003", "T99999999"]
+        again = tmp_path / "again.csv"
+        again.write_text(export_csv_text(rec, "tasks"), encoding="utf-8")
+        with Record.open(":memory:") as other:
+            assert import_file(other, "tasks", again).inserted == 4
+
+
 def test_paperkits_own_json_export_is_named_as_such(tmp_path, loaded_record):
     """Importing what 'export --format json' wrote gave 241 lines of column and cell
     problems (a red team, the fortieth session); it is one line now."""

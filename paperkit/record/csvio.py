@@ -108,6 +108,7 @@ from .rows import (
     format_row,
     parse_row,
 )
+from .tasks import MAX_TASK_NUMBER
 
 FORMATS = ("csv", "json")
 _TRIGGER = re.compile(r"^'*[=+\-@\t\r]")
@@ -806,12 +807,19 @@ def _number_new_rows(rec: Record, table: str, planned: list[tuple[int, Parsed]])
     pattern = re.compile(rf"^{prefix}([0-9]+)$")
     taken = [r[0] for r in rec.query(f"SELECT id FROM {table}")]
     taken += [p.values["id"] for _, p in planned if p.values.get("id")]
-    numbers = [int(m.group(1)) for t in taken if (m := pattern.match(t))]
+    numbers = {int(m.group(1)) for t in taken if (m := pattern.match(t))}
     next_number = max(numbers, default=0) + 1
     for _, parsed in planned:
         if not parsed.values.get("id"):
+            if table == "tasks" and next_number > MAX_TASK_NUMBER:  # past the ids a task
+                # takes (T99999999 written by hand): the lowest free one, as 'task add' does
+                next_number = next(n for n in range(1, MAX_TASK_NUMBER + 2)
+                                   if n not in numbers)
             parsed.values["id"] = f"{prefix}{next_number:04d}"
+            numbers.add(next_number)
             next_number += 1
+            while table == "tasks" and next_number in numbers:
+                next_number += 1
 
 
 def _header(rows: list[FileRow]) -> set[str]:
