@@ -286,7 +286,9 @@ def test_a_slip_typed_in_on_the_upload_page_is_decided_as_paperkit_type_does(cli
     assert f"Typed: {text}" in html and "Updated" in html
     assert status_of(sample_kit, "T0002") == "done"
     with sample_kit.open_record() as rec:
-        assert list_events(rec, table="tasks", row_id="T0002")[-1].source == f"typed {text} done"
+        event = list_events(rec, table="tasks", row_id="T0002")[-1]
+        assert (event.source_kind, event.source) == ("kiosk", f"typed {text} done")  # (it
+        # was logged as a CLI edit: a red team, the fortieth session)
     assert "This slip was already typed in" in typed(text, "done")
     html = typed(text[:-1] + ("A" if text[-1] != "A" else "B"), "stuck")
     assert "does not verify" in html and status_of(sample_kit, "T0002") == "done"
@@ -734,6 +736,26 @@ def test_private_names_in_tasks_and_mandates_are_withheld_on_every_page(client, 
         assert name not in html and str(escape(name)) not in html, page
         assert "(withheld)" in html, page
     assert "Call (withheld) about the van" in client.get("/task/T0900").get_data(as_text=True)
+
+
+@pytest.mark.real_prints  # the reason that quoted the title: a slip this record never printed
+def test_a_private_name_in_a_scans_reason_is_withheld_on_the_scan_and_review_pages(
+        client, sample_kit):
+    """A slip this record never printed is held with its task's title in the reason ("check
+    that it is the slip of '...'"), and the upload's result page and the review queue
+    showed a private name there in full (a red team, the fortieth session)."""
+    with sample_kit.open_record() as rec:
+        (name, *_) = [c.name for c in list_contacts(rec, audiences=("private",))]
+        with rec.write(Source("cli", "test")) as w:
+            w.insert("tasks", {"id": "T0900", "title": f"Drive {name} home", "status": "open"})
+    r = upload(client, slip_photo(sample_kit, {"T0900": (Mark("done"),)}))
+    html = r.get_data(as_text=True)
+    assert "this record never printed this slip" in html
+    assert name not in html and str(escape(name)) not in html
+    assert "Drive (withheld) home" in html
+    html = client.get("/review").get_data(as_text=True)
+    assert "this record never printed this slip" in html
+    assert name not in html and str(escape(name)) not in html
 
 
 # -- access: QR code and poster -----------------------------------------------------------

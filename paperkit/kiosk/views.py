@@ -220,7 +220,7 @@ def type_slip():
         flash("Type the code printed under the slip's QR code.", "error")
         return redirect(url_for("kiosk.upload_form"))
     with state().scan_lock:
-        res = enter_typed(kit, rec, code, request.form.get("mark", ""))
+        res = enter_typed(kit, rec, code, request.form.get("mark", ""), via="kiosk")
     shown = [ShownPhoto(f"Typed: {res.photo.removeprefix(TYPED)}", res, res.errors,
                         _titles(rec, res))]
     reviews = len({item.task for item in scan_review.pending(rec)})

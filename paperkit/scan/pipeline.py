@@ -1230,14 +1230,15 @@ def typed_code(text: str) -> str:
     return f"{head}{sep}{tag.translate(_TAG_LOOKALIKES)}" if sep else text
 
 
-def type_slip(kit: Kit, rec: Record, text: str, mark: str, dry_run: bool = False
-              ) -> PhotoResult:
+def type_slip(kit: Kit, rec: Record, text: str, mark: str, dry_run: bool = False,
+              via: str = "cli") -> PhotoResult:
     """A slip typed in by hand when its photos fail (DESIGN §4): the code's text as printed
     under the code, and the box marked on it (a status of :data:`TYPED_MARKS`, or "none").
     It is decided as a photo's slip whose boxes read so plainly (applied, unchanged, stale,
     review when another photo of it read otherwise or this record never printed it, or
     refused: another kit's code, a mistyped or forged one, a task not in the record), and
-    written in one transaction whose events name it (source "cli", "typed CODE MARK").
+    written in one transaction whose events name it (source ``via``, "cli" or "kiosk":
+    "typed CODE MARK").
     Keyed by its code and mark as a photo is by its sha256: typed again, it changes
     nothing. A dry run says what a real one would (it commits to a copy of the record in
     memory) and writes nothing. Raises InvalidValue for a mark that is not a box."""
@@ -1273,7 +1274,7 @@ def type_slip(kit: Kit, rec: Record, text: str, mark: str, dry_run: bool = False
     target = rec.scratch_copy() if dry_run else rec
     try:
         return _commit(kit, target, result, [_Read(slip, None, None)], keep=not dry_run,
-                       source=Source("cli", f"typed {code} {mark}"))
+                       source=Source(via, f"typed {code} {mark}"))
     finally:
         if dry_run:
             target.close()
