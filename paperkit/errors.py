@@ -32,6 +32,14 @@ class PaperkitError(Exception):
         return f"{msg} ({self.hint})" if self.hint else msg
 
 
+class KioskStopping(PaperkitError):
+    """The kiosk was stopped while an upload was read: the photos after the current one
+    are not read."""
+
+    exit_code = EXIT_ATTENTION
+    hint = "start the kiosk again and upload the rest (a photo read already is not read twice)"
+
+
 class KitNotFound(PaperkitError):
     hint = "run 'paperkit init PATH', or pass --kit PATH, or set PAPERKIT_KIT"
 

@@ -264,6 +264,40 @@ def test_an_error_part_way_through_an_upload_shows_the_photos_kept_before_it(
     assert status_of(sample_kit, "T0002") == "done" and status_of(sample_kit, "T0005") == "open"
 
 
+def test_a_kiosk_stopped_mid_upload_keeps_what_it_read_and_removes_the_upload(
+        app, client, sample_kit, monkeypatch):
+    """Stopped mid-upload (Ctrl+C, SIGTERM), the kiosk exited with the scan still running:
+    the person's original photos, GPS and all, stayed in the temporary folder, and the
+    process sometimes aborted (a red team, the fortieth session). The upload now ends
+    after its current photo, that photo kept, and the stop removes the upload folders."""
+    import tempfile
+
+    from paperkit.kiosk import views
+
+    real = views.scan_photos
+
+    def stopped_after_the_first(*args, progress, **kw):
+        def first_then_stop(i, n, res):
+            app.extensions["paperkit"].stopping.set()  # the kiosk is stopped meanwhile
+            progress(i, n, res)
+        return real(*args, progress=first_then_stop, **kw)
+
+    monkeypatch.setattr(views, "scan_photos", stopped_after_the_first)
+    first = slip_photo(sample_kit, {"T0002": (Mark("done"),)})
+    second = slip_photo(sample_kit, {"T0005": (Mark("taken"),)})
+    r = client.post("/upload", data={"csrf": csrf_of(client),
+                                     "photos": [(io.BytesIO(first), "one.jpg"),
+                                                (io.BytesIO(second), "two.jpg")]},
+                    content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert "Stopped at two.jpg: the kiosk was stopped" in html and "were read and kept" in html
+    assert status_of(sample_kit, "T0002") == "done" and status_of(sample_kit, "T0005") == "open"
+    left = Path(tempfile.mkdtemp(prefix=views.upload_prefix()))  # as a killed upload leaves
+    (left / "upload-01.jpg").write_bytes(first)
+    views.stop_uploads(app, wait=5)
+    assert not left.exists()
+
+
 def test_a_slip_typed_in_on_the_upload_page_is_decided_as_paperkit_type_does(client,
                                                                              sample_kit):
     """A slip whose photo will not read is typed in (its code's letters, the box marked):

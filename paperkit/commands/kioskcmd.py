@@ -33,6 +33,7 @@ def register(cli: click.Group) -> None:
           paperkit kiosk --lan --port 8765
         """
         from ..kiosk import create_app, make_server
+        from ..kiosk.views import stop_uploads
 
         kit = ctx.kit
         app = create_app(kit, lan=lan)
@@ -59,6 +60,8 @@ def register(cli: click.Group) -> None:
         except KeyboardInterrupt:
             pass
         finally:
+            app.extensions["paperkit"].stopping.set()  # an upload being read ends soon
             server.close()
+            stop_uploads(app)
             held.close()
         click.echo("kiosk stopped; its access link no longer works")

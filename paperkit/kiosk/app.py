@@ -50,6 +50,9 @@ class KioskState:
     scan_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
     #: Set while the kit folder is found moved (logged once, not on every request).
     moved: threading.Event = field(default_factory=threading.Event, compare=False)
+    #: Set when the kiosk stops: an upload being read ends after its current photo
+    #: (views.stop_uploads).
+    stopping: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
 def create_app(kit: Kit, token: str | None = None, lan: bool = False, *,

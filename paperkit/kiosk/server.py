@@ -13,8 +13,11 @@ from ..signals import stop_signals_interrupt
 from .access import lan_address
 
 DEFAULT_PORT = 8765
-#: Worker threads: a few phones uploading while the laptop shows the board.
-THREADS = 4
+#: Worker threads: a few phones uploading while the laptop shows the board. Uploads are
+#: read one at a time (``KioskState.scan_lock``), each waiting one holding a thread: with 4,
+#: four phones uploading at once left no thread for the board or the review page, which
+#: waited for a scan to end (a red team, the fortieth session).
+THREADS = 12
 #: waitress's hard cap on a request body exceeds the kiosk's upload limit by at least this
 #: (and by at least the limit itself): see :func:`body_cap`.
 MIN_BODY_MARGIN = 8 * 1024 * 1024

@@ -13,11 +13,13 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -30,7 +32,7 @@ from flask import (
 )
 
 from ..commands.printcmd import EXAMPLES
-from ..errors import ChangedMeanwhile, InvalidValue, NotFound, PaperkitError
+from ..errors import ChangedMeanwhile, InvalidValue, KioskStopping, NotFound, PaperkitError
 from ..printing import print_product
 from ..products import PRODUCTS, PrintOptions
 from ..products.common import Withheld
@@ -46,7 +48,7 @@ from ..record.tasks import check_seen, get_task, list_tasks, set_status
 from ..scan import review as scan_review
 from ..scan import scan_photos
 from ..scan.load import PHOTO_SUFFIXES
-from ..scan.pipeline import TYPED, TYPED_MARKS
+from ..scan.pipeline import TYPED, TYPED_MARKS, end_run
 from ..scan.pipeline import type_slip as enter_typed
 from ..scan.result import PhotoResult
 from .access import access_url, qr_svg
@@ -260,6 +262,32 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def stop_uploads(app: Flask, wait: float = 30.0) -> None:
+    """The kiosk stops (its server closed, Ctrl+C or SIGTERM): an upload being read ends
+    after its current photo, the photos read before it kept; the scan's pools and helper
+    process stop; and this kiosk's upload folders, the person's original photos with
+    their GPS, are removed. A stop mid-upload left them in the temporary folder until the
+    next start, and the process sometimes aborted with the scan still running (a red
+    team, the fortieth session). Waits up to ``wait`` seconds for the upload."""
+    st: KioskState = app.extensions["paperkit"]
+    st.stopping.set()
+    if st.scan_lock.acquire(timeout=wait):
+        st.scan_lock.release()
+    end_run()
+    for path in Path(tempfile.gettempdir()).glob(f"{upload_prefix()}*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _read_on(done: list) -> Callable[[int, int, PhotoResult], None]:
+    """The scan's progress for an upload: each photo kept in ``done`` as it is committed;
+    once the kiosk is stopping, the upload ends there (:func:`stop_uploads`)."""
+    def progress(i: int, n: int, res: PhotoResult) -> None:
+        done.append(res)
+        if state().stopping.is_set() and i < n:
+            raise KioskStopping("the kiosk was stopped")
+    return progress
+
+
 @bp.post("/upload")
 def upload():
     files = [f for f in request.files.getlist("photos") if f and f.filename]
@@ -269,7 +297,7 @@ def upload():
     kit, rec = state().kit, record()
     rec.check_writable()  # a read-only kit: said before the photos are read, not after
     shown: list[ShownPhoto] = []
-    with tempfile.TemporaryDirectory(prefix=upload_prefix()) as tmp:
+    with tempfile.TemporaryDirectory(prefix=upload_prefix(), ignore_cleanup_errors=True) as tmp:
         paths, names = [], []
         for i, f in enumerate(files, 1):
             path = Path(tmp) / f"upload-{i:02d}{_suffix(f.filename)}"
@@ -280,9 +308,11 @@ def upload():
         stopped = None
         with state().scan_lock:
             try:
+                if state().stopping.is_set():
+                    raise KioskStopping("the kiosk was stopped")
                 results = scan_photos(kit, rec, paths, decoder=state().decoder,
                                       again=request.form.get("again") == "1",
-                                      progress=lambda i, n, res: done.append(res))
+                                      progress=_read_on(done))
             except PaperkitError as exc:  # a busy record, say: what was committed before
                 if not done:  # it is kept and shown, with what stopped the rest
                     raise
