@@ -264,6 +264,45 @@ def test_an_error_part_way_through_an_upload_shows_the_photos_kept_before_it(
     assert status_of(sample_kit, "T0002") == "done" and status_of(sample_kit, "T0005") == "open"
 
 
+def test_a_full_disk_part_way_through_an_upload_says_so_and_shows_the_photos_kept(
+        client, sample_kit, monkeypatch):
+    """The disk filled while the second photo was stored: a generic "Something went wrong
+    ... Try again" page, the first photo's results never shown (a red team, the fortieth
+    session). Now the first is shown, kept, with where it stopped and why; a full disk
+    before any photo is a page that says the disk is full."""
+    import errno
+
+    from paperkit.scan import pipeline
+
+    scan_photo = pipeline.scan_photo
+
+    def full_at_the_second(kit, rec, path, *args, **kw):
+        if Path(path).name.startswith("upload-02"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(kit.path / "x.jpg"))
+        return scan_photo(kit, rec, path, *args, **kw)
+
+    monkeypatch.setattr(pipeline, "scan_photo", full_at_the_second)
+    first = slip_photo(sample_kit, {"T0002": (Mark("done"),)})
+    second = slip_photo(sample_kit, {"T0005": (Mark("taken"),)})
+    r = client.post("/upload", data={"csrf": csrf_of(client),
+                                     "photos": [(io.BytesIO(first), "one.jpg"),
+                                                (io.BytesIO(second), "two.jpg")]},
+                    content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert "Stopped at two.jpg: the laptop&#39;s disk is full" in html
+    assert "were read and kept" in html and str(sample_kit.path) not in html
+    assert status_of(sample_kit, "T0002") == "done"
+
+    def full(kit, rec, path, *args, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device", str(kit.path / "x.jpg"))
+
+    monkeypatch.setattr(pipeline, "scan_photo", full)
+    r = upload(client, second, "two.jpg")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 507 and "The disk is full" in html
+    assert "Free some disk space on the laptop" in html and str(sample_kit.path) not in html
+
+
 def test_a_kiosk_stopped_mid_upload_keeps_what_it_read_and_removes_the_upload(
         app, client, sample_kit, monkeypatch):
     """Stopped mid-upload (Ctrl+C, SIGTERM), the kiosk exited with the scan still running:

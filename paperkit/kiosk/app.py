@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -131,6 +132,17 @@ def _human_size(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
 
 
+def disk_message(exc: OSError) -> str:
+    """An error of the laptop's disk, for the kiosk's pages: what failed and what to do,
+    without the file's path (it names the laptop's home folder). A full disk said only
+    "Something went wrong ... Try again" (a red team, the fortieth session)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ("the laptop's disk is full, so the photo could not be kept; nothing was"
+                " half-saved. Free some disk space on the laptop, then upload it again")
+    return (f"the laptop could not read or write a file ({exc.strerror or exc}); nothing was"
+            " half-saved. Tell the person running the kiosk")
+
+
 def _error_pages(app: Flask) -> None:
     def page(code: int, title: str, message: str):
         return render_template("error.html", code=code, title=title, message=message), code
@@ -151,6 +163,13 @@ def _error_pages(app: Flask) -> None:
     @app.errorhandler(PaperkitError)
     def paperkit_error(exc: PaperkitError):
         return page(400, "paperkit could not do that", exc.user_message())
+
+    @app.errorhandler(OSError)
+    def os_error(exc: OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return page(507, "The disk is full", disk_message(exc))
+        app.logger.exception("kiosk error on %s %s", request.method, request.path)
+        return page(500, *ERRORS[500])
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

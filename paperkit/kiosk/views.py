@@ -52,7 +52,7 @@ from ..scan.pipeline import TYPED, TYPED_MARKS, end_run
 from ..scan.pipeline import type_slip as enter_typed
 from ..scan.result import PhotoResult
 from .access import access_url, qr_svg
-from .app import KioskState
+from .app import KioskState, disk_message
 from .poster import poster_pdf
 
 bp = Blueprint("kiosk", __name__)
@@ -313,12 +313,13 @@ def upload():
                 results = scan_photos(kit, rec, paths, decoder=state().decoder,
                                       again=request.form.get("again") == "1",
                                       progress=_read_on(done))
-            except PaperkitError as exc:  # a busy record, say: what was committed before
-                if not done:  # it is kept and shown, with what stopped the rest
-                    raise
+            except (PaperkitError, OSError) as exc:  # a busy record, a full disk: what was
+                if not done:  # committed before it is kept and shown, with what stopped
+                    raise  # the rest
                 at = names[len(done)] if len(done) < len(names) else "the end"
+                why = exc.user_message() if isinstance(exc, PaperkitError) else disk_message(exc)
                 results, stopped = done, (
-                    f"Stopped at {at}: {exc.user_message()}. The"
+                    f"Stopped at {at}: {why}. The"
                     f" {len(done)} photo(s) above were read and kept; upload the rest again"
                     " (a photo read already is not read twice).")
         for path, name, res in zip(paths, names, results, strict=False):
