@@ -379,6 +379,9 @@ def test_the_same_photo_twice_changes_nothing(client, sample_kit):
         n = len(list_events(rec))
     html = upload(client, photo).get_data(as_text=True)
     assert "already read" in html
+    # what that read did, not only "nothing changed" (a reloaded page, a photo sent again
+    # after a dropped connection: a red team, the fortieth session)
+    assert "and that read set T0005 → taken; nothing changed now" in html
     with sample_kit.open_record() as rec:
         assert len(list_events(rec)) == n
 

@@ -199,6 +199,17 @@ class ShownPhoto:
     result: PhotoResult
     errors: tuple[str, ...]
     titles: dict[str, str]
+    #: For a photo read before: what that read applied ("T0007 → done"), so that a page
+    #: reloaded, or a photo sent again after a dropped connection, does not say only that
+    #: nothing changed (a red team, the fortieth session).
+    applied_then: tuple[str, ...] = ()
+
+
+def _applied_then(rec: Record, res: PhotoResult) -> tuple[str, ...]:
+    done = record_scans.get_scan(rec, res.sha256) if res.already_scanned and res.sha256 \
+        else None
+    return tuple(f"{s['task']} → {s['status']}" for s in (done.slips if done else ())
+                 if s.get("outcome") == "applied" and s.get("task"))
 
 
 def _suffix(filename: str) -> str:
@@ -324,7 +335,8 @@ def upload():
                     " (a photo read already is not read twice).")
         for path, name, res in zip(paths, names, results, strict=False):
             errors = tuple(_own_name(e, path, name) for e in res.errors)
-            shown.append(ShownPhoto(name, res, errors, _titles(rec, res)))
+            shown.append(ShownPhoto(name, res, errors, _titles(rec, res),
+                                    _applied_then(rec, res)))
     reviews = len({item.task for item in scan_review.pending(rec)})
     return render_template("scanned.html", photos=shown, reviews=reviews, stopped=stopped)
 
