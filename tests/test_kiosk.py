@@ -235,30 +235,42 @@ def test_an_uploaded_photo_runs_the_scan_and_changes_the_record(client, sample_k
     assert column_of(client.get("/").get_data(as_text=True), "T0002") == "done"
 
 
+def _fail_at_the_second(monkeypatch, exc: Exception) -> None:
+    """The scan of an upload's second photo raises ``exc``; the first is read as ever."""
+    from paperkit.scan import pipeline
+
+    scan_photo = pipeline.scan_photo
+
+    def failing(kit, rec, path, *args, **kw):
+        if Path(path).name.startswith("upload-02"):
+            raise exc
+        return scan_photo(kit, rec, path, *args, **kw)
+
+    monkeypatch.setattr(pipeline, "scan_photo", failing)
+
+
+def _upload_two(client, kit) -> str:
+    """One upload of two photos, one.jpg (T0002 marked done) and two.jpg (T0005 taken): the
+    page it answers with (status 200)."""
+    first = slip_photo(kit, {"T0002": (Mark("done"),)})
+    second = slip_photo(kit, {"T0005": (Mark("taken"),)})
+    r = client.post("/upload", data={"csrf": csrf_of(client),
+                                     "photos": [(io.BytesIO(first), "one.jpg"),
+                                                (io.BytesIO(second), "two.jpg")]},
+                    content_type="multipart/form-data")
+    assert r.status_code == 200
+    return r.get_data(as_text=True)
+
+
 def test_an_error_part_way_through_an_upload_shows_the_photos_kept_before_it(
         client, sample_kit, monkeypatch):
     """A busy record at the second photo: the first was committed; the page showed only
     "Nothing was half-saved ... Try again" (red team, round five). Now it shows the first
     photo's results and says where it stopped, and that the first was kept."""
     from paperkit.errors import RecordError
-    from paperkit.scan import pipeline
 
-    scan_photo = pipeline.scan_photo
-
-    def busy_at_the_second(kit, rec, path, *args, **kw):
-        if Path(path).name.startswith("upload-02"):
-            raise RecordError("the record is busy", "wait, then try again")
-        return scan_photo(kit, rec, path, *args, **kw)
-
-    monkeypatch.setattr(pipeline, "scan_photo", busy_at_the_second)
-    first = slip_photo(sample_kit, {"T0002": (Mark("done"),)})
-    second = slip_photo(sample_kit, {"T0005": (Mark("taken"),)})
-    r = client.post("/upload", data={"csrf": csrf_of(client),
-                                     "photos": [(io.BytesIO(first), "one.jpg"),
-                                                (io.BytesIO(second), "two.jpg")]},
-                    content_type="multipart/form-data")
-    html = r.get_data(as_text=True)
-    assert r.status_code == 200
+    _fail_at_the_second(monkeypatch, RecordError("the record is busy", "wait, then try again"))
+    html = _upload_two(client, sample_kit)
     assert "one.jpg" in html and "T0002" in html and "Updated" in html
     assert "Stopped at two.jpg: the record is busy" in html and "were read and kept" in html
     assert status_of(sample_kit, "T0002") == "done" and status_of(sample_kit, "T0005") == "open"
@@ -274,30 +286,18 @@ def test_a_full_disk_part_way_through_an_upload_says_so_and_shows_the_photos_kep
 
     from paperkit.scan import pipeline
 
-    scan_photo = pipeline.scan_photo
-
-    def full_at_the_second(kit, rec, path, *args, **kw):
-        if Path(path).name.startswith("upload-02"):
-            raise OSError(errno.ENOSPC, "No space left on device", str(kit.path / "x.jpg"))
-        return scan_photo(kit, rec, path, *args, **kw)
-
-    monkeypatch.setattr(pipeline, "scan_photo", full_at_the_second)
-    first = slip_photo(sample_kit, {"T0002": (Mark("done"),)})
-    second = slip_photo(sample_kit, {"T0005": (Mark("taken"),)})
-    r = client.post("/upload", data={"csrf": csrf_of(client),
-                                     "photos": [(io.BytesIO(first), "one.jpg"),
-                                                (io.BytesIO(second), "two.jpg")]},
-                    content_type="multipart/form-data")
-    html = r.get_data(as_text=True)
+    full = OSError(errno.ENOSPC, "No space left on device", str(sample_kit.path / "x.jpg"))
+    _fail_at_the_second(monkeypatch, full)
+    html = _upload_two(client, sample_kit)
     assert "Stopped at two.jpg: the laptop&#39;s disk is full" in html
     assert "were read and kept" in html and str(sample_kit.path) not in html
     assert status_of(sample_kit, "T0002") == "done"
 
-    def full(kit, rec, path, *args, **kw):
-        raise OSError(errno.ENOSPC, "No space left on device", str(kit.path / "x.jpg"))
+    def always_full(kit, rec, path, *args, **kw):
+        raise full
 
-    monkeypatch.setattr(pipeline, "scan_photo", full)
-    r = upload(client, second, "two.jpg")
+    monkeypatch.setattr(pipeline, "scan_photo", always_full)
+    r = upload(client, slip_photo(sample_kit, {"T0005": (Mark("taken"),)}), "two.jpg")
     html = r.get_data(as_text=True)
     assert r.status_code == 507 and "The disk is full" in html
     assert "Free some disk space on the laptop" in html and str(sample_kit.path) not in html
@@ -322,17 +322,11 @@ def test_a_kiosk_stopped_mid_upload_keeps_what_it_read_and_removes_the_upload(
         return real(*args, progress=first_then_stop, **kw)
 
     monkeypatch.setattr(views, "scan_photos", stopped_after_the_first)
-    first = slip_photo(sample_kit, {"T0002": (Mark("done"),)})
-    second = slip_photo(sample_kit, {"T0005": (Mark("taken"),)})
-    r = client.post("/upload", data={"csrf": csrf_of(client),
-                                     "photos": [(io.BytesIO(first), "one.jpg"),
-                                                (io.BytesIO(second), "two.jpg")]},
-                    content_type="multipart/form-data")
-    html = r.get_data(as_text=True)
+    html = _upload_two(client, sample_kit)
     assert "Stopped at two.jpg: the kiosk was stopped" in html and "were read and kept" in html
     assert status_of(sample_kit, "T0002") == "done" and status_of(sample_kit, "T0005") == "open"
     left = Path(tempfile.mkdtemp(prefix=views.upload_prefix()))  # as a killed upload leaves
-    (left / "upload-01.jpg").write_bytes(first)
+    (left / "upload-01.jpg").write_bytes(b"a person's photo")
     views.stop_uploads(app, wait=5)
     assert not left.exists()
 
