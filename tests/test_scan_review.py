@@ -160,6 +160,23 @@ def test_a_read_disagreeing_with_another_photo_says_the_slip_is_out_of_date_too(
                         " printed at rev 1, the task changed since (now rev 2, stuck)")
 
 
+def test_a_read_after_another_photo_applied_the_slip_says_so_not_that_it_is_out_of_date():
+    """The task moved on once, to what another photo of this slip read (it was applied
+    from it): a later disagreeing or unclear read said the slip is out of date, which
+    misled (a red team, the fortieth session); a decision since still says so."""
+    done = Task("T1", "t", status="done", rev=2)
+    assert decide(_reads(taken=0.9), 1, done, ["done"]).reason == (
+        "another photo of this slip read done; the task is now done (rev 2), as that photo"
+        " read")
+    assert decide(_reads(done=0.9, stuck=0.9), 1, done, ["done"]).reason == (
+        "done and stuck are both marked; the task is now done (rev 2), as another photo of"
+        " this slip read")
+    decided = Task("T1", "t", status="done", rev=3)
+    assert decide(_reads(done=0.9, stuck=0.9), 1, decided, ["done"]).reason.endswith(
+        "; and the slip is out of date: printed at rev 1, the task changed since (now rev"
+        " 3, done)")
+
+
 def test_a_box_whose_outline_was_not_found_is_never_applied():
     reads = _reads(done=1.0)
     reads["done"] = BoxRead(score=1.0, confidence=1.0, cover=0.5, fill=0.5, over=0,

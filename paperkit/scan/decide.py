@@ -563,16 +563,17 @@ def disagreement(earlier: Iterable[str], reading: str) -> str | None:
     return f"another photo of this slip read {said(others)}" if others else None
 
 
-def _since(slip_rev: int, task: Task, earlier: Iterable[str]) -> str:
+def _since(slip_rev: int, task: Task, earlier: Iterable[str], which: str = "that photo"
+           ) -> str:
     """What a slip held for review adds when its task changed after the slip was printed
     ('' when it did not): the slip is out of date (a person's decision in review since,
     say), or, when the task changed once, to a status another photo of this slip read,
-    that the task now stands as that photo read (it was applied from it, most likely: that
+    that the task now stands as ``which`` read (it was applied from it, most likely: that
     the slip is out of date misled a red team, the fortieth session)."""
     if slip_rev >= task.rev:
         return ""
     if task.rev == slip_rev + 1 and task.status in earlier:
-        return f"; the task is now {task.status} (rev {task.rev}), as that photo read"
+        return f"; the task is now {task.status} (rev {task.rev}), as {which} read"
     return (f"; and the slip is out of date: printed at rev {slip_rev}, the task changed"
             f" since (now rev {task.rev}, {task.status})")
 
@@ -638,7 +639,8 @@ def decide(reads: Mapping[str, BoxRead], slip_rev: int, task: Task | None,
     if unclear:  # (a slip decided since, by a person say, is said to be out of date too)
         return Decision(likely_status(reads), "review",
                         conf if _read_surely(reads) else min(conf, HELD_CONFIDENCE),
-                        unclear + _since(slip_rev, task, earlier), doubt=True)
+                        unclear + _since(slip_rev, task, earlier,
+                                         "another photo of this slip"), doubt=True)
     if status is None:
         return Decision(None, "unchanged", conf, "no box marked")
     if status == task.status:
