@@ -57,7 +57,9 @@ def test_a_kiosk_whose_kit_folder_was_renamed_says_so_on_every_page(client, samp
         for path in PAGES:
             r = client.get(path)
             _says_moved(r)
-            assert str(old) in r.get_data(as_text=True)
+            page = r.get_data(as_text=True)  # the folder by its name; its full path, which
+            assert old.name in page and str(old) not in page  # names the laptop's home
+            # folder, only in the kiosk's log on the laptop (a red team, the fortieth session)
         _says_moved(client.post("/upload", data={
             "csrf": csrf, "photos": (io.BytesIO(b"\xff\xd8 not read"), "slips.jpg")},
             content_type="multipart/form-data"))
@@ -67,6 +69,7 @@ def test_a_kiosk_whose_kit_folder_was_renamed_says_so_on_every_page(client, samp
     assert not old.exists()  # no record, no photos/ folder made at the old place
     moved = [r for r in caplog.records if "moved, renamed or deleted" in r.getMessage()]
     assert len(moved) == 1  # in the log once, not on every page the board reloads
+    assert str(old) in moved[0].getMessage()
 
     old.with_name("renamed").rename(old)  # put back: the kiosk goes on
     assert client.get("/").status_code == 200

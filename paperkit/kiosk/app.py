@@ -143,6 +143,14 @@ def disk_message(exc: OSError) -> str:
             " half-saved. Tell the person running the kiosk")
 
 
+def without_paths(app: Flask, text: str) -> str:
+    """``text`` with the kit's folder named by its own name, not its full path: the path
+    names the laptop's home folder, and the page is seen on phones (the "busy" and "kit
+    folder has moved" pages showed it: a red team, the fortieth session)."""
+    kit = app.extensions["paperkit"].kit.path
+    return text.replace(str(kit), kit.name)
+
+
 def _error_pages(app: Flask) -> None:
     def page(code: int, title: str, message: str):
         return render_template("error.html", code=code, title=title, message=message), code
@@ -158,11 +166,11 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(KitMoved)
     def kit_moved(exc: KitMoved):
-        return page(503, "The kit folder has moved", exc.user_message())
+        return page(503, "The kit folder has moved", without_paths(app, exc.user_message()))
 
     @app.errorhandler(PaperkitError)
     def paperkit_error(exc: PaperkitError):
-        return page(400, "paperkit could not do that", exc.user_message())
+        return page(400, "paperkit could not do that", without_paths(app, exc.user_message()))
 
     @app.errorhandler(OSError)
     def os_error(exc: OSError):

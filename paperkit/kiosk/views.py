@@ -52,7 +52,7 @@ from ..scan.pipeline import TYPED, TYPED_MARKS, end_run
 from ..scan.pipeline import type_slip as enter_typed
 from ..scan.result import PhotoResult
 from .access import access_url, qr_svg
-from .app import KioskState, disk_message
+from .app import KioskState, disk_message, without_paths
 from .poster import poster_pdf
 
 bp = Blueprint("kiosk", __name__)
@@ -328,7 +328,8 @@ def upload():
                 if not done:  # committed before it is kept and shown, with what stopped
                     raise  # the rest
                 at = names[len(done)] if len(done) < len(names) else "the end"
-                why = exc.user_message() if isinstance(exc, PaperkitError) else disk_message(exc)
+                why = (without_paths(current_app, exc.user_message())
+                       if isinstance(exc, PaperkitError) else disk_message(exc))
                 results, stopped = done, (
                     f"Stopped at {at}: {why}. The"
                     f" {len(done)} photo(s) above were read and kept; upload the rest again"
