@@ -425,7 +425,8 @@ def _folded_letters() -> dict[str, str]:
 def _letter(ch: str) -> str:
     """A regex source for the name's letter ``ch``: every letter that folds as it does
     (:func:`_fold`), then any marks."""
-    same = _folded_letters().get(_fold(ch), "") if len(_fold(ch)) == 1 else ""
+    key = _fold(ch)
+    same = _folded_letters().get(key, "") if len(key) == 1 else ""
     body = f"[{re.escape(same)}]" if len(same) > 1 else re.escape(ch)
     return body + f"[{_MARKS}]*"
 

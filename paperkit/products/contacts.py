@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from ..errors import InvalidValue
 from ..layout.model import GREY, Document
@@ -78,12 +79,31 @@ SELECT json_extract(state, '$.{column}') AS {column}, json_extract(state, '$.aud
 """
 
 
-_NAMES_SQL = _states_sql("name")
-_PHONES_SQL = _states_sql("phone")
-
-
 def _name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
+
+
+def _digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+def _hidden(rec, audience: str, column: str, key: Callable[[str], str]) -> tuple[str, ...]:
+    """Every value of the contacts' ``column`` that a contact holds, or held by the event
+    log, while its audience was one ``audience`` may not see, except one a contact it may
+    see holds now (the same by ``key``); one of each ``key``, in its order."""
+    if audience not in VISIBLE:
+        raise InvalidValue(f"no audience {audience!r}", f"choose one of: {', '.join(VISIBLE)}")
+    seen = VISIBLE[audience]
+    rows = rec.query(_states_sql(column))
+    visible = {key(r[column]) for r in rows
+               if r["now"] and isinstance(r[column], str) and r["audience"] in seen}
+    hidden: dict[str, str] = {}
+    for r in rows:
+        value = r[column]
+        if (isinstance(value, str) and key(value) and r["audience"] not in seen
+                and key(value) not in visible):
+            hidden.setdefault(key(value), value)
+    return tuple(hidden[k] for k in sorted(hidden))
 
 
 def hidden_names(rec, audience: str) -> tuple[str, ...]:
@@ -95,36 +115,13 @@ def hidden_names(rec, audience: str) -> tuple[str, ...]:
     The log counts because a private contact removed or renamed (an import writing
     ``C0025,Removed contact,...`` over the row) is still a private person: their name
     written on a task must stay withheld."""
-    if audience not in VISIBLE:
-        raise InvalidValue(f"no audience {audience!r}", f"choose one of: {', '.join(VISIBLE)}")
-    seen = VISIBLE[audience]
-    rows = rec.query(_NAMES_SQL)
-    visible = {_name_key(r["name"]) for r in rows
-               if r["now"] and r["name"] and r["audience"] in seen}
-    hidden: dict[str, str] = {}
-    for r in rows:
-        name = r["name"]
-        if (isinstance(name, str) and name.strip() and r["audience"] not in seen
-                and _name_key(name) not in visible):
-            hidden.setdefault(_name_key(name), name)
-    return tuple(hidden[k] for k in sorted(hidden))
+    return _hidden(rec, audience, "name", _name_key)
 
 
 def hidden_phones(rec, audience: str) -> tuple[str, ...]:
-    """The phone numbers ``audience`` may not see: as :func:`hidden_names`, each number a
-    contact holds, or held by the event log, while its audience was one ``audience`` may
-    not see, except a number a contact it may see holds now (a shared office line)."""
-    seen = VISIBLE[audience]
-    rows = rec.query(_PHONES_SQL)
-    visible = {_digits(r["phone"]) for r in rows
-               if r["now"] and r["phone"] and r["audience"] in seen}
-    return tuple(sorted({r["phone"] for r in rows if isinstance(r["phone"], str)
-                         and _digits(r["phone"]) and r["audience"] not in seen
-                         and _digits(r["phone"]) not in visible}))
-
-
-def _digits(phone: object) -> str:
-    return re.sub(r"\D", "", phone) if isinstance(phone, str) else ""
+    """The phone numbers ``audience`` may not see, as :func:`hidden_names` (a number a
+    contact it may see holds now, a shared office line, is shown); one of each number."""
+    return _hidden(rec, audience, "phone", _digits)
 
 
 def withheld_for(rec, audience: str) -> Withheld:
